@@ -1,0 +1,3 @@
+module example.com/bench-stdio-go
+
+go 1.21

@@ -1,0 +1,109 @@
+//! What kind of artefact a file is, decided once at discovery so every later
+//! stage dispatches on a value instead of re-sniffing names.
+
+use crate::context::Context;
+use crate::language::Language;
+use serde::{Deserialize, Serialize};
+
+/// Dependency manifests and lock files wasmfit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ManifestKind {
+    CargoToml,
+    CargoLock,
+    GoMod,
+    PackageJson,
+    PackageLock,
+    YarnLock,
+    PnpmLock,
+    Requirements,
+    Pyproject,
+    Pipfile,
+    PipfileLock,
+    PomXml,
+    Gradle,
+    Csproj,
+    MixExs,
+    MixLock,
+    Gemfile,
+    GemfileLock,
+    ComposerJson,
+}
+
+impl ManifestKind {
+    /// The manifest kind of a file, from its name.
+    pub fn from_file_name(name: &str) -> Option<ManifestKind> {
+        let lower = name.to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "cargo.toml" => ManifestKind::CargoToml,
+            "cargo.lock" => ManifestKind::CargoLock,
+            "go.mod" => ManifestKind::GoMod,
+            "package.json" => ManifestKind::PackageJson,
+            "package-lock.json" | "npm-shrinkwrap.json" => ManifestKind::PackageLock,
+            "yarn.lock" => ManifestKind::YarnLock,
+            "pnpm-lock.yaml" => ManifestKind::PnpmLock,
+            "pyproject.toml" => ManifestKind::Pyproject,
+            "pipfile" => ManifestKind::Pipfile,
+            "pipfile.lock" => ManifestKind::PipfileLock,
+            "pom.xml" => ManifestKind::PomXml,
+            "build.gradle" | "build.gradle.kts" => ManifestKind::Gradle,
+            "mix.exs" => ManifestKind::MixExs,
+            "mix.lock" => ManifestKind::MixLock,
+            "gemfile" => ManifestKind::Gemfile,
+            "gemfile.lock" => ManifestKind::GemfileLock,
+            "composer.json" => ManifestKind::ComposerJson,
+            _ if lower.ends_with(".csproj") || lower.ends_with(".fsproj") => ManifestKind::Csproj,
+            _ if lower.starts_with("requirements") && lower.ends_with(".txt") => {
+                ManifestKind::Requirements
+            }
+            _ if lower.ends_with(".requirements.txt") => ManifestKind::Requirements,
+            _ => return None,
+        })
+    }
+}
+
+/// Executable formats, told apart by magic bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BinaryFormat {
+    Elf,
+    Pe,
+    MachO,
+}
+
+/// Archives that carry code: jars, wheels, Python bytecode, BEAM files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CodeArchive {
+    Jar,
+    JvmClass,
+    Pyc,
+    Beam,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", content = "detail", rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    Source(Language),
+    Manifest(ManifestKind),
+    Dockerfile,
+    Compose,
+    Binary(BinaryFormat),
+    Wasm,
+    Archive(CodeArchive),
+    /// A file whose name alone is a signal (`binding.gyp`,
+    /// `supervisord.conf`, `spin.toml`): matched by `file` rules only.
+    Marker,
+}
+
+/// One file to analyse.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    /// Absolute or root-joined path to read.
+    pub path: std::path::PathBuf,
+    /// Path relative to the scan root, `/`-separated, for reports.
+    pub rel: String,
+    pub kind: ArtifactKind,
+    pub context: Context,
+    pub size: u64,
+}

@@ -1,0 +1,254 @@
+//! The local Docker engine, through bollard, with the bench's hygiene rules
+//! built in: every call has a timeout, everything created carries the label
+//! `wasmfit.bench` (and this run's id), and is recorded so `cleanup` can
+//! remove it on success, failure and Ctrl-C. Nothing else is ever touched.
+
+use crate::bench::error::{BenchError, BenchResult, Step};
+use bollard::query_parameters::{
+    AttachContainerOptionsBuilder, BuildImageOptionsBuilder, ListContainersOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    StartContainerOptions, StatsOptionsBuilder,
+};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The label on everything the bench creates.
+pub const LABEL: &str = "wasmfit.bench";
+/// The label holding this run's id, so a cleanup never removes another run's objects.
+pub const RUN_LABEL: &str = "wasmfit.bench.run";
+
+/// Timeout of one ordinary engine call.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Timeout of an image build (a Dockerfile build may compile the service).
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(900);
+
+#[derive(Default)]
+struct Created {
+    containers: Vec<String>,
+    images: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    pub client: bollard::Docker,
+    pub run_id: String,
+    pub version: Option<String>,
+    pub api: Option<String>,
+    created: Arc<Mutex<Created>>,
+}
+
+/// Runs `fut` with a timeout; both failures become a `step` error.
+pub async fn timed<T, E: std::fmt::Display>(
+    limit: Duration,
+    step: Step,
+    what: &str,
+    fut: impl Future<Output = Result<T, E>>,
+) -> BenchResult<T> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(BenchError::new(step, format!("{what}: {e}"))),
+        Err(_) => Err(BenchError::new(step, format!("{what}: no answer from the Docker engine within {limit:?}"))),
+    }
+}
+
+/// Where bollard looks for the engine, in words for error messages.
+pub fn engine_address() -> String {
+    match std::env::var("DOCKER_HOST") {
+        Ok(h) if !h.is_empty() => format!("DOCKER_HOST={h}"),
+        _ => "unix:///var/run/docker.sock (DOCKER_HOST is not set)".to_string(),
+    }
+}
+
+impl Engine {
+    /// Connects and agrees on an API version; `Err` says plainly why no
+    /// engine could be used.
+    pub async fn connect(run_id: &str) -> Result<Engine, String> {
+        let client = bollard::Docker::connect_with_local_defaults()
+            .map_err(|e| format!("no Docker engine reachable at {}: {e}", engine_address()))?
+            .with_timeout(CALL_TIMEOUT);
+        let client = match tokio::time::timeout(CALL_TIMEOUT, client.negotiate_version()).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return Err(format!("no Docker engine reachable at {}: {e}", engine_address())),
+            Err(_) => return Err(format!("the Docker engine at {} did not answer", engine_address())),
+        };
+        let version = match tokio::time::timeout(CALL_TIMEOUT, client.version()).await {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return Err(format!("no Docker engine reachable at {}: {e}", engine_address())),
+            Err(_) => return Err(format!("the Docker engine at {} did not answer", engine_address())),
+        };
+        Ok(Engine {
+            client,
+            run_id: run_id.to_string(),
+            version: version.version,
+            api: version.api_version,
+            created: Arc::default(),
+        })
+    }
+
+    pub fn labels(&self) -> HashMap<String, String> {
+        HashMap::from([
+            (LABEL.to_string(), "1".to_string()),
+            (RUN_LABEL.to_string(), self.run_id.clone()),
+        ])
+    }
+
+    /// True when the image is in the local store (nothing is ever pulled).
+    pub async fn has_image(&self, name: &str) -> bool {
+        matches!(
+            tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(name)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Builds an image from a tar build context; returns the tag. The
+    /// engine is told never to pull. The image is recorded for cleanup
+    /// before the build starts, so a half-finished build is removed too.
+    pub async fn build_image(&self, context: Vec<u8>, dockerfile: &str, tag: &str) -> BenchResult<()> {
+        self.created.lock().map(|mut c| c.images.push(tag.to_string())).ok();
+        let options = BuildImageOptionsBuilder::default()
+            .dockerfile(dockerfile)
+            .t(tag)
+            .rm(true)
+            .forcerm(true)
+            .labels(&self.labels())
+            .build();
+        let mut log = String::new();
+        let run = async {
+            let mut stream = self.client.build_image(options, None, Some(bollard::body_full(context.into())));
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(info) => {
+                        if let Some(s) = info.stream {
+                            log.push_str(&s);
+                        }
+                        if let Some(detail) = info.error_detail {
+                            let msg = detail.message.unwrap_or_else(|| "unknown error".to_string());
+                            log.push_str(&msg);
+                            return Err(msg);
+                        }
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(BUILD_TIMEOUT, run).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(BenchError::new(Step::ImageBuild, format!("docker build failed: {e}")).with_log(&log)),
+            Err(_) => Err(BenchError::new(Step::ImageBuild, format!("docker build took longer than {BUILD_TIMEOUT:?}")).with_log(&log)),
+        }
+    }
+
+    /// Size of the image as the engine reports it (uncompressed layers).
+    pub async fn image_size(&self, tag: &str) -> Option<u64> {
+        let inspect = tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(tag)).await.ok()?.ok()?;
+        inspect.size.and_then(|s| u64::try_from(s).ok())
+    }
+
+    /// gzip size of `docker save` of the image: what a registry would store.
+    pub async fn image_compressed_size(&self, tag: &str) -> Option<u64> {
+        let mut counter = crate::bench::sysinfo::GzipCounter::default();
+        let run = async {
+            let mut stream = self.client.export_image(tag);
+            while let Some(chunk) = stream.next().await {
+                counter.feed(&chunk.ok()?);
+            }
+            Some(())
+        };
+        tokio::time::timeout(BUILD_TIMEOUT, run).await.ok()??;
+        Some(counter.finish())
+    }
+
+    /// Creates a container (labelled, recorded for cleanup); returns its id.
+    pub async fn create(&self, mut body: bollard::models::ContainerCreateBody) -> BenchResult<String> {
+        body.labels = Some(self.labels());
+        let created = timed(CALL_TIMEOUT, Step::Container, "creating the container", self.client.create_container(None, body)).await?;
+        self.created.lock().map(|mut c| c.containers.push(created.id.clone())).ok();
+        Ok(created.id)
+    }
+
+    pub async fn start(&self, id: &str) -> BenchResult<()> {
+        timed(CALL_TIMEOUT, Step::Container, "starting the container", self.client.start_container(id, None::<StartContainerOptions>)).await
+    }
+
+    /// Attaches to stdin, stdout and stderr (call before `start` so no
+    /// output is missed).
+    pub async fn attach(&self, id: &str) -> BenchResult<bollard::container::AttachContainerResults> {
+        let options = AttachContainerOptionsBuilder::default()
+            .stdin(true)
+            .stdout(true)
+            .stderr(true)
+            .stream(true)
+            .build();
+        timed(CALL_TIMEOUT, Step::Container, "attaching to the container", self.client.attach_container(id, Some(options))).await
+    }
+
+    /// Memory the container's cgroup charges, less reclaimable file cache,
+    /// as `docker stats` shows it.
+    pub async fn memory_usage(&self, id: &str) -> Option<u64> {
+        let options = StatsOptionsBuilder::default().stream(false).one_shot(true).build();
+        let mut stream = self.client.stats(id, Some(options));
+        let stats = tokio::time::timeout(CALL_TIMEOUT, stream.next()).await.ok()??.ok()?;
+        let mem = stats.memory_stats?;
+        let usage = mem.usage?;
+        let cache = mem
+            .stats
+            .as_ref()
+            .and_then(|s| s.get("inactive_file").or_else(|| s.get("total_inactive_file")).copied())
+            .unwrap_or(0);
+        Some(usage.saturating_sub(cache))
+    }
+
+    /// The last lines of a container's output, for error messages.
+    pub async fn logs_tail(&self, id: &str) -> String {
+        let options = LogsOptionsBuilder::default().stdout(true).stderr(true).tail("30").build();
+        let mut stream = self.client.logs(id, Some(options));
+        let mut out = String::new();
+        let read = async {
+            while let Some(Ok(chunk)) = stream.next().await {
+                out.push_str(&chunk.to_string());
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), read).await;
+        out
+    }
+
+    /// Force-removes one container this run created.
+    pub async fn remove(&self, id: &str) {
+        let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+        let _ = tokio::time::timeout(CALL_TIMEOUT, self.client.remove_container(id, Some(options))).await;
+        self.created.lock().map(|mut c| c.containers.retain(|c| c != id)).ok();
+    }
+
+    /// Removes everything this run created: the recorded containers and
+    /// images, then any container still labelled with this run's id (one
+    /// whose create answer was lost to a timeout or Ctrl-C).
+    pub async fn cleanup(&self) {
+        let (containers, images) = match self.created.lock() {
+            Ok(mut c) => (std::mem::take(&mut c.containers), std::mem::take(&mut c.images)),
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        for id in containers {
+            self.remove(&id).await;
+        }
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{RUN_LABEL}={}", self.run_id)],
+        )]);
+        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        if let Ok(Ok(left)) = tokio::time::timeout(CALL_TIMEOUT, self.client.list_containers(Some(options))).await {
+            for c in left {
+                if let Some(id) = c.id {
+                    self.remove(&id).await;
+                }
+            }
+        }
+        for tag in images {
+            let options = RemoveImageOptionsBuilder::default().force(true).build();
+            let _ = tokio::time::timeout(CALL_TIMEOUT, self.client.remove_image(&tag, Some(options), None)).await;
+        }
+    }
+}

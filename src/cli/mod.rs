@@ -1,0 +1,106 @@
+//! The command line: argument types, dispatch and exit codes.
+//!
+//! Each subcommand lives in its own file with its own clap `Args` struct and
+//! a `run` function; this file only lists them. Errors that are the user's
+//! to fix (a wrong path, a broken rule file, a bad config) exit with 2 and one
+//! line naming the file and line; a failed gate exits with 1.
+
+pub mod explain;
+pub mod rules;
+pub mod scan;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (and the gate passed, if one was set)
+  1  the gate failed: a finding or score crossed a threshold
+  2  usage or input error: bad arguments, missing path, broken rule or config file";
+
+/// Tells, service by service, whether to move from Docker containers to
+/// WebAssembly (wasmtime, WASI 0.2), with the evidence.
+#[derive(Parser, Debug)]
+#[command(name = "wasmfit", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a service's repository and say how well it would run on Wasm.
+    Scan(scan::ScanArgs),
+    /// List every rule: id, severity, category, title.
+    Rules(rules::RulesArgs),
+    /// Show a rule's full documentation.
+    Explain(explain::ExplainArgs),
+}
+
+/// An error that is the user's to fix: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// Runs the CLI and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Scan(a) => scan::run(a),
+        Command::Rules(a) => rules::run(a),
+        Command::Explain(a) => explain::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("wasmfit: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Loads the built-in rules plus the user's, with errors as usage errors.
+pub fn load_rules(extra: &[std::path::PathBuf]) -> anyhow::Result<crate::rules::RuleSet> {
+    crate::rules::RuleSet::load(extra).map_err(|e| usage(e.to_string()))
+}
+
+/// Writes to the output file or stdout.
+pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match output {
+        Some(p) => std::fs::write(p, text).map_err(|e| usage(format!("{}: cannot write: {e}", p.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Colour on a terminal unless `NO_COLOR` is set (https://no-color.org).
+pub fn use_color(to_file: bool) -> bool {
+    use std::io::IsTerminal;
+    !to_file && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}

@@ -1,0 +1,167 @@
+//! Where a piece of evidence sits in the project, and whether it counts.
+//!
+//! A `subprocess` call in a test helper or a `Command` in `build.rs` never
+//! runs in the deployed service, so it must not move the verdict. The context
+//! is decided from the path alone, before any file is read, so every stage
+//! agrees on it.
+
+use serde::{Deserialize, Serialize};
+
+/// The role of a file (or of a span inside one) in the project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    /// Code and configuration that ship and run as the service.
+    Service,
+    /// Tests, fixtures, benchmarks.
+    Test,
+    /// Build scripts and tooling: build.rs, xtask, Makefiles, CI files.
+    Build,
+    /// Examples and samples shipped beside the code.
+    Example,
+    /// Documentation.
+    Docs,
+    /// What a language runtime does for itself inside a binary (Go runtime
+    /// syscalls, Rust std's futex): present, but not the service's choice.
+    RuntimeInternal,
+}
+
+impl Context {
+    pub const ALL: [Context; 6] = [
+        Context::Service,
+        Context::Test,
+        Context::Build,
+        Context::Example,
+        Context::Docs,
+        Context::RuntimeInternal,
+    ];
+
+    /// Only service evidence moves the score and the verdict.
+    pub fn counts(self) -> bool {
+        self == Context::Service
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Context::Service => "service",
+            Context::Test => "test",
+            Context::Build => "build",
+            Context::Example => "example",
+            Context::Docs => "docs",
+            Context::RuntimeInternal => "runtime-internal",
+        }
+    }
+
+    /// The context of a file from its path relative to the scan root
+    /// (`/`-separated). Directory names win over file names because a
+    /// `helpers.py` under `tests/` is test code whatever it is called.
+    pub fn of_path(rel: &str) -> Context {
+        let lower = rel.to_ascii_lowercase();
+        let mut parts: Vec<&str> = lower.split('/').collect();
+        let file = parts.pop().unwrap_or("");
+        for dir in &parts {
+            match *dir {
+                "test" | "tests" | "__tests__" | "spec" | "specs" | "testdata" | "test-data"
+                | "testing" | "fixtures" | "__mocks__" | "bench" | "benches" | "benchmarks"
+                | "e2e" | "it" | "integration-tests" => return Context::Test,
+                "example" | "examples" | "demo" | "demos" => return Context::Example,
+                "doc" | "docs" | "documentation" => return Context::Docs,
+                "xtask" | "scripts" | "script" | "tools" | "tooling" | "ci" | ".github"
+                | ".gitlab" | ".circleci" | "buildscripts" | "hack" => return Context::Build,
+                _ => {}
+            }
+        }
+        // Maven/Gradle layout: src/test/java/...
+        if lower.contains("src/test/") {
+            return Context::Test;
+        }
+        if is_test_file(file) {
+            return Context::Test;
+        }
+        if is_build_file(file) {
+            return Context::Build;
+        }
+        if file.ends_with(".md") || file.ends_with(".rst") || file.ends_with(".adoc") {
+            return Context::Docs;
+        }
+        Context::Service
+    }
+}
+
+fn is_test_file(file: &str) -> bool {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    file.ends_with("_test.go")
+        || file.starts_with("test_") && file.ends_with(".py")
+        || file.ends_with("_test.py")
+        || file == "conftest.py"
+        || stem.ends_with(".test")
+        || stem.ends_with(".spec")
+        || stem.ends_with("_spec")
+        || stem.ends_with("_test")
+        || (file.ends_with(".java") || file.ends_with(".kt") || file.ends_with(".cs"))
+            && (stem.ends_with("test") || stem.ends_with("tests"))
+        || file.ends_with("_test.exs")
+}
+
+fn is_build_file(file: &str) -> bool {
+    matches!(
+        file,
+        "build.rs"
+            | "makefile"
+            | "gnumakefile"
+            | "cmakelists.txt"
+            | "setup.py"
+            | "noxfile.py"
+            | "tasks.py"
+            | "fabfile.py"
+            | "gulpfile.js"
+            | "gruntfile.js"
+            | "webpack.config.js"
+            | "rollup.config.js"
+            | "vite.config.ts"
+            | "vite.config.js"
+            | "jest.config.js"
+            | "rakefile"
+            | "build.sh"
+            | "install.sh"
+            | "configure"
+            | "justfile"
+    ) || file.ends_with(".mk")
+        || file.ends_with(".cmake")
+}
+
+impl std::fmt::Display for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_paths() {
+        let cases = [
+            ("main.go", Context::Service),
+            ("cmd/api/main.go", Context::Service),
+            ("handler_test.go", Context::Test),
+            ("tests/helpers.py", Context::Test),
+            ("app/test_views.py", Context::Test),
+            ("src/test/java/com/x/AppTest.java", Context::Test),
+            ("src/App.test.tsx", Context::Test),
+            ("build.rs", Context::Build),
+            ("xtask/src/main.rs", Context::Build),
+            ("Makefile", Context::Build),
+            ("examples/demo.rs", Context::Example),
+            ("docs/guide.md", Context::Docs),
+            ("README.md", Context::Docs),
+            ("benches/scan.rs", Context::Test),
+            ("src/contest.py", Context::Service),
+            ("src/latest.rs", Context::Service),
+        ];
+        for (path, want) in cases {
+            assert_eq!(Context::of_path(path), want, "{path}");
+        }
+    }
+}

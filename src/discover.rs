@@ -1,0 +1,359 @@
+//! Discovery: walk the tree, decide what each file is, and say what was left
+//! out and why.
+//!
+//! The walk never follows symlinks (so it cannot leave the root or loop),
+//! honours `.gitignore` files at every level, and skips vendored and build
+//! trees by default, because a copy of someone else's code in `vendor/` is not
+//! the service. Binaries and Wasm are recognised by magic bytes, not by name.
+
+use crate::artifact::{Artifact, ArtifactKind, BinaryFormat, CodeArchive, ManifestKind};
+use crate::context::Context;
+use crate::diag::{DiagKind, Diagnostic};
+use crate::language::Language;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Directories skipped unless `--no-default-excludes` is given.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "target",
+    "node_modules",
+    "bower_components",
+    "vendor",
+    "third_party",
+    "third-party",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".gradle",
+    ".idea",
+    ".cargo",
+];
+
+/// Files whose name alone is a signal for `file` rules.
+const MARKERS: &[&str] = &[
+    "binding.gyp",
+    "supervisord.conf",
+    "spin.toml",
+    "wadm.yaml",
+    "wasmcloud.toml",
+    "wit.toml",
+    "Procfile",
+];
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub default_excludes: bool,
+    pub gitignore: bool,
+    /// Extra paths to exclude (glob patterns, gitignore syntax), e.g. from
+    /// `wasmfit.toml`.
+    pub exclude: Vec<String>,
+    /// Text files larger than this are not read.
+    pub max_text_size: u64,
+    /// Binaries and Wasm larger than this are not read.
+    pub max_binary_size: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            default_excludes: true,
+            gitignore: true,
+            exclude: Vec::new(),
+            max_text_size: 4 << 20,
+            max_binary_size: 512 << 20,
+        }
+    }
+}
+
+/// The result of a walk.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub artifacts: Vec<Artifact>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Directories skipped by default excludes or ignore files, relative.
+    pub skipped: Vec<String>,
+}
+
+/// Walks `root` (a directory or a single file).
+pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
+    let meta = std::fs::symlink_metadata(root)?;
+    let mut out = Discovery::default();
+    if meta.is_file() {
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Some(a) = classify(root, &name, meta.len(), &mut out.diagnostics) {
+            out.artifacts.push(a);
+        }
+        return Ok(out);
+    }
+    let excludes = build_excludes(root, &opts.exclude);
+    let mut ignores: HashMap<PathBuf, Option<Gitignore>> = HashMap::new();
+    let mut walk = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| rel(root, p)).unwrap_or_default();
+                out.diagnostics.push(Diagnostic::new(DiagKind::Unreadable, path, e.to_string()));
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = entry.path();
+        let rel_path = rel(root, path);
+        let ft = entry.file_type();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if ft.is_dir() {
+            if opts.default_excludes && DEFAULT_EXCLUDES.contains(&name.as_str()) {
+                out.skipped.push(format!("{rel_path}/"));
+                walk.skip_current_dir();
+                continue;
+            }
+        }
+        let ignored = excludes.as_ref().is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
+            || (opts.gitignore && gitignored(root, path, ft.is_dir(), &mut ignores));
+        if ignored {
+            if ft.is_dir() {
+                out.skipped.push(format!("{rel_path}/"));
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if ft.is_symlink() {
+            let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+            let inside = std::fs::canonicalize(path)
+                .ok()
+                .zip(std::fs::canonicalize(root).ok())
+                .is_some_and(|(t, r)| t.starts_with(r));
+            let why = if inside {
+                "symlink not followed (its target inside the root is scanned on its own)"
+            } else {
+                "symlink not followed: it points outside the scanned root or nowhere"
+            };
+            out.diagnostics.push(Diagnostic::new(DiagKind::Symlink, &rel_path, format!("{why}: -> {target}")));
+            continue;
+        }
+        if !ft.is_file() {
+            continue;
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        if let Some(mut a) = classify(path, &name, size, &mut out.diagnostics) {
+            a.rel = rel_path;
+            a.context = Context::of_path(&a.rel);
+            let limit = match a.kind {
+                ArtifactKind::Binary(_) | ArtifactKind::Wasm | ArtifactKind::Archive(_) => opts.max_binary_size,
+                _ => opts.max_text_size,
+            };
+            if size > limit {
+                out.diagnostics.push(Diagnostic::new(
+                    DiagKind::TooLarge,
+                    &a.rel,
+                    format!("{size} bytes is over the {limit}-byte limit for this kind of file; not read"),
+                ));
+                continue;
+            }
+            out.artifacts.push(a);
+        }
+    }
+    Ok(out)
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(root).unwrap_or(p);
+    r.to_string_lossy().replace('\\', "/")
+}
+
+fn build_excludes(root: &Path, patterns: &[String]) -> Option<Gitignore> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let mut b = GitignoreBuilder::new(root);
+    for p in patterns {
+        let _ = b.add_line(None, p);
+    }
+    b.build().ok()
+}
+
+/// Whether `path` is ignored by a `.gitignore` in any directory between the
+/// root and it; the nearest file that has an opinion wins, as in git.
+fn gitignored(root: &Path, path: &Path, is_dir: bool, cache: &mut HashMap<PathBuf, Option<Gitignore>>) -> bool {
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        let gi = cache.entry(d.to_path_buf()).or_insert_with(|| {
+            let f = d.join(".gitignore");
+            f.is_file().then(|| {
+                let mut b = GitignoreBuilder::new(d);
+                let _ = b.add(&f);
+                b.build().ok()
+            })?
+        });
+        if let Some(gi) = gi {
+            let m = gi.matched(path, is_dir);
+            if m.is_ignore() {
+                return true;
+            }
+            if m.is_whitelist() {
+                return false;
+            }
+        }
+        if d == root {
+            break;
+        }
+        dir = d.parent();
+    }
+    false
+}
+
+/// Decides what a file is. Names decide for text formats; magic bytes decide
+/// for anything that could be a binary, whatever it is called.
+pub fn classify(path: &Path, name: &str, size: u64, diags: &mut Vec<Diagnostic>) -> Option<Artifact> {
+    let kind = kind_by_name(name).or_else(|| match sniff(path) {
+        Ok(k) => k,
+        Err(e) => {
+            diags.push(Diagnostic::new(DiagKind::Unreadable, path.display().to_string(), e.to_string()));
+            None
+        }
+    })?;
+    // A `.so` or extension-less file named like source is still a binary if
+    // its bytes say so; only text kinds are trusted by name.
+    let kind = match kind {
+        ArtifactKind::Source(_) | ArtifactKind::Marker if looks_binary_by_name(name) => sniff(path).ok().flatten().unwrap_or(kind),
+        k => k,
+    };
+    Some(Artifact {
+        path: path.to_path_buf(),
+        rel: name.to_string(),
+        kind,
+        context: Context::of_path(name),
+        size,
+    })
+}
+
+fn looks_binary_by_name(name: &str) -> bool {
+    name.ends_with(".node")
+}
+
+fn kind_by_name(name: &str) -> Option<ArtifactKind> {
+    let lower = name.to_ascii_lowercase();
+    if let Some(m) = ManifestKind::from_file_name(name) {
+        return Some(ArtifactKind::Manifest(m));
+    }
+    if is_dockerfile(&lower) {
+        return Some(ArtifactKind::Dockerfile);
+    }
+    if is_compose(&lower) {
+        return Some(ArtifactKind::Compose);
+    }
+    if MARKERS.iter().any(|m| m.eq_ignore_ascii_case(name)) || lower.ends_with(".wit") {
+        return Some(ArtifactKind::Marker);
+    }
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "jar" | "war" | "ear" => return Some(ArtifactKind::Archive(CodeArchive::Jar)),
+        "class" => return Some(ArtifactKind::Archive(CodeArchive::JvmClass)),
+        "pyc" => return Some(ArtifactKind::Archive(CodeArchive::Pyc)),
+        "beam" => return Some(ArtifactKind::Archive(CodeArchive::Beam)),
+        _ => {}
+    }
+    Language::from_file_name(name).map(ArtifactKind::Source)
+}
+
+fn is_dockerfile(lower: &str) -> bool {
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || lower.ends_with("-dockerfile")
+}
+
+fn is_compose(lower: &str) -> bool {
+    let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+    yaml && (lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower.starts_with("compose-") || lower == "compose.yml" || lower == "compose.yaml")
+}
+
+/// Reads the first bytes of a file and recognises executables and Wasm.
+fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 8];
+    let n = read_up_to(&mut f, &mut head)?;
+    Ok(kind_by_magic(&head[..n]))
+}
+
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Recognises a format from a file's first eight bytes.
+pub fn kind_by_magic(head: &[u8]) -> Option<ArtifactKind> {
+    if head.starts_with(b"\x7fELF") {
+        return Some(ArtifactKind::Binary(BinaryFormat::Elf));
+    }
+    if head.starts_with(b"\0asm") {
+        return Some(ArtifactKind::Wasm);
+    }
+    if head.starts_with(b"MZ") && head.len() >= 8 {
+        return Some(ArtifactKind::Binary(BinaryFormat::Pe));
+    }
+    if head.len() >= 8 {
+        let be = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let le = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        if matches!(le, 0xfeed_face | 0xfeed_facf) || matches!(be, 0xfeed_face | 0xfeed_facf) {
+            return Some(ArtifactKind::Binary(BinaryFormat::MachO));
+        }
+        if be == 0xcafe_babe {
+            // Fat Mach-O and Java class files share this magic. A fat binary
+            // counts a handful of architectures next; a class file has its
+            // version there (major >= 45).
+            let next = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+            return Some(if next < 40 {
+                ArtifactKind::Binary(BinaryFormat::MachO)
+            } else {
+                ArtifactKind::Archive(CodeArchive::JvmClass)
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_beats_names() {
+        assert_eq!(kind_by_magic(b"\x7fELF\x02\x01\x01\0"), Some(ArtifactKind::Binary(BinaryFormat::Elf)));
+        assert_eq!(kind_by_magic(b"\0asm\x01\0\0\0"), Some(ArtifactKind::Wasm));
+        assert_eq!(kind_by_magic(b"\xca\xfe\xba\xbe\0\0\0\x34"), Some(ArtifactKind::Archive(CodeArchive::JvmClass)));
+        assert_eq!(kind_by_magic(b"\xca\xfe\xba\xbe\0\0\0\x02"), Some(ArtifactKind::Binary(BinaryFormat::MachO)));
+        assert_eq!(kind_by_magic(b"#!/bin/sh"), None);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(kind_by_name("Dockerfile.prod"), Some(ArtifactKind::Dockerfile));
+        assert_eq!(kind_by_name("api.Dockerfile"), Some(ArtifactKind::Dockerfile));
+        assert_eq!(kind_by_name("Containerfile"), Some(ArtifactKind::Dockerfile));
+        assert_eq!(kind_by_name("docker-compose.override.yml"), Some(ArtifactKind::Compose));
+        assert_eq!(kind_by_name("compose.yaml"), Some(ArtifactKind::Compose));
+        assert_eq!(kind_by_name("requirements-dev.txt"), Some(ArtifactKind::Manifest(ManifestKind::Requirements)));
+        assert_eq!(kind_by_name("notes.txt"), None);
+    }
+}

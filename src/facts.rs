@@ -1,0 +1,207 @@
+//! Facts: what a parser learned from one artefact, before any rule is applied.
+//!
+//! Parsers know file formats and nothing about Wasm; rules know Wasm and
+//! nothing about file formats. Facts are the narrow waist between the two, so
+//! a new manifest format or binary format never touches a rule, and a new rule
+//! never touches a parser.
+
+use crate::context::Context;
+use crate::language::Language;
+use serde::{Deserialize, Serialize};
+
+/// Where something was seen: a line in a text file, or a symbol, section or
+/// library in a binary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// Path relative to the scan root, `/`-separated (inside an image: the
+    /// path in the image's final filesystem).
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The matching line, trimmed, or a one-line description for binaries.
+    #[serde(default)]
+    pub snippet: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
+}
+
+impl Location {
+    pub fn line(path: &str, line: u32, snippet: &str) -> Location {
+        Location {
+            path: path.to_string(),
+            line: Some(line),
+            snippet: clip(snippet.trim()),
+            ..Location::default()
+        }
+    }
+
+    pub fn file(path: &str, snippet: &str) -> Location {
+        Location {
+            path: path.to_string(),
+            snippet: clip(snippet.trim()),
+            ..Location::default()
+        }
+    }
+}
+
+/// Snippets are for people; a minified line or a base64 blob must not bloat a
+/// report.
+pub fn clip(s: &str) -> String {
+    const MAX: usize = 200;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Package ecosystems with a dependency manifest wasmfit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Crates,
+    Go,
+    Npm,
+    Pypi,
+    Maven,
+    Nuget,
+    Hex,
+    Rubygems,
+}
+
+impl Ecosystem {
+    pub const ALL: [Ecosystem; 8] = [
+        Ecosystem::Crates,
+        Ecosystem::Go,
+        Ecosystem::Npm,
+        Ecosystem::Pypi,
+        Ecosystem::Maven,
+        Ecosystem::Nuget,
+        Ecosystem::Hex,
+        Ecosystem::Rubygems,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Ecosystem::Crates => "crates",
+            Ecosystem::Go => "go",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Pypi => "pypi",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Nuget => "nuget",
+            Ecosystem::Hex => "hex",
+            Ecosystem::Rubygems => "rubygems",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Ecosystem> {
+        Ecosystem::ALL.into_iter().find(|e| e.id() == id)
+    }
+
+    /// Package names compare the way the ecosystem's own tools compare them:
+    /// PyPI folds case and `-`/`_`/`.` (PEP 503), crates.io folds `-`/`_`,
+    /// NuGet folds case; the rest are exact.
+    pub fn normalize(self, name: &str) -> String {
+        match self {
+            Ecosystem::Pypi => name
+                .to_ascii_lowercase()
+                .replace(['_', '.'], "-"),
+            Ecosystem::Crates => name.replace('_', "-"),
+            Ecosystem::Nuget => name.to_ascii_lowercase(),
+            _ => name.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One declared or locked dependency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    /// The version or requirement as written (`^1.2`, `==2.1.0`, `v0.12.3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Enabled features, where the manifest says (Cargo).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    /// Declared for development or build only (dev-dependencies,
+    /// devDependencies, test scope).
+    #[serde(default)]
+    pub dev: bool,
+}
+
+/// A language runtime a service may run on, as kept in `rules/runtimes.toml`.
+pub type RuntimeId = String;
+
+/// Everything a parser can learn that a rule can match on. The set is closed:
+/// a new kind of fact comes with a matcher kind in `rules::model`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FactKind {
+    /// `import subprocess`, `import "os/exec"`, `require('child_process')`,
+    /// `use std::process`, `#include <sys/inotify.h>`.
+    Import { language: Language, module: String },
+    Dependency(Dependency),
+    /// A `FROM` image, after ARG substitution. `stage` is the stage's own
+    /// name (`AS builder`); `is_final` marks the stage that ships.
+    BaseImage {
+        image: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<String>,
+        is_final: bool,
+    },
+    /// A package installed into an image (`apt-get install ffmpeg`).
+    OsPackage { manager: String, name: String },
+    /// A Dockerfile instruction with its arguments joined on one line.
+    Instruction { instruction: String, args: String },
+    /// A compose service setting, e.g. `privileged` = `true`,
+    /// `cap_add` = `NET_ADMIN`, `deploy.resources.reservations.devices` = `gpu`.
+    Compose { service: String, key: String, value: String },
+    /// A symbol a binary imports (or, when static, defines).
+    Symbol { name: String },
+    /// A function name recovered from a binary (Go pclntab, Rust symbols).
+    Function { name: String },
+    /// A shared library a binary needs or names for dlopen.
+    Library { name: String },
+    /// A syscall site with its number resolved to a name.
+    Syscall { name: String },
+    /// A named section of a binary (`.nv_fatbin`).
+    Section { name: String },
+    /// A Wasm import (`wasi_snapshot_preview1` `fd_write`, or a component's
+    /// `wasi:http/outgoing-handler@0.2.0`).
+    WasmImport { module: String, name: String },
+    /// A file whose name or type alone is a signal (`binding.gyp`, a `.node`
+    /// addon, `supervisord.conf`).
+    File { name: String },
+    /// A hint that the service runs on a runtime, with a weight: a manifest
+    /// or the shipping base image weighs more than one stray script.
+    Runtime { runtime: RuntimeId, weight: u32 },
+}
+
+/// A fact with where it was seen and in which context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    #[serde(flatten)]
+    pub kind: FactKind,
+    pub at: Location,
+    pub context: Context,
+}
+
+impl Fact {
+    pub fn new(kind: FactKind, at: Location, context: Context) -> Fact {
+        Fact { kind, at, context }
+    }
+}

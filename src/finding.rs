@@ -1,0 +1,196 @@
+//! Findings: rule hits merged per root cause, with all their evidence.
+//!
+//! The root cause is the capability a rule names. A Dockerfile that installs
+//! ffmpeg, a `subprocess.run(["ffmpeg", ...])` and an `ffmpeg-python`
+//! dependency are one problem (the service spawns programs), so they are one
+//! finding with three pieces of evidence, not three findings.
+
+use crate::context::Context;
+use crate::facts::Location;
+use crate::rules::{Capability, Category, Confidence, Rule, Severity};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// What kind of artefact a piece of evidence came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    Code,
+    String,
+    Import,
+    Dependency,
+    Dockerfile,
+    Compose,
+    Binary,
+    Wasm,
+    Image,
+    Runtime,
+    File,
+}
+
+/// One place that supports a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(flatten)]
+    pub at: Location,
+    pub context: Context,
+    pub source: Source,
+    pub confidence: Confidence,
+    /// Package knowledge: why this dependency matters, and its replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Stable across unrelated edits and line moves: rule, path and the
+    /// matched text with whitespace folded, not the line number.
+    pub fingerprint: String,
+    /// The reason given in a `wasmfit: ignore[...]` comment, when suppressed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+/// A rule hit before merging.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub rule: usize,
+    pub evidence: Evidence,
+}
+
+impl Hit {
+    pub fn new(rule: &Rule, rule_index: usize, at: Location, context: Context, source: Source, confidence: Confidence) -> Hit {
+        let fingerprint = fingerprint(&rule.id, &at);
+        Hit {
+            rule: rule_index,
+            evidence: Evidence {
+                at,
+                context,
+                source,
+                confidence,
+                note: None,
+                fingerprint,
+                suppressed: None,
+            },
+        }
+    }
+}
+
+/// A fingerprint that survives reformatting and moved lines.
+pub fn fingerprint(rule_id: &str, at: &Location) -> String {
+    let folded: String = at.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut h = Sha256::new();
+    for part in [
+        rule_id,
+        &at.path,
+        &folded,
+        at.symbol.as_deref().unwrap_or(""),
+        at.library.as_deref().unwrap_or(""),
+        at.section.as_deref().unwrap_or(""),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let d = h.finalize();
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Evidence beyond this many places is counted, not listed: a report is for
+/// reading, and a vendored copy of libc can match thousands of times.
+pub const MAX_EVIDENCE: usize = 50;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub capability: Capability,
+    pub category: Category,
+    pub severity: Severity,
+    /// The most service-like context among the evidence: a finding with any
+    /// service evidence is a service finding.
+    pub context: Context,
+    pub confidence: Confidence,
+    /// Whether it moves the score and the verdict.
+    pub counted: bool,
+    /// All its evidence is suppressed.
+    pub suppressed: bool,
+    pub message: String,
+    pub remediation: String,
+    /// WASI 0.2 interface that replaces the capability, or "none".
+    pub wasi: String,
+    /// Person-days, scaled by how widespread the evidence is.
+    pub effort: f64,
+    pub fingerprint: String,
+    pub evidence: Vec<Evidence>,
+    /// How many places matched in all (more than `evidence.len()` when cut).
+    pub evidence_total: usize,
+}
+
+/// Merges hits into findings, one per rule, sorted blockers first.
+pub fn merge(rules: &[Rule], hits: Vec<Hit>) -> Vec<Finding> {
+    let mut by_rule: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
+    for h in hits {
+        by_rule.entry(h.rule).or_default().push(h.evidence);
+    }
+    let mut out: Vec<Finding> = by_rule
+        .into_iter()
+        .map(|(idx, ev)| build(&rules[idx], ev))
+        .collect();
+    out.sort_by(|a, b| {
+        (b.counted, a.severity, a.context, &a.rule_id).cmp(&(a.counted, b.severity, b.context, &b.rule_id))
+    });
+    out
+}
+
+fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
+    ev.sort_by(|a, b| {
+        (a.suppressed.is_some(), a.context, &a.at.path, a.at.line, a.source, &a.at.symbol)
+            .cmp(&(b.suppressed.is_some(), b.context, &b.at.path, b.at.line, b.source, &b.at.symbol))
+    });
+    ev.dedup_by(|a, b| a.at.path == b.at.path && a.at.line == b.at.line && a.at.symbol == b.at.symbol && a.at.library == b.at.library && a.at.section == b.at.section && a.source == b.source && a.at.line.is_some());
+    let live: Vec<&Evidence> = ev.iter().filter(|e| e.suppressed.is_none()).collect();
+    let suppressed = live.is_empty();
+    let pool: Vec<&Evidence> = if suppressed { ev.iter().collect() } else { live };
+    let context = pool.iter().map(|e| e.context).min().unwrap_or(Context::Service);
+    let in_ctx: Vec<&&Evidence> = pool.iter().filter(|e| e.context == context).collect();
+    let mut confidence = in_ctx.iter().map(|e| e.confidence).max().unwrap_or(Confidence::Low);
+    // Independent kinds of evidence agreeing (code and image, dependency and
+    // binary) is the strongest sign there is.
+    let kinds: std::collections::BTreeSet<Source> = in_ctx.iter().map(|e| e.source).collect();
+    if kinds.len() >= 2 && confidence == Confidence::Medium {
+        confidence = Confidence::High;
+    }
+    let counted = context.counts() && !suppressed && rule.severity != Severity::Info;
+    let sites = in_ctx.len().max(1) as f64;
+    // Effort grows with the number of places to change, but sub-linearly:
+    // the tenth call site of the same API costs less than the first.
+    let effort = round1(rule.effort * (1.0 + sites.ln() * 0.5).min(3.0));
+    let total = ev.len();
+    ev.truncate(MAX_EVIDENCE);
+    let mut h = Sha256::new();
+    h.update(rule.id.as_bytes());
+    for e in &ev {
+        h.update(e.fingerprint.as_bytes());
+    }
+    let fp: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Finding {
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        capability: rule.capability,
+        category: rule.category,
+        severity: rule.severity,
+        context,
+        confidence,
+        counted,
+        suppressed,
+        message: rule.message.clone(),
+        remediation: rule.remediation.clone(),
+        wasi: rule.wasi.clone(),
+        effort,
+        fingerprint: fp,
+        evidence: ev,
+        evidence_total: total,
+    }
+}
+
+pub fn round1(x: f64) -> f64 {
+    // `+ 0.0` turns the -0.0 an empty float sum starts from into 0.0.
+    (x * 10.0).round() / 10.0 + 0.0
+}

@@ -1,0 +1,152 @@
+//! go.mod: `require` lines and blocks, and `replace` directives.
+//!
+//! go.mod is line-oriented, so a line parser is exact. `// indirect`
+//! requirements are kept: Go lists every module the build needs, and an
+//! indirect cilium/ebpf still links into the binary. A `replace` that points
+//! at another module (a fork) is reported too, since that module is what gets
+//! compiled.
+
+use super::{Dep, Sink};
+use crate::facts::Ecosystem;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Block {
+    None,
+    Require,
+    Replace,
+    Other,
+}
+
+pub(crate) fn go_mod(sink: &mut Sink) {
+    sink.runtime("go");
+    let text = sink.text;
+    let mut block = Block::None;
+    for (idx, raw) in text.lines().enumerate() {
+        let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+        let line = strip_comment(raw).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if block != Block::None {
+            if line == ")" {
+                block = Block::None;
+                continue;
+            }
+            match block {
+                Block::Require => require(sink, line, line_no),
+                Block::Replace => replace(sink, line, line_no),
+                _ => {}
+            }
+            continue;
+        }
+        let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let rest = rest.trim();
+        let opens = rest == "(";
+        match verb {
+            "require" if opens => block = Block::Require,
+            "replace" if opens => block = Block::Replace,
+            "exclude" | "retract" | "tool" | "ignore" | "godebug" if opens => block = Block::Other,
+            "require" => require(sink, rest, line_no),
+            "replace" => replace(sink, rest, line_no),
+            "module" | "go" | "toolchain" | "exclude" | "retract" | "tool" | "ignore"
+            | "godebug" => {}
+            _ => sink.malformed(format!("go.mod line {line_no}: unknown directive `{verb}`")),
+        }
+    }
+    if block != Block::None {
+        sink.malformed("go.mod: block not closed with `)`");
+    }
+}
+
+/// `github.com/cilium/ebpf v0.12.3`
+fn require(sink: &mut Sink, spec: &str, line: u32) {
+    let mut words = spec.split_whitespace().map(unquote);
+    let Some(module) = words.next() else {
+        return;
+    };
+    let version = words.next();
+    sink.dep(Dep::new(Ecosystem::Go, module).version(version), line);
+}
+
+/// `old [v] => new [v]`; a local path (`./fork`, `../x`, `/abs`) is the
+/// project's own code.
+fn replace(sink: &mut Sink, spec: &str, line: u32) {
+    let Some((_, target)) = spec.split_once("=>") else {
+        sink.malformed(format!("go.mod line {line}: replace without `=>`"));
+        return;
+    };
+    let mut words = target.split_whitespace().map(unquote);
+    let Some(module) = words.next() else {
+        return;
+    };
+    if module.starts_with('.') || module.starts_with('/') {
+        return;
+    }
+    sink.dep(Dep::new(Ecosystem::Go, module).version(words.next()), line);
+}
+
+fn strip_comment(line: &str) -> &str {
+    line.find("//").map_or(line, |i| &line[..i])
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim_matches(|c| c == '"' || c == '`')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use crate::artifact::ManifestKind;
+    use crate::context::Context;
+    use crate::parse::manifest::parse;
+
+    const GO_MOD: &str = "module example.com/loader
+
+go 1.22
+
+toolchain go1.22.4
+
+require github.com/cilium/ebpf v0.12.3
+
+require (
+\tgithub.com/vishvananda/netlink v1.1.0
+\tgolang.org/x/sys v0.20.0 // indirect
+\t\"github.com/quoted/mod\" v1.0.0
+)
+
+replace github.com/vishvananda/netlink => github.com/me/netlink v1.2.0
+replace (
+\tgithub.com/local/thing => ./thing
+)
+exclude golang.org/x/net v0.1.0
+";
+
+    #[test]
+    fn reads_requires_and_replaces() {
+        let out = parse(ManifestKind::GoMod, "go.mod", GO_MOD, Context::Service);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let rows = deps(&out);
+        let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();
+        assert_eq!(
+            names,
+            [
+                ("github.com/cilium/ebpf", 7),
+                ("github.com/vishvananda/netlink", 10),
+                ("golang.org/x/sys", 11),
+                ("github.com/quoted/mod", 12),
+                ("github.com/me/netlink", 15),
+            ]
+        );
+        assert_eq!(rows[0].1.as_deref(), Some("v0.12.3"));
+        assert_eq!(find(&out, "golang.org/x/sys").at.snippet, "golang.org/x/sys v0.20.0 // indirect");
+        assert_eq!(runtimes(&out), vec![("go".to_string(), 10)]);
+    }
+
+    #[test]
+    fn unclosed_block_is_malformed() {
+        let out = parse(ManifestKind::GoMod, "go.mod", "require (\n a v1\n", Context::Service);
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(deps(&out).len(), 1);
+        no_panic(ManifestKind::GoMod, GO_MOD);
+    }
+}

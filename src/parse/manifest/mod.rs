@@ -1,0 +1,353 @@
+//! Dependency manifests and lock files, turned into `Dependency` facts (one per
+//! declared or locked package, at the line that declares it) and one `Runtime`
+//! hint per manifest.
+//!
+//! Each format family lives in its own submodule; this module owns what they
+//! share: the `Sink` that builds facts with the right context and location,
+//! so every format reports lines and contexts the same way.
+
+mod cargo;
+mod dotnet;
+mod go;
+mod gradle;
+mod hex;
+mod json_keys;
+mod maven;
+mod npm;
+mod php;
+mod python;
+mod ruby;
+mod xml;
+
+use super::Output;
+use crate::artifact::ManifestKind;
+use crate::context::Context;
+use crate::diag::{DiagKind, Diagnostic};
+use crate::facts::{Dependency, Ecosystem, Fact, FactKind, Location};
+
+/// The weight of a manifest's runtime hint (see the plan: manifest = 10).
+const MANIFEST_WEIGHT: u32 = 10;
+
+/// Problems reported per file, at most.
+const MAX_DIAGNOSTICS: usize = 5;
+
+/// Longer "package names" are garbage (a minified blob, a binary file read as
+/// text); no registry accepts them and no rule can match them.
+const MAX_NAME_LEN: usize = 256;
+
+/// Parses one manifest or lock file. Never panics; a broken file yields what
+/// could be read plus a `Malformed` diagnostic.
+pub fn parse(kind: ManifestKind, rel: &str, text: &str, context: Context) -> Output {
+    let mut sink = Sink::new(rel, text, context);
+    match kind {
+        ManifestKind::CargoToml => cargo::manifest(&mut sink),
+        ManifestKind::CargoLock => cargo::lock(&mut sink),
+        ManifestKind::GoMod => go::go_mod(&mut sink),
+        ManifestKind::PackageJson => npm::package_json(&mut sink),
+        ManifestKind::PackageLock => npm::package_lock(&mut sink),
+        ManifestKind::YarnLock => npm::yarn_lock(&mut sink),
+        ManifestKind::PnpmLock => npm::pnpm_lock(&mut sink),
+        ManifestKind::Requirements => python::requirements(&mut sink),
+        ManifestKind::Pyproject => python::pyproject(&mut sink),
+        ManifestKind::Pipfile => python::pipfile(&mut sink),
+        ManifestKind::PipfileLock => python::pipfile_lock(&mut sink),
+        ManifestKind::PomXml => maven::pom(&mut sink),
+        ManifestKind::Gradle => gradle::build_gradle(&mut sink),
+        ManifestKind::Csproj => dotnet::csproj(&mut sink),
+        ManifestKind::MixExs => hex::mix_exs(&mut sink),
+        ManifestKind::MixLock => hex::mix_lock(&mut sink),
+        ManifestKind::Gemfile => ruby::gemfile(&mut sink),
+        ManifestKind::GemfileLock => ruby::gemfile_lock(&mut sink),
+        ManifestKind::ComposerJson => php::composer_json(&mut sink),
+    }
+    sink.out
+}
+
+/// Why a dependency is declared, which decides its context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Ships with the service.
+    Normal,
+    /// Development and tests only (dev-dependencies, test scope).
+    Dev,
+    /// Needed to build only (build-dependencies, annotation processors).
+    Build,
+}
+
+/// Collects facts for one file and knows how to turn byte offsets into lines.
+pub(crate) struct Sink<'a> {
+    pub rel: &'a str,
+    pub text: &'a str,
+    pub context: Context,
+    lines: LineIndex,
+    pub out: Output,
+}
+
+impl<'a> Sink<'a> {
+    fn new(rel: &'a str, text: &'a str, context: Context) -> Sink<'a> {
+        Sink {
+            rel,
+            text,
+            context,
+            lines: LineIndex::new(text),
+            out: Output::default(),
+        }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        self.lines.line_of(offset)
+    }
+
+    /// The text of 1-based `line`, without its line break.
+    pub fn line_text(&self, line: u32) -> &'a str {
+        self.lines.text(self.text, line)
+    }
+
+    /// Records a dependency declared at `line`.
+    pub fn dep(&mut self, dep: Dep, line: u32) {
+        let name = dep.name.trim();
+        if name.is_empty() || name.len() > MAX_NAME_LEN {
+            return;
+        }
+        let context = match dep.role {
+            Role::Normal => self.context,
+            Role::Dev => Context::Test,
+            Role::Build => Context::Build,
+        };
+        let version = dep
+            .version
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        let fact = FactKind::Dependency(Dependency {
+            ecosystem: dep.ecosystem,
+            name: name.to_string(),
+            version,
+            features: dep.features,
+            dev: dep.role != Role::Normal,
+        });
+        let at = Location::line(self.rel, line, self.line_text(line));
+        self.out.facts.push(Fact::new(fact, at, context));
+    }
+
+    /// Records the runtime this manifest implies. Called once per manifest,
+    /// never for lock files: a lock beside its manifest must not count twice.
+    pub fn runtime(&mut self, runtime: &str) {
+        let at = Location::file(self.rel, "dependency manifest");
+        let kind = FactKind::Runtime {
+            runtime: runtime.to_string(),
+            weight: MANIFEST_WEIGHT,
+        };
+        self.out.facts.push(Fact::new(kind, at, self.context));
+    }
+
+    /// Reports a broken file; what was read so far is kept. Only the first
+    /// few problems are kept: a binary file read as a manifest would
+    /// otherwise add one diagnostic per line.
+    pub fn malformed(&mut self, message: impl Into<String>) {
+        if self.out.diagnostics.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
+        let message: String = message.into();
+        // Parser errors can quote the input; keep the report one short line.
+        let first = message.lines().next().unwrap_or("").trim();
+        self.out.diagnostics.push(Diagnostic::new(
+            DiagKind::Malformed,
+            self.rel,
+            crate::facts::clip(first),
+        ));
+    }
+}
+
+/// A dependency before it gets a location and a context.
+pub(crate) struct Dep {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: Option<String>,
+    pub features: Vec<String>,
+    pub role: Role,
+}
+
+impl Dep {
+    pub fn new(ecosystem: Ecosystem, name: impl Into<String>) -> Dep {
+        Dep {
+            ecosystem,
+            name: name.into(),
+            version: None,
+            features: Vec::new(),
+            role: Role::Normal,
+        }
+    }
+
+    pub fn version(mut self, version: Option<impl Into<String>>) -> Dep {
+        self.version = version.map(Into::into);
+        self
+    }
+
+    pub fn role(mut self, role: Role) -> Dep {
+        self.role = role;
+        self
+    }
+
+    pub fn features(mut self, features: Vec<String>) -> Dep {
+        self.features = features;
+        self
+    }
+}
+
+/// Byte offset -> line number in O(log n), built in one pass.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let idx = self.starts.partition_point(|&s| s <= offset);
+        u32::try_from(idx.max(1)).unwrap_or(u32::MAX)
+    }
+
+    pub fn text<'t>(&self, text: &'t str, line: u32) -> &'t str {
+        let idx = (line as usize).saturating_sub(1);
+        let Some(&start) = self.starts.get(idx) else {
+            return "";
+        };
+        let end = self.starts.get(idx + 1).map_or(text.len(), |&e| e);
+        let slice = text.get(start..end).unwrap_or("");
+        slice.trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Whether a group, profile or extra's name marks development-only use
+/// (`dev`, `test`, `lint`, `docs`, `typing`...).
+pub(crate) fn is_dev_group(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "dev" | "develop" | "development" | "test" | "tests" | "testing" | "lint" | "linting"
+            | "docs" | "doc" | "typing" | "types" | "mypy" | "ci" | "bench" | "benchmark"
+            | "benchmarks" | "coverage" | "style" | "format" | "fmt" | "qa" | "check"
+    ) || lower.starts_with("dev-")
+        || lower.starts_with("test-")
+        || lower.ends_with("-dev")
+        || lower.ends_with("-test")
+        || lower.ends_with("-tests")
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use super::*;
+
+    /// `(name, version, dev, context, line)` of every dependency fact.
+    pub type Row = (String, Option<String>, bool, Context, u32);
+
+    pub fn deps(out: &Output) -> Vec<Row> {
+        out.facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Dependency(d) => Some((
+                    d.name.clone(),
+                    d.version.clone(),
+                    d.dev,
+                    f.context,
+                    f.at.line.unwrap_or(0),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn find<'o>(out: &'o Output, name: &str) -> &'o Fact {
+        out.facts
+            .iter()
+            .find(|f| matches!(&f.kind, FactKind::Dependency(d) if d.name == name))
+            .unwrap_or_else(|| panic!("no dependency {name} in {:#?}", out.facts))
+    }
+
+    pub fn runtimes(out: &Output) -> Vec<(String, u32)> {
+        out.facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Runtime { runtime, weight } => Some((runtime.clone(), *weight)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Random bytes and mangled copies of `seed` must never panic.
+    pub fn no_panic(kind: ManifestKind, seed: &str) {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..300 {
+            let mut bytes: Vec<u8> = seed.as_bytes().to_vec();
+            let edits = (next() % 12) as usize;
+            for _ in 0..edits {
+                if bytes.is_empty() {
+                    break;
+                }
+                let i = (next() as usize) % bytes.len();
+                match next() % 4 {
+                    0 => bytes[i] = (next() & 0xff) as u8,
+                    1 => {
+                        bytes.remove(i);
+                    }
+                    2 => {
+                        let pool = b"{[\"'\n\\<>=:#";
+                        bytes.insert(i, pool[(next() as usize) % pool.len()]);
+                    }
+                    _ => bytes.truncate(i),
+                }
+            }
+            if round % 10 == 0 {
+                bytes = (0..(next() % 512)).map(|_| (next() & 0xff) as u8).collect();
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse(kind, "x", &text, Context::Service);
+        }
+        // A huge single line.
+        let huge = format!("{}\n", "a=\"b\", ".repeat(200_000));
+        let _ = parse(kind, "x", &huge, Context::Service);
+    }
+
+    #[test]
+    fn line_index() {
+        let text = "a\nbb\n\nccc";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_of(0), 1);
+        assert_eq!(idx.line_of(2), 2);
+        assert_eq!(idx.line_of(5), 3);
+        assert_eq!(idx.line_of(6), 4);
+        assert_eq!(idx.text(text, 2), "bb");
+        assert_eq!(idx.text(text, 4), "ccc");
+        assert_eq!(idx.text(text, 9), "");
+    }
+
+    #[test]
+    fn every_kind_survives_garbage() {
+        use ManifestKind::*;
+        for kind in [
+            CargoToml, CargoLock, GoMod, PackageJson, PackageLock, YarnLock, PnpmLock,
+            Requirements, Pyproject, Pipfile, PipfileLock, PomXml, Gradle, Csproj, MixExs,
+            MixLock, Gemfile, GemfileLock, ComposerJson,
+        ] {
+            let bin: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+            let _ = parse(kind, "x", &String::from_utf8_lossy(&bin), Context::Service);
+            let _ = parse(kind, "x", "", Context::Service);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Source files: the code view for pattern rules, and the imports.
+//!
+//! Imports are read from the original text (the module name of
+//! `require("child_process")` is inside a string), but only where the match
+//! starts in code, so an `import` in a comment or docstring is not one.
+
+use super::Output;
+use crate::context::Context;
+use crate::facts::{Fact, FactKind, Location};
+use crate::language::Language;
+use crate::lex::{self, CodeView};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Import statements per language; group 1 is the module (or a list of them
+/// for Python's `import a, b` and Go's import blocks).
+static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
+    use Language::*;
+    let table: &[(Language, &str)] = &[
+        (Python, r"(?m)^[ \t]*import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)"),
+        (Python, r"(?m)^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b"),
+        (Go, r#"(?m)^[ \t]*import[ \t]+(?:[\w.]+[ \t]+)?"([^"\n]+)""#),
+        (Go, r"(?s)\bimport[ \t]*\(([^)]*)\)"),
+        (JavaScript, r#"\brequire[ \t]*\([ \t]*['"`]([^'"`\n]+)['"`][ \t]*\)"#),
+        (JavaScript, r#"(?m)^[ \t]*(?:import|export)\b[^'";\n]*?(?:\bfrom[ \t]*)?['"]([^'"\n]+)['"]"#),
+        (JavaScript, r#"\bimport[ \t]*\([ \t]*['"]([^'"\n]+)['"]"#),
+        (Rust, r"(?m)^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?use[ \t]+((?:::)?[\w]+(?:::[\w]+)*)"),
+        (Rust, r"(?m)^[ \t]*extern[ \t]+crate[ \t]+(\w+)"),
+        (Java, r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?([\w.]+)"),
+        (C, r#"(?m)^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]"#),
+        (CSharp, r"(?m)^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?([\w.]+)[ \t]*;"),
+        (Elixir, r"(?m)^[ \t]*(?:alias|import|use|require)[ \t]+([\w.:]+)"),
+        (Erlang, r#"(?m)^-include(?:_lib)?\("([^"\n]+)"\)"#),
+        (Ruby, r#"(?m)^[ \t]*require(?:_relative)?[ \t]*\(?[ \t]*['"]([^'"\n]+)['"]"#),
+        (Php, r"(?m)^[ \t]*use[ \t]+([\w\\]+)"),
+    ];
+    table
+        .iter()
+        .map(|(l, p)| (*l, Regex::new(p).expect("import regex")))
+        .collect()
+});
+
+static GO_BLOCK_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""([^"\n]+)""#).expect("go import item"));
+
+/// The runtime a language's source implies, for runtime detection.
+pub fn runtime_of(lang: Language) -> Option<&'static str> {
+    use Language::*;
+    Some(match lang {
+        Go => "go",
+        Rust => "rust",
+        Python => "python",
+        JavaScript | TypeScript => "node",
+        Java | Kotlin => "jvm",
+        C | Cpp => "c-cpp",
+        CSharp => "dotnet",
+        Elixir | Erlang => "beam",
+        Ruby => "ruby",
+        Php => "php",
+        Shell => return None,
+    })
+}
+
+/// Lexes a source file and extracts its imports.
+pub fn parse(lang: Language, rel: &str, text: &str, context: Context) -> (CodeView, Output) {
+    let view = lex::lex(lang, text);
+    let mut out = Output::default();
+    let test_spans = if lang == Language::Rust {
+        rust_test_modules(&view.code)
+    } else {
+        Vec::new()
+    };
+    for (l, re) in IMPORTS.iter() {
+        if !l.family().contains(&lang) {
+            continue;
+        }
+        for cap in re.captures_iter(text) {
+            let (Some(whole), Some(m)) = (cap.get(0), cap.get(1)) else {
+                continue;
+            };
+            let stmt_start = whole.start() + (whole.as_str().len() - whole.as_str().trim_start().len());
+            if !view.is_code(text, stmt_start) {
+                continue;
+            }
+            let modules: Vec<(usize, String)> = if lang == Language::Go && whole.as_str().contains('(') {
+                GO_BLOCK_ITEM
+                    .captures_iter(m.as_str())
+                    .filter_map(|c| c.get(1).map(|g| (m.start() + g.start(), g.as_str().to_string())))
+                    .filter(|(off, _)| !inside(&view.comments, *off))
+                    .collect()
+            } else if lang == Language::Python && m.as_str().contains(',') {
+                m.as_str()
+                    .split(',')
+                    .map(|s| (m.start(), s.trim().to_string()))
+                    .collect()
+            } else {
+                vec![(m.start(), normalize(lang, m.as_str()))]
+            };
+            for (off, module) in modules {
+                if module.is_empty() {
+                    continue;
+                }
+                let line = view.line_of(off);
+                let ctx = if in_spans(&test_spans, off) { Context::Test } else { context };
+                let snippet = line_text(text, &view, line);
+                out.facts.push(Fact::new(
+                    FactKind::Import { language: lang, module },
+                    Location::line(rel, line, snippet),
+                    ctx,
+                ));
+            }
+        }
+    }
+    out.facts.sort_by_key(|f| f.at.line);
+    (view, out)
+}
+
+fn normalize(lang: Language, module: &str) -> String {
+    match lang {
+        Language::JavaScript | Language::TypeScript => {
+            module.strip_prefix("node:").unwrap_or(module).to_string()
+        }
+        Language::Rust => module.trim_start_matches("::").to_string(),
+        _ => module.to_string(),
+    }
+}
+
+fn inside(spans: &[std::ops::Range<usize>], off: usize) -> bool {
+    spans.iter().any(|r| r.contains(&off))
+}
+
+/// Whether `off` falls in one of the (sorted) spans.
+pub fn in_spans(spans: &[std::ops::Range<usize>], off: usize) -> bool {
+    inside(spans, off)
+}
+
+/// The text of a 1-based line of the original source.
+pub fn line_text<'a>(text: &'a str, view: &CodeView, line: u32) -> &'a str {
+    let r = view.line_range(line, text.len());
+    text.get(r).unwrap_or("")
+}
+
+static CFG_TEST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{")
+        .expect("cfg(test) regex")
+});
+
+/// Byte spans of `#[cfg(test)] mod x { ... }` blocks in Rust code, so that a
+/// `Command::new` inside unit tests is reported as test code.
+fn rust_test_modules(code: &str) -> Vec<std::ops::Range<usize>> {
+    let b = code.as_bytes();
+    CFG_TEST
+        .find_iter(code)
+        .map(|m| {
+            let mut depth = 1usize;
+            let mut j = m.end();
+            while j < b.len() && depth > 0 {
+                match b[j] {
+                    b'{' => depth += 1,
+                    b'}' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            m.start()..j
+        })
+        .collect()
+}
+
+/// The spans of test-only code inside a file (Rust `#[cfg(test)]` modules).
+pub fn test_spans(view: &CodeView) -> Vec<std::ops::Range<usize>> {
+    if view.language == Language::Rust {
+        rust_test_modules(&view.code)
+    } else {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imports(lang: Language, src: &str) -> Vec<String> {
+        let (_, out) = parse(lang, "f", src, Context::Service);
+        out.facts
+            .into_iter()
+            .filter_map(|f| match f.kind {
+                FactKind::Import { module, .. } => Some(module),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn per_language_imports() {
+        assert_eq!(imports(Language::Python, "import os, subprocess\nfrom a.b import c\n# import nope\n\"\"\"\nimport doc\n\"\"\"\n"), ["os", "subprocess", "a.b"]);
+        assert_eq!(
+            imports(Language::Go, "import (\n\t\"fmt\"\n\t// \"os/exec\"\n\tebpf \"github.com/cilium/ebpf\"\n)\n"),
+            ["fmt", "github.com/cilium/ebpf"]
+        );
+        assert_eq!(
+            imports(Language::TypeScript, "import { spawn } from 'node:child_process';\nconst x = require(\"sharp\");\n// require('nope')\n"),
+            ["child_process", "sharp"]
+        );
+        assert_eq!(imports(Language::Rust, "use std::process::{Command, Stdio};\nextern crate libc;\n"), ["std::process", "libc"]);
+        assert_eq!(imports(Language::C, "#include <sys/inotify.h>\n// #include <cuda.h>\n"), ["sys/inotify.h"]);
+        assert_eq!(imports(Language::Kotlin, "import java.lang.ProcessBuilder\n"), ["java.lang.ProcessBuilder"]);
+        assert_eq!(imports(Language::Ruby, "require 'open3'\n"), ["open3"]);
+    }
+
+    #[test]
+    fn rust_cfg_test_module_is_test_context() {
+        let src = "use std::fs;\n#[cfg(test)]\nmod tests {\n    use std::process::Command;\n}\n";
+        let (_, out) = parse(Language::Rust, "src/lib.rs", src, Context::Service);
+        let ctx: Vec<_> = out.facts.iter().map(|f| f.context).collect();
+        assert_eq!(ctx, [Context::Service, Context::Test]);
+    }
+}

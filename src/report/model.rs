@@ -1,0 +1,90 @@
+//! The report: everything a scan concluded, as one serialisable value.
+//!
+//! The JSON renderer writes exactly this struct, and the HTML, SARIF and
+//! other renderers read only this struct, so a saved JSON report can be
+//! rendered again later in any format.
+
+use crate::diag::Diagnostic;
+use crate::finding::Finding;
+use crate::runtime::Runtimes;
+use crate::score::{Score, Verdict};
+use crate::signals::Signal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped on any change a consumer could notice: major for removals and
+/// renames, minor for additions.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    /// The scanned path as given.
+    pub root: String,
+    pub verdict: Verdict,
+    pub score: u8,
+    pub summary: Summary,
+    pub runtime: Runtimes,
+    /// What kind of service this is: `http-server`, `cli`, `worker`.
+    pub shape: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub scoring: Score,
+    pub signals: Vec<Signal>,
+    pub inventory: Inventory,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Results of `wasmfit bench`, when run together with the scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bench: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+    pub rules: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Findings that move the score, by severity.
+    pub counted: BTreeMap<String, usize>,
+    /// Findings in test, build, example, docs or runtime-internal context.
+    pub not_counted: usize,
+    pub suppressed: usize,
+    pub effort_days: f64,
+    pub files: usize,
+    pub bytes: u64,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Files per kind (`source:go`, `manifest`, `dockerfile`, `binary`, `wasm`...).
+    pub kinds: BTreeMap<String, usize>,
+    /// Service-context source bytes per language.
+    pub languages: BTreeMap<String, u64>,
+    /// Directories left out, with the reason in `diagnostics`.
+    pub skipped: Vec<String>,
+    pub dockerfiles: Vec<String>,
+    pub compose_files: Vec<String>,
+    pub manifests: Vec<String>,
+    pub binaries: Vec<String>,
+    pub wasm: Vec<String>,
+}
+
+/// What the Dockerfile of the shipping stage says about the container.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Container {
+    pub base_images: Vec<String>,
+    pub build_images: Vec<String>,
+    pub exposed: Vec<String>,
+    pub volumes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<String>,
+    pub os_packages: Vec<String>,
+}

@@ -1,0 +1,65 @@
+//! Rules as data: loading the built-in rule files and users' own, and the
+//! checked `RuleSet` every later stage reads.
+
+pub mod load;
+pub mod model;
+pub mod version;
+pub mod vocab;
+
+pub use load::{Loader, RuleError};
+pub use model::{Matcher, Package, Rule, RuntimeTier, Tier};
+pub use vocab::{Capability, Category, Confidence, Severity};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// Every loaded rule, package entry and runtime tier.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    by_id: HashMap<String, usize>,
+    pub packages: Vec<Package>,
+    pub runtimes: Vec<RuntimeTier>,
+}
+
+impl RuleSet {
+    /// The built-in rules plus every `*.toml` in `extra` directories.
+    pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut loader = Loader::default();
+        for (name, text) in builtin::BUILTIN {
+            loader.add_file(name, text)?;
+        }
+        for dir in extra {
+            loader.add_dir(dir)?;
+        }
+        loader.finish()
+    }
+
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        RuleSet::load(&[])
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn runtime(&self, id: &str) -> Option<&RuntimeTier> {
+        self.runtimes.iter().find(|r| r.id == id)
+    }
+
+    /// Rules sorted by id, for listings.
+    pub fn sorted(&self) -> Vec<&Rule> {
+        let mut v: Vec<&Rule> = self.rules.iter().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+}

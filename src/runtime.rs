@@ -1,0 +1,82 @@
+//! Runtime detection: which language runtime the service runs on, from every
+//! kind of evidence, and that runtime's Wasm support tier.
+//!
+//! Evidence is weighed, not counted: the base image of the stage that ships
+//! and a manifest at the root say more than one helper script. Only service
+//! evidence counts; a Python script in `scripts/` does not make a Go service
+//! a Python one.
+
+use crate::facts::{Fact, FactKind, Location};
+use crate::rules::{RuleSet, Tier};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One detected runtime and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Detected {
+    pub id: String,
+    pub name: String,
+    pub tier: Tier,
+    pub weight: u32,
+    pub note: String,
+    pub toolchain: String,
+    pub rule_id: String,
+    /// Up to a few places that show it.
+    pub evidence: Vec<Location>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Runtimes {
+    /// The runtime the service runs on, if any evidence says.
+    pub primary: Option<Detected>,
+    /// Every runtime seen in service context, heaviest first.
+    pub detected: Vec<Detected>,
+}
+
+const MAX_RUNTIME_EVIDENCE: usize = 5;
+
+/// Weighs runtime hints (already filtered to service context by the caller
+/// or not: non-service hints are ignored here).
+pub fn detect(rules: &RuleSet, hints: &[Fact]) -> Runtimes {
+    let mut acc: BTreeMap<String, (u32, Vec<(u32, Location)>)> = BTreeMap::new();
+    for f in hints {
+        let FactKind::Runtime { runtime, weight } = &f.kind else { continue };
+        if !f.context.counts() {
+            continue;
+        }
+        let e = acc.entry(runtime.clone()).or_default();
+        e.0 += weight;
+        e.1.push((*weight, f.at.clone()));
+    }
+    // TinyGo compiles Go source: once the build says TinyGo, the Go evidence
+    // is TinyGo evidence.
+    if acc.contains_key("tinygo") {
+        if let Some((w, ev)) = acc.remove("go") {
+            let t = acc.entry("tinygo".into()).or_default();
+            t.0 += w;
+            t.1.extend(ev);
+        }
+    }
+    let mut detected: Vec<Detected> = acc
+        .into_iter()
+        .filter_map(|(id, (weight, mut ev))| {
+            let tier = rules.runtime(&id)?;
+            ev.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            Some(Detected {
+                id,
+                name: tier.name.clone(),
+                tier: tier.tier,
+                weight,
+                note: tier.note.clone(),
+                toolchain: tier.toolchain.clone(),
+                rule_id: tier.rule.clone(),
+                evidence: ev.into_iter().take(MAX_RUNTIME_EVIDENCE).map(|(_, l)| l).collect(),
+            })
+        })
+        .collect();
+    detected.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.id.cmp(&b.id)));
+    Runtimes {
+        primary: detected.first().cloned(),
+        detected,
+    }
+}

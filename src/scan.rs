@@ -1,0 +1,305 @@
+//! The scan pipeline: discover, parse and match every file in parallel, then
+//! merge, detect the runtime, score and assemble the report.
+//!
+//! Each file is read, parsed and matched by one worker, and only its hits and
+//! a few small facts survive it, so memory stays proportional to what was
+//! found, not to the size of the tree.
+
+use crate::artifact::{Artifact, ArtifactKind};
+use crate::context::Context;
+use crate::diag::{DiagKind, Diagnostic};
+use crate::discover::{self, Discovery};
+use crate::facts::{Fact, FactKind, Location};
+use crate::finding::{self, Hit, Source};
+use crate::matcher::Engine;
+use crate::parse::{self, Output};
+use crate::report::model::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
+use crate::rules::{Capability, Confidence, RuleSet};
+use crate::runtime;
+use crate::score;
+use crate::signals;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub discover: discover::Options,
+}
+
+/// What one file left behind after it was matched.
+#[derive(Default)]
+struct FileResult {
+    hits: Vec<Hit>,
+    kept: Vec<Fact>,
+    diagnostics: Vec<Diagnostic>,
+    source_bytes: u64,
+}
+
+/// Called with (files done, files total) as the scan goes.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+pub fn scan(root: &Path, opts: &Options, rules: &RuleSet, progress: Progress) -> std::io::Result<Report> {
+    scan_with(root, opts, &Engine::new(rules), progress)
+}
+
+/// `scan` with an engine compiled once, for callers that scan many trees.
+pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progress) -> std::io::Result<Report> {
+    let rules = engine.rules;
+    let started = Instant::now();
+    let Discovery {
+        artifacts,
+        mut diagnostics,
+        skipped,
+    } = discover::discover(root, &opts.discover)?;
+    let total = artifacts.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<FileResult> = artifacts
+        .par_iter()
+        .map(|a| {
+            let r = analyze(engine, a);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, total);
+            r
+        })
+        .collect();
+
+    let mut hits = Vec::new();
+    let mut kept = Vec::new();
+    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
+    let mut service_source_bytes = 0;
+    for (a, r) in artifacts.iter().zip(results) {
+        hits.extend(r.hits);
+        kept.extend(r.kept);
+        diagnostics.extend(r.diagnostics);
+        if let ArtifactKind::Source(l) = a.kind {
+            if a.context.counts() {
+                *languages.entry(l.id().to_string()).or_default() += r.source_bytes;
+                service_source_bytes += r.source_bytes;
+            }
+        }
+    }
+    for s in &skipped {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Skipped,
+            s.as_str(),
+            "skipped: vendored, generated or ignored tree (scan it with --no-default-excludes / --no-gitignore)",
+        ));
+    }
+
+    let runtimes = runtime::detect(rules, &kept);
+    if let Some(p) = &runtimes.primary {
+        if let Some(idx) = rules.index(&p.rule_id) {
+            for at in &p.evidence {
+                let conf = if p.weight >= 10 { Confidence::High } else { Confidence::Medium };
+                hits.push(Hit::new(&rules.rules[idx], idx, at.clone(), Context::Service, Source::Runtime, conf));
+            }
+        }
+    }
+
+    let findings = finding::merge(&rules.rules, hits);
+    let scoring = score::score(&findings);
+    let inventory = inventory(&artifacts, skipped, languages);
+    let inputs = signals::Inputs {
+        dockerfiles: inventory.dockerfiles.clone(),
+        compose_files: inventory.compose_files.clone(),
+        service_source_bytes,
+        plugin_hosts: Vec::new(),
+    };
+    let signals = signals::evaluate(&findings, &runtimes, &inputs);
+    let shape = shape(&findings);
+    let container = container(&kept);
+    let mut counted: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.counted) {
+        *counted.entry(f.severity.to_string()).or_default() += 1;
+    }
+    diagnostics.sort();
+    diagnostics.dedup();
+    let summary = Summary {
+        counted,
+        not_counted: findings.iter().filter(|f| !f.context.counts()).count(),
+        suppressed: findings.iter().filter(|f| f.suppressed).count(),
+        effort_days: scoring.effort_days,
+        files: artifacts.len(),
+        bytes: artifacts.iter().map(|a| a.size).sum(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    Ok(Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: Tool {
+            name: "wasmfit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            rules: rules.rules.len(),
+        },
+        root: root.display().to_string(),
+        verdict: scoring.verdict,
+        score: scoring.score,
+        summary,
+        runtime: runtimes,
+        shape,
+        findings,
+        scoring,
+        signals,
+        inventory,
+        container,
+        diagnostics,
+        bench: None,
+    })
+}
+
+/// Reads, parses and matches one file.
+fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
+    let mut r = FileResult::default();
+    let name = a.rel.rsplit('/').next().unwrap_or(&a.rel).to_string();
+    let file_fact = Fact::new(FactKind::File { name }, Location::file(&a.rel, &a.rel), a.context);
+    engine.match_fact(&file_fact, &mut r.hits);
+    let text_kind = matches!(
+        a.kind,
+        ArtifactKind::Source(_) | ArtifactKind::Manifest(_) | ArtifactKind::Dockerfile | ArtifactKind::Compose
+    );
+    if !text_kind {
+        // Binaries, Wasm and code archives are inventoried here; their
+        // contents are read by their own analysers.
+        return r;
+    }
+    let text = match read_text(a, &mut r.diagnostics) {
+        Some(t) => t,
+        None => return r,
+    };
+    let out: Output = match a.kind {
+        ArtifactKind::Source(lang) => {
+            r.source_bytes = text.len() as u64;
+            let (view, mut out) = parse::source::parse(lang, &a.rel, &text, a.context);
+            engine.match_code(&a.rel, &text, &view, a.context, &mut r.hits);
+            if let Some(rt) = parse::source::runtime_of(lang) {
+                out.facts.push(Fact::new(
+                    FactKind::Runtime { runtime: rt.into(), weight: 1 },
+                    Location::file(&a.rel, &format!("{} source", lang)),
+                    a.context,
+                ));
+            }
+            out
+        }
+        ArtifactKind::Manifest(kind) => parse::manifest::parse(kind, &a.rel, &text, a.context),
+        ArtifactKind::Dockerfile => parse::dockerfile::parse(&a.rel, &text, a.context),
+        ArtifactKind::Compose => parse::compose::parse(&a.rel, &text, a.context),
+        _ => Output::default(),
+    };
+    for f in &out.facts {
+        engine.match_fact(f, &mut r.hits);
+    }
+    r.diagnostics.extend(out.diagnostics);
+    r.kept = out.facts.into_iter().filter(keep).collect();
+    r
+}
+
+/// Facts needed after matching: runtime hints and the container's shape.
+fn keep(f: &Fact) -> bool {
+    match &f.kind {
+        FactKind::Runtime { .. } | FactKind::BaseImage { .. } | FactKind::OsPackage { .. } => true,
+        FactKind::Instruction { instruction, .. } => {
+            matches!(instruction.as_str(), "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD")
+        }
+        _ => false,
+    }
+}
+
+fn read_text(a: &Artifact, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let bytes = match std::fs::read(&a.path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::new(DiagKind::Unreadable, &a.rel, e.to_string()));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                DiagKind::NotUtf8,
+                &a.rel,
+                format!("not valid UTF-8 (first bad byte at {}); read with replacement characters", e.utf8_error().valid_up_to()),
+            ));
+            Some(String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+    }
+}
+
+fn inventory(artifacts: &[Artifact], skipped: Vec<String>, languages: BTreeMap<String, u64>) -> Inventory {
+    let mut inv = Inventory {
+        skipped,
+        languages,
+        ..Inventory::default()
+    };
+    for a in artifacts {
+        let key = match a.kind {
+            ArtifactKind::Source(l) => format!("source:{}", l.id()),
+            ArtifactKind::Manifest(_) => {
+                inv.manifests.push(a.rel.clone());
+                "manifest".into()
+            }
+            ArtifactKind::Dockerfile => {
+                inv.dockerfiles.push(a.rel.clone());
+                "dockerfile".into()
+            }
+            ArtifactKind::Compose => {
+                inv.compose_files.push(a.rel.clone());
+                "compose".into()
+            }
+            ArtifactKind::Binary(f) => {
+                inv.binaries.push(a.rel.clone());
+                format!("binary:{}", serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+            }
+            ArtifactKind::Wasm => {
+                inv.wasm.push(a.rel.clone());
+                "wasm".into()
+            }
+            ArtifactKind::Archive(_) => "archive".into(),
+            ArtifactKind::Marker => "marker".into(),
+        };
+        *inv.kinds.entry(key).or_default() += 1;
+    }
+    inv
+}
+
+/// The service's shape from the shape rules that fired in service context.
+fn shape(findings: &[crate::finding::Finding]) -> Vec<String> {
+    let mut s: Vec<String> = findings
+        .iter()
+        .filter(|f| f.context.counts() && !f.suppressed)
+        .filter(|f| matches!(f.capability, Capability::HttpServer | Capability::Cli | Capability::Worker))
+        .map(|f| f.capability.to_string())
+        .collect();
+    s.sort();
+    s.dedup();
+    s
+}
+
+fn container(kept: &[Fact]) -> Option<Container> {
+    let mut c = Container::default();
+    let mut any = false;
+    for f in kept.iter().filter(|f| f.context.counts() || matches!(f.kind, FactKind::BaseImage { .. })) {
+        match &f.kind {
+            FactKind::BaseImage { image, is_final, .. } => {
+                any = true;
+                let list = if *is_final && f.context.counts() { &mut c.base_images } else { &mut c.build_images };
+                if !list.contains(image) {
+                    list.push(image.clone());
+                }
+            }
+            FactKind::Instruction { instruction, args } => match instruction.as_str() {
+                "EXPOSE" => c.exposed.extend(args.split_whitespace().map(str::to_string)),
+                "VOLUME" => c.volumes.push(args.clone()),
+                "USER" => c.user = Some(args.clone()),
+                "ENTRYPOINT" | "CMD" if c.entrypoint.is_none() || instruction == "ENTRYPOINT" => {
+                    c.entrypoint = Some(args.clone())
+                }
+                _ => {}
+            },
+            FactKind::OsPackage { name, .. } if !c.os_packages.contains(name) => c.os_packages.push(name.clone()),
+            _ => {}
+        }
+    }
+    any.then_some(c)
+}

@@ -1,0 +1,91 @@
+//! Every sample service under `samples/` is scanned and compared with its
+//! `expected.toml`: the verdict, the rules that must fire in service context
+//! and the decoys that must not. Plus a JSON snapshot per sample.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use wasmfit::matcher::Engine;
+use wasmfit::report::Report;
+use wasmfit::rules::RuleSet;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    verdict: String,
+    rules: Vec<String>,
+    #[serde(default)]
+    absent: Vec<String>,
+}
+
+fn samples() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expected.toml").is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+fn scan(engine: &Engine, dir: &Path) -> Report {
+    wasmfit::scan::scan_with(dir, &Default::default(), engine, &|_, _| {}).unwrap()
+}
+
+#[test]
+fn there_are_at_least_nine_samples() {
+    assert!(samples().len() >= 9, "{:?}", samples());
+}
+
+#[test]
+fn every_sample_meets_its_expectations() {
+    let rules = RuleSet::builtin().unwrap();
+    let engine = Engine::new(&rules);
+    let mut failures = Vec::new();
+    for dir in samples() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let exp: Expected = toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
+        let report = scan(&engine, &dir);
+        let service: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.context.counts() && !f.suppressed)
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        if report.verdict.id() != exp.verdict {
+            failures.push(format!("{name}: verdict {} (score {}), expected {}; service rules {:?}", report.verdict, report.score, exp.verdict, service));
+        }
+        for r in &exp.rules {
+            if !service.contains(&r.as_str()) {
+                failures.push(format!("{name}: {r} not reported in service context; got {service:?}"));
+            }
+        }
+        for r in &exp.absent {
+            if let Some(f) = report.findings.iter().find(|f| &f.rule_id == r && f.context.counts()) {
+                let first = f.evidence.first().map(|e| format!("{}:{:?} {}", e.at.path, e.at.line, e.at.snippet)).unwrap_or_default();
+                failures.push(format!("{name}: decoy {r} fired in service context at {first}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn json_snapshots() {
+    let rules = RuleSet::builtin().unwrap();
+    let engine = Engine::new(&rules);
+    for dir in samples() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let mut report = scan(&engine, &dir);
+        report.root = format!("samples/{name}");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(name.clone());
+        settings.bind(|| {
+            insta::assert_json_snapshot!("sample", report, {
+                ".summary.elapsed_ms" => "[elapsed]",
+                ".tool.version" => "[version]",
+            });
+        });
+    }
+}
