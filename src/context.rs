@@ -59,6 +59,11 @@ impl Context {
         let lower = rel.to_ascii_lowercase();
         let mut parts: Vec<&str> = lower.split('/').collect();
         let file = parts.pop().unwrap_or("");
+        // Maven/Gradle source roots: below `src/main/java` the directories are
+        // package names (`com/example/orders`), not project layout.
+        if let Some(i) = parts.windows(2).position(|w| w == ["src", "main"]) {
+            parts.truncate(i);
+        }
         for dir in &parts {
             match *dir {
                 "test" | "tests" | "__tests__" | "spec" | "specs" | "testdata" | "test-data"
@@ -159,6 +164,8 @@ mod tests {
             ("benches/scan.rs", Context::Test),
             ("src/contest.py", Context::Service),
             ("src/latest.rs", Context::Service),
+            ("src/main/java/com/example/orders/App.java", Context::Service),
+            ("src/main/java/com/example/orders/AppTest.java", Context::Test),
         ];
         for (path, want) in cases {
             assert_eq!(Context::of_path(path), want, "{path}");

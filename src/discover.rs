@@ -112,12 +112,10 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         let rel_path = rel(root, path);
         let ft = entry.file_type();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if ft.is_dir() {
-            if opts.default_excludes && DEFAULT_EXCLUDES.contains(&name.as_str()) {
-                out.skipped.push(format!("{rel_path}/"));
-                walk.skip_current_dir();
-                continue;
-            }
+        if ft.is_dir() && opts.default_excludes && DEFAULT_EXCLUDES.contains(&name.as_str()) {
+            out.skipped.push(format!("{rel_path}/"));
+            walk.skip_current_dir();
+            continue;
         }
         let ignored = excludes.as_ref().is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
             || (opts.gitignore && gitignored(root, path, ft.is_dir(), &mut ignores));

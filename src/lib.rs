@@ -7,17 +7,21 @@
 //! cause, `score` weighs findings, and `report` renders. Only `report` and
 //! `cli` print.
 
+pub mod config;
 pub mod context;
 pub mod diag;
 pub mod discover;
 pub mod facts;
 pub mod finding;
+pub mod gate;
+pub mod image;
 pub mod language;
 pub mod rules;
 pub mod runtime;
 pub mod scan;
 pub mod score;
 pub mod signals;
+pub mod suppress;
 pub mod artifact;
 pub mod cli;
 pub mod lex;

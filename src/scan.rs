@@ -26,6 +26,8 @@ use std::time::Instant;
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub discover: discover::Options,
+    /// `[[suppress]]` entries from `wasmfit.toml`.
+    pub suppress: crate::suppress::PathRules,
 }
 
 /// What one file left behind after it was matched.
@@ -35,6 +37,8 @@ struct FileResult {
     kept: Vec<Fact>,
     diagnostics: Vec<Diagnostic>,
     source_bytes: u64,
+    /// What a `.wasm` was found to be, for the report's `wasm` list.
+    wasm: Option<crate::parse::wasm::WasmInfo>,
 }
 
 /// Called with (files done, files total) as the scan goes.
@@ -69,7 +73,9 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
     let mut kept = Vec::new();
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
+    let mut wasm = Vec::new();
     for (a, r) in artifacts.iter().zip(results) {
+        wasm.extend(r.wasm);
         hits.extend(r.hits);
         kept.extend(r.kept);
         diagnostics.extend(r.diagnostics);
@@ -98,6 +104,7 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
         }
     }
 
+    opts.suppress.apply(rules, &mut hits);
     let findings = finding::merge(&rules.rules, hits);
     let scoring = score::score(&findings);
     let inventory = inventory(&artifacts, skipped, languages);
@@ -145,6 +152,8 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
         container,
         diagnostics,
         bench: None,
+        image: None,
+        wasm,
     })
 }
 
@@ -159,8 +168,19 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         ArtifactKind::Source(_) | ArtifactKind::Manifest(_) | ArtifactKind::Dockerfile | ArtifactKind::Compose
     );
     if !text_kind {
-        // Binaries, Wasm and code archives are inventoried here; their
-        // contents are read by their own analysers.
+        // Binaries, Wasm and code archives are read by their own analysers.
+        match a.kind {
+            ArtifactKind::Wasm => {
+                let (out, info) = parse::wasm::analyze(a);
+                for f in &out.facts {
+                    engine.match_fact(f, &mut r.hits);
+                }
+                r.diagnostics.extend(out.diagnostics);
+                r.kept = out.facts.into_iter().filter(keep).collect();
+                r.wasm = info;
+            }
+            _ => {}
+        }
         return r;
     }
     let text = match read_text(a, &mut r.diagnostics) {
@@ -190,6 +210,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         engine.match_fact(f, &mut r.hits);
     }
     r.diagnostics.extend(out.diagnostics);
+    crate::suppress::apply(engine.rules, a, &text, &mut r.hits, &mut r.diagnostics);
     r.kept = out.facts.into_iter().filter(keep).collect();
     r
 }

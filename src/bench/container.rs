@@ -191,13 +191,13 @@ pub async fn stdio_run(
     engine: &Engine,
     tag: &str,
     input: Vec<u8>,
-    marks: &[u64],
+    clock: LineClock,
     expect: u64,
     timeout: Duration,
 ) -> BenchResult<(Instant, LineClock)> {
     let started = Instant::now();
     let id = engine.create(stdio_body(tag)).await?;
-    let result = stdio_feed(engine, &id, input, marks, expect, timeout, started).await;
+    let result = stdio_feed(engine, &id, input, clock, expect, timeout, started).await;
     let result = match result {
         Err(mut e) if e.log_tail.is_empty() => {
             let log = engine.logs_tail(&id).await;
@@ -214,7 +214,7 @@ async fn stdio_feed(
     engine: &Engine,
     id: &str,
     input: Vec<u8>,
-    marks: &[u64],
+    mut clock: LineClock,
     expect: u64,
     timeout: Duration,
     started: Instant,
@@ -229,10 +229,9 @@ async fn stdio_feed(
         // container (stdin_once), which is not what is being measured.
         writer
     });
-    let mut clock = LineClock::new(marks);
     let mut stderr = String::new();
     let read = async {
-        while clock.lines < expect {
+        while !clock.done(expect) {
             match attached.output.next().await {
                 Some(Ok(LogOutput::StdOut { message })) | Some(Ok(LogOutput::Console { message })) => {
                     clock.observe(&message)
@@ -250,7 +249,7 @@ async fn stdio_feed(
     let left = timeout.saturating_sub(started.elapsed());
     let timed_out = tokio::time::timeout(left, read).await.is_err();
     feed.abort();
-    if timed_out || clock.lines < expect {
+    if timed_out || !clock.done(expect) {
         let what = if timed_out {
             format!("the container gave {} of {expect} answers within {timeout:?}", clock.lines)
         } else {
@@ -270,7 +269,7 @@ async fn stdio_feed(
 pub async fn stdio_cold(engine: &Engine, tag: &str, runs: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
     let mut out = Vec::new();
     for _ in 0..runs {
-        let (started, clock) = stdio_run(engine, tag, workload::requests(0, 1), &[], 1, timeout).await?;
+        let (started, clock) = stdio_run(engine, tag, workload::requests(0, 1), LineClock::new(&[]), 1, timeout).await?;
         clock.check_first(0).map_err(|e| BenchError::new(Step::Container, e))?;
         let first = clock.first_line_at.unwrap_or_else(Instant::now);
         out.push(first.duration_since(started).as_secs_f64() * 1000.0);
@@ -279,19 +278,28 @@ pub async fn stdio_cold(engine: &Engine, tag: &str, runs: u32, timeout: Duration
 }
 
 pub async fn stdio_calibrate(engine: &Engine, tag: &str, n: u64, timeout: Duration) -> BenchResult<f64> {
-    let (_, clock) = stdio_run(engine, tag, workload::requests(0, n), &[1, n], n, timeout).await?;
+    let (_, clock) = stdio_run(engine, tag, workload::requests(0, n), LineClock::new(&[1, n]), n, timeout).await?;
     // From the first answer, so the container's start is not counted.
     Ok(workload::rate(n - 1, clock.mark(1), clock.mark(n)).unwrap_or(1000.0))
 }
 
-pub async fn stdio_throughput(engine: &Engine, tag: &str, runs: u32, plan: (u64, u64), timeout: Duration) -> BenchResult<Vec<f64>> {
+pub async fn stdio_throughput(
+    engine: &Engine,
+    tag: &str,
+    runs: u32,
+    plan: (u64, u64),
+    duration: Duration,
+    timeout: Duration,
+) -> BenchResult<Vec<f64>> {
     let (w, m) = plan;
+    let input = workload::requests(0, w + m);
     let mut out = Vec::new();
     for _ in 0..runs {
-        let (_, clock) = stdio_run(engine, tag, workload::requests(0, w + m), &[w, w + m], w + m, timeout).await?;
+        let (_, clock) = stdio_run(engine, tag, input.clone(), LineClock::windowed(w, duration), w + m, timeout).await?;
         clock.check_first(0).map_err(|e| BenchError::new(Step::Container, e))?;
         out.push(
-            workload::rate(m, clock.mark(w), clock.mark(w + m))
+            clock
+                .window_rate()
                 .ok_or_else(|| BenchError::new(Step::Container, "the measured window has no length"))?,
         );
     }

@@ -49,9 +49,10 @@ pub struct StdioRun {
 }
 
 /// Starts `binary`, writes `input` to its stdin (then closes it), and reads
-/// its stdout until `expect` lines arrived or it exits. `timeout` bounds the
-/// whole run; a hung process is killed.
-pub fn stdio_run(binary: &Path, input: Vec<u8>, marks: &[u64], expect: u64, timeout: Duration) -> BenchResult<StdioRun> {
+/// its stdout into `clock` until it is done (`expect` lines, or its
+/// throughput window closed) or the process exits. `timeout` bounds the
+/// whole run; the process is killed at the end.
+pub fn stdio_run(binary: &Path, input: Vec<u8>, clock: LineClock, expect: u64, timeout: Duration) -> BenchResult<StdioRun> {
     let started = Instant::now();
     let child = Command::new(binary)
         .stdin(Stdio::piped())
@@ -71,11 +72,10 @@ pub fn stdio_run(binary: &Path, input: Vec<u8>, marks: &[u64], expect: u64, time
         let _ = stdin.write_all(&input);
     });
     let (tx, rx) = mpsc::channel();
-    let marks = marks.to_vec();
     std::thread::spawn(move || {
-        let mut clock = LineClock::new(&marks);
+        let mut clock = clock;
         let mut buf = vec![0u8; 64 * 1024];
-        while clock.lines < expect {
+        while !clock.done(expect) {
             match stdout.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => clock.observe(&buf[..n]),
@@ -95,7 +95,7 @@ pub fn stdio_run(binary: &Path, input: Vec<u8>, marks: &[u64], expect: u64, time
             .with_log(&log));
         }
     };
-    if clock.lines < expect {
+    if !clock.done(expect) {
         drop(guard);
         let log = errors.recv_timeout(Duration::from_secs(1)).unwrap_or_default();
         return Err(BenchError::new(
@@ -111,7 +111,7 @@ pub fn stdio_run(binary: &Path, input: Vec<u8>, marks: &[u64], expect: u64, time
 pub fn stdio_cold(binary: &Path, runs: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
     let mut out = Vec::new();
     for _ in 0..runs {
-        let run = stdio_run(binary, workload::requests(0, 1), &[], 1, timeout)?;
+        let run = stdio_run(binary, workload::requests(0, 1), LineClock::new(&[]), 1, timeout)?;
         run.clock.check_first(0).map_err(|e| BenchError::new(Step::Native, e))?;
         let first = run.clock.first_line_at.unwrap_or_else(Instant::now);
         out.push(first.duration_since(run.started).as_secs_f64() * 1000.0);
@@ -120,14 +120,23 @@ pub fn stdio_cold(binary: &Path, runs: u32, timeout: Duration) -> BenchResult<Ve
 }
 
 /// Requests per second over the measured window of each run. `plan` gives
-/// (warm-up, measured) request counts.
-pub fn stdio_throughput(binary: &Path, runs: u32, plan: (u64, u64), timeout: Duration) -> BenchResult<Vec<f64>> {
+/// the (warm-up, measured) request counts prepared.
+pub fn stdio_throughput(
+    binary: &Path,
+    runs: u32,
+    plan: (u64, u64),
+    duration: Duration,
+    timeout: Duration,
+) -> BenchResult<Vec<f64>> {
     let (w, m) = plan;
+    let input = workload::requests(0, w + m);
     let mut out = Vec::new();
     for _ in 0..runs {
-        let run = stdio_run(binary, workload::requests(0, w + m), &[w, w + m], w + m, timeout)?;
+        let run = stdio_run(binary, input.clone(), LineClock::windowed(w, duration), w + m, timeout)?;
         run.clock.check_first(0).map_err(|e| BenchError::new(Step::Native, e))?;
-        let rate = workload::rate(m, run.clock.mark(w), run.clock.mark(w + m))
+        let rate = run
+            .clock
+            .window_rate()
             .ok_or_else(|| BenchError::new(Step::Native, "the measured window has no length"))?;
         out.push(rate);
     }
@@ -136,7 +145,7 @@ pub fn stdio_throughput(binary: &Path, runs: u32, plan: (u64, u64), timeout: Dur
 
 /// One quick run to size the throughput runs: requests per second.
 pub fn stdio_calibrate(binary: &Path, n: u64, timeout: Duration) -> BenchResult<f64> {
-    let run = stdio_run(binary, workload::requests(0, n), &[n], n, timeout)?;
+    let run = stdio_run(binary, workload::requests(0, n), LineClock::new(&[n]), n, timeout)?;
     Ok(workload::rate(n, Some(run.started), run.clock.mark(n)).unwrap_or(1000.0))
 }
 

@@ -18,6 +18,7 @@ const CALIBRATION_REQUESTS: u64 = 5_000;
 /// enough for a runtime (Go's) to finish starting up.
 const SETTLE: Duration = Duration::from_millis(500);
 /// Batches of Wasm idle instances (one sample each).
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
 const WASM_IDLE_BATCHES: u32 = 3;
 
 /// Runs the whole bench. `progress` receives one line per step.
@@ -232,7 +233,7 @@ async fn native_side(opts: &BenchOptions, bin: &Path, http: bool, timeout: Durat
             let cold = native::stdio_cold(&bin_buf, cold_runs, timeout)?;
             let rate = native::stdio_calibrate(&bin_buf, CALIBRATION_REQUESTS, timeout)?;
             let plan = workload::plan(rate, warmup, duration);
-            Ok((cold, native::stdio_throughput(&bin_buf, runs, plan, timeout)?))
+            Ok((cold, native::stdio_throughput(&bin_buf, runs, plan, duration, timeout)?))
         })
         .await
         .map_err(|e| BenchError::new(Step::Native, format!("the measuring thread failed: {e}")))??;
@@ -325,7 +326,7 @@ async fn wasm_side(
         let (cold, rps) = tokio::task::spawn_blocking(move || -> BenchResult<_> {
             let cold = h.cold(cold_runs)?;
             let rate = h.calibrate(CALIBRATION_REQUESTS)?;
-            Ok((cold, h.throughput(runs, workload::plan(rate, warmup, duration))?))
+            Ok((cold, h.throughput(runs, workload::plan(rate, warmup, duration), duration)?))
         })
         .await
         .map_err(|e| BenchError::new(Step::Wasm, format!("the measuring thread failed: {e}")))??;
@@ -393,7 +394,7 @@ async fn container_side(
         side.cold_start_method = Some("container create + attach + start to the first response line".to_string());
         let rate = container::stdio_calibrate(engine, &tag, CALIBRATION_REQUESTS, timeout).await?;
         let plan = workload::plan(rate, opts.warmup, opts.duration);
-        side.throughput_rps = Some(stats(&container::stdio_throughput(engine, &tag, opts.throughput_runs, plan, timeout).await?, Step::Container, "throughput")?);
+        side.throughput_rps = Some(stats(&container::stdio_throughput(engine, &tag, opts.throughput_runs, plan, opts.duration, timeout).await?, Step::Container, "throughput")?);
         side.throughput_method = Some("requests through the attach stream (stdin/stdout), after a warm-up".to_string());
     }
     let http_idle = if http { Some((service.port, path)) } else { None };

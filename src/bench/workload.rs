@@ -48,8 +48,12 @@ const HEAD_BYTES: usize = 4096;
 pub struct LineClock {
     pub lines: u64,
     pub first_line_at: Option<Instant>,
+    /// When the latest line completed.
+    pub last_line_at: Option<Instant>,
     /// (line count to wait for, when it was reached)
     marks: Vec<(u64, Option<Instant>)>,
+    /// Throughput window: (warm-up line count, length after it).
+    window: Option<(u64, Duration)>,
     pub head: Vec<u8>,
 }
 
@@ -58,9 +62,37 @@ impl LineClock {
         LineClock {
             lines: 0,
             first_line_at: None,
+            last_line_at: None,
             marks: marks.iter().map(|&m| (m, None)).collect(),
+            window: None,
             head: Vec::new(),
         }
+    }
+
+    /// A clock for a throughput run: the window opens when `warmup` lines
+    /// are answered and closes `duration` later (or when the input runs out).
+    pub fn windowed(warmup: u64, duration: Duration) -> LineClock {
+        let mut c = LineClock::new(&[warmup]);
+        c.window = Some((warmup, duration));
+        c
+    }
+
+    /// True once `expect` lines arrived or the throughput window closed.
+    pub fn done(&self, expect: u64) -> bool {
+        if self.lines >= expect {
+            return true;
+        }
+        match (self.window, self.last_line_at) {
+            (Some((w, d)), Some(last)) => self.mark(w).is_some_and(|start| last.duration_since(start) >= d),
+            _ => false,
+        }
+    }
+
+    /// Answers per second inside the window (from its opening to the last
+    /// line seen).
+    pub fn window_rate(&self) -> Option<f64> {
+        let (w, _) = self.window?;
+        rate(self.lines.checked_sub(w)?, self.mark(w), self.last_line_at)
     }
 
     pub fn observe(&mut self, bytes: &[u8]) {
@@ -74,6 +106,7 @@ impl LineClock {
         }
         let now = Instant::now();
         self.lines += new;
+        self.last_line_at = Some(now);
         if self.first_line_at.is_none() {
             self.first_line_at = Some(now);
         }
@@ -115,15 +148,18 @@ pub fn rate(n: u64, start: Option<Instant>, end: Option<Instant>) -> Option<f64>
     (secs > 0.0).then(|| n as f64 / secs)
 }
 
-/// Request counts for a throughput run: `warmup` requests, then `measured`,
-/// sized from a calibrated rate so the measured window lasts about `duration`.
+/// Request counts prepared for a throughput run: `warmup` requests, then
+/// up to `measured` more. The run itself ends when the window's `duration`
+/// has passed; the counts only have to be large enough, so they are sized
+/// from a calibrated rate with room to spare.
 pub fn plan(rate: f64, warmup: Duration, duration: Duration) -> (u64, u64) {
     let rate = if rate.is_finite() && rate > 0.0 { rate } else { 1000.0 };
     let w = (rate * warmup.as_secs_f64()).ceil() as u64;
-    let m = (rate * duration.as_secs_f64()).ceil() as u64;
-    // Floors keep tiny runs meaningful; the cap keeps the buffers in memory
-    // (about 60 bytes a request each way).
-    (w.clamp(100, 5_000_000), m.clamp(1_000, 20_000_000))
+    let m = (rate * duration.as_secs_f64() * 2.0).ceil() as u64;
+    // Floors keep tiny runs meaningful; the caps bound the prepared input
+    // (about 60 bytes a request): a service faster than that gets a
+    // shorter window, which the rate does not depend on.
+    (w.clamp(100, 1_000_000), m.clamp(1_000, 4_000_000))
 }
 
 /// What wasmfit's own handling costs per request on the measured path:
@@ -170,10 +206,24 @@ mod tests {
     }
 
     #[test]
+    fn window_closes_after_its_duration() {
+        let mut c = LineClock::windowed(1, Duration::from_millis(20));
+        c.observe(b"a\n");
+        assert!(!c.done(100));
+        std::thread::sleep(Duration::from_millis(25));
+        c.observe(b"b\nc\n");
+        assert!(c.done(100));
+        let r = c.window_rate().unwrap();
+        assert!(r > 0.0 && r < 2.0 / 0.02, "{r}");
+        assert!(LineClock::windowed(0, Duration::from_secs(9)).done(0));
+    }
+
+    #[test]
     fn plan_is_bounded() {
         assert_eq!(plan(f64::NAN, Duration::ZERO, Duration::ZERO), (100, 1000));
         let (w, m) = plan(10_000.0, Duration::from_millis(500), Duration::from_secs(2));
-        assert_eq!((w, m), (5000, 20_000));
+        assert_eq!((w, m), (5000, 40_000));
+        assert_eq!(plan(1e9, Duration::from_secs(1), Duration::from_secs(1)), (1_000_000, 4_000_000));
     }
 
     #[test]

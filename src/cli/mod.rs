@@ -6,6 +6,9 @@
 //! line naming the file and line; a failed gate exits with 1.
 
 pub mod explain;
+pub mod gate;
+pub mod init;
+pub mod report;
 pub mod rules;
 pub mod scan;
 
@@ -35,6 +38,10 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Show a rule's full documentation.
     Explain(explain::ExplainArgs),
+    /// Render a saved JSON report again: html, sarif, markdown, junit, gitlab...
+    Report(report::ReportArgs),
+    /// Write a commented wasmfit.toml to configure scans and the CI gate.
+    Init(init::InitArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -60,6 +67,8 @@ pub fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Init(a) => init::run(a),
     };
     match result {
         Ok(code) => code,

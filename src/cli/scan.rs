@@ -3,7 +3,7 @@
 use crate::report::{self, Report};
 use crate::scan;
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -12,6 +12,16 @@ pub enum Format {
     Text,
     /// For machines: the versioned report schema.
     Json,
+    /// One self-contained page to send around: verdict, evidence, charts.
+    Html,
+    /// SARIF 2.1.0 for code scanning (GitHub, Azure DevOps).
+    Sarif,
+    /// For a merge-request comment or a GitHub step summary.
+    Markdown,
+    /// JUnit XML: one test case per rule.
+    Junit,
+    /// GitLab Code Quality JSON.
+    Gitlab,
 }
 
 #[derive(Args, Debug)]
@@ -43,39 +53,73 @@ pub struct ScanArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Read settings from FILE instead of PATH/wasmfit.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: super::gate::GateArgs,
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let rules = super::load_rules(&args.rules)?;
-    let report = scan_path(args, &rules)?;
-    let text = render(&report, args.format, args.output.is_some());
-    super::emit(args.output.as_deref(), &text)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs the scan with a progress bar on stderr when it is a terminal.
-pub fn scan_path(args: &ScanArgs, rules: &crate::rules::RuleSet) -> anyhow::Result<Report> {
     if let Err(e) = std::fs::symlink_metadata(&args.path) {
         return Err(super::usage(format!("{}: {e}", args.path.display())));
     }
-    let opts = scan::Options {
+    let config = super::gate::config(&args.path, args.config.as_deref())?;
+    let rules = super::gate::rules(&config, &args.rules)?;
+    let opts = options(args, &config);
+    let thresholds = args.gate.thresholds(&config.gate);
+    // Bad baselines are input errors; find them before spending a scan.
+    let saved = super::gate::read_baseline(&args.gate)?;
+    let base_ref = match &args.gate.baseline_ref {
+        Some(r) => Some(super::gate::BaseRef::resolve(&args.path, r)?),
+        None => None,
+    };
+    let report = scan_path(&args.path, &opts, &rules, args.quiet)?;
+    let text = render(&report, &rules, args.format, args.output.is_some())?;
+    super::emit(args.output.as_deref(), &text)?;
+    if !thresholds.is_set() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let baseline = match (saved, base_ref) {
+        (Some(b), _) => Some(b),
+        (None, Some(r)) => r.scan(|p| scan_path(p, &opts, &rules, args.quiet))?,
+        (None, None) => None,
+    };
+    Ok(super::gate::finish(&report, baseline.as_ref(), &thresholds))
+}
+
+/// The scan options: flags, plus the config's excludes and suppressions.
+pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options {
+    scan::Options {
         discover: crate::discover::Options {
             default_excludes: !args.no_default_excludes,
             gitignore: !args.no_gitignore,
-            exclude: args.exclude.clone(),
+            exclude: config.exclude.iter().chain(&args.exclude).cloned().collect(),
             max_text_size: args.max_file_size,
             ..Default::default()
         },
-    };
-    let bar = progress_bar(args.quiet);
+        suppress: config.suppress.clone(),
+    }
+}
+
+/// Runs the scan with a progress bar on stderr when it is a terminal.
+pub fn scan_path(path: &Path, opts: &scan::Options, rules: &crate::rules::RuleSet, quiet: bool) -> anyhow::Result<Report> {
+    if let Err(e) = std::fs::symlink_metadata(path) {
+        return Err(super::usage(format!("{}: {e}", path.display())));
+    }
+    let bar = progress_bar(quiet);
     let progress = |done: usize, total: usize| {
         if let Some(b) = &bar {
-            b.set_length(total as u64);
+            if b.length() != Some(total as u64) {
+                // The walk is done: the spinner becomes a bar.
+                b.set_length(total as u64);
+                b.set_style(bar_style("{spinner} scanning {pos}/{len} files {wide_bar} {elapsed}"));
+            }
             b.set_position(done as u64);
         }
     };
-    let report = scan::scan(&args.path, &opts, rules, &progress)
-        .map_err(|e| super::usage(format!("{}: {e}", args.path.display())))?;
+    let report = scan::scan(path, opts, rules, &progress)
+        .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -88,16 +132,26 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let b = indicatif::ProgressBar::new(0);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    b.set_style(bar_style("{spinner} finding files {elapsed}"));
+    // Redraw on a timer too: the walk that finds the files reports no
+    // progress, and one large file can hold the count still for a while.
+    b.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(b)
 }
 
-pub fn render(report: &Report, format: Format, to_file: bool) -> String {
-    match format {
+fn bar_style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+}
+
+/// Renders in any format; SARIF and JUnit list the loaded rules too.
+pub fn render(report: &Report, rules: &crate::rules::RuleSet, format: Format, to_file: bool) -> anyhow::Result<String> {
+    Ok(match format {
         Format::Text => report::text::render(report, super::use_color(to_file)),
         Format::Json => report::json::render(report),
-    }
+        Format::Html => report::html::render(report).map_err(anyhow::Error::msg)?,
+        Format::Sarif => report::sarif::render(report, rules),
+        Format::Markdown => report::markdown::render(report, super::report::link_base().as_deref()),
+        Format::Junit => report::junit::render(report, rules),
+        Format::Gitlab => report::gitlab::render(report),
+    })
 }

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod manifest;
 pub mod source;
+pub mod wasm;
 
 use crate::diag::Diagnostic;
 use crate::facts::Fact;

@@ -38,6 +38,12 @@ pub struct Report {
     /// Results of `wasmfit bench`, when run together with the scan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bench: Option<serde_json::Value>,
+    /// The image, when the scan was of a container image (`--image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::image::ImageInfo>,
+    /// Every Wasm module and component found, described.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wasm: Vec<crate::parse::wasm::WasmInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -123,6 +123,8 @@ pub fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(s, "  ... and {} more (see --format json)", r.diagnostics.len() - 10);
         }
     }
+    wasm_section(&mut s, &p, r);
+    image_section(&mut s, &p, r);
     s
 }
 
@@ -159,4 +161,119 @@ fn finding(s: &mut String, p: &Paint, f: &Finding) {
         let _ = writeln!(s, "    ... and {} more places", f.evidence_total - SHOWN);
     }
     let _ = writeln!(s, "    -> {}", f.remediation);
+}
+
+/// One short block per `.wasm`: what it is, which world it fits and what a
+/// host must grant it.
+fn wasm_section(s: &mut String, p: &Paint, r: &Report) {
+    const WASM_SHOWN: usize = 10;
+    if r.wasm.is_empty() {
+        return;
+    }
+    let bold = Style::new().effects(Effects::BOLD);
+    let _ = writeln!(s, "\n{} ({})", p.s(bold, "WASM"), r.wasm.len());
+    for w in r.wasm.iter().take(WASM_SHOWN) {
+        let kind = serde_json::to_value(w.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let worlds: Vec<String> = w
+            .worlds
+            .iter()
+            .map(|x| if x.beyond.is_empty() { x.world.clone() } else { format!("{} + {} more imports", x.world, x.beyond.len()) })
+            .collect();
+        let _ = writeln!(s, "  {}  {kind}, {} KiB, {} [{}]", w.path, w.size / 1024, worlds.join(", "), w.context);
+        if !w.interfaces.is_empty() {
+            let _ = writeln!(s, "    WASI 0.2: {}", list(&w.interfaces, 8));
+        }
+        if !w.preview1.is_empty() {
+            let _ = writeln!(s, "    WASI preview 1: {}", list(&w.preview1, 8));
+        }
+        let exports: Vec<String> = w.exports.iter().filter(|e| e.contains(':') || e.starts_with('_')).cloned().collect();
+        if !exports.is_empty() {
+            let _ = writeln!(s, "    exports: {}", list(&exports, 6));
+        }
+        let grants: Vec<String> = w
+            .grants
+            .iter()
+            .map(|g| match &g.wasmtime {
+                Some(f) => format!("{} ({f})", g.grant),
+                None => g.grant.clone(),
+            })
+            .collect();
+        if !grants.is_empty() {
+            let _ = writeln!(s, "    grants: {}", grants.join(", "));
+        }
+        for h in w.host_imports.iter().take(5) {
+            let _ = writeln!(s, "    needs a host beyond wasmtime: {} ({})", h.import, h.host);
+        }
+        if w.host_imports.len() > 5 {
+            let _ = writeln!(s, "    ... and {} more such imports", w.host_imports.len() - 5);
+        }
+        if !w.features.is_empty() {
+            let _ = writeln!(s, "    features: {}", w.features.join(", "));
+        }
+        for f in &w.feature_flags {
+            let _ = writeln!(s, "    wasmtime needs: {f}");
+        }
+        let built: Vec<&String> = w.producers.language.iter().chain(&w.producers.processed_by).chain(&w.producers.sdk).collect();
+        if !built.is_empty() {
+            let built: Vec<String> = built.into_iter().cloned().collect();
+            let _ = writeln!(s, "    built with: {}", list(&built, 6));
+        }
+    }
+    if r.wasm.len() > WASM_SHOWN {
+        let _ = writeln!(s, "  ... and {} more (see --format json)", r.wasm.len() - WASM_SHOWN);
+    }
+}
+
+/// What the image carries: the supply-chain surface a Wasm artefact would not.
+fn image_section(s: &mut String, p: &Paint, r: &Report) {
+    let Some(i) = &r.image else { return };
+    let bold = Style::new().effects(Effects::BOLD);
+    let mib = |b: u64| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    let name = i.tags.first().cloned().unwrap_or_else(|| i.source.clone());
+    let _ = writeln!(
+        s,
+        "\n{} {name}\n  {} layers, {} stored, {} unpacked, {} files",
+        p.s(bold, "IMAGE"),
+        i.layers.len(),
+        mib(i.size),
+        mib(i.unpacked_size),
+        i.files
+    );
+    if let Some(os) = &i.base_os {
+        let label = if os.pretty_name.is_empty() { format!("{} {}", os.id, os.version_id) } else { os.pretty_name.clone() };
+        let _ = writeln!(s, "  base OS: {label}");
+    }
+    for pk in &i.packages {
+        let approx = if pk.exact { "" } else { " (approximate)" };
+        let _ = writeln!(s, "  OS packages: {} ({}{approx})", pk.count, pk.manager);
+    }
+    let run: Vec<String> = i.entrypoint.iter().chain(&i.cmd).cloned().collect();
+    if !run.is_empty() {
+        let _ = writeln!(s, "  runs: {}", run.join(" "));
+    }
+    if !i.exposed_ports.is_empty() || !i.user.is_empty() {
+        let user = if i.user.is_empty() { "root (default)" } else { i.user.as_str() };
+        let _ = writeln!(s, "  user: {user}  ports: {}", i.exposed_ports.join(", "));
+    }
+    let o = &i.os_surface;
+    let _ = writeln!(
+        s,
+        "  not the service (a Wasm component would not ship it): {} files, {}, {} executables, {} shared libraries{}",
+        o.files,
+        mib(o.bytes),
+        o.executables,
+        o.shared_libraries,
+        if o.shells.is_empty() { String::new() } else { format!(", shells: {}", o.shells.join(" ")) }
+    );
+    if !i.service_paths.is_empty() {
+        let _ = writeln!(s, "  scanned as the service: {}", list(&i.service_paths, 8));
+    }
+}
+
+fn list(items: &[String], n: usize) -> String {
+    let mut out = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        let _ = write!(out, ", ... ({} in all)", items.len());
+    }
+    out
 }

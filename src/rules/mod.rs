@@ -56,6 +56,14 @@ impl RuleSet {
         self.runtimes.iter().find(|r| r.id == id)
     }
 
+    /// Drops rules by id (a config's `[rules] off`). Package entries and
+    /// runtime tiers naming a dropped rule stay: runtimes are still detected,
+    /// they just no longer produce that rule's finding.
+    pub fn remove(&mut self, ids: &[&str]) {
+        self.rules.retain(|r| !ids.contains(&r.id.as_str()));
+        self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+    }
+
     /// Rules sorted by id, for listings.
     pub fn sorted(&self) -> Vec<&Rule> {
         let mut v: Vec<&Rule> = self.rules.iter().collect();

@@ -41,12 +41,14 @@ pub fn err(what: &str, e: impl std::fmt::Display) -> BenchError {
 /// The engine every measurement uses. `slots` sizes the pool: enough for
 /// the idle-instance count plus the server's concurrent requests.
 pub fn engine(slots: u32) -> BenchResult<Engine> {
+    // A component instance holds several core instances (the guest, the
+    // WASI adapter, shims) with their memories and tables, hence the factors.
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_memories(slots)
-        .total_tables(slots)
-        .total_stacks(slots)
-        .total_core_instances(slots)
-        .total_component_instances(slots);
+    pool.total_component_instances(slots)
+        .total_core_instances(slots.saturating_mul(8))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(8))
+        .total_stacks(slots);
     let mut config = Config::new();
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config).map_err(|e| err("cannot create the wasmtime engine", e))

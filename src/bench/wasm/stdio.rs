@@ -8,6 +8,7 @@ use crate::bench::sysinfo;
 use crate::bench::wasm::host::{self, err, WasmKind};
 use crate::bench::wasm::streams::{ClockOut, ParkedIn};
 use crate::bench::workload::{self, LineClock};
+use bytes::Bytes;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -79,11 +80,16 @@ impl StdioHost {
         Ok(StdioHost { engine, cwasm, kind, p1_sync, p1_async, p2_sync, p2_async })
     }
 
-    /// One instance from load to exit, fed `input`. Returns when it started
-    /// and the clock of its output.
-    pub fn run(&self, input: Vec<u8>, marks: &[u64]) -> BenchResult<(Instant, LineClock)> {
-        let clock = Arc::new(Mutex::new(LineClock::new(marks)));
-        let out = ClockOut(clock.clone());
+    /// One instance from load to exit (or until `clock` is done: then its
+    /// stdout closes and however the guest ends is fine), fed `input`.
+    /// Returns when it started and the clock of its output.
+    pub fn run(&self, input: Bytes, clock: LineClock, expect: u64) -> BenchResult<(Instant, LineClock)> {
+        let clock = Arc::new(Mutex::new(clock));
+        let out = ClockOut::new(clock.clone(), expect);
+        let done = {
+            let clock = clock.clone();
+            move || clock.lock().map(|c| c.done(expect)).unwrap_or(false)
+        };
         let stderr = MemoryOutputPipe::new(STDERR_CAP);
         let stdin = MemoryInputPipe::new(input);
         let started = Instant::now();
@@ -96,7 +102,10 @@ impl StdioHost {
                 let start = instance
                     .get_typed_func::<(), ()>(&mut store, "_start")
                     .map_err(|e| err("the module has no _start (is it a WASI command?)", e))?;
-                finished(start.call(&mut store, ()), &stderr)?;
+                let result = start.call(&mut store, ());
+                if !done() {
+                    finished(result, &stderr)?;
+                }
             }
             WasmKind::Component => {
                 use wasmtime_wasi::p2::bindings::sync::CommandPre;
@@ -109,6 +118,7 @@ impl StdioHost {
                 let result = command.wasi_cli_run().call_run(&mut store);
                 match result {
                     Ok(Ok(())) => {}
+                    _ if done() => {}
                     Ok(Err(())) => {
                         return Err(BenchError::new(Step::Wasm, "the component's run returned an error")
                             .with_log(&String::from_utf8_lossy(&stderr.contents())))
@@ -128,7 +138,7 @@ impl StdioHost {
     pub fn cold(&self, runs: u32) -> BenchResult<Vec<f64>> {
         let mut out = Vec::new();
         for _ in 0..runs {
-            let (started, clock) = self.run(workload::requests(0, 1), &[])?;
+            let (started, clock) = self.run(workload::requests(0, 1).into(), LineClock::new(&[]), 1)?;
             clock.check_first(0).map_err(|e| BenchError::new(Step::Wasm, e))?;
             let first = clock.first_line_at.unwrap_or_else(Instant::now);
             out.push(first.duration_since(started).as_secs_f64() * 1000.0);
@@ -137,20 +147,27 @@ impl StdioHost {
     }
 
     pub fn calibrate(&self, n: u64) -> BenchResult<f64> {
-        let (started, clock) = self.run(workload::requests(0, n), &[n])?;
+        let (started, clock) = self.run(workload::requests(0, n).into(), LineClock::new(&[n]), n)?;
         expect_lines(&clock, n)?;
         Ok(workload::rate(n, Some(started), clock.mark(n)).unwrap_or(1000.0))
     }
 
-    pub fn throughput(&self, runs: u32, plan: (u64, u64)) -> BenchResult<Vec<f64>> {
+    pub fn throughput(&self, runs: u32, plan: (u64, u64), duration: Duration) -> BenchResult<Vec<f64>> {
         let (w, m) = plan;
+        let input = Bytes::from(workload::requests(0, w + m));
         let mut out = Vec::new();
         for _ in 0..runs {
-            let (_, clock) = self.run(workload::requests(0, w + m), &[w, w + m])?;
-            expect_lines(&clock, w + m)?;
+            let (_, clock) = self.run(input.clone(), LineClock::windowed(w, duration), w + m)?;
+            if !clock.done(w + m) {
+                return Err(BenchError::new(
+                    Step::Wasm,
+                    format!("the guest answered {} of {} requests", clock.lines, w + m),
+                ));
+            }
             clock.check_first(0).map_err(|e| BenchError::new(Step::Wasm, e))?;
             out.push(
-                workload::rate(m, clock.mark(w), clock.mark(w + m))
+                clock
+                    .window_rate()
                     .ok_or_else(|| BenchError::new(Step::Wasm, "the measured window has no length"))?,
             );
         }
@@ -187,7 +204,7 @@ impl StdioHost {
     /// Starts one instance that runs until it blocks on stdin, forever.
     fn park(&self, waiting: Arc<AtomicU32>) -> BenchResult<tokio::task::JoinHandle<()>> {
         let stdin = ParkedIn::new(waiting);
-        let out = ClockOut(Arc::new(Mutex::new(LineClock::new(&[]))));
+        let out = ClockOut::new(Arc::new(Mutex::new(LineClock::new(&[]))), u64::MAX);
         let stderr = MemoryOutputPipe::new(STDERR_CAP);
         let engine = self.engine.clone();
         match self.kind {

@@ -11,17 +11,35 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
-use wasmtime_wasi::p2::{InputStream, OutputStream, Pollable, StreamResult};
+use wasmtime_wasi::p2::{InputStream, OutputStream, Pollable, StreamError, StreamResult};
 
-/// stdout feeding a shared `LineClock`.
+/// stdout feeding a shared `LineClock`. Once the clock is done (`expect`
+/// lines, or its throughput window closed) the stream reports itself closed,
+/// so the guest stops as a process would on a closed pipe.
 #[derive(Clone)]
-pub struct ClockOut(pub Arc<Mutex<LineClock>>);
+pub struct ClockOut {
+    pub clock: Arc<Mutex<LineClock>>,
+    pub expect: u64,
+}
 
 impl ClockOut {
-    fn observe(&self, bytes: &[u8]) {
-        if let Ok(mut clock) = self.0.lock() {
-            clock.observe(bytes);
+    pub fn new(clock: Arc<Mutex<LineClock>>, expect: u64) -> ClockOut {
+        ClockOut { clock, expect }
+    }
+
+    /// Observes `bytes`; false when the clock was already done.
+    fn observe(&self, bytes: &[u8]) -> bool {
+        match self.clock.lock() {
+            Ok(mut clock) if !clock.done(self.expect) => {
+                clock.observe(bytes);
+                true
+            }
+            _ => false,
         }
+    }
+
+    fn open(&self) -> bool {
+        self.clock.lock().map(|c| !c.done(self.expect)).unwrap_or(false)
     }
 }
 
@@ -47,21 +65,31 @@ impl Pollable for ClockOut {
 
 impl OutputStream for ClockOut {
     fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
-        self.observe(&bytes);
-        Ok(())
+        if self.observe(&bytes) {
+            Ok(())
+        } else {
+            Err(StreamError::Closed)
+        }
     }
     fn flush(&mut self) -> StreamResult<()> {
         Ok(())
     }
     fn check_write(&mut self) -> StreamResult<usize> {
-        Ok(1 << 20)
+        if self.open() {
+            Ok(1 << 20)
+        } else {
+            Err(StreamError::Closed)
+        }
     }
 }
 
 impl AsyncWrite for ClockOut {
     fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        self.observe(buf);
-        Poll::Ready(Ok(buf.len()))
+        if self.observe(buf) {
+            Poll::Ready(Ok(buf.len()))
+        } else {
+            Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()))
+        }
     }
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Poll::Ready(Ok(()))

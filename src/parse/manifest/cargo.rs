@@ -121,8 +121,8 @@ fn emit_table(sink: &mut Sink, deps: &DeTable, role: Role, workspace: Option<&De
             .version
             .clone()
             .or_else(|| inherited.as_ref().and_then(|i| i.version.clone()));
-        let default_features = spec.default_features
-            && inherited.as_ref().is_none_or(|i| i.default_features);
+        let default_features =
+            spec.default_features && inherited.as_ref().is_none_or(|i| i.default_features);
         let mut features = Vec::new();
         // "default" stands for the crate's default feature set, so a rule can
         // tell `tokio` from `tokio` with `default-features = false`.
@@ -133,7 +133,8 @@ fn emit_table(sink: &mut Sink, deps: &DeTable, role: Role, workspace: Option<&De
         if let Some(i) = inherited {
             features.extend(i.features);
         }
-        features.dedup();
+        let mut seen = std::collections::HashSet::new();
+        features.retain(|f| seen.insert(f.clone()));
         let dep = Dep::new(Ecosystem::Crates, name)
             .version(version)
             .features(features)
@@ -163,8 +164,11 @@ impl Spec {
         match value {
             DeValue::String(v) => spec.version = Some(v.to_string()),
             DeValue::Table(t) => {
-                let get_str =
-                    |k: &str| t.get(k).and_then(|v| v.get_ref().as_str()).map(str::to_string);
+                let get_str = |k: &str| {
+                    t.get(k)
+                        .and_then(|v| v.get_ref().as_str())
+                        .map(str::to_string)
+                };
                 let get_bool = |k: &str| t.get(k).and_then(|v| v.get_ref().as_bool());
                 spec.version = get_str("version");
                 spec.package = get_str("package");
@@ -226,11 +230,25 @@ shared = { version = "2.1", default-features = false }
 
     #[test]
     fn reads_every_table() {
-        let out = parse(ManifestKind::CargoToml, "Cargo.toml", MANIFEST, Context::Service);
+        let out = parse(
+            ManifestKind::CargoToml,
+            "Cargo.toml",
+            MANIFEST,
+            Context::Service,
+        );
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
-        assert_eq!(get("axum"), ("axum".into(), Some("0.7".into()), false, Context::Service, 6));
+        assert_eq!(
+            get("axum"),
+            (
+                "axum".into(),
+                Some("0.7".into()),
+                false,
+                Context::Service,
+                6
+            )
+        );
         assert_eq!(get("aya").4, 9);
         assert_eq!(get("openssl-sys").4, 12);
         assert_eq!(get("criterion").3, Context::Test);
@@ -253,7 +271,10 @@ shared = { version = "2.1", default-features = false }
         assert!(out.facts.iter().any(|f| matches!(&f.kind,
             FactKind::Dependency(d) if d.name == "shared" && d.features == ["extra"])));
         let snippet = &find(&out, "tokio").at.snippet;
-        assert_eq!(snippet, r#"tokio = { version = "1", features = ["net", "rt"] }"#);
+        assert_eq!(
+            snippet,
+            r#"tokio = { version = "1", features = ["net", "rt"] }"#
+        );
     }
 
     #[test]
@@ -271,19 +292,32 @@ version = "0.2.155"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "97b3888a4aecf77e811145cadf6eef5901f4782c53886191c2c0e4f55d2d9c"
 "#;
-        let out = parse(ManifestKind::CargoLock, "Cargo.lock", lock, Context::Service);
+        let out = parse(
+            ManifestKind::CargoLock,
+            "Cargo.lock",
+            lock,
+            Context::Service,
+        );
         let rows = deps(&out);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].0, "libc");
         assert_eq!(rows[0].1.as_deref(), Some("0.2.155"));
         assert_eq!(rows[0].4, 9);
-        assert!(runtimes(&out).is_empty(), "a lock file adds no runtime hint");
+        assert!(
+            runtimes(&out).is_empty(),
+            "a lock file adds no runtime hint"
+        );
     }
 
     #[test]
     fn broken_toml_keeps_what_it_can() {
         let text = "[dependencies]\nserde = \"1\"\nbroken = {\n[dev-dependencies]\nx = \"1\"\n";
-        let out = parse(ManifestKind::CargoToml, "Cargo.toml", text, Context::Service);
+        let out = parse(
+            ManifestKind::CargoToml,
+            "Cargo.toml",
+            text,
+            Context::Service,
+        );
         assert_eq!(out.diagnostics.len(), 1);
         assert!(deps(&out).iter().any(|r| r.0 == "serde"));
         no_panic(ManifestKind::CargoToml, MANIFEST);

@@ -33,7 +33,10 @@ pub(crate) fn csproj(sink: &mut Sink) {
             element,
             offset,
         } => {
-            if path.last().is_some_and(|n| n.eq_ignore_ascii_case("PackageReference")) {
+            if path
+                .last()
+                .is_some_and(|n| n.eq_ignore_ascii_case("PackageReference"))
+            {
                 // `Update=` edits an item declared elsewhere (central package
                 // management); only `Include=` adds one.
                 if let Some(name) = xml::attr(element, "Include") {
@@ -63,10 +66,19 @@ pub(crate) fn csproj(sink: &mut Sink) {
     test_project |= refs
         .iter()
         .any(|r| TEST_SDKS.contains(&r.name.to_ascii_lowercase().as_str()));
-    let role = if test_project { Role::Dev } else { Role::Normal };
+    let role = if test_project {
+        Role::Dev
+    } else {
+        Role::Normal
+    };
     for r in refs {
         let line = sink.line_of(r.offset);
-        sink.dep(Dep::new(Ecosystem::Nuget, r.name).version(r.version).role(role), line);
+        sink.dep(
+            Dep::new(Ecosystem::Nuget, r.name)
+                .version(r.version)
+                .role(role),
+            line,
+        );
     }
 }
 
@@ -100,7 +112,16 @@ mod tests {
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], ("Npgsql".into(), Some("8.0.3".into()), false, Context::Service, 6));
+        assert_eq!(
+            rows[0],
+            (
+                "Npgsql".into(),
+                Some("8.0.3".into()),
+                false,
+                Context::Service,
+                6
+            )
+        );
         assert_eq!(rows[1].0, "SkiaSharp");
         assert_eq!(rows[1].4, 7);
         assert_eq!(rows[2].1.as_deref(), Some("2.46.6"));
@@ -115,9 +136,19 @@ mod tests {
     <PackageReference Include="Moq" Version="4.20.0" />
   </ItemGroup>
 </Project>"#;
-        let out = parse(ManifestKind::Csproj, "Api.Tests.csproj", text, Context::Service);
+        let out = parse(
+            ManifestKind::Csproj,
+            "Api.Tests.csproj",
+            text,
+            Context::Service,
+        );
         assert!(deps(&out).iter().all(|r| r.3 == Context::Test && r.2));
-        let broken = parse(ManifestKind::Csproj, "x.csproj", "<Project><ItemGroup>", Context::Service);
+        let broken = parse(
+            ManifestKind::Csproj,
+            "x.csproj",
+            "<Project><ItemGroup>",
+            Context::Service,
+        );
         assert_eq!(broken.diagnostics.len(), 1);
         no_panic(ManifestKind::Csproj, CSPROJ);
     }

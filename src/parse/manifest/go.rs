@@ -138,13 +138,21 @@ exclude golang.org/x/net v0.1.0
             ]
         );
         assert_eq!(rows[0].1.as_deref(), Some("v0.12.3"));
-        assert_eq!(find(&out, "golang.org/x/sys").at.snippet, "golang.org/x/sys v0.20.0 // indirect");
+        assert_eq!(
+            find(&out, "golang.org/x/sys").at.snippet,
+            "golang.org/x/sys v0.20.0 // indirect"
+        );
         assert_eq!(runtimes(&out), vec![("go".to_string(), 10)]);
     }
 
     #[test]
     fn unclosed_block_is_malformed() {
-        let out = parse(ManifestKind::GoMod, "go.mod", "require (\n a v1\n", Context::Service);
+        let out = parse(
+            ManifestKind::GoMod,
+            "go.mod",
+            "require (\n a v1\n",
+            Context::Service,
+        );
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(deps(&out).len(), 1);
         no_panic(ManifestKind::GoMod, GO_MOD);

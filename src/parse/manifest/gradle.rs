@@ -104,26 +104,36 @@ fn configuration_role(conf: &str) -> Option<Role> {
     let known = SUFFIXES.iter().any(|s| lower.ends_with(s))
         || matches!(
             lower.as_str(),
-            "kapt" | "ksp" | "classpath" | "developmentonly" | "providedcompile" | "providedruntime"
+            "kapt"
+                | "ksp"
+                | "classpath"
+                | "developmentonly"
+                | "providedcompile"
+                | "providedruntime"
         );
     if !known {
         return None;
     }
-    Some(if lower.starts_with("test") || lower.starts_with("androidtest") || lower == "developmentonly" {
-        Role::Dev
-    } else if lower == "classpath"
-        || lower == "kapt"
-        || lower == "ksp"
-        || lower.ends_with("annotationprocessor")
-        || lower.ends_with("compileonly")
-        || lower.ends_with("compileonlyapi")
-    {
-        // Build tooling and compile-time-only code (Lombok, processors):
-        // never on the service's runtime classpath.
-        Role::Build
-    } else {
-        Role::Normal
-    })
+    Some(
+        if lower.starts_with("test")
+            || lower.starts_with("androidtest")
+            || lower == "developmentonly"
+        {
+            Role::Dev
+        } else if lower == "classpath"
+            || lower == "kapt"
+            || lower == "ksp"
+            || lower.ends_with("annotationprocessor")
+            || lower.ends_with("compileonly")
+            || lower.ends_with("compileonlyapi")
+        {
+            // Build tooling and compile-time-only code (Lombok, processors):
+            // never on the service's runtime classpath.
+            Role::Build
+        } else {
+            Role::Normal
+        },
+    )
 }
 
 #[cfg(test)]
@@ -158,7 +168,12 @@ dependencies {
 
     #[test]
     fn dependency_lines() {
-        let out = parse(ManifestKind::Gradle, "build.gradle", GRADLE, Context::Service);
+        let out = parse(
+            ManifestKind::Gradle,
+            "build.gradle",
+            GRADLE,
+            Context::Service,
+        );
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();
         assert_eq!(
@@ -176,10 +191,16 @@ dependencies {
             ]
         );
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
-        assert_eq!(get("io.netty:netty-transport-native-epoll").1.as_deref(), Some("4.1.109.Final"));
+        assert_eq!(
+            get("io.netty:netty-transport-native-epoll").1.as_deref(),
+            Some("4.1.109.Final")
+        );
         assert_eq!(get("org.projectlombok:lombok").3, Context::Build);
         assert_eq!(get("org.junit.jupiter:junit-jupiter").3, Context::Test);
-        assert_eq!(get("com.github.jnr:jnr-ffi").1.as_deref(), Some("$jnrVersion"));
+        assert_eq!(
+            get("com.github.jnr:jnr-ffi").1.as_deref(),
+            Some("$jnrVersion")
+        );
         assert_eq!(runtimes(&out), vec![("jvm".to_string(), 10)]);
         no_panic(ManifestKind::Gradle, GRADLE);
     }

@@ -18,15 +18,27 @@ static DEP_TUPLE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `"name": {:hex, :package, "1.2.3", ...}` or `{:git, "url", "sha", ...}`.
 static LOCK_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\s*"([^"]+)"\s*:\s*\{\s*:(hex|git|path)\s*,\s*(?::([A-Za-z0-9_]+)\s*,\s*"([^"]*)")?"#)
-        .expect("static regex")
+    Regex::new(
+        r#"^\s*"([^"]+)"\s*:\s*\{\s*:(hex|git|path)\s*,\s*(?::([A-Za-z0-9_]+)\s*,\s*"([^"]*)")?"#,
+    )
+    .expect("static regex")
 });
 
 /// Option keys that only appear in a dependency tuple: they tell a dep tuple
 /// from any other `{:ok, "x"}` in the file.
 const DEP_OPTIONS: [&str; 12] = [
-    "only:", "runtime:", "git:", "github:", "path:", "override:", "optional:", "app:", "env:",
-    "hex:", "organization:", "targets:",
+    "only:",
+    "runtime:",
+    "git:",
+    "github:",
+    "path:",
+    "override:",
+    "optional:",
+    "app:",
+    "env:",
+    "hex:",
+    "organization:",
+    "targets:",
 ];
 
 pub(crate) fn mix_exs(sink: &mut Sink) {
@@ -46,7 +58,12 @@ pub(crate) fn mix_exs(sink: &mut Sink) {
         }
         let role = tuple_role(opts);
         let line = sink.line_of(whole.start());
-        sink.dep(Dep::new(Ecosystem::Hex, name.as_str()).version(version).role(role), line);
+        sink.dep(
+            Dep::new(Ecosystem::Hex, name.as_str())
+                .version(version)
+                .role(role),
+            line,
+        );
     }
 }
 
@@ -82,7 +99,11 @@ pub(crate) fn mix_lock(sink: &mut Sink) {
         }
         // Hex entries name the package (which may differ from the app name).
         let name = c.get(3).map_or(&c[1], |m| m.as_str());
-        let version = if &c[2] == "hex" { c.get(4).map(|m| m.as_str()) } else { None };
+        let version = if &c[2] == "hex" {
+            c.get(4).map(|m| m.as_str())
+        } else {
+            None
+        };
         sink.dep(Dep::new(Ecosystem::Hex, name).version(version), line_no);
     }
 }
@@ -151,7 +172,16 @@ end
         let out = parse(ManifestKind::MixLock, "mix.lock", lock, Context::Service);
         let rows = deps(&out);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], ("phoenix".into(), Some("1.7.12".into()), false, Context::Service, 2));
+        assert_eq!(
+            rows[0],
+            (
+                "phoenix".into(),
+                Some("1.7.12".into()),
+                false,
+                Context::Service,
+                2
+            )
+        );
         assert_eq!(rows[1].0, "elixir_ls");
         assert_eq!(rows[2].0, "muontrap");
         assert!(runtimes(&out).is_empty());

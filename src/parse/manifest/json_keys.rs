@@ -112,7 +112,9 @@ fn unescape(raw: &[u8]) -> String {
     }
     // Only the escapes that occur in package names; \uXXXX is rare enough
     // that a miss just loses a line number.
-    s.replace("\\/", "/").replace("\\\"", "\"").replace("\\\\", "\\")
+    s.replace("\\/", "/")
+        .replace("\\\"", "\"")
+        .replace("\\\\", "\\")
 }
 
 #[cfg(test)]
@@ -140,7 +142,10 @@ mod tests {
         assert_eq!(k.get(&["packages", "node_modules/express"]), Some(10));
         assert_eq!(k.get(&["packages", "", "dependencies", "express"]), Some(9));
         assert_eq!(k.get(&["name"]), Some(2));
-        assert_eq!(k.get(&["packages", "node_modules/express", "version"]), None);
+        assert_eq!(
+            k.get(&["packages", "node_modules/express", "version"]),
+            None
+        );
     }
 
     #[test]

@@ -103,7 +103,10 @@ pub(crate) fn pom(sink: &mut Sink) {
         };
         let line = sink.line_of(dep.offset);
         let name = format!("{group}:{artifact}");
-        sink.dep(Dep::new(Ecosystem::Maven, name).version(version).role(role), line);
+        sink.dep(
+            Dep::new(Ecosystem::Maven, name).version(version).role(role),
+            line,
+        );
     }
 }
 
@@ -113,14 +116,25 @@ fn is_dependency(path: &[String]) -> Option<bool> {
     let real = xml::is(path, &["project", "dependencies", "dependency"])
         || xml::is(
             path,
-            &["project", "profiles", "profile", "dependencies", "dependency"],
+            &[
+                "project",
+                "profiles",
+                "profile",
+                "dependencies",
+                "dependency",
+            ],
         );
     if real {
         return Some(false);
     }
     xml::is(
         path,
-        &["project", "dependencyManagement", "dependencies", "dependency"],
+        &[
+            "project",
+            "dependencyManagement",
+            "dependencies",
+            "dependency",
+        ],
     )
     .then_some(true)
 }
@@ -140,14 +154,17 @@ fn record_property(props: &mut HashMap<String, String>, path: &[String], text: &
         // Profile properties apply only when the profile is active; take
         // them only when the main section does not say.
         [a, b, p, name] if a == "profiles" && b == "profile" && p == "properties" => {
-            props.entry(name.clone()).or_insert_with(|| text.to_string());
+            props
+                .entry(name.clone())
+                .or_insert_with(|| text.to_string());
         }
         [field] if matches!(field.as_str(), "groupId" | "artifactId" | "version") => {
             props.insert(format!("project.{field}"), text.to_string());
             props.insert(format!("pom.{field}"), text.to_string());
         }
         [parent, field]
-            if parent == "parent" && matches!(field.as_str(), "groupId" | "artifactId" | "version") =>
+            if parent == "parent"
+                && matches!(field.as_str(), "groupId" | "artifactId" | "version") =>
         {
             props.insert(format!("project.parent.{field}"), text.to_string());
             // A child pom without its own groupId/version inherits them.
@@ -288,11 +305,17 @@ mod tests {
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
-        assert_eq!(get("org.springframework.boot:spring-boot-starter-web").4, 28);
+        assert_eq!(
+            get("org.springframework.boot:spring-boot-starter-web").4,
+            28
+        );
         let epoll = get("io.netty:netty-transport-native-epoll");
         assert_eq!(epoll.1.as_deref(), Some("4.1.109.Final"));
         assert_eq!(epoll.4, 32);
-        assert_eq!(get("org.postgresql:postgresql").1.as_deref(), Some("42.7.3"));
+        assert_eq!(
+            get("org.postgresql:postgresql").1.as_deref(),
+            Some("42.7.3")
+        );
         assert_eq!(get("net.java.dev.jna:jna").1.as_deref(), Some("5.14.0"));
         let own = get("org.springframework.boot:orders-&-common");
         assert_eq!(own.1.as_deref(), Some("3.2.5"));
@@ -300,7 +323,9 @@ mod tests {
         assert!(rows.iter().all(|r| !r.0.ends_with("plugin-dep")));
         assert_eq!(rows.len(), 6);
         assert_eq!(
-            find(&out, "io.netty:netty-transport-native-epoll").at.snippet,
+            find(&out, "io.netty:netty-transport-native-epoll")
+                .at
+                .snippet,
             "<artifactId>netty-transport-native-epoll</artifactId>"
         );
         assert_eq!(runtimes(&out), vec![("jvm".to_string(), 10)]);
@@ -321,7 +346,11 @@ mod tests {
         let text = "<project><dependencies><dependency><groupId>a</groupId><artifactId>b</artifactId></dependency>\n<dependency><groupId>c</wrong></dependencies></project>";
         let out = parse(ManifestKind::PomXml, "pom.xml", text, Context::Service);
         assert_eq!(out.diagnostics.len(), 1);
-        assert!(out.diagnostics[0].message.contains("line 2"), "{}", out.diagnostics[0].message);
+        assert!(
+            out.diagnostics[0].message.contains("line 2"),
+            "{}",
+            out.diagnostics[0].message
+        );
         assert_eq!(deps(&out).len(), 1);
         let laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]><project><properties><x>&lol2;</x></properties></project>";
         let _ = parse(ManifestKind::PomXml, "pom.xml", laughs, Context::Service);

@@ -234,9 +234,29 @@ pub(crate) fn is_dev_group(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     matches!(
         lower.as_str(),
-        "dev" | "develop" | "development" | "test" | "tests" | "testing" | "lint" | "linting"
-            | "docs" | "doc" | "typing" | "types" | "mypy" | "ci" | "bench" | "benchmark"
-            | "benchmarks" | "coverage" | "style" | "format" | "fmt" | "qa" | "check"
+        "dev"
+            | "develop"
+            | "development"
+            | "test"
+            | "tests"
+            | "testing"
+            | "lint"
+            | "linting"
+            | "docs"
+            | "doc"
+            | "typing"
+            | "types"
+            | "mypy"
+            | "ci"
+            | "bench"
+            | "benchmark"
+            | "benchmarks"
+            | "coverage"
+            | "style"
+            | "format"
+            | "fmt"
+            | "qa"
+            | "check"
     ) || lower.starts_with("dev-")
         || lower.starts_with("test-")
         || lower.ends_with("-dev")
@@ -319,9 +339,18 @@ pub(crate) mod test_util {
             let text = String::from_utf8_lossy(&bytes);
             let _ = parse(kind, "x", &text, Context::Service);
         }
-        // A huge single line.
+        // A huge single line, and nesting deep enough to overflow a
+        // recursive parser on a 2 MB test thread.
         let huge = format!("{}\n", "a=\"b\", ".repeat(200_000));
         let _ = parse(kind, "x", &huge, Context::Service);
+        for deep in [
+            "[".repeat(100_000),
+            "{\"a\":".repeat(100_000),
+            format!("a = {}", "[".repeat(100_000)),
+            "<a>".repeat(100_000),
+        ] {
+            let _ = parse(kind, "x", &deep, Context::Service);
+        }
     }
 
     #[test]
@@ -341,9 +370,25 @@ pub(crate) mod test_util {
     fn every_kind_survives_garbage() {
         use ManifestKind::*;
         for kind in [
-            CargoToml, CargoLock, GoMod, PackageJson, PackageLock, YarnLock, PnpmLock,
-            Requirements, Pyproject, Pipfile, PipfileLock, PomXml, Gradle, Csproj, MixExs,
-            MixLock, Gemfile, GemfileLock, ComposerJson,
+            CargoToml,
+            CargoLock,
+            GoMod,
+            PackageJson,
+            PackageLock,
+            YarnLock,
+            PnpmLock,
+            Requirements,
+            Pyproject,
+            Pipfile,
+            PipfileLock,
+            PomXml,
+            Gradle,
+            Csproj,
+            MixExs,
+            MixLock,
+            Gemfile,
+            GemfileLock,
+            ComposerJson,
         ] {
             let bin: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
             let _ = parse(kind, "x", &String::from_utf8_lossy(&bin), Context::Service);

@@ -22,7 +22,10 @@ pub(crate) fn package_json(sink: &mut Sink) {
     let Some(doc) = parse_json(sink, "package.json") else {
         return;
     };
-    let keys = KeyLines::scan(sink.text, &["dependencies", "devDependencies", "optionalDependencies"]);
+    let keys = KeyLines::scan(
+        sink.text,
+        &["dependencies", "devDependencies", "optionalDependencies"],
+    );
     for (section, role) in SECTIONS {
         let Some(Value::Object(deps)) = doc.get(section) else {
             continue;
@@ -30,7 +33,10 @@ pub(crate) fn package_json(sink: &mut Sink) {
         for (key, spec) in deps {
             let line = keys.get(&[section, key]).unwrap_or(1);
             let (name, version) = unalias(key, spec.as_str());
-            sink.dep(Dep::new(Ecosystem::Npm, name).version(version).role(role), line);
+            sink.dep(
+                Dep::new(Ecosystem::Npm, name).version(version).role(role),
+                line,
+            );
         }
     }
 }
@@ -57,7 +63,9 @@ pub(crate) fn package_lock(sink: &mut Sink) {
                 .unwrap_or(&path[at + "node_modules/".len()..]);
             let version = meta.get("version").and_then(Value::as_str);
             let line = keys.get(&["packages", path]).unwrap_or(1);
-            let dep = Dep::new(Ecosystem::Npm, name).version(version).role(lock_role(meta));
+            let dep = Dep::new(Ecosystem::Npm, name)
+                .version(version)
+                .role(lock_role(meta));
             sink.dep(dep, line);
         }
         return;
@@ -77,7 +85,9 @@ pub(crate) fn package_lock(sink: &mut Sink) {
             here.push(key);
             let (name, version) = unalias(key, meta.get("version").and_then(Value::as_str));
             let line = keys.get(&here).unwrap_or(1);
-            let dep = Dep::new(Ecosystem::Npm, name).version(version).role(lock_role(meta));
+            let dep = Dep::new(Ecosystem::Npm, name)
+                .version(version)
+                .role(lock_role(meta));
             sink.dep(dep, line);
             if let Some(nested) = meta.get("dependencies") {
                 here.push("dependencies");
@@ -216,7 +226,8 @@ pub(crate) fn pnpm_lock(sink: &mut Sink) {
                         packages.push((name, version, line_no, None));
                     }
                 } else if indent == 4 {
-                    if let (Some(last), Some(v)) = (packages.last_mut(), body.strip_prefix("dev:")) {
+                    if let (Some(last), Some(v)) = (packages.last_mut(), body.strip_prefix("dev:"))
+                    {
                         last.3 = Some(v.trim() == "true");
                     }
                 }
@@ -252,7 +263,10 @@ pub(crate) fn pnpm_lock(sink: &mut Sink) {
     for (name, version, line, dev) in packages {
         let dev = dev.unwrap_or_else(|| dev_direct.contains(name) && !prod_direct.contains(name));
         let role = if dev { Role::Dev } else { Role::Normal };
-        sink.dep(Dep::new(Ecosystem::Npm, name).version(version).role(role), line);
+        sink.dep(
+            Dep::new(Ecosystem::Npm, name).version(version).role(role),
+            line,
+        );
     }
 }
 
@@ -302,7 +316,12 @@ mod tests {
 
     #[test]
     fn package_json_sections_and_aliases() {
-        let out = parse(ManifestKind::PackageJson, "package.json", PACKAGE_JSON, Context::Service);
+        let out = parse(
+            ManifestKind::PackageJson,
+            "package.json",
+            PACKAGE_JSON,
+            Context::Service,
+        );
         assert!(out.diagnostics.is_empty());
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
@@ -332,7 +351,12 @@ mod tests {
     "node_modules/local": { "resolved": "packages/local", "link": true }
   }
 }"#;
-        let out = parse(ManifestKind::PackageLock, "package-lock.json", v3, Context::Service);
+        let out = parse(
+            ManifestKind::PackageLock,
+            "package-lock.json",
+            v3,
+            Context::Service,
+        );
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(names.len(), 4, "{names:?}");
@@ -355,7 +379,12 @@ mod tests {
     "mocha": { "version": "10.0.0", "dev": true }
   }
 }"#;
-        let out = parse(ManifestKind::PackageLock, "package-lock.json", v1, Context::Service);
+        let out = parse(
+            ManifestKind::PackageLock,
+            "package-lock.json",
+            v1,
+            Context::Service,
+        );
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
         assert_eq!(get("puppeteer").4, 4);
@@ -378,10 +407,24 @@ mod tests {
 node-pty@^1.0.0:
   version "1.0.0"
 "#;
-        let out = parse(ManifestKind::YarnLock, "yarn.lock", classic, Context::Service);
+        let out = parse(
+            ManifestKind::YarnLock,
+            "yarn.lock",
+            classic,
+            Context::Service,
+        );
         let rows = deps(&out);
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0], ("@babel/code-frame".into(), Some("7.12.13".into()), false, Context::Service, 5));
+        assert_eq!(
+            rows[0],
+            (
+                "@babel/code-frame".into(),
+                Some("7.12.13".into()),
+                false,
+                Context::Service,
+                5
+            )
+        );
         assert_eq!(rows[1].0, "node-pty");
         assert_eq!(rows[1].4, 11);
 
@@ -432,10 +475,24 @@ packages:
     resolution: {integrity: sha512-y}
     dev: true
 ";
-        let out = parse(ManifestKind::PnpmLock, "pnpm-lock.yaml", v6, Context::Service);
+        let out = parse(
+            ManifestKind::PnpmLock,
+            "pnpm-lock.yaml",
+            v6,
+            Context::Service,
+        );
         let rows = deps(&out);
         assert_eq!(rows.len(), 2, "{rows:?}");
-        assert_eq!(rows[0], ("express".into(), Some("4.19.2".into()), false, Context::Service, 15));
+        assert_eq!(
+            rows[0],
+            (
+                "express".into(),
+                Some("4.19.2".into()),
+                false,
+                Context::Service,
+                15
+            )
+        );
         assert_eq!(rows[1].0, "@vitest/runner");
         assert_eq!(rows[1].3, Context::Test);
 
@@ -464,7 +521,12 @@ packages:
   '@types/node@20.0.0':
     resolution: {integrity: sha512-c}
 ";
-        let out = parse(ManifestKind::PnpmLock, "pnpm-lock.yaml", v9, Context::Service);
+        let out = parse(
+            ManifestKind::PnpmLock,
+            "pnpm-lock.yaml",
+            v9,
+            Context::Service,
+        );
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
         assert_eq!(get("node-pty").4, 17);
@@ -473,7 +535,12 @@ packages:
         assert_eq!(get("@types/node").1.as_deref(), Some("20.0.0"));
 
         let v5 = "lockfileVersion: 5.4\n\npackages:\n\n  /@babel/core/7.0.0_react@18.0.0:\n    dev: true\n  /ffi-napi/4.0.3:\n    dev: false\n";
-        let out = parse(ManifestKind::PnpmLock, "pnpm-lock.yaml", v5, Context::Service);
+        let out = parse(
+            ManifestKind::PnpmLock,
+            "pnpm-lock.yaml",
+            v5,
+            Context::Service,
+        );
         let rows = deps(&out);
         assert_eq!(rows[0].0, "@babel/core");
         assert_eq!(rows[0].1.as_deref(), Some("7.0.0"));
@@ -483,12 +550,20 @@ packages:
 
     #[test]
     fn broken_json_is_malformed() {
-        let out = parse(ManifestKind::PackageJson, "package.json", "{\"dependencies\": {", Context::Service);
+        let out = parse(
+            ManifestKind::PackageJson,
+            "package.json",
+            "{\"dependencies\": {",
+            Context::Service,
+        );
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(runtimes(&out).len(), 1);
         no_panic(ManifestKind::PackageJson, PACKAGE_JSON);
         no_panic(ManifestKind::PackageLock, PACKAGE_JSON);
         no_panic(ManifestKind::YarnLock, "a@^1:\n  version \"1\"\n");
-        no_panic(ManifestKind::PnpmLock, "lockfileVersion: 5\npackages:\n  /a/1:\n    dev: true\n");
+        no_panic(
+            ManifestKind::PnpmLock,
+            "lockfileVersion: 5\npackages:\n  /a/1:\n    dev: true\n",
+        );
     }
 }

@@ -23,10 +23,20 @@ mod tests {
     #[test]
     fn runtime_hint() {
         let text = r#"{"require": {"php": ">=8.2", "ext-pcntl": "*", "symfony/process": "^7.0"}}"#;
-        let out = parse(ManifestKind::ComposerJson, "composer.json", text, Context::Service);
+        let out = parse(
+            ManifestKind::ComposerJson,
+            "composer.json",
+            text,
+            Context::Service,
+        );
         assert_eq!(runtimes(&out), vec![("php".to_string(), 10)]);
         assert!(out.diagnostics.is_empty());
-        let out = parse(ManifestKind::ComposerJson, "composer.json", "{", Context::Service);
+        let out = parse(
+            ManifestKind::ComposerJson,
+            "composer.json",
+            "{",
+            Context::Service,
+        );
         assert_eq!(out.diagnostics.len(), 1);
     }
 }

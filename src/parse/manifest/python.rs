@@ -71,7 +71,12 @@ fn emit_req(sink: &mut Sink, spec: &str, role: Role, line: u32) {
 /// requirements.txt and friends (`requirements-dev.txt`, `dev.requirements.txt`).
 pub(crate) fn requirements(sink: &mut Sink) {
     sink.runtime("python");
-    let file = sink.rel.rsplit('/').next().unwrap_or(sink.rel).to_ascii_lowercase();
+    let file = sink
+        .rel
+        .rsplit('/')
+        .next()
+        .unwrap_or(sink.rel)
+        .to_ascii_lowercase();
     let stem = file.trim_end_matches(".txt");
     let role = if stem
         .split(['-', '_', '.'])
@@ -147,7 +152,11 @@ pub(crate) fn pyproject(sink: &mut Sink) {
         pep508_array(sink, project.get("dependencies"), Role::Normal);
         if let Some(extras) = table(project, "optional-dependencies") {
             for (group, reqs) in extras.iter() {
-                let role = if is_dev_group(group.get_ref()) { Role::Dev } else { Role::Normal };
+                let role = if is_dev_group(group.get_ref()) {
+                    Role::Dev
+                } else {
+                    Role::Normal
+                };
                 pep508_array(sink, Some(reqs), role);
             }
         }
@@ -176,7 +185,11 @@ pub(crate) fn pyproject(sink: &mut Sink) {
                     let DeValue::Table(group) = group.get_ref() else {
                         continue;
                     };
-                    let role = if is_dev_group(name.get_ref()) { Role::Dev } else { Role::Normal };
+                    let role = if is_dev_group(name.get_ref()) {
+                        Role::Dev
+                    } else {
+                        Role::Normal
+                    };
                     if let Some(deps) = table(group, "dependencies") {
                         poetry_table(sink, deps, role);
                     }
@@ -284,7 +297,12 @@ pub(crate) fn pipfile_lock(sink: &mut Sink) {
         for (name, meta) in deps {
             let version = meta.get("version").and_then(|v| v.as_str());
             let line = keys.get(&[section, name]).unwrap_or(1);
-            sink.dep(Dep::new(Ecosystem::Pypi, name.as_str()).version(version).role(role), line);
+            sink.dep(
+                Dep::new(Ecosystem::Pypi, name.as_str())
+                    .version(version)
+                    .role(role),
+                line,
+            );
         }
     }
 }
@@ -305,7 +323,10 @@ mod tests {
         assert_eq!(r.version.as_deref(), Some(">=2.1,<3"));
         assert_eq!(pep508("Flask").unwrap().version, None);
         assert_eq!(pep508("pkg @ https://x/pkg.whl").unwrap().version, None);
-        assert_eq!(pep508("zope.interface (>=5)").unwrap().version.as_deref(), Some(">=5"));
+        assert_eq!(
+            pep508("zope.interface (>=5)").unwrap().version.as_deref(),
+            Some(">=5")
+        );
         assert_eq!(pep508("==1.0"), None);
     }
 
@@ -325,7 +346,12 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
 
     #[test]
     fn requirements_lines() {
-        let out = parse(ManifestKind::Requirements, "requirements.txt", REQS, Context::Service);
+        let out = parse(
+            ManifestKind::Requirements,
+            "requirements.txt",
+            REQS,
+            Context::Service,
+        );
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();
         assert_eq!(
@@ -342,7 +368,12 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
         assert_eq!(rows[3].1.as_deref(), Some("==0.30.0"));
         assert_eq!(runtimes(&out), vec![("python".to_string(), 10)]);
 
-        let out = parse(ManifestKind::Requirements, "requirements-dev.txt", "pytest\n", Context::Service);
+        let out = parse(
+            ManifestKind::Requirements,
+            "requirements-dev.txt",
+            "pytest\n",
+            Context::Service,
+        );
         assert_eq!(deps(&out)[0].3, Context::Test);
     }
 
@@ -378,7 +409,12 @@ dev-dependencies = ["mypy"]
 
     #[test]
     fn pyproject_all_styles() {
-        let out = parse(ManifestKind::Pyproject, "pyproject.toml", PYPROJECT, Context::Service);
+        let out = parse(
+            ManifestKind::Pyproject,
+            "pyproject.toml",
+            PYPROJECT,
+            Context::Service,
+        );
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
@@ -416,9 +452,23 @@ dev-dependencies = ["mypy"]
         "pytest": {"version": "==8.0.0"}
     }
 }"#;
-        let out = parse(ManifestKind::PipfileLock, "Pipfile.lock", lock, Context::Service);
+        let out = parse(
+            ManifestKind::PipfileLock,
+            "Pipfile.lock",
+            lock,
+            Context::Service,
+        );
         let rows = deps(&out);
-        assert_eq!(rows[0], ("requests".into(), Some("==2.31.0".into()), false, Context::Service, 4));
+        assert_eq!(
+            rows[0],
+            (
+                "requests".into(),
+                Some("==2.31.0".into()),
+                false,
+                Context::Service,
+                4
+            )
+        );
         assert_eq!(rows[1].3, Context::Test);
         assert!(runtimes(&out).is_empty());
         no_panic(ManifestKind::Requirements, REQS);

@@ -19,7 +19,9 @@ static STRING_ARG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"["']([^"']*)["']"#).expect("static regex"));
 
 /// Keywords that open a block closed by `end` when they start a line.
-const BLOCK_OPENERS: [&str; 8] = ["if ", "unless ", "case ", "begin", "while ", "until ", "def ", "for "];
+const BLOCK_OPENERS: [&str; 8] = [
+    "if ", "unless ", "case ", "begin", "while ", "until ", "def ", "for ",
+];
 
 pub(crate) fn gemfile(sink: &mut Sink) {
     sink.runtime("ruby");
@@ -54,10 +56,19 @@ pub(crate) fn gemfile(sink: &mut Sink) {
                 .filter(|v| v.starts_with(|ch: char| ch.is_ascii_digit() || "~>=<!".contains(ch)))
                 .collect();
             let version = (!versions.is_empty()).then(|| versions.join(", "));
-            let in_dev_group = blocks.iter().any(|b| *b == Some(true));
+            let in_dev_group = blocks.contains(&Some(true));
             let inline_dev = option_groups(rest).is_some_and(|g| groups_are_dev(&g));
-            let role = if in_dev_group || inline_dev { Role::Dev } else { Role::Normal };
-            sink.dep(Dep::new(Ecosystem::Rubygems, name).version(version).role(role), line_no);
+            let role = if in_dev_group || inline_dev {
+                Role::Dev
+            } else {
+                Role::Normal
+            };
+            sink.dep(
+                Dep::new(Ecosystem::Rubygems, name)
+                    .version(version)
+                    .role(role),
+                line_no,
+            );
             if opens_block(line) {
                 blocks.push(None);
             }
@@ -88,9 +99,12 @@ fn groups_are_dev(list: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     !groups.is_empty()
-        && groups
-            .iter()
-            .all(|g| matches!(*g, "development" | "test" | "dev" | "ci" | "lint" | "rubocop"))
+        && groups.iter().all(|g| {
+            matches!(
+                *g,
+                "development" | "test" | "dev" | "ci" | "lint" | "rubocop"
+            )
+        })
 }
 
 /// The value of a `group:` / `groups:` option, when present.
@@ -148,7 +162,10 @@ pub(crate) fn gemfile_lock(sink: &mut Sink) {
             Some((n, v)) => (n, Some(v.trim_end_matches(')'))),
             None => (spec.trim(), None),
         };
-        sink.dep(Dep::new(Ecosystem::Rubygems, name.trim()).version(version), line_no);
+        sink.dep(
+            Dep::new(Ecosystem::Rubygems, name.trim()).version(version),
+            line_no,
+        );
     }
 }
 
@@ -236,12 +253,24 @@ PLATFORMS
 DEPENDENCIES
   nokogiri
 ";
-        let out = parse(ManifestKind::GemfileLock, "Gemfile.lock", lock, Context::Service);
+        let out = parse(
+            ManifestKind::GemfileLock,
+            "Gemfile.lock",
+            lock,
+            Context::Service,
+        );
         let rows = deps(&out);
-        let got: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.1.as_deref(), r.4)).collect();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.0.as_str(), r.1.as_deref(), r.4))
+            .collect();
         assert_eq!(
             got,
-            [("y", Some("0.1.0"), 5), ("nokogiri", Some("1.16.5-x86_64-linux"), 15), ("racc", Some("1.7.3"), 17)]
+            [
+                ("y", Some("0.1.0"), 5),
+                ("nokogiri", Some("1.16.5-x86_64-linux"), 15),
+                ("racc", Some("1.7.3"), 17)
+            ]
         );
         assert!(runtimes(&out).is_empty());
         no_panic(ManifestKind::GemfileLock, lock);

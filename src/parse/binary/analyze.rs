@@ -1,0 +1,210 @@
+//! One binary, start to finish: read the format, gather Go, Rust and string
+//! evidence, find syscall sites, decide the runtime, and hand everything to
+//! `emit` to become facts.
+
+use super::emit::{self, Evidence};
+use super::native::{Native, ObjKind};
+use super::{elf, gobuild, gopcln, macho, pe, rust, sites, strings, syscalls, Analysis, Binary};
+use crate::artifact::BinaryFormat;
+use crate::context::Context;
+use crate::diag::{DiagKind, Diagnostic};
+use super::info::BinaryInfo;
+
+pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Context) -> Analysis {
+    let mut warnings = Vec::new();
+    let read = match format {
+        BinaryFormat::Elf => elf::read(bytes, &mut warnings),
+        BinaryFormat::Pe => pe::read(bytes, &mut warnings),
+        BinaryFormat::MachO => macho::read(bytes, &mut warnings),
+    };
+    let mut a = Analysis::default();
+    let n = match read {
+        Ok(n) => n,
+        Err(e) => {
+            a.output.diagnostics.push(Diagnostic::new(DiagKind::Malformed, rel, format!("not a readable binary: {e}")));
+            return a;
+        }
+    };
+    let go = gobuild::read(bytes, &n);
+    // The magic search for a pclntab scans the whole file; only Go
+    // binaries (build info, or a named table) are worth it.
+    let pcln = if go.is_some() || n.section(".gopclntab").is_some() || n.section("__gopclntab").is_some() {
+        gopcln::read(bytes, &n)
+    } else {
+        None
+    };
+    let strs = strings::scan(bytes, &n);
+    let audit = rust::auditable(bytes, &n);
+    if let Some(Err(e)) = &audit {
+        warnings.push(e.clone());
+    }
+    let is_go = go.is_some() || pcln.is_some();
+    let is_rust = !is_go && (matches!(audit, Some(Ok(_))) || strs.rust_std_paths || rust::has_rust_symbols(&n));
+    let funcs = FuncIndex::new(&n, pcln.as_deref(), is_rust);
+    let starts = |addr: u64| funcs.at(addr).map(|(start, _)| start);
+    let found = if syscalls::applies(format) {
+        sites::scan(bytes, &n, pcln.as_deref().unwrap_or(&[]), &starts)
+    } else {
+        sites::Sites::default()
+    };
+    let runtime = classify(rel, &n, is_go, is_rust, go.as_ref());
+    let ev = Evidence {
+        rel,
+        context,
+        native: &n,
+        go: go.as_ref(),
+        pcln: pcln.as_deref(),
+        audit: audit.as_ref().and_then(|r| r.as_ref().ok()).map(Vec::as_slice),
+        strings: &strs,
+        sites: &found,
+        funcs: &funcs,
+        runtime: runtime.as_ref().map(|r| r.0),
+        is_go,
+        is_rust,
+    };
+    let mut out = emit::facts(&ev);
+    if let Some((id, why)) = &runtime {
+        out.runtime(id, weight(&n, rel), why);
+    }
+    a.output.facts = out.facts;
+    for w in warnings {
+        a.output.diagnostics.push(Diagnostic::new(DiagKind::Malformed, rel, w));
+    }
+    let info = BinaryInfo {
+        path: rel.to_string(),
+        format: format_id(format).into(),
+        machine: n.machine.clone(),
+        kind: n.kind.id().into(),
+        linkage: if n.is_static { "static" } else if n.interpreter.is_some() || !n.needed.is_empty() { "dynamic" } else { "none" }.into(),
+        runtime: runtime.map(|r| r.0.to_string()),
+        stripped: !n.has_symtab && format == BinaryFormat::Elf,
+        size: bytes.len() as u64,
+        interpreter: n.interpreter.clone(),
+        soname: n.soname.clone(),
+        needed: n.needed.clone(),
+        go: go.as_ref().map(|g| emit::go_info(g, pcln.as_ref().map_or(0, Vec::len))),
+        rust: is_rust.then(|| emit::rust_info(&strs, ev.audit)),
+        imports: n.imports.len(),
+        functions: funcs.len(),
+        syscalls: out.syscalls,
+        ..BinaryInfo::default()
+    };
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let link = super::LinkInfo {
+        rel: rel.to_string(),
+        context,
+        soname: n.soname.clone(),
+        needed: n.needed.clone(),
+        rpath: n.rpath.clone(),
+        runpath: n.runpath.clone(),
+        entry: n.kind == ObjKind::Executable || is_loadable_module(name),
+        dlopen: out.dlopen,
+        sections: out.gpu_sections,
+    };
+    a.binary = Some(Binary { info, link });
+    a
+}
+
+fn format_id(f: BinaryFormat) -> &'static str {
+    match f {
+        BinaryFormat::Elf => "elf",
+        BinaryFormat::Pe => "pe",
+        BinaryFormat::MachO => "mach-o",
+    }
+}
+
+/// Modules an interpreter loads as an entry point of native code.
+fn is_loadable_module(name: &str) -> bool {
+    name.ends_with(".node") || name.contains(".cpython-") || name.ends_with(".abi3.so") || name.contains(".pypy")
+}
+
+/// An executable says what the service runs on; a library in the tree
+/// only hints at it.
+fn weight(n: &Native, rel: &str) -> u32 {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match n.kind {
+        ObjKind::Executable => 15,
+        _ if is_loadable_module(name) => 3,
+        ObjKind::SharedLibrary => 3,
+        _ => 1,
+    }
+}
+
+/// The language runtime a binary was built for, with the reason.
+fn classify(rel: &str, n: &Native, is_go: bool, is_rust: bool, go: Option<&gobuild::BuildInfo>) -> Option<(&'static str, String)> {
+    if n.is_bpf {
+        return None;
+    }
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let needs = |prefix: &str| n.needed.iter().find(|l| l.to_ascii_lowercase().starts_with(prefix)).cloned();
+    let exports = |sym: &str| n.funcs.iter().any(|f| f.name == sym || f.name.starts_with(sym));
+    Some(if is_go {
+        let v = go.map(|g| g.go_version.as_str()).unwrap_or("version unknown");
+        ("go", format!("Go binary ({v})"))
+    } else if is_rust {
+        ("rust", "Rust binary (std paths, symbols or cargo-auditable data)".to_string())
+    } else if n.is_dotnet {
+        ("dotnet", ".NET assembly (PE with a CLI header)".to_string())
+    } else if let Some(l) = needs("libcoreclr").or_else(|| needs("libhostfxr")) {
+        ("dotnet", format!("needs {l}"))
+    } else if name.ends_with(".node") || exports("napi_register_module_v") || exports("node_register_module_v") {
+        ("node", "Node.js native addon".to_string())
+    } else if let Some(l) = needs("libnode") {
+        ("node", format!("needs {l}"))
+    } else if is_loadable_module(name) || exports("PyInit_") {
+        ("python", "Python extension module".to_string())
+    } else if let Some(l) = needs("libpython") {
+        ("python", format!("embeds CPython ({l})"))
+    } else if let Some(l) = needs("libjvm") {
+        ("jvm", format!("embeds the JVM ({l})"))
+    } else if exports("JNI_OnLoad") {
+        ("jvm", "JNI library (exports JNI_OnLoad)".to_string())
+    } else if name == "beam.smp" || exports("nif_init") || exports("erl_start") {
+        ("beam", "Erlang VM or NIF library".to_string())
+    } else {
+        ("c-cpp", format!("native {} binary", n.machine))
+    })
+}
+
+/// Function starts and names by address: Go's pclntab, else the symbol
+/// table (Rust names demangled).
+pub struct FuncIndex {
+    entries: Vec<(u64, u64, String)>,
+}
+
+impl FuncIndex {
+    fn new(n: &Native, pcln: Option<&[(u64, String)]>, is_rust: bool) -> FuncIndex {
+        let entries = match pcln {
+            // pclntab has no sizes: a function ends where the next begins.
+            Some(p) => p
+                .iter()
+                .enumerate()
+                .map(|(i, (a, name))| (*a, p.get(i + 1).map_or(u64::MAX, |x| x.0).saturating_sub(*a), name.clone()))
+                .collect(),
+            None => n
+                .funcs
+                .iter()
+                .map(|f| {
+                    let name = if is_rust { rust::demangle(&f.name).unwrap_or_else(|| f.name.clone()) } else { f.name.clone() };
+                    (f.addr, f.size, name)
+                })
+                .collect(),
+        };
+        FuncIndex { entries }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.2.as_str())
+    }
+
+    /// The function containing `addr`: its start and name.
+    pub fn at(&self, addr: u64) -> Option<(u64, &str)> {
+        let i = self.entries.partition_point(|e| e.0 <= addr);
+        let (start, size, name) = self.entries.get(i.checked_sub(1)?)?;
+        (addr < start.saturating_add((*size).max(1)) || *size == 0).then_some((*start, name.as_str()))
+    }
+}

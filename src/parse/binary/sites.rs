@@ -1,0 +1,197 @@
+//! Syscall sites and constant-argument calls, found in machine code and
+//! attributed to whoever made them.
+//!
+//! Three kinds of site name a syscall: a raw `syscall`/`svc #0` with the
+//! number loaded before it, a call to libc's `syscall()` with the number in
+//! the first argument, and (in Go) a call to `syscall.Syscall` and friends
+//! with the number in Go's first argument register. The same machinery
+//! reads the constant argument of a few libc calls whose meaning depends on
+//! it: `prctl(PR_SET_NAME)` names a thread, `prctl(PR_SET_SECCOMP)` does not.
+
+use super::native::{Native, Section};
+use super::syscalls::Arch;
+use std::collections::HashMap;
+
+/// A function whose calls are worth reading, and which arguments to read
+/// (0-based; Go wrappers take the number as their first argument).
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub name: String,
+    pub args: &'static [usize],
+    /// Go's internal ABI (first argument in RAX on x86-64).
+    pub go_abi: bool,
+}
+
+#[derive(Default)]
+pub struct Targets {
+    pub list: Vec<Target>,
+    /// Call destination (stub or function entry) -> index in `list`.
+    pub by_addr: HashMap<u64, usize>,
+    /// Import slot (GOT) -> index in `list`.
+    pub by_slot: HashMap<u64, usize>,
+}
+
+impl Targets {
+    pub fn add(&mut self, t: Target, addr: Option<u64>, slot: Option<u64>) -> usize {
+        let i = self.list.len();
+        self.list.push(t);
+        if let Some(a) = addr {
+            self.by_addr.insert(a, i);
+        }
+        if let Some(s) = slot {
+            self.by_slot.insert(s, i);
+        }
+        i
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_addr.is_empty() && self.by_slot.is_empty()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RawSite {
+    pub addr: u64,
+    pub nr: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub addr: u64,
+    pub target: usize,
+    /// One value per entry of the target's `args`.
+    pub values: Vec<Option<u64>>,
+}
+
+/// Every site in the binary's code.
+#[derive(Default)]
+pub struct Sites {
+    pub raw: Vec<RawSite>,
+    pub calls: Vec<CallSite>,
+    pub targets: Targets,
+}
+
+/// Libc functions whose constant arguments are read, and which.
+pub const LIBC_TARGETS: &[(&str, &[usize])] = &[("syscall", &[0]), ("prctl", &[0]), ("ioctl", &[1]), ("socket", &[0, 1])];
+
+/// Go functions that take a syscall number as their first argument. Names
+/// are after vendor prefixes are removed.
+pub const GO_WRAPPERS: &[&str] = &[
+    "syscall.Syscall",
+    "syscall.Syscall6",
+    "syscall.RawSyscall",
+    "syscall.RawSyscall6",
+    "syscall.rawSyscallNoError",
+    "syscall.RawSyscallNoError",
+    "syscall.AllThreadsSyscall",
+    "syscall.AllThreadsSyscall6",
+    "internal/runtime/syscall.Syscall6",
+    "runtime/internal/syscall.Syscall6",
+    "golang.org/x/sys/unix.Syscall",
+    "golang.org/x/sys/unix.Syscall6",
+    "golang.org/x/sys/unix.RawSyscall",
+    "golang.org/x/sys/unix.RawSyscall6",
+    "golang.org/x/sys/unix.SyscallNoError",
+    "golang.org/x/sys/unix.RawSyscallNoError",
+];
+
+/// glibc's x86-64 `syscall()` body, to find it in stripped static binaries:
+/// shift every argument down one register, then `syscall`.
+const GLIBC_SYSCALL_X86: &[u8] = b"\x48\x89\xf8\x48\x89\xf7\x48\x89\xd6\x48\x89\xca\x4d\x89\xc2\x4d\x89\xc8\x4c\x8b\x4c\x24\x08\x0f\x05";
+
+/// Finds sites in every executable section. `funcs` gives function starts
+/// (and names) by address, from a symbol table or Go's pclntab.
+pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn Fn(u64) -> Option<u64>) -> Sites {
+    let Some(arch) = n.arch else { return Sites::default() };
+    let mut t = Targets::default();
+    let imported: std::collections::HashSet<&str> = n.imports.iter().map(|i| i.name.as_str()).collect();
+    for (name, args) in LIBC_TARGETS {
+        let target = || Target { name: name.to_string(), args, go_abi: false };
+        if imported.contains(name) {
+            let stubs = n.stubs.iter().filter(|(_, s)| s.as_str() == *name).map(|(a, _)| *a);
+            let slots = n.slots.iter().filter(|(_, s)| s.as_str() == *name).map(|(a, _)| *a);
+            let i = t.add(target(), None, None);
+            for a in stubs {
+                t.by_addr.insert(a, i);
+            }
+            for s in slots {
+                t.by_slot.insert(s, i);
+            }
+        } else if let Some(f) = n.funcs.iter().find(|f| f.name == *name) {
+            // Statically linked libc: call the function itself.
+            t.add(target(), Some(f.addr), None);
+        }
+    }
+    if n.is_static && arch == Arch::X86_64 && !t.list.iter().any(|x| x.name == "syscall") {
+        for s in code_sections(n) {
+            let data = n.data(bytes, s);
+            if let Some(p) = memchr::memmem::find(data, GLIBC_SYSCALL_X86) {
+                let at = s.addr.wrapping_add(p as u64);
+                let i = t.add(Target { name: "syscall".into(), args: &[0], go_abi: false }, Some(at), None);
+                t.by_addr.insert(at.wrapping_sub(4), i); // after endbr64
+                break;
+            }
+        }
+    }
+    for (addr, name) in go_funcs {
+        if GO_WRAPPERS.contains(&name.as_str()) {
+            t.add(Target { name: name.clone(), args: &[0], go_abi: true }, Some(*addr), None);
+        }
+    }
+    let mut sites = Sites::default();
+    for s in code_sections(n) {
+        let data = n.data(bytes, s);
+        match arch {
+            Arch::X86_64 => {
+                sites.raw.extend(super::x86::raw_sites(data, s.addr, starts));
+                if !t.is_empty() {
+                    sites.calls.extend(super::x86::call_sites(data, s.addr, &t, starts));
+                }
+            }
+            Arch::Aarch64 => {
+                sites.raw.extend(super::arm64::raw_sites(data, s.addr));
+                sites.calls.extend(super::arm64::call_sites(data, s.addr, &t));
+            }
+        }
+    }
+    sites.targets = t;
+    sites
+}
+
+/// Executable sections, except import stubs (their `jmp`s are not calls).
+fn code_sections(n: &Native) -> impl Iterator<Item = &Section> {
+    n.sections.iter().filter(|s| s.exec && !s.name.starts_with(".plt"))
+}
+
+/// `prctl` options that only name a thread: what Rust's std and many C
+/// programs do with it, and nothing a sandbox cares about.
+pub const PRCTL_HARMLESS: &[(u64, &str)] = &[(15, "PR_SET_NAME"), (16, "PR_GET_NAME")];
+
+/// `ioctl` requests on terminals and file descriptors, not devices.
+pub const IOCTL_HARMLESS: &[(u64, &str)] = &[
+    (0x5401, "TCGETS"),
+    (0x5402, "TCSETS"),
+    (0x5403, "TCSETSW"),
+    (0x5404, "TCSETSF"),
+    (0x540e, "TIOCSCTTY"),
+    (0x540f, "TIOCGPGRP"),
+    (0x5410, "TIOCSPGRP"),
+    (0x5413, "TIOCGWINSZ"),
+    (0x5414, "TIOCSWINSZ"),
+    (0x541b, "FIONREAD"),
+    (0x5421, "FIONBIO"),
+    (0x5422, "TIOCNOTTY"),
+    (0x5450, "FIONCLEX"),
+    (0x5451, "FIOCLEX"),
+    (0x5452, "FIOASYNC"),
+    (0x802c_542a, "TCGETS2"),
+    (0x402c_542b, "TCSETS2"),
+];
+
+/// Socket domains and types that reach below TCP/UDP.
+pub const SOCKET_DOMAINS: &[(u64, &str)] = &[(16, "AF_NETLINK"), (17, "AF_PACKET")];
+pub const SOCK_RAW: u64 = 3;
+
+pub fn lookup(table: &[(u64, &'static str)], v: u64) -> Option<&'static str> {
+    table.iter().find(|(k, _)| *k == v).map(|(_, n)| *n)
+}

@@ -1,0 +1,214 @@
+//! Markdown for a merge-request comment or a GitHub step summary: the
+//! verdict in one line, the blockers and majors as a table with links to
+//! the lines, everything else folded away.
+//!
+//! Scanned text is untrusted here too: GitHub and GitLab render inline HTML
+//! and links, so text is escaped and snippets go into code spans, where
+//! nothing is interpreted.
+
+use super::paths::{repo_path, uri_path};
+use super::Report;
+use crate::finding::Finding;
+use crate::rules::Severity;
+use crate::signals::Side;
+use std::fmt::Write as _;
+
+/// Rows in the main table and in the folded one before "and N more": a
+/// comment is for reading, the full list is in the other formats.
+const ROWS: usize = 30;
+/// Places linked per finding.
+const PLACES: usize = 3;
+
+pub fn render(report: &Report, link_base: Option<&str>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "### wasmfit: {} · {}/100\n",
+        report.verdict.id().to_uppercase(),
+        report.score
+    );
+    let _ = writeln!(s, "{}\n", headline(report));
+    let mut facts = vec![format!("effort ~{} person-days", report.summary.effort_days)];
+    if let Some(rt) = &report.runtime.primary {
+        facts.push(format!("runtime {} ({})", esc(&rt.name), tier(rt.tier)));
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sv| report.summary.counted.get(sv.id()).filter(|n| **n > 0).map(|n| format!("{n} {sv}")))
+        .collect();
+    if !counts.is_empty() {
+        facts.push(counts.join(", "));
+    }
+    if report.summary.suppressed > 0 {
+        facts.push(format!("{} suppressed", report.summary.suppressed));
+    }
+    facts.push(format!("scanned {}", code(&report.root)));
+    let _ = writeln!(s, "{}\n", facts.join(" · "));
+
+    let (main, rest): (Vec<&Finding>, Vec<&Finding>) = report
+        .findings
+        .iter()
+        .partition(|f| f.counted && matches!(f.severity, Severity::Blocker | Severity::Major));
+    if main.is_empty() {
+        s.push_str("No blocker or major finding.\n\n");
+    } else {
+        table(&mut s, report, &main, link_base);
+    }
+    if !rest.is_empty() {
+        let _ = writeln!(s, "<details><summary>Other findings: minor, info, not counted ({})</summary>\n", rest.len());
+        table(&mut s, report, &rest, link_base);
+        s.push_str("</details>\n\n");
+    }
+
+    s.push_str("<details><summary>How the score was reached</summary>\n\n| Points | Reason |\n|---:|---|\n| | 100 |\n");
+    for d in &report.scoring.deductions {
+        let _ = writeln!(s, "| −{:.1} | {} |", d.points, esc(&d.reason));
+    }
+    let _ = writeln!(s, "| | **= {} ({})** |\n\n</details>\n", report.score, report.verdict);
+
+    let holds = |side| report.signals.iter().filter(|g| g.side == side && g.holds).count();
+    let total = |side| report.signals.iter().filter(|g| g.side == side).count();
+    if !report.signals.is_empty() {
+        let _ = writeln!(
+            s,
+            "<details><summary>Would Wasm pay off? {} of {} points for Wasm, {} of {} for Docker</summary>\n",
+            holds(Side::Wasm),
+            total(Side::Wasm),
+            holds(Side::Docker),
+            total(Side::Docker)
+        );
+        for side in [Side::Wasm, Side::Docker] {
+            let _ = writeln!(s, "**Pick {} if:**\n", if side == Side::Wasm { "Wasm" } else { "Docker" });
+            for g in report.signals.iter().filter(|g| g.side == side) {
+                let why = g.evidence.first().map(|e| format!(" — {}", esc(e))).unwrap_or_default();
+                let _ = writeln!(s, "- {} {}{}", if g.holds { "✅" } else { "⬜" }, esc(&g.text), why);
+            }
+            s.push('\n');
+        }
+        s.push_str("</details>\n");
+    }
+    s
+}
+
+fn headline(r: &Report) -> String {
+    let blockers = r.summary.counted.get("blocker").copied().unwrap_or(0);
+    match r.verdict {
+        crate::score::Verdict::GoodFit => "**Good fit**: this service can run on wasmtime (WASI 0.2) with little change.".into(),
+        crate::score::Verdict::Porting => "**Porting**: Wasm is reachable, after the work below.".into(),
+        crate::score::Verdict::Stay => format!(
+            "**Stay on containers**: {} blocker{} without a WASI 0.2 equivalent.",
+            blockers,
+            if blockers == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+fn tier(t: crate::rules::Tier) -> &'static str {
+    use crate::rules::Tier;
+    match t {
+        Tier::Strong => "strong Wasm support",
+        Tier::CoreModules => "core modules only",
+        Tier::Interpreted => "interpreted",
+        Tier::Experimental => "experimental",
+        Tier::None => "no Wasm support",
+    }
+}
+
+fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&str>) {
+    s.push_str("| Severity | Rule | Finding | Where |\n|---|---|---|---|\n");
+    for f in findings.iter().take(ROWS) {
+        let mut sev = f.severity.to_string();
+        if f.suppressed {
+            sev.push_str(" (suppressed)");
+        } else if !f.context.counts() {
+            let _ = write!(sev, " ({})", f.context);
+        }
+        let mut places: Vec<String> = f
+            .evidence
+            .iter()
+            .take(PLACES)
+            .map(|e| {
+                let path = repo_path(&r.root, &e.at.path);
+                let label = match e.at.line {
+                    Some(l) => format!("{path}:{l}"),
+                    None => path.clone(),
+                };
+                let mut url = format!("{}{}", link_base.unwrap_or(""), uri_path(&path));
+                if let Some(l) = e.at.line {
+                    let _ = write!(url, "#L{l}");
+                }
+                let snippet = if e.at.snippet.is_empty() { String::new() } else { format!(" {}", code(&e.at.snippet)) };
+                format!("[{}]({url}){snippet}", esc(&label))
+            })
+            .collect();
+        if f.evidence_total > PLACES.min(f.evidence.len()) {
+            places.push(format!("+{} more", f.evidence_total - PLACES.min(f.evidence.len())));
+        }
+        let _ = writeln!(
+            s,
+            "| {sev} | {} | {}<br>{} | {} |",
+            esc(&f.rule_id),
+            esc(&f.title),
+            esc(&f.remediation),
+            places.join("<br>")
+        );
+    }
+    if findings.len() > ROWS {
+        let _ = writeln!(s, "\n… and {} more findings (see the full report).", findings.len() - ROWS);
+    }
+    s.push('\n');
+}
+
+/// Escapes text for Markdown: HTML-significant characters become entities,
+/// Markdown punctuation gets a backslash, and a line stays one line.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for inside a code span (no entities there: they would show).
+fn code_text(s: &str) -> String {
+    let mut t: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if t.chars().count() > 80 {
+        t = t.chars().take(79).collect::<String>() + "…";
+    }
+    // GFM splits table cells on `|` even inside code spans.
+    t.replace('|', "\\|")
+}
+
+/// A code span whose fence is longer than any run of backticks inside.
+fn code(s: &str) -> String {
+    let t = code_text(s);
+    let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {t} {fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html_and_markdown() {
+        assert_eq!(esc("<script>alert(1)</script> [x](y)"), "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(y\\)");
+    }
+
+    #[test]
+    fn code_spans_survive_backticks_and_pipes() {
+        assert_eq!(code("a `b` | c"), "`` a `b` \\| c ``");
+    }
+}
