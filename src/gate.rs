@@ -16,7 +16,7 @@
 //!   With a baseline it fails only when the score is below N *and* below the
 //!   baseline's score: a change never fails for a score it did not lower.
 
-use crate::finding::{Evidence, Finding};
+use crate::finding::{Evidence, Finding, Source};
 use crate::report::Report;
 use crate::rules::Severity;
 use std::collections::{BTreeMap, HashSet};
@@ -41,6 +41,7 @@ pub struct Offender {
     pub severity: Severity,
     pub path: String,
     pub line: Option<u32>,
+    pub source: Source,
     pub fingerprint: String,
 }
 
@@ -135,6 +136,7 @@ fn offender(f: &Finding, e: &Evidence) -> Offender {
         severity: f.severity,
         path: e.at.path.clone(),
         line: e.at.line,
+        source: e.source,
         fingerprint: e.fingerprint.clone(),
     }
 }
@@ -161,7 +163,12 @@ fn describe(offenders: &[Offender], new: bool) -> String {
             .iter()
             .take(MAX_SHOWN)
             .map(|(id, places)| {
-                let first = places[0];
+                // Name a use rather than the import that serves it: the
+                // call is the line to look at.
+                let first = places
+                    .iter()
+                    .find(|o| o.source != Source::Import)
+                    .unwrap_or(&places[0]);
                 let at = match first.line {
                     Some(l) => format!("{}:{l}", first.path),
                     None => first.path.clone(),
@@ -189,7 +196,6 @@ mod tests {
     use super::*;
     use crate::context::Context;
     use crate::facts::Location;
-    use crate::finding::Source;
     use crate::rules::{Capability, Category, Confidence};
     use crate::score::Verdict;
 
@@ -434,6 +440,22 @@ mod tests {
             evaluate(&r, Some(&report(80, vec![])), &t).summary(),
             "gate failed: 1 new blocker (WF101 at app.py:12); score 39 < 60 (down from 80)"
         );
+    }
+
+    #[test]
+    fn the_summary_names_a_use_not_the_import() {
+        let mut import = ev("app.py", 1, "import subprocess");
+        import.source = Source::Import;
+        let r = report(
+            39,
+            vec![finding(
+                "WF101",
+                Severity::Blocker,
+                vec![import, ev("app.py", 9, "subprocess.run(x)")],
+            )],
+        );
+        let o = evaluate(&r, None, &fail_on(Severity::Blocker));
+        assert_eq!(o.reasons, vec!["1 blocker (WF101 at app.py:9 +1 more)"]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod suppress;
 pub mod artifact;
 pub mod cli;
 pub mod lex;
+pub mod linker;
 pub mod matcher;
 pub mod report;
 pub mod parse;

@@ -28,6 +28,12 @@ pub struct Options {
     pub discover: discover::Options,
     /// `[[suppress]]` entries from `wasmfit.toml`.
     pub suppress: crate::suppress::PathRules,
+    /// Facts from outside the tree (an image's config and package
+    /// database), matched like the tree's own.
+    pub extra_facts: Vec<Fact>,
+    /// In an image scan: which files are the service, which are OS
+    /// libraries kept for library following, and which are not scanned.
+    pub image_scope: Option<crate::image::scope::Scope>,
 }
 
 /// What one file left behind after it was matched.
@@ -39,6 +45,8 @@ struct FileResult {
     source_bytes: u64,
     /// What a `.wasm` was found to be, for the report's `wasm` list.
     wasm: Option<crate::parse::wasm::WasmInfo>,
+    /// A native binary's description and link data (parse::binary).
+    binary: Option<crate::parse::binary::Binary>,
 }
 
 /// Called with (files done, files total) as the scan goes.
@@ -57,6 +65,10 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
         mut diagnostics,
         skipped,
     } = discover::discover(root, &opts.discover)?;
+    let artifacts = match &opts.image_scope {
+        Some(scope) => scope.apply(artifacts),
+        None => artifacts,
+    };
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<FileResult> = artifacts
@@ -69,7 +81,9 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
         })
         .collect();
 
-    let mut hits = Vec::new();
+    // Needed libraries are followed through the tree once every binary is
+    // known; what entry points reach becomes their evidence (linker.rs).
+    let (mut hits, binaries) = crate::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
     let mut kept = Vec::new();
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
@@ -84,6 +98,12 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
                 *languages.entry(l.id().to_string()).or_default() += r.source_bytes;
                 service_source_bytes += r.source_bytes;
             }
+        }
+    }
+    for f in &opts.extra_facts {
+        engine.match_fact(f, &mut hits);
+        if keep(f) {
+            kept.push(f.clone());
         }
     }
     for s in &skipped {
@@ -154,6 +174,8 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
         bench: None,
         image: None,
         wasm,
+        binaries,
+        target: None,
     })
 }
 
@@ -178,6 +200,16 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 r.diagnostics.extend(out.diagnostics);
                 r.kept = out.facts.into_iter().filter(keep).collect();
                 r.wasm = info;
+            }
+            ArtifactKind::Binary(_) | ArtifactKind::Archive(_) => {
+                if let Some(b) = parse::binary::analyze(a) {
+                    for f in &b.output.facts {
+                        engine.match_fact(f, &mut r.hits);
+                    }
+                    r.diagnostics.extend(b.output.diagnostics);
+                    r.kept = b.output.facts.into_iter().filter(keep).collect();
+                    r.binary = b.binary;
+                }
             }
             _ => {}
         }

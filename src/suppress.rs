@@ -233,7 +233,7 @@ impl PathRules {
         let matcher = b.build().map_err(|e| e.to_string())?;
         self.entries.push(PathRule {
             rule: rule.to_string(),
-            reason: format!("{reason} (wasmfit.toml: {pattern})"),
+            reason: format!("{reason} (config: {pattern})"),
             matcher,
         });
         Ok(())
@@ -520,7 +520,7 @@ wasi = "none"
         assert_eq!(s, vec![true, false, true, false, false]);
         assert_eq!(
             hits[0].evidence.suppressed.as_deref(),
-            Some("ops scripts, not the service (wasmfit.toml: scripts/**)")
+            Some("ops scripts, not the service (config: scripts/**)")
         );
     }
 

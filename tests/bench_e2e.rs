@@ -14,7 +14,9 @@ use wasmfit::bench::model::{BenchResults, SideResults, Stats};
 use wasmfit::bench::{self, BenchOptions, Sides};
 
 fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
 }
 
 /// Small run counts: the point is that every figure is produced and sane,
@@ -42,22 +44,38 @@ fn in_ci() -> bool {
 fn check_stats(what: &str, s: &Stats) {
     assert!(s.runs >= 1, "{what}: no runs");
     assert!(s.min > 0.0, "{what}: min {} not positive", s.min);
-    assert!(s.min <= s.median && s.median <= s.p95 && s.p95 <= s.max, "{what}: inconsistent {s:?}");
+    assert!(
+        s.min <= s.median && s.median <= s.p95 && s.p95 <= s.max,
+        "{what}: inconsistent {s:?}"
+    );
 }
 
 fn check_side(name: &str, side: &SideResults) {
-    check_stats(&format!("{name} cold start"), side.cold_start_ms.as_ref().expect("cold start"));
-    check_stats(&format!("{name} throughput"), side.throughput_rps.as_ref().expect("throughput"));
+    check_stats(
+        &format!("{name} cold start"),
+        side.cold_start_ms.as_ref().expect("cold start"),
+    );
+    check_stats(
+        &format!("{name} throughput"),
+        side.throughput_rps.as_ref().expect("throughput"),
+    );
     let idle = side.idle_memory.as_ref().expect("idle memory");
     check_stats(&format!("{name} idle memory"), &idle.per_instance_bytes);
     assert!(idle.instances_per_gib >= 1.0 && idle.instances_per_16gib >= idle.instances_per_gib);
     let a = side.artifact.as_ref().expect("artifact");
     assert!(a.bytes > 0, "{name}: empty artifact");
     if let Some(path) = &a.path {
-        assert_eq!(std::fs::metadata(path).unwrap().len(), a.bytes, "{name}: artifact size differs from {path}");
+        assert_eq!(
+            std::fs::metadata(path).unwrap().len(),
+            a.bytes,
+            "{name}: artifact size differs from {path}"
+        );
     }
     if let Some(path) = &a.precompiled_path {
-        assert_eq!(Some(std::fs::metadata(path).unwrap().len()), a.precompiled_bytes);
+        assert_eq!(
+            Some(std::fs::metadata(path).unwrap().len()),
+            a.precompiled_bytes
+        );
     }
 }
 
@@ -70,7 +88,10 @@ fn check(r: &BenchResults, expect_wasm_kind: &str) {
         assert_eq!(r.service.wasm_kind.as_deref(), Some(expect_wasm_kind));
         assert!(r.comparison.throughput_wasm_over_native.is_some());
     } else {
-        assert!(r.skipped.iter().any(|s| s.what == "wasm" && s.reason.contains("--features bench")));
+        assert!(r
+            .skipped
+            .iter()
+            .any(|s| s.what == "wasm" && s.reason.contains("--features bench")));
     }
     match &r.container {
         Some(c) => {
@@ -80,9 +101,17 @@ fn check(r: &BenchResults, expect_wasm_kind: &str) {
             assert_nothing_left(&r.run_id);
         }
         None => {
-            let why = r.skipped.iter().find(|s| s.what == "container").map(|s| s.reason.clone());
+            let why = r
+                .skipped
+                .iter()
+                .find(|s| s.what == "container")
+                .map(|s| s.reason.clone());
             assert!(!in_ci(), "CI must run the container side; skipped: {why:?}");
-            println!("SKIP container side of {}: {}", r.service.name, why.unwrap_or_default());
+            println!(
+                "SKIP container side of {}: {}",
+                r.service.name,
+                why.unwrap_or_default()
+            );
         }
     }
     assert!(r.machine.cpus >= 1);
@@ -91,15 +120,27 @@ fn check(r: &BenchResults, expect_wasm_kind: &str) {
     // what identifies the run rather than every figure).
     let json = serde_json::to_string(r).unwrap();
     let back: BenchResults = serde_json::from_str(&json).unwrap();
-    assert_eq!((back.run_id.as_str(), &back.service), (r.run_id.as_str(), &r.service));
+    assert_eq!(
+        (back.run_id.as_str(), &back.service),
+        (r.run_id.as_str(), &r.service)
+    );
 }
 
 /// No container or image carrying this run's label remains.
 fn assert_nothing_left(run_id: &str) {
     let filter = format!("label=wasmfit.bench.run={run_id}");
-    for args in [vec!["ps", "-aq", "--filter", &filter], vec!["images", "-q", "--filter", &filter]] {
-        let out = Command::new("docker").args(&args).output().expect("docker CLI");
-        assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty(), "left behind: docker {args:?}");
+    for args in [
+        vec!["ps", "-aq", "--filter", &filter],
+        vec!["images", "-q", "--filter", &filter],
+    ] {
+        let out = Command::new("docker")
+            .args(&args)
+            .output()
+            .expect("docker CLI");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+            "left behind: docker {args:?}"
+        );
     }
 }
 
@@ -107,28 +148,32 @@ fn no_progress(_: &str) {}
 
 #[test]
 fn bench_stdio_c_all_sides() {
-    let r = bench::run(&quick(sample("bench-stdio-c"), "c"), &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    let r = bench::run(&quick(sample("bench-stdio-c"), "c"), &no_progress)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "c");
     check(&r, "module");
 }
 
 #[test]
 fn bench_stdio_rust_all_sides() {
-    let r = bench::run(&quick(sample("bench-stdio-rust"), "rust"), &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    let r = bench::run(&quick(sample("bench-stdio-rust"), "rust"), &no_progress)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "rust");
     check(&r, "module");
 }
 
 #[test]
 fn bench_stdio_go_all_sides() {
-    let r = bench::run(&quick(sample("bench-stdio-go"), "go"), &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    let r = bench::run(&quick(sample("bench-stdio-go"), "go"), &no_progress)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "go");
     check(&r, "module");
 }
 
 #[test]
 fn bench_http_rust_all_sides() {
-    let r = bench::run(&quick(sample("bench-http-rust"), "http"), &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    let r = bench::run(&quick(sample("bench-http-rust"), "http"), &no_progress)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.workload, wasmfit::bench::Workload::Http);
     check(&r, "component");
 }
@@ -141,7 +186,11 @@ fn bench_prebuilt_wasm_runs_wasm_side_only() {
     }
     // Build the C sample's module, then bench the .wasm file as it is.
     let mut opts = quick(sample("bench-stdio-c"), "prebuilt");
-    opts.sides = Sides { native: false, container: false, wasm: true };
+    opts.sides = Sides {
+        native: false,
+        container: false,
+        wasm: true,
+    };
     let first = bench::run(&opts, &no_progress).unwrap_or_else(|e| panic!("{e}"));
     let wasm_path = first.wasm.unwrap().artifact.unwrap().path.unwrap();
     let mut opts = quick(PathBuf::from(&wasm_path), "prebuilt2");

@@ -41,9 +41,18 @@ fn docker_reachable() -> bool {
 
 fn assert_nothing_left(run_id: &str) {
     let filter = format!("label=wasmfit.bench.run={run_id}");
-    for args in [vec!["ps", "-aq", "--filter", &filter], vec!["images", "-q", "--filter", &filter]] {
-        let out = Command::new("docker").args(&args).output().expect("docker CLI");
-        assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty(), "left behind: docker {args:?}");
+    for args in [
+        vec!["ps", "-aq", "--filter", &filter],
+        vec!["images", "-q", "--filter", &filter],
+    ] {
+        let out = Command::new("docker")
+            .args(&args)
+            .output()
+            .expect("docker CLI");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+            "left behind: docker {args:?}"
+        );
     }
 }
 
@@ -71,11 +80,18 @@ fn rust_service_that_does_not_compile_for_wasm() {
     )
     .unwrap();
     let mut o = opts(dir.path(), "rs");
-    o.sides = Sides { native: false, container: false, wasm: true };
+    o.sides = Sides {
+        native: false,
+        container: false,
+        wasm: true,
+    };
     match bench::run(&o, &no_progress) {
         Err(e) if bench::WASM_ENABLED => {
             assert_eq!(e.step, Step::WasmBuild, "{e}");
-            assert!(e.log_tail.iter().any(|l| l.contains("no wasm for me")), "{e}");
+            assert!(
+                e.log_tail.iter().any(|l| l.contains("no wasm for me")),
+                "{e}"
+            );
         }
         Ok(r) if !bench::WASM_ENABLED => assert!(r.wasm.is_none()),
         other => panic!("unexpected: {other:?}"),
@@ -93,30 +109,51 @@ fn service_that_exits_at_once() {
 #[test]
 fn container_that_exits_at_once_leaves_nothing() {
     if !docker_reachable() {
-        assert!(std::env::var_os("CI").is_none(), "CI must reach the Docker engine");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must reach the Docker engine"
+        );
         println!("SKIP container failure test: no Docker engine reachable");
         return;
     }
     let dir = service(&[("main.c", "#include <stdio.h>\nint main(void) { fputs(\"fatal: no config\\n\", stderr); return 1; }\n")]);
     let mut o = opts(dir.path(), "cexit");
-    o.sides = Sides { native: false, container: true, wasm: false };
+    o.sides = Sides {
+        native: false,
+        container: true,
+        wasm: false,
+    };
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Container, "{e}");
-    assert!(e.log_tail.iter().any(|l| l.contains("fatal: no config")), "{e}");
+    assert!(
+        e.log_tail.iter().any(|l| l.contains("fatal: no config")),
+        "{e}"
+    );
     assert_nothing_left(o.run_id.as_deref().unwrap());
 }
 
 #[test]
 fn http_service_that_never_listens() {
     let never = "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n";
-    let dir = service(&[("main.c", never), ("Dockerfile", "FROM scratch\nEXPOSE 8080\n")]);
+    let dir = service(&[
+        ("main.c", never),
+        ("Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
+    ]);
     let mut o = opts(dir.path(), "listen");
-    o.sides = Sides { native: true, container: false, wasm: false };
+    o.sides = Sides {
+        native: true,
+        container: false,
+        wasm: false,
+    };
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
     assert!(e.message.contains("never answered"), "{e}");
     if docker_reachable() {
-        o.sides = Sides { native: false, container: true, wasm: false };
+        o.sides = Sides {
+            native: false,
+            container: true,
+            wasm: false,
+        };
         o.workload = Some(Workload::Http);
         let e = bench::run(&o, &no_progress).unwrap_err();
         assert_eq!(e.step, Step::Container, "{e}");
@@ -126,7 +163,11 @@ fn http_service_that_never_listens() {
 
 #[test]
 fn missing_path_is_an_input_error() {
-    let e = bench::run(&opts(&PathBuf::from("/nonexistent/wasmfit-service"), "none"), &no_progress).unwrap_err();
+    let e = bench::run(
+        &opts(&PathBuf::from("/nonexistent/wasmfit-service"), "none"),
+        &no_progress,
+    )
+    .unwrap_err();
     assert_eq!(e.step, Step::Input);
 }
 
@@ -141,7 +182,10 @@ fn cli_exits_2_with_the_step_and_log() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("building the native binary failed"), "{stderr}");
+    assert!(
+        stderr.contains("building the native binary failed"),
+        "{stderr}"
+    );
     assert!(stderr.contains("last lines of the log"), "{stderr}");
     assert!(out.stdout.is_empty());
 }

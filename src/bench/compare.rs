@@ -8,13 +8,25 @@ fn median(s: Option<&Stats>) -> Option<f64> {
 }
 
 pub fn comparison(r: &BenchResults) -> Comparison {
-    let cold = |side: &Option<crate::bench::model::SideResults>| median(side.as_ref()?.cold_start_ms.as_ref());
-    let rps = |side: &Option<crate::bench::model::SideResults>| median(side.as_ref()?.throughput_rps.as_ref());
+    let cold = |side: &Option<crate::bench::model::SideResults>| {
+        median(side.as_ref()?.cold_start_ms.as_ref())
+    };
+    let rps = |side: &Option<crate::bench::model::SideResults>| {
+        median(side.as_ref()?.throughput_rps.as_ref())
+    };
     let density = |side: &Option<crate::bench::model::SideResults>| {
-        side.as_ref()?.idle_memory.as_ref().map(|m| m.instances_per_gib).filter(|d| *d > 0.0)
+        side.as_ref()?
+            .idle_memory
+            .as_ref()
+            .map(|m| m.instances_per_gib)
+            .filter(|d| *d > 0.0)
     };
     let size = |side: &Option<crate::bench::model::SideResults>| {
-        side.as_ref()?.artifact.as_ref().map(|a| a.bytes as f64).filter(|b| *b > 0.0)
+        side.as_ref()?
+            .artifact
+            .as_ref()
+            .map(|a| a.bytes as f64)
+            .filter(|b| *b > 0.0)
     };
     let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
     Comparison {
@@ -35,9 +47,15 @@ pub fn targets(r: &BenchResults) -> Vec<TargetCheck> {
         name: "Wasm cold start".to_string(),
         target: format!(
             "median under 1 ms (article: 0.8 ms){}",
-            if applies { "" } else { "; stated for C and Rust services" }
+            if applies {
+                ""
+            } else {
+                "; stated for C and Rust services"
+            }
         ),
-        measured: wasm_cold.map_or("not measured".to_string(), |s| format!("median {:.3} ms", s.median)),
+        measured: wasm_cold.map_or("not measured".to_string(), |s| {
+            format!("median {:.3} ms", s.median)
+        }),
         met: wasm_cold.map(|s| s.median < 1.0),
     });
     let container_cold = r.container.as_ref().and_then(|c| c.cold_start_ms);
@@ -45,7 +63,9 @@ pub fn targets(r: &BenchResults) -> Vec<TargetCheck> {
         name: "Container cold start".to_string(),
         target: "measured as the engine gives it; ratio to Wasm printed".to_string(),
         measured: match (container_cold, r.comparison.cold_start_container_over_wasm) {
-            (Some(c), Some(ratio)) => format!("median {:.1} ms, {ratio:.0}x the Wasm cold start", c.median),
+            (Some(c), Some(ratio)) => {
+                format!("median {:.1} ms, {ratio:.0}x the Wasm cold start", c.median)
+            }
             (Some(c), None) => format!("median {:.1} ms", c.median),
             _ => "not measured".to_string(),
         },
@@ -55,7 +75,9 @@ pub fn targets(r: &BenchResults) -> Vec<TargetCheck> {
     out.push(TargetCheck {
         name: "Wasm steady throughput".to_string(),
         target: "at least 75% of native (article: 48k vs 62k req/s, 77%)".to_string(),
-        measured: share.map_or("not measured".to_string(), |s| format!("{:.0}% of native", s * 100.0)),
+        measured: share.map_or("not measured".to_string(), |s| {
+            format!("{:.0}% of native", s * 100.0)
+        }),
         met: share.map(|s| s >= 0.75),
     });
     out.push(TargetCheck {

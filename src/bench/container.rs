@@ -42,7 +42,10 @@ pub async fn prepare_image(
         None => "the service has no Dockerfile".to_string(),
         Some(df) => {
             let text = std::fs::read_to_string(df).map_err(|e| {
-                BenchError::new(Step::ImageBuild, format!("cannot read {}: {e}", df.display()))
+                BenchError::new(
+                    Step::ImageBuild,
+                    format!("cannot read {}: {e}", df.display()),
+                )
             })?;
             let mut missing = Vec::new();
             for base in dockerfile_bases(&text) {
@@ -51,10 +54,17 @@ pub async fn prepare_image(
                 }
             }
             if missing.is_empty() {
-                let name = df.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = df
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let context = context_tar(dir)?;
                 engine.build_image(context, &name, tag).await?;
-                return Ok(Image { tag: tag.to_string(), source: "dockerfile", reason: None });
+                return Ok(Image {
+                    tag: tag.to_string(),
+                    source: "dockerfile",
+                    reason: None,
+                });
             }
             format!(
                 "base image{} not on the engine and not pulled: {}",
@@ -64,7 +74,10 @@ pub async fn prepare_image(
         }
     };
     let binary = native.ok_or_else(|| {
-        BenchError::new(Step::ImageBuild, format!("{reason}, and there is no native binary to pack instead"))
+        BenchError::new(
+            Step::ImageBuild,
+            format!("{reason}, and there is no native binary to pack instead"),
+        )
     })?;
     if !crate::bench::toolchain::is_static_elf(binary) {
         return Err(BenchError::new(
@@ -74,7 +87,11 @@ pub async fn prepare_image(
     }
     let context = scratch_context(binary, port)?;
     engine.build_image(context, "Dockerfile", tag).await?;
-    Ok(Image { tag: tag.to_string(), source: "generated-scratch", reason: Some(reason) })
+    Ok(Image {
+        tag: tag.to_string(),
+        source: "generated-scratch",
+        reason: Some(reason),
+    })
 }
 
 /// Base images a Dockerfile pulls: every `FROM` image that is neither
@@ -84,10 +101,15 @@ pub fn dockerfile_bases(text: &str) -> Vec<String> {
     let mut bases = Vec::new();
     for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if words.first().is_none_or(|w| !w.eq_ignore_ascii_case("FROM")) {
+        if words
+            .first()
+            .is_none_or(|w| !w.eq_ignore_ascii_case("FROM"))
+        {
             continue;
         }
-        let Some(image) = words.iter().skip(1).find(|w| !w.starts_with("--")) else { continue };
+        let Some(image) = words.iter().skip(1).find(|w| !w.starts_with("--")) else {
+            continue;
+        };
         let image = image.to_string();
         if let Some(pos) = words.iter().position(|w| w.eq_ignore_ascii_case("AS")) {
             if let Some(stage) = words.get(pos + 1) {
@@ -95,7 +117,10 @@ pub fn dockerfile_bases(text: &str) -> Vec<String> {
             }
         }
         let lower = image.to_ascii_lowercase();
-        if lower != "scratch" && !stages[..stages.len().saturating_sub(1)].contains(&lower) && !bases.contains(&image) {
+        if lower != "scratch"
+            && !stages[..stages.len().saturating_sub(1)].contains(&lower)
+            && !bases.contains(&image)
+        {
             bases.push(image);
         }
     }
@@ -108,8 +133,12 @@ fn context_tar(dir: &Path) -> BenchResult<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
     let skip = ["target", ".git", "node_modules"];
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| BenchError::new(Step::ImageBuild, format!("cannot read {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        BenchError::new(
+            Step::ImageBuild,
+            format!("cannot read {}: {e}", dir.display()),
+        )
+    })?;
     for entry in entries.flatten() {
         let name = entry.file_name();
         if skip.iter().any(|s| name == *s) {
@@ -121,16 +150,26 @@ fn context_tar(dir: &Path) -> BenchResult<Vec<u8>> {
         } else {
             builder.append_path_with_name(&path, &name)
         };
-        result.map_err(|e| BenchError::new(Step::ImageBuild, format!("cannot pack {}: {e}", path.display())))?;
+        result.map_err(|e| {
+            BenchError::new(
+                Step::ImageBuild,
+                format!("cannot pack {}: {e}", path.display()),
+            )
+        })?;
     }
-    builder
-        .into_inner()
-        .map_err(|e| BenchError::new(Step::ImageBuild, format!("cannot pack the build context: {e}")))
+    builder.into_inner().map_err(|e| {
+        BenchError::new(
+            Step::ImageBuild,
+            format!("cannot pack the build context: {e}"),
+        )
+    })
 }
 
 /// A context of one static binary and a FROM scratch Dockerfile.
 fn scratch_context(binary: &Path, port: Option<u16>) -> BenchResult<Vec<u8>> {
-    let pack = |e: std::io::Error| BenchError::new(Step::ImageBuild, format!("cannot pack the image: {e}"));
+    let pack = |e: std::io::Error| {
+        BenchError::new(Step::ImageBuild, format!("cannot pack the image: {e}"))
+    };
     let mut dockerfile = String::from("FROM scratch\nCOPY service /service\n");
     if let Some(p) = port {
         dockerfile.push_str(&format!("ENV PORT={p}\nEXPOSE {p}\n"));
@@ -141,13 +180,17 @@ fn scratch_context(binary: &Path, port: Option<u16>) -> BenchResult<Vec<u8>> {
     header.set_size(dockerfile.len() as u64);
     header.set_mode(0o644);
     header.set_cksum();
-    builder.append_data(&mut header, "Dockerfile", dockerfile.as_bytes()).map_err(pack)?;
+    builder
+        .append_data(&mut header, "Dockerfile", dockerfile.as_bytes())
+        .map_err(pack)?;
     let bytes = std::fs::read(binary).map_err(pack)?;
     let mut header = tar::Header::new_gnu();
     header.set_size(bytes.len() as u64);
     header.set_mode(0o755);
     header.set_cksum();
-    builder.append_data(&mut header, "service", bytes.as_slice()).map_err(pack)?;
+    builder
+        .append_data(&mut header, "service", bytes.as_slice())
+        .map_err(pack)?;
     builder.into_inner().map_err(pack)
 }
 
@@ -233,9 +276,8 @@ async fn stdio_feed(
     let read = async {
         while !clock.done(expect) {
             match attached.output.next().await {
-                Some(Ok(LogOutput::StdOut { message })) | Some(Ok(LogOutput::Console { message })) => {
-                    clock.observe(&message)
-                }
+                Some(Ok(LogOutput::StdOut { message }))
+                | Some(Ok(LogOutput::Console { message })) => clock.observe(&message),
                 Some(Ok(LogOutput::StdErr { message })) => {
                     if stderr.len() < 16 * 1024 {
                         stderr.push_str(&String::from_utf8_lossy(&message));
@@ -251,9 +293,15 @@ async fn stdio_feed(
     feed.abort();
     if timed_out || !clock.done(expect) {
         let what = if timed_out {
-            format!("the container gave {} of {expect} answers within {timeout:?}", clock.lines)
+            format!(
+                "the container gave {} of {expect} answers within {timeout:?}",
+                clock.lines
+            )
         } else {
-            format!("the container exited after {} of {expect} answers", clock.lines)
+            format!(
+                "the container exited after {} of {expect} answers",
+                clock.lines
+            )
         };
         let mut err = BenchError::new(Step::Container, what);
         if !stderr.is_empty() {
@@ -266,19 +314,47 @@ async fn stdio_feed(
     Ok(clock)
 }
 
-pub async fn stdio_cold(engine: &Engine, tag: &str, runs: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
+pub async fn stdio_cold(
+    engine: &Engine,
+    tag: &str,
+    runs: u32,
+    timeout: Duration,
+) -> BenchResult<Vec<f64>> {
     let mut out = Vec::new();
     for _ in 0..runs {
-        let (started, clock) = stdio_run(engine, tag, workload::requests(0, 1), LineClock::new(&[]), 1, timeout).await?;
-        clock.check_first(0).map_err(|e| BenchError::new(Step::Container, e))?;
+        let (started, clock) = stdio_run(
+            engine,
+            tag,
+            workload::requests(0, 1),
+            LineClock::new(&[]),
+            1,
+            timeout,
+        )
+        .await?;
+        clock
+            .check_first(0)
+            .map_err(|e| BenchError::new(Step::Container, e))?;
         let first = clock.first_line_at.unwrap_or_else(Instant::now);
         out.push(first.duration_since(started).as_secs_f64() * 1000.0);
     }
     Ok(out)
 }
 
-pub async fn stdio_calibrate(engine: &Engine, tag: &str, n: u64, timeout: Duration) -> BenchResult<f64> {
-    let (_, clock) = stdio_run(engine, tag, workload::requests(0, n), LineClock::new(&[1, n]), n, timeout).await?;
+pub async fn stdio_calibrate(
+    engine: &Engine,
+    tag: &str,
+    n: u64,
+    timeout: Duration,
+) -> BenchResult<f64> {
+    let (_, clock) = stdio_run(
+        engine,
+        tag,
+        workload::requests(0, n),
+        LineClock::new(&[1, n]),
+        n,
+        timeout,
+    )
+    .await?;
     // From the first answer, so the container's start is not counted.
     Ok(workload::rate(n - 1, clock.mark(1), clock.mark(n)).unwrap_or(1000.0))
 }
@@ -295,19 +371,34 @@ pub async fn stdio_throughput(
     let input = workload::requests(0, w + m);
     let mut out = Vec::new();
     for _ in 0..runs {
-        let (_, clock) = stdio_run(engine, tag, input.clone(), LineClock::windowed(w, duration), w + m, timeout).await?;
-        clock.check_first(0).map_err(|e| BenchError::new(Step::Container, e))?;
-        out.push(
-            clock
-                .window_rate()
-                .ok_or_else(|| BenchError::new(Step::Container, "the measured window has no length"))?,
-        );
+        let (_, clock) = stdio_run(
+            engine,
+            tag,
+            input.clone(),
+            LineClock::windowed(w, duration),
+            w + m,
+            timeout,
+        )
+        .await?;
+        clock
+            .check_first(0)
+            .map_err(|e| BenchError::new(Step::Container, e))?;
+        out.push(clock.window_rate().ok_or_else(|| {
+            BenchError::new(Step::Container, "the measured window has no length")
+        })?);
     }
     Ok(out)
 }
 
 /// Create+start to the first good HTTP answer on the published port.
-pub async fn http_cold(engine: &Engine, tag: &str, port: u16, path: &str, runs: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
+pub async fn http_cold(
+    engine: &Engine,
+    tag: &str,
+    port: u16,
+    path: &str,
+    runs: u32,
+    timeout: Duration,
+) -> BenchResult<Vec<f64>> {
     let mut out = Vec::new();
     for _ in 0..runs {
         let host_port = crate::bench::native::free_port()?;
@@ -318,7 +409,9 @@ pub async fn http_cold(engine: &Engine, tag: &str, port: u16, path: &str, runs: 
             let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
             httpload::first_response(addr, path, started + timeout)
                 .await
-                .map_err(|e| BenchError::new(Step::Container, format!("the service never answered: {e}")))
+                .map_err(|e| {
+                    BenchError::new(Step::Container, format!("the service never answered: {e}"))
+                })
         }
         .await;
         let result = match result {
@@ -350,7 +443,9 @@ pub async fn http_throughput(
         engine.start(&id).await?;
         httpload::first_response(addr, path, Instant::now() + timeout)
             .await
-            .map_err(|e| BenchError::new(Step::Container, format!("the service never answered: {e}")))?;
+            .map_err(|e| {
+                BenchError::new(Step::Container, format!("the service never answered: {e}"))
+            })?;
         let mut out = Vec::new();
         for _ in 0..runs {
             let r = httpload::load(addr, path, connections, warmup, duration)
@@ -400,7 +495,12 @@ pub async fn idle(
                     let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
                     httpload::first_response(addr, path, Instant::now() + timeout)
                         .await
-                        .map_err(|e| BenchError::new(Step::Container, format!("the service never answered: {e}")))?;
+                        .map_err(|e| {
+                            BenchError::new(
+                                Step::Container,
+                                format!("the service never answered: {e}"),
+                            )
+                        })?;
                 }
             }
         }
@@ -408,7 +508,9 @@ pub async fn idle(
         let mut out = Vec::new();
         let mut shims_seen = false;
         for id in &ids {
-            let Some(cgroup) = engine.memory_usage(id).await else { continue };
+            let Some(cgroup) = engine.memory_usage(id).await else {
+                continue;
+            };
             let shim: u64 = sysinfo::pids_with_cmdline(&["containerd-shim", id])
                 .into_iter()
                 .filter_map(sysinfo::pss_bytes)

@@ -138,12 +138,7 @@ pub fn top_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for d in [dir.to_path_buf(), dir.join("src")] {
         if let Ok(entries) = std::fs::read_dir(&d) {
-            out.extend(
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file()),
-            );
+            out.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_file()));
         }
     }
     out.sort();

@@ -50,7 +50,10 @@ pub async fn timed<T, E: std::fmt::Display>(
     match tokio::time::timeout(limit, fut).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(BenchError::new(step, format!("{what}: {e}"))),
-        Err(_) => Err(BenchError::new(step, format!("{what}: no answer from the Docker engine within {limit:?}"))),
+        Err(_) => Err(BenchError::new(
+            step,
+            format!("{what}: no answer from the Docker engine within {limit:?}"),
+        )),
     }
 }
 
@@ -71,13 +74,33 @@ impl Engine {
             .with_timeout(CALL_TIMEOUT);
         let client = match tokio::time::timeout(CALL_TIMEOUT, client.negotiate_version()).await {
             Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(format!("no Docker engine reachable at {}: {e}", engine_address())),
-            Err(_) => return Err(format!("the Docker engine at {} did not answer", engine_address())),
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "no Docker engine reachable at {}: {e}",
+                    engine_address()
+                ))
+            }
+            Err(_) => {
+                return Err(format!(
+                    "the Docker engine at {} did not answer",
+                    engine_address()
+                ))
+            }
         };
         let version = match tokio::time::timeout(CALL_TIMEOUT, client.version()).await {
             Ok(Ok(v)) => v,
-            Ok(Err(e)) => return Err(format!("no Docker engine reachable at {}: {e}", engine_address())),
-            Err(_) => return Err(format!("the Docker engine at {} did not answer", engine_address())),
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "no Docker engine reachable at {}: {e}",
+                    engine_address()
+                ))
+            }
+            Err(_) => {
+                return Err(format!(
+                    "the Docker engine at {} did not answer",
+                    engine_address()
+                ))
+            }
         };
         Ok(Engine {
             client,
@@ -106,8 +129,16 @@ impl Engine {
     /// Builds an image from a tar build context; returns the tag. The
     /// engine is told never to pull. The image is recorded for cleanup
     /// before the build starts, so a half-finished build is removed too.
-    pub async fn build_image(&self, context: Vec<u8>, dockerfile: &str, tag: &str) -> BenchResult<()> {
-        self.created.lock().map(|mut c| c.images.push(tag.to_string())).ok();
+    pub async fn build_image(
+        &self,
+        context: Vec<u8>,
+        dockerfile: &str,
+        tag: &str,
+    ) -> BenchResult<()> {
+        self.created
+            .lock()
+            .map(|mut c| c.images.push(tag.to_string()))
+            .ok();
         let options = BuildImageOptionsBuilder::default()
             .dockerfile(dockerfile)
             .t(tag)
@@ -117,7 +148,9 @@ impl Engine {
             .build();
         let mut log = String::new();
         let run = async {
-            let mut stream = self.client.build_image(options, None, Some(bollard::body_full(context.into())));
+            let mut stream =
+                self.client
+                    .build_image(options, None, Some(bollard::body_full(context.into())));
             while let Some(item) = stream.next().await {
                 match item {
                     Ok(info) => {
@@ -125,7 +158,9 @@ impl Engine {
                             log.push_str(&s);
                         }
                         if let Some(detail) = info.error_detail {
-                            let msg = detail.message.unwrap_or_else(|| "unknown error".to_string());
+                            let msg = detail
+                                .message
+                                .unwrap_or_else(|| "unknown error".to_string());
                             log.push_str(&msg);
                             return Err(msg);
                         }
@@ -137,14 +172,25 @@ impl Engine {
         };
         match tokio::time::timeout(BUILD_TIMEOUT, run).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(BenchError::new(Step::ImageBuild, format!("docker build failed: {e}")).with_log(&log)),
-            Err(_) => Err(BenchError::new(Step::ImageBuild, format!("docker build took longer than {BUILD_TIMEOUT:?}")).with_log(&log)),
+            Ok(Err(e)) => Err(BenchError::new(
+                Step::ImageBuild,
+                format!("docker build failed: {e}"),
+            )
+            .with_log(&log)),
+            Err(_) => Err(BenchError::new(
+                Step::ImageBuild,
+                format!("docker build took longer than {BUILD_TIMEOUT:?}"),
+            )
+            .with_log(&log)),
         }
     }
 
     /// Size of the image as the engine reports it (uncompressed layers).
     pub async fn image_size(&self, tag: &str) -> Option<u64> {
-        let inspect = tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(tag)).await.ok()?.ok()?;
+        let inspect = tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_image(tag))
+            .await
+            .ok()?
+            .ok()?;
         inspect.size.and_then(|s| u64::try_from(s).ok())
     }
 
@@ -163,48 +209,90 @@ impl Engine {
     }
 
     /// Creates a container (labelled, recorded for cleanup); returns its id.
-    pub async fn create(&self, mut body: bollard::models::ContainerCreateBody) -> BenchResult<String> {
+    pub async fn create(
+        &self,
+        mut body: bollard::models::ContainerCreateBody,
+    ) -> BenchResult<String> {
         body.labels = Some(self.labels());
-        let created = timed(CALL_TIMEOUT, Step::Container, "creating the container", self.client.create_container(None, body)).await?;
-        self.created.lock().map(|mut c| c.containers.push(created.id.clone())).ok();
+        let created = timed(
+            CALL_TIMEOUT,
+            Step::Container,
+            "creating the container",
+            self.client.create_container(None, body),
+        )
+        .await?;
+        self.created
+            .lock()
+            .map(|mut c| c.containers.push(created.id.clone()))
+            .ok();
         Ok(created.id)
     }
 
     pub async fn start(&self, id: &str) -> BenchResult<()> {
-        timed(CALL_TIMEOUT, Step::Container, "starting the container", self.client.start_container(id, None::<StartContainerOptions>)).await
+        timed(
+            CALL_TIMEOUT,
+            Step::Container,
+            "starting the container",
+            self.client
+                .start_container(id, None::<StartContainerOptions>),
+        )
+        .await
     }
 
     /// Attaches to stdin, stdout and stderr (call before `start` so no
     /// output is missed).
-    pub async fn attach(&self, id: &str) -> BenchResult<bollard::container::AttachContainerResults> {
+    pub async fn attach(
+        &self,
+        id: &str,
+    ) -> BenchResult<bollard::container::AttachContainerResults> {
         let options = AttachContainerOptionsBuilder::default()
             .stdin(true)
             .stdout(true)
             .stderr(true)
             .stream(true)
             .build();
-        timed(CALL_TIMEOUT, Step::Container, "attaching to the container", self.client.attach_container(id, Some(options))).await
+        timed(
+            CALL_TIMEOUT,
+            Step::Container,
+            "attaching to the container",
+            self.client.attach_container(id, Some(options)),
+        )
+        .await
     }
 
     /// Memory the container's cgroup charges, less reclaimable file cache,
     /// as `docker stats` shows it.
     pub async fn memory_usage(&self, id: &str) -> Option<u64> {
-        let options = StatsOptionsBuilder::default().stream(false).one_shot(true).build();
+        let options = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(true)
+            .build();
         let mut stream = self.client.stats(id, Some(options));
-        let stats = tokio::time::timeout(CALL_TIMEOUT, stream.next()).await.ok()??.ok()?;
+        let stats = tokio::time::timeout(CALL_TIMEOUT, stream.next())
+            .await
+            .ok()??
+            .ok()?;
         let mem = stats.memory_stats?;
         let usage = mem.usage?;
         let cache = mem
             .stats
             .as_ref()
-            .and_then(|s| s.get("inactive_file").or_else(|| s.get("total_inactive_file")).copied())
+            .and_then(|s| {
+                s.get("inactive_file")
+                    .or_else(|| s.get("total_inactive_file"))
+                    .copied()
+            })
             .unwrap_or(0);
         Some(usage.saturating_sub(cache))
     }
 
     /// The last lines of a container's output, for error messages.
     pub async fn logs_tail(&self, id: &str) -> String {
-        let options = LogsOptionsBuilder::default().stdout(true).stderr(true).tail("30").build();
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail("30")
+            .build();
         let mut stream = self.client.logs(id, Some(options));
         let mut out = String::new();
         let read = async {
@@ -218,9 +306,19 @@ impl Engine {
 
     /// Force-removes one container this run created.
     pub async fn remove(&self, id: &str) {
-        let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-        let _ = tokio::time::timeout(CALL_TIMEOUT, self.client.remove_container(id, Some(options))).await;
-        self.created.lock().map(|mut c| c.containers.retain(|c| c != id)).ok();
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        let _ = tokio::time::timeout(
+            CALL_TIMEOUT,
+            self.client.remove_container(id, Some(options)),
+        )
+        .await;
+        self.created
+            .lock()
+            .map(|mut c| c.containers.retain(|c| c != id))
+            .ok();
     }
 
     /// Removes everything this run created: the recorded containers and
@@ -228,7 +326,10 @@ impl Engine {
     /// whose create answer was lost to a timeout or Ctrl-C).
     pub async fn cleanup(&self) {
         let (containers, images) = match self.created.lock() {
-            Ok(mut c) => (std::mem::take(&mut c.containers), std::mem::take(&mut c.images)),
+            Ok(mut c) => (
+                std::mem::take(&mut c.containers),
+                std::mem::take(&mut c.images),
+            ),
             Err(_) => (Vec::new(), Vec::new()),
         };
         for id in containers {
@@ -238,8 +339,13 @@ impl Engine {
             "label".to_string(),
             vec![format!("{RUN_LABEL}={}", self.run_id)],
         )]);
-        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
-        if let Ok(Ok(left)) = tokio::time::timeout(CALL_TIMEOUT, self.client.list_containers(Some(options))).await {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        if let Ok(Ok(left)) =
+            tokio::time::timeout(CALL_TIMEOUT, self.client.list_containers(Some(options))).await
+        {
             for c in left {
                 if let Some(id) = c.id {
                     self.remove(&id).await;
@@ -248,7 +354,11 @@ impl Engine {
         }
         for tag in images {
             let options = RemoveImageOptionsBuilder::default().force(true).build();
-            let _ = tokio::time::timeout(CALL_TIMEOUT, self.client.remove_image(&tag, Some(options), None)).await;
+            let _ = tokio::time::timeout(
+                CALL_TIMEOUT,
+                self.client.remove_image(&tag, Some(options), None),
+            )
+            .await;
         }
     }
 }

@@ -72,7 +72,10 @@ pub fn tail_lines(log: &str, n: usize) -> Vec<String> {
 
 impl fmt::Display for BenchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}", self.step.name(), self.message)?;
+        match self.step {
+            Step::Interrupted => write!(f, "interrupted: {}", self.message)?,
+            step => write!(f, "{} failed: {}", step.name(), self.message)?,
+        }
         if !self.log_tail.is_empty() {
             write!(f, "\nlast lines of the log:")?;
             for line in &self.log_tail {

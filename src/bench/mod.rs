@@ -43,7 +43,11 @@ pub struct Sides {
 
 impl Default for Sides {
     fn default() -> Self {
-        Sides { native: true, container: true, wasm: true }
+        Sides {
+            native: true,
+            container: true,
+            wasm: true,
+        }
     }
 }
 

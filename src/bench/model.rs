@@ -241,7 +241,10 @@ mod tests {
     #[test]
     fn stats_of_odd_and_even_samples() {
         let s = Stats::from_samples(&[3.0, 1.0, 2.0]).unwrap();
-        assert_eq!((s.min, s.median, s.p95, s.max, s.runs), (1.0, 2.0, 3.0, 3.0, 3));
+        assert_eq!(
+            (s.min, s.median, s.p95, s.max, s.runs),
+            (1.0, 2.0, 3.0, 3.0, 3)
+        );
         let s = Stats::from_samples(&[4.0, 1.0, 2.0, 3.0]).unwrap();
         assert_eq!(s.median, 2.5);
         let many: Vec<f64> = (1..=100).map(f64::from).collect();

@@ -52,19 +52,35 @@ pub struct StdioRun {
 /// its stdout into `clock` until it is done (`expect` lines, or its
 /// throughput window closed) or the process exits. `timeout` bounds the
 /// whole run; the process is killed at the end.
-pub fn stdio_run(binary: &Path, input: Vec<u8>, clock: LineClock, expect: u64, timeout: Duration) -> BenchResult<StdioRun> {
+pub fn stdio_run(
+    binary: &Path,
+    input: Vec<u8>,
+    clock: LineClock,
+    expect: u64,
+    timeout: Duration,
+) -> BenchResult<StdioRun> {
     let started = Instant::now();
     let child = Command::new(binary)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| BenchError::new(Step::Native, format!("cannot start {}: {e}", binary.display())))?;
+        .map_err(|e| {
+            BenchError::new(
+                Step::Native,
+                format!("cannot start {}: {e}", binary.display()),
+            )
+        })?;
     let mut guard = ChildGuard(child);
-    let (Some(mut stdin), Some(mut stdout), Some(stderr)) =
-        (guard.0.stdin.take(), guard.0.stdout.take(), guard.0.stderr.take())
-    else {
-        return Err(BenchError::new(Step::Native, "the process has no stdio pipes"));
+    let (Some(mut stdin), Some(mut stdout), Some(stderr)) = (
+        guard.0.stdin.take(),
+        guard.0.stdout.take(),
+        guard.0.stderr.take(),
+    ) else {
+        return Err(BenchError::new(
+            Step::Native,
+            "the process has no stdio pipes",
+        ));
     };
     let errors = drain(stderr);
     std::thread::spawn(move || {
@@ -87,7 +103,9 @@ pub fn stdio_run(binary: &Path, input: Vec<u8>, clock: LineClock, expect: u64, t
         Ok(c) => c,
         Err(_) => {
             drop(guard);
-            let log = errors.recv_timeout(Duration::from_secs(1)).unwrap_or_default();
+            let log = errors
+                .recv_timeout(Duration::from_secs(1))
+                .unwrap_or_default();
             return Err(BenchError::new(
                 Step::Native,
                 format!("no complete answer within {timeout:?} (the service hangs or answers too slowly)"),
@@ -97,10 +115,15 @@ pub fn stdio_run(binary: &Path, input: Vec<u8>, clock: LineClock, expect: u64, t
     };
     if !clock.done(expect) {
         drop(guard);
-        let log = errors.recv_timeout(Duration::from_secs(1)).unwrap_or_default();
+        let log = errors
+            .recv_timeout(Duration::from_secs(1))
+            .unwrap_or_default();
         return Err(BenchError::new(
             Step::Native,
-            format!("the service answered {} of {expect} requests and closed its output", clock.lines),
+            format!(
+                "the service answered {} of {expect} requests and closed its output",
+                clock.lines
+            ),
         )
         .with_log(&log));
     }
@@ -111,8 +134,16 @@ pub fn stdio_run(binary: &Path, input: Vec<u8>, clock: LineClock, expect: u64, t
 pub fn stdio_cold(binary: &Path, runs: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
     let mut out = Vec::new();
     for _ in 0..runs {
-        let run = stdio_run(binary, workload::requests(0, 1), LineClock::new(&[]), 1, timeout)?;
-        run.clock.check_first(0).map_err(|e| BenchError::new(Step::Native, e))?;
+        let run = stdio_run(
+            binary,
+            workload::requests(0, 1),
+            LineClock::new(&[]),
+            1,
+            timeout,
+        )?;
+        run.clock
+            .check_first(0)
+            .map_err(|e| BenchError::new(Step::Native, e))?;
         let first = run.clock.first_line_at.unwrap_or_else(Instant::now);
         out.push(first.duration_since(run.started).as_secs_f64() * 1000.0);
     }
@@ -132,8 +163,16 @@ pub fn stdio_throughput(
     let input = workload::requests(0, w + m);
     let mut out = Vec::new();
     for _ in 0..runs {
-        let run = stdio_run(binary, input.clone(), LineClock::windowed(w, duration), w + m, timeout)?;
-        run.clock.check_first(0).map_err(|e| BenchError::new(Step::Native, e))?;
+        let run = stdio_run(
+            binary,
+            input.clone(),
+            LineClock::windowed(w, duration),
+            w + m,
+            timeout,
+        )?;
+        run.clock
+            .check_first(0)
+            .map_err(|e| BenchError::new(Step::Native, e))?;
         let rate = run
             .clock
             .window_rate()
@@ -145,7 +184,13 @@ pub fn stdio_throughput(
 
 /// One quick run to size the throughput runs: requests per second.
 pub fn stdio_calibrate(binary: &Path, n: u64, timeout: Duration) -> BenchResult<f64> {
-    let run = stdio_run(binary, workload::requests(0, n), LineClock::new(&[n]), n, timeout)?;
+    let run = stdio_run(
+        binary,
+        workload::requests(0, n),
+        LineClock::new(&[n]),
+        n,
+        timeout,
+    )?;
     Ok(workload::rate(n, Some(run.started), run.clock.mark(n)).unwrap_or(1000.0))
 }
 
@@ -158,7 +203,12 @@ pub fn stdio_idle(binary: &Path, count: u32, settle: Duration) -> BenchResult<Ve
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| BenchError::new(Step::Native, format!("cannot start {}: {e}", binary.display())))?;
+            .map_err(|e| {
+                BenchError::new(
+                    Step::Native,
+                    format!("cannot start {}: {e}", binary.display()),
+                )
+            })?;
         guards.push(ChildGuard(child));
     }
     std::thread::sleep(settle);
@@ -185,7 +235,12 @@ fn spawn_server(binary: &Path, port: u16) -> BenchResult<ChildGuard> {
         .stderr(Stdio::piped())
         .spawn()
         .map(ChildGuard)
-        .map_err(|e| BenchError::new(Step::Native, format!("cannot start {}: {e}", binary.display())))
+        .map_err(|e| {
+            BenchError::new(
+                Step::Native,
+                format!("cannot start {}: {e}", binary.display()),
+            )
+        })
 }
 
 fn server_error(guard: &mut ChildGuard, what: String) -> BenchError {
@@ -194,14 +249,23 @@ fn server_error(guard: &mut ChildGuard, what: String) -> BenchError {
         .0
         .stderr
         .take()
-        .map(|e| drain(e).recv_timeout(Duration::from_secs(1)).unwrap_or_default())
+        .map(|e| {
+            drain(e)
+                .recv_timeout(Duration::from_secs(1))
+                .unwrap_or_default()
+        })
         .unwrap_or_default();
     BenchError::new(Step::Native, what).with_log(&log)
 }
 
 /// Process start to first good HTTP answer, in ms. The server is told its
 /// port through `PORT`.
-pub async fn http_cold(binary: &Path, path: &str, runs: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
+pub async fn http_cold(
+    binary: &Path,
+    path: &str,
+    runs: u32,
+    timeout: Duration,
+) -> BenchResult<Vec<f64>> {
     let mut out = Vec::new();
     for _ in 0..runs {
         let port = free_port()?;
@@ -210,7 +274,12 @@ pub async fn http_cold(binary: &Path, path: &str, runs: u32, timeout: Duration) 
         let mut guard = spawn_server(binary, port)?;
         match httpload::first_response(addr, path, started + timeout).await {
             Ok(at) => out.push(at.duration_since(started).as_secs_f64() * 1000.0),
-            Err(e) => return Err(server_error(&mut guard, format!("the server never answered: {e}"))),
+            Err(e) => {
+                return Err(server_error(
+                    &mut guard,
+                    format!("the server never answered: {e}"),
+                ))
+            }
         }
     }
     Ok(out)
@@ -230,7 +299,10 @@ pub async fn http_throughput(
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut guard = spawn_server(binary, port)?;
     if let Err(e) = httpload::first_response(addr, path, Instant::now() + timeout).await {
-        return Err(server_error(&mut guard, format!("the server never answered: {e}")));
+        return Err(server_error(
+            &mut guard,
+            format!("the server never answered: {e}"),
+        ));
     }
     let mut out = Vec::new();
     for _ in 0..runs {
@@ -243,14 +315,23 @@ pub async fn http_throughput(
 }
 
 /// Proportional memory of `count` idle servers, each having answered once.
-pub async fn http_idle(binary: &Path, path: &str, count: u32, settle: Duration, timeout: Duration) -> BenchResult<Vec<f64>> {
+pub async fn http_idle(
+    binary: &Path,
+    path: &str,
+    count: u32,
+    settle: Duration,
+    timeout: Duration,
+) -> BenchResult<Vec<f64>> {
     let mut guards = Vec::new();
     for _ in 0..count {
         let port = free_port()?;
         let mut guard = spawn_server(binary, port)?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         if let Err(e) = httpload::first_response(addr, path, Instant::now() + timeout).await {
-            return Err(server_error(&mut guard, format!("the server never answered: {e}")));
+            return Err(server_error(
+                &mut guard,
+                format!("the server never answered: {e}"),
+            ));
         }
         guards.push(guard);
     }

@@ -22,10 +22,18 @@ const SETTLE: Duration = Duration::from_millis(500);
 const WASM_IDLE_BATCHES: u32 = 3;
 
 /// Runs the whole bench. `progress` receives one line per step.
-pub fn run(opts: &BenchOptions, progress: &(dyn Fn(&str) + Send + Sync)) -> BenchResult<BenchResults> {
+pub fn run(
+    opts: &BenchOptions,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> BenchResult<BenchResults> {
     let service = detect::detect(&opts.path, opts.workload)?;
-    let cache = opts.cache_dir.clone().unwrap_or_else(crate::bench::default_cache_dir);
-    let target = opts.wasm_target.unwrap_or(WasmTarget::default_for(service.workload));
+    let cache = opts
+        .cache_dir
+        .clone()
+        .unwrap_or_else(crate::bench::default_cache_dir);
+    let target = opts
+        .wasm_target
+        .unwrap_or(WasmTarget::default_for(service.workload));
     let mut results = BenchResults {
         schema: SCHEMA_VERSION,
         run_id: opts.run_id.clone().unwrap_or_else(run_id),
@@ -68,13 +76,18 @@ pub fn run(opts: &BenchOptions, progress: &(dyn Fn(&str) + Send + Sync)) -> Benc
     if !is_source && (opts.sides.native || opts.sides.container) {
         results.skipped.push(Skipped {
             what: "native, container".to_string(),
-            reason: "the service is a prebuilt .wasm file: there is no source to build natively".to_string(),
+            reason: "the service is a prebuilt .wasm file: there is no source to build natively"
+                .to_string(),
         });
     }
 
     let build_dir = cache.join("bench").join(build_key(&service));
     if want_native || want_wasm {
-        progress(&format!("building {} ({})", service.name, service.language_id()));
+        progress(&format!(
+            "building {} ({})",
+            service.name,
+            service.language_id()
+        ));
     }
     let built = toolchain::build(&service, &build_dir, want_native, want_wasm, target)?;
     results.versions.toolchain = built.toolchain_version.clone();
@@ -83,13 +96,15 @@ pub fn run(opts: &BenchOptions, progress: &(dyn Fn(&str) + Send + Sync)) -> Benc
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| BenchError::new(Step::Input, format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| {
+            BenchError::new(Step::Input, format!("cannot start the async runtime: {e}"))
+        })?;
     let engine_slot: std::sync::Arc<std::sync::Mutex<Option<Engine>>> = Default::default();
     let outcome = runtime.block_on(async {
         let work = measure(opts, &service, &built, &cache, &mut results, progress, engine_slot.clone());
         let outcome = tokio::select! {
             r = work => r,
-            _ = tokio::signal::ctrl_c() => Err(BenchError::new(Step::Interrupted, "stopped by Ctrl-C; removing what was created")),
+            _ = tokio::signal::ctrl_c() => Err(BenchError::new(Step::Interrupted, "stopped by Ctrl-C; the containers and images it created were removed")),
         };
         let engine = engine_slot.lock().ok().and_then(|mut e| e.take());
         if let Some(engine) = engine {
@@ -118,7 +133,10 @@ fn wasmtime_version() -> Option<&'static str> {
 /// A cache folder per service path, so two services never share a build.
 fn build_key(service: &Service) -> String {
     use sha2::{Digest, Sha256};
-    let canonical = service.dir.canonicalize().unwrap_or_else(|_| service.dir.clone());
+    let canonical = service
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| service.dir.clone());
     let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
     let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
     format!("{}-{hex}", service.name)
@@ -153,7 +171,9 @@ async fn measure(
     progress: &(dyn Fn(&str) + Send + Sync),
     engine_slot: std::sync::Arc<std::sync::Mutex<Option<Engine>>>,
 ) -> BenchResult<()> {
-    let overhead: Vec<f64> = (0..5).map(|_| workload::harness_overhead_ns(100_000)).collect();
+    let overhead: Vec<f64> = (0..5)
+        .map(|_| workload::harness_overhead_ns(100_000))
+        .collect();
     let run_timeout = opts.timeout.max((opts.warmup + opts.duration) * 4);
     let http = service.workload == Workload::Http;
 
@@ -175,9 +195,10 @@ async fn measure(
         results.overhead = Some(Overhead {
             per_request_ns: per,
             share_of_native: native_ns.map(|n| per.median / n),
-            method: "counting and timing each answer line (the same code on every side; requests are \
+            method:
+                "counting and timing each answer line (the same code on every side; requests are \
                      generated before each run), measured in memory with no service"
-                .to_string(),
+                    .to_string(),
         });
     }
 
@@ -189,7 +210,10 @@ async fn measure(
 
     if opts.sides.container && built.native.is_some() {
         match Engine::connect(&results.run_id).await {
-            Err(reason) => results.skipped.push(Skipped { what: "container".to_string(), reason }),
+            Err(reason) => results.skipped.push(Skipped {
+                what: "container".to_string(),
+                reason,
+            }),
             Ok(engine) => {
                 results.versions.docker_engine = engine.version.clone();
                 results.versions.docker_api = engine.api.clone();
@@ -205,10 +229,16 @@ async fn measure(
 }
 
 fn stats(samples: &[f64], step: Step, what: &str) -> BenchResult<Stats> {
-    Stats::from_samples(samples).ok_or_else(|| BenchError::new(step, format!("no {what} sample could be taken")))
+    Stats::from_samples(samples)
+        .ok_or_else(|| BenchError::new(step, format!("no {what} sample could be taken")))
 }
 
-async fn native_side(opts: &BenchOptions, bin: &Path, http: bool, timeout: Duration) -> BenchResult<SideResults> {
+async fn native_side(
+    opts: &BenchOptions,
+    bin: &Path,
+    http: bool,
+    timeout: Duration,
+) -> BenchResult<SideResults> {
     let mut side = SideResults {
         runtime: "native process (static binary)".to_string(),
         artifact: file_artifact("binary", bin),
@@ -216,15 +246,32 @@ async fn native_side(opts: &BenchOptions, bin: &Path, http: bool, timeout: Durat
     };
     let idle;
     if http {
-        side.cold_start_ms = Some(stats(&native::http_cold(bin, &opts.http_path, opts.cold_runs, timeout).await?, Step::Native, "cold start")?);
+        side.cold_start_ms = Some(stats(
+            &native::http_cold(bin, &opts.http_path, opts.cold_runs, timeout).await?,
+            Step::Native,
+            "cold start",
+        )?);
         side.cold_start_method = Some("process spawn to the first good HTTP answer".to_string());
         side.throughput_rps = Some(stats(
-            &native::http_throughput(bin, &opts.http_path, opts.throughput_runs, opts.connections, opts.warmup, opts.duration, timeout).await?,
+            &native::http_throughput(
+                bin,
+                &opts.http_path,
+                opts.throughput_runs,
+                opts.connections,
+                opts.warmup,
+                opts.duration,
+                timeout,
+            )
+            .await?,
             Step::Native,
             "throughput",
         )?);
-        side.throughput_method = Some(format!("{} keep-alive connection(s) on loopback", opts.connections));
-        idle = native::http_idle(bin, &opts.http_path, opts.container_idle, SETTLE, timeout).await?;
+        side.throughput_method = Some(format!(
+            "{} keep-alive connection(s) on loopback",
+            opts.connections
+        ));
+        idle =
+            native::http_idle(bin, &opts.http_path, opts.container_idle, SETTLE, timeout).await?;
     } else {
         let bin_buf = bin.to_path_buf();
         let (cold_runs, runs) = (opts.cold_runs, opts.throughput_runs);
@@ -233,22 +280,34 @@ async fn native_side(opts: &BenchOptions, bin: &Path, http: bool, timeout: Durat
             let cold = native::stdio_cold(&bin_buf, cold_runs, timeout)?;
             let rate = native::stdio_calibrate(&bin_buf, CALIBRATION_REQUESTS, timeout)?;
             let plan = workload::plan(rate, warmup, duration);
-            Ok((cold, native::stdio_throughput(&bin_buf, runs, plan, duration, timeout)?))
+            Ok((
+                cold,
+                native::stdio_throughput(&bin_buf, runs, plan, duration, timeout)?,
+            ))
         })
         .await
-        .map_err(|e| BenchError::new(Step::Native, format!("the measuring thread failed: {e}")))??;
+        .map_err(|e| {
+            BenchError::new(Step::Native, format!("the measuring thread failed: {e}"))
+        })??;
         side.cold_start_ms = Some(stats(&cold, Step::Native, "cold start")?);
         side.cold_start_method = Some("process spawn to the first response line".to_string());
         side.throughput_rps = Some(stats(&rps, Step::Native, "throughput")?);
-        side.throughput_method = Some("requests piped through stdin/stdout, after a warm-up".to_string());
+        side.throughput_method =
+            Some("requests piped through stdin/stdout, after a warm-up".to_string());
         let bin_buf = bin.to_path_buf();
         let count = opts.container_idle;
         idle = tokio::task::spawn_blocking(move || native::stdio_idle(&bin_buf, count, SETTLE))
             .await
-            .map_err(|e| BenchError::new(Step::Native, format!("the measuring thread failed: {e}")))??;
+            .map_err(|e| {
+                BenchError::new(Step::Native, format!("the measuring thread failed: {e}"))
+            })??;
     }
     if let Some(s) = Stats::from_samples(&idle) {
-        side.idle_memory = Some(IdleMemory::new(s, idle.len() as u32, "proportional set size (PSS) of each idle process".to_string()));
+        side.idle_memory = Some(IdleMemory::new(
+            s,
+            idle.len() as u32,
+            "proportional set size (PSS) of each idle process".to_string(),
+        ));
     }
     Ok(side)
 }
@@ -286,27 +345,54 @@ async fn wasm_side(
     artifact.precompiled_bytes = std::fs::metadata(&cwasm).ok().map(|m| m.len());
     artifact.precompiled_path = Some(cwasm.display().to_string());
     let mut side = SideResults {
-        runtime: format!("wasmtime {}, AOT (.cwasm), pooling allocator", crate::bench::wasm::WASMTIME_VERSION),
+        runtime: format!(
+            "wasmtime {}, AOT (.cwasm), pooling allocator",
+            crate::bench::wasm::WASMTIME_VERSION
+        ),
         artifact: Some(artifact),
         ..Default::default()
     };
     let idle;
     if http {
         if kind != host::WasmKind::Component {
-            return Err(BenchError::new(Step::Wasm, "the http workload needs a wasi:http component, and this is a core module"));
+            return Err(BenchError::new(
+                Step::Wasm,
+                "the http workload needs a wasi:http component, and this is a core module",
+            ));
         }
         let h = HttpHost::new(engine, cwasm)?;
-        side.cold_start_ms = Some(stats(&h.cold(&opts.http_path, opts.cold_runs).await?, Step::Wasm, "cold start")?);
-        side.cold_start_method = Some("load .cwasm + instantiate from the pool + answer one request, in process".to_string());
+        side.cold_start_ms = Some(stats(
+            &h.cold(&opts.http_path, opts.cold_runs).await?,
+            Step::Wasm,
+            "cold start",
+        )?);
+        side.cold_start_method = Some(
+            "load .cwasm + instantiate from the pool + answer one request, in process".to_string(),
+        );
         let server = h.serve(results.machine.cpus)?;
-        crate::bench::httpload::first_response(server.addr, &opts.http_path, std::time::Instant::now() + timeout)
-            .await
-            .map_err(|e| BenchError::new(Step::Wasm, format!("the component never answered over HTTP: {e}")))?;
+        crate::bench::httpload::first_response(
+            server.addr,
+            &opts.http_path,
+            std::time::Instant::now() + timeout,
+        )
+        .await
+        .map_err(|e| {
+            BenchError::new(
+                Step::Wasm,
+                format!("the component never answered over HTTP: {e}"),
+            )
+        })?;
         let mut rps = Vec::new();
         for _ in 0..opts.throughput_runs {
-            let r = crate::bench::httpload::load(server.addr, &opts.http_path, opts.connections, opts.warmup, opts.duration)
-                .await
-                .map_err(|e| BenchError::new(Step::Wasm, format!("load run failed: {e}")))?;
+            let r = crate::bench::httpload::load(
+                server.addr,
+                &opts.http_path,
+                opts.connections,
+                opts.warmup,
+                opts.duration,
+            )
+            .await
+            .map_err(|e| BenchError::new(Step::Wasm, format!("load run failed: {e}")))?;
             rps.push(r.rate());
         }
         drop(server);
@@ -315,28 +401,49 @@ async fn wasm_side(
             "{} keep-alive connection(s) on loopback to a hyper server, one instance per request",
             opts.connections
         ));
-        idle = h.idle(&opts.http_path, opts.wasm_idle, WASM_IDLE_BATCHES).await?;
+        idle = h
+            .idle(&opts.http_path, opts.wasm_idle, WASM_IDLE_BATCHES)
+            .await?;
         side.idle_memory = Stats::from_samples(&idle).map(|s| {
             IdleMemory::new(s, opts.wasm_idle, "resident memory added per live instance that has answered one request, held in the pool".to_string())
         });
     } else {
         let host = std::sync::Arc::new(StdioHost::new(engine, cwasm, kind)?);
         let h = host.clone();
-        let (cold_runs, runs, warmup, duration) = (opts.cold_runs, opts.throughput_runs, opts.warmup, opts.duration);
+        let (cold_runs, runs, warmup, duration) = (
+            opts.cold_runs,
+            opts.throughput_runs,
+            opts.warmup,
+            opts.duration,
+        );
         let (cold, rps) = tokio::task::spawn_blocking(move || -> BenchResult<_> {
             let cold = h.cold(cold_runs)?;
             let rate = h.calibrate(CALIBRATION_REQUESTS)?;
-            Ok((cold, h.throughput(runs, workload::plan(rate, warmup, duration), duration)?))
+            Ok((
+                cold,
+                h.throughput(runs, workload::plan(rate, warmup, duration), duration)?,
+            ))
         })
         .await
         .map_err(|e| BenchError::new(Step::Wasm, format!("the measuring thread failed: {e}")))??;
         side.cold_start_ms = Some(stats(&cold, Step::Wasm, "cold start")?);
-        side.cold_start_method = Some("load .cwasm + instantiate from the pool + run to the first response line".to_string());
+        side.cold_start_method = Some(
+            "load .cwasm + instantiate from the pool + run to the first response line".to_string(),
+        );
         side.throughput_rps = Some(stats(&rps, Step::Wasm, "throughput")?);
-        side.throughput_method = Some("requests fed to stdin from memory, answers timed on stdout, after a warm-up".to_string());
-        idle = host.idle(opts.wasm_idle, WASM_IDLE_BATCHES, timeout).await?;
+        side.throughput_method = Some(
+            "requests fed to stdin from memory, answers timed on stdout, after a warm-up"
+                .to_string(),
+        );
+        idle = host
+            .idle(opts.wasm_idle, WASM_IDLE_BATCHES, timeout)
+            .await?;
         side.idle_memory = Stats::from_samples(&idle).map(|s| {
-            IdleMemory::new(s, opts.wasm_idle, "resident memory added per live instance parked on an empty stdin".to_string())
+            IdleMemory::new(
+                s,
+                opts.wasm_idle,
+                "resident memory added per live instance parked on an empty stdin".to_string(),
+            )
         });
     }
     results.wasm = Some(side);
@@ -352,7 +459,11 @@ async fn container_side(
     http: bool,
     timeout: Duration,
 ) -> BenchResult<()> {
-    let tag = format!("wasmfit-bench/{}:{}", sanitize(&service.name), sanitize(&engine.run_id));
+    let tag = format!(
+        "wasmfit-bench/{}:{}",
+        sanitize(&service.name),
+        sanitize(&engine.run_id)
+    );
     let image = container::prepare_image(
         engine,
         &service.dir,
@@ -368,7 +479,11 @@ async fn container_side(
         runtime: format!(
             "Docker {} (default runtime and network), {} image",
             engine.version.as_deref().unwrap_or("engine"),
-            if image.source == "dockerfile" { "Dockerfile-built" } else { "generated FROM scratch" }
+            if image.source == "dockerfile" {
+                "Dockerfile-built"
+            } else {
+                "generated FROM scratch"
+            }
         ),
         artifact: Some(Artifact {
             kind: "image".to_string(),
@@ -381,24 +496,76 @@ async fn container_side(
     };
     let path = opts.http_path.as_str();
     if http {
-        side.cold_start_ms = Some(stats(&container::http_cold(engine, &tag, service.port, path, opts.cold_runs, timeout).await?, Step::Container, "cold start")?);
-        side.cold_start_method = Some("container create + start to the first good HTTP answer on the published port".to_string());
+        side.cold_start_ms = Some(stats(
+            &container::http_cold(engine, &tag, service.port, path, opts.cold_runs, timeout)
+                .await?,
+            Step::Container,
+            "cold start",
+        )?);
+        side.cold_start_method = Some(
+            "container create + start to the first good HTTP answer on the published port"
+                .to_string(),
+        );
         side.throughput_rps = Some(stats(
-            &container::http_throughput(engine, &tag, service.port, path, opts.throughput_runs, opts.connections, opts.warmup, opts.duration, timeout).await?,
+            &container::http_throughput(
+                engine,
+                &tag,
+                service.port,
+                path,
+                opts.throughput_runs,
+                opts.connections,
+                opts.warmup,
+                opts.duration,
+                timeout,
+            )
+            .await?,
             Step::Container,
             "throughput",
         )?);
-        side.throughput_method = Some(format!("{} keep-alive connection(s) to the port published on 127.0.0.1", opts.connections));
+        side.throughput_method = Some(format!(
+            "{} keep-alive connection(s) to the port published on 127.0.0.1",
+            opts.connections
+        ));
     } else {
-        side.cold_start_ms = Some(stats(&container::stdio_cold(engine, &tag, opts.cold_runs, timeout).await?, Step::Container, "cold start")?);
-        side.cold_start_method = Some("container create + attach + start to the first response line".to_string());
+        side.cold_start_ms = Some(stats(
+            &container::stdio_cold(engine, &tag, opts.cold_runs, timeout).await?,
+            Step::Container,
+            "cold start",
+        )?);
+        side.cold_start_method =
+            Some("container create + attach + start to the first response line".to_string());
         let rate = container::stdio_calibrate(engine, &tag, CALIBRATION_REQUESTS, timeout).await?;
         let plan = workload::plan(rate, opts.warmup, opts.duration);
-        side.throughput_rps = Some(stats(&container::stdio_throughput(engine, &tag, opts.throughput_runs, plan, opts.duration, timeout).await?, Step::Container, "throughput")?);
-        side.throughput_method = Some("requests through the attach stream (stdin/stdout), after a warm-up".to_string());
+        side.throughput_rps = Some(stats(
+            &container::stdio_throughput(
+                engine,
+                &tag,
+                opts.throughput_runs,
+                plan,
+                opts.duration,
+                timeout,
+            )
+            .await?,
+            Step::Container,
+            "throughput",
+        )?);
+        side.throughput_method =
+            Some("requests through the attach stream (stdin/stdout), after a warm-up".to_string());
     }
-    let http_idle = if http { Some((service.port, path)) } else { None };
-    let (idle, shims) = container::idle(engine, &tag, http_idle, opts.container_idle, SETTLE, timeout).await?;
+    let http_idle = if http {
+        Some((service.port, path))
+    } else {
+        None
+    };
+    let (idle, shims) = container::idle(
+        engine,
+        &tag,
+        http_idle,
+        opts.container_idle,
+        SETTLE,
+        timeout,
+    )
+    .await?;
     if let Some(s) = Stats::from_samples(&idle) {
         let method = if shims {
             "cgroup memory (docker stats) plus the PSS of the container's containerd shim"
@@ -416,10 +583,22 @@ fn sanitize(name: &str) -> String {
     let s: String = name
         .to_ascii_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let s = s.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
-    if s.is_empty() { "service".to_string() } else { s }
+    let s = s
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
+    if s.is_empty() {
+        "service".to_string()
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

@@ -116,17 +116,25 @@ fn missing_target_hint(log: &str) -> Option<String> {
             return Some(format!(" (install the target: rustup target add {t})"));
         }
     }
-    if log.contains("wasm-ld") && log.contains("not found") || log.contains("unable to execute command") {
+    if (log.contains("wasm-ld") && log.contains("not found"))
+        || log.contains("unable to execute command")
+    {
         return Some(" (install lld: apt-get install lld-19)".to_string());
     }
     if log.contains("stdio.h' file not found") || log.contains("wasi-sysroot") {
-        return Some(" (install wasi-libc: apt-get install wasi-libc, or set WASI_SDK_PATH)".to_string());
+        return Some(
+            " (install wasi-libc: apt-get install wasi-libc, or set WASI_SDK_PATH)".to_string(),
+        );
     }
     None
 }
 
 fn version_of(program: &Path, arg: &str) -> Option<String> {
-    let out = Command::new(program).arg(arg).stdin(Stdio::null()).output().ok()?;
+    let out = Command::new(program)
+        .arg(arg)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines().next().map(|l| l.trim().to_string())
 }
@@ -136,7 +144,13 @@ fn version_of(program: &Path, arg: &str) -> Option<String> {
 const RUST_INSTALL: &str = "install Rust with rustup (https://rustup.rs) and the targets: \
      rustup target add wasm32-wasip1 wasm32-wasip2";
 
-fn rust(service: &Service, out: &Path, native: bool, wasm: bool, target: WasmTarget) -> BenchResult<Built> {
+fn rust(
+    service: &Service,
+    out: &Path,
+    native: bool,
+    wasm: bool,
+    target: WasmTarget,
+) -> BenchResult<Built> {
     let target_dir = out.join("cargo-target");
     let mut built = Built {
         toolchain_version: version_of(Path::new("rustc"), "--version"),
@@ -151,9 +165,15 @@ fn rust(service: &Service, out: &Path, native: bool, wasm: bool, target: WasmTar
         // with an explicit --target leaves build scripts dynamic, as they must be.
         cmd.env("RUSTFLAGS", "-C target-feature=+crt-static");
         let json = run(cmd, Step::NativeBuild, "the native build", RUST_INSTALL)?;
-        let exe = cargo_artifacts(&json, true).into_iter().next().ok_or_else(|| {
-            BenchError::new(Step::NativeBuild, "cargo built no executable (the service needs a [[bin]] or src/main.rs)")
-        })?;
+        let exe = cargo_artifacts(&json, true)
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                BenchError::new(
+                    Step::NativeBuild,
+                    "cargo built no executable (the service needs a [[bin]] or src/main.rs)",
+                )
+            })?;
         built.native = Some(exe);
     }
     if wasm {
@@ -197,7 +217,12 @@ fn cargo(service: &Service, target_dir: &Path, triple: &str) -> Command {
 fn rust_host() -> BenchResult<String> {
     let mut cmd = Command::new("rustc");
     cmd.arg("-vV");
-    let text = run(cmd, Step::Toolchain, "finding the host target", RUST_INSTALL)?;
+    let text = run(
+        cmd,
+        Step::Toolchain,
+        "finding the host target",
+        RUST_INSTALL,
+    )?;
     text.lines()
         .find_map(|l| l.strip_prefix("host: "))
         .map(|h| h.trim().to_string())
@@ -209,7 +234,9 @@ fn rust_host() -> BenchResult<String> {
 pub fn cargo_artifacts(json: &str, executables: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for line in json.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         if v["reason"] != "compiler-artifact" {
             continue;
         }
@@ -239,7 +266,10 @@ fn find_go() -> PathBuf {
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("go-")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("go-"))
+        })
         .map(|p| p.join("bin/go"))
         .filter(|p| p.is_file())
         .collect();
@@ -247,7 +277,13 @@ fn find_go() -> PathBuf {
     found.pop().unwrap_or_else(|| PathBuf::from("go"))
 }
 
-fn go(service: &Service, out: &Path, native: bool, wasm: bool, target: WasmTarget) -> BenchResult<Built> {
+fn go(
+    service: &Service,
+    out: &Path,
+    native: bool,
+    wasm: bool,
+    target: WasmTarget,
+) -> BenchResult<Built> {
     if wasm && target == WasmTarget::P2 {
         return Err(BenchError::new(
             Step::Toolchain,
@@ -279,12 +315,22 @@ fn go(service: &Service, out: &Path, native: bool, wasm: bool, target: WasmTarge
             "aarch64" => "arm64",
             _ => "amd64",
         };
-        run(go_cmd("linux", arch, &exe), Step::NativeBuild, "the native build", GO_INSTALL)?;
+        run(
+            go_cmd("linux", arch, &exe),
+            Step::NativeBuild,
+            "the native build",
+            GO_INSTALL,
+        )?;
         built.native = Some(exe);
     }
     if wasm {
         let module = out.join("service.wasm");
-        run(go_cmd("wasip1", "wasm", &module), Step::WasmBuild, "the Wasm build", GO_INSTALL)?;
+        run(
+            go_cmd("wasip1", "wasm", &module),
+            Step::WasmBuild,
+            "the Wasm build",
+            GO_INSTALL,
+        )?;
         built.wasm = Some(module);
         built.wasm_target = Some("wasip1/wasm".to_string());
     }
@@ -300,7 +346,9 @@ fn c(service: &Service, out: &Path, native: bool, wasm: bool, cpp: bool) -> Benc
     let sources: Vec<PathBuf> = top_files(&service.dir)
         .into_iter()
         .filter(|p| {
-            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+            let ext = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
             match ext.as_deref() {
                 Some("c") => true,
                 Some("cc" | "cpp" | "cxx") => cpp,
@@ -309,7 +357,10 @@ fn c(service: &Service, out: &Path, native: bool, wasm: bool, cpp: bool) -> Benc
         })
         .collect();
     if sources.is_empty() {
-        return Err(BenchError::new(Step::Input, "no C or C++ source files found"));
+        return Err(BenchError::new(
+            Step::Input,
+            "no C or C++ source files found",
+        ));
     }
     let mut built = Built::default();
     if native {
@@ -324,7 +375,10 @@ fn c(service: &Service, out: &Path, native: bool, wasm: bool, cpp: bool) -> Benc
     }
     if wasm {
         let (clang, sysroot) = find_wasi_clang(cpp).ok_or_else(|| {
-            BenchError::new(Step::Toolchain, format!("no clang that targets wasm32-wasi was found: {C_INSTALL}"))
+            BenchError::new(
+                Step::Toolchain,
+                format!("no clang that targets wasm32-wasi was found: {C_INSTALL}"),
+            )
         })?;
         let module = out.join("service.wasm");
         let mut cmd = Command::new(&clang);
@@ -374,7 +428,9 @@ pub fn which(name: &str) -> Option<PathBuf> {
 /// can run alone in a FROM scratch image.
 pub fn is_static_elf(path: &Path) -> bool {
     match std::fs::read(path) {
-        Ok(bytes) => matches!(goblin::elf::Elf::parse(&bytes), Ok(elf) if elf.interpreter.is_none()),
+        Ok(bytes) => {
+            matches!(goblin::elf::Elf::parse(&bytes), Ok(elf) if elf.interpreter.is_none())
+        }
         Err(_) => false,
     }
 }
@@ -389,14 +445,19 @@ mod tests {
 {"reason":"build-finished","success":true}
 {"reason":"compiler-artifact","executable":null,"filenames":["/t/libx.rlib","/t/x.wasm"]}
 not json"#;
-        assert_eq!(cargo_artifacts(json, true), vec![PathBuf::from("/t/release/svc")]);
+        assert_eq!(
+            cargo_artifacts(json, true),
+            vec![PathBuf::from("/t/release/svc")]
+        );
         assert_eq!(cargo_artifacts(json, false).len(), 3);
     }
 
     #[test]
     fn hints_for_missing_targets() {
         let log = "error[E0463]: can't find crate for `core`\n  = note: the `wasm32-wasip2` target may not be installed";
-        assert!(missing_target_hint(log).unwrap().contains("rustup target add wasm32-wasip2"));
+        assert!(missing_target_hint(log)
+            .unwrap()
+            .contains("rustup target add wasm32-wasip2"));
         assert!(missing_target_hint("all fine").is_none());
     }
 

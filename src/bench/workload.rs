@@ -83,7 +83,9 @@ impl LineClock {
             return true;
         }
         match (self.window, self.last_line_at) {
-            (Some((w, d)), Some(last)) => self.mark(w).is_some_and(|start| last.duration_since(start) >= d),
+            (Some((w, d)), Some(last)) => self
+                .mark(w)
+                .is_some_and(|start| last.duration_since(start) >= d),
             _ => false,
         }
     }
@@ -119,12 +121,19 @@ impl LineClock {
 
     /// When line `mark` (given to `new`) completed.
     pub fn mark(&self, mark: u64) -> Option<Instant> {
-        self.marks.iter().find(|(m, _)| *m == mark).and_then(|(_, at)| *at)
+        self.marks
+            .iter()
+            .find(|(m, _)| *m == mark)
+            .and_then(|(_, at)| *at)
     }
 
     /// The first line of output, for checks and error messages.
     pub fn first_line(&self) -> &[u8] {
-        let end = self.head.iter().position(|&b| b == b'\n').unwrap_or(self.head.len());
+        let end = self
+            .head
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(self.head.len());
         &self.head[..end]
     }
 
@@ -153,7 +162,11 @@ pub fn rate(n: u64, start: Option<Instant>, end: Option<Instant>) -> Option<f64>
 /// has passed; the counts only have to be large enough, so they are sized
 /// from a calibrated rate with room to spare.
 pub fn plan(rate: f64, warmup: Duration, duration: Duration) -> (u64, u64) {
-    let rate = if rate.is_finite() && rate > 0.0 { rate } else { 1000.0 };
+    let rate = if rate.is_finite() && rate > 0.0 {
+        rate
+    } else {
+        1000.0
+    };
     let w = (rate * warmup.as_secs_f64()).ceil() as u64;
     let m = (rate * duration.as_secs_f64() * 2.0).ceil() as u64;
     // Floors keep tiny runs meaningful; the caps bound the prepared input
@@ -187,7 +200,10 @@ mod tests {
     fn requests_are_lines_and_answers_match_ids() {
         let r = request(12);
         assert!(r.ends_with('\n') && r.matches('\n').count() == 1);
-        assert!(answers(br#"{"id":12,"name":"USER-12","sum":16,"count":4}"#, 12));
+        assert!(answers(
+            br#"{"id":12,"name":"USER-12","sum":16,"count":4}"#,
+            12
+        ));
         assert!(!answers(br#"{"id":123}"#, 12));
         assert!(!answers(br#"{"error":"bad request"}"#, 12));
         assert_eq!(requests(0, 3).iter().filter(|&&b| b == b'\n').count(), 3);
@@ -223,7 +239,10 @@ mod tests {
         assert_eq!(plan(f64::NAN, Duration::ZERO, Duration::ZERO), (100, 1000));
         let (w, m) = plan(10_000.0, Duration::from_millis(500), Duration::from_secs(2));
         assert_eq!((w, m), (5000, 40_000));
-        assert_eq!(plan(1e9, Duration::from_secs(1), Duration::from_secs(1)), (1_000_000, 4_000_000));
+        assert_eq!(
+            plan(1e9, Duration::from_secs(1), Duration::from_secs(1)),
+            (1_000_000, 4_000_000)
+        );
     }
 
     #[test]

@@ -13,11 +13,13 @@ use std::time::Duration;
 /// workload on both (and on the native binary as the reference), and compare
 /// cold start, steady throughput, idle memory (density) and artifact size.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Workloads: `stdio` sends newline-delimited JSON requests on stdin and reads one \
+#[command(
+    after_help = "Workloads: `stdio` sends newline-delimited JSON requests on stdin and reads one \
 response line each; `http` posts the same JSON to --http-path of a wasi:http component and of the \
 container's port (the service listens on $PORT). The Wasm side needs a wasmfit built with \
 `--features bench`; without a reachable Docker engine the container side is skipped and said so.\n\n\
-Exit status: 0 figures measured, 2 a build, toolchain, container or Wasm run failed, 130 interrupted.")]
+Exit status: 0 figures measured, 2 a build, toolchain, container or Wasm run failed, 130 interrupted."
+)]
 pub struct BenchArgs {
     /// Service directory (Rust, Go, C/C++) or a .wasm file.
     #[arg(default_value = ".")]
@@ -29,7 +31,12 @@ pub struct BenchArgs {
     #[arg(long, value_enum)]
     pub wasm_target: Option<TargetArg>,
     /// Sides to measure, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "native,container,wasm")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "native,container,wasm"
+    )]
     pub sides: Vec<SideArg>,
     /// Cold starts per side.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -104,7 +111,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         Some(i) => t.split_at(i),
         None => (t, "s"),
     };
-    let v: f64 = num.parse().map_err(|_| format!("not a duration: {text:?} (try 500ms or 2s)"))?;
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("not a duration: {text:?} (try 500ms or 2s)"))?;
     let secs = match unit {
         "ms" => v / 1000.0,
         "s" => v,
@@ -112,7 +121,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         _ => return Err(format!("unknown unit in {text:?} (use ms, s or m)")),
     };
     if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
-        return Err(format!("{text:?} is out of range (more than 0, at most 1 hour)"));
+        return Err(format!(
+            "{text:?} is out of range (more than 0, at most 1 hour)"
+        ));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -130,7 +141,11 @@ impl BenchArgs {
                 TargetArg::Wasip1 => WasmTarget::P1,
                 TargetArg::Wasip2 => WasmTarget::P2,
             }),
-            sides: Sides { native: has(SideArg::Native), container: has(SideArg::Container), wasm: has(SideArg::Wasm) },
+            sides: Sides {
+                native: has(SideArg::Native),
+                container: has(SideArg::Container),
+                wasm: has(SideArg::Wasm),
+            },
             cold_runs: self.cold_runs,
             throughput_runs: self.runs,
             duration: self.duration,
@@ -138,7 +153,11 @@ impl BenchArgs {
             wasm_idle: self.wasm_instances,
             container_idle: self.containers,
             connections: self.connections,
-            http_path: if self.http_path.starts_with('/') { self.http_path.clone() } else { format!("/{}", self.http_path) },
+            http_path: if self.http_path.starts_with('/') {
+                self.http_path.clone()
+            } else {
+                format!("/{}", self.http_path)
+            },
             cache_dir: self.cache_dir.clone(),
             timeout: self.timeout,
             run_id: None,
@@ -171,7 +190,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             };
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
-            let _ = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
+            let _ = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush());
             Ok(ExitCode::SUCCESS)
         }
         Err(e) if e.step == Step::Interrupted => {
@@ -208,9 +229,26 @@ mod tests {
 
     #[test]
     fn flags_become_options() {
-        let cli = Cli::try_parse_from(["x", "svc", "--sides", "native,wasm", "--runs", "2", "--http-path", "t"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "x",
+            "svc",
+            "--sides",
+            "native,wasm",
+            "--runs",
+            "2",
+            "--http-path",
+            "t",
+        ])
+        .unwrap();
         let o = cli.bench.options();
-        assert_eq!(o.sides, Sides { native: true, container: false, wasm: true });
+        assert_eq!(
+            o.sides,
+            Sides {
+                native: true,
+                container: false,
+                wasm: true
+            }
+        );
         assert_eq!(o.throughput_runs, 2);
         assert_eq!(o.http_path, "/t");
         assert!(Cli::try_parse_from(["x", "--runs", "0"]).is_err());

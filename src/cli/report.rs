@@ -10,7 +10,9 @@ use std::process::ExitCode;
 /// Render a saved JSON report (from `wasmfit scan --format json`) again, in
 /// any format.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  wasmfit scan . --format json -o wasmfit.json\n  wasmfit report wasmfit.json --format html -o wasmfit.html\n  wasmfit report wasmfit.json --format sarif -o wasmfit.sarif")]
+#[command(
+    after_help = "Examples:\n  wasmfit scan . --format json -o wasmfit.json\n  wasmfit report wasmfit.json --format html -o wasmfit.html\n  wasmfit report wasmfit.json --format sarif -o wasmfit.sarif"
+)]
 pub struct ReportArgs {
     /// The saved JSON report (`-` for standard input).
     #[arg(value_name = "FILE.json")]
@@ -30,11 +32,14 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let name = args.file.display();
     let text = if args.file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).map_err(|e| super::usage(format!("standard input: {e}")))?
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| super::usage(format!("standard input: {e}")))?
     } else {
-        std::fs::read_to_string(&args.file).map_err(|e| super::usage(format!("{name}: cannot read: {e}")))?
+        std::fs::read_to_string(&args.file)
+            .map_err(|e| super::usage(format!("{name}: cannot read: {e}")))?
     };
-    let report = crate::report::json::parse(&text).map_err(|e| super::usage(format!("{name}: {e}")))?;
+    let report =
+        crate::report::json::parse(&text).map_err(|e| super::usage(format!("{name}: {e}")))?;
     let rules = super::load_rules(&args.rules)?;
     let out = render(&report, &rules, args.format, args.output.is_some())?;
     super::emit(args.output.as_deref(), &out)?;
@@ -46,7 +51,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
 /// where the Markdown sits in the repository.
 pub fn link_base() -> Option<String> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if let (Some(server), Some(repo), Some(sha)) = (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY"), var("GITHUB_SHA")) {
+    if let (Some(server), Some(repo), Some(sha)) = (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_SHA"),
+    ) {
         return Some(format!("{server}/{repo}/blob/{sha}/"));
     }
     if let (Some(project), Some(sha)) = (var("CI_PROJECT_URL"), var("CI_COMMIT_SHA")) {

@@ -56,12 +56,16 @@ pub struct ScanArgs {
     /// Read settings from FILE instead of PATH/wasmfit.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Scan a container image instead of PATH: a `docker save` tar, an OCI
+    /// layout (directory or tar), or NAME:TAG from the local Docker engine.
+    #[arg(long, value_name = "FILE|NAME:TAG")]
+    pub image: Option<String>,
     #[command(flatten)]
     pub gate: super::gate::GateArgs,
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    if let Err(e) = std::fs::symlink_metadata(&args.path) {
+    if let (None, Err(e)) = (&args.image, std::fs::symlink_metadata(&args.path)) {
         return Err(super::usage(format!("{}: {e}", args.path.display())));
     }
     let config = super::gate::config(&args.path, args.config.as_deref())?;
@@ -74,7 +78,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Some(r) => Some(super::gate::BaseRef::resolve(&args.path, r)?),
         None => None,
     };
-    let report = scan_path(&args.path, &opts, &rules, args.quiet)?;
+    let mut report = match &args.image {
+        Some(image) => scan_image(image, &opts, &rules, args.quiet)?,
+        None => scan_path(&args.path, &opts, &rules, args.quiet)?,
+    };
+    report.target = Some(config.target);
     let text = render(&report, &rules, args.format, args.output.is_some())?;
     super::emit(args.output.as_deref(), &text)?;
     if !thresholds.is_set() {
@@ -99,7 +107,30 @@ pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options
             ..Default::default()
         },
         suppress: config.suppress.clone(),
+        ..Default::default()
     }
+}
+
+/// `--image`: unpacks a container image into a temporary directory and
+/// scans it. No engine, or no image, is the user's to fix (exit 2).
+pub fn scan_image(spec: &str, opts: &scan::Options, rules: &crate::rules::RuleSet, quiet: bool) -> anyhow::Result<Report> {
+    let input = crate::image::Input::parse(spec);
+    let bar = progress_bar(quiet);
+    let progress = |done: usize, total: usize| {
+        if let Some(b) = &bar {
+            if b.length() != Some(total as u64) {
+                b.set_length(total as u64);
+                b.set_style(bar_style("{spinner} scanning the image: {pos}/{len} files {wide_bar} {elapsed}"));
+            }
+            b.set_position(done as u64);
+        }
+    };
+    let report = crate::image::scan(&input, opts, rules, crate::image::Limits::default(), &progress)
+        .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(report)
 }
 
 /// Runs the scan with a progress bar on stderr when it is a terminal.

@@ -24,7 +24,7 @@ const MAX_OUTER_ENTRIES: usize = 100_000;
 
 /// One file inside the outer tar.
 #[derive(Clone, Debug)]
-struct TarEntry {
+pub struct TarEntry {
     offset: u64,
     size: u64,
     /// Link target, and whether it is a hard link (relative to the archive

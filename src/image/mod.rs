@@ -6,6 +6,250 @@
 //! are checked one by one, symlinks are created but never followed while
 //! writing, and sizes are bounded before anything is decompressed.
 
+pub mod archive;
+pub mod evidence;
+pub mod export;
+pub mod layers;
 pub mod model;
+pub mod osinfo;
+pub mod scope;
+pub mod tarwalk;
 
+pub use layers::Limits;
 pub use model::ImageInfo;
+
+use crate::diag::{DiagKind, Diagnostic};
+use crate::facts::Fact;
+use crate::report::Report;
+use crate::rules::RuleSet;
+use archive::{Config, Store};
+use model::Layer;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// What `--image` names: a file or directory, or an image in the local engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Engine(String),
+}
+
+impl Input {
+    /// An existing path is an archive or layout; anything else is NAME:TAG.
+    pub fn parse(spec: &str) -> Input {
+        if Path::new(spec).exists() {
+            Input::Path(PathBuf::from(spec))
+        } else {
+            Input::Engine(spec.to_string())
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Engine(n) => n.clone(),
+        }
+    }
+}
+
+/// An image unpacked into a temporary directory, with what was learned on
+/// the way. The directory is deleted when this is dropped.
+pub struct Unpacked {
+    /// Holds `rootfs/` (and an exported or decompressed archive).
+    _work: tempfile::TempDir,
+    pub root: PathBuf,
+    pub info: ImageInfo,
+    pub facts: Vec<Fact>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub scope: scope::Scope,
+}
+
+/// Unpacks an image. Fails only when there is no image to speak of; broken
+/// layers and refused entries are diagnostics.
+pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
+    let work = tempfile::Builder::new()
+        .prefix("wasmfit-image-")
+        .tempdir()
+        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let mut diagnostics = Vec::new();
+    let archive = match input {
+        Input::Path(p) => p.clone(),
+        Input::Engine(name) => {
+            let dest = work.path().join("exported.tar");
+            export::export(name, &dest, limits.max_input)?;
+            dest
+        }
+    };
+    let archive = gunzip_outer(&archive, work.path(), limits.max_input)?;
+    let store = Store::open(&archive)?;
+    let located = store.locate_image()?;
+    let config: Config = store.json(&located.config.name)?;
+    for n in &located.notes {
+        diagnostics.push(Diagnostic::new(DiagKind::Note, input.shown(), n.clone()));
+    }
+    let root = work.path().join("rootfs");
+    std::fs::create_dir(&root).map_err(|e| Error::io(&root, e))?;
+
+    let created_by = layer_history(&config, located.layers.len());
+    if created_by.iter().all(Option::is_none) && !config.history.is_empty() {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Note,
+            input.shown(),
+            "the config's history does not line up with the layers; COPY'd files are found by directory only",
+        ));
+    }
+    let mut unpacker = layers::Unpacker::new(&root, limits);
+    let mut layers = Vec::new();
+    let mut copied = Vec::new();
+    for (i, blob) in located.layers.iter().enumerate() {
+        let how = created_by.get(i).cloned().flatten();
+        let copy = how.as_deref().is_some_and(is_app_copy);
+        let id = short_id(&blob.name);
+        let stats = match store.open_blob(&blob.name) {
+            Ok(r) => unpacker.apply(&id, r, copy),
+            Err(e) => {
+                diagnostics.push(Diagnostic::new(DiagKind::Unreadable, format!("image layer {id}"), e.to_string()));
+                Default::default()
+            }
+        };
+        copied.extend(stats.files);
+        layers.push(Layer {
+            id: blob.name.clone(),
+            size: blob.size.or_else(|| store.size(&blob.name)).unwrap_or(0),
+            unpacked: stats.bytes,
+            entries: stats.entries,
+            created_by: how,
+        });
+    }
+    diagnostics.append(&mut unpacker.diagnostics);
+
+    let c = &config.config;
+    let run = scope::RunSpec { entrypoint: &c.entrypoint, cmd: &c.cmd, workdir: &c.working_dir, env: &c.env };
+    let scope = scope::Scope::build(&root, &run, &copied);
+    let base_os = osinfo::os_release(&root);
+    let packages = osinfo::packages(&root);
+    let (os_surface, files) = scope::os_surface(&root, &scope, unpacker.setuid);
+
+    let mut facts = evidence::config_facts(&config, located.base_name.as_deref());
+    let wanted = evidence::installed_by_history(&config.history);
+    facts.extend(evidence::package_facts(&packages, &wanted));
+    if let Some(os) = &base_os {
+        facts.push(evidence::os_fact(os, &packages));
+    }
+    let info = ImageInfo {
+        source: input.shown(),
+        format: located.format,
+        tags: located.tags.clone(),
+        id: Some(located.config.name.rsplit('/').next().unwrap_or_default().trim_end_matches(".json").to_string()).filter(|s| !s.is_empty()),
+        os: config.os.clone(),
+        architecture: config.architecture.clone(),
+        size: layers.iter().map(|l| l.size).sum(),
+        unpacked_size: unpacker.bytes,
+        files,
+        layers,
+        base_os,
+        packages,
+        entrypoint: c.entrypoint.clone(),
+        cmd: c.cmd.clone(),
+        workdir: c.working_dir.clone(),
+        user: c.user.clone(),
+        exposed_ports: c.exposed_ports.keys().cloned().collect(),
+        env: c.env.iter().map(|e| e.split('=').next().unwrap_or("").to_string()).collect(),
+        entrypoint_files: scope.entrypoint_files.iter().map(|f| scope::shown(f)).collect(),
+        service_paths: scope.paths.iter().map(|p| scope::shown(p)).collect(),
+        os_surface,
+    };
+    Ok(Unpacked { _work: work, root, info, facts, diagnostics, scope })
+}
+
+/// Unpacks an image and scans its final filesystem: the service's paths
+/// with the normal scanner, the image's config and package database as
+/// extra facts. The report's paths are paths in the image.
+pub fn scan(input: &Input, opts: &crate::scan::Options, rules: &RuleSet, limits: Limits, progress: crate::scan::Progress) -> Result<Report, Error> {
+    let u = unpack(input, limits)?;
+    let mut o = opts.clone();
+    // A .gitignore inside an image says what git tracks, not what ships.
+    o.discover.gitignore = false;
+    o.extra_facts.extend(u.facts.iter().cloned());
+    o.image_scope = Some(u.scope.clone());
+    let mut report = crate::scan::scan(&u.root, &o, rules, progress).map_err(|e| Error::io(&u.root, e))?;
+    report.root = input.shown();
+    // Symlinks and skipped trees in the OS part are the OS's business: the
+    // OS surface counts them, the diagnostics would only bury the service's.
+    let in_scope = |p: &str| u.scope.contains(p.trim_end_matches('/'));
+    report.diagnostics.retain(|d| !matches!(d.kind, DiagKind::Symlink | DiagKind::Skipped) || in_scope(&d.path));
+    report.inventory.skipped.retain(|p| in_scope(p));
+    report.diagnostics.extend(u.diagnostics.iter().cloned());
+    report.diagnostics.sort();
+    report.diagnostics.dedup();
+    report.image = Some(u.info.clone());
+    Ok(report)
+}
+
+/// The `created_by` of each layer, when the history lines up with them.
+fn layer_history(config: &Config, layers: usize) -> Vec<Option<String>> {
+    let real: Vec<&archive::History> = config.history.iter().filter(|h| !h.empty_layer).collect();
+    if real.len() == layers {
+        real.into_iter().map(|h| Some(h.created_by.clone())).collect()
+    } else {
+        vec![None; layers]
+    }
+}
+
+/// A COPY or ADD that put the application somewhere, as opposed to the base
+/// image's `ADD rootfs.tar /`.
+fn is_app_copy(created_by: &str) -> bool {
+    let s = created_by.trim();
+    let s = s.strip_prefix("/bin/sh -c #(nop)").unwrap_or(s).trim();
+    let s = s.strip_suffix("# buildkit").unwrap_or(s).trim();
+    if !(s.starts_with("COPY ") || s.starts_with("ADD ")) {
+        return false;
+    }
+    let dest = s.split_whitespace().last().unwrap_or("").trim_matches(|c| c == '"' || c == ']' || c == '[');
+    dest != "/" && !dest.is_empty()
+}
+
+fn short_id(name: &str) -> String {
+    let last = name.trim_end_matches("/layer.tar").rsplit('/').next().unwrap_or(name);
+    last.chars().take(12).collect()
+}
+
+/// `docker save | gzip` is common: a gzip'd outer archive is decompressed
+/// into the work directory (bounded) so its blobs can be read in place.
+fn gunzip_outer(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Error> {
+    if path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let mut head = [0u8; 2];
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if f.read_exact(&mut head).is_err() || head != [0x1f, 0x8b] {
+        return Ok(path.to_path_buf());
+    }
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let dest = work.join("outer.tar");
+    let mut out = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
+    let n = std::io::copy(&mut flate2::read::MultiGzDecoder::new(f).take(max + 1), &mut out)
+        .map_err(|e| Error::NotAnImage(format!("{}: broken gzip: {e}", path.display())))?;
+    if n > max {
+        return Err(Error::NotAnImage(format!("{}: decompresses to more than {max} bytes", path.display())));
+    }
+    Ok(dest)
+}
+
+/// Why an image could not be scanned at all (problems with parts of it are
+/// diagnostics in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    NotAnImage(String),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Engine(String),
+}
+
+impl Error {
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.display().to_string(), source }
+    }
+}

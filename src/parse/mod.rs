@@ -3,6 +3,8 @@
 //! A parser never decides what is good or bad for Wasm; that is the rules'
 //! job. It only says what is there, where, and what it could not read.
 
+pub mod archive;
+pub mod binary;
 pub mod compose;
 pub mod dockerfile;
 pub mod manifest;

@@ -33,7 +33,13 @@ fn sides(r: &BenchResults) -> Vec<(&'static str, &SideResults)> {
 
 fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
     let s = &r.service;
-    writeln!(out, "wasmfit bench: {} ({}, {} workload)", s.name, s.language, s.workload.id())?;
+    writeln!(
+        out,
+        "wasmfit bench: {} ({}, {} workload)",
+        s.name,
+        s.language,
+        s.workload.id()
+    )?;
     let m = &r.machine;
     writeln!(
         out,
@@ -52,7 +58,10 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
         tools.push(format!("wasmtime {w}"));
     }
     if let Some(d) = &v.docker_engine {
-        tools.push(format!("Docker {d} (API {})", v.docker_api.as_deref().unwrap_or("?")));
+        tools.push(format!(
+            "Docker {d} (API {})",
+            v.docker_api.as_deref().unwrap_or("?")
+        ));
     }
     if let Some(t) = &v.toolchain {
         tools.push(t.clone());
@@ -71,7 +80,14 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
         c.container_idle_instances
     )?;
     if let (Some(src), reason) = (&s.image_source, &s.image_source_reason) {
-        writeln!(out, "image: {src}{}", reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())?;
+        writeln!(
+            out,
+            "image: {src}{}",
+            reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        )?;
     }
     if let (Some(kind), Some(target)) = (&s.wasm_kind, &s.wasm_target) {
         writeln!(out, "wasm: {kind} built for {target}")?;
@@ -79,20 +95,39 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
     writeln!(out)?;
 
     let rows = sides(r);
-    let header = ["Runtime", "Cold start", "Steady throughput (req/s)", "Idle memory/instance", "Instances per 16 GiB", "Artifact"];
+    let header = [
+        "Runtime",
+        "Cold start",
+        "Steady throughput (req/s)",
+        "Idle memory/instance",
+        "Instances per 16 GiB",
+        "Artifact",
+    ];
     let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for (name, side) in &rows {
         table.push(vec![
             name.to_string(),
             side.cold_start_ms.map_or("-".to_string(), |s| ms(s.median)),
-            side.throughput_rps.map_or("-".to_string(), |s| thousands(s.median)),
-            side.idle_memory.as_ref().map_or("-".to_string(), |i| bytes(i.per_instance_bytes.median as u64)),
-            side.idle_memory.as_ref().map_or("-".to_string(), |i| thousands(i.instances_per_16gib)),
+            side.throughput_rps
+                .map_or("-".to_string(), |s| thousands(s.median)),
+            side.idle_memory.as_ref().map_or("-".to_string(), |i| {
+                bytes(i.per_instance_bytes.median as u64)
+            }),
+            side.idle_memory
+                .as_ref()
+                .map_or("-".to_string(), |i| thousands(i.instances_per_16gib)),
             side.artifact.as_ref().map_or("-".to_string(), artifact),
         ]);
     }
     markdown_table(out, &table)?;
-    writeln!(out, "(medians; cold start: {})", rows.iter().filter_map(|(n, s)| s.cold_start_method.as_ref().map(|m| format!("{n}: {m}"))).collect::<Vec<_>>().join("; "))?;
+    writeln!(
+        out,
+        "(medians; cold start: {})",
+        rows.iter()
+            .filter_map(|(n, s)| s.cold_start_method.as_ref().map(|m| format!("{n}: {m}")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    )?;
     writeln!(out)?;
 
     writeln!(out, "spread (min / median / p95 / max, runs):")?;
@@ -111,7 +146,12 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
                 max: i.per_instance_bytes.max / 1024.0,
                 runs: i.per_instance_bytes.runs,
             };
-            writeln!(out, "  {name:<17} idle KiB/instance {}  [{}]", spread(kib, 0), i.method)?;
+            writeln!(
+                out,
+                "  {name:<17} idle KiB/instance {}  [{}]",
+                spread(kib, 0),
+                i.method
+            )?;
         }
     }
     writeln!(out)?;
@@ -125,7 +165,10 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
         ratios.push(format!("Wasm throughput = {:.0}% of native", x * 100.0));
     }
     if let Some(x) = cmp.throughput_container_over_native {
-        ratios.push(format!("container throughput = {:.0}% of native", x * 100.0));
+        ratios.push(format!(
+            "container throughput = {:.0}% of native",
+            x * 100.0
+        ));
     }
     if let Some(x) = cmp.density_wasm_over_container {
         ratios.push(format!("Wasm density = {x:.1}x containers"));
@@ -141,7 +184,9 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
             out,
             "wasmfit's own cost: {:.0} ns per request{} ({})",
             o.per_request_ns.median,
-            o.share_of_native.map(|s| format!(" = {:.1}% of the native time per request", s * 100.0)).unwrap_or_default(),
+            o.share_of_native
+                .map(|s| format!(" = {:.1}% of the native time per request", s * 100.0))
+                .unwrap_or_default(),
             o.method
         )?;
     }
@@ -169,7 +214,12 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
 fn markdown_table(out: &mut String, rows: &[Vec<String>]) -> std::fmt::Result {
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for (i, row) in rows.iter().enumerate() {
         let cells: Vec<String> = row
@@ -218,7 +268,7 @@ pub fn thousands(v: f64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -275,10 +325,18 @@ mod tests {
             runtime: "x".to_string(),
             cold_start_ms: Stats::from_samples(&[1.0, 2.0]),
             throughput_rps: Stats::from_samples(&[1000.0]),
-            idle_memory: Some(IdleMemory::new(Stats::from_samples(&[2048.0]).unwrap(), 1, "m".to_string())),
+            idle_memory: Some(IdleMemory::new(
+                Stats::from_samples(&[2048.0]).unwrap(),
+                1,
+                "m".to_string(),
+            )),
             ..Default::default()
         };
-        let r = BenchResults { native: Some(side.clone()), wasm: Some(side), ..Default::default() };
+        let r = BenchResults {
+            native: Some(side.clone()),
+            wasm: Some(side),
+            ..Default::default()
+        };
         let text = render(&r);
         assert!(text.contains("| Native binary"));
         assert!(text.contains("| wasmtime AOT"));

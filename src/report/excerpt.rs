@@ -33,7 +33,11 @@ pub fn around(root: &Path, rel: &str, line: u32, snippet: &str, context: u32) ->
         return None;
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(&path).ok()?.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
+    std::fs::File::open(&path)
+        .ok()?
+        .take(MAX_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
     let idx = usize::try_from(line).ok()?.checked_sub(1)?;
@@ -58,7 +62,10 @@ fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
     // A scan of one file names that file relative to its directory.
     let base = if root.is_file() { root.parent()? } else { root };
     let rel = Path::new(rel);
-    if !rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+    if !rel
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return None;
     }
     // Every directory on the way must be a real directory, not a symlink
@@ -99,7 +106,11 @@ mod tests {
     fn reads_context_and_marks_the_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("app")).unwrap();
-        std::fs::write(dir.path().join("app/x.py"), "a\nb\n  subprocess.run(cmd)\nd\ne\nf\n").unwrap();
+        std::fs::write(
+            dir.path().join("app/x.py"),
+            "a\nb\n  subprocess.run(cmd)\nd\ne\nf\n",
+        )
+        .unwrap();
         let got = around(dir.path(), "app/x.py", 3, "subprocess.run(cmd)", 1).unwrap();
         assert_eq!(got.len(), 3);
         assert!(got[1].hit && got[1].number == 3);

@@ -59,13 +59,19 @@ pub fn render(report: &Report) -> String {
                 description,
                 check_name: f.rule_id.clone(),
                 fingerprint: r.fingerprint.clone(),
-                severity: if r.counted || f.severity == Severity::Info { severity(f.severity) } else { "info" },
+                severity: if r.counted || f.severity == Severity::Info {
+                    severity(f.severity)
+                } else {
+                    "info"
+                },
                 categories: vec!["Compatibility"],
                 // GitLab requires a line; a binary or a whole-file finding
                 // points at the first.
                 location: Location {
                     path: r.path.clone(),
-                    lines: Lines { begin: r.line().unwrap_or(1).max(1) },
+                    lines: Lines {
+                        begin: r.line().unwrap_or(1).max(1),
+                    },
                 },
             }
         })

@@ -14,8 +14,14 @@ use minijinja::{AutoEscape, Environment, Value};
 
 /// The templates, embedded at build time: (name, source).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("report.html.j2", include_str!("../../templates/report.html.j2")),
-    ("macros.html.j2", include_str!("../../templates/macros.html.j2")),
+    (
+        "report.html.j2",
+        include_str!("../../templates/report.html.j2"),
+    ),
+    (
+        "macros.html.j2",
+        include_str!("../../templates/macros.html.j2"),
+    ),
     ("report.css", include_str!("../../templates/report.css")),
 ];
 
@@ -25,7 +31,12 @@ fn env() -> Result<Environment<'static>, minijinja::Error> {
     // partial: the name-based default would leave `.css` and `.j2` raw.
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
-    env.set_syntax(SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build()?);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()?,
+    );
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -38,7 +49,9 @@ pub fn render(report: &Report) -> Result<String, String> {
     let raw = serde_json::to_value(report).map_err(|e| format!("HTML report: {e}"))?;
     let view = view::build(report, &raw);
     let env = env().map_err(|e| format!("HTML template: {e:#}"))?;
-    let tmpl = env.get_template("report.html.j2").map_err(|e| format!("HTML template: {e:#}"))?;
+    let tmpl = env
+        .get_template("report.html.j2")
+        .map_err(|e| format!("HTML template: {e:#}"))?;
     tmpl.render(minijinja::context! {
         r => Value::from(Serde(&raw)),
         v => Value::from(Serde(&view)),

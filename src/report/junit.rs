@@ -44,9 +44,15 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
             });
         }
     }
-    let failures = cases.iter().filter(|c| c.finding.is_some_and(|f| f.counted)).count();
+    let failures = cases
+        .iter()
+        .filter(|c| c.finding.is_some_and(|f| f.counted))
+        .count();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let name = format!("wasmfit {}: {} ({}/100)", report.root, report.verdict, report.score);
+    let name = format!(
+        "wasmfit {}: {} ({}/100)",
+        report.root, report.verdict, report.score
+    );
     let _ = writeln!(
         s,
         "<testsuites name=\"wasmfit\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
@@ -73,15 +79,28 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
                     s,
                     "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                     f.severity,
-                    attr(&format!("{} ({} confidence): {}", f.severity, f.confidence, f.message)),
+                    attr(&format!(
+                        "{} ({} confidence): {}",
+                        f.severity, f.confidence, f.message
+                    )),
                     text(&body(f))
                 );
                 s.push_str("    </testcase>\n");
             }
             Some(f) => {
                 s.push_str(">\n");
-                let why = if f.suppressed { "suppressed".to_string() } else if f.context.counts() { "info".to_string() } else { format!("{} context", f.context) };
-                let _ = writeln!(s, "      <system-out>{}</system-out>", text(&format!("reported, not counted ({why})\n{}", places(f))));
+                let why = if f.suppressed {
+                    "suppressed".to_string()
+                } else if f.context.counts() {
+                    "info".to_string()
+                } else {
+                    format!("{} context", f.context)
+                };
+                let _ = writeln!(
+                    s,
+                    "      <system-out>{}</system-out>",
+                    text(&format!("reported, not counted ({why})\n{}", places(f)))
+                );
                 s.push_str("    </testcase>\n");
             }
         }
@@ -97,15 +116,27 @@ fn places(f: &Finding) -> String {
             Some(l) => format!("{}:{l}", e.at.path),
             None => e.at.path.clone(),
         };
-        let extra = if e.context.counts() { String::new() } else { format!(" ({})", e.context) };
-        let sup = e.suppressed.as_ref().map(|r| format!(" [suppressed: {r}]")).unwrap_or_default();
+        let extra = if e.context.counts() {
+            String::new()
+        } else {
+            format!(" ({})", e.context)
+        };
+        let sup = e
+            .suppressed
+            .as_ref()
+            .map(|r| format!(" [suppressed: {r}]"))
+            .unwrap_or_default();
         let _ = writeln!(s, "{at}{extra}{sup}  {}", e.at.snippet);
         if let Some(n) = &e.note {
             let _ = writeln!(s, "    {n}");
         }
     }
     if f.evidence_total > SHOWN.min(f.evidence.len()) {
-        let _ = writeln!(s, "... and {} more places", f.evidence_total - SHOWN.min(f.evidence.len()));
+        let _ = writeln!(
+            s,
+            "... and {} more places",
+            f.evidence_total - SHOWN.min(f.evidence.len())
+        );
     }
     s
 }
@@ -116,7 +147,11 @@ fn body(f: &Finding) -> String {
         f.rule_id,
         f.title,
         f.message,
-        if f.wasi == "none" { "no equivalent" } else { &f.wasi },
+        if f.wasi == "none" {
+            "no equivalent"
+        } else {
+            &f.wasi
+        },
         f.remediation,
         places(f)
     )
@@ -172,7 +207,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(text("<script>a&b</script>\u{0}"), "&lt;script&gt;a&amp;b&lt;/script&gt;\u{FFFD}");
+        assert_eq!(
+            text("<script>a&b</script>\u{0}"),
+            "&lt;script&gt;a&amp;b&lt;/script&gt;\u{FFFD}"
+        );
         assert_eq!(attr("\"x'\n"), "&quot;x&apos;&#10;");
     }
 }

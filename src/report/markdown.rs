@@ -28,13 +28,23 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
         report.score
     );
     let _ = writeln!(s, "{}\n", headline(report));
-    let mut facts = vec![format!("effort ~{} person-days", report.summary.effort_days)];
+    let mut facts = vec![format!(
+        "effort ~{} person-days",
+        report.summary.effort_days
+    )];
     if let Some(rt) = &report.runtime.primary {
         facts.push(format!("runtime {} ({})", esc(&rt.name), tier(rt.tier)));
     }
     let counts: Vec<String> = Severity::ALL
         .iter()
-        .filter_map(|sv| report.summary.counted.get(sv.id()).filter(|n| **n > 0).map(|n| format!("{n} {sv}")))
+        .filter_map(|sv| {
+            report
+                .summary
+                .counted
+                .get(sv.id())
+                .filter(|n| **n > 0)
+                .map(|n| format!("{n} {sv}"))
+        })
         .collect();
     if !counts.is_empty() {
         facts.push(counts.join(", "));
@@ -55,7 +65,11 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
         table(&mut s, report, &main, link_base);
     }
     if !rest.is_empty() {
-        let _ = writeln!(s, "<details><summary>Other findings: minor, info, not counted ({})</summary>\n", rest.len());
+        let _ = writeln!(
+            s,
+            "<details><summary>Other findings: minor, info, not counted ({})</summary>\n",
+            rest.len()
+        );
         table(&mut s, report, &rest, link_base);
         s.push_str("</details>\n\n");
     }
@@ -64,9 +78,19 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
     for d in &report.scoring.deductions {
         let _ = writeln!(s, "| −{:.1} | {} |", d.points, esc(&d.reason));
     }
-    let _ = writeln!(s, "| | **= {} ({})** |\n\n</details>\n", report.score, report.verdict);
+    let _ = writeln!(
+        s,
+        "| | **= {} ({})** |\n\n</details>\n",
+        report.score, report.verdict
+    );
 
-    let holds = |side| report.signals.iter().filter(|g| g.side == side && g.holds).count();
+    let holds = |side| {
+        report
+            .signals
+            .iter()
+            .filter(|g| g.side == side && g.holds)
+            .count()
+    };
     let total = |side| report.signals.iter().filter(|g| g.side == side).count();
     if !report.signals.is_empty() {
         let _ = writeln!(
@@ -78,10 +102,24 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
             total(Side::Docker)
         );
         for side in [Side::Wasm, Side::Docker] {
-            let _ = writeln!(s, "**Pick {} if:**\n", if side == Side::Wasm { "Wasm" } else { "Docker" });
+            let _ = writeln!(
+                s,
+                "**Pick {} if:**\n",
+                if side == Side::Wasm { "Wasm" } else { "Docker" }
+            );
             for g in report.signals.iter().filter(|g| g.side == side) {
-                let why = g.evidence.first().map(|e| format!(" — {}", esc(e))).unwrap_or_default();
-                let _ = writeln!(s, "- {} {}{}", if g.holds { "✅" } else { "⬜" }, esc(&g.text), why);
+                let why = g
+                    .evidence
+                    .first()
+                    .map(|e| format!(" — {}", esc(e)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "- {} {}{}",
+                    if g.holds { "✅" } else { "⬜" },
+                    esc(&g.text),
+                    why
+                );
             }
             s.push('\n');
         }
@@ -93,8 +131,12 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
 fn headline(r: &Report) -> String {
     let blockers = r.summary.counted.get("blocker").copied().unwrap_or(0);
     match r.verdict {
-        crate::score::Verdict::GoodFit => "**Good fit**: this service can run on wasmtime (WASI 0.2) with little change.".into(),
-        crate::score::Verdict::Porting => "**Porting**: Wasm is reachable, after the work below.".into(),
+        crate::score::Verdict::GoodFit => {
+            "**Good fit**: this service can run on wasmtime (WASI 0.2) with little change.".into()
+        }
+        crate::score::Verdict::Porting => {
+            "**Porting**: Wasm is reachable, after the work below.".into()
+        }
         crate::score::Verdict::Stay => format!(
             "**Stay on containers**: {} blocker{} without a WASI 0.2 equivalent.",
             blockers,
@@ -137,12 +179,21 @@ fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&s
                 if let Some(l) = e.at.line {
                     let _ = write!(url, "#L{l}");
                 }
-                let snippet = if e.at.snippet.is_empty() { String::new() } else { format!(" {}", code(&e.at.snippet)) };
+                // A line's text is code; without a line the snippet
+                // describes the place ("python source", a binary import).
+                let snippet = match (e.at.snippet.is_empty(), e.at.line) {
+                    (true, _) => String::new(),
+                    (false, Some(_)) => format!(" {}", code(&e.at.snippet)),
+                    (false, None) => format!(" _{}_", esc(&e.at.snippet)),
+                };
                 format!("[{}]({url}){snippet}", esc(&label))
             })
             .collect();
         if f.evidence_total > PLACES.min(f.evidence.len()) {
-            places.push(format!("+{} more", f.evidence_total - PLACES.min(f.evidence.len())));
+            places.push(format!(
+                "+{} more",
+                f.evidence_total - PLACES.min(f.evidence.len())
+            ));
         }
         let _ = writeln!(
             s,
@@ -154,7 +205,11 @@ fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&s
         );
     }
     if findings.len() > ROWS {
-        let _ = writeln!(s, "\n… and {} more findings (see the full report).", findings.len() - ROWS);
+        let _ = writeln!(
+            s,
+            "\n… and {} more findings (see the full report).",
+            findings.len() - ROWS
+        );
     }
     s.push('\n');
 }
@@ -169,7 +224,9 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' | '(' | ')' => {
+            // Brackets would make links and images, the rest emphasis or
+            // code; parentheses and `#` are harmless without them.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -182,7 +239,10 @@ pub fn esc(s: &str) -> String {
 
 /// Text for inside a code span (no entities there: they would show).
 fn code_text(s: &str) -> String {
-    let mut t: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let mut t: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if t.chars().count() > 80 {
         t = t.chars().take(79).collect::<String>() + "…";
     }
@@ -204,7 +264,10 @@ mod tests {
 
     #[test]
     fn escapes_html_and_markdown() {
-        assert_eq!(esc("<script>alert(1)</script> [x](y)"), "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(y\\)");
+        assert_eq!(
+            esc("<script>alert(1)</script> [x](y)"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](y)"
+        );
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub struct Report {
     /// Every Wasm module and component found, described.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wasm: Vec<crate::parse::wasm::WasmInfo>,
+    /// Every native binary found, described: format, linkage, runtime, Go
+    /// and Rust build data, syscalls, resolved libraries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<crate::parse::binary::info::BinaryInfo>,
+    /// The Wasm platform the service would move to (`wasmfit.toml` `target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::config::Target>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

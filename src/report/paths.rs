@@ -56,7 +56,10 @@ mod tests {
     #[test]
     fn prefixes_clean_relative_roots_only() {
         assert_eq!(repo_path("services/api", "main.go"), "services/api/main.go");
-        assert_eq!(repo_path("./services/api/", "main.go"), "services/api/main.go");
+        assert_eq!(
+            repo_path("./services/api/", "main.go"),
+            "services/api/main.go"
+        );
         assert_eq!(repo_path(".", "main.go"), "main.go");
         assert_eq!(repo_path("/abs/repo", "main.go"), "main.go");
         assert_eq!(repo_path("../other", "main.go"), "main.go");

@@ -17,7 +17,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// The partial fingerprint's name; bump the version if the fingerprint
 /// recipe changes, so old alerts are not wrongly matched to new ones.
 pub const FINGERPRINT_KEY: &str = "wasmfit/v1";
@@ -162,10 +163,19 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
             descriptors.push(from_finding(f));
         }
     }
-    let index: HashMap<String, usize> = descriptors.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+    let index: HashMap<String, usize> = descriptors
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i))
+        .collect();
     let results = flat::rows(report)
         .iter()
-        .map(|r| result(r, index.get(&r.finding.rule_id).copied().unwrap_or_default()))
+        .map(|r| {
+            result(
+                r,
+                index.get(&r.finding.rule_id).copied().unwrap_or_default(),
+            )
+        })
         .collect();
     let log = Log {
         schema: SCHEMA,
@@ -188,17 +198,21 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
             }),
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
 
 /// The project's home, when the package says where it is.
 fn information_uri() -> Option<&'static str> {
-    [option_env!("CARGO_PKG_HOMEPAGE"), option_env!("CARGO_PKG_REPOSITORY")]
-        .into_iter()
-        .flatten()
-        .find(|u| u.starts_with("https://"))
+    [
+        option_env!("CARGO_PKG_HOMEPAGE"),
+        option_env!("CARGO_PKG_REPOSITORY"),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|u| u.starts_with("https://"))
 }
 
 /// `Spawns other programs` -> `SpawnsOtherPrograms`: SARIF's `name` is an
@@ -209,9 +223,23 @@ fn pascal(title: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
+}
+
+/// Capability, category, severity and "wasm", once each: SARIF wants the
+/// tags unique, and `runtime` is both a capability and a category.
+fn tags<'a>(capability: &'a str, category: &'a str, severity: &'a str) -> Vec<&'a str> {
+    let mut t: Vec<&str> = Vec::new();
+    for x in [capability, category, severity, "wasm"] {
+        if !t.contains(&x) {
+            t.push(x);
+        }
+    }
+    t
 }
 
 fn wasi_line(wasi: &str) -> String {
@@ -223,7 +251,12 @@ fn wasi_line(wasi: &str) -> String {
 }
 
 fn descriptor(r: &Rule) -> Descriptor {
-    let mut text = format!("{}\n\nWhat to do instead: {}\n{}", r.message, r.remediation, wasi_line(&r.wasi));
+    let mut text = format!(
+        "{}\n\nWhat to do instead: {}\n{}",
+        r.message,
+        r.remediation,
+        wasi_line(&r.wasi)
+    );
     let mut md = format!("**{}**\n\n{}\n\n", r.title, r.message);
     if !r.description.is_empty() {
         md.push_str(&format!("{}\n\n", r.description));
@@ -246,15 +279,27 @@ fn descriptor(r: &Rule) -> Descriptor {
     Descriptor {
         id: r.id.clone(),
         name: pascal(&r.title),
-        short_description: Text { text: r.title.clone() },
+        short_description: Text {
+            text: r.title.clone(),
+        },
         full_description: Text {
-            text: if r.description.is_empty() { r.message.clone() } else { r.description.clone() },
+            text: if r.description.is_empty() {
+                r.message.clone()
+            } else {
+                r.description.clone()
+            },
         },
         help: Help { text, markdown: md },
-        help_uri: r.references.iter().find(|u| u.starts_with("https://") && !u.contains(char::is_whitespace)).cloned(),
-        default_configuration: Configuration { level: level(r.severity) },
+        help_uri: r
+            .references
+            .iter()
+            .find(|u| u.starts_with("https://") && !u.contains(char::is_whitespace))
+            .cloned(),
+        default_configuration: Configuration {
+            level: level(r.severity),
+        },
         properties: json!({
-            "tags": [r.capability.id(), r.category.id(), r.severity.id(), "wasm"],
+            "tags": tags(r.capability.id(), r.category.id(), r.severity.id()),
             "wasi": r.wasi,
             "effortDays": r.effort,
         }),
@@ -265,16 +310,32 @@ fn from_finding(f: &Finding) -> Descriptor {
     Descriptor {
         id: f.rule_id.clone(),
         name: pascal(&f.title),
-        short_description: Text { text: f.title.clone() },
-        full_description: Text { text: f.message.clone() },
+        short_description: Text {
+            text: f.title.clone(),
+        },
+        full_description: Text {
+            text: f.message.clone(),
+        },
         help: Help {
-            text: format!("{}\n\nWhat to do instead: {}\n{}", f.message, f.remediation, wasi_line(&f.wasi)),
-            markdown: format!("{}\n\n**What to do instead:** {}\n\n**{}**\n", f.message, f.remediation, wasi_line(&f.wasi)),
+            text: format!(
+                "{}\n\nWhat to do instead: {}\n{}",
+                f.message,
+                f.remediation,
+                wasi_line(&f.wasi)
+            ),
+            markdown: format!(
+                "{}\n\n**What to do instead:** {}\n\n**{}**\n",
+                f.message,
+                f.remediation,
+                wasi_line(&f.wasi)
+            ),
         },
         help_uri: None,
-        default_configuration: Configuration { level: level(f.severity) },
+        default_configuration: Configuration {
+            level: level(f.severity),
+        },
         properties: json!({
-            "tags": [f.capability.id(), f.category.id(), f.severity.id(), "wasm"],
+            "tags": tags(f.capability.id(), f.category.id(), f.severity.id()),
             "wasi": f.wasi,
         }),
     }
@@ -294,9 +355,16 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
     message.push_str(&format!(" Instead: {}", f.remediation));
     // Evidence outside the service's own tree still shows, but only as a
     // note: a subprocess call in a test helper must not fail code review.
-    let level = if row.counted || row.suppressed().is_some() { level(f.severity) } else { "note" };
+    let level = if row.counted || row.suppressed().is_some() {
+        level(f.severity)
+    } else {
+        "note"
+    };
     let mut fingerprints = Map::new();
-    fingerprints.insert(FINGERPRINT_KEY.into(), Value::String(row.fingerprint.clone()));
+    fingerprints.insert(
+        FINGERPRINT_KEY.into(),
+        Value::String(row.fingerprint.clone()),
+    );
     let mut props = json!({
         "severity": f.severity,
         "capability": f.capability,
@@ -333,29 +401,46 @@ fn location(row: &Row) -> Option<Location> {
     let e = row.evidence?;
     // Paths inside a scanned image are not files of the repository.
     let (uri, base) = if e.source == Source::Image {
-        (uri_path(e.at.path.trim_start_matches('/')), Some("IMAGE_ROOT"))
+        (
+            uri_path(e.at.path.trim_start_matches('/')),
+            Some("IMAGE_ROOT"),
+        )
     } else {
         (uri_path(&row.path), None)
     };
     let region = e.at.line.filter(|l| *l > 0).map(|l| Region {
         start_line: l,
-        snippet: (!e.at.snippet.is_empty()).then(|| Text { text: e.at.snippet.clone() }),
+        snippet: (!e.at.snippet.is_empty()).then(|| Text {
+            text: e.at.snippet.clone(),
+        }),
     });
     // Binary evidence has no line: the symbol, library or section it names is
     // its logical location.
     let mut logical = Vec::new();
     if let Some(s) = &e.at.symbol {
-        logical.push(Logical { name: s.clone(), kind: "function" });
+        logical.push(Logical {
+            name: s.clone(),
+            kind: "function",
+        });
     }
     if let Some(l) = &e.at.library {
-        logical.push(Logical { name: l.clone(), kind: "module" });
+        logical.push(Logical {
+            name: l.clone(),
+            kind: "module",
+        });
     }
     if let Some(s) = &e.at.section {
-        logical.push(Logical { name: s.clone(), kind: "resource" });
+        logical.push(Logical {
+            name: s.clone(),
+            kind: "resource",
+        });
     }
     Some(Location {
         physical_location: Physical {
-            artifact_location: ArtifactLocation { uri, uri_base_id: base },
+            artifact_location: ArtifactLocation {
+                uri,
+                uri_base_id: base,
+            },
             region,
         },
         logical_locations: logical,
@@ -368,7 +453,10 @@ mod tests {
 
     #[test]
     fn names_are_identifiers() {
-        assert_eq!(pascal("Spawns other programs (fork/exec)"), "SpawnsOtherProgramsForkExec");
+        assert_eq!(
+            pascal("Spawns other programs (fork/exec)"),
+            "SpawnsOtherProgramsForkExec"
+        );
     }
 
     #[test]

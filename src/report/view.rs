@@ -157,7 +157,7 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
         if f.counted && f.severity == Severity::Blocker {
             blockers.push(card(f, true));
         } else if f.counted {
-            counted.push(card(f, f.severity == Severity::Major));
+            counted.push(card(f, true));
         } else if f.context.counts() && !f.suppressed {
             info.push(card(f, false));
         } else {
@@ -168,9 +168,13 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
     let dash = circumference * f64::from(r.score.min(100)) / 100.0;
     View {
         verdict_text: match r.verdict {
-            Verdict::GoodFit => "Good fit: this service can run on wasmtime with WASI 0.2 with little or no change.",
+            Verdict::GoodFit => {
+                "Good fit: this service can run on wasmtime with WASI 0.2 with little or no change."
+            }
             Verdict::Porting => "Porting: Wasm is within reach, after the work listed below.",
-            Verdict::Stay => "Stay on containers: what this service needs has no WASI 0.2 equivalent yet.",
+            Verdict::Stay => {
+                "Stay on containers: what this service needs has no WASI 0.2 equivalent yet."
+            }
         },
         gauge: Gauge {
             dash: format!("{dash:.1}"),
@@ -178,7 +182,12 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
         },
         counts: Severity::ALL
             .iter()
-            .map(|s| (s.id().to_string(), r.summary.counted.get(s.id()).copied().unwrap_or(0)))
+            .map(|s| {
+                (
+                    s.id().to_string(),
+                    r.summary.counted.get(s.id()).copied().unwrap_or(0),
+                )
+            })
             .collect(),
         effort_days: days(r.summary.effort_days),
         blockers,
@@ -190,9 +199,18 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
         capabilities: capabilities(&r.findings),
         dependencies: dependencies(&r.findings),
         effort: chart(r),
-        subscores: r.scoring.subscores.iter().map(|(c, v)| (c.id().to_string(), *v)).collect(),
+        subscores: r
+            .scoring
+            .subscores
+            .iter()
+            .map(|(c, v)| (c.id().to_string(), *v))
+            .collect(),
         image: raw.get("image").filter(|v| !v.is_null()).map(supply),
-        bench: r.bench.as_ref().filter(|v| !v.is_null()).map(tables::tables),
+        bench: r
+            .bench
+            .as_ref()
+            .filter(|v| !v.is_null())
+            .map(tables::tables),
         wasm: raw
             .get("wasm")
             .filter(|w| w.as_array().is_some_and(|a| !a.is_empty()))
@@ -220,7 +238,11 @@ fn capabilities(findings: &[Finding]) -> Vec<CapRow> {
     let mut rows: Vec<CapRow> = by
         .into_iter()
         .map(|(cap, fs)| {
-            let mut interfaces: Vec<String> = fs.iter().filter(|f| f.wasi != "none").map(|f| f.wasi.clone()).collect();
+            let mut interfaces: Vec<String> = fs
+                .iter()
+                .filter(|f| f.wasi != "none")
+                .map(|f| f.wasi.clone())
+                .collect();
             interfaces.dedup();
             let none = fs.iter().filter(|f| f.wasi == "none").count();
             CapRow {
@@ -231,7 +253,11 @@ fn capabilities(findings: &[Finding]) -> Vec<CapRow> {
                     _ => "partial",
                 },
                 interfaces,
-                severity: fs.iter().map(|f| f.severity).min().unwrap_or(Severity::Info),
+                severity: fs
+                    .iter()
+                    .map(|f| f.severity)
+                    .min()
+                    .unwrap_or(Severity::Info),
                 rules: fs.iter().map(|f| f.rule_id.clone()).collect(),
                 counted: fs.iter().any(|f| f.context.counts()),
                 places: fs.iter().map(|f| f.evidence_total).sum(),
@@ -243,7 +269,9 @@ fn capabilities(findings: &[Finding]) -> Vec<CapRow> {
         "partial" => 1,
         _ => 2,
     };
-    rows.sort_by(|a, b| (!a.counted, order(a.status), a.severity).cmp(&(!b.counted, order(b.status), b.severity)));
+    rows.sort_by(|a, b| {
+        (!a.counted, order(a.status), a.severity).cmp(&(!b.counted, order(b.status), b.severity))
+    });
     rows
 }
 
@@ -251,7 +279,11 @@ fn dependencies(findings: &[Finding]) -> Vec<DepRow<'_>> {
     let mut rows: Vec<DepRow> = Vec::new();
     for f in findings {
         for e in f.evidence.iter().filter(|e| e.source == Source::Dependency) {
-            if !rows.iter().any(|d| d.e.at.path == e.at.path && d.e.at.snippet == e.at.snippet && d.f.rule_id == f.rule_id) {
+            if !rows.iter().any(|d| {
+                d.e.at.path == e.at.path
+                    && d.e.at.snippet == e.at.snippet
+                    && d.f.rule_id == f.rule_id
+            }) {
                 rows.push(DepRow { e, f });
             }
         }
@@ -260,8 +292,18 @@ fn dependencies(findings: &[Finding]) -> Vec<DepRow<'_>> {
 }
 
 fn chart(r: &Report) -> Chart {
-    let max = r.scoring.effort_by_category.values().copied().fold(0.0_f64, f64::max);
-    let mut items: Vec<(String, f64)> = r.scoring.effort_by_category.iter().map(|(c, d)| (c.id().to_string(), *d)).collect();
+    let max = r
+        .scoring
+        .effort_by_category
+        .values()
+        .copied()
+        .fold(0.0_f64, f64::max);
+    let mut items: Vec<(String, f64)> = r
+        .scoring
+        .effort_by_category
+        .iter()
+        .map(|(c, d)| (c.id().to_string(), *d))
+        .collect();
     items.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let bars: Vec<Bar> = items
         .into_iter()
@@ -271,7 +313,11 @@ fn chart(r: &Report) -> Chart {
             value: format!("{} d", days(d)),
             y: i as u32 * 30 + 6,
             // 290 user units is the longest bar; every bar shows a sliver.
-            width: if max > 0.0 { ((d / max) * 290.0).round().max(2.0) as u32 } else { 2 },
+            width: if max > 0.0 {
+                ((d / max) * 290.0).round().max(2.0) as u32
+            } else {
+                2
+            },
         })
         .collect();
     Chart {
@@ -296,7 +342,6 @@ fn supply(v: &Value) -> Supply {
         }
     };
     let num = |p: &str| v.pointer(p).and_then(Value::as_u64);
-    fig("Image size", size.map(bytes));
     fig("Unpacked", num("/unpacked_size").map(bytes));
     fig("Files", num("/files").map(|n| n.to_string()));
     fig(
@@ -307,23 +352,54 @@ fn supply(v: &Value) -> Supply {
             .filter(|s| !s.is_empty())
             .map(str::to_string),
     );
-    if let Some(p) = v.get("packages").and_then(Value::as_array).filter(|p| !p.is_empty()) {
-        let n: u64 = p.iter().filter_map(|x| x.get("count").and_then(Value::as_u64)).sum();
-        let managers: Vec<&str> = p.iter().filter_map(|x| x.get("manager").and_then(Value::as_str)).collect();
-        fig("OS packages", Some(format!("{n} ({})", managers.join(", "))));
+    if let Some(p) = v
+        .get("packages")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+    {
+        let n: u64 = p
+            .iter()
+            .filter_map(|x| x.get("count").and_then(Value::as_u64))
+            .sum();
+        let managers: Vec<&str> = p
+            .iter()
+            .filter_map(|x| x.get("manager").and_then(Value::as_str))
+            .collect();
+        fig(
+            "OS packages",
+            Some(format!("{n} ({})", managers.join(", "))),
+        );
     }
-    fig("OS userland", num("/os_surface/bytes").map(|b| format!("{} in {} files", bytes(b), num("/os_surface/files").unwrap_or(0))));
+    fig(
+        "OS userland",
+        num("/os_surface/bytes").map(|b| {
+            format!(
+                "{} in {} files",
+                bytes(b),
+                num("/os_surface/files").unwrap_or(0)
+            )
+        }),
+    );
     fig(
         "Executables / shared libraries",
-        num("/os_surface/executables").map(|e| format!("{e} / {}", num("/os_surface/shared_libraries").unwrap_or(0))),
+        num("/os_surface/executables")
+            .map(|e| format!("{e} / {}", num("/os_surface/shared_libraries").unwrap_or(0))),
     );
-    fig("setuid/setgid files", num("/os_surface/setuid").map(|n| n.to_string()));
+    fig(
+        "setuid/setgid files",
+        num("/os_surface/setuid").map(|n| n.to_string()),
+    );
     fig(
         "Shells",
         v.pointer("/os_surface/shells")
             .and_then(Value::as_array)
             .filter(|a| !a.is_empty())
-            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")),
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
     );
     Supply {
         figures,
@@ -371,12 +447,25 @@ mod tests {
 
     #[test]
     fn image_size_is_set_against_wasm() {
-        let s = supply(&serde_json::json!({"reference": "python:3.12", "size_bytes": 1_020_000_000u64}));
+        let s = supply(
+            &serde_json::json!({"reference": "python:3.12", "size_bytes": 1_020_000_000u64}),
+        );
         assert_eq!(s.size.as_deref(), Some("1.0 GB"));
         assert!(s.ratio.unwrap().starts_with("102×"));
-        let s = supply(&serde_json::json!({"size": 80_000_000u64, "packages": [{"manager": "dpkg", "count": 90}], "os_surface": {"bytes": 70_000_000u64, "files": 4000, "executables": 300, "shared_libraries": 200, "setuid": 2, "shells": ["/bin/sh"]}}));
+        let s = supply(
+            &serde_json::json!({"size": 80_000_000u64, "packages": [{"manager": "dpkg", "count": 90}], "os_surface": {"bytes": 70_000_000u64, "files": 4000, "executables": 300, "shared_libraries": 200, "setuid": 2, "shells": ["/bin/sh"]}}),
+        );
         let names: Vec<&str> = s.figures.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["Image size", "OS packages", "OS userland", "Executables / shared libraries", "setuid/setgid files", "Shells"]);
-        assert_eq!(s.figures[1].1, "90 (dpkg)");
+        assert_eq!(
+            names,
+            [
+                "OS packages",
+                "OS userland",
+                "Executables / shared libraries",
+                "setuid/setgid files",
+                "Shells"
+            ]
+        );
+        assert_eq!(s.figures[0].1, "90 (dpkg)");
     }
 }

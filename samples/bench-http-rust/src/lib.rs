@@ -14,7 +14,11 @@ pub fn handle(method: &str, path: &str, body: &[u8]) -> (u16, &'static str, Stri
         ("GET", "/health") => (200, "text/plain", "ok\n".to_string()),
         ("POST", "/transform") => match std::str::from_utf8(body).ok().and_then(transform) {
             Some(reply) => (200, "application/json", reply),
-            None => (400, "application/json", "{\"error\":\"bad request\"}\n".to_string()),
+            None => (
+                400,
+                "application/json",
+                "{\"error\":\"bad request\"}\n".to_string(),
+            ),
         },
         _ => (404, "text/plain", "not found\n".to_string()),
     }
@@ -84,7 +88,9 @@ mod component {
             let _ = headers.set("content-type", &[content_type.as_bytes().to_vec()]);
             let response = OutgoingResponse::new(headers);
             let _ = response.set_status_code(status);
-            let Ok(out_body) = response.body() else { return };
+            let Ok(out_body) = response.body() else {
+                return;
+            };
             ResponseOutparam::set(out, Ok(response));
             if let Ok(stream) = out_body.write() {
                 let _ = stream.blocking_write_and_flush(reply.as_bytes());

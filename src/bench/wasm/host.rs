@@ -59,9 +59,14 @@ pub fn engine(slots: u32) -> BenchResult<Engine> {
 /// wasmtime or configuration never loads stale code. Returns the path and
 /// whether it was compiled now.
 pub fn precompiled(engine: &Engine, wasm: &Path, cache: &Path) -> BenchResult<(PathBuf, WasmKind)> {
-    let bytes = std::fs::read(wasm).map_err(|e| err(&format!("cannot read {}", wasm.display()), e))?;
-    let kind = WasmKind::of(&bytes)
-        .ok_or_else(|| BenchError::new(Step::Wasm, format!("{} is not a Wasm module or component", wasm.display())))?;
+    let bytes =
+        std::fs::read(wasm).map_err(|e| err(&format!("cannot read {}", wasm.display()), e))?;
+    let kind = WasmKind::of(&bytes).ok_or_else(|| {
+        BenchError::new(
+            Step::Wasm,
+            format!("{} is not a Wasm module or component", wasm.display()),
+        )
+    })?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let digest = Sha256::digest(&bytes);
@@ -70,16 +75,23 @@ pub fn precompiled(engine: &Engine, wasm: &Path, cache: &Path) -> BenchResult<(P
     if path.is_file() {
         return Ok((path, kind));
     }
-    std::fs::create_dir_all(cache).map_err(|e| err(&format!("cannot create {}", cache.display()), e))?;
+    std::fs::create_dir_all(cache)
+        .map_err(|e| err(&format!("cannot create {}", cache.display()), e))?;
     let code = match kind {
         WasmKind::Module => engine.precompile_module(&bytes),
         WasmKind::Component => engine.precompile_component(&bytes),
     }
-    .map_err(|e| BenchError::new(Step::Wasm, format!("wasmtime cannot compile {}: {e:?}", wasm.display())))?;
+    .map_err(|e| {
+        BenchError::new(
+            Step::Wasm,
+            format!("wasmtime cannot compile {}: {e:?}", wasm.display()),
+        )
+    })?;
     // Write then rename: a reader never sees half a file.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, &code).map_err(|e| err(&format!("cannot write {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| err(&format!("cannot write {}", path.display()), e))?;
+    std::fs::rename(&tmp, &path)
+        .map_err(|e| err(&format!("cannot write {}", path.display()), e))?;
     Ok((path, kind))
 }
 
@@ -89,11 +101,15 @@ pub fn load_module(engine: &Engine, cwasm: &Path) -> BenchResult<wasmtime::Modul
     // The file is one `precompiled` wrote for this very engine
     // configuration (its name carries the compatibility hash), in wasmfit's
     // own cache directory.
-    unsafe { wasmtime::Module::deserialize_file(engine, cwasm) }.map_err(|e| err("cannot load the precompiled module", e))
+    unsafe { wasmtime::Module::deserialize_file(engine, cwasm) }
+        .map_err(|e| err("cannot load the precompiled module", e))
 }
 
 /// Loads an AOT-compiled component from the cache.
-pub fn load_component(engine: &Engine, cwasm: &Path) -> BenchResult<wasmtime::component::Component> {
+pub fn load_component(
+    engine: &Engine,
+    cwasm: &Path,
+) -> BenchResult<wasmtime::component::Component> {
     // SAFETY: as in `load_module`.
     unsafe { wasmtime::component::Component::deserialize_file(engine, cwasm) }
         .map_err(|e| err("cannot load the precompiled component", e))
@@ -106,7 +122,10 @@ mod tests {
     #[test]
     fn kind_from_header() {
         assert_eq!(WasmKind::of(b"\0asm\x01\0\0\0"), Some(WasmKind::Module));
-        assert_eq!(WasmKind::of(b"\0asm\x0d\0\x01\0"), Some(WasmKind::Component));
+        assert_eq!(
+            WasmKind::of(b"\0asm\x0d\0\x01\0"),
+            Some(WasmKind::Component)
+        );
         assert_eq!(WasmKind::of(b"\x7fELF\x02\x01\x01\0"), None);
         assert_eq!(WasmKind::of(b"\0as"), None);
     }

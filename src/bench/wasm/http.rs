@@ -21,7 +21,9 @@ use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::{
+    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
+};
 
 pub struct HttpState {
     ctx: WasiCtx,
@@ -43,8 +45,9 @@ impl WasiHttpHooks for NoOutgoing {
         _options: Option<RequestOptions>,
         _fut: IoFuture,
     ) -> Box<
-        dyn std::future::Future<Output = Result<(hyper::Response<WasiBody>, IoFuture), wasmtime_wasi_http::Error>>
-            + Send,
+        dyn std::future::Future<
+                Output = Result<(hyper::Response<WasiBody>, IoFuture), wasmtime_wasi_http::Error>,
+            > + Send,
     > {
         Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
     }
@@ -52,13 +55,20 @@ impl WasiHttpHooks for NoOutgoing {
 
 impl WasiView for HttpState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for HttpState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
     }
 }
 
@@ -81,24 +91,35 @@ pub struct HttpHost {
 }
 
 /// Serves one request with a fresh instance.
-async fn handle<B>(pre: ProxyPre<HttpState>, req: hyper::Request<B>) -> wasmtime::Result<hyper::Response<HyperOutgoingBody>>
+async fn handle<B>(
+    pre: ProxyPre<HttpState>,
+    req: hyper::Request<B>,
+) -> wasmtime::Result<hyper::Response<HyperOutgoingBody>>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<wasmtime_wasi_http::Error>,
 {
     let mut store = store(pre.engine());
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    let req = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
+    let req = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, req)?;
     let out = store.data_mut().http().new_response_outparam(sender)?;
     // The guest may go on writing the body after it has set the response,
     // so it runs in its own task.
     let task = tokio::task::spawn(async move {
         let proxy = pre.instantiate_async(&mut store).await?;
-        proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, req, out)
+            .await
     });
     match receiver.await {
         Ok(Ok(resp)) => Ok(resp),
-        Ok(Err(e)) => Err(wasmtime::format_err!("the guest answered with an error: {e:?}")),
+        Ok(Err(e)) => Err(wasmtime::format_err!(
+            "the guest answered with an error: {e:?}"
+        )),
         Err(_) => match task.await {
             Ok(Ok(())) => Err(wasmtime::format_err!("the guest never set a response")),
             Ok(Err(e)) => Err(e),
@@ -127,14 +148,27 @@ impl HttpHost {
     pub fn new(engine: Engine, cwasm: PathBuf) -> BenchResult<HttpHost> {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| err("linking WASI", e))?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| err("linking wasi:http", e))?;
-        Ok(HttpHost { engine, cwasm, linker })
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| err("linking wasi:http", e))?;
+        Ok(HttpHost {
+            engine,
+            cwasm,
+            linker,
+        })
     }
 
     fn pre(&self) -> BenchResult<ProxyPre<HttpState>> {
         let component = host::load_component(&self.engine, &self.cwasm)?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| err("linking the component", e))?;
-        ProxyPre::new(pre).map_err(|e| err("the component is not a wasi:http proxy (no incoming-handler export)", e))
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| err("linking the component", e))?;
+        ProxyPre::new(pre).map_err(|e| {
+            err(
+                "the component is not a wasi:http proxy (no incoming-handler export)",
+                e,
+            )
+        })
     }
 
     /// Load + instantiate + answer one request in-process, in ms per run:
@@ -149,9 +183,15 @@ impl HttpHost {
                 .method("POST")
                 .uri(format!("http://localhost{path}"))
                 .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body.trim_end().to_string())).map_err(|never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} }))
+                .body(Full::new(Bytes::from(body.trim_end().to_string())).map_err(
+                    |never: std::convert::Infallible| -> wasmtime_wasi_http::Error {
+                        match never {}
+                    },
+                ))
                 .map_err(|e| err("building the request", e))?;
-            let resp = handle(pre, req).await.map_err(|e| err("the component failed to answer", format!("{e:?}")))?;
+            let resp = handle(pre, req)
+                .await
+                .map_err(|e| err("the component failed to answer", format!("{e:?}")))?;
             let status = resp.status();
             let bytes = resp
                 .into_body()
@@ -163,7 +203,10 @@ impl HttpHost {
             if !status.is_success() || !workload::answers(&bytes, 0) {
                 return Err(BenchError::new(
                     Step::Wasm,
-                    format!("the component answered HTTP {status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])),
+                    format!(
+                        "the component answered HTTP {status}: {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    ),
                 ));
             }
             out.push(elapsed.as_secs_f64() * 1000.0);
@@ -179,22 +222,36 @@ impl HttpHost {
             .enable_all()
             .build()
             .map_err(|e| err("cannot start the server runtime", e))?;
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| err("cannot listen", e))?;
-        let addr = std_listener.local_addr().map_err(|e| err("cannot listen", e))?;
-        std_listener.set_nonblocking(true).map_err(|e| err("cannot listen", e))?;
+        let std_listener =
+            std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| err("cannot listen", e))?;
+        let addr = std_listener
+            .local_addr()
+            .map_err(|e| err("cannot listen", e))?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|e| err("cannot listen", e))?;
         let pre = Arc::new(pre);
         runtime.spawn(async move {
-            let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else { return };
+            let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+                return;
+            };
             while let Ok((stream, _)) = listener.accept().await {
                 let _ = stream.set_nodelay(true);
                 let pre = pre.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| handle((*pre).clone(), req));
-                    let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+                    let service =
+                        hyper::service::service_fn(move |req| handle((*pre).clone(), req));
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
-        Ok(Server { addr, runtime: Some(runtime) })
+        Ok(Server {
+            addr,
+            runtime: Some(runtime),
+        })
     }
 
     /// Resident memory added per live instance: `count` instances that have
@@ -225,22 +282,43 @@ async fn answered(pre: &ProxyPre<HttpState>, path: &str) -> BenchResult<Store<Ht
     let req = hyper::Request::builder()
         .method("POST")
         .uri(format!("http://localhost{path}"))
-        .body(Full::new(Bytes::from(body.trim_end().to_string())).map_err(|never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} }))
+        .body(Full::new(Bytes::from(body.trim_end().to_string())).map_err(
+            |never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} },
+        ))
         .map_err(|e| err("building the request", e))?;
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    let req = store.data_mut().http().new_incoming_request(Scheme::Http, req).map_err(|e| err("passing the request", e))?;
-    let out = store.data_mut().http().new_response_outparam(sender).map_err(|e| err("passing the request", e))?;
-    let proxy = pre.instantiate_async(&mut store).await.map_err(|e| err("instantiating the component", e))?;
+    let req = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, req)
+        .map_err(|e| err("passing the request", e))?;
+    let out = store
+        .data_mut()
+        .http()
+        .new_response_outparam(sender)
+        .map_err(|e| err("passing the request", e))?;
+    let proxy = pre
+        .instantiate_async(&mut store)
+        .await
+        .map_err(|e| err("instantiating the component", e))?;
     // The body is read while the guest writes it, so a large answer cannot
     // stall the guest on a full buffer.
     let read = async {
         let resp = receiver.await.ok()?.ok()?;
         resp.into_body().collect().await.ok().map(|b| b.to_bytes())
     };
-    let (called, answer) = tokio::join!(proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out), read);
+    let (called, answer) = tokio::join!(
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, req, out),
+        read
+    );
     called.map_err(|e| err("the component failed to answer", format!("{e:?}")))?;
     match answer {
         Some(bytes) if workload::answers(&bytes, 0) => Ok(store),
-        _ => Err(BenchError::new(Step::Wasm, "the component gave no good answer")),
+        _ => Err(BenchError::new(
+            Step::Wasm,
+            "the component gave no good answer",
+        )),
     }
 }

@@ -28,7 +28,10 @@ pub struct CliState {
 
 impl WasiView for CliState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -47,9 +50,16 @@ pub struct StdioHost {
 /// Bytes of guest stderr kept for error messages.
 const STDERR_CAP: usize = 64 * 1024;
 
-fn builder(stdin: impl StdinStream + 'static, out: ClockOut, stderr: &MemoryOutputPipe) -> WasiCtxBuilder {
+fn builder(
+    stdin: impl StdinStream + 'static,
+    out: ClockOut,
+    stderr: &MemoryOutputPipe,
+) -> WasiCtxBuilder {
     let mut b = WasiCtxBuilder::new();
-    b.stdin(stdin).stdout(out).stderr(stderr.clone()).arg("service");
+    b.stdin(stdin)
+        .stdout(out)
+        .stderr(stderr.clone())
+        .arg("service");
     b
 }
 
@@ -59,10 +69,15 @@ fn finished(result: wasmtime::Result<()>, stderr: &MemoryOutputPipe) -> BenchRes
         Ok(()) => Ok(()),
         Err(e) => match e.downcast_ref::<I32Exit>() {
             Some(I32Exit(0)) => Ok(()),
-            Some(I32Exit(code)) => Err(BenchError::new(Step::Wasm, format!("the guest exited with status {code}"))
-                .with_log(&String::from_utf8_lossy(&stderr.contents()))),
-            None => Err(BenchError::new(Step::Wasm, format!("the guest trapped: {e:?}"))
-                .with_log(&String::from_utf8_lossy(&stderr.contents()))),
+            Some(I32Exit(code)) => Err(BenchError::new(
+                Step::Wasm,
+                format!("the guest exited with status {code}"),
+            )
+            .with_log(&String::from_utf8_lossy(&stderr.contents()))),
+            None => Err(
+                BenchError::new(Step::Wasm, format!("the guest trapped: {e:?}"))
+                    .with_log(&String::from_utf8_lossy(&stderr.contents())),
+            ),
         },
     }
 }
@@ -70,20 +85,36 @@ fn finished(result: wasmtime::Result<()>, stderr: &MemoryOutputPipe) -> BenchRes
 impl StdioHost {
     pub fn new(engine: Engine, cwasm: PathBuf, kind: WasmKind) -> BenchResult<StdioHost> {
         let mut p1_sync = wasmtime::Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut p1_sync, |t| t).map_err(|e| err("linking WASI", e))?;
+        wasmtime_wasi::p1::add_to_linker_sync(&mut p1_sync, |t| t)
+            .map_err(|e| err("linking WASI", e))?;
         let mut p1_async = wasmtime::Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_async(&mut p1_async, |t| t).map_err(|e| err("linking WASI", e))?;
+        wasmtime_wasi::p1::add_to_linker_async(&mut p1_async, |t| t)
+            .map_err(|e| err("linking WASI", e))?;
         let mut p2_sync = wasmtime::component::Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut p2_sync).map_err(|e| err("linking WASI", e))?;
         let mut p2_async = wasmtime::component::Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut p2_async).map_err(|e| err("linking WASI", e))?;
-        Ok(StdioHost { engine, cwasm, kind, p1_sync, p1_async, p2_sync, p2_async })
+        wasmtime_wasi::p2::add_to_linker_async(&mut p2_async)
+            .map_err(|e| err("linking WASI", e))?;
+        Ok(StdioHost {
+            engine,
+            cwasm,
+            kind,
+            p1_sync,
+            p1_async,
+            p2_sync,
+            p2_async,
+        })
     }
 
     /// One instance from load to exit (or until `clock` is done: then its
     /// stdout closes and however the guest ends is fine), fed `input`.
     /// Returns when it started and the clock of its output.
-    pub fn run(&self, input: Bytes, clock: LineClock, expect: u64) -> BenchResult<(Instant, LineClock)> {
+    pub fn run(
+        &self,
+        input: Bytes,
+        clock: LineClock,
+        expect: u64,
+    ) -> BenchResult<(Instant, LineClock)> {
         let clock = Arc::new(Mutex::new(clock));
         let out = ClockOut::new(clock.clone(), expect);
         let done = {
@@ -96,9 +127,14 @@ impl StdioHost {
         match self.kind {
             WasmKind::Module => {
                 let module = host::load_module(&self.engine, &self.cwasm)?;
-                let pre = self.p1_sync.instantiate_pre(&module).map_err(|e| err("linking the module", e))?;
+                let pre = self
+                    .p1_sync
+                    .instantiate_pre(&module)
+                    .map_err(|e| err("linking the module", e))?;
                 let mut store = Store::new(&self.engine, builder(stdin, out, &stderr).build_p1());
-                let instance = pre.instantiate(&mut store).map_err(|e| err("instantiating the module", e))?;
+                let instance = pre
+                    .instantiate(&mut store)
+                    .map_err(|e| err("instantiating the module", e))?;
                 let start = instance
                     .get_typed_func::<(), ()>(&mut store, "_start")
                     .map_err(|e| err("the module has no _start (is it a WASI command?)", e))?;
@@ -110,18 +146,30 @@ impl StdioHost {
             WasmKind::Component => {
                 use wasmtime_wasi::p2::bindings::sync::CommandPre;
                 let component = host::load_component(&self.engine, &self.cwasm)?;
-                let pre = self.p2_sync.instantiate_pre(&component).map_err(|e| err("linking the component", e))?;
-                let pre = CommandPre::new(pre).map_err(|e| err("the component is not a wasi:cli command", e))?;
-                let state = CliState { ctx: builder(stdin, out, &stderr).build(), table: ResourceTable::new() };
+                let pre = self
+                    .p2_sync
+                    .instantiate_pre(&component)
+                    .map_err(|e| err("linking the component", e))?;
+                let pre = CommandPre::new(pre)
+                    .map_err(|e| err("the component is not a wasi:cli command", e))?;
+                let state = CliState {
+                    ctx: builder(stdin, out, &stderr).build(),
+                    table: ResourceTable::new(),
+                };
                 let mut store = Store::new(&self.engine, state);
-                let command = pre.instantiate(&mut store).map_err(|e| err("instantiating the component", e))?;
+                let command = pre
+                    .instantiate(&mut store)
+                    .map_err(|e| err("instantiating the component", e))?;
                 let result = command.wasi_cli_run().call_run(&mut store);
                 match result {
                     Ok(Ok(())) => {}
                     _ if done() => {}
                     Ok(Err(())) => {
-                        return Err(BenchError::new(Step::Wasm, "the component's run returned an error")
-                            .with_log(&String::from_utf8_lossy(&stderr.contents())))
+                        return Err(BenchError::new(
+                            Step::Wasm,
+                            "the component's run returned an error",
+                        )
+                        .with_log(&String::from_utf8_lossy(&stderr.contents())))
                     }
                     Err(e) => finished(Err(e), &stderr)?,
                 }
@@ -138,8 +186,11 @@ impl StdioHost {
     pub fn cold(&self, runs: u32) -> BenchResult<Vec<f64>> {
         let mut out = Vec::new();
         for _ in 0..runs {
-            let (started, clock) = self.run(workload::requests(0, 1).into(), LineClock::new(&[]), 1)?;
-            clock.check_first(0).map_err(|e| BenchError::new(Step::Wasm, e))?;
+            let (started, clock) =
+                self.run(workload::requests(0, 1).into(), LineClock::new(&[]), 1)?;
+            clock
+                .check_first(0)
+                .map_err(|e| BenchError::new(Step::Wasm, e))?;
             let first = clock.first_line_at.unwrap_or_else(Instant::now);
             out.push(first.duration_since(started).as_secs_f64() * 1000.0);
         }
@@ -147,12 +198,18 @@ impl StdioHost {
     }
 
     pub fn calibrate(&self, n: u64) -> BenchResult<f64> {
-        let (started, clock) = self.run(workload::requests(0, n).into(), LineClock::new(&[n]), n)?;
+        let (started, clock) =
+            self.run(workload::requests(0, n).into(), LineClock::new(&[n]), n)?;
         expect_lines(&clock, n)?;
         Ok(workload::rate(n, Some(started), clock.mark(n)).unwrap_or(1000.0))
     }
 
-    pub fn throughput(&self, runs: u32, plan: (u64, u64), duration: Duration) -> BenchResult<Vec<f64>> {
+    pub fn throughput(
+        &self,
+        runs: u32,
+        plan: (u64, u64),
+        duration: Duration,
+    ) -> BenchResult<Vec<f64>> {
         let (w, m) = plan;
         let input = Bytes::from(workload::requests(0, w + m));
         let mut out = Vec::new();
@@ -164,11 +221,13 @@ impl StdioHost {
                     format!("the guest answered {} of {} requests", clock.lines, w + m),
                 ));
             }
-            clock.check_first(0).map_err(|e| BenchError::new(Step::Wasm, e))?;
+            clock
+                .check_first(0)
+                .map_err(|e| BenchError::new(Step::Wasm, e))?;
             out.push(
-                clock
-                    .window_rate()
-                    .ok_or_else(|| BenchError::new(Step::Wasm, "the measured window has no length"))?,
+                clock.window_rate().ok_or_else(|| {
+                    BenchError::new(Step::Wasm, "the measured window has no length")
+                })?,
             );
         }
         Ok(out)
@@ -210,24 +269,40 @@ impl StdioHost {
         match self.kind {
             WasmKind::Module => {
                 let module = host::load_module(&engine, &self.cwasm)?;
-                let pre = self.p1_async.instantiate_pre(&module).map_err(|e| err("linking the module", e))?;
+                let pre = self
+                    .p1_async
+                    .instantiate_pre(&module)
+                    .map_err(|e| err("linking the module", e))?;
                 let ctx = builder(stdin, out, &stderr).build_p1();
                 Ok(tokio::spawn(async move {
                     let mut store = Store::new(&engine, ctx);
-                    let Ok(instance) = pre.instantiate_async(&mut store).await else { return };
-                    let Ok(start) = instance.get_typed_func::<(), ()>(&mut store, "_start") else { return };
+                    let Ok(instance) = pre.instantiate_async(&mut store).await else {
+                        return;
+                    };
+                    let Ok(start) = instance.get_typed_func::<(), ()>(&mut store, "_start") else {
+                        return;
+                    };
                     let _ = start.call_async(&mut store, ()).await;
                 }))
             }
             WasmKind::Component => {
                 use wasmtime_wasi::p2::bindings::CommandPre;
                 let component = host::load_component(&engine, &self.cwasm)?;
-                let pre = self.p2_async.instantiate_pre(&component).map_err(|e| err("linking the component", e))?;
-                let pre = CommandPre::new(pre).map_err(|e| err("the component is not a wasi:cli command", e))?;
-                let state = CliState { ctx: builder(stdin, out, &stderr).build(), table: ResourceTable::new() };
+                let pre = self
+                    .p2_async
+                    .instantiate_pre(&component)
+                    .map_err(|e| err("linking the component", e))?;
+                let pre = CommandPre::new(pre)
+                    .map_err(|e| err("the component is not a wasi:cli command", e))?;
+                let state = CliState {
+                    ctx: builder(stdin, out, &stderr).build(),
+                    table: ResourceTable::new(),
+                };
                 Ok(tokio::spawn(async move {
                     let mut store = Store::new(&engine, state);
-                    let Ok(command) = pre.instantiate_async(&mut store).await else { return };
+                    let Ok(command) = pre.instantiate_async(&mut store).await else {
+                        return;
+                    };
                     let _ = command.wasi_cli_run().call_run(&mut store).await;
                 }))
             }

@@ -39,7 +39,10 @@ impl ClockOut {
     }
 
     fn open(&self) -> bool {
-        self.clock.lock().map(|c| !c.done(self.expect)).unwrap_or(false)
+        self.clock
+            .lock()
+            .map(|c| !c.done(self.expect))
+            .unwrap_or(false)
     }
 }
 
@@ -84,7 +87,11 @@ impl OutputStream for ClockOut {
 }
 
 impl AsyncWrite for ClockOut {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         if self.observe(buf) {
             Poll::Ready(Ok(buf.len()))
         } else {
@@ -109,7 +116,10 @@ pub struct ParkedIn {
 
 impl ParkedIn {
     pub fn new(waiting: Arc<AtomicU32>) -> ParkedIn {
-        ParkedIn { waiting, counted: false }
+        ParkedIn {
+            waiting,
+            counted: false,
+        }
     }
 
     fn arrive(&mut self) {
@@ -151,7 +161,11 @@ impl InputStream for ParkedIn {
 }
 
 impl AsyncRead for ParkedIn {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, _: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        _: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         self.arrive();
         Poll::Pending
     }

@@ -58,7 +58,6 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
         strings: &strs,
         sites: &found,
         funcs: &funcs,
-        runtime: runtime.as_ref().map(|r| r.0),
         is_go,
         is_rust,
     };

@@ -95,6 +95,14 @@ pub fn call_sites(code: &[u8], base: u64, t: &Targets) -> Vec<CallSite> {
     out
 }
 
+/// Targets of `bl` instructions in a function body.
+pub fn direct_calls(code: &[u8], base: u64) -> Vec<u64> {
+    words(code)
+        .filter(|(_, w)| w & 0xfc00_0000 == 0x9400_0000)
+        .map(|(off, w)| base.wrapping_add(off as u64).wrapping_add((sext(u64::from(w & 0x03ff_ffff), 26) * 4) as u64))
+        .collect()
+}
+
 /// The constant a `movz` put in register `reg` before `off`, walking back
 /// until a branch or another write to it.
 fn value_before(code: &[u8], off: usize, reg: u32) -> Option<u64> {

@@ -31,7 +31,6 @@ pub struct Evidence<'a> {
     pub strings: &'a Strings,
     pub sites: &'a Sites,
     pub funcs: &'a FuncIndex,
-    pub runtime: Option<&'static str>,
     pub is_go: bool,
     pub is_rust: bool,
 }
@@ -94,11 +93,15 @@ pub fn facts(ev: &Evidence) -> Out {
     libraries(ev, &mut out);
     let calls = call_summary(ev);
     imports(ev, &calls, &mut out);
+    for name in &ev.sites.main_callees {
+        let at = Location { symbol: Some(name.clone()), ..out.at(&format!("statically linked {name}, called from main")) };
+        out.push(FactKind::Symbol { name: name.clone() }, at, ctx);
+    }
     for s in &calls.sockets {
         let at = Location { symbol: Some(s.clone()), ..out.at(&format!("{s} call site: the domain or type argument is a constant")) };
         out.push(FactKind::Symbol { name: s.clone() }, at, ctx);
     }
-    syscall_facts(ev, &calls, &mut out);
+    syscall_facts(ev, &mut out);
     sections(ev, &mut out);
     functions(ev, &mut out);
     dependencies(ev, &mut out);
@@ -137,8 +140,6 @@ struct Calls {
     by_import: BTreeMap<String, (usize, usize, Vec<u64>)>,
     /// `socket(AF_NETLINK)`-style names for resolved socket calls.
     sockets: Vec<String>,
-    /// Contexts of the `syscall()` sites, for the `syscall` import itself.
-    syscall_contexts: Vec<Context>,
 }
 
 fn call_summary(ev: &Evidence) -> Calls {
@@ -155,10 +156,12 @@ fn call_summary(ev: &Evidence) -> Calls {
             None => e.1 += 1,
         }
         if t.name == "socket" {
-            if let Some(d) = site.values.first().copied().flatten().and_then(|d| sites::lookup(sites::SOCKET_DOMAINS, d)) {
+            // Netlink and packet sockets are named by domain (netlink ones
+            // are SOCK_RAW too); any other raw socket is a raw IP socket.
+            let domain = site.values.first().copied().flatten().and_then(|d| sites::lookup(sites::SOCKET_DOMAINS, d));
+            if let Some(d) = domain {
                 c.sockets.push(format!("socket({d})"));
-            }
-            if site.values.get(1).copied().flatten().is_some_and(|ty| ty & 0xf == sites::SOCK_RAW) {
+            } else if site.values.get(1).copied().flatten().is_some_and(|ty| ty & 0xf == sites::SOCK_RAW) {
                 c.sockets.push("socket(SOCK_RAW)".into());
             }
         }
@@ -201,7 +204,7 @@ fn syscall_import_context(ev: &Evidence, calls: &Calls) -> (Context, String) {
         return (ev.context, String::new());
     };
     let ctxs = syscall_contexts(ev);
-    if *unresolved == 0 && *sites > 0 && ctxs.iter().all(|c| *c == Context::RuntimeInternal) {
+    if *sites > 0 && ctxs.iter().all(|c| *c == Context::RuntimeInternal) {
         (Context::RuntimeInternal, format!("all {sites} call sites are the language runtime's own"))
     } else {
         (ev.context, format!("{sites} call sites, {unresolved} with a number that is not a constant"))
@@ -251,18 +254,25 @@ fn attribute(ev: &Evidence, func: Option<&str>, nr_name: &str, via_libc: bool) -
         };
     }
     if ev.is_rust {
-        if let Some(f) = func {
-            return if rust::is_runtime_fn(f) { (Context::RuntimeInternal, "in Rust's std or rustix") } else { (ev.context, "") };
+        if func.is_some_and(rust::is_runtime_fn) {
+            return (Context::RuntimeInternal, "in Rust's std or rustix");
         }
+        // std's futex and friends are inlined into the caller's code, so the
+        // number says more than the enclosing function.
         if via_libc && rust::STD_SYSCALLS.contains(&nr_name) {
             return (Context::RuntimeInternal, "one of Rust std's own syscalls (futex, statx, getrandom, clone3...)");
+        }
+        if func.is_some() {
+            return (ev.context, "");
         }
         if !via_libc && crate_names(ev).iter().any(|c| c == "rustix" || c == "linux-raw-sys") {
             return (Context::RuntimeInternal, "raw syscall, most likely rustix's libc-free backend");
         }
         return (ev.context, "");
     }
-    if n.is_static && !via_libc {
+    // In a static binary the C library's wrappers are linked in; only a
+    // site in `main` is recognisably the program's own.
+    if n.is_static && !via_libc && func != Some("main") {
         return (Context::RuntimeInternal, "inside the statically linked C library");
     }
     (ev.context, "")
@@ -275,9 +285,16 @@ fn syscall_contexts(ev: &Evidence) -> Vec<Context> {
         .iter()
         .filter(|s| ev.sites.targets.list[s.target].name == "syscall")
         .map(|s| {
-            let nr = s.values.first().copied().flatten();
-            let name = nr.and_then(|v| syscalls::name(arch, v)).unwrap_or("");
-            attribute(ev, ev.funcs.at(s.addr).map(|(_, f)| f), name, true).0
+            let func = ev.funcs.at(s.addr).map(|(_, f)| f);
+            match s.values.first().copied().flatten().and_then(|v| syscalls::name(arch, v)) {
+                Some(name) => attribute(ev, func, name, true).0,
+                // A number that is not a constant: the runtime's only when
+                // the site is inside the runtime's own code.
+                None if func.is_some_and(|f| (ev.is_rust && rust::is_runtime_fn(f)) || (ev.is_go && gopcln::is_std(gopcln::package(f)))) => {
+                    Context::RuntimeInternal
+                }
+                None => ev.context,
+            }
         })
         .collect()
 }
@@ -292,10 +309,10 @@ struct Agg {
     nr: u64,
 }
 
-fn syscall_facts(ev: &Evidence, _calls: &Calls, out: &mut Out) {
+fn syscall_facts(ev: &Evidence, out: &mut Out) {
     let Some(arch) = ev.native.arch else { return };
     let mut agg: BTreeMap<(&'static str, Context), Agg> = BTreeMap::new();
-    let mut note = |nr: u64, addr: u64, how: &'static str, via_libc: bool, agg: &mut BTreeMap<(&'static str, Context), Agg>| {
+    let note = |nr: u64, addr: u64, how: &'static str, via_libc: bool, agg: &mut BTreeMap<(&'static str, Context), Agg>| {
         let Some(name) = syscalls::name(arch, nr) else { return };
         let func = ev.funcs.at(addr).map(|(_, f)| f);
         let (ctx, why) = attribute(ev, func, name, via_libc);

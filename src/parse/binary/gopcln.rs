@@ -163,11 +163,20 @@ pub fn package(func: &str) -> &str {
     }
 }
 
-/// Whether the package is part of the Go distribution (no dot in its first
-/// path element: `runtime`, `os/exec`, `internal/poll`, `vendor/...`).
+/// Top-level directories of the Go distribution's standard library.
+const STD_ROOTS: &[&str] = &[
+    "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto", "database", "debug", "embed",
+    "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image", "index", "internal", "io", "iter", "log", "maps",
+    "math", "mime", "net", "os", "path", "plugin", "reflect", "regexp", "runtime", "slices", "sort", "strconv", "strings", "structs",
+    "sync", "syscall", "testing", "text", "time", "unicode", "unique", "unsafe", "vendor", "weak",
+];
+
+/// Whether the package is part of the Go distribution (`runtime`,
+/// `os/exec`, `internal/poll`). The program's own `main` is not, and
+/// neither is a dot-less module path that is not a std root.
 pub fn is_std(pkg: &str) -> bool {
     let first = pkg.split('/').next().unwrap_or(pkg);
-    !first.contains('.')
+    STD_ROOTS.contains(&first)
 }
 
 #[cfg(test)]
@@ -185,6 +194,8 @@ mod tests {
         assert!(is_std("os/exec"));
         assert!(is_std("internal/runtime/syscall"));
         assert!(!is_std("golang.org/x/sys/unix"));
+        assert!(!is_std("main"));
+        assert!(!is_std("myapp/internal/bpf"));
     }
 
     #[test]

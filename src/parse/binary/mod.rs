@@ -28,7 +28,7 @@ use crate::artifact::{Artifact, ArtifactKind, BinaryFormat};
 use crate::context::Context;
 use crate::diag::{DiagKind, Diagnostic};
 use crate::parse::Output;
-use super::info::BinaryInfo;
+use info::BinaryInfo;
 use std::path::Path;
 
 pub use native::LinkInfo;

@@ -21,8 +21,6 @@ struct Audit {
 pub struct AuditPackage {
     pub name: String,
     pub version: String,
-    #[serde(default)]
-    pub source: Option<String>,
     /// `runtime` (default) or `build`.
     #[serde(default)]
     pub kind: Option<String>,
@@ -67,7 +65,16 @@ pub fn demangle(sym: &str) -> Option<String> {
 /// Whether a demangled function belongs to Rust's own runtime: std and the
 /// crates that are libc for it (rustix's raw-syscall backend).
 pub fn is_runtime_fn(name: &str) -> bool {
-    let n = name.trim_start_matches('<');
+    // `<&std::io::Stdout as Write>::write_fmt` and `<*mut T>::...` are std's.
+    let mut n = name;
+    loop {
+        let t = n.trim_start_matches(['<', '&', '*', '(', '[']);
+        let t = ["mut ", "const ", "dyn "].iter().fold(t, |t, p| t.strip_prefix(p).unwrap_or(t));
+        if t.len() == n.len() {
+            break;
+        }
+        n = t;
+    }
     ["std::", "core::", "alloc::", "rustix::", "linux_raw_sys::"].iter().any(|p| n.starts_with(p))
 }
 
@@ -131,6 +138,7 @@ mod tests {
         assert_eq!(demangle("_ZN3std7process7Command5spawn17h0123456789abcdefE").as_deref(), Some("std::process::Command::spawn"));
         assert_eq!(demangle("main"), None);
         assert!(is_runtime_fn("<std::sys::pal::unix::futex::Futex>::wait"));
+        assert!(is_runtime_fn("<&std::io::stdio::Stdout as std::io::Write>::write_fmt"));
         assert!(!is_runtime_fn("aya::sys::bpf::bpf_prog_load"));
     }
 }

@@ -69,6 +69,9 @@ pub struct Sites {
     pub raw: Vec<RawSite>,
     pub calls: Vec<CallSite>,
     pub targets: Targets,
+    /// In a static binary with symbols: the library functions `main` calls
+    /// directly (`fork`, `execvp`), which stand in for imports.
+    pub main_callees: Vec<String>,
 }
 
 /// Libc functions whose constant arguments are read, and which.
@@ -155,7 +158,26 @@ pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn F
         }
     }
     sites.targets = t;
+    if n.is_static {
+        sites.main_callees = main_callees(bytes, n, arch);
+    }
     sites
+}
+
+/// Direct calls from `main` to other defined functions, by name.
+fn main_callees(bytes: &[u8], n: &Native, arch: Arch) -> Vec<String> {
+    let Some(main) = n.funcs.iter().find(|f| f.name == "main" && f.size > 0) else { return Vec::new() };
+    let Some(off) = n.offset_of(main.addr) else { return Vec::new() };
+    let len = usize::try_from(main.size).unwrap_or(0).min(1 << 20);
+    let Some(code) = bytes.get(off..off.saturating_add(len)) else { return Vec::new() };
+    let targets = match arch {
+        Arch::X86_64 => super::x86::direct_calls(code, main.addr),
+        Arch::Aarch64 => super::arm64::direct_calls(code, main.addr),
+    };
+    let mut names: Vec<String> = targets.into_iter().filter_map(|t| n.funcs.iter().find(|f| f.addr == t).map(|f| f.name.clone())).collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Executable sections, except import stubs (their `jmp`s are not calls).
@@ -186,6 +208,8 @@ pub const IOCTL_HARMLESS: &[(u64, &str)] = &[
     (0x5452, "FIOASYNC"),
     (0x802c_542a, "TCGETS2"),
     (0x402c_542b, "TCSETS2"),
+    // Process descriptors, not devices: what std::process asks a pidfd.
+    (0xc040_ff0b, "PIDFD_GET_INFO"),
 ];
 
 /// Socket domains and types that reach below TCP/UDP.

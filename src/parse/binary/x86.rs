@@ -80,7 +80,7 @@ pub fn raw_sites(code: &[u8], base: u64, starts: &dyn Fn(u64) -> Option<u64>) ->
 /// `mov reg, [rip+slot]` followed by `call reg`.
 pub fn call_sites(code: &[u8], base: u64, t: &Targets, starts: &dyn Fn(u64) -> Option<u64>) -> Vec<CallSite> {
     let mut out = Vec::new();
-    let mut push = |off: usize, target: usize, out: &mut Vec<CallSite>| {
+    let push = |off: usize, target: usize, out: &mut Vec<CallSite>| {
         if out.len() >= MAX_SITES {
             return;
         }
@@ -167,6 +167,20 @@ fn loaded_slot_calls(code: &[u8], base: u64, t: &Targets, out: &mut Vec<CallSite
     }
 }
 
+/// Targets of direct near calls in a function body decoded from its start.
+pub fn direct_calls(code: &[u8], base: u64) -> Vec<u64> {
+    let mut d = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
+    let mut out = Vec::new();
+    let mut ins = Instruction::default();
+    while d.can_decode() && out.len() < 10_000 {
+        d.decode_out(&mut ins);
+        if ins.flow_control() == FlowControl::Call && ins.op0_kind() == OpKind::NearBranch64 {
+            out.push(ins.near_branch_target());
+        }
+    }
+    out
+}
+
 /// The instructions just before `off`, decoded from several starting
 /// points and cut to the tail they all agree on. `lo` is a known function
 /// start, which makes the decoding exact.
@@ -177,7 +191,11 @@ fn window(code: &[u8], base: u64, off: usize, lo: Option<usize>) -> Option<Vec<I
             return decode_to(code, base, start, off);
         }
     }
-    let first = off.saturating_sub(WINDOW);
+    // A section starts on an instruction boundary: decode from it exactly.
+    if off <= WINDOW {
+        return decode_to(code, base, 0, off);
+    }
+    let first = off - WINDOW;
     let mut runs: Vec<Vec<Instruction>> = Vec::new();
     for s in first..(first + STARTS).min(off) {
         if let Some(r) = decode_to(code, base, s, off) {
@@ -185,8 +203,7 @@ fn window(code: &[u8], base: u64, off: usize, lo: Option<usize>) -> Option<Vec<I
         }
     }
     if runs.is_empty() {
-        // Too close to the section start for a window: decode from it.
-        return if off < STARTS { decode_to(code, base, 0, off) } else { None };
+        return None;
     }
     // Keep the suffix whose instruction addresses every run shares.
     let mut common: Vec<Instruction> = runs[0].clone();

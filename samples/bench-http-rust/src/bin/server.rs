@@ -29,11 +29,15 @@ fn main() {
 
 /// Answers requests on one connection until the client closes it.
 fn serve(conn: TcpStream) {
-    let Ok(write_half) = conn.try_clone() else { return };
+    let Ok(write_half) = conn.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(conn);
     let mut writer = std::io::BufWriter::new(write_half);
     loop {
-        let Some((method, path, length, close)) = read_head(&mut reader) else { return };
+        let Some((method, path, length, close)) = read_head(&mut reader) else {
+            return;
+        };
         if length > LIMIT {
             return;
         }

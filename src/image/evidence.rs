@@ -1,0 +1,187 @@
+//! Facts an image gives beyond its files: the config's ENTRYPOINT, EXPOSE,
+//! USER and ENV as Dockerfile instructions, OS packages the build installed
+//! on purpose, the runtime the official base images announce in their
+//! environment, and a marker that an OS userland ships at all.
+//!
+//! They go through the same rules as a Dockerfile's, so an image and the
+//! Dockerfile that built it give the same findings.
+
+use super::archive::{Config, History};
+use super::model::{OsRelease, Packages};
+use crate::context::Context;
+use crate::facts::{Fact, FactKind, Location};
+use std::collections::BTreeSet;
+
+/// Where config facts point: not a file in the image, the image's config.
+pub const CONFIG_PATH: &str = "(image config)";
+
+/// Environment variables official images set, and the runtime they name.
+const RUNTIME_ENV: &[(&str, &str)] = &[
+    ("PYTHON_VERSION", "python"),
+    ("NODE_VERSION", "node"),
+    ("GOLANG_VERSION", "go"),
+    ("JAVA_VERSION", "jvm"),
+    ("JAVA_HOME", "jvm"),
+    ("RUBY_VERSION", "ruby"),
+    ("PHP_VERSION", "php"),
+    ("DOTNET_VERSION", "dotnet"),
+    ("ASPNET_VERSION", "dotnet"),
+    ("OTP_VERSION", "beam"),
+    ("ELIXIR_VERSION", "beam"),
+    ("RUST_VERSION", "rust"),
+];
+
+/// Value-bearing words in a variable's name that suggest a secret.
+const SECRET_WORDS: &[&str] = &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "CREDENTIAL", "AUTH", "PRIVATE"];
+
+fn redact(env: &str) -> String {
+    let (k, _) = env.split_once('=').unwrap_or((env, ""));
+    let upper = k.to_ascii_uppercase();
+    if SECRET_WORDS.iter().any(|w| upper.contains(w)) {
+        format!("{k}=<redacted>")
+    } else {
+        env.to_string()
+    }
+}
+
+fn instr(instruction: &str, args: String, snippet: &str) -> Fact {
+    Fact::new(
+        FactKind::Instruction { instruction: instruction.into(), args },
+        Location::file(CONFIG_PATH, snippet),
+        Context::Service,
+    )
+}
+
+/// Facts from the image config.
+pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
+    let c = &config.config;
+    let mut out = Vec::new();
+    let json = |v: &[String]| serde_json::to_string(v).unwrap_or_default();
+    if !c.entrypoint.is_empty() {
+        out.push(instr("ENTRYPOINT", json(&c.entrypoint), &format!("ENTRYPOINT {}", json(&c.entrypoint))));
+    }
+    if !c.cmd.is_empty() {
+        out.push(instr("CMD", json(&c.cmd), &format!("CMD {}", json(&c.cmd))));
+    }
+    if !c.exposed_ports.is_empty() {
+        let ports: Vec<&str> = c.exposed_ports.keys().map(String::as_str).collect();
+        out.push(instr("EXPOSE", ports.join(" "), &format!("EXPOSE {}", ports.join(" "))));
+    }
+    if !c.user.is_empty() {
+        out.push(instr("USER", c.user.clone(), &format!("USER {}", c.user)));
+    }
+    if !c.working_dir.is_empty() {
+        out.push(instr("WORKDIR", c.working_dir.clone(), &format!("WORKDIR {}", c.working_dir)));
+    }
+    for v in c.volumes.keys() {
+        out.push(instr("VOLUME", v.clone(), &format!("VOLUME {v}")));
+    }
+    for e in c.env.iter().take(500) {
+        let shown = redact(e);
+        out.push(instr("ENV", shown.clone(), &format!("ENV {shown}")));
+        let name = e.split('=').next().unwrap_or("");
+        if let Some((_, rt)) = RUNTIME_ENV.iter().find(|(k, _)| *k == name) {
+            // The shipping base image's runtime weighs 20 in a Dockerfile;
+            // the environment an official image sets is that base image.
+            out.push(Fact::new(
+                FactKind::Runtime { runtime: (*rt).into(), weight: 20 },
+                Location::file(CONFIG_PATH, &format!("ENV {shown}")),
+                Context::Service,
+            ));
+        }
+    }
+    if let Some(b) = base_name {
+        out.push(Fact::new(
+            FactKind::BaseImage { image: b.to_string(), stage: None, is_final: true },
+            Location::file(CONFIG_PATH, &format!("base image {b} (org.opencontainers.image.base.name)")),
+            Context::Service,
+        ));
+    }
+    out
+}
+
+/// A fact saying the image ships an OS userland (for WF951), at its
+/// os-release file.
+pub fn os_fact(os: &OsRelease, packages: &[Packages]) -> Fact {
+    let count: usize = packages.iter().map(|p| p.count).sum();
+    let label = if os.pretty_name.is_empty() { format!("{} {}", os.id, os.version_id) } else { os.pretty_name.clone() };
+    Fact::new(
+        FactKind::File { name: "os-release".into() },
+        Location::file("etc/os-release", &format!("{label}, {count} OS packages")),
+        Context::Service,
+    )
+}
+
+/// Package names a history RUN line installs with an OS package manager.
+pub fn installed_by_history(history: &[History]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for h in history {
+        let words: Vec<&str> = h.created_by.split_whitespace().collect();
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i].trim_start_matches('(');
+            let verb = words.get(i + 1).copied().unwrap_or("");
+            let installs = matches!((w, verb), ("apt-get" | "apt" | "aptitude", "install") | ("apk", "add") | ("yum" | "dnf" | "microdnf" | "tdnf" | "zypper", "install" | "in"));
+            if !installs {
+                i += 1;
+                continue;
+            }
+            i += 2;
+            while i < words.len() {
+                let t = words[i];
+                if matches!(t, "&&" | "||" | ";" | "|" | "\\") || t.ends_with(';') {
+                    break;
+                }
+                if !t.starts_with('-') && !t.contains('$') && !t.contains('/') {
+                    let name = t.split(['=', '>', '<']).next().unwrap_or(t).trim_matches(['\'', '"']);
+                    if !name.is_empty() {
+                        out.insert(name.to_string());
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// OsPackage facts for the packages the image's own build installed on
+/// purpose and that are still installed. The rest of the OS (the base
+/// image's packages and what came in as dependencies) is counted in the
+/// image summary, not matched: a shell or coreutils in the base is not
+/// something the service chose to spawn.
+pub fn package_facts(packages: &[Packages], wanted: &BTreeSet<String>) -> Vec<Fact> {
+    let mut out = Vec::new();
+    for db in packages {
+        for n in db.names.iter().filter(|n| wanted.contains(*n)) {
+            out.push(Fact::new(
+                FactKind::OsPackage { manager: db.manager.clone(), name: n.clone() },
+                Location::file(&db.database, &format!("{} package {n}, installed by the image's build", db.manager)),
+                Context::Service,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_installs() {
+        let h = |s: &str| History { created_by: s.into(), empty_layer: false };
+        let got = installed_by_history(&[
+            h("RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends ffmpeg curl=7.88 && rm -rf /var/lib/apt/lists/* # buildkit"),
+            h("/bin/sh -c apk add --no-cache imagemagick"),
+            h("/bin/sh -c pip install flask"),
+        ]);
+        assert_eq!(got.into_iter().collect::<Vec<_>>(), vec!["curl", "ffmpeg", "imagemagick"]);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(redact("API_TOKEN=abc"), "API_TOKEN=<redacted>");
+        assert_eq!(redact("PYTHON_VERSION=3.12.1"), "PYTHON_VERSION=3.12.1");
+    }
+}

@@ -1,0 +1,436 @@
+//! Native binaries built in the test from source with the real toolchains
+//! (gcc, Go 1.23, cargo), then read by wasmfit: the facts the binary
+//! analyser emits and the findings a scan makes of them.
+//!
+//! A test whose toolchain is missing prints `SKIP: <tool> not installed`
+//! and passes; CI installs all of them, so there they run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wasmfit::artifact::BinaryFormat;
+use wasmfit::context::Context;
+use wasmfit::facts::{Ecosystem, Fact, FactKind};
+use wasmfit::parse::binary::{self, Analysis};
+use wasmfit::report::Report;
+use wasmfit::rules::RuleSet;
+
+const GO: &str = "/usr/lib/go-1.23/bin/go";
+
+fn have(tool: &str) -> bool {
+    let found = if tool.starts_with('/') {
+        Path::new(tool).is_file()
+    } else {
+        Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+    };
+    if !found {
+        println!("SKIP: {tool} not installed");
+    }
+    found
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Compiles one C file with gcc into `dir/name`.
+fn gcc(dir: &Path, name: &str, src: &str, extra: &[&str]) -> PathBuf {
+    let c = dir.join(format!("{name}.c"));
+    std::fs::write(&c, src).unwrap();
+    let out = dir.join(name);
+    run(Command::new("gcc").args(["-O2", "-o"]).arg(&out).arg(&c).args(extra));
+    // The source must not be what the scan finds.
+    std::fs::remove_file(&c).unwrap();
+    out
+}
+
+fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
+    let m = dir.join(format!("{name}-src"));
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("main.go"), src).unwrap();
+    std::fs::write(m.join("go.mod"), format!("module example.com/{name}\n\ngo 1.23\n")).unwrap();
+    let out = dir.join(name);
+    let mut cmd = Command::new(GO);
+    cmd.current_dir(&m).args(["build", "-o"]).arg(&out);
+    if strip {
+        cmd.arg("-ldflags=-s -w");
+    }
+    let cache = std::env::temp_dir().join("wasmfit-test-gocache");
+    cmd.env("CGO_ENABLED", "0").env("GOCACHE", &cache).env("GOPATH", cache.join("path")).env("GOPROXY", "off").env("GOTOOLCHAIN", "local").env("GOFLAGS", "-mod=mod");
+    run(&mut cmd);
+    std::fs::remove_dir_all(&m).unwrap();
+    out
+}
+
+fn analyze(path: &Path) -> Analysis {
+    let a = binary::analyze_file(path, "bin/app", BinaryFormat::Elf, Context::Service);
+    assert!(a.output.diagnostics.is_empty(), "{:?}", a.output.diagnostics);
+    a
+}
+
+fn has(facts: &[Fact], want: &FactKind, ctx: Context) -> bool {
+    facts.iter().any(|f| &f.kind == want && f.context == ctx)
+}
+
+fn sym(name: &str) -> FactKind {
+    FactKind::Symbol { name: name.into() }
+}
+fn sys(name: &str) -> FactKind {
+    FactKind::Syscall { name: name.into() }
+}
+fn lib(name: &str) -> FactKind {
+    FactKind::Library { name: name.into() }
+}
+fn func(name: &str) -> FactKind {
+    FactKind::Function { name: name.into() }
+}
+
+fn scan(dir: &Path) -> Report {
+    let rules = RuleSet::builtin().unwrap();
+    wasmfit::scan::scan(dir, &Default::default(), &rules, &|_, _| {}).unwrap()
+}
+
+/// Rule ids counted against the verdict.
+fn counted(r: &Report) -> Vec<&str> {
+    r.findings.iter().filter(|f| f.counted).map(|f| f.rule_id.as_str()).collect()
+}
+
+const SPAWN_C: &str = r#"
+#include <unistd.h>
+#include <sys/wait.h>
+int main(int argc, char **argv) {
+    pid_t p = fork();
+    if (p == 0) { execvp("ls", argv); _exit(127); }
+    int st; waitpid(p, &st, 0);
+    return 0;
+}
+"#;
+
+const BPF_C: &str = r#"
+#define _GNU_SOURCE
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <string.h>
+int main(void) {
+    char attr[128]; memset(attr, 0, sizeof attr);
+    long r = syscall(SYS_bpf, 0, attr, sizeof attr);
+    long fd = 0;
+    /* A raw syscall site: pidfd_open (434) by inline assembly. */
+    __asm__ volatile ("mov $434, %%eax\n\tsyscall" : "=a"(fd) : "D"(1), "S"(0) : "rcx", "r11", "memory");
+    return (int)(r + fd);
+}
+"#;
+
+const INOTIFY_C: &str = r#"
+#include <sys/inotify.h>
+#include <unistd.h>
+int main(void) {
+    int fd = inotify_init1(0);
+    inotify_add_watch(fd, "/tmp", IN_CREATE);
+    char buf[4096]; return (int)read(fd, buf, sizeof buf);
+}
+"#;
+
+const CUDA_C: &str = r#"
+#include <dlfcn.h>
+int main(void) {
+    void *h = dlopen("libcuda.so.1", RTLD_NOW);
+    if (!h) return 1;
+    int (*init)(unsigned) = (int (*)(unsigned))dlsym(h, "cuInit");
+    return init ? init(0) : 2;
+}
+"#;
+
+#[test]
+fn c_fork_and_exec() {
+    if !have("gcc") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = gcc(dir.path(), "spawn", SPAWN_C, &[]);
+    let a = analyze(&bin);
+    for s in ["fork", "execvp", "waitpid"] {
+        assert!(has(&a.output.facts, &sym(s), Context::Service), "{s}");
+    }
+    let info = a.binary.unwrap().info;
+    assert_eq!((info.kind.as_str(), info.linkage.as_str(), info.runtime.as_deref()), ("executable", "dynamic", Some("c-cpp")));
+    let r = scan(dir.path());
+    assert!(counted(&r).contains(&"WF101"), "{:?}", counted(&r));
+    assert!(r.binaries.iter().any(|b| b.path == "spawn"));
+}
+
+#[test]
+fn c_syscall_bpf_and_raw_site() {
+    if !have("gcc") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = gcc(dir.path(), "loader", BPF_C, &[]);
+    let a = analyze(&bin);
+    // `mov edi, 0x141; call syscall@plt` is bpf; the inline `syscall` with
+    // eax = 434 is pidfd_open. Both the program's own.
+    assert!(has(&a.output.facts, &sys("bpf"), Context::Service));
+    assert!(has(&a.output.facts, &sys("pidfd_open"), Context::Service));
+    assert!(has(&a.output.facts, &sym("syscall"), Context::Service));
+    let bpf = a.output.facts.iter().find(|f| f.kind == sys("bpf")).unwrap();
+    assert!(bpf.at.snippet.contains("0x141") && bpf.at.snippet.contains("syscall()"), "{}", bpf.at.snippet);
+    let r = scan(dir.path());
+    let c = counted(&r);
+    assert!(c.contains(&"WF401") && c.contains(&"WF201"), "{c:?}");
+}
+
+#[test]
+fn c_static_binary_names_its_syscalls() {
+    if !have("gcc") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = gcc(dir.path(), "loader-static", BPF_C, &["-static"]);
+    let a = analyze(&bin);
+    let info = a.binary.as_ref().unwrap().info.clone();
+    assert_eq!(info.linkage, "static");
+    // The call to the statically linked syscall() is found through its
+    // symbol; libc's own wrappers are named but not counted.
+    assert!(has(&a.output.facts, &sys("bpf"), Context::Service));
+    assert!(has(&a.output.facts, &sys("pidfd_open"), Context::Service), "inline asm in main");
+    assert!(has(&a.output.facts, &sys("futex"), Context::RuntimeInternal));
+    assert!(!has(&a.output.facts, &sys("futex"), Context::Service));
+    // Stripped, the syscall() body is recognised by its instructions.
+    let stripped = dir.path().join("loader-stripped");
+    run(Command::new("strip").arg("-o").arg(&stripped).arg(&bin));
+    let a = analyze(&stripped);
+    assert!(a.binary.unwrap().info.stripped);
+    assert!(has(&a.output.facts, &sys("bpf"), Context::Service));
+    // A static fork+exec: main's direct callees stand in for imports.
+    let spawn = gcc(dir.path(), "spawn-static", SPAWN_C, &["-static"]);
+    let a = analyze(&spawn);
+    assert!(has(&a.output.facts, &sym("fork"), Context::Service) && has(&a.output.facts, &sym("execvp"), Context::Service));
+    assert!(has(&a.output.facts, &sys("execve"), Context::RuntimeInternal));
+}
+
+#[test]
+fn c_inotify_and_dlopen_cuda() {
+    if !have("gcc") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze(&gcc(dir.path(), "watcher", INOTIFY_C, &[]));
+    assert!(has(&a.output.facts, &sym("inotify_init1"), Context::Service));
+    assert!(has(&a.output.facts, &sym("inotify_add_watch"), Context::Service));
+    let a = analyze(&gcc(dir.path(), "gpu", CUDA_C, &["-ldl"]));
+    let cuda = a.output.facts.iter().find(|f| f.kind == lib("libcuda.so.1")).expect("libcuda.so.1 from a string");
+    assert!(cuda.at.snippet.contains("dlopen"), "{}", cuda.at.snippet);
+    assert!(has(&a.output.facts, &sym("dlopen"), Context::Service));
+    let c = counted(&scan(dir.path())).join(",");
+    assert!(c.contains("WF505") && c.contains("WF301") && c.contains("WF603"), "{c}");
+}
+
+#[test]
+fn go_binaries_stripped_or_not() {
+    if !have(GO) {
+        return;
+    }
+    const EXEC: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"os/exec\"\n)\n\nfunc main() {\n\tout, err := exec.Command(\"ls\").Output()\n\tfmt.Println(string(out), err)\n}\n";
+    const PLAIN: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tf, err := os.Open(\"/etc/hostname\")\n\tfmt.Println(f, err)\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    for strip in [false, true] {
+        let bin = go_build(dir.path(), if strip { "exec-s" } else { "exec" }, EXEC, strip);
+        let a = analyze(&bin);
+        let f = &a.output.facts;
+        // pclntab survives -s -w.
+        assert!(has(f, &func("os/exec.(*Cmd).Start"), Context::Service), "strip={strip}");
+        assert!(has(f, &func("syscall.forkExec"), Context::Service));
+        // The Go runtime's own syscalls are named and marked.
+        assert!(has(f, &sys("futex"), Context::RuntimeInternal));
+        assert!(!f.iter().any(|x| matches!(x.kind, FactKind::Syscall { .. }) && x.context == Context::Service), "strip={strip}");
+        let info = a.binary.unwrap().info;
+        let go = info.go.expect("buildinfo");
+        assert!(go.version.starts_with("go1.23"), "{}", go.version);
+        assert_eq!(go.cgo_enabled, Some(false));
+        assert_eq!(go.path.as_deref(), Some(if strip { "example.com/exec-s" } else { "example.com/exec" }));
+        assert_eq!(info.runtime.as_deref(), Some("go"));
+        assert_eq!(info.stripped, strip);
+    }
+    let plain = go_build(dir.path(), "plain", PLAIN, true);
+    let a = analyze(&plain);
+    // `os` is linked (its file exec.go too) but not `os/exec`.
+    assert!(!a.output.facts.iter().any(|f| matches!(&f.kind, FactKind::Function { name } if name.starts_with("os/exec."))));
+    assert!(!has(&a.output.facts, &func("syscall.forkExec"), Context::Service));
+    std::fs::remove_file(dir.path().join("exec")).unwrap();
+    std::fs::remove_file(dir.path().join("exec-s")).unwrap();
+    let r = scan(dir.path());
+    assert!(!counted(&r).contains(&"WF101"), "{:?}", counted(&r));
+    assert_eq!(r.runtime.primary.as_ref().map(|p| p.id.as_str()), Some("go"));
+}
+
+#[test]
+fn go_service_syscall_is_counted() {
+    if !have(GO) {
+        return;
+    }
+    const RAW: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"syscall\"\n\t\"unsafe\"\n)\n\nfunc main() {\n\tvar attr [128]byte\n\tr, _, e := syscall.Syscall(321, 0, uintptr(unsafe.Pointer(&attr[0])), 128)\n\tfmt.Println(r, e)\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let a = analyze(&go_build(dir.path(), "raw", RAW, true));
+    let bpf = a.output.facts.iter().find(|f| f.kind == sys("bpf") && f.context == Context::Service).expect("bpf from main.main");
+    assert_eq!(bpf.at.symbol.as_deref(), Some("main.main"));
+    assert!(counted(&scan(dir.path())).contains(&"WF401"));
+}
+
+#[test]
+fn rust_binary_std_syscalls_are_runtime_internal() {
+    if !have("cargo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("crate");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::write(krate.join("Cargo.toml"), "[package]\nname = \"spawner\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n").unwrap();
+    std::fs::write(
+        krate.join("src/main.rs"),
+        "fn main() {\n    let h = std::thread::spawn(|| std::fs::metadata(\"/tmp\").map(|m| m.len()).unwrap_or(0));\n    let s = std::process::Command::new(\"ls\").status();\n    println!(\"{:?} {:?}\", s, h.join());\n}\n",
+    )
+    .unwrap();
+    let target = dir.path().join("target");
+    run(Command::new("cargo").current_dir(&krate).args(["build", "--release", "--offline", "-q"]).env("CARGO_TARGET_DIR", &target));
+    let out = dir.path().join("bin");
+    std::fs::create_dir_all(&out).unwrap();
+    let bin = out.join("spawner");
+    std::fs::copy(target.join("release/spawner"), &bin).unwrap();
+    let a = analyze(&bin);
+    let f = &a.output.facts;
+    assert!(has(f, &sys("futex"), Context::RuntimeInternal));
+    assert!(!f.iter().any(|x| matches!(x.kind, FactKind::Syscall { .. }) && x.context == Context::Service), "{:#?}", f.iter().filter(|x| matches!(x.kind, FactKind::Syscall { .. })).collect::<Vec<_>>());
+    assert!(has(f, &sym("posix_spawnp"), Context::Service));
+    assert!(has(f, &sym("syscall"), Context::RuntimeInternal));
+    assert!(has(f, &sym("sigaltstack"), Context::RuntimeInternal));
+    // Unstripped: demangled Rust function names (`Command::spawn` is std's).
+    assert!(f.iter().any(|x| matches!(&x.kind, FactKind::Function { name } if name.contains("process::unix::common::Command>::spawn"))));
+    assert_eq!(a.binary.unwrap().info.runtime.as_deref(), Some("rust"));
+    std::fs::remove_dir_all(&krate).unwrap();
+    std::fs::remove_dir_all(&target).unwrap();
+    let r = scan(&out);
+    let c = counted(&r);
+    assert!(c.contains(&"WF101") && !c.contains(&"WF201"), "{c:?}");
+}
+
+#[test]
+fn shared_libraries_are_followed() {
+    if !have("gcc") {
+        return;
+    }
+    // ffmpeg -> libavutil -> libOpenCL, laid out like an image root.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("rootfs");
+    let libdir = root.join("usr/lib/x86_64-linux-gnu");
+    let bindir = root.join("usr/bin");
+    std::fs::create_dir_all(&libdir).unwrap();
+    std::fs::create_dir_all(&bindir).unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let so = |name: &str, body: &str, link: &[&str]| {
+        let c = src.join(format!("{name}.c"));
+        std::fs::write(&c, body).unwrap();
+        run(Command::new("gcc")
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(libdir.join(name))
+            .arg(&c)
+            .arg(format!("-Wl,-soname,{name}"))
+            .arg(format!("-L{}", libdir.display()))
+            .args(link));
+    };
+    so("libOpenCL.so.1", "int clGetPlatformIDs(void) { return 0; }\n", &[]);
+    run(Command::new("ln").arg("-s").arg("libOpenCL.so.1").arg(libdir.join("libOpenCL.so")));
+    so("libavutil.so.57", "int clGetPlatformIDs(void);\nint av_gpu(void) { return clGetPlatformIDs(); }\n", &["-l:libOpenCL.so.1"]);
+    let c = src.join("ffmpeg.c");
+    std::fs::write(&c, "int av_gpu(void);\nint main(void) { return av_gpu(); }\n").unwrap();
+    run(Command::new("gcc")
+        .arg("-o")
+        .arg(bindir.join("ffmpeg"))
+        .arg(&c)
+        .arg(format!("-L{}", libdir.display()))
+        .arg(format!("-Wl,-rpath-link,{}", libdir.display()))
+        .arg("-l:libavutil.so.57"));
+    std::fs::remove_dir_all(&src).unwrap();
+    std::fs::remove_file(libdir.join("libOpenCL.so")).unwrap();
+    let r = scan(dir.path());
+    let gpu = r.findings.iter().find(|f| f.rule_id == "WF301").expect("WF301");
+    let on_ffmpeg = gpu.evidence.iter().find(|e| e.at.path == "rootfs/usr/bin/ffmpeg").expect("evidence on the executable");
+    assert!(on_ffmpeg.at.snippet.contains("via libavutil.so.57"), "{}", on_ffmpeg.at.snippet);
+    let ffmpeg = r.binaries.iter().find(|b| b.path == "rootfs/usr/bin/ffmpeg").unwrap();
+    assert_eq!(ffmpeg.resolved, vec!["libavutil.so.57 -> rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57".to_string()]);
+}
+
+#[test]
+fn hostile_binaries_give_diagnostics() {
+    // Truncations and corruptions of a real binary, plus hand-made headers
+    // with absurd counts: a diagnostic or nothing, never a panic.
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0".to_vec();
+    elf.resize(64, 0xff);
+    inputs.push(elf.clone());
+    elf[60..62].copy_from_slice(&[0xff, 0xff]); // e_shnum
+    inputs.push(elf);
+    inputs.push(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec());
+    inputs.push(b"\xcf\xfa\xed\xfe\x07\0\0\x01\x03\0\0\0\x02\0\0\0\xff\xff\xff\x7f".to_vec());
+    inputs.push(b"\xca\xfe\xba\xbe\0\0\0\x10".to_vec());
+    if let Ok(real) = std::fs::read("/bin/true") {
+        for cut in [16, 64, 200, real.len() / 3, real.len() / 2] {
+            inputs.push(real[..cut.min(real.len())].to_vec());
+        }
+        let mut flipped = real.clone();
+        for i in (0..flipped.len()).step_by(97) {
+            flipped[i] ^= 0x5a;
+        }
+        inputs.push(flipped);
+    }
+    for (i, b) in inputs.iter().enumerate() {
+        for format in [BinaryFormat::Elf, BinaryFormat::Pe, BinaryFormat::MachO] {
+            let a = binary::parse_bytes(b, "x", format, Context::Service);
+            let _ = (i, a.output.facts.len());
+        }
+    }
+    let a = binary::parse_bytes(b"\x7fELF garbage", "x", BinaryFormat::Elf, Context::Service);
+    assert_eq!(a.output.diagnostics.len(), 1);
+    assert_eq!(a.output.diagnostics[0].kind, wasmfit::diag::DiagKind::Malformed);
+}
+
+#[test]
+fn go_dependencies_reach_the_knowledge_base() {
+    if !have(GO) {
+        return;
+    }
+    // A module dependency without network: a local replace still lands in
+    // the build info as a `dep` line with its `=>` replacement.
+    let dir = tempfile::tempdir().unwrap();
+    let dep = dir.path().join("ebpf");
+    std::fs::create_dir_all(&dep).unwrap();
+    std::fs::write(dep.join("go.mod"), "module github.com/cilium/ebpf\n\ngo 1.23\n").unwrap();
+    std::fs::write(dep.join("ebpf.go"), "package ebpf\n\n//go:noinline\nfunc Load() int { return 1 }\n").unwrap();
+    let m = dir.path().join("app-src");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("go.mod"), format!("module example.com/app\n\ngo 1.23\n\nrequire github.com/cilium/ebpf v0.12.3\n\nreplace github.com/cilium/ebpf => {}\n", dep.display())).unwrap();
+    std::fs::write(m.join("main.go"), "package main\n\nimport (\n\t\"fmt\"\n\t\"github.com/cilium/ebpf\"\n)\n\nfunc main() { fmt.Println(ebpf.Load()) }\n").unwrap();
+    let out = dir.path().join("bin");
+    std::fs::create_dir_all(&out).unwrap();
+    let cache = std::env::temp_dir().join("wasmfit-test-gocache");
+    run(Command::new(GO)
+        .current_dir(&m)
+        .args(["build", "-ldflags=-s -w", "-o"])
+        .arg(out.join("app"))
+        .env("CGO_ENABLED", "0")
+        .env("GOCACHE", &cache)
+        .env("GOPATH", cache.join("path"))
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local"));
+    let a = analyze(&out.join("app"));
+    let dep = a.output.facts.iter().find_map(|f| match &f.kind {
+        FactKind::Dependency(d) if d.name == "github.com/cilium/ebpf" => Some(d.clone()),
+        _ => None,
+    });
+    let dep = dep.expect("cilium/ebpf from buildinfo");
+    assert_eq!((dep.ecosystem, dep.version.as_deref()), (Ecosystem::Go, Some("v0.12.3")));
+    assert!(has(&a.output.facts, &func("github.com/cilium/ebpf.Load"), Context::Service));
+    let r = scan(&out);
+    assert!(counted(&r).contains(&"WF401"), "{:?}", counted(&r));
+}

@@ -1,0 +1,608 @@
+//! Every output format, on a hand-made report that exercises every corner
+//! (tests/data/fixture-report.json) and on a few real samples: insta
+//! snapshots, validation against the official SARIF 2.1.0 schema and
+//! wasmfit's own published JSON schema, well-formed XML, escaping of
+//! everything that comes from the scanned tree, and `wasmfit report`.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use wasmfit::report::{self, Report};
+use wasmfit::rules::RuleSet;
+
+const XSS: &str = "<script>alert(1)</script>";
+const SNAPSHOT_SAMPLES: &[&str] = &[
+    "python-flask-ffmpeg",
+    "java-spring-orders",
+    "rust-http-service",
+];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rules() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| RuleSet::builtin().unwrap())
+}
+
+fn fixture() -> Report {
+    let text = std::fs::read_to_string(repo().join("tests/data/fixture-report.json")).unwrap();
+    report::json::parse(&text).unwrap()
+}
+
+/// Samples with a verdict to meet, sorted.
+fn samples() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(repo().join("samples"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("expected.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A sample's report as if scanned from the repository root, with what
+/// changes from run to run pinned.
+fn sample(name: &str) -> Report {
+    let dir = repo().join("samples").join(name);
+    let mut r = wasmfit::scan::scan(&dir, &Default::default(), rules(), &|_, _| {}).unwrap();
+    r.root = format!("samples/{name}");
+    r.summary.elapsed_ms = 0;
+    r.tool.version = "0.0.0-test".into();
+    r
+}
+
+/// Every format. The HTML renderer reads excerpts relative to
+/// `report.root` (`samples/NAME`), which works because cargo runs tests
+/// from the package root.
+fn formats(r: &Report) -> Vec<(&'static str, String)> {
+    vec![
+        ("text", report::text::render(r, false)),
+        ("json", report::json::render(r)),
+        ("sarif", report::sarif::render(r, rules())),
+        ("gitlab", report::gitlab::render(r)),
+        ("junit", report::junit::render(r, rules())),
+        ("markdown", report::markdown::render(r, None)),
+        ("html", report::html::render(r).unwrap()),
+    ]
+}
+
+/// The stylesheet is the same in every HTML report; snapshots keep the
+/// markup, which is what changes.
+fn without_css(html: &str) -> String {
+    match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) if a < b => format!("{}<style>[report.css]{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    }
+}
+
+/// The rule descriptors are the same in every SARIF log; the fixture's
+/// snapshot keeps them whole, the samples' only their ids.
+fn rule_ids_only(sarif: &str) -> String {
+    let mut v: Value = serde_json::from_str(sarif).unwrap();
+    let rules = &mut v["runs"][0]["tool"]["driver"]["rules"];
+    let ids: Vec<Value> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    *rules = Value::Array(ids);
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+fn snapshot(name: &str, r: &Report) {
+    for (format, text) in formats(r) {
+        let text = match format {
+            "html" => without_css(&text),
+            "sarif" if name != "fixture" => rule_ids_only(&text),
+            _ => text,
+        };
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(format!("{name}-{format}"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!("format", text));
+    }
+}
+
+#[test]
+fn snapshots_of_the_fixture() {
+    snapshot("fixture", &fixture());
+}
+
+#[test]
+fn snapshots_of_samples() {
+    for name in SNAPSHOT_SAMPLES {
+        snapshot(name, &sample(name));
+    }
+}
+
+/// A validator that checks formats too (`uri-reference` catches a file
+/// name that was not percent-encoded). The official SARIF schema has one
+/// pattern, for `language` properties, that is not a valid ECMA-262 regex
+/// (a stray `]`), and the meta-schema check rejects the whole schema for
+/// it; that pattern is replaced in memory by what it evidently means.
+/// wasmfit never writes a `language`. The file itself stays as published.
+fn validator(path: &str) -> jsonschema::Validator {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    fn fix(v: &mut Value) {
+        match v {
+            Value::String(s) if s == BROKEN => *s = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into(),
+            Value::Array(a) => a.iter_mut().for_each(fix),
+            Value::Object(o) => o.values_mut().for_each(fix),
+            _ => {}
+        }
+    }
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join(path)).unwrap()).unwrap();
+    fix(&mut schema);
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+fn violations(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    v.iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(10)
+        .collect()
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let v = validator("tests/data/sarif-schema-2.1.0.json");
+    let mut reports = vec![("fixture".to_string(), fixture())];
+    reports.extend(samples().into_iter().map(|s| (s.clone(), sample(&s))));
+    let mut failures = Vec::new();
+    for (name, r) in &reports {
+        let sarif: Value = serde_json::from_str(&report::sarif::render(r, rules())).unwrap();
+        for e in violations(&v, &sarif) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_sarif_schema_check_catches_a_broken_log() {
+    let v = validator("tests/data/sarif-schema-2.1.0.json");
+    let mut sarif: Value =
+        serde_json::from_str(&report::sarif::render(&fixture(), rules())).unwrap();
+    sarif["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(!violations(&v, &sarif).is_empty());
+}
+
+#[test]
+fn sarif_results_are_per_place_with_stable_fingerprints_and_suppressions() {
+    let r = fixture();
+    let sarif: Value = serde_json::from_str(&report::sarif::render(&r, rules())).unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    let places: usize = r.findings.iter().map(|f| f.evidence.len()).sum();
+    assert_eq!(results.len(), places);
+    // Every loaded rule is described, plus the user rule the saved report
+    // holds and that is not loaded now.
+    let ids: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), rules().rules.len() + 1);
+    assert!(ids.contains(&"ACME001"));
+    for res in results {
+        let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(ids[idx], res["ruleId"].as_str().unwrap());
+    }
+    // Two identical lines in one file: same evidence fingerprint, told apart.
+    let fps: Vec<&str> = results
+        .iter()
+        .map(|x| x["partialFingerprints"]["wasmfit/v1"].as_str().unwrap())
+        .collect();
+    assert!(fps.contains(&"1111111111111111") && fps.contains(&"1111111111111111:2"));
+    let unique: std::collections::BTreeSet<&&str> = fps.iter().collect();
+    assert_eq!(unique.len(), fps.len());
+    // Fingerprints do not depend on the line.
+    let mut moved = r.clone();
+    for f in &mut moved.findings {
+        for e in &mut f.evidence {
+            e.at.line = e.at.line.map(|l| l + 40);
+        }
+    }
+    let sarif2: Value = serde_json::from_str(&report::sarif::render(&moved, rules())).unwrap();
+    let fps2: Vec<&str> = sarif2["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["partialFingerprints"]["wasmfit/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps, fps2);
+    // Suppressed places carry their reason.
+    let sup: Vec<&Value> = results
+        .iter()
+        .filter(|x| x.get("suppressions").is_some())
+        .collect();
+    assert_eq!(sup.len(), 2);
+    assert_eq!(sup[0]["suppressions"][0]["kind"], "inSource");
+    assert!(sup[0]["suppressions"][0]["justification"]
+        .as_str()
+        .unwrap()
+        .starts_with("legacy path"));
+    // Binary evidence: the file without a region, the symbol as logical location.
+    let bin = results.iter().find(|x| x["ruleId"] == "WF603").unwrap();
+    let loc = &bin["locations"][0];
+    assert!(loc["physicalLocation"].get("region").is_none());
+    assert_eq!(loc["logicalLocations"][0]["name"], "dlopen");
+    // File names are percent-encoded URIs.
+    let xss = results
+        .iter()
+        .find(|x| x["partialFingerprints"]["wasmfit/v1"] == "1111111111111111")
+        .unwrap();
+    let uri = xss["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        uri,
+        "tests/data/no-such-tree/app/%3Cscript%3Ealert%281%29%3C/script%3E.py"
+    );
+    // Levels: counted blocker is an error, the test-context place a note.
+    let levels: Vec<(&str, &str)> = results
+        .iter()
+        .map(|x| (x["ruleId"].as_str().unwrap(), x["level"].as_str().unwrap()))
+        .collect();
+    assert!(levels.contains(&("WF101", "error")) && levels.contains(&("WF101", "note")));
+    assert!(levels.contains(&("ACME001", "warning")) && levels.contains(&("WF702", "note")));
+}
+
+#[test]
+fn json_reports_validate_against_the_published_schema() {
+    let v = validator("schema/report.schema.json");
+    let mut failures = Vec::new();
+    let mut reports = vec![("fixture".to_string(), fixture())];
+    reports.extend(samples().into_iter().map(|s| (s.clone(), sample(&s))));
+    for (name, r) in &reports {
+        let json: Value = serde_json::from_str(&report::json::render(r)).unwrap();
+        for e in violations(&v, &json) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the report no longer matches schema/report.schema.json; document the change there (and in docs/json-schema.md):\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_published_schema_rejects_what_it_should() {
+    let v = validator("schema/report.schema.json");
+    let good: Value = serde_json::from_str(&report::json::render(&fixture())).unwrap();
+    assert!(violations(&v, &good).is_empty());
+    for (pointer, bad) in [
+        ("/verdict", Value::from("maybe")),
+        ("/findings/0/severity", Value::from("critical")),
+        ("/findings/0/evidence/0/context", Value::from("prod")),
+        ("/schema_version", Value::from("2.0")),
+        ("/score", Value::from(101)),
+    ] {
+        let mut doc = good.clone();
+        *doc.pointer_mut(pointer).unwrap() = bad;
+        assert!(!violations(&v, &doc).is_empty(), "{pointer} accepted");
+    }
+    let mut doc = good.clone();
+    doc.as_object_mut().unwrap().remove("findings");
+    assert!(
+        !violations(&v, &doc).is_empty(),
+        "missing findings accepted"
+    );
+}
+
+#[test]
+fn gitlab_issues_have_what_gitlab_needs() {
+    let issues: Value = serde_json::from_str(&report::gitlab::render(&fixture())).unwrap();
+    let issues = issues.as_array().unwrap();
+    // Every place but the two suppressed ones.
+    let places: usize = fixture().findings.iter().map(|f| f.evidence.len()).sum();
+    assert_eq!(issues.len(), places - 2);
+    let mut fps = std::collections::BTreeSet::new();
+    for i in issues {
+        for k in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(i[k].as_str().is_some_and(|s| !s.is_empty()), "{k} in {i}");
+        }
+        assert!(["blocker", "major", "minor", "info"].contains(&i["severity"].as_str().unwrap()));
+        assert!(i["location"]["path"].is_string());
+        assert!(i["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        assert!(
+            fps.insert(i["fingerprint"].as_str().unwrap().to_string()),
+            "duplicate fingerprint"
+        );
+    }
+}
+
+/// Element and attribute names, in document order, or the parse error.
+fn parse_xml(xml: &str) -> Result<Vec<String>, String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut names = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) => {
+                for a in e.attributes() {
+                    let a = a.map_err(|e| e.to_string())?;
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| e.to_string())?;
+                }
+                names.push(String::from_utf8_lossy(e.name().as_ref().as_bytes()).to_string());
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Err(e) => return Err(e.to_string()),
+            _ => {}
+        }
+    }
+    Ok(names)
+}
+
+#[test]
+fn junit_is_well_formed_with_a_case_per_rule() {
+    let mut r = fixture();
+    // Control characters from a scanned file must not break the XML.
+    r.findings[0].evidence[0]
+        .at
+        .snippet
+        .push_str("\u{1}\u{1b}[31m");
+    let xml = report::junit::render(&r, rules());
+    let names = parse_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let cases = names.iter().filter(|n| *n == "testcase").count();
+    assert_eq!(
+        cases,
+        rules().rules.len() + 1,
+        "one per loaded rule plus ACME001"
+    );
+    let failures = names.iter().filter(|n| *n == "failure").count();
+    assert_eq!(failures, r.findings.iter().filter(|f| f.counted).count());
+    assert!(!xml.contains(XSS));
+    assert!(
+        !xml.chars()
+            .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')),
+        "a control character XML 1.0 forbids"
+    );
+    for s in samples() {
+        let xml = report::junit::render(&sample(&s), rules());
+        parse_xml(&xml).unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+}
+
+#[test]
+fn markdown_links_lines_and_escapes() {
+    let md = report::markdown::render(&fixture(), Some("https://github.com/acme/svc/blob/abc123/"));
+    assert!(md.starts_with("### wasmfit: STAY · 26/100"));
+    assert!(
+        md.contains(
+            "(https://github.com/acme/svc/blob/abc123/tests/data/no-such-tree/Dockerfile#L4)"
+        ),
+        "{md}"
+    );
+    // Scanned text appears raw only inside code spans, where Markdown
+    // renders it as text; everywhere else it is escaped.
+    let outside = regex::Regex::new(r"(`+) .*? (`+)")
+        .unwrap()
+        .replace_all(&md, "");
+    assert!(!outside.contains("<script"), "{outside}");
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{md}");
+    assert!(md.contains("<details>"));
+}
+
+/// No element from the scanned tree: not a `<script`, not an event
+/// handler attribute, and nothing that would load a resource.
+fn assert_inert(html: &str) {
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "a script element");
+    for bad in [
+        "<iframe",
+        "<img",
+        "<link",
+        "<object",
+        "<embed",
+        " onerror=",
+        " onload=",
+        "javascript:",
+        "url(",
+        "@import",
+        "http://",
+        "src=",
+    ] {
+        assert!(!lower.contains(bad), "{bad} in the report");
+    }
+    // The https:// that may appear is only text, never an attribute.
+    assert!(!lower.contains("href=\"http"), "an external link");
+    assert!(html.contains("Content-Security-Policy"));
+}
+
+#[test]
+fn html_escapes_everything_from_the_fixture() {
+    let html = report::html::render(&fixture()).unwrap();
+    assert_inert(&html);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    for id in [
+        "verdict",
+        "score",
+        "signals",
+        "findings",
+        "blockers",
+        "capabilities",
+        "runtime",
+        "dependencies",
+        "effort",
+        "supply-chain",
+        "bench",
+        "deductions",
+        "diagnostics",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "#{id} missing");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn html_escapes_files_and_code_read_from_the_tree() {
+    // The fixture's evidence, with the files it points at really there:
+    // the excerpt is read from disk, file name and code included.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app").join("<script>alert(1)<");
+    std::fs::create_dir_all(&app).unwrap();
+    let code = format!(
+        "import subprocess\n# {XSS}\nsubprocess.run([\"ffmpeg\", \"{XSS}\"])\n</code></div>{XSS}\n"
+    );
+    std::fs::write(app.join("script>.py"), &code).unwrap();
+    let mut r = fixture();
+    r.root = dir.path().display().to_string();
+    let html = report::html::render(&r).unwrap();
+    assert_inert(&html);
+    assert!(
+        html.contains("<span class=\"n\">2</span><code># &lt;script&gt;"),
+        "the excerpt was not read"
+    );
+    assert!(html.contains("&lt;&#x2f;code&gt;&lt;&#x2f;div&gt;"));
+
+    // And a real scan of such a tree.
+    let html = report::html::render(
+        &wasmfit::scan::scan(dir.path(), &Default::default(), rules(), &|_, _| {}).unwrap(),
+    )
+    .unwrap();
+    assert!(html.contains("WF101"), "the subprocess call was not found");
+    assert_inert(&html);
+}
+
+#[test]
+fn html_excerpts_mark_the_line_and_refuse_changed_files() {
+    let r = sample("python-flask-ffmpeg");
+    let html = report::html::render(&r).unwrap();
+    let marked = html.matches("class=\"l hit\"").count();
+    let context = html.matches("class=\"l\"").count();
+    assert!(
+        marked > 0 && context > 0,
+        "{marked} marked, {context} context lines"
+    );
+    // A snippet that no longer matches its line: the stored snippet only.
+    let mut changed = r.clone();
+    for f in &mut changed.findings {
+        for e in &mut f.evidence {
+            e.at.snippet = format!("{} changed", e.at.snippet);
+        }
+    }
+    let html = report::html::render(&changed).unwrap();
+    assert_eq!(html.matches("class=\"l\"").count(), 0);
+}
+
+fn wasmfit() -> Command {
+    let mut c = Command::cargo_bin("wasmfit").unwrap();
+    c.env("NO_COLOR", "1")
+        .env_remove("GITHUB_SHA")
+        .env_remove("CI_COMMIT_SHA");
+    c
+}
+
+fn one_line_exit_2(args: &[&str], stdin: Option<&str>) -> String {
+    let mut c = wasmfit();
+    c.args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s);
+    }
+    let out = c.assert().code(2).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("wasmfit: error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    err
+}
+
+#[test]
+fn report_command_renders_a_saved_report_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = repo().join("tests/data/fixture-report.json");
+    for (format, marker) in [
+        ("html", "<!DOCTYPE html>"),
+        ("sarif", "\"version\": \"2.1.0\""),
+        ("markdown", "### wasmfit: STAY"),
+        ("junit", "<testsuites"),
+        ("gitlab", "\"check_name\""),
+        ("text", "STAY"),
+        ("json", "\"schema_version\""),
+    ] {
+        let out: PathBuf = dir.path().join(format!("out.{format}"));
+        wasmfit()
+            .args(["report"])
+            .arg(&fixture)
+            .args(["--format", format, "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(marker), "{format}: {marker} missing");
+    }
+    // The saved JSON round-trips exactly.
+    let again = wasmfit()
+        .arg("report")
+        .arg(&fixture)
+        .args(["-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        report::json::parse(&String::from_utf8(again).unwrap()).unwrap(),
+        self::fixture()
+    );
+    // Standard input works too.
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    wasmfit()
+        .args(["report", "-", "-f", "markdown"])
+        .write_stdin(text)
+        .assert()
+        .success();
+}
+
+#[test]
+fn report_command_refuses_what_is_not_a_wasmfit_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let err = one_line_exit_2(&["report", &write("x.json", "<html>")], None);
+    assert!(err.contains("not JSON"), "{err}");
+    let sarif = report::sarif::render(&fixture(), rules());
+    let err = one_line_exit_2(&["report", &write("x.sarif", &sarif)], None);
+    assert!(err.contains("not a wasmfit report"), "{err}");
+    let future = report::json::render(&fixture())
+        .replace("\"schema_version\": \"1.0\"", "\"schema_version\": \"2.0\"");
+    let err = one_line_exit_2(&["report", &write("future.json", &future)], None);
+    assert!(err.contains("schema version 2.0"), "{err}");
+    let broken =
+        report::json::render(&fixture()).replace("\"verdict\": \"stay\"", "\"verdict\": \"maybe\"");
+    one_line_exit_2(&["report", &write("broken.json", &broken)], None);
+    let err = one_line_exit_2(&["report", "/no/such/report.json"], None);
+    assert!(err.contains("/no/such/report.json"), "{err}");
+    one_line_exit_2(&["report", "-"], Some("{}"));
+}
+
+#[test]
+fn scan_writes_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = repo().join("samples/python-flask-ffmpeg");
+    for format in ["html", "sarif", "markdown", "junit", "gitlab"] {
+        let out = dir.path().join(format!("r.{format}"));
+        wasmfit()
+            .arg("scan")
+            .arg(&target)
+            .args(["--format", format, "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(std::fs::metadata(&out).unwrap().len() > 100, "{format}");
+    }
+}
