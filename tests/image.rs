@@ -233,7 +233,7 @@ effort = 0
 message = "The image ships an OS."
 remediation = "A component ships none."
 wasi = "none"
-match = [{ kind = "file", patterns = ['^os-release$'] }]
+match = [{ kind = "base-image", patterns = ['(?:^|/)debian(?::|$)'] }]
 "#;
     let mut l = wasmfit::rules::Loader::default();
     l.add_file("image-test-rules.toml", text).unwrap();
@@ -276,8 +276,9 @@ fn check_report(report: &wasmfit::report::Report, source: &str) {
     assert!(spawn.evidence.iter().any(|e| e.at.path == "var/lib/dpkg/status" && e.at.snippet.contains("ffmpeg")), "{:?}", spawn.evidence);
     // The OS's own programs are not the service's evidence.
     assert!(!spawn.evidence.iter().any(|e| e.at.path == "usr/bin/tool" || e.at.path == "bin/sh"), "{:?}", spawn.evidence);
-    let os = f("WF951").expect("WF951 from os-release");
-    assert_eq!(os.evidence[0].at.path, "etc/os-release");
+    // From the OCI base-name annotation, or else from os-release.
+    let os = f("WF951").expect("WF951: the image carries Debian with a shell");
+    assert!(matches!(os.evidence[0].at.path.as_str(), "etc/os-release" | "(image config)"), "{:?}", os.evidence);
     // Tests inside the app directory stay tests.
     assert!(!report.findings.iter().any(|f| f.evidence.iter().any(|e| e.at.path.starts_with("app/tests/") && e.context.counts())));
     let info = report.image.as_ref().unwrap();

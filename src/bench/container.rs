@@ -101,27 +101,22 @@ pub fn dockerfile_bases(text: &str) -> Vec<String> {
     let mut bases = Vec::new();
     for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if words
-            .first()
-            .is_none_or(|w| !w.eq_ignore_ascii_case("FROM"))
-        {
+        if words.first().is_none_or(|w| !w.eq_ignore_ascii_case("FROM")) {
             continue;
         }
         let Some(image) = words.iter().skip(1).find(|w| !w.starts_with("--")) else {
             continue;
         };
-        let image = image.to_string();
+        let lower = image.to_ascii_lowercase();
+        // Checked before this stage's own name is recorded: `FROM build`
+        // refers to an earlier stage, `FROM x AS x` to an image.
+        if lower != "scratch" && !stages.contains(&lower) && !bases.iter().any(|b| b == image) {
+            bases.push(image.to_string());
+        }
         if let Some(pos) = words.iter().position(|w| w.eq_ignore_ascii_case("AS")) {
             if let Some(stage) = words.get(pos + 1) {
                 stages.push(stage.to_ascii_lowercase());
             }
-        }
-        let lower = image.to_ascii_lowercase();
-        if lower != "scratch"
-            && !stages[..stages.len().saturating_sub(1)].contains(&lower)
-            && !bases.contains(&image)
-        {
-            bases.push(image);
         }
     }
     bases
@@ -536,6 +531,7 @@ mod tests {
         let df = "FROM --platform=linux/amd64 rust:1.95 AS build\nRUN x\nFROM build AS again\nFROM scratch\nCOPY --from=build /a /a\nFROM alpine:3\n";
         assert_eq!(dockerfile_bases(df), vec!["rust:1.95", "alpine:3"]);
         assert!(dockerfile_bases("FROM scratch\n").is_empty());
+        assert_eq!(dockerfile_bases("FROM golang AS build\nFROM build\n"), vec!["golang"]);
     }
 
     #[test]

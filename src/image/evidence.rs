@@ -1,7 +1,7 @@
 //! Facts an image gives beyond its files: the config's ENTRYPOINT, EXPOSE,
 //! USER and ENV as Dockerfile instructions, OS packages the build installed
 //! on purpose, the runtime the official base images announce in their
-//! environment, and a marker that an OS userland ships at all.
+//! environment, and the distribution it is built on.
 //!
 //! They go through the same rules as a Dockerfile's, so an image and the
 //! Dockerfile that built it give the same findings.
@@ -100,16 +100,23 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
     out
 }
 
-/// A fact saying the image ships an OS userland (for WF951), at its
-/// os-release file.
-pub fn os_fact(os: &OsRelease, packages: &[Packages]) -> Fact {
+/// The distribution an image is built on, as a base-image fact read from
+/// its os-release (`debian:12`), for images that still carry a userland (a
+/// shell or a package manager): distroless images have an os-release too,
+/// but nothing to run in it. Base-image rules (WF951) then treat the image
+/// like a Dockerfile `FROM debian:12`.
+pub fn os_base_fact(os: &OsRelease, packages: &[Packages], userland: &[String]) -> Option<Fact> {
+    if userland.is_empty() || os.id.is_empty() {
+        return None;
+    }
+    let image = if os.version_id.is_empty() { os.id.clone() } else { format!("{}:{}", os.id, os.version_id) };
     let count: usize = packages.iter().map(|p| p.count).sum();
-    let label = if os.pretty_name.is_empty() { format!("{} {}", os.id, os.version_id) } else { os.pretty_name.clone() };
-    Fact::new(
-        FactKind::File { name: "os-release".into() },
-        Location::file("etc/os-release", &format!("{label}, {count} OS packages")),
+    let label = if os.pretty_name.is_empty() { image.clone() } else { os.pretty_name.clone() };
+    Some(Fact::new(
+        FactKind::BaseImage { image, stage: None, is_final: true },
+        Location::file("etc/os-release", &format!("{label}: {count} OS packages, {}", userland.join(" "))),
         Context::Service,
-    )
+    ))
 }
 
 /// Package names a history RUN line installs with an OS package manager.

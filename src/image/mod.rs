@@ -133,8 +133,9 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
     let mut facts = evidence::config_facts(&config, located.base_name.as_deref());
     let wanted = evidence::installed_by_history(&config.history);
     facts.extend(evidence::package_facts(&packages, &wanted));
-    if let Some(os) = &base_os {
-        facts.push(evidence::os_fact(os, &packages));
+    if let (Some(os), None) = (&base_os, &located.base_name) {
+        let userland: Vec<String> = os_surface.shells.iter().chain(&os_surface.package_managers).cloned().collect();
+        facts.extend(evidence::os_base_fact(os, &packages, &userland));
     }
     let info = ImageInfo {
         source: input.shown(),

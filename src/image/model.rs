@@ -71,6 +71,9 @@ pub struct OsSurface {
     /// Shells present (`/bin/sh`, `/bin/bash`, `/bin/busybox`...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shells: Vec<String>,
+    /// Package managers present (`/usr/bin/apt-get`, `/sbin/apk`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package_managers: Vec<String>,
 }
 
 /// Everything an image scan learned about the image.

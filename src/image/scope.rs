@@ -28,6 +28,10 @@ const OS_DIRS: &[&str] = &["bin", "sbin", "lib", "lib64", "etc", "usr", "usr/bin
 /// directories; rpath directories elsewhere are not followed in images).
 const LIB_DIRS: &[&str] = &["lib", "lib64", "usr/lib", "usr/lib64", "usr/local/lib", "usr/local/lib64", "opt"];
 
+/// Package managers whose presence shows the image can still be changed
+/// from inside.
+const PACKAGE_MANAGERS: &[&str] = &["usr/bin/apt-get", "usr/bin/dpkg", "sbin/apk", "usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf", "usr/bin/rpm", "usr/bin/zypper"];
+
 /// Shells whose presence shows the image can run scripts.
 const SHELLS: &[&str] = &["bin/sh", "bin/bash", "bin/ash", "bin/dash", "bin/zsh", "bin/busybox", "usr/bin/bash", "usr/bin/sh"];
 
@@ -240,13 +244,10 @@ pub fn os_surface(root: &Path, scope: &Scope, setuid: u64) -> (OsSurface, u64) {
             None => {}
         }
     }
-    for sh in SHELLS {
-        if let Some(r) = resolve_rel(root, sh) {
-            if root.join(&r).is_file() {
-                let shown = format!("/{sh}");
-                if !s.shells.contains(&shown) {
-                    s.shells.push(shown);
-                }
+    for (list, out) in [(SHELLS, &mut s.shells), (PACKAGE_MANAGERS, &mut s.package_managers)] {
+        for p in list {
+            if resolve_rel(root, p).is_some_and(|r| root.join(r).is_file()) {
+                out.push(format!("/{p}"));
             }
         }
     }

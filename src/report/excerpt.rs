@@ -7,6 +7,12 @@
 //! of sane size) and its line still matches the stored snippet; otherwise
 //! the stored snippet is all that is shown, because a changed file would put
 //! the mark on the wrong line.
+//!
+//! A saved report can come from anywhere (`wasmfit report FILE.json`), and
+//! its `root` and paths could point at a key whose first line everybody
+//! knows (`-----BEGIN ... PRIVATE KEY-----`), pulling the next lines into a
+//! page that gets shared. So hidden files and directories (`.ssh`, `.aws`,
+//! `.env`) and files named like keys and credentials are never read.
 
 use serde::Serialize;
 use std::io::Read;
@@ -62,10 +68,15 @@ fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
     // A scan of one file names that file relative to its directory.
     let base = if root.is_file() { root.parent()? } else { root };
     let rel = Path::new(rel);
-    if !rel
-        .components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    {
+    let plain = |c: Component| match c {
+        Component::Normal(name) => {
+            let name = name.to_string_lossy().to_ascii_lowercase();
+            !name.starts_with('.') && !secret(&name)
+        }
+        Component::CurDir => true,
+        _ => false,
+    };
+    if !rel.components().all(plain) {
         return None;
     }
     // Every directory on the way must be a real directory, not a symlink
@@ -78,6 +89,32 @@ fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
         }
     }
     Some(p)
+}
+
+/// File names that hold keys or credentials by convention.
+fn secret(name: &str) -> bool {
+    const EXT: &[&str] = &[
+        ".pem",
+        ".key",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".keystore",
+        ".kdbx",
+        ".gpg",
+        ".asc",
+    ];
+    const PREFIX: &[&str] = &[
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "credentials",
+        "secrets",
+        "passwd",
+        "shadow",
+    ];
+    EXT.iter().any(|e| name.ends_with(e)) || PREFIX.iter().any(|p| name.starts_with(p))
 }
 
 fn fold(s: &str) -> String {
@@ -125,6 +162,20 @@ mod tests {
         assert!(around(dir.path(), "x.py", 9, "b", 1).is_none());
         assert!(around(dir.path(), "../x.py", 1, "a", 1).is_none());
         assert!(around(dir.path(), "/etc/passwd", 1, "root", 1).is_none());
+    }
+
+    #[test]
+    fn never_reads_hidden_files_or_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".ssh")).unwrap();
+        let head = "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n";
+        std::fs::write(dir.path().join(".ssh/id_ed25519"), head).unwrap();
+        std::fs::write(dir.path().join("server.key"), head).unwrap();
+        std::fs::write(dir.path().join("id_rsa"), head).unwrap();
+        for p in [".ssh/id_ed25519", "server.key", "id_rsa"] {
+            let got = around(dir.path(), p, 1, "-----BEGIN OPENSSH PRIVATE KEY-----", 1);
+            assert!(got.is_none(), "{p}");
+        }
     }
 
     #[cfg(unix)]

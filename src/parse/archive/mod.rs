@@ -175,3 +175,13 @@ fn pyc_version(b: &[u8]) -> Option<&'static str> {
         _ => "Python",
     })
 }
+
+/// Entry points for the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub fn zip(bytes: &[u8]) -> usize {
+        let Ok(entries) = super::zip::entries(bytes) else { return 0 };
+        let mut budget = 64 << 20;
+        entries.iter().take(64).filter_map(|e| super::zip::read(bytes, e, &mut budget).ok()).count()
+    }
+}

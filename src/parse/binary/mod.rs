@@ -109,3 +109,53 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, format: BinaryFormat, context: Conte
         }
     }
 }
+
+/// Entry points for the fuzz targets in `fuzz/`: the same parsers the
+/// scan runs, without the panic guard (a panic must reach the fuzzer), and
+/// the inner parsers reachable directly with arbitrary bytes.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    pub fn binary(bytes: &[u8], format: BinaryFormat) -> usize {
+        analyze::run(bytes, "fuzz", format, Context::Service).output.facts.len()
+    }
+
+    pub fn go_pclntab(bytes: &[u8]) -> usize {
+        gopcln::parse(bytes, Some(0x40_1000)).map_or(0, |v| v.len())
+    }
+
+    pub fn go_buildinfo(bytes: &[u8]) -> usize {
+        let n = native::Native::default();
+        gobuild::read(bytes, &n).map_or(0, |b| b.deps.len())
+    }
+
+    pub fn strings(bytes: &[u8]) -> usize {
+        strings::scan(bytes, &native::Native::default()).libraries.len()
+    }
+
+    pub fn cargo_auditable(bytes: &[u8]) -> usize {
+        let n = native::Native {
+            sections: vec![native::Section { name: ".dep-v0".into(), offset: 0, size: bytes.len(), ..native::Section::default() }],
+            ..native::Native::default()
+        };
+        rust::auditable(bytes, &n).and_then(Result::ok).map_or(0, |p| p.len())
+    }
+
+    /// Machine code: syscall sites and calls to a few pretend targets
+    /// inside the buffer, on both instruction sets.
+    pub fn code(bytes: &[u8]) -> usize {
+        let base = 0x1000;
+        let mut t = sites::Targets::default();
+        let len = bytes.len() as u64;
+        t.add(sites::Target { name: "syscall".into(), args: &[0], go_abi: false }, Some(base + len / 2), Some(base + len / 3));
+        t.add(sites::Target { name: "socket".into(), args: &[0, 1], go_abi: false }, Some(base + len / 4), None);
+        t.add(sites::Target { name: "syscall.Syscall".into(), args: &[0], go_abi: true }, Some(base + len / 5), Some(base + 8));
+        let starts = |a: u64| (a > base + 64).then(|| a - 64);
+        x86::raw_sites(bytes, base, &starts).len()
+            + x86::call_sites(bytes, base, &t, &starts).len()
+            + x86::direct_calls(bytes, base).len()
+            + arm64::raw_sites(bytes, base).len()
+            + arm64::call_sites(bytes, base, &t).len()
+    }
+}

@@ -1,0 +1,9 @@
+//! The whole native-binary analyser on arbitrary bytes read as Pe.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wasmfit::artifact::BinaryFormat;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = wasmfit::parse::binary::fuzzing::binary(data, BinaryFormat::Pe);
+});
