@@ -21,7 +21,11 @@ fn main() {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     for d in &dirs {
-        for e in walkdir::WalkDir::new(d).follow_links(false).into_iter().flatten() {
+        for e in walkdir::WalkDir::new(d)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
             if !e.file_type().is_file() {
                 continue;
             }
@@ -37,7 +41,10 @@ fn main() {
     }
     let bytes: u64 = files.iter().map(|a| a.size).sum();
     for threads in [1, rayon::current_num_threads()] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
         let started = Instant::now();
         let (facts, hits, malformed) = pool.install(|| {
             files
@@ -48,7 +55,11 @@ fn main() {
                     for f in &r.output.facts {
                         engine.match_fact(f, &mut hits);
                     }
-                    (r.output.facts.len(), hits.len(), usize::from(!r.output.diagnostics.is_empty()))
+                    (
+                        r.output.facts.len(),
+                        hits.len(),
+                        usize::from(!r.output.diagnostics.is_empty()),
+                    )
                 })
                 .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
         });

@@ -13,7 +13,10 @@ fn main() {
     };
     let p = std::path::Path::new(&path);
     let mut diags = Vec::new();
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let Some(mut a) = wasmfit::discover::classify(p, &name, 0, &mut diags) else {
         eprintln!("{path}: not a file wasmfit reads");
         std::process::exit(1);
@@ -24,7 +27,9 @@ fn main() {
         eprintln!("{path}: not a binary or code archive ({:?})", a.kind);
         std::process::exit(1);
     }
-    let Some(r) = wasmfit::parse::binary::analyze(&a) else { return };
+    let Some(r) = wasmfit::parse::binary::analyze(&a) else {
+        return;
+    };
     for f in &r.output.facts {
         let (kind, name) = match &f.kind {
             FactKind::Symbol { name } => ("symbol", name.clone()),
@@ -32,7 +37,15 @@ fn main() {
             FactKind::Library { name } => ("library", name.clone()),
             FactKind::Syscall { name } => ("syscall", name.clone()),
             FactKind::Section { name } => ("section", name.clone()),
-            FactKind::Dependency(d) => ("dependency", format!("{}:{} {}", d.ecosystem, d.name, d.version.clone().unwrap_or_default())),
+            FactKind::Dependency(d) => (
+                "dependency",
+                format!(
+                    "{}:{} {}",
+                    d.ecosystem,
+                    d.name,
+                    d.version.clone().unwrap_or_default()
+                ),
+            ),
             FactKind::Runtime { runtime, weight } => ("runtime", format!("{runtime} ({weight})")),
             other => ("other", format!("{other:?}")),
         };
@@ -42,6 +55,9 @@ fn main() {
         println!("diagnostic {:?}: {}", d.kind, d.message);
     }
     if let Some(b) = r.binary {
-        println!("info {}", serde_json::to_string(&b.info).unwrap_or_default());
+        println!(
+            "info {}",
+            serde_json::to_string(&b.info).unwrap_or_default()
+        );
     }
 }

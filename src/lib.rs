@@ -23,6 +23,7 @@ pub mod score;
 pub mod signals;
 pub mod suppress;
 pub mod artifact;
+pub mod bench;
 pub mod cli;
 pub mod lex;
 pub mod linker;

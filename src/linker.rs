@@ -36,7 +36,16 @@ const STD_DIRS: &[&str] = &[
 
 /// Where executables usually live, to find the root of an image tree from
 /// an executable's path (`rootfs/usr/bin/ffmpeg` -> `rootfs/`).
-const BIN_DIRS: &[&str] = &["usr/local/bin", "usr/local/sbin", "usr/bin", "usr/sbin", "bin", "sbin", "usr/libexec", "opt"];
+const BIN_DIRS: &[&str] = &[
+    "usr/local/bin",
+    "usr/local/sbin",
+    "usr/bin",
+    "usr/sbin",
+    "bin",
+    "sbin",
+    "usr/libexec",
+    "opt",
+];
 
 /// What following found.
 #[derive(Debug, Default)]
@@ -51,7 +60,10 @@ pub struct Linked {
 /// The scan's post-pass: follows libraries, matches the facts it produced,
 /// and returns the hits with the binaries' report entries (their resolved
 /// libraries filled in).
-pub fn post_pass<'a>(engine: &Engine, binaries: impl Iterator<Item = &'a Binary>) -> (Vec<Hit>, Vec<BinaryInfo>) {
+pub fn post_pass<'a>(
+    engine: &Engine,
+    binaries: impl Iterator<Item = &'a Binary>,
+) -> (Vec<Hit>, Vec<BinaryInfo>) {
     let binaries: Vec<&Binary> = binaries.collect();
     let linked = follow(&binaries.iter().map(|b| &b.link).collect::<Vec<_>>());
     let mut hits = Vec::new();
@@ -74,7 +86,15 @@ pub fn follow(binaries: &[&LinkInfo]) -> Linked {
     let index = Index::new(binaries);
     let mut out = Linked::default();
     for (i, b) in binaries.iter().enumerate() {
-        let direct: Vec<String> = b.needed.iter().filter_map(|n| index.resolve(b, b, n).map(|j| format!("{n} -> {}", binaries[j].rel))).collect();
+        let direct: Vec<String> = b
+            .needed
+            .iter()
+            .filter_map(|n| {
+                index
+                    .resolve(b, b, n)
+                    .map(|j| format!("{n} -> {}", binaries[j].rel))
+            })
+            .collect();
         if !direct.is_empty() {
             out.resolved.insert(b.rel.clone(), direct);
         }
@@ -166,7 +186,11 @@ impl Index {
                 }
             }
         }
-        Index { by_path, by_name, ctx: binaries.iter().map(|b| b.context).collect() }
+        Index {
+            by_path,
+            by_name,
+            ctx: binaries.iter().map(|b| b.context).collect(),
+        }
     }
 
     /// Where the loader would find `name` for `from` (whose rpath applies),
@@ -181,24 +205,44 @@ impl Index {
         // DT_RPATH applies only without DT_RUNPATH; both before the
         // standard directories, as in ld.so.
         let mut dirs: Vec<String> = Vec::new();
-        let paths = if from.runpath.is_empty() { &from.rpath } else { &from.runpath };
+        let paths = if from.runpath.is_empty() {
+            &from.rpath
+        } else {
+            &from.runpath
+        };
         for p in paths {
-            let p = p.replace("$ORIGIN", &format!("/{origin}")).replace("${ORIGIN}", &format!("/{origin}"));
-            let p = if p.starts_with('/') { format!("{root}{}", p.trim_start_matches('/')) } else { format!("{origin}/{p}") };
+            let p = p
+                .replace("$ORIGIN", &format!("/{origin}"))
+                .replace("${ORIGIN}", &format!("/{origin}"));
+            let p = if p.starts_with('/') {
+                format!("{root}{}", p.trim_start_matches('/'))
+            } else {
+                format!("{origin}/{p}")
+            };
             dirs.push(normalize(&p));
         }
         dirs.extend(STD_DIRS.iter().map(|d| format!("{root}{d}")));
         // Wheels and app bundles put libraries beside the module.
         dirs.push(origin.to_string());
         for d in &dirs {
-            let p = if d.is_empty() { name.to_string() } else { format!("{d}/{name}") };
+            let p = if d.is_empty() {
+                name.to_string()
+            } else {
+                format!("{d}/{name}")
+            };
             if let Some(&i) = self.by_path.get(&normalize(&p)) {
                 return Some(i);
             }
         }
         // Not where the loader looks, but in the tree and unambiguous:
         // a repository that vendors its libraries somewhere of its own.
-        let cands: Vec<usize> = self.by_name.get(name)?.iter().copied().filter(|&i| self.ctx[i] == entry.context).collect();
+        let cands: Vec<usize> = self
+            .by_name
+            .get(name)?
+            .iter()
+            .copied()
+            .filter(|&i| self.ctx[i] == entry.context)
+            .collect();
         (cands.len() == 1).then(|| cands[0])
     }
 }
@@ -247,20 +291,49 @@ mod tests {
     use crate::context::Context;
 
     fn bin(rel: &str, needed: &[&str], entry: bool) -> LinkInfo {
-        LinkInfo { rel: rel.into(), needed: needed.iter().map(|s| s.to_string()).collect(), entry, ..LinkInfo::default() }
+        LinkInfo {
+            rel: rel.into(),
+            needed: needed.iter().map(|s| s.to_string()).collect(),
+            entry,
+            ..LinkInfo::default()
+        }
     }
 
     #[test]
     fn ffmpeg_reaches_opencl_through_libavutil() {
-        let ffmpeg = bin("rootfs/usr/bin/ffmpeg", &["libavutil.so.57", "libc.so.6"], true);
-        let avutil = bin("rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57", &["libOpenCL.so.1", "libc.so.6"], false);
+        let ffmpeg = bin(
+            "rootfs/usr/bin/ffmpeg",
+            &["libavutil.so.57", "libc.so.6"],
+            true,
+        );
+        let avutil = bin(
+            "rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57",
+            &["libOpenCL.so.1", "libc.so.6"],
+            false,
+        );
         let l = follow(&[&ffmpeg, &avutil]);
         // libc.so.6 is needed directly, so only libOpenCL is new.
         assert_eq!(l.facts.len(), 1, "{:?}", l.facts);
-        let f = l.facts.iter().find(|f| f.kind == FactKind::Library { name: "libOpenCL.so.1".into() }).unwrap();
+        let f = l
+            .facts
+            .iter()
+            .find(|f| {
+                f.kind
+                    == FactKind::Library {
+                        name: "libOpenCL.so.1".into(),
+                    }
+            })
+            .unwrap();
         assert_eq!(f.at.path, "rootfs/usr/bin/ffmpeg");
-        assert!(f.at.snippet.contains("via libavutil.so.57"), "{}", f.at.snippet);
-        assert_eq!(l.resolved["rootfs/usr/bin/ffmpeg"], vec!["libavutil.so.57 -> rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57"]);
+        assert!(
+            f.at.snippet.contains("via libavutil.so.57"),
+            "{}",
+            f.at.snippet
+        );
+        assert_eq!(
+            l.resolved["rootfs/usr/bin/ffmpeg"],
+            vec!["libavutil.so.57 -> rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57"]
+        );
     }
 
     #[test]
@@ -272,10 +345,24 @@ mod tests {
         cuda.sections = vec![".nv_fatbin".into()];
         let l = follow(&[&app, &torch, &cuda]);
         let names: Vec<String> = l.facts.iter().map(|f| format!("{:?}", f.kind)).collect();
-        assert!(names.iter().any(|n| n.contains("libcudart.so.12")), "{names:?}");
+        assert!(
+            names.iter().any(|n| n.contains("libcudart.so.12")),
+            "{names:?}"
+        );
         assert!(names.iter().any(|n| n.contains(".nv_fatbin")), "{names:?}");
-        let cudart = l.facts.iter().find(|f| f.at.library.as_deref() == Some("libcudart.so.12")).unwrap();
-        assert!(cudart.at.snippet.contains("via libtorch.so -> libtorch_cuda.so"), "{}", cudart.at.snippet);
+        let cudart = l
+            .facts
+            .iter()
+            .find(|f| f.at.library.as_deref() == Some("libcudart.so.12"))
+            .unwrap();
+        assert!(
+            cudart
+                .at
+                .snippet
+                .contains("via libtorch.so -> libtorch_cuda.so"),
+            "{}",
+            cudart.at.snippet
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ fn have(tool: &str) -> bool {
     let found = if tool.starts_with('/') {
         Path::new(tool).is_file()
     } else {
-        Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
     };
     if !found {
         println!("SKIP: {tool} not installed");
@@ -30,7 +33,11 @@ fn have(tool: &str) -> bool {
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Compiles one C file with gcc into `dir/name`.
@@ -38,7 +45,11 @@ fn gcc(dir: &Path, name: &str, src: &str, extra: &[&str]) -> PathBuf {
     let c = dir.join(format!("{name}.c"));
     std::fs::write(&c, src).unwrap();
     let out = dir.join(name);
-    run(Command::new("gcc").args(["-O2", "-o"]).arg(&out).arg(&c).args(extra));
+    run(Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&out)
+        .arg(&c)
+        .args(extra));
     // The source must not be what the scan finds.
     std::fs::remove_file(&c).unwrap();
     out
@@ -48,7 +59,11 @@ fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
     let m = dir.join(format!("{name}-src"));
     std::fs::create_dir_all(&m).unwrap();
     std::fs::write(m.join("main.go"), src).unwrap();
-    std::fs::write(m.join("go.mod"), format!("module example.com/{name}\n\ngo 1.23\n")).unwrap();
+    std::fs::write(
+        m.join("go.mod"),
+        format!("module example.com/{name}\n\ngo 1.23\n"),
+    )
+    .unwrap();
     let out = dir.join(name);
     let mut cmd = Command::new(GO);
     cmd.current_dir(&m).args(["build", "-o"]).arg(&out);
@@ -56,7 +71,12 @@ fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
         cmd.arg("-ldflags=-s -w");
     }
     let cache = std::env::temp_dir().join("wasmfit-test-gocache");
-    cmd.env("CGO_ENABLED", "0").env("GOCACHE", &cache).env("GOPATH", cache.join("path")).env("GOPROXY", "off").env("GOTOOLCHAIN", "local").env("GOFLAGS", "-mod=mod");
+    cmd.env("CGO_ENABLED", "0")
+        .env("GOCACHE", &cache)
+        .env("GOPATH", cache.join("path"))
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod");
     run(&mut cmd);
     std::fs::remove_dir_all(&m).unwrap();
     out
@@ -64,7 +84,11 @@ fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
 
 fn analyze(path: &Path) -> Analysis {
     let a = binary::analyze_file(path, "bin/app", BinaryFormat::Elf, Context::Service);
-    assert!(a.output.diagnostics.is_empty(), "{:?}", a.output.diagnostics);
+    assert!(
+        a.output.diagnostics.is_empty(),
+        "{:?}",
+        a.output.diagnostics
+    );
     a
 }
 
@@ -92,7 +116,11 @@ fn scan(dir: &Path) -> Report {
 
 /// Rule ids counted against the verdict.
 fn counted(r: &Report) -> Vec<&str> {
-    r.findings.iter().filter(|f| f.counted).map(|f| f.rule_id.as_str()).collect()
+    r.findings
+        .iter()
+        .filter(|f| f.counted)
+        .map(|f| f.rule_id.as_str())
+        .collect()
 }
 
 const SPAWN_C: &str = r#"
@@ -153,7 +181,14 @@ fn c_fork_and_exec() {
         assert!(has(&a.output.facts, &sym(s), Context::Service), "{s}");
     }
     let info = a.binary.unwrap().info;
-    assert_eq!((info.kind.as_str(), info.linkage.as_str(), info.runtime.as_deref()), ("executable", "dynamic", Some("c-cpp")));
+    assert_eq!(
+        (
+            info.kind.as_str(),
+            info.linkage.as_str(),
+            info.runtime.as_deref()
+        ),
+        ("executable", "dynamic", Some("c-cpp"))
+    );
     let r = scan(dir.path());
     assert!(counted(&r).contains(&"WF101"), "{:?}", counted(&r));
     assert!(r.binaries.iter().any(|b| b.path == "spawn"));
@@ -172,8 +207,17 @@ fn c_syscall_bpf_and_raw_site() {
     assert!(has(&a.output.facts, &sys("bpf"), Context::Service));
     assert!(has(&a.output.facts, &sys("pidfd_open"), Context::Service));
     assert!(has(&a.output.facts, &sym("syscall"), Context::Service));
-    let bpf = a.output.facts.iter().find(|f| f.kind == sys("bpf")).unwrap();
-    assert!(bpf.at.snippet.contains("0x141") && bpf.at.snippet.contains("syscall()"), "{}", bpf.at.snippet);
+    let bpf = a
+        .output
+        .facts
+        .iter()
+        .find(|f| f.kind == sys("bpf"))
+        .unwrap();
+    assert!(
+        bpf.at.snippet.contains("0x141") && bpf.at.snippet.contains("syscall()"),
+        "{}",
+        bpf.at.snippet
+    );
     let r = scan(dir.path());
     let c = counted(&r);
     assert!(c.contains(&"WF401") && c.contains(&"WF201"), "{c:?}");
@@ -192,8 +236,15 @@ fn c_static_binary_names_its_syscalls() {
     // The call to the statically linked syscall() is found through its
     // symbol; libc's own wrappers are named but not counted.
     assert!(has(&a.output.facts, &sys("bpf"), Context::Service));
-    assert!(has(&a.output.facts, &sys("pidfd_open"), Context::Service), "inline asm in main");
-    assert!(has(&a.output.facts, &sys("futex"), Context::RuntimeInternal));
+    assert!(
+        has(&a.output.facts, &sys("pidfd_open"), Context::Service),
+        "inline asm in main"
+    );
+    assert!(has(
+        &a.output.facts,
+        &sys("futex"),
+        Context::RuntimeInternal
+    ));
     assert!(!has(&a.output.facts, &sys("futex"), Context::Service));
     // Stripped, the syscall() body is recognised by its instructions.
     let stripped = dir.path().join("loader-stripped");
@@ -204,8 +255,15 @@ fn c_static_binary_names_its_syscalls() {
     // A static fork+exec: main's direct callees stand in for imports.
     let spawn = gcc(dir.path(), "spawn-static", SPAWN_C, &["-static"]);
     let a = analyze(&spawn);
-    assert!(has(&a.output.facts, &sym("fork"), Context::Service) && has(&a.output.facts, &sym("execvp"), Context::Service));
-    assert!(has(&a.output.facts, &sys("execve"), Context::RuntimeInternal));
+    assert!(
+        has(&a.output.facts, &sym("fork"), Context::Service)
+            && has(&a.output.facts, &sym("execvp"), Context::Service)
+    );
+    assert!(has(
+        &a.output.facts,
+        &sys("execve"),
+        Context::RuntimeInternal
+    ));
 }
 
 #[test]
@@ -215,14 +273,30 @@ fn c_inotify_and_dlopen_cuda() {
     }
     let dir = tempfile::tempdir().unwrap();
     let a = analyze(&gcc(dir.path(), "watcher", INOTIFY_C, &[]));
-    assert!(has(&a.output.facts, &sym("inotify_init1"), Context::Service));
-    assert!(has(&a.output.facts, &sym("inotify_add_watch"), Context::Service));
+    assert!(has(
+        &a.output.facts,
+        &sym("inotify_init1"),
+        Context::Service
+    ));
+    assert!(has(
+        &a.output.facts,
+        &sym("inotify_add_watch"),
+        Context::Service
+    ));
     let a = analyze(&gcc(dir.path(), "gpu", CUDA_C, &["-ldl"]));
-    let cuda = a.output.facts.iter().find(|f| f.kind == lib("libcuda.so.1")).expect("libcuda.so.1 from a string");
+    let cuda = a
+        .output
+        .facts
+        .iter()
+        .find(|f| f.kind == lib("libcuda.so.1"))
+        .expect("libcuda.so.1 from a string");
     assert!(cuda.at.snippet.contains("dlopen"), "{}", cuda.at.snippet);
     assert!(has(&a.output.facts, &sym("dlopen"), Context::Service));
     let c = counted(&scan(dir.path())).join(",");
-    assert!(c.contains("WF505") && c.contains("WF301") && c.contains("WF603"), "{c}");
+    assert!(
+        c.contains("WF505") && c.contains("WF301") && c.contains("WF603"),
+        "{c}"
+    );
 }
 
 #[test]
@@ -234,33 +308,64 @@ fn go_binaries_stripped_or_not() {
     const PLAIN: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tf, err := os.Open(\"/etc/hostname\")\n\tfmt.Println(f, err)\n}\n";
     let dir = tempfile::tempdir().unwrap();
     for strip in [false, true] {
-        let bin = go_build(dir.path(), if strip { "exec-s" } else { "exec" }, EXEC, strip);
+        let bin = go_build(
+            dir.path(),
+            if strip { "exec-s" } else { "exec" },
+            EXEC,
+            strip,
+        );
         let a = analyze(&bin);
         let f = &a.output.facts;
         // pclntab survives -s -w.
-        assert!(has(f, &func("os/exec.(*Cmd).Start"), Context::Service), "strip={strip}");
+        assert!(
+            has(f, &func("os/exec.(*Cmd).Start"), Context::Service),
+            "strip={strip}"
+        );
         assert!(has(f, &func("syscall.forkExec"), Context::Service));
         // The Go runtime's own syscalls are named and marked.
         assert!(has(f, &sys("futex"), Context::RuntimeInternal));
-        assert!(!f.iter().any(|x| matches!(x.kind, FactKind::Syscall { .. }) && x.context == Context::Service), "strip={strip}");
+        assert!(
+            !f.iter().any(
+                |x| matches!(x.kind, FactKind::Syscall { .. }) && x.context == Context::Service
+            ),
+            "strip={strip}"
+        );
         let info = a.binary.unwrap().info;
         let go = info.go.expect("buildinfo");
         assert!(go.version.starts_with("go1.23"), "{}", go.version);
         assert_eq!(go.cgo_enabled, Some(false));
-        assert_eq!(go.path.as_deref(), Some(if strip { "example.com/exec-s" } else { "example.com/exec" }));
+        assert_eq!(
+            go.path.as_deref(),
+            Some(if strip {
+                "example.com/exec-s"
+            } else {
+                "example.com/exec"
+            })
+        );
         assert_eq!(info.runtime.as_deref(), Some("go"));
         assert_eq!(info.stripped, strip);
     }
     let plain = go_build(dir.path(), "plain", PLAIN, true);
     let a = analyze(&plain);
     // `os` is linked (its file exec.go too) but not `os/exec`.
-    assert!(!a.output.facts.iter().any(|f| matches!(&f.kind, FactKind::Function { name } if name.starts_with("os/exec."))));
-    assert!(!has(&a.output.facts, &func("syscall.forkExec"), Context::Service));
+    assert!(!a
+        .output
+        .facts
+        .iter()
+        .any(|f| matches!(&f.kind, FactKind::Function { name } if name.starts_with("os/exec."))));
+    assert!(!has(
+        &a.output.facts,
+        &func("syscall.forkExec"),
+        Context::Service
+    ));
     std::fs::remove_file(dir.path().join("exec")).unwrap();
     std::fs::remove_file(dir.path().join("exec-s")).unwrap();
     let r = scan(dir.path());
     assert!(!counted(&r).contains(&"WF101"), "{:?}", counted(&r));
-    assert_eq!(r.runtime.primary.as_ref().map(|p| p.id.as_str()), Some("go"));
+    assert_eq!(
+        r.runtime.primary.as_ref().map(|p| p.id.as_str()),
+        Some("go")
+    );
 }
 
 #[test]
@@ -271,7 +376,12 @@ fn go_service_syscall_is_counted() {
     const RAW: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"syscall\"\n\t\"unsafe\"\n)\n\nfunc main() {\n\tvar attr [128]byte\n\tr, _, e := syscall.Syscall(321, 0, uintptr(unsafe.Pointer(&attr[0])), 128)\n\tfmt.Println(r, e)\n}\n";
     let dir = tempfile::tempdir().unwrap();
     let a = analyze(&go_build(dir.path(), "raw", RAW, true));
-    let bpf = a.output.facts.iter().find(|f| f.kind == sys("bpf") && f.context == Context::Service).expect("bpf from main.main");
+    let bpf = a
+        .output
+        .facts
+        .iter()
+        .find(|f| f.kind == sys("bpf") && f.context == Context::Service)
+        .expect("bpf from main.main");
     assert_eq!(bpf.at.symbol.as_deref(), Some("main.main"));
     assert!(counted(&scan(dir.path())).contains(&"WF401"));
 }
@@ -284,14 +394,21 @@ fn rust_binary_std_syscalls_are_runtime_internal() {
     let dir = tempfile::tempdir().unwrap();
     let krate = dir.path().join("crate");
     std::fs::create_dir_all(krate.join("src")).unwrap();
-    std::fs::write(krate.join("Cargo.toml"), "[package]\nname = \"spawner\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n").unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"spawner\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
     std::fs::write(
         krate.join("src/main.rs"),
         "fn main() {\n    let h = std::thread::spawn(|| std::fs::metadata(\"/tmp\").map(|m| m.len()).unwrap_or(0));\n    let s = std::process::Command::new(\"ls\").status();\n    println!(\"{:?} {:?}\", s, h.join());\n}\n",
     )
     .unwrap();
     let target = dir.path().join("target");
-    run(Command::new("cargo").current_dir(&krate).args(["build", "--release", "--offline", "-q"]).env("CARGO_TARGET_DIR", &target));
+    run(Command::new("cargo")
+        .current_dir(&krate)
+        .args(["build", "--release", "--offline", "-q"])
+        .env("CARGO_TARGET_DIR", &target));
     let out = dir.path().join("bin");
     std::fs::create_dir_all(&out).unwrap();
     let bin = out.join("spawner");
@@ -299,7 +416,14 @@ fn rust_binary_std_syscalls_are_runtime_internal() {
     let a = analyze(&bin);
     let f = &a.output.facts;
     assert!(has(f, &sys("futex"), Context::RuntimeInternal));
-    assert!(!f.iter().any(|x| matches!(x.kind, FactKind::Syscall { .. }) && x.context == Context::Service), "{:#?}", f.iter().filter(|x| matches!(x.kind, FactKind::Syscall { .. })).collect::<Vec<_>>());
+    assert!(
+        !f.iter()
+            .any(|x| matches!(x.kind, FactKind::Syscall { .. }) && x.context == Context::Service),
+        "{:#?}",
+        f.iter()
+            .filter(|x| matches!(x.kind, FactKind::Syscall { .. }))
+            .collect::<Vec<_>>()
+    );
     assert!(has(f, &sym("posix_spawnp"), Context::Service));
     assert!(has(f, &sym("syscall"), Context::RuntimeInternal));
     assert!(has(f, &sym("sigaltstack"), Context::RuntimeInternal));
@@ -338,11 +462,26 @@ fn shared_libraries_are_followed() {
             .arg(format!("-L{}", libdir.display()))
             .args(link));
     };
-    so("libOpenCL.so.1", "int clGetPlatformIDs(void) { return 0; }\n", &[]);
-    run(Command::new("ln").arg("-s").arg("libOpenCL.so.1").arg(libdir.join("libOpenCL.so")));
-    so("libavutil.so.57", "int clGetPlatformIDs(void);\nint av_gpu(void) { return clGetPlatformIDs(); }\n", &["-l:libOpenCL.so.1"]);
+    so(
+        "libOpenCL.so.1",
+        "int clGetPlatformIDs(void) { return 0; }\n",
+        &[],
+    );
+    run(Command::new("ln")
+        .arg("-s")
+        .arg("libOpenCL.so.1")
+        .arg(libdir.join("libOpenCL.so")));
+    so(
+        "libavutil.so.57",
+        "int clGetPlatformIDs(void);\nint av_gpu(void) { return clGetPlatformIDs(); }\n",
+        &["-l:libOpenCL.so.1"],
+    );
     let c = src.join("ffmpeg.c");
-    std::fs::write(&c, "int av_gpu(void);\nint main(void) { return av_gpu(); }\n").unwrap();
+    std::fs::write(
+        &c,
+        "int av_gpu(void);\nint main(void) { return av_gpu(); }\n",
+    )
+    .unwrap();
     run(Command::new("gcc")
         .arg("-o")
         .arg(bindir.join("ffmpeg"))
@@ -353,11 +492,30 @@ fn shared_libraries_are_followed() {
     std::fs::remove_dir_all(&src).unwrap();
     std::fs::remove_file(libdir.join("libOpenCL.so")).unwrap();
     let r = scan(dir.path());
-    let gpu = r.findings.iter().find(|f| f.rule_id == "WF301").expect("WF301");
-    let on_ffmpeg = gpu.evidence.iter().find(|e| e.at.path == "rootfs/usr/bin/ffmpeg").expect("evidence on the executable");
-    assert!(on_ffmpeg.at.snippet.contains("via libavutil.so.57"), "{}", on_ffmpeg.at.snippet);
-    let ffmpeg = r.binaries.iter().find(|b| b.path == "rootfs/usr/bin/ffmpeg").unwrap();
-    assert_eq!(ffmpeg.resolved, vec!["libavutil.so.57 -> rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57".to_string()]);
+    let gpu = r
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "WF301")
+        .expect("WF301");
+    let on_ffmpeg = gpu
+        .evidence
+        .iter()
+        .find(|e| e.at.path == "rootfs/usr/bin/ffmpeg")
+        .expect("evidence on the executable");
+    assert!(
+        on_ffmpeg.at.snippet.contains("via libavutil.so.57"),
+        "{}",
+        on_ffmpeg.at.snippet
+    );
+    let ffmpeg = r
+        .binaries
+        .iter()
+        .find(|b| b.path == "rootfs/usr/bin/ffmpeg")
+        .unwrap();
+    assert_eq!(
+        ffmpeg.resolved,
+        vec!["libavutil.so.57 -> rootfs/usr/lib/x86_64-linux-gnu/libavutil.so.57".to_string()]
+    );
 }
 
 #[test]
@@ -391,7 +549,10 @@ fn hostile_binaries_give_diagnostics() {
     }
     let a = binary::parse_bytes(b"\x7fELF garbage", "x", BinaryFormat::Elf, Context::Service);
     assert_eq!(a.output.diagnostics.len(), 1);
-    assert_eq!(a.output.diagnostics[0].kind, wasmfit::diag::DiagKind::Malformed);
+    assert_eq!(
+        a.output.diagnostics[0].kind,
+        wasmfit::diag::DiagKind::Malformed
+    );
 }
 
 #[test]
@@ -404,8 +565,16 @@ fn go_dependencies_reach_the_knowledge_base() {
     let dir = tempfile::tempdir().unwrap();
     let dep = dir.path().join("ebpf");
     std::fs::create_dir_all(&dep).unwrap();
-    std::fs::write(dep.join("go.mod"), "module github.com/cilium/ebpf\n\ngo 1.23\n").unwrap();
-    std::fs::write(dep.join("ebpf.go"), "package ebpf\n\n//go:noinline\nfunc Load() int { return 1 }\n").unwrap();
+    std::fs::write(
+        dep.join("go.mod"),
+        "module github.com/cilium/ebpf\n\ngo 1.23\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dep.join("ebpf.go"),
+        "package ebpf\n\n//go:noinline\nfunc Load() int { return 1 }\n",
+    )
+    .unwrap();
     let m = dir.path().join("app-src");
     std::fs::create_dir_all(&m).unwrap();
     std::fs::write(m.join("go.mod"), format!("module example.com/app\n\ngo 1.23\n\nrequire github.com/cilium/ebpf v0.12.3\n\nreplace github.com/cilium/ebpf => {}\n", dep.display())).unwrap();
@@ -429,8 +598,84 @@ fn go_dependencies_reach_the_knowledge_base() {
         _ => None,
     });
     let dep = dep.expect("cilium/ebpf from buildinfo");
-    assert_eq!((dep.ecosystem, dep.version.as_deref()), (Ecosystem::Go, Some("v0.12.3")));
-    assert!(has(&a.output.facts, &func("github.com/cilium/ebpf.Load"), Context::Service));
+    assert_eq!(
+        (dep.ecosystem, dep.version.as_deref()),
+        (Ecosystem::Go, Some("v0.12.3"))
+    );
+    assert!(has(
+        &a.output.facts,
+        &func("github.com/cilium/ebpf.Load"),
+        Context::Service
+    ));
     let r = scan(&out);
     assert!(counted(&r).contains(&"WF401"), "{:?}", counted(&r));
+}
+
+#[test]
+fn jar_with_process_builder() {
+    if !have("javac") || !have("jar") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("app")).unwrap();
+    std::fs::write(
+        src.join("app/Main.java"),
+        "package app;\npublic class Main {\n  public static void main(String[] a) throws Exception {\n    new ProcessBuilder(\"ls\").start().waitFor();\n    System.loadLibrary(\"native\");\n  }\n}\n",
+    )
+    .unwrap();
+    run(Command::new("javac")
+        .arg("-d")
+        .arg(src.join("classes"))
+        .arg(src.join("app/Main.java")));
+    // A native library shipped inside the jar, as sqlite-jdbc or netty do.
+    std::fs::create_dir_all(src.join("classes/native")).unwrap();
+    std::fs::write(src.join("classes/native/libnative.so"), b"\x7fELF").unwrap();
+    let out = dir.path().join("app");
+    std::fs::create_dir_all(&out).unwrap();
+    run(Command::new("jar")
+        .arg("--create")
+        .arg("--file")
+        .arg(out.join("app.jar"))
+        .arg("--main-class")
+        .arg("app.Main")
+        .arg("-C")
+        .arg(src.join("classes"))
+        .arg("."));
+    let out_facts = wasmfit::parse::archive::parse(
+        &out.join("app.jar"),
+        "app/app.jar",
+        wasmfit::artifact::CodeArchive::Jar,
+        Context::Service,
+    );
+    assert!(
+        out_facts.diagnostics.is_empty(),
+        "{:?}",
+        out_facts.diagnostics
+    );
+    let f = &out_facts.facts;
+    assert!(has(
+        f,
+        &sym("java/lang/ProcessBuilder.start"),
+        Context::Service
+    ));
+    assert!(has(
+        f,
+        &sym("java/lang/System.loadLibrary"),
+        Context::Service
+    ));
+    assert!(has(f, &lib("libnative.so"), Context::Service));
+    assert!(f
+        .iter()
+        .any(|x| matches!(&x.kind, FactKind::Runtime { runtime, weight: 15 } if runtime == "jvm")));
+    // Only platform calls are kept, not the application's own.
+    assert!(!f
+        .iter()
+        .any(|x| matches!(&x.kind, FactKind::Symbol { name } if name.starts_with("app/"))));
+    std::fs::remove_dir_all(&src).unwrap();
+    let r = scan(dir.path());
+    assert_eq!(
+        r.runtime.primary.as_ref().map(|p| p.id.as_str()),
+        Some("jvm")
+    );
 }

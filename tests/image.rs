@@ -26,7 +26,12 @@ fn static_binary(dir: &Path) -> Option<Vec<u8>> {
     )
     .unwrap();
     let out = dir.join("server");
-    let ok = Command::new("gcc").args(["-static", "-O2", "-o"]).arg(&out).arg(&src).output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("gcc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         skip("gcc with a static libc (libc6-dev) is not available");
         return None;
@@ -80,7 +85,10 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 fn sha(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 const OS_RELEASE: &[u8] = b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n";
@@ -156,7 +164,8 @@ fn docker_archive(layers: &[Vec<u8>]) -> Vec<u8> {
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(tar::EntryType::Symlink);
     h.set_size(0);
-    b.append_link(&mut h, "l3/layer.tar", "../real/layer.tar").unwrap();
+    b.append_link(&mut h, "l3/layer.tar", "../real/layer.tar")
+        .unwrap();
     b.into_inner().unwrap()
 }
 
@@ -201,7 +210,11 @@ fn oci_layout(dir: &Path, layers: &[Vec<u8>]) {
         ]
     });
     std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    std::fs::write(dir.join("oci-layout"), b"{\"imageLayoutVersion\":\"1.0.0\"}").unwrap();
+    std::fs::write(
+        dir.join("oci-layout"),
+        b"{\"imageLayoutVersion\":\"1.0.0\"}",
+    )
+    .unwrap();
 }
 
 /// Rules the image tests match with: what WF101 and WF951 need from an
@@ -244,15 +257,27 @@ fn check_unpacked(u: &image::Unpacked, escape_dir: &Path) {
     let r = &u.root;
     assert!(r.join("app/server").is_file());
     assert!(!r.join("tmp/secret.txt").exists(), "whiteout applied");
-    assert!(!r.join("opt/old/file").exists(), "opaque directory hides lower files");
+    assert!(
+        !r.join("opt/old/file").exists(),
+        "opaque directory hides lower files"
+    );
     assert!(r.join("opt/old/new").is_file());
-    assert!(std::fs::read_dir(escape_dir).unwrap().next().is_none(), "nothing written through the symlink to the outside");
+    assert!(
+        std::fs::read_dir(escape_dir).unwrap().next().is_none(),
+        "nothing written through the symlink to the outside"
+    );
     let parent = r.parent().unwrap();
     for name in ["escaped-by-dotdot", "escaped-absolute"] {
-        assert!(!parent.join(name).exists() && !r.join(name).exists(), "{name}");
+        assert!(
+            !parent.join(name).exists() && !r.join(name).exists(),
+            "{name}"
+        );
     }
     let msgs: Vec<&str> = u.diagnostics.iter().map(|d| d.message.as_str()).collect();
-    assert!(msgs.iter().any(|m| m.contains("path traversal")), "{msgs:?}");
+    assert!(
+        msgs.iter().any(|m| m.contains("path traversal")),
+        "{msgs:?}"
+    );
     assert!(msgs.iter().any(|m| m.contains("absolute path")), "{msgs:?}");
     let i = &u.info;
     assert_eq!(i.layers.len(), 3);
@@ -260,7 +285,11 @@ fn check_unpacked(u: &image::Unpacked, escape_dir: &Path) {
     assert_eq!(i.packages.len(), 1);
     assert_eq!(i.packages[0].count, 3);
     assert_eq!(i.entrypoint_files, vec!["/app/server"]);
-    assert!(i.service_paths.contains(&"/app".to_string()), "{:?}", i.service_paths);
+    assert!(
+        i.service_paths.contains(&"/app".to_string()),
+        "{:?}",
+        i.service_paths
+    );
     assert_eq!(i.os_surface.setuid, 1);
     assert!(i.os_surface.shells.contains(&"/bin/sh".to_string()));
     assert!(i.os_surface.executables >= 2, "{:?}", i.os_surface);
@@ -272,21 +301,53 @@ fn check_report(report: &wasmfit::report::Report, source: &str) {
     let f = |id: &str| report.findings.iter().find(|f| f.rule_id == id);
     let spawn = f("WF101").expect("WF101 from the binary and the package");
     assert!(spawn.counted);
-    assert!(spawn.evidence.iter().any(|e| e.at.path == "app/server"), "{:?}", spawn.evidence);
-    assert!(spawn.evidence.iter().any(|e| e.at.path == "var/lib/dpkg/status" && e.at.snippet.contains("ffmpeg")), "{:?}", spawn.evidence);
+    assert!(
+        spawn.evidence.iter().any(|e| e.at.path == "app/server"),
+        "{:?}",
+        spawn.evidence
+    );
+    assert!(
+        spawn
+            .evidence
+            .iter()
+            .any(|e| e.at.path == "var/lib/dpkg/status" && e.at.snippet.contains("ffmpeg")),
+        "{:?}",
+        spawn.evidence
+    );
     // The OS's own programs are not the service's evidence.
-    assert!(!spawn.evidence.iter().any(|e| e.at.path == "usr/bin/tool" || e.at.path == "bin/sh"), "{:?}", spawn.evidence);
+    assert!(
+        !spawn
+            .evidence
+            .iter()
+            .any(|e| e.at.path == "usr/bin/tool" || e.at.path == "bin/sh"),
+        "{:?}",
+        spawn.evidence
+    );
     // From the OCI base-name annotation, or else from os-release.
     let os = f("WF951").expect("WF951: the image carries Debian with a shell");
-    assert!(matches!(os.evidence[0].at.path.as_str(), "etc/os-release" | "(image config)"), "{:?}", os.evidence);
+    assert!(
+        matches!(
+            os.evidence[0].at.path.as_str(),
+            "etc/os-release" | "(image config)"
+        ),
+        "{:?}",
+        os.evidence
+    );
     // Tests inside the app directory stay tests.
-    assert!(!report.findings.iter().any(|f| f.evidence.iter().any(|e| e.at.path.starts_with("app/tests/") && e.context.counts())));
+    assert!(!report.findings.iter().any(|f| f.evidence.iter().any(|e| e
+        .at
+        .path
+        .starts_with("app/tests/")
+        && e.context.counts())));
     let info = report.image.as_ref().unwrap();
     assert_eq!(info.layers.len(), 3);
     // Secrets in the config's environment never reach the report.
     let json = serde_json::to_string(report).unwrap();
     assert!(!json.contains("hunter2"));
-    assert!(!json.contains("wasmfit-image-"), "no temporary paths in the report");
+    assert!(
+        !json.contains("wasmfit-image-"),
+        "no temporary paths in the report"
+    );
     let text = wasmfit::report::text::render(report, false);
     assert!(text.contains("IMAGE"), "{text}");
     assert!(text.contains("Debian GNU/Linux 12"), "{text}");
@@ -295,19 +356,35 @@ fn check_report(report: &wasmfit::report::Report, source: &str) {
 #[test]
 fn docker_save_layout_built_in_the_test() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(bin) = static_binary(dir.path()) else { return };
+    let Some(bin) = static_binary(dir.path()) else {
+        return;
+    };
     let outside = tempfile::tempdir().unwrap();
     let archive = dir.path().join("image.tar");
-    std::fs::write(&archive, docker_archive(&layers(&bin, &outside.path().display().to_string()))).unwrap();
+    std::fs::write(
+        &archive,
+        docker_archive(&layers(&bin, &outside.path().display().to_string())),
+    )
+    .unwrap();
     let input = Input::Path(archive.clone());
     let u = image::unpack(&input, Limits::default()).unwrap();
     check_unpacked(&u, outside.path());
     assert_eq!(u.info.tags, vec!["test/app:1"]);
-    assert_eq!(u.info.format, wasmfit::image::model::ImageFormat::DockerArchive);
+    assert_eq!(
+        u.info.format,
+        wasmfit::image::model::ImageFormat::DockerArchive
+    );
     let tmp_root = u.root.clone();
     drop(u);
     assert!(!tmp_root.exists(), "the temporary root is removed");
-    let report = image::scan(&input, &Default::default(), &rules(), Limits::default(), &|_, _| {}).unwrap();
+    let report = image::scan(
+        &input,
+        &Default::default(),
+        &rules(),
+        Limits::default(),
+        &|_, _| {},
+    )
+    .unwrap();
     check_report(&report, &archive.display().to_string());
 
     // The same archive gzip'd, as `docker save | gzip` writes it.
@@ -320,19 +397,37 @@ fn docker_save_layout_built_in_the_test() {
 #[test]
 fn oci_layout_directory_and_tar() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(bin) = static_binary(dir.path()) else { return };
+    let Some(bin) = static_binary(dir.path()) else {
+        return;
+    };
     let outside = tempfile::tempdir().unwrap();
     let layout = dir.path().join("layout");
-    let ls: Vec<Vec<u8>> = layers(&bin, &outside.path().display().to_string()).into_iter().map(|l| if l[0] == 0x1f { l } else { gzip(&l) }).collect();
+    let ls: Vec<Vec<u8>> = layers(&bin, &outside.path().display().to_string())
+        .into_iter()
+        .map(|l| if l[0] == 0x1f { l } else { gzip(&l) })
+        .collect();
     oci_layout(&layout, &ls);
     let u = image::unpack(&Input::Path(layout.clone()), Limits::default()).unwrap();
     check_unpacked(&u, outside.path());
     assert_eq!(u.info.format, wasmfit::image::model::ImageFormat::OciLayout);
     assert_eq!(u.info.tags, vec!["docker.io/test/app:oci"]);
-    let report = image::scan(&Input::Path(layout.clone()), &Default::default(), &rules(), Limits::default(), &|_, _| {}).unwrap();
+    let report = image::scan(
+        &Input::Path(layout.clone()),
+        &Default::default(),
+        &rules(),
+        Limits::default(),
+        &|_, _| {},
+    )
+    .unwrap();
     check_report(&report, &layout.display().to_string());
-    let container = report.container.as_ref().expect("the base image annotation makes a container summary");
-    assert_eq!(container.base_images, vec!["docker.io/library/debian:bookworm"]);
+    let container = report
+        .container
+        .as_ref()
+        .expect("the base image annotation makes a container summary");
+    assert_eq!(
+        container.base_images,
+        vec!["docker.io/library/debian:bookworm"]
+    );
     assert_eq!(container.user.as_deref(), Some("1000"));
     assert_eq!(container.exposed, vec!["8080/tcp"]);
 
@@ -351,21 +446,31 @@ fn hostile_and_broken_images_are_diagnostics_or_errors() {
     let dir = tempfile::tempdir().unwrap();
     // Not an image at all.
     let junk = dir.path().join("junk.tar");
-    std::fs::write(&junk, b"this is not a tar archive at all, not even close............").unwrap();
+    std::fs::write(
+        &junk,
+        b"this is not a tar archive at all, not even close............",
+    )
+    .unwrap();
     assert!(image::unpack(&Input::Path(junk), Limits::default()).is_err());
     // A digest that tries to climb out of blobs/.
     let layout = dir.path().join("evil-layout");
     std::fs::create_dir_all(&layout).unwrap();
     std::fs::write(layout.join("index.json"), br#"{"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:../../../../etc/passwd","size":1}]}"#).unwrap();
-    let e = image::unpack(&Input::Path(layout), Limits::default()).err().unwrap();
-    assert!(e.to_string().contains("no manifest") || e.to_string().contains("invalid digest"), "{e}");
+    let e = image::unpack(&Input::Path(layout), Limits::default())
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("no manifest") || e.to_string().contains("invalid digest"),
+        "{e}"
+    );
 
     // A compression bomb: 64 MiB of zeros in a few KiB, with a 1 MiB budget.
     let mut big = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_gnu();
     h.set_size(64 << 20);
     h.set_mode(0o644);
-    big.append_data(&mut h, "zeros", std::io::repeat(0).take_bytes(64 << 20)).unwrap();
+    big.append_data(&mut h, "zeros", std::io::repeat(0).take_bytes(64 << 20))
+        .unwrap();
     let bomb = gzip(&big.into_inner().unwrap());
     assert!(bomb.len() < 1 << 20);
     let ok_layer = tar_of(&[E::File("app/ok", b"fine", 0o644)]);
@@ -383,12 +488,26 @@ fn hostile_and_broken_images_are_diagnostics_or_errors() {
     add("manifest.json", br#"[{"Config":"cfg.json","Layers":["a/layer.tar","b/layer.tar","c/layer.tar","missing/layer.tar"]}]"#);
     let archive = dir.path().join("bomb.tar");
     std::fs::write(&archive, b.into_inner().unwrap()).unwrap();
-    let limits = Limits { max_bytes: 1 << 20, max_entries: 1000, max_input: 1 << 30 };
+    let limits = Limits {
+        max_bytes: 1 << 20,
+        max_entries: 1000,
+        max_input: 1 << 30,
+    };
     let u = image::unpack(&Input::Path(archive.clone()), limits).unwrap();
     assert!(u.root.join("app/ok").is_file());
     assert!(u.info.unpacked_size <= 1 << 20);
-    assert!(u.diagnostics.iter().any(|d| d.kind == wasmfit::diag::DiagKind::TooLarge), "{:?}", u.diagnostics);
-    assert!(u.diagnostics.iter().any(|d| d.message.contains("missing")), "{:?}", u.diagnostics);
+    assert!(
+        u.diagnostics
+            .iter()
+            .any(|d| d.kind == wasmfit::diag::DiagKind::TooLarge),
+        "{:?}",
+        u.diagnostics
+    );
+    assert!(
+        u.diagnostics.iter().any(|d| d.message.contains("missing")),
+        "{:?}",
+        u.diagnostics
+    );
     // Every prefix of the archive: an error or a partial image, never a panic.
     let bytes = std::fs::read(&archive).unwrap();
     for cut in (0..bytes.len()).step_by(997) {
@@ -409,7 +528,10 @@ impl<R: std::io::Read> TakeBytes for R {
 }
 
 fn docker_ok() -> bool {
-    Command::new("docker").args(["version", "--format", "{{.Server.Version}}"]).output().is_ok_and(|o| o.status.success())
+    Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// A real `docker build` of a FROM scratch image and `docker save`, then
@@ -421,30 +543,65 @@ fn real_docker_save_and_engine_export() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let Some(bin) = static_binary(dir.path()) else { return };
+    let Some(bin) = static_binary(dir.path()) else {
+        return;
+    };
     let ctx = dir.path().join("ctx");
     std::fs::create_dir_all(&ctx).unwrap();
     std::fs::write(ctx.join("server"), &bin).unwrap();
     std::fs::write(ctx.join("Dockerfile"), "FROM scratch\nCOPY server /app/server\nWORKDIR /app\nEXPOSE 8080\nENTRYPOINT [\"/app/server\"]\n").unwrap();
     let tag = format!("wasmfit-test/image-scan:{}", std::process::id());
-    let built = Command::new("docker").args(["build", "-q", "-t", &tag]).arg(&ctx).output().unwrap();
+    let built = Command::new("docker")
+        .args(["build", "-q", "-t", &tag])
+        .arg(&ctx)
+        .output()
+        .unwrap();
     if !built.status.success() {
-        skip(&format!("docker build failed: {}", String::from_utf8_lossy(&built.stderr)));
+        skip(&format!(
+            "docker build failed: {}",
+            String::from_utf8_lossy(&built.stderr)
+        ));
         return;
     }
     let saved = dir.path().join("saved.tar");
-    let ok = Command::new("docker").args(["save", "-o"]).arg(&saved).arg(&tag).status().unwrap().success();
+    let ok = Command::new("docker")
+        .args(["save", "-o"])
+        .arg(&saved)
+        .arg(&tag)
+        .status()
+        .unwrap()
+        .success();
     assert!(ok);
-    let results = [Input::Path(saved), Input::Engine(tag.clone())].map(|input| image::scan(&input, &Default::default(), &rules(), Limits::default(), &|_, _| {}));
+    let results = [Input::Path(saved), Input::Engine(tag.clone())].map(|input| {
+        image::scan(
+            &input,
+            &Default::default(),
+            &rules(),
+            Limits::default(),
+            &|_, _| {},
+        )
+    });
     let _ = Command::new("docker").args(["rmi", "-f", &tag]).output();
     for r in results {
         let report = r.unwrap();
         let info = report.image.as_ref().unwrap();
         assert_eq!(info.entrypoint_files, vec!["/app/server"]);
-        assert!(info.tags.iter().any(|t| t == &tag || t.ends_with(&tag)), "{:?}", info.tags);
+        assert!(
+            info.tags.iter().any(|t| t == &tag || t.ends_with(&tag)),
+            "{:?}",
+            info.tags
+        );
         assert!(info.base_os.is_none());
-        assert_eq!(info.os_surface.files, 0, "FROM scratch carries no OS: {:?}", info.os_surface);
-        let spawn = report.findings.iter().find(|f| f.rule_id == "WF101").expect("fork/exec in the static binary");
+        assert_eq!(
+            info.os_surface.files, 0,
+            "FROM scratch carries no OS: {:?}",
+            info.os_surface
+        );
+        let spawn = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "WF101")
+            .expect("fork/exec in the static binary");
         assert!(spawn.evidence.iter().all(|e| e.at.path == "app/server"));
         assert!(!report.findings.iter().any(|f| f.rule_id == "WF951"));
     }
@@ -461,7 +618,86 @@ fn no_engine_is_a_clear_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no Docker engine reachable at DOCKER_HOST=unix:///nonexistent/wasmfit-test.sock"), "{err}");
+    assert!(
+        err.contains(
+            "no Docker engine reachable at DOCKER_HOST=unix:///nonexistent/wasmfit-test.sock"
+        ),
+        "{err}"
+    );
     assert!(err.contains("docker save"), "{err}");
+}
 
+/// An image that ships a Wasm component (the runwasi / Spin way) is reported
+/// as Wasm with the built-in rules: WF001, the wasm runtime, `report.wasm`.
+#[test]
+fn image_that_ships_wasm_is_wasm_ready() {
+    let component = wat::parse_str(
+        r#"(component (import "wasi:http/types@0.2.3" (instance)) (instance $h) (export "wasi:http/incoming-handler@0.2.3" (instance $h)))"#,
+    )
+    .unwrap();
+    let layer = tar_of(&[
+        E::File("app.wasm", &component, 0o644),
+        E::File("spin.toml", b"spin_manifest_version = 2\n", 0o644),
+    ]);
+    let cfg = serde_json::json!({
+        "config": {"Entrypoint": ["/"], "Cmd": null},
+        "history": [{"created_by": "COPY app.wasm spin.toml / # buildkit"}]
+    });
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        ("cfg.json", serde_json::to_vec(&cfg).unwrap()),
+        ("l/layer.tar", layer),
+        (
+            "manifest.json",
+            br#"[{"Config":"cfg.json","RepoTags":["test/wasm:1"],"Layers":["l/layer.tar"]}]"#
+                .to_vec(),
+        ),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("wasm-image.tar");
+    std::fs::write(&archive, b.into_inner().unwrap()).unwrap();
+
+    let out = assert_cmd::Command::cargo_bin("wasmfit")
+        .unwrap()
+        .args(["scan", "-q", "-f", "json", "--image"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: wasmfit::report::Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.wasm.len(), 1);
+    assert_eq!(report.wasm[0].path, "app.wasm");
+    assert_eq!(report.wasm[0].worlds[0].world, "wasi:http/proxy");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "WF001" && f.context.counts()),
+        "{:?}",
+        report
+            .findings
+            .iter()
+            .map(|f| &f.rule_id)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        report.runtime.primary.as_ref().map(|p| p.id.as_str()),
+        Some("wasm")
+    );
+    let info = report.image.unwrap();
+    assert_eq!(info.os_surface.files, 0);
+    assert!(
+        info.service_paths.contains(&"/app.wasm".to_string()),
+        "{:?}",
+        info.service_paths
+    );
 }

@@ -24,19 +24,34 @@ fn rust_target_installed(target: &str) -> bool {
     Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == target))
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == target)
+        })
         .unwrap_or(false)
 }
 
 /// Builds a one-file Rust crate for `target` and returns the `.wasm`.
-fn build_rust(dir: &Path, name: &str, target: &str, manifest_extra: &str, main_rs: Option<&str>, lib_rs: Option<&str>) -> Option<Vec<u8>> {
+fn build_rust(
+    dir: &Path,
+    name: &str,
+    target: &str,
+    manifest_extra: &str,
+    main_rs: Option<&str>,
+    lib_rs: Option<&str>,
+) -> Option<Vec<u8>> {
     if !rust_target_installed(target) {
-        skip(&format!("rust target {target} is not installed (rustup target add {target})"));
+        skip(&format!(
+            "rust target {target} is not installed (rustup target add {target})"
+        ));
         return None;
     }
     let root = dir.join(name);
     std::fs::create_dir_all(root.join("src")).unwrap();
-    let mut manifest = format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n");
+    let mut manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n"
+    );
     manifest.push_str(manifest_extra);
     std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
     if let Some(m) = main_rs {
@@ -63,12 +78,24 @@ fn build_rust(dir: &Path, name: &str, target: &str, manifest_extra: &str, main_r
         }
         let out = cmd.output().ok()?;
         if out.status.success() {
-            let wasm = target_dir.join(target).join("release").join(format!("{}.wasm", name.replace('-', "_")));
+            let wasm = target_dir
+                .join(target)
+                .join("release")
+                .join(format!("{}.wasm", name.replace('-', "_")));
             return std::fs::read(wasm).ok();
         }
-        tried.push(String::from_utf8_lossy(&out.stderr).lines().take(5).collect::<Vec<_>>().join(" | "));
+        tried.push(
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
     }
-    skip(&format!("cargo build --target {target} of fixture {name} failed: {}", tried.join(" || ")));
+    skip(&format!(
+        "cargo build --target {target} of fixture {name} failed: {}",
+        tried.join(" || ")
+    ));
     None
 }
 
@@ -87,12 +114,25 @@ fn main() {
 #[test]
 fn rust_wasip1_command() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(bytes) = build_rust(dir.path(), "p1cmd", "wasm32-wasip1", "", Some(RUST_MAIN), None) else { return };
+    let Some(bytes) = build_rust(
+        dir.path(),
+        "p1cmd",
+        "wasm32-wasip1",
+        "",
+        Some(RUST_MAIN),
+        None,
+    ) else {
+        return;
+    };
     let (out, w) = info(&bytes);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     assert_eq!(w.kind, WasmKind::CoreModule);
     for f in ["fd_write", "path_open", "environ_get", "proc_exit"] {
-        assert!(w.preview1.contains(&f.to_string()), "{f} not in {:?}", w.preview1);
+        assert!(
+            w.preview1.contains(&f.to_string()),
+            "{f} not in {:?}",
+            w.preview1
+        );
     }
     assert!(w.interfaces.is_empty());
     assert!(w.host_imports.is_empty(), "{:?}", w.host_imports);
@@ -106,8 +146,19 @@ fn rust_wasip1_command() {
     }
     let fs = w.grants.iter().find(|g| g.grant == "filesystem").unwrap();
     assert!(fs.wasmtime.as_deref().unwrap().contains("--dir"));
-    assert!(w.producers.language.iter().any(|l| l.starts_with("Rust")), "{:?}", w.producers);
-    assert!(w.producers.processed_by.iter().any(|p| p.starts_with("rustc")), "{:?}", w.producers);
+    assert!(
+        w.producers.language.iter().any(|l| l.starts_with("Rust")),
+        "{:?}",
+        w.producers
+    );
+    assert!(
+        w.producers
+            .processed_by
+            .iter()
+            .any(|p| p.starts_with("rustc")),
+        "{:?}",
+        w.producers
+    );
     assert_eq!(w.memories.len(), 1);
     assert!(!w.memories[0].imported && !w.memories[0].shared);
     assert!(w.functions > 10);
@@ -120,29 +171,72 @@ fn rust_wasip1_command() {
             _ => None,
         })
         .collect();
-    assert!(keys.contains(&"wasi_snapshot_preview1/fd_write".to_string()), "{keys:?}");
-    assert!(out.facts.iter().any(|f| matches!(&f.kind, FactKind::Runtime { runtime, .. } if runtime == "wasm")));
+    assert!(
+        keys.contains(&"wasi_snapshot_preview1/fd_write".to_string()),
+        "{keys:?}"
+    );
+    assert!(out
+        .facts
+        .iter()
+        .any(|f| matches!(&f.kind, FactKind::Runtime { runtime, .. } if runtime == "wasm")));
 }
 
 #[test]
 fn rust_wasip2_command_component() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(bytes) = build_rust(dir.path(), "p2cmd", "wasm32-wasip2", "", Some(RUST_MAIN), None) else { return };
+    let Some(bytes) = build_rust(
+        dir.path(),
+        "p2cmd",
+        "wasm32-wasip2",
+        "",
+        Some(RUST_MAIN),
+        None,
+    ) else {
+        return;
+    };
     let (out, w) = info(&bytes);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     assert_eq!(w.kind, WasmKind::Component);
     assert!(w.core_modules >= 1);
-    assert!(w.preview1.is_empty(), "a component's inner preview 1 imports are not host imports: {:?}", w.preview1);
-    let bare: Vec<&str> = w.interfaces.iter().map(|i| i.split('@').next().unwrap()).collect();
-    for i in ["wasi:cli/environment", "wasi:filesystem/types", "wasi:filesystem/preopens", "wasi:io/streams"] {
+    assert!(
+        w.preview1.is_empty(),
+        "a component's inner preview 1 imports are not host imports: {:?}",
+        w.preview1
+    );
+    let bare: Vec<&str> = w
+        .interfaces
+        .iter()
+        .map(|i| i.split('@').next().unwrap())
+        .collect();
+    for i in [
+        "wasi:cli/environment",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+        "wasi:io/streams",
+    ] {
         assert!(bare.contains(&i), "{i} not in {:?}", w.interfaces);
     }
-    assert!(w.interfaces.iter().all(|i| i.contains("@0.2.")), "{:?}", w.interfaces);
-    assert!(w.exports.iter().any(|e| e.starts_with("wasi:cli/run@0.2.")), "{:?}", w.exports);
+    assert!(
+        w.interfaces.iter().all(|i| i.contains("@0.2.")),
+        "{:?}",
+        w.interfaces
+    );
+    assert!(
+        w.exports.iter().any(|e| e.starts_with("wasi:cli/run@0.2.")),
+        "{:?}",
+        w.exports
+    );
     assert_eq!(w.worlds[0].world, "wasi:cli/command");
     assert!(w.worlds[0].beyond.is_empty(), "{:?}", w.worlds);
     assert!(w.host_imports.is_empty(), "{:?}", w.host_imports);
-    assert!(w.producers.processed_by.iter().any(|p| p.starts_with("wit-component")), "{:?}", w.producers);
+    assert!(
+        w.producers
+            .processed_by
+            .iter()
+            .any(|p| p.starts_with("wit-component")),
+        "{:?}",
+        w.producers
+    );
     let facts: Vec<(&str, &str)> = out
         .facts
         .iter()
@@ -151,7 +245,12 @@ fn rust_wasip2_command_component() {
             _ => None,
         })
         .collect();
-    assert!(facts.iter().any(|(m, n)| m.starts_with("wasi:filesystem/types@0.2.") && n.is_empty()), "{facts:?}");
+    assert!(
+        facts
+            .iter()
+            .any(|(m, n)| m.starts_with("wasi:filesystem/types@0.2.") && n.is_empty()),
+        "{facts:?}"
+    );
 }
 
 #[test]
@@ -171,21 +270,41 @@ impl wasi::exports::http::incoming_handler::Guest for S {
 }
 "#;
     let extra = "[lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\nwasi = \"0.14\"\n";
-    let Some(bytes) = build_rust(dir.path(), "proxy", "wasm32-wasip2", extra, None, Some(lib)) else { return };
+    let Some(bytes) = build_rust(dir.path(), "proxy", "wasm32-wasip2", extra, None, Some(lib))
+    else {
+        return;
+    };
     let (out, w) = info(&bytes);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     assert_eq!(w.kind, WasmKind::Component);
-    assert!(w.exports.iter().any(|e| e.starts_with("wasi:http/incoming-handler@0.2.")), "{:?}", w.exports);
-    let proxy = w.worlds.iter().find(|x| x.world == "wasi:http/proxy").expect("fits wasi:http/proxy");
+    assert!(
+        w.exports
+            .iter()
+            .any(|e| e.starts_with("wasi:http/incoming-handler@0.2.")),
+        "{:?}",
+        w.exports
+    );
+    let proxy = w
+        .worlds
+        .iter()
+        .find(|x| x.world == "wasi:http/proxy")
+        .expect("fits wasi:http/proxy");
     // Rust std links wasi:cli/environment and friends into every component:
     // beyond the proxy world, but wasmtime serve provides them with -S cli.
-    assert!(proxy.beyond.iter().all(|b| b.starts_with("wasi:cli/")), "{:?}", proxy.beyond);
+    assert!(
+        proxy.beyond.iter().all(|b| b.starts_with("wasi:cli/")),
+        "{:?}",
+        proxy.beyond
+    );
     if !proxy.beyond.is_empty() {
         assert!(proxy.note.contains("-S cli"), "{}", proxy.note);
     }
     assert!(w.host_imports.is_empty(), "{:?}", w.host_imports);
     assert!(w.grants.iter().any(|g| g.grant == "inbound-http"));
-    assert!(w.interfaces.iter().any(|i| i.starts_with("wasi:http/types@0.2.")));
+    assert!(w
+        .interfaces
+        .iter()
+        .any(|i| i.starts_with("wasi:http/types@0.2.")));
 }
 
 #[test]
@@ -202,7 +321,11 @@ fn c_module_from_clang() {
     let out_wasm = dir.path().join("main.wasm");
     let mut built = false;
     for cc in ["clang-19", "clang"] {
-        let r = Command::new(cc).args(["--target=wasm32-wasi", "-O2", "-o"]).arg(&out_wasm).arg(&src).output();
+        let r = Command::new(cc)
+            .args(["--target=wasm32-wasi", "-O2", "-o"])
+            .arg(&out_wasm)
+            .arg(&src)
+            .output();
         if r.is_ok_and(|o| o.status.success()) {
             built = true;
             break;
@@ -217,11 +340,23 @@ fn c_module_from_clang() {
     assert_eq!(w.kind, WasmKind::CoreModule);
     assert!(w.exports.contains(&"_start".to_string()), "{:?}", w.exports);
     for f in ["fd_write", "path_open", "environ_get", "clock_time_get"] {
-        assert!(w.preview1.contains(&f.to_string()), "{f} not in {:?}", w.preview1);
+        assert!(
+            w.preview1.contains(&f.to_string()),
+            "{f} not in {:?}",
+            w.preview1
+        );
     }
     assert_eq!(w.worlds[0].world, "wasi:cli/command");
-    assert!(w.producers.processed_by.iter().any(|p| p.contains("clang")), "{:?}", w.producers);
-    assert!(w.producers.language.iter().any(|l| l.starts_with('C')), "{:?}", w.producers);
+    assert!(
+        w.producers.processed_by.iter().any(|p| p.contains("clang")),
+        "{:?}",
+        w.producers
+    );
+    assert!(
+        w.producers.language.iter().any(|l| l.starts_with('C')),
+        "{:?}",
+        w.producers
+    );
 }
 
 /// What toolchains make only with unusual flags, written as text.
@@ -244,15 +379,37 @@ fn proposals_and_host_imports_from_text() {
     let (out, w) = info(&bytes);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     for f in ["threads", "simd", "gc", "exceptions", "tail-call"] {
-        assert!(w.features.contains(&f.to_string()), "{f} not in {:?}", w.features);
+        assert!(
+            w.features.contains(&f.to_string()),
+            "{f} not in {:?}",
+            w.features
+        );
     }
     assert_eq!(w.memories.len(), 1);
     assert!(w.memories[0].shared && w.memories[0].imported);
     assert_eq!(w.memories[0].max_pages, Some(16));
-    let host = |imp: &str| w.host_imports.iter().find(|h| h.import == imp).map(|h| h.host.clone()).unwrap_or_default();
-    assert!(host("env/emscripten_notify_memory_growth").starts_with("none: Emscripten"), "{:?}", w.host_imports);
-    assert!(host("wasi/thread-spawn").contains("experimental"), "{:?}", w.host_imports);
-    assert!(host("env/memory").contains("shared memory"), "{:?}", w.host_imports);
+    let host = |imp: &str| {
+        w.host_imports
+            .iter()
+            .find(|h| h.import == imp)
+            .map(|h| h.host.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        host("env/emscripten_notify_memory_growth").starts_with("none: Emscripten"),
+        "{:?}",
+        w.host_imports
+    );
+    assert!(
+        host("wasi/thread-spawn").contains("experimental"),
+        "{:?}",
+        w.host_imports
+    );
+    assert!(
+        host("env/memory").contains("shared memory"),
+        "{:?}",
+        w.host_imports
+    );
     assert_eq!(w.worlds[0].world, "reactor");
     assert!(w.worlds[0].beyond.iter().any(|b| b == "wasi/thread-spawn"));
     assert!(w.grants.iter().any(|g| g.grant == "network"));
@@ -275,15 +432,38 @@ fn components_beyond_standard_worlds() {
     let (out, w) = info(&wat::parse_str(wat).unwrap());
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     assert_eq!(w.kind, WasmKind::Component);
-    let proxy = w.worlds.iter().find(|x| x.world == "wasi:http/proxy").unwrap();
+    let proxy = w
+        .worlds
+        .iter()
+        .find(|x| x.world == "wasi:http/proxy")
+        .unwrap();
     assert_eq!(
         proxy.beyond,
-        vec!["wasi:filesystem/types@0.2.3", "fermyon:spin/key-value@2.0.0", "wasi:keyvalue/store@0.2.0-draft"]
+        vec![
+            "wasi:filesystem/types@0.2.3",
+            "fermyon:spin/key-value@2.0.0",
+            "wasi:keyvalue/store@0.2.0-draft"
+        ]
     );
-    let hosts: Vec<(&str, &str)> = w.host_imports.iter().map(|h| (h.import.as_str(), h.host.as_str())).collect();
-    assert!(hosts.contains(&("fermyon:spin/key-value@2.0.0", "Spin")), "{hosts:?}");
-    assert!(hosts.iter().any(|(i, h)| i.starts_with("wasi:keyvalue") && h.contains("experimental")), "{hosts:?}");
-    assert!(!hosts.iter().any(|(i, _)| i.starts_with("wasi:filesystem")), "wasmtime provides wasi:filesystem");
+    let hosts: Vec<(&str, &str)> = w
+        .host_imports
+        .iter()
+        .map(|h| (h.import.as_str(), h.host.as_str()))
+        .collect();
+    assert!(
+        hosts.contains(&("fermyon:spin/key-value@2.0.0", "Spin")),
+        "{hosts:?}"
+    );
+    assert!(
+        hosts
+            .iter()
+            .any(|(i, h)| i.starts_with("wasi:keyvalue") && h.contains("experimental")),
+        "{hosts:?}"
+    );
+    assert!(
+        !hosts.iter().any(|(i, _)| i.starts_with("wasi:filesystem")),
+        "wasmtime provides wasi:filesystem"
+    );
 
     let custom = r#"(component (import "acme:billing/ledger@1.0.0" (instance)) (instance $x) (export "acme:billing/api@1.0.0" (instance $x)))"#;
     let (_, w) = info(&wat::parse_str(custom).unwrap());
@@ -347,11 +527,26 @@ match = [{ kind = "wasm-import", patterns = ['^env/', '^wasi/thread-spawn$'] }]
     let report = wasmfit::scan::scan(dir.path(), &Default::default(), &rules, &|_, _| {}).unwrap();
     let ids: Vec<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
     assert!(ids.contains(&"WF001"), "{ids:?}");
-    let ffi = report.findings.iter().find(|f| f.rule_id == "WF603").expect("env import found");
-    assert!(ffi.evidence.iter().any(|e| e.at.symbol.as_deref() == Some("env/emscripten_date_now")));
-    assert_eq!(report.wasm.len(), 2, "{:?}", report.wasm.iter().map(|w| &w.path).collect::<Vec<_>>());
+    let ffi = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "WF603")
+        .expect("env import found");
+    assert!(ffi
+        .evidence
+        .iter()
+        .any(|e| e.at.symbol.as_deref() == Some("env/emscripten_date_now")));
+    assert_eq!(
+        report.wasm.len(),
+        2,
+        "{:?}",
+        report.wasm.iter().map(|w| &w.path).collect::<Vec<_>>()
+    );
     let paths: Vec<&str> = report.wasm.iter().map(|w| w.path.as_str()).collect();
-    assert!(paths.contains(&"dist/app.wasm") && paths.contains(&"dist/plugin.bin"), "{paths:?}");
+    assert!(
+        paths.contains(&"dist/app.wasm") && paths.contains(&"dist/plugin.bin"),
+        "{paths:?}"
+    );
     // The report round-trips through JSON with the new fields.
     let json = serde_json::to_string(&report).unwrap();
     let back: wasmfit::report::Report = serde_json::from_str(&json).unwrap();

@@ -7,8 +7,15 @@ use wasmfit::artifact::CodeArchive;
 use wasmfit::context::Context;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&k, rest)) = data.split_first() else { return };
-    let kind = [CodeArchive::Jar, CodeArchive::JvmClass, CodeArchive::Beam, CodeArchive::Pyc][usize::from(k) % 4];
+    let Some((&k, rest)) = data.split_first() else {
+        return;
+    };
+    let kind = [
+        CodeArchive::Jar,
+        CodeArchive::JvmClass,
+        CodeArchive::Beam,
+        CodeArchive::Pyc,
+    ][usize::from(k) % 4];
     let _ = wasmfit::parse::archive::parse_bytes(rest, "fuzz", kind, Context::Service);
     let _ = wasmfit::parse::archive::fuzzing::zip(rest);
 });

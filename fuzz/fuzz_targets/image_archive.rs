@@ -9,6 +9,10 @@ fuzz_target!(|data: &[u8]| {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("image.tar");
     std::fs::write(&p, data).unwrap();
-    let limits = Limits { max_bytes: 4 << 20, max_entries: 2000, max_input: 16 << 20 };
+    let limits = Limits {
+        max_bytes: 4 << 20,
+        max_entries: 2000,
+        max_input: 16 << 20,
+    };
     let _ = wasmfit::image::unpack(&Input::Path(p), limits);
 });

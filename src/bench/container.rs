@@ -101,7 +101,10 @@ pub fn dockerfile_bases(text: &str) -> Vec<String> {
     let mut bases = Vec::new();
     for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if words.first().is_none_or(|w| !w.eq_ignore_ascii_case("FROM")) {
+        if words
+            .first()
+            .is_none_or(|w| !w.eq_ignore_ascii_case("FROM"))
+        {
             continue;
         }
         let Some(image) = words.iter().skip(1).find(|w| !w.starts_with("--")) else {
@@ -531,7 +534,10 @@ mod tests {
         let df = "FROM --platform=linux/amd64 rust:1.95 AS build\nRUN x\nFROM build AS again\nFROM scratch\nCOPY --from=build /a /a\nFROM alpine:3\n";
         assert_eq!(dockerfile_bases(df), vec!["rust:1.95", "alpine:3"]);
         assert!(dockerfile_bases("FROM scratch\n").is_empty());
-        assert_eq!(dockerfile_bases("FROM golang AS build\nFROM build\n"), vec!["golang"]);
+        assert_eq!(
+            dockerfile_bases("FROM golang AS build\nFROM build\n"),
+            vec!["golang"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! to fix (a wrong path, a broken rule file, a bad config) exit with 2 and one
 //! line naming the file and line; a failed gate exits with 1.
 
+pub mod bench;
 pub mod explain;
 pub mod gate;
 pub mod init;
@@ -40,6 +41,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Render a saved JSON report again: html, sarif, markdown, junit, gitlab...
     Report(report::ReportArgs),
+    /// Build the service as a container and as Wasm, and measure both side by side.
+    Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
 }
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Report(a) => report::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
     };
     match result {

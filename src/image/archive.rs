@@ -35,8 +35,13 @@ pub struct TarEntry {
 
 /// Where blobs are read from.
 pub enum Store {
-    Dir { root: PathBuf },
-    Tar { file: PathBuf, entries: HashMap<String, TarEntry> },
+    Dir {
+        root: PathBuf,
+    },
+    Tar {
+        file: PathBuf,
+        entries: HashMap<String, TarEntry>,
+    },
 }
 
 /// A blob to read: its name in the store and, when known, its declared size.
@@ -119,26 +124,45 @@ impl Store {
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut entries = HashMap::new();
-        let mut archive = tar::Archive::new(file);
-        let iter = archive.entries().map_err(|e| Error::NotAnImage(format!("{}: not a tar archive: {e}", path.display())))?;
-        for entry in iter {
-            let entry = entry.map_err(|e| Error::NotAnImage(format!("{}: broken tar archive: {e}", path.display())))?;
+        let broken = |e: std::io::Error| {
+            Error::NotAnImage(format!(
+                "{}: not a readable tar archive: {e}",
+                path.display()
+            ))
+        };
+        super::tarwalk::walk(file, |named, entry| {
             if entries.len() >= MAX_OUTER_ENTRIES {
-                return Err(Error::NotAnImage(format!("{}: more than {MAX_OUTER_ENTRIES} entries; not an image archive", path.display())));
+                return Err(std::io::Error::other(format!(
+                    "more than {MAX_OUTER_ENTRIES} entries; not an image archive"
+                )));
             }
-            let Some(name) = entry.path().ok().and_then(|p| clean(&p)) else { continue };
-            let kind = entry.header().entry_type();
-            let link = if kind.is_symlink() || kind.is_hard_link() {
-                entry.link_name().ok().flatten().map(|l| (l.to_string_lossy().into_owned(), kind.is_hard_link()))
-            } else {
-                None
+            let Some(name) = clean(&named.path) else {
+                return Ok(());
             };
-            if !(kind.is_file() || link.is_some()) {
-                continue;
+            let kind = entry.header().entry_type();
+            let link = match (&named.link, kind.is_symlink(), kind.is_hard_link()) {
+                (Some(l), true, _) | (Some(l), _, true) => {
+                    Some((l.to_string_lossy().into_owned(), kind.is_hard_link()))
+                }
+                _ => None,
+            };
+            if kind.is_file() || link.is_some() {
+                entries.insert(
+                    name,
+                    TarEntry {
+                        offset: entry.raw_file_position(),
+                        size: entry.size(),
+                        link,
+                    },
+                );
             }
-            entries.insert(name, TarEntry { offset: entry.raw_file_position(), size: entry.size(), link });
-        }
-        Ok(Store::Tar { file: path.to_path_buf(), entries })
+            Ok(())
+        })
+        .map_err(broken)?;
+        Ok(Store::Tar {
+            file: path.to_path_buf(),
+            entries,
+        })
     }
 
     fn has(&self, name: &str) -> bool {
@@ -165,7 +189,10 @@ impl Store {
                             let joined = if *hard {
                                 PathBuf::from(target)
                             } else {
-                                Path::new(&cur).parent().unwrap_or(Path::new("")).join(target)
+                                Path::new(&cur)
+                                    .parent()
+                                    .unwrap_or(Path::new(""))
+                                    .join(target)
                             };
                             cur = clean_lexical(&joined)?;
                         }
@@ -195,7 +222,8 @@ impl Store {
             }
             (Store::Tar { file, .. }, (_, Some(e))) => {
                 let mut f = File::open(file).map_err(|er| Error::io(file, er))?;
-                f.seek(SeekFrom::Start(e.offset)).map_err(|er| Error::io(file, er))?;
+                f.seek(SeekFrom::Start(e.offset))
+                    .map_err(|er| Error::io(file, er))?;
                 Ok(Box::new(f.take(e.size)))
             }
             _ => Err(missing()),
@@ -210,7 +238,9 @@ impl Store {
             .read_to_end(&mut buf)
             .map_err(|e| Error::NotAnImage(format!("`{name}`: {e}")))?;
         if buf.len() as u64 > MAX_JSON {
-            return Err(Error::NotAnImage(format!("`{name}` is over {MAX_JSON} bytes; not an image manifest")));
+            return Err(Error::NotAnImage(format!(
+                "`{name}` is over {MAX_JSON} bytes; not an image manifest"
+            )));
         }
         serde_json::from_slice(&buf).map_err(|e| Error::NotAnImage(format!("`{name}`: {e}")))
     }
@@ -242,12 +272,25 @@ impl Store {
         let list: Vec<Entry> = self.json("manifest.json")?;
         let mut notes = Vec::new();
         if list.len() > 1 {
-            notes.push(format!("the archive holds {} images; the first one was scanned", list.len()));
+            notes.push(format!(
+                "the archive holds {} images; the first one was scanned",
+                list.len()
+            ));
         }
-        let first = list.into_iter().next().ok_or_else(|| Error::NotAnImage("manifest.json lists no image".into()))?;
-        let blob = |n: String| Blob { size: self.size(&n), name: n };
+        let first = list
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotAnImage("manifest.json lists no image".into()))?;
+        let blob = |n: String| Blob {
+            size: self.size(&n),
+            name: n,
+        };
         Ok(Located {
-            format: if self.has("oci-layout") { ImageFormat::OciLayout } else { ImageFormat::DockerArchive },
+            format: if self.has("oci-layout") {
+                ImageFormat::OciLayout
+            } else {
+                ImageFormat::DockerArchive
+            },
             config: blob(first.config),
             layers: first.layers.into_iter().map(blob).collect(),
             tags: first.repo_tags,
@@ -261,11 +304,18 @@ impl Store {
         let mut tags = Vec::new();
         let mut notes = Vec::new();
         let manifest = self.pick_manifest(&index, 0, &mut tags, &mut notes)?;
-        let base_name = manifest.annotations.get("org.opencontainers.image.base.name").cloned();
+        let base_name = manifest
+            .annotations
+            .get("org.opencontainers.image.base.name")
+            .cloned();
         Ok(Located {
             format: ImageFormat::OciLayout,
             config: self.descriptor_blob(&manifest.config)?,
-            layers: manifest.layers.iter().map(|d| self.descriptor_blob(d)).collect::<Result<_, _>>()?,
+            layers: manifest
+                .layers
+                .iter()
+                .map(|d| self.descriptor_blob(d))
+                .collect::<Result<_, _>>()?,
             tags,
             base_name,
             notes,
@@ -274,15 +324,27 @@ impl Store {
 
     /// Walks an index to one image manifest: the host's platform when the
     /// index lists several, never an attestation.
-    fn pick_manifest(&self, index: &Index, depth: usize, tags: &mut Vec<String>, notes: &mut Vec<String>) -> Result<Manifest, Error> {
+    fn pick_manifest(
+        &self,
+        index: &Index,
+        depth: usize,
+        tags: &mut Vec<String>,
+        notes: &mut Vec<String>,
+    ) -> Result<Manifest, Error> {
         if depth > 4 {
-            return Err(Error::NotAnImage("image indexes nested more than 4 deep".into()));
+            return Err(Error::NotAnImage(
+                "image indexes nested more than 4 deep".into(),
+            ));
         }
         let arch = host_arch();
         let mut candidates: Vec<&Descriptor> = index
             .manifests
             .iter()
-            .filter(|d| d.annotations.get("vnd.docker.reference.type").is_none_or(|t| t != "attestation-manifest"))
+            .filter(|d| {
+                d.annotations
+                    .get("vnd.docker.reference.type")
+                    .is_none_or(|t| t != "attestation-manifest")
+            })
             .filter(|d| d.platform.as_ref().is_none_or(|p| p.os != "unknown"))
             .filter(|d| self.has(&blob_path(&d.digest).unwrap_or_default()))
             .collect();
@@ -291,11 +353,20 @@ impl Store {
             None => 1,
             Some(_) => 2,
         });
-        let d = candidates.first().ok_or_else(|| Error::NotAnImage("index.json lists no manifest whose blob is present".into()))?;
+        let d = candidates.first().ok_or_else(|| {
+            Error::NotAnImage("index.json lists no manifest whose blob is present".into())
+        })?;
         if candidates.len() > 1 {
-            notes.push(format!("the index lists {} images; {} was scanned", candidates.len(), d.digest));
+            notes.push(format!(
+                "the index lists {} images; {} was scanned",
+                candidates.len(),
+                d.digest
+            ));
         }
-        for key in ["io.containerd.image.name", "org.opencontainers.image.ref.name"] {
+        for key in [
+            "io.containerd.image.name",
+            "org.opencontainers.image.ref.name",
+        ] {
             if let Some(t) = d.annotations.get(key) {
                 if !tags.contains(t) {
                     tags.push(t.clone());
@@ -318,7 +389,10 @@ impl Store {
     }
 
     fn descriptor_blob(&self, d: &Descriptor) -> Result<Blob, Error> {
-        Ok(Blob { name: blob_path(&d.digest)?, size: Some(d.size) })
+        Ok(Blob {
+            name: blob_path(&d.digest)?,
+            size: Some(d.size),
+        })
     }
 }
 
@@ -359,7 +433,11 @@ struct Manifest {
 pub fn blob_path(digest: &str) -> Result<String, Error> {
     let bad = || Error::NotAnImage(format!("invalid digest `{}`", crate::facts::clip(digest)));
     let (algo, hex) = digest.split_once(':').ok_or_else(bad)?;
-    let algo_ok = !algo.is_empty() && algo.len() <= 32 && algo.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let algo_ok = !algo.is_empty()
+        && algo.len() <= 32
+        && algo
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let hex_ok = (16..=256).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit());
     if !(algo_ok && hex_ok) {
         return Err(bad());
@@ -418,7 +496,10 @@ mod tests {
 
     #[test]
     fn digests_are_checked() {
-        assert_eq!(blob_path("sha256:0123456789abcdef0123").unwrap(), "blobs/sha256/0123456789abcdef0123");
+        assert_eq!(
+            blob_path("sha256:0123456789abcdef0123").unwrap(),
+            "blobs/sha256/0123456789abcdef0123"
+        );
         assert!(blob_path("sha256:../../etc/passwd").is_err());
         assert!(blob_path("../x:0123456789abcdef0123").is_err());
         assert!(blob_path("nocolon").is_err());
@@ -429,7 +510,10 @@ mod tests {
         assert_eq!(clean(Path::new("./a/b")), Some("a/b".into()));
         assert_eq!(clean(Path::new("/etc/passwd")), None);
         assert_eq!(clean(Path::new("a/../../b")), None);
-        assert_eq!(clean_lexical(Path::new("a/../b/layer.tar")), Some("b/layer.tar".into()));
+        assert_eq!(
+            clean_lexical(Path::new("a/../b/layer.tar")),
+            Some("b/layer.tar".into())
+        );
         assert_eq!(clean_lexical(Path::new("../x")), None);
     }
 

@@ -32,7 +32,17 @@ const RUNTIME_ENV: &[(&str, &str)] = &[
 ];
 
 /// Value-bearing words in a variable's name that suggest a secret.
-const SECRET_WORDS: &[&str] = &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "CREDENTIAL", "AUTH", "PRIVATE"];
+const SECRET_WORDS: &[&str] = &[
+    "KEY",
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "CREDENTIAL",
+    "AUTH",
+    "PRIVATE",
+];
 
 fn redact(env: &str) -> String {
     let (k, _) = env.split_once('=').unwrap_or((env, ""));
@@ -46,7 +56,10 @@ fn redact(env: &str) -> String {
 
 fn instr(instruction: &str, args: String, snippet: &str) -> Fact {
     Fact::new(
-        FactKind::Instruction { instruction: instruction.into(), args },
+        FactKind::Instruction {
+            instruction: instruction.into(),
+            args,
+        },
         Location::file(CONFIG_PATH, snippet),
         Context::Service,
     )
@@ -58,20 +71,32 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
     let mut out = Vec::new();
     let json = |v: &[String]| serde_json::to_string(v).unwrap_or_default();
     if !c.entrypoint.is_empty() {
-        out.push(instr("ENTRYPOINT", json(&c.entrypoint), &format!("ENTRYPOINT {}", json(&c.entrypoint))));
+        out.push(instr(
+            "ENTRYPOINT",
+            json(&c.entrypoint),
+            &format!("ENTRYPOINT {}", json(&c.entrypoint)),
+        ));
     }
     if !c.cmd.is_empty() {
         out.push(instr("CMD", json(&c.cmd), &format!("CMD {}", json(&c.cmd))));
     }
     if !c.exposed_ports.is_empty() {
         let ports: Vec<&str> = c.exposed_ports.keys().map(String::as_str).collect();
-        out.push(instr("EXPOSE", ports.join(" "), &format!("EXPOSE {}", ports.join(" "))));
+        out.push(instr(
+            "EXPOSE",
+            ports.join(" "),
+            &format!("EXPOSE {}", ports.join(" ")),
+        ));
     }
     if !c.user.is_empty() {
         out.push(instr("USER", c.user.clone(), &format!("USER {}", c.user)));
     }
     if !c.working_dir.is_empty() {
-        out.push(instr("WORKDIR", c.working_dir.clone(), &format!("WORKDIR {}", c.working_dir)));
+        out.push(instr(
+            "WORKDIR",
+            c.working_dir.clone(),
+            &format!("WORKDIR {}", c.working_dir),
+        ));
     }
     for v in c.volumes.keys() {
         out.push(instr("VOLUME", v.clone(), &format!("VOLUME {v}")));
@@ -84,7 +109,10 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
             // The shipping base image's runtime weighs 20 in a Dockerfile;
             // the environment an official image sets is that base image.
             out.push(Fact::new(
-                FactKind::Runtime { runtime: (*rt).into(), weight: 20 },
+                FactKind::Runtime {
+                    runtime: (*rt).into(),
+                    weight: 20,
+                },
                 Location::file(CONFIG_PATH, &format!("ENV {shown}")),
                 Context::Service,
             ));
@@ -92,8 +120,15 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
     }
     if let Some(b) = base_name {
         out.push(Fact::new(
-            FactKind::BaseImage { image: b.to_string(), stage: None, is_final: true },
-            Location::file(CONFIG_PATH, &format!("base image {b} (org.opencontainers.image.base.name)")),
+            FactKind::BaseImage {
+                image: b.to_string(),
+                stage: None,
+                is_final: true,
+            },
+            Location::file(
+                CONFIG_PATH,
+                &format!("base image {b} (org.opencontainers.image.base.name)"),
+            ),
             Context::Service,
         ));
     }
@@ -109,12 +144,27 @@ pub fn os_base_fact(os: &OsRelease, packages: &[Packages], userland: &[String]) 
     if userland.is_empty() || os.id.is_empty() {
         return None;
     }
-    let image = if os.version_id.is_empty() { os.id.clone() } else { format!("{}:{}", os.id, os.version_id) };
+    let image = if os.version_id.is_empty() {
+        os.id.clone()
+    } else {
+        format!("{}:{}", os.id, os.version_id)
+    };
     let count: usize = packages.iter().map(|p| p.count).sum();
-    let label = if os.pretty_name.is_empty() { image.clone() } else { os.pretty_name.clone() };
+    let label = if os.pretty_name.is_empty() {
+        image.clone()
+    } else {
+        os.pretty_name.clone()
+    };
     Some(Fact::new(
-        FactKind::BaseImage { image, stage: None, is_final: true },
-        Location::file("etc/os-release", &format!("{label}: {count} OS packages, {}", userland.join(" "))),
+        FactKind::BaseImage {
+            image,
+            stage: None,
+            is_final: true,
+        },
+        Location::file(
+            "etc/os-release",
+            &format!("{label}: {count} OS packages, {}", userland.join(" ")),
+        ),
         Context::Service,
     ))
 }
@@ -128,7 +178,15 @@ pub fn installed_by_history(history: &[History]) -> BTreeSet<String> {
         while i < words.len() {
             let w = words[i].trim_start_matches('(');
             let verb = words.get(i + 1).copied().unwrap_or("");
-            let installs = matches!((w, verb), ("apt-get" | "apt" | "aptitude", "install") | ("apk", "add") | ("yum" | "dnf" | "microdnf" | "tdnf" | "zypper", "install" | "in"));
+            let installs = matches!(
+                (w, verb),
+                ("apt-get" | "apt" | "aptitude", "install")
+                    | ("apk", "add")
+                    | (
+                        "yum" | "dnf" | "microdnf" | "tdnf" | "zypper",
+                        "install" | "in"
+                    )
+            );
             if !installs {
                 i += 1;
                 continue;
@@ -140,7 +198,11 @@ pub fn installed_by_history(history: &[History]) -> BTreeSet<String> {
                     break;
                 }
                 if !t.starts_with('-') && !t.contains('$') && !t.contains('/') {
-                    let name = t.split(['=', '>', '<']).next().unwrap_or(t).trim_matches(['\'', '"']);
+                    let name = t
+                        .split(['=', '>', '<'])
+                        .next()
+                        .unwrap_or(t)
+                        .trim_matches(['\'', '"']);
                     if !name.is_empty() {
                         out.insert(name.to_string());
                     }
@@ -162,8 +224,14 @@ pub fn package_facts(packages: &[Packages], wanted: &BTreeSet<String>) -> Vec<Fa
     for db in packages {
         for n in db.names.iter().filter(|n| wanted.contains(*n)) {
             out.push(Fact::new(
-                FactKind::OsPackage { manager: db.manager.clone(), name: n.clone() },
-                Location::file(&db.database, &format!("{} package {n}, installed by the image's build", db.manager)),
+                FactKind::OsPackage {
+                    manager: db.manager.clone(),
+                    name: n.clone(),
+                },
+                Location::file(
+                    &db.database,
+                    &format!("{} package {n}, installed by the image's build", db.manager),
+                ),
                 Context::Service,
             ));
         }
@@ -177,13 +245,19 @@ mod tests {
 
     #[test]
     fn history_installs() {
-        let h = |s: &str| History { created_by: s.into(), empty_layer: false };
+        let h = |s: &str| History {
+            created_by: s.into(),
+            empty_layer: false,
+        };
         let got = installed_by_history(&[
             h("RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends ffmpeg curl=7.88 && rm -rf /var/lib/apt/lists/* # buildkit"),
             h("/bin/sh -c apk add --no-cache imagemagick"),
             h("/bin/sh -c pip install flask"),
         ]);
-        assert_eq!(got.into_iter().collect::<Vec<_>>(), vec!["curl", "ffmpeg", "imagemagick"]);
+        assert_eq!(
+            got.into_iter().collect::<Vec<_>>(),
+            vec!["curl", "ffmpeg", "imagemagick"]
+        );
     }
 
     #[test]

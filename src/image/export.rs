@@ -51,10 +51,16 @@ async fn export_async(name: &str, dest: &Path, max_bytes: u64) -> Result<(), Err
     let mut written: u64 = 0;
     let mut stream = docker.export_image(name);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Error::Engine(format!("exporting `{name}` from the Docker engine failed: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            Error::Engine(format!(
+                "exporting `{name}` from the Docker engine failed: {e}"
+            ))
+        })?;
         written += chunk.len() as u64;
         if written > max_bytes {
-            return Err(Error::NotAnImage(format!("`{name}` exports to more than {max_bytes} bytes; not scanned")));
+            return Err(Error::NotAnImage(format!(
+                "`{name}` exports to more than {max_bytes} bytes; not scanned"
+            )));
         }
         file.write_all(&chunk).map_err(|e| Error::io(dest, e))?;
     }

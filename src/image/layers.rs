@@ -148,9 +148,17 @@ impl Unpacker {
         // few per kind of problem and a count of the rest.
         const MAX_DIAGS: usize = 200;
         if self.diagnostics.len() < MAX_DIAGS {
-            self.diagnostics.push(Diagnostic::new(kind, format!("image layer {}", self.label), msg));
+            self.diagnostics.push(Diagnostic::new(
+                kind,
+                format!("image layer {}", self.label),
+                msg,
+            ));
         } else if self.diagnostics.len() == MAX_DIAGS {
-            self.diagnostics.push(Diagnostic::new(kind, format!("image layer {}", self.label), "more problems in the image's layers were not listed"));
+            self.diagnostics.push(Diagnostic::new(
+                kind,
+                format!("image layer {}", self.label),
+                "more problems in the image's layers were not listed",
+            ));
         }
     }
 
@@ -174,7 +182,15 @@ impl Unpacker {
         let result = if head.starts_with(&[0x1f, 0x8b]) {
             let gz = flate2::read::MultiGzDecoder::new(blob);
             let mut used = self.input;
-            let r = self.entries_of(Counted { inner: gz, used: &mut used, max: self.limits.max_input }, &mut stats, record_files);
+            let r = self.entries_of(
+                Counted {
+                    inner: gz,
+                    used: &mut used,
+                    max: self.limits.max_input,
+                },
+                &mut stats,
+                record_files,
+            );
             self.input = used;
             r
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -182,7 +198,15 @@ impl Unpacker {
             return stats;
         } else {
             let mut used = self.input;
-            let r = self.entries_of(Counted { inner: blob, used: &mut used, max: self.limits.max_input }, &mut stats, record_files);
+            let r = self.entries_of(
+                Counted {
+                    inner: blob,
+                    used: &mut used,
+                    max: self.limits.max_input,
+                },
+                &mut stats,
+                record_files,
+            );
             self.input = used;
             r
         };
@@ -190,23 +214,41 @@ impl Unpacker {
             Ok(()) => {}
             Err(Stop::Limit(why)) => {
                 self.stopped = true;
-                self.diag(DiagKind::TooLarge, format!("{why}; this and later layers were not fully applied"));
+                self.diag(
+                    DiagKind::TooLarge,
+                    format!("{why}; this and later layers were not fully applied"),
+                );
             }
             Err(Stop::Io(e)) => {
-                self.diag(DiagKind::Malformed, format!("broken layer tar: {e}; the rest of this layer was skipped"));
+                self.diag(
+                    DiagKind::Malformed,
+                    format!("broken layer tar: {e}; the rest of this layer was skipped"),
+                );
             }
         }
         stats
     }
 
-    fn entries_of(&mut self, r: impl Read, stats: &mut LayerStats, record_files: bool) -> Result<(), Stop> {
+    fn entries_of(
+        &mut self,
+        r: impl Read,
+        stats: &mut LayerStats,
+        record_files: bool,
+    ) -> Result<(), Stop> {
         const MAX_RECORDED: usize = 20_000;
         super::tarwalk::walk(r, |named, entry| {
             if self.entries >= self.limits.max_entries {
-                return Err(Stop::Limit(format!("over the {}-entry limit", self.limits.max_entries)));
+                return Err(Stop::Limit(format!(
+                    "over the {}-entry limit",
+                    self.limits.max_entries
+                )));
             }
-            let Some(parts) = self.checked(&named.path) else { return Ok(()) };
-            let Some(name) = parts.last().cloned() else { return Ok(()) };
+            let Some(parts) = self.checked(&named.path) else {
+                return Ok(());
+            };
+            let Some(name) = parts.last().cloned() else {
+                return Ok(());
+            };
             let name_str = name.to_string_lossy();
             if let Some(hidden) = name_str.strip_prefix(".wh.") {
                 self.whiteout(&parts[..parts.len() - 1], hidden);
@@ -222,7 +264,10 @@ impl Unpacker {
                 }
                 let room = self.limits.max_bytes.saturating_sub(self.bytes);
                 if entry.size() > room {
-                    return Err(Stop::Limit(format!("over the {}-byte limit for unpacked files", self.limits.max_bytes)));
+                    return Err(Stop::Limit(format!(
+                        "over the {}-byte limit for unpacked files",
+                        self.limits.max_bytes
+                    )));
                 }
                 match self.make_file(&parts, mode, entry, room) {
                     Ok(n) => {
@@ -275,12 +320,18 @@ impl Unpacker {
                 Component::CurDir => {}
                 Component::ParentDir => {
                     let shown = crate::facts::clip(&raw.to_string_lossy());
-                    self.diag(DiagKind::Malformed, format!("entry `{shown}` refused: path traversal (`..`)"));
+                    self.diag(
+                        DiagKind::Malformed,
+                        format!("entry `{shown}` refused: path traversal (`..`)"),
+                    );
                     return None;
                 }
                 Component::RootDir | Component::Prefix(_) => {
                     let shown = crate::facts::clip(&raw.to_string_lossy());
-                    self.diag(DiagKind::Malformed, format!("entry `{shown}` refused: absolute path"));
+                    self.diag(
+                        DiagKind::Malformed,
+                        format!("entry `{shown}` refused: absolute path"),
+                    );
                     return None;
                 }
             }
@@ -291,7 +342,12 @@ impl Unpacker {
     /// Resolves `parts` under the root with chroot semantics. Directories on
     /// the way are created when `create` is set. The last component is
     /// followed only when `follow_last` is set.
-    pub fn resolve(&self, parts: &[OsString], create: bool, follow_last: bool) -> io::Result<PathBuf> {
+    pub fn resolve(
+        &self,
+        parts: &[OsString],
+        create: bool,
+        follow_last: bool,
+    ) -> io::Result<PathBuf> {
         resolve_in(&self.root, parts, create, follow_last)
     }
 
@@ -327,7 +383,13 @@ impl Unpacker {
         Ok(())
     }
 
-    fn make_file(&mut self, parts: &[OsString], mode: u32, data: &mut impl Read, room: u64) -> Result<u64, Stop> {
+    fn make_file(
+        &mut self,
+        parts: &[OsString],
+        mode: u32,
+        data: &mut impl Read,
+        room: u64,
+    ) -> Result<u64, Stop> {
         let path = self.resolve(parts, true, false)?;
         Self::clear(&path, false)?;
         let mut opts = fs::OpenOptions::new();
@@ -337,7 +399,10 @@ impl Unpacker {
         let mut f = opts.open(&path)?;
         let n = io::copy(&mut data.take(room + 1), &mut f)?;
         if n > room {
-            return Err(Stop::Limit(format!("over the {}-byte limit for unpacked files", self.limits.max_bytes)));
+            return Err(Stop::Limit(format!(
+                "over the {}-byte limit for unpacked files",
+                self.limits.max_bytes
+            )));
         }
         drop(f);
         set_mode(&path, (mode & 0o777) | 0o600)?;
@@ -385,7 +450,9 @@ impl Unpacker {
     /// `.wh.NAME` hides NAME from lower layers; `.wh..wh..opq` hides every
     /// lower entry of its directory.
     fn whiteout(&mut self, dir: &[OsString], hidden: &str) {
-        let Ok(dir_path) = self.resolve(dir, false, true) else { return };
+        let Ok(dir_path) = self.resolve(dir, false, true) else {
+            return;
+        };
         if hidden == ".wh..opq" {
             if let Ok(children) = fs::read_dir(&dir_path) {
                 for c in children.flatten() {
@@ -419,7 +486,12 @@ impl Unpacker {
 
 /// `resolve` for any root; used by readers of the unpacked tree too, so a
 /// symlink in the image never makes wasmfit read a file of the host.
-pub fn resolve_in(root: &Path, parts: &[OsString], create: bool, follow_last: bool) -> io::Result<PathBuf> {
+pub fn resolve_in(
+    root: &Path,
+    parts: &[OsString],
+    create: bool,
+    follow_last: bool,
+) -> io::Result<PathBuf> {
     let mut done: Vec<OsString> = Vec::new();
     let mut todo: VecDeque<OsString> = parts.iter().cloned().collect();
     let mut hops = 0;
@@ -458,7 +530,10 @@ pub fn resolve_in(root: &Path, parts: &[OsString], create: bool, follow_last: bo
                 todo = next;
             }
             Ok(m) if !last && !m.is_dir() => {
-                return Err(io::Error::other(format!("{} is not a directory", here.display())));
+                return Err(io::Error::other(format!(
+                    "{} is not a directory",
+                    here.display()
+                )));
             }
             Ok(_) => done.push(c),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -480,7 +555,11 @@ pub fn resolve_in(root: &Path, parts: &[OsString], create: bool, follow_last: bo
 }
 
 fn join(parts: &[OsString]) -> String {
-    parts.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
+    parts
+        .iter()
+        .map(|p| p.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(unix)]
@@ -555,13 +634,24 @@ mod tests {
         assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
         assert!(!root.path().parent().unwrap().join("escape").exists());
         let msgs: Vec<&str> = u.diagnostics.iter().map(|d| d.message.as_str()).collect();
-        assert!(msgs.iter().any(|m| m.contains("path traversal")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("path traversal")),
+            "{msgs:?}"
+        );
         assert!(msgs.iter().any(|m| m.contains("absolute path")), "{msgs:?}");
         // `evil` resolved to <root>/<outside path>, `up` to the root itself.
-        let inner = root.path().join(outside.path().strip_prefix("/").unwrap()).join("victim");
+        let inner = root
+            .path()
+            .join(outside.path().strip_prefix("/").unwrap())
+            .join("victim");
         assert_eq!(std::fs::read(inner).unwrap(), b"pwned");
-        assert_eq!(std::fs::read(root.path().join("victim2")).unwrap(), b"pwned");
-        assert!(std::fs::symlink_metadata(root.path().join("last")).unwrap().is_file());
+        assert_eq!(
+            std::fs::read(root.path().join("victim2")).unwrap(),
+            b"pwned"
+        );
+        assert!(std::fs::symlink_metadata(root.path().join("last"))
+            .unwrap()
+            .is_file());
     }
 
     #[test]
@@ -585,7 +675,10 @@ mod tests {
         assert!(r.join("a/keep").exists());
         assert!(!r.join("a/gone").exists());
         assert!(!r.join("a/.wh.gone").exists());
-        assert!(r.join("o/new").exists(), "same-layer entries survive an opaque marker that comes after them");
+        assert!(
+            r.join("o/new").exists(),
+            "same-layer entries survive an opaque marker that comes after them"
+        );
         assert!(!r.join("o/old").exists());
         assert!(!r.join("o/sub").exists());
     }
@@ -603,12 +696,26 @@ mod tests {
         std::io::Write::write_all(&mut gz, &l).unwrap();
         let l = gz.finish().unwrap();
         assert!(l.len() < 100_000);
-        let mut u = Unpacker::new(root.path(), Limits { max_bytes: 3 << 20, max_entries: 100, max_input: 1 << 30 });
+        let mut u = Unpacker::new(
+            root.path(),
+            Limits {
+                max_bytes: 3 << 20,
+                max_entries: 100,
+                max_input: 1 << 30,
+            },
+        );
         u.apply("bomb", &l[..], false);
         assert!(u.stopped);
         assert!(u.bytes <= 3 << 20);
         assert!(u.diagnostics.iter().any(|d| d.kind == DiagKind::TooLarge));
-        let mut u = Unpacker::new(tempfile::tempdir().unwrap().path(), Limits { max_bytes: 1 << 30, max_entries: 100, max_input: 2 << 20 });
+        let mut u = Unpacker::new(
+            tempfile::tempdir().unwrap().path(),
+            Limits {
+                max_bytes: 1 << 30,
+                max_entries: 100,
+                max_input: 2 << 20,
+            },
+        );
         u.apply("bomb", &l[..], false);
         assert!(u.stopped, "{:?}", u.diagnostics);
     }

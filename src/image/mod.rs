@@ -108,7 +108,11 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
         let stats = match store.open_blob(&blob.name) {
             Ok(r) => unpacker.apply(&id, r, copy),
             Err(e) => {
-                diagnostics.push(Diagnostic::new(DiagKind::Unreadable, format!("image layer {id}"), e.to_string()));
+                diagnostics.push(Diagnostic::new(
+                    DiagKind::Unreadable,
+                    format!("image layer {id}"),
+                    e.to_string(),
+                ));
                 Default::default()
             }
         };
@@ -124,7 +128,12 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
     diagnostics.append(&mut unpacker.diagnostics);
 
     let c = &config.config;
-    let run = scope::RunSpec { entrypoint: &c.entrypoint, cmd: &c.cmd, workdir: &c.working_dir, env: &c.env };
+    let run = scope::RunSpec {
+        entrypoint: &c.entrypoint,
+        cmd: &c.cmd,
+        workdir: &c.working_dir,
+        env: &c.env,
+    };
     let scope = scope::Scope::build(&root, &run, &copied);
     let base_os = osinfo::os_release(&root);
     let packages = osinfo::packages(&root);
@@ -134,14 +143,29 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
     let wanted = evidence::installed_by_history(&config.history);
     facts.extend(evidence::package_facts(&packages, &wanted));
     if let (Some(os), None) = (&base_os, &located.base_name) {
-        let userland: Vec<String> = os_surface.shells.iter().chain(&os_surface.package_managers).cloned().collect();
+        let userland: Vec<String> = os_surface
+            .shells
+            .iter()
+            .chain(&os_surface.package_managers)
+            .cloned()
+            .collect();
         facts.extend(evidence::os_base_fact(os, &packages, &userland));
     }
     let info = ImageInfo {
         source: input.shown(),
         format: located.format,
         tags: located.tags.clone(),
-        id: Some(located.config.name.rsplit('/').next().unwrap_or_default().trim_end_matches(".json").to_string()).filter(|s| !s.is_empty()),
+        id: Some(
+            located
+                .config
+                .name
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(".json")
+                .to_string(),
+        )
+        .filter(|s| !s.is_empty()),
         os: config.os.clone(),
         architecture: config.architecture.clone(),
         size: layers.iter().map(|l| l.size).sum(),
@@ -155,30 +179,54 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
         workdir: c.working_dir.clone(),
         user: c.user.clone(),
         exposed_ports: c.exposed_ports.keys().cloned().collect(),
-        env: c.env.iter().map(|e| e.split('=').next().unwrap_or("").to_string()).collect(),
-        entrypoint_files: scope.entrypoint_files.iter().map(|f| scope::shown(f)).collect(),
+        env: c
+            .env
+            .iter()
+            .map(|e| e.split('=').next().unwrap_or("").to_string())
+            .collect(),
+        entrypoint_files: scope
+            .entrypoint_files
+            .iter()
+            .map(|f| scope::shown(f))
+            .collect(),
         service_paths: scope.paths.iter().map(|p| scope::shown(p)).collect(),
         os_surface,
     };
-    Ok(Unpacked { _work: work, root, info, facts, diagnostics, scope })
+    Ok(Unpacked {
+        _work: work,
+        root,
+        info,
+        facts,
+        diagnostics,
+        scope,
+    })
 }
 
 /// Unpacks an image and scans its final filesystem: the service's paths
 /// with the normal scanner, the image's config and package database as
 /// extra facts. The report's paths are paths in the image.
-pub fn scan(input: &Input, opts: &crate::scan::Options, rules: &RuleSet, limits: Limits, progress: crate::scan::Progress) -> Result<Report, Error> {
+pub fn scan(
+    input: &Input,
+    opts: &crate::scan::Options,
+    rules: &RuleSet,
+    limits: Limits,
+    progress: crate::scan::Progress,
+) -> Result<Report, Error> {
     let u = unpack(input, limits)?;
     let mut o = opts.clone();
     // A .gitignore inside an image says what git tracks, not what ships.
     o.discover.gitignore = false;
     o.extra_facts.extend(u.facts.iter().cloned());
     o.image_scope = Some(u.scope.clone());
-    let mut report = crate::scan::scan(&u.root, &o, rules, progress).map_err(|e| Error::io(&u.root, e))?;
+    let mut report =
+        crate::scan::scan(&u.root, &o, rules, progress).map_err(|e| Error::io(&u.root, e))?;
     report.root = input.shown();
     // Symlinks and skipped trees in the OS part are the OS's business: the
     // OS surface counts them, the diagnostics would only bury the service's.
     let in_scope = |p: &str| u.scope.contains(p.trim_end_matches('/'));
-    report.diagnostics.retain(|d| !matches!(d.kind, DiagKind::Symlink | DiagKind::Skipped) || in_scope(&d.path));
+    report
+        .diagnostics
+        .retain(|d| !matches!(d.kind, DiagKind::Symlink | DiagKind::Skipped) || in_scope(&d.path));
     report.inventory.skipped.retain(|p| in_scope(p));
     report.diagnostics.extend(u.diagnostics.iter().cloned());
     report.diagnostics.sort();
@@ -191,27 +239,73 @@ pub fn scan(input: &Input, opts: &crate::scan::Options, rules: &RuleSet, limits:
 fn layer_history(config: &Config, layers: usize) -> Vec<Option<String>> {
     let real: Vec<&archive::History> = config.history.iter().filter(|h| !h.empty_layer).collect();
     if real.len() == layers {
-        real.into_iter().map(|h| Some(h.created_by.clone())).collect()
+        real.into_iter()
+            .map(|h| Some(h.created_by.clone()))
+            .collect()
     } else {
         vec![None; layers]
     }
 }
 
-/// A COPY or ADD that put the application somewhere, as opposed to the base
-/// image's `ADD rootfs.tar /`.
+/// A COPY or ADD that put the application somewhere, as opposed to a base
+/// image's root filesystem (`ADD file:… in /`, `ADD rootfs.tar.xz /`).
 fn is_app_copy(created_by: &str) -> bool {
     let s = created_by.trim();
     let s = s.strip_prefix("/bin/sh -c #(nop)").unwrap_or(s).trim();
     let s = s.strip_suffix("# buildkit").unwrap_or(s).trim();
-    if !(s.starts_with("COPY ") || s.starts_with("ADD ")) {
+    let mut words = s.split_whitespace();
+    let instruction = words.next().unwrap_or("");
+    if !matches!(instruction, "COPY" | "ADD") {
         return false;
     }
-    let dest = s.split_whitespace().last().unwrap_or("").trim_matches(|c| c == '"' || c == ']' || c == '[');
-    dest != "/" && !dest.is_empty()
+    let args: Vec<&str> = words
+        .filter(|w| !w.starts_with("--") && *w != "in")
+        .collect();
+    let Some((dest, sources)) = args.split_last() else {
+        return false;
+    };
+    let dest = dest.trim_matches(|c| c == '"' || c == ']' || c == '[' || c == ',');
+    let rootfs = instruction == "ADD"
+        && dest == "/"
+        && sources.iter().any(|src| {
+            let src = src.trim_matches(|c| c == '"' || c == '[' || c == ',');
+            src.starts_with("file:")
+                || [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst"]
+                    .iter()
+                    .any(|x| src.ends_with(x))
+        });
+    !dest.is_empty() && !rootfs
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn app_copies() {
+        assert!(super::is_app_copy("COPY app.wasm spin.toml / # buildkit"));
+        assert!(super::is_app_copy(
+            "/bin/sh -c #(nop) COPY file:85b99 in /app/server "
+        ));
+        assert!(super::is_app_copy(
+            "COPY --from=build /out/app /usr/local/bin/app # buildkit"
+        ));
+        assert!(!super::is_app_copy(
+            "/bin/sh -c #(nop) ADD file:4b03b5f551e3 in / "
+        ));
+        assert!(!super::is_app_copy(
+            "ADD alpine-minirootfs-3.19.1-x86_64.tar.gz / # buildkit"
+        ));
+        assert!(!super::is_app_copy(
+            "RUN /bin/sh -c apt-get install -y ffmpeg # buildkit"
+        ));
+    }
 }
 
 fn short_id(name: &str) -> String {
-    let last = name.trim_end_matches("/layer.tar").rsplit('/').next().unwrap_or(name);
+    let last = name
+        .trim_end_matches("/layer.tar")
+        .rsplit('/')
+        .next()
+        .unwrap_or(name);
     last.chars().take(12).collect()
 }
 
@@ -229,10 +323,16 @@ fn gunzip_outer(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Error> {
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let dest = work.join("outer.tar");
     let mut out = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
-    let n = std::io::copy(&mut flate2::read::MultiGzDecoder::new(f).take(max + 1), &mut out)
-        .map_err(|e| Error::NotAnImage(format!("{}: broken gzip: {e}", path.display())))?;
+    let n = std::io::copy(
+        &mut flate2::read::MultiGzDecoder::new(f).take(max + 1),
+        &mut out,
+    )
+    .map_err(|e| Error::NotAnImage(format!("{}: broken gzip: {e}", path.display())))?;
     if n > max {
-        return Err(Error::NotAnImage(format!("{}: decompresses to more than {max} bytes", path.display())));
+        return Err(Error::NotAnImage(format!(
+            "{}: decompresses to more than {max} bytes",
+            path.display()
+        )));
     }
     Ok(dest)
 }
@@ -244,13 +344,19 @@ pub enum Error {
     #[error("{0}")]
     NotAnImage(String),
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Engine(String),
 }
 
 impl Error {
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Error {
-        Error::Io { path: path.display().to_string(), source }
+        Error::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 }

@@ -25,7 +25,11 @@ const MAX_NAMES: usize = 2000;
 /// Resolves an image path (`etc/os-release`) inside `root`, following
 /// symlinks inside the image only.
 pub fn image_path(root: &Path, rel: &str) -> Option<PathBuf> {
-    let parts: Vec<OsString> = rel.split('/').filter(|p| !p.is_empty()).map(OsString::from).collect();
+    let parts: Vec<OsString> = rel
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(OsString::from)
+        .collect();
     let p = resolve_in(root, &parts, false, true).ok()?;
     std::fs::symlink_metadata(&p).ok()?.is_file().then_some(p)
 }
@@ -33,16 +37,23 @@ pub fn image_path(root: &Path, rel: &str) -> Option<PathBuf> {
 fn read_text(root: &Path, rel: &str) -> Option<String> {
     let p = image_path(root, rel)?;
     let mut buf = Vec::new();
-    std::fs::File::open(p).ok()?.take(MAX_TEXT).read_to_end(&mut buf).ok()?;
+    std::fs::File::open(p)
+        .ok()?
+        .take(MAX_TEXT)
+        .read_to_end(&mut buf)
+        .ok()?;
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// `/etc/os-release`, falling back to `/usr/lib/os-release`.
 pub fn os_release(root: &Path) -> Option<OsRelease> {
-    let text = read_text(root, "etc/os-release").or_else(|| read_text(root, "usr/lib/os-release"))?;
+    let text =
+        read_text(root, "etc/os-release").or_else(|| read_text(root, "usr/lib/os-release"))?;
     let mut r = OsRelease::default();
     for line in text.lines() {
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim().trim_matches('"').trim_matches('\'').to_string();
         match k.trim() {
             "ID" => r.id = v,
@@ -74,7 +85,13 @@ fn finish(manager: &str, database: &str, names: Vec<String>, exact: bool) -> Pac
     let mut names = names;
     names.sort();
     names.truncate(MAX_NAMES);
-    Packages { manager: manager.into(), database: database.into(), count, exact, names }
+    Packages {
+        manager: manager.into(),
+        database: database.into(),
+        count,
+        exact,
+        names,
+    }
 }
 
 /// Names of installed packages in dpkg's status format (paragraphs with
@@ -109,7 +126,13 @@ fn dpkg(root: &Path) -> Option<Packages> {
         db = Some("var/lib/dpkg/status");
     }
     // Distroless images keep one status file per package here.
-    let dir = resolve_in(root, &["var".into(), "lib".into(), "dpkg".into(), "status.d".into()], false, true).ok();
+    let dir = resolve_in(
+        root,
+        &["var".into(), "lib".into(), "dpkg".into(), "status.d".into()],
+        false,
+        true,
+    )
+    .ok();
     if let Some(entries) = dir.and_then(|d| std::fs::read_dir(d).ok()) {
         let mut seen = 0;
         for e in entries.flatten().take(100_000) {
@@ -126,13 +149,21 @@ fn dpkg(root: &Path) -> Option<Packages> {
             db = Some("var/lib/dpkg/status.d/");
         }
     }
-    let names: Vec<String> = names.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let names: Vec<String> = names
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     db.map(|d| finish("dpkg", d, names, true))
 }
 
 fn apk(root: &Path) -> Option<Packages> {
     let text = read_text(root, "lib/apk/db/installed")?;
-    let names: Vec<String> = text.lines().filter_map(|l| l.strip_prefix("P:")).map(|n| n.trim().to_string()).collect();
+    let names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("P:"))
+        .map(|n| n.trim().to_string())
+        .collect();
     Some(finish("apk", "lib/apk/db/installed", names, true))
 }
 
@@ -146,13 +177,20 @@ fn rpm(root: &Path) -> Option<Packages> {
         "usr/lib/sysimage/rpm/Packages",
     ];
     for db in DBS {
-        let Some(p) = image_path(root, db) else { continue };
-        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        let Some(p) = image_path(root, db) else {
+            continue;
+        };
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
         if meta.len() > MAX_RPMDB {
             continue;
         }
         let mut bytes = Vec::new();
-        if std::fs::File::open(&p).and_then(|f| f.take(MAX_RPMDB).read_to_end(&mut bytes)).is_err() {
+        if std::fs::File::open(&p)
+            .and_then(|f| f.take(MAX_RPMDB).read_to_end(&mut bytes))
+            .is_err()
+        {
             continue;
         }
         let names = rpm_names(&bytes);

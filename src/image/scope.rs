@@ -12,28 +12,82 @@
 use super::layers::resolve_in;
 use super::model::OsSurface;
 use crate::context::Context;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
 
 /// Directories that hold an application by convention.
-const APP_DIRS: &[&str] = &["app", "srv", "home", "code", "workspace", "usr/src/app", "usr/local/bin", "usr/local/sbin", "opt/app"];
+const APP_DIRS: &[&str] = &[
+    "app",
+    "srv",
+    "home",
+    "code",
+    "workspace",
+    "usr/src/app",
+    "usr/local/bin",
+    "usr/local/sbin",
+    "opt/app",
+];
 
 /// Directories where a COPY'd file is one file among the OS's own: the file
 /// is the service, its directory is not.
-const OS_DIRS: &[&str] = &["bin", "sbin", "lib", "lib64", "etc", "usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "usr/share", "usr/libexec", "var", "var/lib", "tmp", "usr/local", "usr/local/lib"];
+const OS_DIRS: &[&str] = &[
+    "bin",
+    "sbin",
+    "lib",
+    "lib64",
+    "etc",
+    "usr",
+    "usr/bin",
+    "usr/sbin",
+    "usr/lib",
+    "usr/lib64",
+    "usr/share",
+    "usr/libexec",
+    "var",
+    "var/lib",
+    "tmp",
+    "usr/local",
+    "usr/local/lib",
+];
 
 /// Where the dynamic linker looks for libraries (the image's standard
 /// directories; rpath directories elsewhere are not followed in images).
-const LIB_DIRS: &[&str] = &["lib", "lib64", "usr/lib", "usr/lib64", "usr/local/lib", "usr/local/lib64", "opt"];
+const LIB_DIRS: &[&str] = &[
+    "lib",
+    "lib64",
+    "usr/lib",
+    "usr/lib64",
+    "usr/local/lib",
+    "usr/local/lib64",
+    "opt",
+];
 
 /// Package managers whose presence shows the image can still be changed
 /// from inside.
-const PACKAGE_MANAGERS: &[&str] = &["usr/bin/apt-get", "usr/bin/dpkg", "sbin/apk", "usr/bin/dnf", "usr/bin/yum", "usr/bin/microdnf", "usr/bin/rpm", "usr/bin/zypper"];
+const PACKAGE_MANAGERS: &[&str] = &[
+    "usr/bin/apt-get",
+    "usr/bin/dpkg",
+    "sbin/apk",
+    "usr/bin/dnf",
+    "usr/bin/yum",
+    "usr/bin/microdnf",
+    "usr/bin/rpm",
+    "usr/bin/zypper",
+];
 
 /// Shells whose presence shows the image can run scripts.
-const SHELLS: &[&str] = &["bin/sh", "bin/bash", "bin/ash", "bin/dash", "bin/zsh", "bin/busybox", "usr/bin/bash", "usr/bin/sh"];
+const SHELLS: &[&str] = &[
+    "bin/sh",
+    "bin/bash",
+    "bin/ash",
+    "bin/dash",
+    "bin/zsh",
+    "bin/busybox",
+    "usr/bin/bash",
+    "usr/bin/sh",
+];
 
 /// The service's paths in the image, relative and `/`-separated, minimal
 /// (no path inside another).
@@ -41,6 +95,9 @@ const SHELLS: &[&str] = &["bin/sh", "bin/bash", "bin/ash", "bin/dash", "bin/zsh"
 pub struct Scope {
     pub paths: Vec<String>,
     pub entrypoint_files: Vec<String>,
+    /// `paths` again, for lookups by ancestor: an image has tens of
+    /// thousands of files and a COPY can name thousands of paths.
+    set: HashSet<String>,
 }
 
 /// What the image config says about running it.
@@ -52,7 +109,10 @@ pub struct RunSpec<'a> {
 }
 
 fn parts(rel: &str) -> Vec<OsString> {
-    rel.split('/').filter(|p| !p.is_empty() && *p != ".").map(OsString::from).collect()
+    rel.split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(OsString::from)
+        .collect()
 }
 
 /// An image path resolved inside `root` (symlinks followed inside the image
@@ -60,7 +120,11 @@ fn parts(rel: &str) -> Vec<OsString> {
 fn resolve_rel(root: &Path, rel: &str) -> Option<String> {
     let p = resolve_in(root, &parts(rel), false, true).ok()?;
     std::fs::symlink_metadata(&p).ok()?;
-    let r = p.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+    let r = p
+        .strip_prefix(root)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
     Some(r)
 }
 
@@ -95,7 +159,11 @@ impl Scope {
         }
         for f in copied {
             let parent = f.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let keep = if parent.is_empty() || OS_DIRS.contains(&parent) || OS_DIRS.iter().any(|d| parent.starts_with(&format!("{d}/")) && parent.matches('/').count() < 3) {
+            let keep = if parent.is_empty()
+                || OS_DIRS.contains(&parent)
+                || OS_DIRS.iter().any(|d| {
+                    parent.starts_with(&format!("{d}/")) && parent.matches('/').count() < 3
+                }) {
                 f.clone()
             } else {
                 parent.to_string()
@@ -106,17 +174,38 @@ impl Scope {
             entry_files.push(f.clone());
             set.insert(f);
         }
-        Scope { paths: minimal(set), entrypoint_files: entry_files }
+        Scope::new(minimal(set), entry_files)
     }
 
-    /// Whether `rel` is inside the service.
+    pub fn new(paths: Vec<String>, entrypoint_files: Vec<String>) -> Scope {
+        let set = paths.iter().cloned().collect();
+        Scope {
+            paths,
+            entrypoint_files,
+            set,
+        }
+    }
+
+    /// Whether `rel` is inside the service: it or one of its ancestors is
+    /// one of the service's paths.
     pub fn contains(&self, rel: &str) -> bool {
-        self.paths.iter().any(|p| rel == p || rel.starts_with(&format!("{p}/")))
+        if self.set.contains("") {
+            return true;
+        }
+        let rel = rel.trim_end_matches('/');
+        if self.set.contains(rel) {
+            return true;
+        }
+        rel.match_indices('/')
+            .any(|(i, _)| self.set.contains(&rel[..i]))
     }
 
     /// Keeps the discovered artefacts an image scan reads, with the context
     /// `context_of` gives them.
-    pub fn apply(&self, artifacts: Vec<crate::artifact::Artifact>) -> Vec<crate::artifact::Artifact> {
+    pub fn apply(
+        &self,
+        artifacts: Vec<crate::artifact::Artifact>,
+    ) -> Vec<crate::artifact::Artifact> {
         artifacts
             .into_iter()
             .filter_map(|mut a| {
@@ -142,14 +231,18 @@ impl Scope {
     }
 }
 
-/// Drops paths inside other paths.
+/// Drops paths inside other paths. Sorted order puts every ancestor before
+/// its descendants, so one pass with a set of kept paths does it.
 fn minimal(set: BTreeSet<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    if set.contains("") {
+        return vec![String::new()];
+    }
+    let mut kept: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
     for p in set {
-        if p.is_empty() {
-            return vec![String::new()];
-        }
-        if !out.iter().any(|q| p.starts_with(&format!("{q}/"))) {
+        let inside = p.match_indices('/').any(|(i, _)| kept.contains(&p[..i]));
+        if !inside {
+            kept.insert(p.clone());
             out.push(p);
         }
     }
@@ -164,12 +257,18 @@ fn entry_files_of(root: &Path, run: &RunSpec) -> Vec<String> {
     let mut words: Vec<(String, bool)> = Vec::new();
     let argv: Vec<&String> = run.entrypoint.iter().chain(run.cmd).collect();
     // With an ENTRYPOINT script, CMD's first word is usually what it execs.
-    let cmd_head = if run.entrypoint.is_empty() { None } else { run.cmd.first() };
+    let cmd_head = if run.entrypoint.is_empty() {
+        None
+    } else {
+        run.cmd.first()
+    };
     let mut i = 0;
     while i < argv.len() && words.len() < 64 {
         let a = argv[i].as_str();
         let base = a.rsplit('/').next().unwrap_or(a);
-        if matches!(base, "sh" | "bash" | "ash" | "dash") && argv.get(i + 1).is_some_and(|n| n.as_str() == "-c") {
+        if matches!(base, "sh" | "bash" | "ash" | "dash")
+            && argv.get(i + 1).is_some_and(|n| n.as_str() == "-c")
+        {
             words.push((a.to_string(), true));
             if let Some(script) = argv.get(i + 2) {
                 for segment in script.split([';', '&', '|', '\n']) {
@@ -194,8 +293,16 @@ fn entry_files_of(root: &Path, run: &RunSpec) -> Vec<String> {
         .iter()
         .find_map(|e| e.strip_prefix("PATH="))
         .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    let wd = if run.workdir.is_empty() { "/" } else { run.workdir };
-    let on_path = |w: &str| path_var.split(':').find_map(|d| resolve_rel(root, &format!("{}/{w}", d.trim_end_matches('/'))));
+    let wd = if run.workdir.is_empty() {
+        "/"
+    } else {
+        run.workdir
+    };
+    let on_path = |w: &str| {
+        path_var
+            .split(':')
+            .find_map(|d| resolve_rel(root, &format!("{}/{w}", d.trim_end_matches('/'))))
+    };
     let mut out = Vec::new();
     for (w, command) in words.iter().take(64) {
         if w.starts_with('-') || w.contains('$') || w.is_empty() {
@@ -223,13 +330,18 @@ fn entry_files_of(root: &Path, run: &RunSpec) -> Vec<String> {
 /// libraries, which shells are present), and all regular files.
 pub fn os_surface(root: &Path, scope: &Scope, setuid: u64) -> (OsSurface, u64) {
     let mut all = 0;
-    let mut s = OsSurface { setuid, ..OsSurface::default() };
+    let mut s = OsSurface {
+        setuid,
+        ..OsSurface::default()
+    };
     let walk = walkdir::WalkDir::new(root).follow_links(false).into_iter();
     for e in walk.filter_map(Result::ok) {
         if !e.file_type().is_file() {
             continue;
         }
-        let Ok(rel) = e.path().strip_prefix(root) else { continue };
+        let Ok(rel) = e.path().strip_prefix(root) else {
+            continue;
+        };
         let rel = rel.to_string_lossy().replace('\\', "/");
         all += 1;
         if scope.contains(&rel) {
@@ -244,7 +356,10 @@ pub fn os_surface(root: &Path, scope: &Scope, setuid: u64) -> (OsSurface, u64) {
             None => {}
         }
     }
-    for (list, out) in [(SHELLS, &mut s.shells), (PACKAGE_MANAGERS, &mut s.package_managers)] {
+    for (list, out) in [
+        (SHELLS, &mut s.shells),
+        (PACKAGE_MANAGERS, &mut s.package_managers),
+    ] {
         for p in list {
             if resolve_rel(root, p).is_some_and(|r| root.join(r).is_file()) {
                 out.push(format!("/{p}"));
@@ -266,7 +381,11 @@ fn elf_kind(p: &Path) -> Option<ElfKind> {
     if &head[..4] != b"\x7fELF" {
         return None;
     }
-    let e_type = if head[5] == 2 { u16::from_be_bytes([head[16], head[17]]) } else { u16::from_le_bytes([head[16], head[17]]) };
+    let e_type = if head[5] == 2 {
+        u16::from_be_bytes([head[16], head[17]])
+    } else {
+        u16::from_le_bytes([head[16], head[17]])
+    };
     match e_type {
         2 => Some(ElfKind::Exec),
         3 => Some(ElfKind::Shared),
@@ -285,12 +404,22 @@ mod tests {
 
     #[test]
     fn contexts_in_an_image() {
-        let s = Scope { paths: vec!["app".into(), "usr/local/bin".into(), "usr/sbin/nginx".into()], entrypoint_files: vec![] };
+        let s = Scope::new(
+            vec![
+                "app".into(),
+                "usr/local/bin".into(),
+                "usr/sbin/nginx".into(),
+            ],
+            vec![],
+        );
         assert_eq!(s.context_of("app/main.py"), Some(Context::Service));
         assert_eq!(s.context_of("app/tests/test_api.py"), Some(Context::Test));
         assert_eq!(s.context_of("usr/sbin/nginx"), Some(Context::Service));
         assert_eq!(s.context_of("usr/sbin/nginx-debug"), None);
-        assert_eq!(s.context_of("usr/lib/x86_64-linux-gnu/libOpenCL.so.1"), Some(Context::RuntimeInternal));
+        assert_eq!(
+            s.context_of("usr/lib/x86_64-linux-gnu/libOpenCL.so.1"),
+            Some(Context::RuntimeInternal)
+        );
         assert_eq!(s.context_of("usr/bin/git"), None);
         assert_eq!(s.context_of("usr/lib/python3.11/subprocess.py"), None);
         assert_eq!(s.context_of("etc/passwd"), None);
@@ -306,9 +435,17 @@ mod tests {
         std::os::unix::fs::symlink("python3.12", r.join("usr/local/bin/python3")).unwrap();
         std::fs::write(r.join("srv/api/main.py"), b"print()").unwrap();
         let env = vec!["PATH=/usr/local/bin:/usr/bin".to_string()];
-        let run = RunSpec { entrypoint: &[], cmd: &["python3".into(), "main.py".into()], workdir: "/srv/api", env: &env };
+        let run = RunSpec {
+            entrypoint: &[],
+            cmd: &["python3".into(), "main.py".into()],
+            workdir: "/srv/api",
+            env: &env,
+        };
         let s = Scope::build(r, &run, &[]);
-        assert_eq!(s.entrypoint_files, vec!["usr/local/bin/python3.12", "srv/api/main.py"]);
+        assert_eq!(
+            s.entrypoint_files,
+            vec!["usr/local/bin/python3.12", "srv/api/main.py"]
+        );
         assert!(s.contains("srv/api/main.py"));
         assert!(s.contains("usr/local/bin/python3.12"));
         assert!(!s.contains("etc/passwd"));

@@ -112,7 +112,8 @@ mod tests {
         h.set_size(2);
         h.set_entry_type(tar::EntryType::Regular);
         b.append_data(&mut h, &long, &b"hi"[..]).unwrap();
-        b.append_pax_extensions([("path", &b"pax/name"[..])]).unwrap();
+        b.append_pax_extensions([("path", &b"pax/name"[..])])
+            .unwrap();
         let mut h = tar::Header::new_ustar();
         h.set_size(0);
         h.set_path("short").unwrap();

@@ -1,5 +1,6 @@
 //! Renderers: the only code besides the CLI that writes output.
 
+pub mod bench;
 pub mod excerpt;
 pub mod flat;
 pub mod gitlab;

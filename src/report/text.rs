@@ -125,6 +125,7 @@ pub fn render(r: &Report, color: bool) -> String {
     }
     wasm_section(&mut s, &p, r);
     image_section(&mut s, &p, r);
+    binaries_section(&mut s, &p, r);
     s
 }
 
@@ -276,4 +277,46 @@ fn list(items: &[String], n: usize) -> String {
         let _ = write!(out, ", ... ({} in all)", items.len());
     }
     out
+}
+
+/// One line per native binary (format, linkage, runtime, build data), then
+/// the syscalls it makes itself and the libraries the linker pass found.
+fn binaries_section(s: &mut String, p: &Paint, r: &Report) {
+    const SHOWN_BINARIES: usize = 10;
+    if r.binaries.is_empty() {
+        return;
+    }
+    let bold = Style::new().effects(Effects::BOLD);
+    let dim = Style::new().effects(Effects::DIMMED);
+    let _ = writeln!(s, "\n{} ({})", p.s(bold, "BINARIES"), r.binaries.len());
+    for b in r.binaries.iter().take(SHOWN_BINARIES) {
+        let mut what = vec![format!("{} {} {}", b.format, b.machine, b.kind), b.linkage.clone()];
+        if b.stripped {
+            what.push("stripped".into());
+        }
+        if let Some(rt) = &b.runtime {
+            what.push(rt.clone());
+        }
+        if let Some(g) = &b.go {
+            let cgo = g.cgo_enabled.map(|c| format!(", CGO_ENABLED={}", u8::from(c))).unwrap_or_default();
+            let module = g.path.as_deref().map(|m| format!(", {m}")).unwrap_or_default();
+            what.push(format!("{}{module}{cgo}, {} modules", g.version, g.dependencies));
+        }
+        if let Some(rs) = &b.rust {
+            what.push(format!("{} crates{}", rs.crates, if rs.auditable { " (cargo-auditable)" } else { "" }));
+        }
+        what.push(format!("{:.1} MiB", b.size as f64 / (1024.0 * 1024.0)));
+        let _ = writeln!(s, "  {}  {}", b.path, p.s(dim, &what.join(", ")));
+        let own: Vec<String> = b.syscalls.iter().filter(|c| c.context.counts()).map(|c| format!("{} x{}", c.name, c.sites)).collect();
+        let internal = b.syscalls.iter().filter(|c| !c.context.counts()).count();
+        if !own.is_empty() || internal > 0 {
+            let _ = writeln!(s, "    syscalls: {} of its own{}{}", own.len(), if own.is_empty() { String::new() } else { format!(" ({})", own.join(", ")) }, if internal > 0 { format!(", {internal} by the runtime or libc") } else { String::new() });
+        }
+        for l in &b.resolved {
+            let _ = writeln!(s, "    {}", p.s(dim, &format!("loads {l}")));
+        }
+    }
+    if r.binaries.len() > SHOWN_BINARIES {
+        let _ = writeln!(s, "  ... and {} more (see --format json)", r.binaries.len() - SHOWN_BINARIES);
+    }
 }

@@ -12,7 +12,10 @@ const MAX_IMPORTS: usize = 100_000;
 pub fn imports(b: &[u8]) -> Result<Vec<String>, &'static str> {
     if b.starts_with(b"\x1f\x8b") {
         let mut out = Vec::new();
-        GzDecoder::new(b).take(MAX_INFLATED).read_to_end(&mut out).map_err(|_| "bad gzip data")?;
+        GzDecoder::new(b)
+            .take(MAX_INFLATED)
+            .read_to_end(&mut out)
+            .map_err(|_| "bad gzip data")?;
         return parse(&out);
     }
     parse(b)
@@ -32,7 +35,9 @@ fn parse(b: &[u8]) -> Result<Vec<String>, &'static str> {
     while at + 8 <= b.len() {
         let id = &b[at..at + 4];
         let len = be32(b, at + 4).ok_or("truncated chunk")? as usize;
-        let data = b.get(at + 8..at + 8 + len).ok_or("chunk runs past the end")?;
+        let data = b
+            .get(at + 8..at + 8 + len)
+            .ok_or("chunk runs past the end")?;
         match id {
             b"AtU8" | b"Atom" => atoms = atom_table(data).ok_or("bad atom table")?,
             b"ImpT" => imports = Some(data),
@@ -40,13 +45,19 @@ fn parse(b: &[u8]) -> Result<Vec<String>, &'static str> {
         }
         at += 8 + len.div_ceil(4) * 4;
     }
-    let Some(imp) = imports else { return Ok(Vec::new()) };
+    let Some(imp) = imports else {
+        return Ok(Vec::new());
+    };
     let count = (be32(imp, 0).ok_or("bad import table")? as usize).min(MAX_IMPORTS);
     let atom = |i: u32| atoms.get((i as usize).checked_sub(1)?).map(String::as_str);
     let mut out = Vec::new();
     for k in 0..count {
         let base = 4 + k * 12;
-        let (Some(m), Some(f), Some(a)) = (be32(imp, base), be32(imp, base + 4), be32(imp, base + 8)) else { break };
+        let (Some(m), Some(f), Some(a)) =
+            (be32(imp, base), be32(imp, base + 4), be32(imp, base + 8))
+        else {
+            break;
+        };
         if let (Some(m), Some(f)) = (atom(m), atom(f)) {
             out.push(format!("{m}:{f}/{a}"));
         }
@@ -71,7 +82,10 @@ fn atom_table(d: &[u8]) -> Option<Vec<String>> {
         } else if first & 0x08 == 0 {
             (usize::from(first >> 4), 1)
         } else if first & 0x10 == 0 {
-            ((usize::from(first & 0xe0) << 3) | usize::from(*d.get(at + 1)?), 2)
+            (
+                (usize::from(first & 0xe0) << 3) | usize::from(*d.get(at + 1)?),
+                2,
+            )
         } else {
             return None;
         };
@@ -102,7 +116,7 @@ mod tests {
             body.extend_from_slice(id);
             body.extend_from_slice(&(d.len() as u32).to_be_bytes());
             body.extend_from_slice(d);
-            while body.len() % 4 != 0 {
+            while !body.len().is_multiple_of(4) {
                 body.push(0);
             }
         }

@@ -22,7 +22,9 @@ pub fn method_refs(b: &[u8]) -> Result<Vec<String>, &'static str> {
         return Err("no class magic");
     }
     let u16_at = |at: usize| -> Result<u16, &'static str> {
-        b.get(at..at + 2).map(|s| u16::from_be_bytes([s[0], s[1]])).ok_or("truncated constant pool")
+        b.get(at..at + 2)
+            .map(|s| u16::from_be_bytes([s[0], s[1]]))
+            .ok_or("truncated constant pool")
     };
     let count = usize::from(u16_at(8)?).min(MAX_POOL);
     let mut pool = vec![Const::None; count.max(1)];
@@ -58,10 +60,18 @@ pub fn method_refs(b: &[u8]) -> Result<Vec<String>, &'static str> {
     };
     let mut out = Vec::new();
     for c in &pool {
-        let Const::MethodRef(class, nt) = *c else { continue };
-        let Some(Const::Class(cname)) = pool.get(usize::from(class)).copied() else { continue };
-        let Some(Const::NameType(mname)) = pool.get(usize::from(nt)).copied() else { continue };
-        let (Some(cls), Some(m)) = (utf8(cname), utf8(mname)) else { continue };
+        let Const::MethodRef(class, nt) = *c else {
+            continue;
+        };
+        let Some(Const::Class(cname)) = pool.get(usize::from(class)).copied() else {
+            continue;
+        };
+        let Some(Const::NameType(mname)) = pool.get(usize::from(nt)).copied() else {
+            continue;
+        };
+        let (Some(cls), Some(m)) = (utf8(cname), utf8(mname)) else {
+            continue;
+        };
         if PLATFORM.iter().any(|p| cls.starts_with(p)) {
             out.push(format!("{cls}.{m}"));
         }
@@ -102,7 +112,10 @@ mod tests {
 
     #[test]
     fn platform_method_refs() {
-        assert_eq!(method_refs(&class()).unwrap(), vec!["java/lang/ProcessBuilder.start".to_string()]);
+        assert_eq!(
+            method_refs(&class()).unwrap(),
+            vec!["java/lang/ProcessBuilder.start".to_string()]
+        );
         let c = class();
         for cut in 0..c.len() {
             let _ = method_refs(&c[..cut]);

@@ -36,13 +36,19 @@ pub fn parse(path: &Path, rel: &str, kind: CodeArchive, context: Context) -> Out
 
 fn unreadable(rel: &str, why: &str) -> Output {
     let mut o = Output::default();
-    o.diagnostics.push(Diagnostic::new(DiagKind::Unreadable, rel, why));
+    o.diagnostics
+        .push(Diagnostic::new(DiagKind::Unreadable, rel, why));
     o
 }
 
 /// Reads an archive held in memory (the fuzzers' entry point too).
 pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context) -> Output {
-    let mut s = Sink { rel, context, out: Output::default(), symbols: BTreeMap::new() };
+    let mut s = Sink {
+        rel,
+        context,
+        out: Output::default(),
+        symbols: BTreeMap::new(),
+    };
     match kind {
         CodeArchive::Jar => jar(bytes, &mut s),
         CodeArchive::JvmClass => {
@@ -54,7 +60,14 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
         }
         CodeArchive::Pyc => {
             let v = pyc_version(bytes);
-            s.runtime("python", 1, &format!("CPython bytecode{}", v.map(|v| format!(" ({v})")).unwrap_or_default()));
+            s.runtime(
+                "python",
+                1,
+                &format!(
+                    "CPython bytecode{}",
+                    v.map(|v| format!(" ({v})")).unwrap_or_default()
+                ),
+            );
         }
         CodeArchive::Beam => {
             s.runtime("beam", 1, "BEAM module (Erlang/Elixir bytecode)");
@@ -78,30 +91,59 @@ struct Sink<'a> {
 impl Sink<'_> {
     fn runtime(&mut self, id: &str, weight: u32, why: &str) {
         let at = Location::file(self.rel, why);
-        self.out.facts.push(Fact::new(FactKind::Runtime { runtime: id.into(), weight }, at, self.context));
+        self.out.facts.push(Fact::new(
+            FactKind::Runtime {
+                runtime: id.into(),
+                weight,
+            },
+            at,
+            self.context,
+        ));
     }
 
     fn symbol(&mut self, name: String, inside: &str) {
-        let e = self.symbols.entry(name).or_insert_with(|| (0, inside.to_string()));
+        let e = self
+            .symbols
+            .entry(name)
+            .or_insert_with(|| (0, inside.to_string()));
         e.0 += 1;
     }
 
     fn library(&mut self, entry: &str) {
         let name = entry.rsplit('/').next().unwrap_or(entry).to_string();
-        let at = Location { library: Some(name.clone()), ..Location::file(self.rel, &format!("native library inside the archive: {entry}")) };
-        self.out.facts.push(Fact::new(FactKind::Library { name }, at, self.context));
+        let at = Location {
+            library: Some(name.clone()),
+            ..Location::file(
+                self.rel,
+                &format!("native library inside the archive: {entry}"),
+            )
+        };
+        self.out
+            .facts
+            .push(Fact::new(FactKind::Library { name }, at, self.context));
     }
 
     fn malformed(&mut self, why: &str) {
-        self.out.diagnostics.push(Diagnostic::new(DiagKind::Malformed, self.rel, why));
+        self.out
+            .diagnostics
+            .push(Diagnostic::new(DiagKind::Malformed, self.rel, why));
     }
 
     fn finish(mut self) -> Output {
         for (name, (count, first)) in std::mem::take(&mut self.symbols) {
-            let more = if count > 1 { format!(" (and {} more places)", count - 1) } else { String::new() };
+            let more = if count > 1 {
+                format!(" (and {} more places)", count - 1)
+            } else {
+                String::new()
+            };
             let snippet = format!("{first} references {name}{more}");
-            let at = Location { symbol: Some(name.clone()), ..Location::file(self.rel, &snippet) };
-            self.out.facts.push(Fact::new(FactKind::Symbol { name }, at, self.context));
+            let at = Location {
+                symbol: Some(name.clone()),
+                ..Location::file(self.rel, &snippet)
+            };
+            self.out
+                .facts
+                .push(Fact::new(FactKind::Symbol { name }, at, self.context));
         }
         self.out
     }
@@ -125,11 +167,18 @@ fn jar(bytes: &[u8], s: &mut Sink) {
     let mut budget = MAX_INFLATED_TOTAL;
     for e in &entries {
         let lower = e.name.to_ascii_lowercase();
-        if lower.ends_with(".so") || lower.contains(".so.") || lower.ends_with(".dll") || lower.ends_with(".dylib") || lower.ends_with(".jnilib") {
+        if lower.ends_with(".so")
+            || lower.contains(".so.")
+            || lower.ends_with(".dll")
+            || lower.ends_with(".dylib")
+            || lower.ends_with(".jnilib")
+        {
             s.library(&e.name);
         } else if e.name == "META-INF/MANIFEST.MF" {
             if let Ok(m) = zip::read(bytes, e, &mut budget) {
-                main_class = String::from_utf8_lossy(&m).lines().find_map(|l| l.strip_prefix("Main-Class:").map(|c| c.trim().to_string()));
+                main_class = String::from_utf8_lossy(&m)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Main-Class:").map(|c| c.trim().to_string()));
             }
         } else if lower.ends_with(".class") && classes < MAX_CLASSES {
             classes += 1;
@@ -141,7 +190,9 @@ fn jar(bytes: &[u8], s: &mut Sink) {
                     }
                 }
                 Err(zip::Error::Budget) => {
-                    s.malformed("jar inflates past the read budget; the remaining classes were not read");
+                    s.malformed(
+                        "jar inflates past the read budget; the remaining classes were not read",
+                    );
                     break;
                 }
                 Err(_) => {}
@@ -149,7 +200,9 @@ fn jar(bytes: &[u8], s: &mut Sink) {
         }
     }
     if classes >= MAX_CLASSES {
-        s.malformed(&format!("more than {MAX_CLASSES} classes; only the first {MAX_CLASSES} were read"));
+        s.malformed(&format!(
+            "more than {MAX_CLASSES} classes; only the first {MAX_CLASSES} were read"
+        ));
     }
     // A runnable jar is the service; a library jar only hints at the JVM.
     match main_class {
@@ -180,8 +233,14 @@ fn pyc_version(b: &[u8]) -> Option<&'static str> {
 #[doc(hidden)]
 pub mod fuzzing {
     pub fn zip(bytes: &[u8]) -> usize {
-        let Ok(entries) = super::zip::entries(bytes) else { return 0 };
+        let Ok(entries) = super::zip::entries(bytes) else {
+            return 0;
+        };
         let mut budget = 64 << 20;
-        entries.iter().take(64).filter_map(|e| super::zip::read(bytes, e, &mut budget).ok()).count()
+        entries
+            .iter()
+            .take(64)
+            .filter_map(|e| super::zip::read(bytes, e, &mut budget).ok())
+            .count()
     }
 }

@@ -49,11 +49,18 @@ pub fn entries(b: &[u8]) -> Result<Vec<Entry>, Error> {
     let fmt = Error::Format;
     // The end record is in the last 64 KiB + 22 bytes (comment included).
     let tail_start = b.len().saturating_sub(65_557);
-    let eocd = memchr::memmem::rfind(&b[tail_start..], b"PK\x05\x06").map(|i| i + tail_start).ok_or(fmt("no end of central directory"))?;
+    let eocd = memchr::memmem::rfind(&b[tail_start..], b"PK\x05\x06")
+        .map(|i| i + tail_start)
+        .ok_or(fmt("no end of central directory"))?;
     let mut count = u64::from(u16_at(b, eocd + 10).ok_or(fmt("truncated end record"))?);
     let mut cd = u64::from(u32_at(b, eocd + 16).ok_or(fmt("truncated end record"))?);
-    if (count == 0xffff || cd == 0xffff_ffff) && eocd >= 20 && u32_at(b, eocd - 20) == Some(0x0706_4b50) {
-        let rec = u64_at(b, eocd - 12).and_then(|o| usize::try_from(o).ok()).ok_or(fmt("bad zip64 locator"))?;
+    if (count == 0xffff || cd == 0xffff_ffff)
+        && eocd >= 20
+        && u32_at(b, eocd - 20) == Some(0x0706_4b50)
+    {
+        let rec = u64_at(b, eocd - 12)
+            .and_then(|o| usize::try_from(o).ok())
+            .ok_or(fmt("bad zip64 locator"))?;
         if u32_at(b, rec) != Some(0x0606_4b50) {
             return Err(fmt("bad zip64 end record"));
         }
@@ -68,12 +75,24 @@ pub fn entries(b: &[u8]) -> Result<Vec<Entry>, Error> {
         }
         let h = |o: usize| u16_at(b, at + o).ok_or(fmt("truncated entry"));
         let w = |o: usize| u32_at(b, at + o).ok_or(fmt("truncated entry"));
-        let (method, name_len, extra_len, comment_len) = (h(10)?, h(28)? as usize, h(30)? as usize, h(32)? as usize);
-        let (mut compressed, mut size, mut local) = (u64::from(w(20)?), u64::from(w(24)?), u64::from(w(42)?));
-        let name = b.get(at + 46..at + 46 + name_len).ok_or(fmt("truncated name"))?;
-        let extra = b.get(at + 46 + name_len..at + 46 + name_len + extra_len).unwrap_or(&[]);
+        let (method, name_len, extra_len, comment_len) =
+            (h(10)?, h(28)? as usize, h(30)? as usize, h(32)? as usize);
+        let (mut compressed, mut size, mut local) =
+            (u64::from(w(20)?), u64::from(w(24)?), u64::from(w(42)?));
+        let name = b
+            .get(at + 46..at + 46 + name_len)
+            .ok_or(fmt("truncated name"))?;
+        let extra = b
+            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
+            .unwrap_or(&[]);
         zip64_extra(extra, &mut size, &mut compressed, &mut local);
-        out.push(Entry { name: String::from_utf8_lossy(name).into_owned(), method, compressed, size, local });
+        out.push(Entry {
+            name: String::from_utf8_lossy(name).into_owned(),
+            method,
+            compressed,
+            size,
+            local,
+        });
         at += 46 + name_len + extra_len + comment_len;
     }
     Ok(out)
@@ -110,9 +129,14 @@ pub fn read(b: &[u8], e: &Entry, budget: &mut u64) -> Result<Vec<u8>, Error> {
     if u32_at(b, at) != Some(0x0403_4b50) {
         return Err(fmt("bad local header"));
     }
-    let start = at + 30 + u16_at(b, at + 26).ok_or(fmt("truncated"))? as usize + u16_at(b, at + 28).ok_or(fmt("truncated"))? as usize;
+    let start = at
+        + 30
+        + u16_at(b, at + 26).ok_or(fmt("truncated"))? as usize
+        + u16_at(b, at + 28).ok_or(fmt("truncated"))? as usize;
     let len = usize::try_from(e.compressed).map_err(|_| fmt("entry size"))?;
-    let data = b.get(start..start.checked_add(len).ok_or(fmt("entry size"))?).ok_or(fmt("entry runs past the end"))?;
+    let data = b
+        .get(start..start.checked_add(len).ok_or(fmt("entry size"))?)
+        .ok_or(fmt("entry runs past the end"))?;
     let cap = e.size.min(MAX_ENTRY);
     if cap > *budget {
         return Err(Error::Budget);
@@ -123,7 +147,10 @@ pub fn read(b: &[u8], e: &Entry, budget: &mut u64) -> Result<Vec<u8>, Error> {
         8 => {
             // Inflate at most the declared size (capped): a lying header
             // cannot make this grow past it.
-            DeflateDecoder::new(data).take(cap).read_to_end(&mut out).map_err(|_| fmt("bad deflate data"))?;
+            DeflateDecoder::new(data)
+                .take(cap)
+                .read_to_end(&mut out)
+                .map_err(|_| fmt("bad deflate data"))?;
         }
         _ => return Err(fmt("unsupported compression method")),
     }

@@ -3,12 +3,12 @@
 //! `emit` to become facts.
 
 use super::emit::{self, Evidence};
+use super::info::BinaryInfo;
 use super::native::{Native, ObjKind};
 use super::{elf, gobuild, gopcln, macho, pe, rust, sites, strings, syscalls, Analysis, Binary};
 use crate::artifact::BinaryFormat;
 use crate::context::Context;
 use crate::diag::{DiagKind, Diagnostic};
-use super::info::BinaryInfo;
 
 pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Context) -> Analysis {
     let mut warnings = Vec::new();
@@ -21,14 +21,21 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
     let n = match read {
         Ok(n) => n,
         Err(e) => {
-            a.output.diagnostics.push(Diagnostic::new(DiagKind::Malformed, rel, format!("not a readable binary: {e}")));
+            a.output.diagnostics.push(Diagnostic::new(
+                DiagKind::Malformed,
+                rel,
+                format!("not a readable binary: {e}"),
+            ));
             return a;
         }
     };
     let go = gobuild::read(bytes, &n);
     // The magic search for a pclntab scans the whole file; only Go
     // binaries (build info, or a named table) are worth it.
-    let pcln = if go.is_some() || n.section(".gopclntab").is_some() || n.section("__gopclntab").is_some() {
+    let pcln = if go.is_some()
+        || n.section(".gopclntab").is_some()
+        || n.section("__gopclntab").is_some()
+    {
         gopcln::read(bytes, &n)
     } else {
         None
@@ -39,7 +46,8 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
         warnings.push(e.clone());
     }
     let is_go = go.is_some() || pcln.is_some();
-    let is_rust = !is_go && (matches!(audit, Some(Ok(_))) || strs.rust_std_paths || rust::has_rust_symbols(&n));
+    let is_rust = !is_go
+        && (matches!(audit, Some(Ok(_))) || strs.rust_std_paths || rust::has_rust_symbols(&n));
     let funcs = FuncIndex::new(&n, pcln.as_deref(), is_rust);
     let starts = |addr: u64| funcs.at(addr).map(|(start, _)| start);
     let found = if syscalls::applies(format) {
@@ -54,7 +62,10 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
         native: &n,
         go: go.as_ref(),
         pcln: pcln.as_deref(),
-        audit: audit.as_ref().and_then(|r| r.as_ref().ok()).map(Vec::as_slice),
+        audit: audit
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(Vec::as_slice),
         strings: &strs,
         sites: &found,
         funcs: &funcs,
@@ -67,21 +78,32 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
     }
     a.output.facts = out.facts;
     for w in warnings {
-        a.output.diagnostics.push(Diagnostic::new(DiagKind::Malformed, rel, w));
+        a.output
+            .diagnostics
+            .push(Diagnostic::new(DiagKind::Malformed, rel, w));
     }
     let info = BinaryInfo {
         path: rel.to_string(),
         format: format_id(format).into(),
         machine: n.machine.clone(),
         kind: n.kind.id().into(),
-        linkage: if n.is_static { "static" } else if n.interpreter.is_some() || !n.needed.is_empty() { "dynamic" } else { "none" }.into(),
+        linkage: if n.is_static {
+            "static"
+        } else if n.interpreter.is_some() || !n.needed.is_empty() {
+            "dynamic"
+        } else {
+            "none"
+        }
+        .into(),
         runtime: runtime.map(|r| r.0.to_string()),
         stripped: !n.has_symtab && format == BinaryFormat::Elf,
         size: bytes.len() as u64,
         interpreter: n.interpreter.clone(),
         soname: n.soname.clone(),
         needed: n.needed.clone(),
-        go: go.as_ref().map(|g| emit::go_info(g, pcln.as_ref().map_or(0, Vec::len))),
+        go: go
+            .as_ref()
+            .map(|g| emit::go_info(g, pcln.as_ref().map_or(0, Vec::len))),
         rust: is_rust.then(|| emit::rust_info(&strs, ev.audit)),
         imports: n.imports.len(),
         functions: funcs.len(),
@@ -114,7 +136,10 @@ fn format_id(f: BinaryFormat) -> &'static str {
 
 /// Modules an interpreter loads as an entry point of native code.
 fn is_loadable_module(name: &str) -> bool {
-    name.ends_with(".node") || name.contains(".cpython-") || name.ends_with(".abi3.so") || name.contains(".pypy")
+    name.ends_with(".node")
+        || name.contains(".cpython-")
+        || name.ends_with(".abi3.so")
+        || name.contains(".pypy")
 }
 
 /// An executable says what the service runs on; a library in the tree
@@ -130,23 +155,46 @@ fn weight(n: &Native, rel: &str) -> u32 {
 }
 
 /// The language runtime a binary was built for, with the reason.
-fn classify(rel: &str, n: &Native, is_go: bool, is_rust: bool, go: Option<&gobuild::BuildInfo>) -> Option<(&'static str, String)> {
+fn classify(
+    rel: &str,
+    n: &Native,
+    is_go: bool,
+    is_rust: bool,
+    go: Option<&gobuild::BuildInfo>,
+) -> Option<(&'static str, String)> {
     if n.is_bpf {
         return None;
     }
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let needs = |prefix: &str| n.needed.iter().find(|l| l.to_ascii_lowercase().starts_with(prefix)).cloned();
-    let exports = |sym: &str| n.funcs.iter().any(|f| f.name == sym || f.name.starts_with(sym));
+    let needs = |prefix: &str| {
+        n.needed
+            .iter()
+            .find(|l| l.to_ascii_lowercase().starts_with(prefix))
+            .cloned()
+    };
+    let exports = |sym: &str| {
+        n.funcs
+            .iter()
+            .any(|f| f.name == sym || f.name.starts_with(sym))
+    };
     Some(if is_go {
-        let v = go.map(|g| g.go_version.as_str()).unwrap_or("version unknown");
+        let v = go
+            .map(|g| g.go_version.as_str())
+            .unwrap_or("version unknown");
         ("go", format!("Go binary ({v})"))
     } else if is_rust {
-        ("rust", "Rust binary (std paths, symbols or cargo-auditable data)".to_string())
+        (
+            "rust",
+            "Rust binary (std paths, symbols or cargo-auditable data)".to_string(),
+        )
     } else if n.is_dotnet {
         ("dotnet", ".NET assembly (PE with a CLI header)".to_string())
     } else if let Some(l) = needs("libcoreclr").or_else(|| needs("libhostfxr")) {
         ("dotnet", format!("needs {l}"))
-    } else if name.ends_with(".node") || exports("napi_register_module_v") || exports("node_register_module_v") {
+    } else if name.ends_with(".node")
+        || exports("napi_register_module_v")
+        || exports("node_register_module_v")
+    {
         ("node", "Node.js native addon".to_string())
     } else if let Some(l) = needs("libnode") {
         ("node", format!("needs {l}"))
@@ -178,13 +226,23 @@ impl FuncIndex {
             Some(p) => p
                 .iter()
                 .enumerate()
-                .map(|(i, (a, name))| (*a, p.get(i + 1).map_or(u64::MAX, |x| x.0).saturating_sub(*a), name.clone()))
+                .map(|(i, (a, name))| {
+                    (
+                        *a,
+                        p.get(i + 1).map_or(u64::MAX, |x| x.0).saturating_sub(*a),
+                        name.clone(),
+                    )
+                })
                 .collect(),
             None => n
                 .funcs
                 .iter()
                 .map(|f| {
-                    let name = if is_rust { rust::demangle(&f.name).unwrap_or_else(|| f.name.clone()) } else { f.name.clone() };
+                    let name = if is_rust {
+                        rust::demangle(&f.name).unwrap_or_else(|| f.name.clone())
+                    } else {
+                        f.name.clone()
+                    };
                     (f.addr, f.size, name)
                 })
                 .collect(),
@@ -204,6 +262,7 @@ impl FuncIndex {
     pub fn at(&self, addr: u64) -> Option<(u64, &str)> {
         let i = self.entries.partition_point(|e| e.0 <= addr);
         let (start, size, name) = self.entries.get(i.checked_sub(1)?)?;
-        (addr < start.saturating_add((*size).max(1)) || *size == 0).then_some((*start, name.as_str()))
+        (addr < start.saturating_add((*size).max(1)) || *size == 0)
+            .then_some((*start, name.as_str()))
     }
 }

@@ -17,7 +17,9 @@ const BACK: usize = 24;
 pub const NR_REG: u32 = 8;
 
 fn words(code: &[u8]) -> impl Iterator<Item = (usize, u32)> + '_ {
-    code.chunks_exact(4).enumerate().map(|(i, w)| (i * 4, u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+    code.chunks_exact(4)
+        .enumerate()
+        .map(|(i, w)| (i * 4, u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
 }
 
 fn word(code: &[u8], off: usize) -> Option<u32> {
@@ -27,12 +29,19 @@ fn word(code: &[u8], off: usize) -> Option<u32> {
 
 /// PLT entries (`adrp x16, page; ldr x17, [x16, #off]; ...; br x17`)
 /// mapped to the slot they load.
-pub fn plt_stubs(data: &[u8], base: u64, slots: &HashMap<u64, String>, out: &mut HashMap<u64, u64>) {
+pub fn plt_stubs(
+    data: &[u8],
+    base: u64,
+    slots: &HashMap<u64, String>,
+    out: &mut HashMap<u64, u64>,
+) {
     for (off, w) in words(data) {
         if w & 0x9f00_001f != 0x9000_0010 {
             continue;
         }
-        let Some(ldr) = word(data, off + 4) else { continue };
+        let Some(ldr) = word(data, off + 4) else {
+            continue;
+        };
         if ldr & 0xffc0_03ff != 0xf940_0211 {
             continue;
         }
@@ -62,7 +71,10 @@ pub fn raw_sites(code: &[u8], base: u64) -> Vec<RawSite> {
     let mut out = Vec::new();
     for (off, w) in words(code) {
         if w == SVC0 {
-            out.push(RawSite { addr: base.wrapping_add(off as u64), nr: value_before(code, off, NR_REG) });
+            out.push(RawSite {
+                addr: base.wrapping_add(off as u64),
+                nr: value_before(code, off, NR_REG),
+            });
             if out.len() >= MAX_SITES {
                 break;
             }
@@ -85,8 +97,16 @@ pub fn call_sites(code: &[u8], base: u64, t: &Targets) -> Vec<CallSite> {
         let pc = base.wrapping_add(off as u64);
         let dest = pc.wrapping_add((sext(u64::from(w & 0x03ff_ffff), 26) * 4) as u64);
         if let Some(&ti) = t.by_addr.get(&dest) {
-            let values = t.list[ti].args.iter().map(|&a| value_before(code, off, a.min(7) as u32)).collect();
-            out.push(CallSite { addr: pc, target: ti, values });
+            let values = t.list[ti]
+                .args
+                .iter()
+                .map(|&a| value_before(code, off, a.min(7) as u32))
+                .collect();
+            out.push(CallSite {
+                addr: pc,
+                target: ti,
+                values,
+            });
             if out.len() >= MAX_SITES {
                 break;
             }
@@ -99,7 +119,10 @@ pub fn call_sites(code: &[u8], base: u64, t: &Targets) -> Vec<CallSite> {
 pub fn direct_calls(code: &[u8], base: u64) -> Vec<u64> {
     words(code)
         .filter(|(_, w)| w & 0xfc00_0000 == 0x9400_0000)
-        .map(|(off, w)| base.wrapping_add(off as u64).wrapping_add((sext(u64::from(w & 0x03ff_ffff), 26) * 4) as u64))
+        .map(|(off, w)| {
+            base.wrapping_add(off as u64)
+                .wrapping_add((sext(u64::from(w & 0x03ff_ffff), 26) * 4) as u64)
+        })
         .collect()
 }
 
@@ -120,7 +143,7 @@ fn value_before(code: &[u8], off: usize, reg: u32) -> Option<u64> {
             return Some(u64::from((w >> 5) & 0xffff) << (hw * 16));
         }
         // `mov w8, wzr` / `orr w8, wzr, wzr` load zero.
-        if w & 0x7fe0_ffe0 == 0x2a1f_03e0 && (w >> 16) & 31 == 31 {
+        if w & 0x7fff_ffe0 == 0x2a1f_03e0 {
             return Some(0);
         }
         // Stores name a register without writing it; anything else with
@@ -135,7 +158,9 @@ fn value_before(code: &[u8], off: usize, reg: u32) -> Option<u64> {
 
 fn is_branch(w: u32) -> bool {
     let op = w & 0xfc00_0000;
-    op == 0x1400_0000 || op == 0x9400_0000 || matches!(w & 0xffff_fc1f, 0xd61f_0000 | 0xd63f_0000 | 0xd65f_0000)
+    op == 0x1400_0000
+        || op == 0x9400_0000
+        || matches!(w & 0xffff_fc1f, 0xd61f_0000 | 0xd63f_0000 | 0xd65f_0000)
 }
 
 fn is_store(w: u32) -> bool {
@@ -168,7 +193,15 @@ mod tests {
         // mov w0, #0x118; bl +8; nop; <target>
         let c = code(&[0x5280_2300, 0x9400_0002, 0xd503_201f, 0xd503_201f]);
         let mut t = Targets::default();
-        t.add(crate::parse::binary::sites::Target { name: "syscall".into(), args: &[0], go_abi: false }, Some(0x100c), None);
+        t.add(
+            crate::parse::binary::sites::Target {
+                name: "syscall".into(),
+                args: &[0],
+                go_abi: false,
+            },
+            Some(0x100c),
+            None,
+        );
         let s = call_sites(&c, 0x1000, &t);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].values, vec![Some(0x118)]);

@@ -18,13 +18,23 @@ const MAX_IMPORTS: usize = 50_000;
 fn precheck(bytes: &[u8]) -> Result<(), String> {
     let h = Elf::parse_header(bytes).map_err(|e| format!("ELF header: {e}"))?;
     let len = bytes.len() as u64;
-    let ph_end = h.e_phoff.saturating_add(u64::from(h.e_phnum) * u64::from(h.e_phentsize));
+    let ph_end = h
+        .e_phoff
+        .saturating_add(u64::from(h.e_phnum) * u64::from(h.e_phentsize));
     if h.e_phnum > 0 && ph_end > len {
-        return Err(format!("program headers ({} x {} at {}) run past the end of the file", h.e_phnum, h.e_phentsize, h.e_phoff));
+        return Err(format!(
+            "program headers ({} x {} at {}) run past the end of the file",
+            h.e_phnum, h.e_phentsize, h.e_phoff
+        ));
     }
-    let sh_end = h.e_shoff.saturating_add(u64::from(h.e_shnum) * u64::from(h.e_shentsize));
+    let sh_end = h
+        .e_shoff
+        .saturating_add(u64::from(h.e_shnum) * u64::from(h.e_shentsize));
     if h.e_shnum > 0 && sh_end > len {
-        return Err(format!("section headers ({} x {} at {}) run past the end of the file", h.e_shnum, h.e_shentsize, h.e_shoff));
+        return Err(format!(
+            "section headers ({} x {} at {}) run past the end of the file",
+            h.e_shnum, h.e_shentsize, h.e_shoff
+        ));
     }
     Ok(())
 }
@@ -42,7 +52,12 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
         is_bpf: elf.header.e_machine == header::EM_BPF,
         interpreter: elf.interpreter.map(str::to_string),
         soname: elf.soname.map(str::to_string),
-        needed: elf.libraries.iter().take(MAX_IMPORTS).map(|s| s.to_string()).collect(),
+        needed: elf
+            .libraries
+            .iter()
+            .take(MAX_IMPORTS)
+            .map(|s| s.to_string())
+            .collect(),
         rpath: split_paths(&elf.rpaths),
         runpath: split_paths(&elf.runpaths),
         ..Native::default()
@@ -57,7 +72,8 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
         header::ET_REL => ObjKind::Object,
         _ => ObjKind::Other,
     };
-    n.is_static = n.kind == ObjKind::Executable && elf.interpreter.is_none() && elf.dynamic.is_none();
+    n.is_static =
+        n.kind == ObjKind::Executable && elf.interpreter.is_none() && elf.dynamic.is_none();
     sections(bytes, &elf, &mut n, warnings);
     imports(&elf, &mut n);
     funcs(&elf, &mut n);
@@ -67,7 +83,12 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
 
 /// `DT_RUNPATH` and `DT_RPATH` hold `:`-separated lists.
 fn split_paths(v: &[&str]) -> Vec<String> {
-    v.iter().flat_map(|p| p.split(':')).filter(|p| !p.is_empty()).take(64).map(str::to_string).collect()
+    v.iter()
+        .flat_map(|p| p.split(':'))
+        .filter(|p| !p.is_empty())
+        .take(64)
+        .map(str::to_string)
+        .collect()
 }
 
 fn machine_name(m: u16) -> String {
@@ -87,7 +108,10 @@ fn machine_name(m: u16) -> String {
 
 fn sections(bytes: &[u8], elf: &Elf, n: &mut Native, warnings: &mut Vec<String>) {
     if elf.section_headers.len() > MAX_SECTIONS {
-        warnings.push(format!("{} section headers; only the first {MAX_SECTIONS} were read", elf.section_headers.len()));
+        warnings.push(format!(
+            "{} section headers; only the first {MAX_SECTIONS} were read",
+            elf.section_headers.len()
+        ));
     }
     for sh in elf.section_headers.iter().take(MAX_SECTIONS) {
         if sh.sh_type == section_header::SHT_NULL {
@@ -120,8 +144,15 @@ fn sections(bytes: &[u8], elf: &Elf, n: &mut Native, warnings: &mut Vec<String>)
     // A binary with its section headers removed (sstrip) still has loadable
     // segments: treat them as unnamed sections so code can be scanned.
     if n.sections.is_empty() {
-        for ph in elf.program_headers.iter().filter(|p| p.p_type == program_header::PT_LOAD).take(64) {
-            let Some((offset, size)) = in_file(bytes, ph.p_offset, ph.p_filesz) else { continue };
+        for ph in elf
+            .program_headers
+            .iter()
+            .filter(|p| p.p_type == program_header::PT_LOAD)
+            .take(64)
+        {
+            let Some((offset, size)) = in_file(bytes, ph.p_offset, ph.p_filesz) else {
+                continue;
+            };
             let exec = ph.p_flags & program_header::PF_X != 0;
             let write = ph.p_flags & program_header::PF_W != 0;
             n.sections.push(Section {
@@ -150,11 +181,16 @@ fn imports(elf: &Elf, n: &mut Native) {
         if s.st_shndx != section_header::SHN_UNDEF as usize || s.st_name == 0 {
             continue;
         }
-        let Some(name) = elf.dynstrtab.get_at(s.st_name) else { continue };
+        let Some(name) = elf.dynstrtab.get_at(s.st_name) else {
+            continue;
+        };
         if name.is_empty() || !seen.insert(name) {
             continue;
         }
-        n.imports.push(Import { name: name.to_string(), library: None });
+        n.imports.push(Import {
+            name: name.to_string(),
+            library: None,
+        });
         if n.imports.len() >= MAX_IMPORTS {
             break;
         }
@@ -162,29 +198,37 @@ fn imports(elf: &Elf, n: &mut Native) {
 }
 
 fn funcs(elf: &Elf, n: &mut Native) {
-    n.has_symtab = elf.syms.len() > 0;
+    n.has_symtab = !elf.syms.is_empty();
     // Both tables: a stripped binary still has its exported dynamic symbols.
     let tables = [(&elf.syms, &elf.strtab), (&elf.dynsyms, &elf.dynstrtab)];
     let mut seen = std::collections::HashSet::new();
     for (syms, strtab) in tables {
         for s in syms.iter().take(MAX_SYMBOLS) {
-            if s.st_type() != sym::STT_FUNC && s.st_type() != sym::STT_GNU_IFUNC || s.st_value == 0 {
+            if s.st_type() != sym::STT_FUNC && s.st_type() != sym::STT_GNU_IFUNC || s.st_value == 0
+            {
                 continue;
             }
             if s.st_shndx == section_header::SHN_UNDEF as usize {
                 continue;
             }
-            let Some(name) = strtab.get_at(s.st_name) else { continue };
+            let Some(name) = strtab.get_at(s.st_name) else {
+                continue;
+            };
             if name.is_empty() || !seen.insert((s.st_value, name)) {
                 continue;
             }
-            n.funcs.push(Func { addr: s.st_value, size: s.st_size, name: name.to_string() });
+            n.funcs.push(Func {
+                addr: s.st_value,
+                size: s.st_size,
+                name: name.to_string(),
+            });
             if n.funcs.len() >= MAX_SYMBOLS {
                 break;
             }
         }
     }
-    n.funcs.sort_by(|a, b| a.addr.cmp(&b.addr).then(b.size.cmp(&a.size)));
+    n.funcs
+        .sort_by(|a, b| a.addr.cmp(&b.addr).then(b.size.cmp(&a.size)));
 }
 
 /// Maps import slots (GOT entries filled by JUMP_SLOT/GLOB_DAT relocations)
@@ -195,13 +239,27 @@ fn stubs(bytes: &[u8], elf: &Elf, n: &mut Native) {
         if s.st_shndx != section_header::SHN_UNDEF as usize {
             return None;
         }
-        elf.dynstrtab.get_at(s.st_name).filter(|s| !s.is_empty()).map(str::to_string)
+        elf.dynstrtab
+            .get_at(s.st_name)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
     };
-    for r in elf.pltrelocs.iter().chain(elf.dynrelas.iter()).chain(elf.dynrels.iter()).take(MAX_SYMBOLS) {
+    for r in elf
+        .pltrelocs
+        .iter()
+        .chain(elf.dynrelas.iter())
+        .chain(elf.dynrels.iter())
+        .take(MAX_SYMBOLS)
+    {
         let slot_kind = matches!(
             (elf.header.e_machine, r.r_type),
-            (header::EM_X86_64, reloc::R_X86_64_JUMP_SLOT | reloc::R_X86_64_GLOB_DAT | reloc::R_X86_64_64)
-                | (header::EM_AARCH64, reloc::R_AARCH64_JUMP_SLOT | reloc::R_AARCH64_GLOB_DAT | reloc::R_AARCH64_ABS64)
+            (
+                header::EM_X86_64,
+                reloc::R_X86_64_JUMP_SLOT | reloc::R_X86_64_GLOB_DAT | reloc::R_X86_64_64
+            ) | (
+                header::EM_AARCH64,
+                reloc::R_AARCH64_JUMP_SLOT | reloc::R_AARCH64_GLOB_DAT | reloc::R_AARCH64_ABS64
+            )
         );
         if slot_kind {
             if let Some(name) = name_of(&r) {
@@ -212,7 +270,11 @@ fn stubs(bytes: &[u8], elf: &Elf, n: &mut Native) {
     if n.slots.is_empty() {
         return;
     }
-    let plts: Vec<&Section> = n.sections.iter().filter(|s| s.exec && s.name.starts_with(".plt")).collect();
+    let plts: Vec<&Section> = n
+        .sections
+        .iter()
+        .filter(|s| s.exec && s.name.starts_with(".plt"))
+        .collect();
     let mut stubs = HashMap::new();
     for s in plts {
         let data = n.data(bytes, s);
@@ -222,5 +284,8 @@ fn stubs(bytes: &[u8], elf: &Elf, n: &mut Native) {
             None => {}
         }
     }
-    n.stubs = stubs.into_iter().filter_map(|(at, slot)| Some((at, n.slots.get(&slot)?.clone()))).collect();
+    n.stubs = stubs
+        .into_iter()
+        .filter_map(|(at, slot)| Some((at, n.slots.get(&slot)?.clone())))
+        .collect();
 }

@@ -8,16 +8,18 @@
 //! `PR_SET_NAME`.
 
 use super::analyze::FuncIndex;
+use super::attrib::{
+    self, attribute, call_summary, crate_names, is_c_runtime, Calls, GO_CGO_IMPORTS,
+};
 use super::gobuild::BuildInfo;
-use super::gopcln;
+use super::info::{GoBinaryInfo, RustBinaryInfo, SyscallUse};
 use super::native::Native;
 use super::rust::{self, AuditPackage};
-use super::sites::{self, Sites};
+use super::sites::Sites;
 use super::strings::Strings;
 use super::syscalls;
 use crate::context::Context;
 use crate::facts::{Dependency, Ecosystem, Fact, FactKind, Location};
-use super::info::{GoBinaryInfo, RustBinaryInfo, SyscallUse};
 use std::collections::{BTreeMap, HashSet};
 
 /// Everything known about one binary when facts are made.
@@ -47,7 +49,14 @@ pub struct Out {
 
 impl Out {
     fn new(rel: &str, context: Context) -> Out {
-        Out { facts: Vec::new(), syscalls: Vec::new(), dlopen: Vec::new(), gpu_sections: Vec::new(), rel: rel.to_string(), context }
+        Out {
+            facts: Vec::new(),
+            syscalls: Vec::new(),
+            dlopen: Vec::new(),
+            gpu_sections: Vec::new(),
+            rel: rel.to_string(),
+            context,
+        }
     }
 
     fn push(&mut self, kind: FactKind, at: Location, context: Context) {
@@ -62,30 +71,19 @@ impl Out {
     /// a Go binary under `tests/` does not make the service a Go one.
     pub fn runtime(&mut self, id: &str, weight: u32, why: &str) {
         let at = self.at(why);
-        self.push(FactKind::Runtime { runtime: id.to_string(), weight }, at, self.context);
+        self.push(
+            FactKind::Runtime {
+                runtime: id.to_string(),
+                weight,
+            },
+            at,
+            self.context,
+        );
     }
 }
 
 /// Cap on function facts per binary: enough for the largest Go services.
 const MAX_FUNCTIONS: usize = 300_000;
-
-/// Shared libraries that are the C runtime: their syscalls and imports are
-/// what every native program goes through, never a choice of the service.
-pub fn is_c_runtime(name: &str) -> bool {
-    let n = name.rsplit('/').next().unwrap_or(name);
-    ["libc.so", "libc-", "ld-linux", "ld-musl", "libc.musl", "libpthread.so", "librt.so", "libdl.so", "libm.so", "libresolv.so", "libgcc_s.so", "libutil.so", "libnss_"]
-        .iter()
-        .any(|p| n.starts_with(p))
-}
-
-/// libc functions Go's runtime/cgo, net and os/user packages call: in a
-/// cgo binary these are the runtime's, whatever the service does.
-const GO_CGO_IMPORTS: &[&str] = &[
-    "sigaction", "sigaddset", "sigemptyset", "sigfillset", "sigismember", "sigaltstack", "setuid", "setgid", "setgroups", "setegid", "seteuid",
-    "setregid", "setreuid", "setresgid", "setresuid", "setenv", "unsetenv", "mmap", "munmap", "nanosleep", "getaddrinfo", "freeaddrinfo",
-    "getnameinfo", "gai_strerror", "getpwnam_r", "getpwuid_r", "getgrnam_r", "getgrgid_r", "getgrouplist", "res_search", "res_ninit",
-    "res_nsearch", "res_nclose", "dlopen", "dlsym", "dlerror", "dlclose", "abort",
-];
 
 pub fn facts(ev: &Evidence) -> Out {
     let mut out = Out::new(ev.rel, ev.context);
@@ -94,11 +92,19 @@ pub fn facts(ev: &Evidence) -> Out {
     let calls = call_summary(ev);
     imports(ev, &calls, &mut out);
     for name in &ev.sites.main_callees {
-        let at = Location { symbol: Some(name.clone()), ..out.at(&format!("statically linked {name}, called from main")) };
+        let at = Location {
+            symbol: Some(name.clone()),
+            ..out.at(&format!("statically linked {name}, called from main"))
+        };
         out.push(FactKind::Symbol { name: name.clone() }, at, ctx);
     }
     for s in &calls.sockets {
-        let at = Location { symbol: Some(s.clone()), ..out.at(&format!("{s} call site: the domain or type argument is a constant")) };
+        let at = Location {
+            symbol: Some(s.clone()),
+            ..out.at(&format!(
+                "{s} call site: the domain or type argument is a constant"
+            ))
+        };
         out.push(FactKind::Symbol { name: s.clone() }, at, ctx);
     }
     syscall_facts(ev, &mut out);
@@ -111,192 +117,110 @@ pub fn facts(ev: &Evidence) -> Out {
 fn libraries(ev: &Evidence, out: &mut Out) {
     let n = ev.native;
     // PE and Mach-O name the library of each import; ELF lists DT_NEEDED.
-    let needed_kind = if n.imports.iter().any(|i| i.library.is_some()) { "linked library" } else { "needed library (DT_NEEDED)" };
+    let needed_kind = if n.imports.iter().any(|i| i.library.is_some()) {
+        "linked library"
+    } else {
+        "needed library (DT_NEEDED)"
+    };
     for lib in &n.needed {
         let name = lib.rsplit('/').next().unwrap_or(lib).to_string();
-        let at = Location { library: Some(name.clone()), ..out.at(&format!("{needed_kind}: {lib}")) };
+        let at = Location {
+            library: Some(name.clone()),
+            ..out.at(&format!("{needed_kind}: {lib}"))
+        };
         out.push(FactKind::Library { name }, at, ev.context);
     }
     if let Some(so) = &n.soname {
         // A library is evidence of itself: `libcudart.so.12` is CUDA.
-        let at = Location { library: Some(so.clone()), ..out.at(&format!("this library's SONAME is {so}")) };
+        let at = Location {
+            library: Some(so.clone()),
+            ..out.at(&format!("this library's SONAME is {so}"))
+        };
         out.push(FactKind::Library { name: so.clone() }, at, ev.context);
     }
-    let known: HashSet<&str> = n.needed.iter().map(String::as_str).chain(n.soname.as_deref()).collect();
+    let known: HashSet<&str> = n
+        .needed
+        .iter()
+        .map(String::as_str)
+        .chain(n.soname.as_deref())
+        .collect();
     for lib in &ev.strings.libraries {
         if known.contains(lib.as_str()) {
             continue;
         }
-        let at = Location { library: Some(lib.clone()), ..out.at(&format!("library named in a string (loaded with dlopen): {lib}")) };
+        let at = Location {
+            library: Some(lib.clone()),
+            ..out.at(&format!(
+                "library named in a string (loaded with dlopen): {lib}"
+            ))
+        };
         out.push(FactKind::Library { name: lib.clone() }, at, ev.context);
         out.dlopen.push(lib.clone());
     }
 }
 
-/// What the call sites of a few libc functions say, per function.
-#[derive(Default)]
-struct Calls {
-    /// import name -> (sites, unresolved, resolved values)
-    by_import: BTreeMap<String, (usize, usize, Vec<u64>)>,
-    /// `socket(AF_NETLINK)`-style names for resolved socket calls.
-    sockets: Vec<String>,
-}
-
-fn call_summary(ev: &Evidence) -> Calls {
-    let mut c = Calls::default();
-    for site in &ev.sites.calls {
-        let t = &ev.sites.targets.list[site.target];
-        if t.go_abi {
-            continue;
-        }
-        let e = c.by_import.entry(t.name.clone()).or_default();
-        e.0 += 1;
-        match site.values.first().copied().flatten() {
-            Some(v) => e.2.push(v),
-            None => e.1 += 1,
-        }
-        if t.name == "socket" {
-            // Netlink and packet sockets are named by domain (netlink ones
-            // are SOCK_RAW too); any other raw socket is a raw IP socket.
-            let domain = site.values.first().copied().flatten().and_then(|d| sites::lookup(sites::SOCKET_DOMAINS, d));
-            if let Some(d) = domain {
-                c.sockets.push(format!("socket({d})"));
-            } else if site.values.get(1).copied().flatten().is_some_and(|ty| ty & 0xf == sites::SOCK_RAW) {
-                c.sockets.push("socket(SOCK_RAW)".into());
-            }
-        }
-    }
-    c.sockets.sort();
-    c.sockets.dedup();
-    c
-}
-
 fn imports(ev: &Evidence, calls: &Calls, out: &mut Out) {
     let n = ev.native;
     let c_runtime = is_c_runtime(ev.rel) || n.soname.as_deref().is_some_and(is_c_runtime);
-    let rust_signals = ev.is_rust && crate_names(ev).iter().any(|c| rust::SIGNAL_CRATES.contains(&c.as_str()));
-    let syscall_ctx = syscall_import_context(ev, calls);
+    let rust_signals = ev.is_rust
+        && crate_names(ev)
+            .iter()
+            .any(|c| rust::SIGNAL_CRATES.contains(&c.as_str()));
+    let syscall_ctx = attrib::syscall_import_context(ev, calls);
     for imp in &n.imports {
         let name = imp.name.as_str();
         let (context, why): (Context, String) = if c_runtime {
-            (Context::RuntimeInternal, "imported by the C library itself".into())
-        } else if ev.is_go && (GO_CGO_IMPORTS.contains(&name) || name.starts_with("pthread_") || name.starts_with("__")) {
-            (Context::RuntimeInternal, "used by Go's runtime/cgo, net or os/user".into())
-        } else if ev.is_rust && rust::STD_IMPORTS.contains(&name) && !(rust_signals && name.starts_with("sig")) {
-            (Context::RuntimeInternal, "used by Rust's std itself (stack-overflow handler, SIGPIPE, weak symbols)".into())
+            (
+                Context::RuntimeInternal,
+                "imported by the C library itself".into(),
+            )
+        } else if ev.is_go
+            && (GO_CGO_IMPORTS.contains(&name)
+                || name.starts_with("pthread_")
+                || name.starts_with("__"))
+        {
+            (
+                Context::RuntimeInternal,
+                "used by Go's runtime/cgo, net or os/user".into(),
+            )
+        } else if ev.is_rust
+            && rust::STD_IMPORTS.contains(&name)
+            && !(rust_signals && name.starts_with("sig"))
+        {
+            (
+                Context::RuntimeInternal,
+                "used by Rust's std itself (stack-overflow handler, SIGPIPE, weak symbols)".into(),
+            )
         } else if name == "syscall" {
             syscall_ctx.clone()
-        } else if let Some(r) = harmless(name, calls) {
+        } else if let Some(r) = attrib::harmless(name, calls) {
             r
         } else {
             (ev.context, String::new())
         };
-        let from = imp.library.as_deref().map(|l| format!(" from {l}")).unwrap_or_default();
-        let snippet = if why.is_empty() { format!("imports {name}{from}") } else { format!("imports {name}{from}: {why}") };
-        let at = Location { symbol: Some(name.to_string()), library: imp.library.clone(), ..out.at(&snippet) };
-        out.push(FactKind::Symbol { name: name.to_string() }, at, context);
-    }
-}
-
-/// The `syscall` import is the runtime's when every call site is.
-fn syscall_import_context(ev: &Evidence, calls: &Calls) -> (Context, String) {
-    let Some((sites, unresolved, _)) = calls.by_import.get("syscall") else {
-        return (ev.context, String::new());
-    };
-    let ctxs = syscall_contexts(ev);
-    if *sites > 0 && ctxs.iter().all(|c| *c == Context::RuntimeInternal) {
-        (Context::RuntimeInternal, format!("all {sites} call sites are the language runtime's own"))
-    } else {
-        (ev.context, format!("{sites} call sites, {unresolved} with a number that is not a constant"))
-    }
-}
-
-/// `prctl(PR_SET_NAME)` and terminal `ioctl`s are incidental: reported
-/// as runtime-internal when every site is one of them.
-fn harmless(name: &str, calls: &Calls) -> Option<(Context, String)> {
-    let table = match name {
-        "prctl" => sites::PRCTL_HARMLESS,
-        "ioctl" => sites::IOCTL_HARMLESS,
-        _ => return None,
-    };
-    let (count, unresolved, values) = calls.by_import.get(name)?;
-    let names: Vec<String> = values.iter().map(|v| sites::lookup(table, *v).map_or(format!("{v:#x}"), str::to_string)).collect();
-    let mut uniq = names.clone();
-    uniq.sort();
-    uniq.dedup();
-    if *unresolved == 0 && *count > 0 && values.iter().all(|v| sites::lookup(table, *v).is_some()) {
-        let what = if name == "prctl" { "thread naming" } else { "terminal and descriptor control, not a device" };
-        Some((Context::RuntimeInternal, format!("only {} ({what})", uniq.join(", "))))
-    } else {
-        None
-    }
-}
-
-fn crate_names(ev: &Evidence) -> Vec<String> {
-    match ev.audit {
-        Some(a) => a.iter().map(|p| p.name.replace('_', "-")).collect(),
-        None => ev.strings.crates.iter().map(|(n, _)| n.replace('_', "-")).collect(),
-    }
-}
-
-/// Who made a syscall site: the context and a few words of why.
-fn attribute(ev: &Evidence, func: Option<&str>, nr_name: &str, via_libc: bool) -> (Context, &'static str) {
-    let n = ev.native;
-    if is_c_runtime(ev.rel) || n.soname.as_deref().is_some_and(is_c_runtime) {
-        return (Context::RuntimeInternal, "inside the C library");
-    }
-    if ev.is_go {
-        return match func.map(gopcln::package) {
-            Some(p) if gopcln::is_std(p) => (Context::RuntimeInternal, "in Go's runtime or standard library"),
-            Some("golang.org/x/sys/unix") => (Context::RuntimeInternal, "inside a golang.org/x/sys/unix wrapper (its caller is the evidence)"),
-            Some(_) => (ev.context, ""),
-            None => (Context::RuntimeInternal, "in Go code outside the function table"),
+        let from = imp
+            .library
+            .as_deref()
+            .map(|l| format!(" from {l}"))
+            .unwrap_or_default();
+        let snippet = if why.is_empty() {
+            format!("imports {name}{from}")
+        } else {
+            format!("imports {name}{from}: {why}")
         };
+        let at = Location {
+            symbol: Some(name.to_string()),
+            library: imp.library.clone(),
+            ..out.at(&snippet)
+        };
+        out.push(
+            FactKind::Symbol {
+                name: name.to_string(),
+            },
+            at,
+            context,
+        );
     }
-    if ev.is_rust {
-        if func.is_some_and(rust::is_runtime_fn) {
-            return (Context::RuntimeInternal, "in Rust's std or rustix");
-        }
-        // std's futex and friends are inlined into the caller's code, so the
-        // number says more than the enclosing function.
-        if via_libc && rust::STD_SYSCALLS.contains(&nr_name) {
-            return (Context::RuntimeInternal, "one of Rust std's own syscalls (futex, statx, getrandom, clone3...)");
-        }
-        if func.is_some() {
-            return (ev.context, "");
-        }
-        if !via_libc && crate_names(ev).iter().any(|c| c == "rustix" || c == "linux-raw-sys") {
-            return (Context::RuntimeInternal, "raw syscall, most likely rustix's libc-free backend");
-        }
-        return (ev.context, "");
-    }
-    // In a static binary the C library's wrappers are linked in; only a
-    // site in `main` is recognisably the program's own.
-    if n.is_static && !via_libc && func != Some("main") {
-        return (Context::RuntimeInternal, "inside the statically linked C library");
-    }
-    (ev.context, "")
-}
-
-fn syscall_contexts(ev: &Evidence) -> Vec<Context> {
-    let Some(arch) = ev.native.arch else { return Vec::new() };
-    ev.sites
-        .calls
-        .iter()
-        .filter(|s| ev.sites.targets.list[s.target].name == "syscall")
-        .map(|s| {
-            let func = ev.funcs.at(s.addr).map(|(_, f)| f);
-            match s.values.first().copied().flatten().and_then(|v| syscalls::name(arch, v)) {
-                Some(name) => attribute(ev, func, name, true).0,
-                // A number that is not a constant: the runtime's only when
-                // the site is inside the runtime's own code.
-                None if func.is_some_and(|f| (ev.is_rust && rust::is_runtime_fn(f)) || (ev.is_go && gopcln::is_std(gopcln::package(f)))) => {
-                    Context::RuntimeInternal
-                }
-                None => ev.context,
-            }
-        })
-        .collect()
 }
 
 #[derive(Default)]
@@ -312,11 +236,24 @@ struct Agg {
 fn syscall_facts(ev: &Evidence, out: &mut Out) {
     let Some(arch) = ev.native.arch else { return };
     let mut agg: BTreeMap<(&'static str, Context), Agg> = BTreeMap::new();
-    let note = |nr: u64, addr: u64, how: &'static str, via_libc: bool, agg: &mut BTreeMap<(&'static str, Context), Agg>| {
-        let Some(name) = syscalls::name(arch, nr) else { return };
+    let note = |nr: u64,
+                addr: u64,
+                how: &'static str,
+                via_libc: bool,
+                agg: &mut BTreeMap<(&'static str, Context), Agg>| {
+        let Some(name) = syscalls::name(arch, nr) else {
+            return;
+        };
         let func = ev.funcs.at(addr).map(|(_, f)| f);
         let (ctx, why) = attribute(ev, func, name, via_libc);
-        let e = agg.entry((name, ctx)).or_insert_with(|| Agg { first: addr, func: func.map(str::to_string), how, why, nr, ..Agg::default() });
+        let e = agg.entry((name, ctx)).or_insert_with(|| Agg {
+            first: addr,
+            func: func.map(str::to_string),
+            how,
+            why,
+            nr,
+            ..Agg::default()
+        });
         e.sites += 1;
     };
     for s in &ev.sites.raw {
@@ -330,18 +267,50 @@ fn syscall_facts(ev: &Evidence, out: &mut Out) {
             continue;
         }
         if let Some(nr) = s.values.first().copied().flatten() {
-            let how = if t.go_abi { "call to a Go syscall wrapper" } else { "call to libc syscall()" };
+            let how = if t.go_abi {
+                "call to a Go syscall wrapper"
+            } else {
+                "call to libc syscall()"
+            };
             note(nr, s.addr, how, !t.go_abi, &mut agg);
         }
     }
     for ((name, ctx), a) in agg {
-        let place = a.func.as_deref().map(|f| format!(" in {f}")).unwrap_or_default();
-        let more = if a.sites > 1 { format!(" (+{} more sites)", a.sites - 1) } else { String::new() };
-        let why = if a.why.is_empty() { String::new() } else { format!(": {}", a.why) };
-        let snippet = format!("{name} ({:#x}) by {} at {:#x}{place}{more}{why}", a.nr, a.how, a.first);
-        let at = Location { symbol: a.func.clone(), ..out.at(&snippet) };
-        out.push(FactKind::Syscall { name: name.to_string() }, at, ctx);
-        out.syscalls.push(SyscallUse { name: name.to_string(), sites: a.sites, context: ctx });
+        let place = a
+            .func
+            .as_deref()
+            .map(|f| format!(" in {f}"))
+            .unwrap_or_default();
+        let more = if a.sites > 1 {
+            format!(" (+{} more sites)", a.sites - 1)
+        } else {
+            String::new()
+        };
+        let why = if a.why.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", a.why)
+        };
+        let snippet = format!(
+            "{name} ({:#x}) by {} at {:#x}{place}{more}{why}",
+            a.nr, a.how, a.first
+        );
+        let at = Location {
+            symbol: a.func.clone(),
+            ..out.at(&snippet)
+        };
+        out.push(
+            FactKind::Syscall {
+                name: name.to_string(),
+            },
+            at,
+            ctx,
+        );
+        out.syscalls.push(SyscallUse {
+            name: name.to_string(),
+            sites: a.sites,
+            context: ctx,
+        });
     }
 }
 
@@ -352,29 +321,66 @@ fn sections(ev: &Evidence, out: &mut Out) {
             continue;
         }
         let lower = s.name.to_ascii_lowercase();
-        if lower.contains("fatbin") || lower.starts_with(".nv") || lower.starts_with("__nv") || lower.contains("hip_fat") {
+        if lower.contains("fatbin")
+            || lower.starts_with(".nv")
+            || lower.starts_with("__nv")
+            || lower.contains("hip_fat")
+        {
             out.gpu_sections.push(s.name.clone());
         }
-        let at = Location { section: Some(s.name.clone()), ..out.at(&format!("section {} ({} bytes)", s.name, s.size)) };
-        out.push(FactKind::Section { name: s.name.clone() }, at, ev.context);
+        let at = Location {
+            section: Some(s.name.clone()),
+            ..out.at(&format!("section {} ({} bytes)", s.name, s.size))
+        };
+        out.push(
+            FactKind::Section {
+                name: s.name.clone(),
+            },
+            at,
+            ev.context,
+        );
     }
     if ev.native.is_bpf {
-        let at = Location { section: Some("EM_BPF".into()), ..out.at("an ELF object for the kernel's BPF machine (EM_BPF): an eBPF program") };
-        out.push(FactKind::Section { name: "EM_BPF".into() }, at, ev.context);
+        let at = Location {
+            section: Some("EM_BPF".into()),
+            ..out.at("an ELF object for the kernel's BPF machine (EM_BPF): an eBPF program")
+        };
+        out.push(
+            FactKind::Section {
+                name: "EM_BPF".into(),
+            },
+            at,
+            ev.context,
+        );
     }
     if let Some(off) = ev.strings.embedded_bpf.first() {
         let n = ev.strings.embedded_bpf.len();
         let snippet = format!("{n} eBPF object(s) (ELF machine EM_BPF) embedded in the data, first at offset {off:#x}");
-        let at = Location { section: Some("EM_BPF".into()), ..out.at(&snippet) };
-        out.push(FactKind::Section { name: "EM_BPF".into() }, at, ev.context);
+        let at = Location {
+            section: Some("EM_BPF".into()),
+            ..out.at(&snippet)
+        };
+        out.push(
+            FactKind::Section {
+                name: "EM_BPF".into(),
+            },
+            at,
+            ev.context,
+        );
     }
 }
 
 fn functions(ev: &Evidence, out: &mut Out) {
     let mut seen = HashSet::new();
     let (names, what): (Box<dyn Iterator<Item = &str>>, &str) = match ev.pcln {
-        Some(p) => (Box::new(p.iter().map(|(_, n)| n.as_str())), "Go function (pclntab)"),
-        None if ev.is_rust => (Box::new(ev.funcs.names().filter(|n| n.contains("::"))), "Rust function (symbol table)"),
+        Some(p) => (
+            Box::new(p.iter().map(|(_, n)| n.as_str())),
+            "Go function (pclntab)",
+        ),
+        None if ev.is_rust => (
+            Box::new(ev.funcs.names().filter(|n| n.contains("::"))),
+            "Rust function (symbol table)",
+        ),
         None => return,
     };
     for name in names {
@@ -382,11 +388,24 @@ fn functions(ev: &Evidence, out: &mut Out) {
             break;
         }
         // Compiler-generated helpers name no API.
-        if name.starts_with("type:") || name.starts_with("go:") || name.starts_with("type..") || !seen.insert(name) {
+        if name.starts_with("type:")
+            || name.starts_with("go:")
+            || name.starts_with("type..")
+            || !seen.insert(name)
+        {
             continue;
         }
-        let at = Location { symbol: Some(name.to_string()), ..out.at(&format!("{what}: {name}")) };
-        out.push(FactKind::Function { name: name.to_string() }, at, ev.context);
+        let at = Location {
+            symbol: Some(name.to_string()),
+            ..out.at(&format!("{what}: {name}"))
+        };
+        out.push(
+            FactKind::Function {
+                name: name.to_string(),
+            },
+            at,
+            ev.context,
+        );
     }
 }
 
@@ -400,13 +419,25 @@ fn dependencies(ev: &Evidence, out: &mut Out) {
     };
     if let Some(g) = ev.go {
         for m in &g.deps {
-            let mut mods = vec![(m.path.as_str(), m.version.as_str(), "Go module in the binary's build info")];
+            let mut mods = vec![(
+                m.path.as_str(),
+                m.version.as_str(),
+                "Go module in the binary's build info",
+            )];
             if let Some((p, v)) = &m.replaced_by {
-                mods.push((p.as_str(), v.as_str(), "Go module (replacement) in the binary's build info"));
+                mods.push((
+                    p.as_str(),
+                    v.as_str(),
+                    "Go module (replacement) in the binary's build info",
+                ));
             }
             for (path, version, what) in mods {
                 let at = out.at(&format!("{what}: {path} {version}"));
-                out.push(FactKind::Dependency(dep(Ecosystem::Go, path, version)), at, ev.context);
+                out.push(
+                    FactKind::Dependency(dep(Ecosystem::Go, path, version)),
+                    at,
+                    ev.context,
+                );
             }
         }
     }
@@ -414,13 +445,26 @@ fn dependencies(ev: &Evidence, out: &mut Out) {
         for p in audit.iter().filter(|p| !p.root) {
             let build = p.kind.as_deref() == Some("build");
             let ctx = if build { Context::Build } else { ev.context };
-            let at = out.at(&format!("crate {} {} in cargo-auditable data (.dep-v0)", p.name, p.version));
-            out.push(FactKind::Dependency(dep(Ecosystem::Crates, &p.name, &p.version)), at, ctx);
+            let at = out.at(&format!(
+                "crate {} {} in cargo-auditable data (.dep-v0)",
+                p.name, p.version
+            ));
+            out.push(
+                FactKind::Dependency(dep(Ecosystem::Crates, &p.name, &p.version)),
+                at,
+                ctx,
+            );
         }
     } else if ev.is_rust {
         for (name, version) in &ev.strings.crates {
-            let at = out.at(&format!("crate {name} {version} named by a panic-location path"));
-            out.push(FactKind::Dependency(dep(Ecosystem::Crates, name, version)), at, ev.context);
+            let at = out.at(&format!(
+                "crate {name} {version} named by a panic-location path"
+            ));
+            out.push(
+                FactKind::Dependency(dep(Ecosystem::Crates, name, version)),
+                at,
+                ev.context,
+            );
         }
     }
 }
@@ -429,7 +473,10 @@ pub fn go_info(g: &BuildInfo, functions: usize) -> GoBinaryInfo {
     GoBinaryInfo {
         version: g.go_version.clone(),
         path: g.path.clone(),
-        main_module: g.main.as_ref().map(|m| format!("{} {}", m.path, m.version).trim().to_string()),
+        main_module: g
+            .main
+            .as_ref()
+            .map(|m| format!("{} {}", m.path, m.version).trim().to_string()),
         cgo_enabled: g.setting("CGO_ENABLED").map(|v| v == "1"),
         settings: g.settings.iter().cloned().collect(),
         dependencies: g.deps.len(),

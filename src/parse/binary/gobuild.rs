@@ -65,15 +65,25 @@ fn decode(h: &[u8], file: &[u8], n: &Native) -> Option<BuildInfo> {
         }
         let word = |at: usize| -> Option<u64> {
             let s = h.get(at..at + ptr)?;
-            Some(if ptr == 8 { u64::from_le_bytes(s.try_into().ok()?) } else { u64::from(u32::from_le_bytes(s.try_into().ok()?)) })
+            Some(if ptr == 8 {
+                u64::from_le_bytes(s.try_into().ok()?)
+            } else {
+                u64::from(u32::from_le_bytes(s.try_into().ok()?))
+            })
         };
-        (gostring(file, n, word(16)?, ptr)?, gostring(file, n, word(16 + ptr)?, ptr)?)
+        (
+            gostring(file, n, word(16)?, ptr)?,
+            gostring(file, n, word(16 + ptr)?, ptr)?,
+        )
     };
     let version = String::from_utf8_lossy(version).into_owned();
     if !version.starts_with("go") && !version.starts_with("devel") {
         return None;
     }
-    let mut info = BuildInfo { go_version: version, ..BuildInfo::default() };
+    let mut info = BuildInfo {
+        go_version: version,
+        ..BuildInfo::default()
+    };
     parse_modinfo(strip_sentinels(modinfo), &mut info);
     Some(info)
 }
@@ -105,9 +115,15 @@ fn gostring<'a>(file: &'a [u8], n: &Native, addr: u64, ptr: usize) -> Option<&'a
     let at = n.offset_of(addr)?;
     let hdr = file.get(at..at.checked_add(2 * ptr)?)?;
     let (data, len) = if ptr == 8 {
-        (u64::from_le_bytes(hdr[..8].try_into().ok()?), u64::from_le_bytes(hdr[8..16].try_into().ok()?))
+        (
+            u64::from_le_bytes(hdr[..8].try_into().ok()?),
+            u64::from_le_bytes(hdr[8..16].try_into().ok()?),
+        )
     } else {
-        (u64::from(u32::from_le_bytes(hdr[..4].try_into().ok()?)), u64::from(u32::from_le_bytes(hdr[4..8].try_into().ok()?)))
+        (
+            u64::from(u32::from_le_bytes(hdr[..4].try_into().ok()?)),
+            u64::from(u32::from_le_bytes(hdr[4..8].try_into().ok()?)),
+        )
     };
     let len = usize::try_from(len).ok().filter(|&l| l <= MAX_STRING)?;
     let off = n.offset_of(data)?;
@@ -140,7 +156,8 @@ pub fn parse_modinfo(m: &[u8], info: &mut BuildInfo) {
             }
             Some("build") => {
                 if let Some((k, v)) = f.next().and_then(|kv| kv.split_once('=')) {
-                    info.settings.push((k.to_string(), v.trim_matches('"').to_string()));
+                    info.settings
+                        .push((k.to_string(), v.trim_matches('"').to_string()));
                 }
             }
             _ => {}
@@ -151,12 +168,19 @@ pub fn parse_modinfo(m: &[u8], info: &mut BuildInfo) {
 fn module<'a>(f: &mut impl Iterator<Item = &'a str>) -> Option<GoModule> {
     let path = f.next()?.to_string();
     let version = f.next().unwrap_or("").to_string();
-    Some(GoModule { path, version, replaced_by: None })
+    Some(GoModule {
+        path,
+        version,
+        replaced_by: None,
+    })
 }
 
 impl BuildInfo {
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -172,7 +196,10 @@ mod tests {
         assert_eq!(i.path.as_deref(), Some("example.com/loader"));
         assert_eq!(i.deps.len(), 2);
         assert_eq!(i.deps[0].path, "github.com/cilium/ebpf");
-        assert_eq!(i.deps[1].replaced_by, Some(("github.com/me/sys".into(), "v0.21.0".into())));
+        assert_eq!(
+            i.deps[1].replaced_by,
+            Some(("github.com/me/sys".into(), "v0.21.0".into()))
+        );
         assert_eq!(i.setting("CGO_ENABLED"), Some("0"));
         assert_eq!(i.setting("-ldflags"), Some("-s -w"));
     }

@@ -36,7 +36,12 @@ pub fn read(bytes: &[u8], n: &Native) -> Option<Vec<(u64, String)>> {
                 continue;
             }
             let h = &bytes[at..];
-            if h.len() < 16 || h[4] != 0 || h[5] != 0 || !matches!(h[6], 1 | 2 | 4) || !matches!(h[7], 4 | 8) {
+            if h.len() < 16
+                || h[4] != 0
+                || h[5] != 0
+                || !matches!(h[6], 1 | 2 | 4)
+                || !matches!(h[7], 4 | 8)
+            {
                 continue;
             }
             tried += 1;
@@ -64,7 +69,9 @@ impl R<'_> {
             return self.u32(at).map(u64::from);
         }
         let s = self.b.get(at..at.checked_add(8)?)?;
-        Some(u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))
+        Some(u64::from_le_bytes([
+            s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
+        ]))
     }
 
     fn usize(&self, at: usize) -> Option<usize> {
@@ -105,7 +112,9 @@ pub fn parse(b: &[u8], text: Option<u64>) -> Option<Vec<(u64, String)>> {
                 let f = functab.checked_add(funcoff)?;
                 let entry = r.u32(f)?;
                 let nameoff = r.u32(f + 4)? as usize;
-                let Some(name) = r.cstr(names.checked_add(nameoff)?) else { continue };
+                let Some(name) = r.cstr(names.checked_add(nameoff)?) else {
+                    continue;
+                };
                 out.push((base.wrapping_add(u64::from(entry)), clean(name)));
             }
         }
@@ -118,7 +127,9 @@ pub fn parse(b: &[u8], text: Option<u64>) -> Option<Vec<(u64, String)>> {
                 let f = functab.checked_add(funcoff)?;
                 let entry = r.word(f)?;
                 let nameoff = r.u32(f + ptr)? as usize;
-                let Some(name) = r.cstr(names.checked_add(nameoff)?) else { continue };
+                let Some(name) = r.cstr(names.checked_add(nameoff)?) else {
+                    continue;
+                };
                 out.push((entry, clean(name)));
             }
         }
@@ -129,7 +140,9 @@ pub fn parse(b: &[u8], text: Option<u64>) -> Option<Vec<(u64, String)>> {
                 let funcoff = r.usize(e + ptr)?;
                 let entry = r.word(funcoff)?;
                 let nameoff = r.u32(funcoff + ptr)? as usize;
-                let Some(name) = r.cstr(nameoff) else { continue };
+                let Some(name) = r.cstr(nameoff) else {
+                    continue;
+                };
                 out.push((entry, clean(name)));
             }
         }
@@ -165,10 +178,57 @@ pub fn package(func: &str) -> &str {
 
 /// Top-level directories of the Go distribution's standard library.
 const STD_ROOTS: &[&str] = &[
-    "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto", "database", "debug", "embed",
-    "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image", "index", "internal", "io", "iter", "log", "maps",
-    "math", "mime", "net", "os", "path", "plugin", "reflect", "regexp", "runtime", "slices", "sort", "strconv", "strings", "structs",
-    "sync", "syscall", "testing", "text", "time", "unicode", "unique", "unsafe", "vendor", "weak",
+    "archive",
+    "bufio",
+    "builtin",
+    "bytes",
+    "cmp",
+    "compress",
+    "container",
+    "context",
+    "crypto",
+    "database",
+    "debug",
+    "embed",
+    "encoding",
+    "errors",
+    "expvar",
+    "flag",
+    "fmt",
+    "go",
+    "hash",
+    "html",
+    "image",
+    "index",
+    "internal",
+    "io",
+    "iter",
+    "log",
+    "maps",
+    "math",
+    "mime",
+    "net",
+    "os",
+    "path",
+    "plugin",
+    "reflect",
+    "regexp",
+    "runtime",
+    "slices",
+    "sort",
+    "strconv",
+    "strings",
+    "structs",
+    "sync",
+    "syscall",
+    "testing",
+    "text",
+    "time",
+    "unicode",
+    "unique",
+    "unsafe",
+    "vendor",
+    "weak",
 ];
 
 /// Whether the package is part of the Go distribution (`runtime`,
@@ -187,9 +247,15 @@ mod tests {
     fn packages() {
         assert_eq!(package("os/exec.(*Cmd).Start"), "os/exec");
         assert_eq!(package("os.(*File).Read"), "os");
-        assert_eq!(package("github.com/cilium/ebpf/internal/sys.BPF"), "github.com/cilium/ebpf/internal/sys");
+        assert_eq!(
+            package("github.com/cilium/ebpf/internal/sys.BPF"),
+            "github.com/cilium/ebpf/internal/sys"
+        );
         // Go escapes dots in the last path element: `fsnotify%2ev1`.
-        assert_eq!(package("gopkg.in/fsnotify%2ev1.NewWatcher"), "gopkg.in/fsnotify%2ev1");
+        assert_eq!(
+            package("gopkg.in/fsnotify%2ev1.NewWatcher"),
+            "gopkg.in/fsnotify%2ev1"
+        );
         assert_eq!(package("runtime.futex"), "runtime");
         assert!(is_std("os/exec"));
         assert!(is_std("internal/runtime/syscall"));

@@ -19,7 +19,11 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
             if fat.narches > MAX_ARCHES {
                 return Err(format!("fat Mach-O claims {} architectures", fat.narches));
             }
-            let arches: Vec<_> = fat.iter_arches().take(MAX_ARCHES).filter_map(Result::ok).collect();
+            let arches: Vec<_> = fat
+                .iter_arches()
+                .take(MAX_ARCHES)
+                .filter_map(Result::ok)
+                .collect();
             let pick = arches
                 .iter()
                 .position(|a| a.cputype == CPU_X86_64 || a.cputype == CPU_ARM64)
@@ -58,22 +62,33 @@ fn convert(m: &MachO, base: usize, len: usize, warnings: &mut Vec<String>) -> Na
     match m.imports() {
         Ok(imports) => {
             for i in imports.into_iter().take(MAX_IMPORTS) {
-                n.imports.push(Import { name: i.name.to_string(), library: Some(i.dylib.to_string()) });
+                n.imports.push(Import {
+                    name: i.name.to_string(),
+                    library: Some(i.dylib.to_string()),
+                });
             }
         }
         Err(e) => warnings.push(format!("Mach-O imports unreadable: {e}")),
     }
     'segs: for seg in m.segments.iter() {
-        let Ok(sections) = seg.sections() else { continue };
+        let Ok(sections) = seg.sections() else {
+            continue;
+        };
         for (s, _) in sections {
             if n.sections.len() >= MAX_SECTIONS {
-                warnings.push(format!("more than {MAX_SECTIONS} sections; the rest were not read"));
+                warnings.push(format!(
+                    "more than {MAX_SECTIONS} sections; the rest were not read"
+                ));
                 break 'segs;
             }
             let name = s.name().unwrap_or("").to_string();
             let segname = s.segname().unwrap_or("");
             let off = s.offset as usize;
-            let size = if off.saturating_add(s.size as usize) <= len { s.size as usize } else { 0 };
+            let size = if off.saturating_add(s.size as usize) <= len {
+                s.size as usize
+            } else {
+                0
+            };
             // S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
             let exec = s.flags & 0x8000_0400 != 0;
             let zerofill = matches!(s.flags & 0xff, 0x1 | 0xc | 0x12);

@@ -10,6 +10,7 @@
 
 mod analyze;
 mod arm64;
+mod attrib;
 mod elf;
 mod emit;
 mod gobuild;
@@ -86,7 +87,9 @@ pub fn analyze_file(path: &Path, rel: &str, format: BinaryFormat, context: Conte
 
 fn unreadable(rel: &str, why: &str) -> Analysis {
     let mut a = Analysis::default();
-    a.output.diagnostics.push(Diagnostic::new(DiagKind::Unreadable, rel, why));
+    a.output
+        .diagnostics
+        .push(Diagnostic::new(DiagKind::Unreadable, rel, why));
     a
 }
 
@@ -118,7 +121,10 @@ pub mod fuzzing {
     use super::*;
 
     pub fn binary(bytes: &[u8], format: BinaryFormat) -> usize {
-        analyze::run(bytes, "fuzz", format, Context::Service).output.facts.len()
+        analyze::run(bytes, "fuzz", format, Context::Service)
+            .output
+            .facts
+            .len()
     }
 
     pub fn go_pclntab(bytes: &[u8]) -> usize {
@@ -131,15 +137,24 @@ pub mod fuzzing {
     }
 
     pub fn strings(bytes: &[u8]) -> usize {
-        strings::scan(bytes, &native::Native::default()).libraries.len()
+        strings::scan(bytes, &native::Native::default())
+            .libraries
+            .len()
     }
 
     pub fn cargo_auditable(bytes: &[u8]) -> usize {
         let n = native::Native {
-            sections: vec![native::Section { name: ".dep-v0".into(), offset: 0, size: bytes.len(), ..native::Section::default() }],
+            sections: vec![native::Section {
+                name: ".dep-v0".into(),
+                offset: 0,
+                size: bytes.len(),
+                ..native::Section::default()
+            }],
             ..native::Native::default()
         };
-        rust::auditable(bytes, &n).and_then(Result::ok).map_or(0, |p| p.len())
+        rust::auditable(bytes, &n)
+            .and_then(Result::ok)
+            .map_or(0, |p| p.len())
     }
 
     /// Machine code: syscall sites and calls to a few pretend targets
@@ -148,9 +163,33 @@ pub mod fuzzing {
         let base = 0x1000;
         let mut t = sites::Targets::default();
         let len = bytes.len() as u64;
-        t.add(sites::Target { name: "syscall".into(), args: &[0], go_abi: false }, Some(base + len / 2), Some(base + len / 3));
-        t.add(sites::Target { name: "socket".into(), args: &[0, 1], go_abi: false }, Some(base + len / 4), None);
-        t.add(sites::Target { name: "syscall.Syscall".into(), args: &[0], go_abi: true }, Some(base + len / 5), Some(base + 8));
+        t.add(
+            sites::Target {
+                name: "syscall".into(),
+                args: &[0],
+                go_abi: false,
+            },
+            Some(base + len / 2),
+            Some(base + len / 3),
+        );
+        t.add(
+            sites::Target {
+                name: "socket".into(),
+                args: &[0, 1],
+                go_abi: false,
+            },
+            Some(base + len / 4),
+            None,
+        );
+        t.add(
+            sites::Target {
+                name: "syscall.Syscall".into(),
+                args: &[0],
+                go_abi: true,
+            },
+            Some(base + len / 5),
+            Some(base + 8),
+        );
         let starts = |a: u64| (a > base + 64).then(|| a - 64);
         x86::raw_sites(bytes, base, &starts).len()
             + x86::call_sites(bytes, base, &t, &starts).len()

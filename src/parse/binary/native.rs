@@ -107,7 +107,9 @@ impl Native {
         if s.nobits {
             return &[];
         }
-        bytes.get(s.offset..s.offset.saturating_add(s.size)).unwrap_or(&[])
+        bytes
+            .get(s.offset..s.offset.saturating_add(s.size))
+            .unwrap_or(&[])
     }
 
     /// The defined function containing `addr`, by symbol table.
@@ -120,11 +122,14 @@ impl Native {
 
     /// Translates a virtual address to a file offset through the sections.
     pub fn offset_of(&self, addr: u64) -> Option<usize> {
-        self.sections.iter().filter(|s| !s.nobits && s.addr != 0).find_map(|s| {
-            let d = addr.checked_sub(s.addr)?;
-            let d = usize::try_from(d).ok()?;
-            (d < s.size).then(|| s.offset + d)
-        })
+        self.sections
+            .iter()
+            .filter(|s| !s.nobits && s.addr != 0)
+            .find_map(|s| {
+                let d = addr.checked_sub(s.addr)?;
+                let d = usize::try_from(d).ok()?;
+                (d < s.size).then(|| s.offset + d)
+            })
     }
 }
 

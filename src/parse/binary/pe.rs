@@ -21,7 +21,11 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
             0x1c4 => "arm".into(),
             m => format!("pe-machine-{m:#x}"),
         },
-        kind: if pe.is_lib { ObjKind::SharedLibrary } else { ObjKind::Executable },
+        kind: if pe.is_lib {
+            ObjKind::SharedLibrary
+        } else {
+            ObjKind::Executable
+        },
         is_dotnet: pe.clr_data.is_some(),
         ..Native::default()
     };
@@ -32,13 +36,23 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
         }
     }
     for i in pe.imports.iter().take(MAX_IMPORTS) {
-        n.imports.push(Import { name: i.name.to_string(), library: Some(i.dll.to_string()) });
+        n.imports.push(Import {
+            name: i.name.to_string(),
+            library: Some(i.dll.to_string()),
+        });
     }
     if pe.sections.len() > MAX_SECTIONS {
-        warnings.push(format!("{} sections; only the first {MAX_SECTIONS} were read", pe.sections.len()));
+        warnings.push(format!(
+            "{} sections; only the first {MAX_SECTIONS} were read",
+            pe.sections.len()
+        ));
     }
     for s in pe.sections.iter().take(MAX_SECTIONS) {
-        let name = s.real_name.clone().or_else(|| s.name().ok().map(str::to_string)).unwrap_or_default();
+        let name = s
+            .real_name
+            .clone()
+            .or_else(|| s.name().ok().map(str::to_string))
+            .unwrap_or_default();
         let offset = s.pointer_to_raw_data as usize;
         let size = (s.size_of_raw_data as usize).min(bytes.len().saturating_sub(offset));
         let exec = s.characteristics & SCN_EXECUTE != 0;

@@ -31,13 +31,21 @@ pub struct AuditPackage {
 /// The cargo-auditable package list, if the section is there. `Err` says
 /// why a present section could not be read.
 pub fn auditable(bytes: &[u8], n: &Native) -> Option<Result<Vec<AuditPackage>, String>> {
-    let s = [".dep-v0", "__dep-v0", ".dep-v0\0"].iter().find_map(|name| n.section(name))?;
+    let s = [".dep-v0", "__dep-v0", ".dep-v0\0"]
+        .iter()
+        .find_map(|name| n.section(name))?;
     let data = n.data(bytes, s);
     let mut json = Vec::new();
-    let read = ZlibDecoder::new(data).take(MAX_JSON + 1).read_to_end(&mut json);
+    let read = ZlibDecoder::new(data)
+        .take(MAX_JSON + 1)
+        .read_to_end(&mut json);
     Some(match read {
-        Err(e) => Err(format!("cargo-auditable data (.dep-v0) is not valid zlib: {e}")),
-        Ok(_) if json.len() as u64 > MAX_JSON => Err(format!("cargo-auditable data (.dep-v0) inflates past {MAX_JSON} bytes; ignored")),
+        Err(e) => Err(format!(
+            "cargo-auditable data (.dep-v0) is not valid zlib: {e}"
+        )),
+        Ok(_) if json.len() as u64 > MAX_JSON => Err(format!(
+            "cargo-auditable data (.dep-v0) inflates past {MAX_JSON} bytes; ignored"
+        )),
         Ok(_) => serde_json::from_slice::<Audit>(&json)
             .map(|a| a.packages)
             .map_err(|e| format!("cargo-auditable data (.dep-v0) is not the expected JSON: {e}")),
@@ -47,7 +55,10 @@ pub fn auditable(bytes: &[u8], n: &Native) -> Option<Result<Vec<AuditPackage>, S
 /// Symbols only Rust's toolchain emits.
 pub fn has_rust_symbols(n: &Native) -> bool {
     n.funcs.iter().any(|f| {
-        f.name == "rust_begin_unwind" || f.name == "rust_eh_personality" || f.name.starts_with("__rust_") || f.name.starts_with("_RNv")
+        f.name == "rust_begin_unwind"
+            || f.name == "rust_eh_personality"
+            || f.name.starts_with("__rust_")
+            || f.name.starts_with("_RNv")
     }) || n.imports.iter().any(|i| i.name.starts_with("__rust_"))
 }
 
@@ -69,13 +80,17 @@ pub fn is_runtime_fn(name: &str) -> bool {
     let mut n = name;
     loop {
         let t = n.trim_start_matches(['<', '&', '*', '(', '[']);
-        let t = ["mut ", "const ", "dyn "].iter().fold(t, |t, p| t.strip_prefix(p).unwrap_or(t));
+        let t = ["mut ", "const ", "dyn "]
+            .iter()
+            .fold(t, |t, p| t.strip_prefix(p).unwrap_or(t));
         if t.len() == n.len() {
             break;
         }
         n = t;
     }
-    ["std::", "core::", "alloc::", "rustix::", "linux_raw_sys::"].iter().any(|p| n.starts_with(p))
+    ["std::", "core::", "alloc::", "rustix::", "linux_raw_sys::"]
+        .iter()
+        .any(|p| n.starts_with(p))
 }
 
 /// Syscalls Rust's standard library makes through libc's `syscall()`:
@@ -83,13 +98,29 @@ pub fn is_runtime_fn(name: &str) -> bool {
 /// HashMap seeds, clone3 and pidfd for `Command`, copy_file_range for
 /// `fs::copy`. In a stripped binary a site with one of these numbers is
 /// taken to be std's.
-pub const STD_SYSCALLS: &[&str] =
-    &["futex", "statx", "getrandom", "clone3", "copy_file_range", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "gettid"];
+pub const STD_SYSCALLS: &[&str] = &[
+    "futex",
+    "statx",
+    "getrandom",
+    "clone3",
+    "copy_file_range",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "gettid",
+];
 
 /// Imports std brings into every binary: the stack-overflow handler
 /// (sigaltstack, sigaction), SIGPIPE reset (signal), and weak symbol lookup
 /// (dlsym) for newer libc functions.
-pub const STD_IMPORTS: &[&str] = &["sigaltstack", "sigaction", "signal", "dlsym", "__cxa_thread_atexit_impl", "gnu_get_libc_version"];
+pub const STD_IMPORTS: &[&str] = &[
+    "sigaltstack",
+    "sigaction",
+    "signal",
+    "dlsym",
+    "__cxa_thread_atexit_impl",
+    "gnu_get_libc_version",
+];
 
 /// Crates that handle signals for the program: with one of them linked,
 /// `sigaction` is the service's own.
@@ -103,7 +134,12 @@ mod tests {
 
     fn with_section(data: Vec<u8>) -> (Vec<u8>, Native) {
         let n = Native {
-            sections: vec![Section { name: ".dep-v0".into(), offset: 0, size: data.len(), ..Section::default() }],
+            sections: vec![Section {
+                name: ".dep-v0".into(),
+                offset: 0,
+                size: data.len(),
+                ..Section::default()
+            }],
             ..Native::default()
         };
         (data, n)
@@ -135,10 +171,15 @@ mod tests {
 
     #[test]
     fn demangles() {
-        assert_eq!(demangle("_ZN3std7process7Command5spawn17h0123456789abcdefE").as_deref(), Some("std::process::Command::spawn"));
+        assert_eq!(
+            demangle("_ZN3std7process7Command5spawn17h0123456789abcdefE").as_deref(),
+            Some("std::process::Command::spawn")
+        );
         assert_eq!(demangle("main"), None);
         assert!(is_runtime_fn("<std::sys::pal::unix::futex::Futex>::wait"));
-        assert!(is_runtime_fn("<&std::io::stdio::Stdout as std::io::Write>::write_fmt"));
+        assert!(is_runtime_fn(
+            "<&std::io::stdio::Stdout as std::io::Write>::write_fmt"
+        ));
         assert!(!is_runtime_fn("aya::sys::bpf::bpf_prog_load"));
     }
 }

@@ -75,7 +75,12 @@ pub struct Sites {
 }
 
 /// Libc functions whose constant arguments are read, and which.
-pub const LIBC_TARGETS: &[(&str, &[usize])] = &[("syscall", &[0]), ("prctl", &[0]), ("ioctl", &[1]), ("socket", &[0, 1])];
+pub const LIBC_TARGETS: &[(&str, &[usize])] = &[
+    ("syscall", &[0]),
+    ("prctl", &[0]),
+    ("ioctl", &[1]),
+    ("socket", &[0, 1]),
+];
 
 /// Go functions that take a syscall number as their first argument. Names
 /// are after vendor prefixes are removed.
@@ -104,15 +109,35 @@ const GLIBC_SYSCALL_X86: &[u8] = b"\x48\x89\xf8\x48\x89\xf7\x48\x89\xd6\x48\x89\
 
 /// Finds sites in every executable section. `funcs` gives function starts
 /// (and names) by address, from a symbol table or Go's pclntab.
-pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn Fn(u64) -> Option<u64>) -> Sites {
-    let Some(arch) = n.arch else { return Sites::default() };
+pub fn scan(
+    bytes: &[u8],
+    n: &Native,
+    go_funcs: &[(u64, String)],
+    starts: &dyn Fn(u64) -> Option<u64>,
+) -> Sites {
+    let Some(arch) = n.arch else {
+        return Sites::default();
+    };
     let mut t = Targets::default();
-    let imported: std::collections::HashSet<&str> = n.imports.iter().map(|i| i.name.as_str()).collect();
+    let imported: std::collections::HashSet<&str> =
+        n.imports.iter().map(|i| i.name.as_str()).collect();
     for (name, args) in LIBC_TARGETS {
-        let target = || Target { name: name.to_string(), args, go_abi: false };
+        let target = || Target {
+            name: name.to_string(),
+            args,
+            go_abi: false,
+        };
         if imported.contains(name) {
-            let stubs = n.stubs.iter().filter(|(_, s)| s.as_str() == *name).map(|(a, _)| *a);
-            let slots = n.slots.iter().filter(|(_, s)| s.as_str() == *name).map(|(a, _)| *a);
+            let stubs = n
+                .stubs
+                .iter()
+                .filter(|(_, s)| s.as_str() == *name)
+                .map(|(a, _)| *a);
+            let slots = n
+                .slots
+                .iter()
+                .filter(|(_, s)| s.as_str() == *name)
+                .map(|(a, _)| *a);
             let i = t.add(target(), None, None);
             for a in stubs {
                 t.by_addr.insert(a, i);
@@ -130,7 +155,15 @@ pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn F
             let data = n.data(bytes, s);
             if let Some(p) = memchr::memmem::find(data, GLIBC_SYSCALL_X86) {
                 let at = s.addr.wrapping_add(p as u64);
-                let i = t.add(Target { name: "syscall".into(), args: &[0], go_abi: false }, Some(at), None);
+                let i = t.add(
+                    Target {
+                        name: "syscall".into(),
+                        args: &[0],
+                        go_abi: false,
+                    },
+                    Some(at),
+                    None,
+                );
                 t.by_addr.insert(at.wrapping_sub(4), i); // after endbr64
                 break;
             }
@@ -138,7 +171,15 @@ pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn F
     }
     for (addr, name) in go_funcs {
         if GO_WRAPPERS.contains(&name.as_str()) {
-            t.add(Target { name: name.clone(), args: &[0], go_abi: true }, Some(*addr), None);
+            t.add(
+                Target {
+                    name: name.clone(),
+                    args: &[0],
+                    go_abi: true,
+                },
+                Some(*addr),
+                None,
+            );
         }
     }
     let mut sites = Sites::default();
@@ -146,14 +187,20 @@ pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn F
         let data = n.data(bytes, s);
         match arch {
             Arch::X86_64 => {
-                sites.raw.extend(super::x86::raw_sites(data, s.addr, starts));
+                sites
+                    .raw
+                    .extend(super::x86::raw_sites(data, s.addr, starts));
                 if !t.is_empty() {
-                    sites.calls.extend(super::x86::call_sites(data, s.addr, &t, starts));
+                    sites
+                        .calls
+                        .extend(super::x86::call_sites(data, s.addr, &t, starts));
                 }
             }
             Arch::Aarch64 => {
                 sites.raw.extend(super::arm64::raw_sites(data, s.addr));
-                sites.calls.extend(super::arm64::call_sites(data, s.addr, &t));
+                sites
+                    .calls
+                    .extend(super::arm64::call_sites(data, s.addr, &t));
             }
         }
     }
@@ -166,15 +213,24 @@ pub fn scan(bytes: &[u8], n: &Native, go_funcs: &[(u64, String)], starts: &dyn F
 
 /// Direct calls from `main` to other defined functions, by name.
 fn main_callees(bytes: &[u8], n: &Native, arch: Arch) -> Vec<String> {
-    let Some(main) = n.funcs.iter().find(|f| f.name == "main" && f.size > 0) else { return Vec::new() };
-    let Some(off) = n.offset_of(main.addr) else { return Vec::new() };
+    let Some(main) = n.funcs.iter().find(|f| f.name == "main" && f.size > 0) else {
+        return Vec::new();
+    };
+    let Some(off) = n.offset_of(main.addr) else {
+        return Vec::new();
+    };
     let len = usize::try_from(main.size).unwrap_or(0).min(1 << 20);
-    let Some(code) = bytes.get(off..off.saturating_add(len)) else { return Vec::new() };
+    let Some(code) = bytes.get(off..off.saturating_add(len)) else {
+        return Vec::new();
+    };
     let targets = match arch {
         Arch::X86_64 => super::x86::direct_calls(code, main.addr),
         Arch::Aarch64 => super::arm64::direct_calls(code, main.addr),
     };
-    let mut names: Vec<String> = targets.into_iter().filter_map(|t| n.funcs.iter().find(|f| f.addr == t).map(|f| f.name.clone())).collect();
+    let mut names: Vec<String> = targets
+        .into_iter()
+        .filter_map(|t| n.funcs.iter().find(|f| f.addr == t).map(|f| f.name.clone()))
+        .collect();
     names.sort();
     names.dedup();
     names
@@ -182,7 +238,9 @@ fn main_callees(bytes: &[u8], n: &Native, arch: Arch) -> Vec<String> {
 
 /// Executable sections, except import stubs (their `jmp`s are not calls).
 fn code_sections(n: &Native) -> impl Iterator<Item = &Section> {
-    n.sections.iter().filter(|s| s.exec && !s.name.starts_with(".plt"))
+    n.sections
+        .iter()
+        .filter(|s| s.exec && !s.name.starts_with(".plt"))
 }
 
 /// `prctl` options that only name a thread: what Rust's std and many C

@@ -30,7 +30,12 @@ pub struct Strings {
 
 pub fn scan(bytes: &[u8], n: &Native) -> Strings {
     let mut out = Strings::default();
-    let mut sections: Vec<&[u8]> = n.sections.iter().filter(|s| s.rodata).map(|s| n.data(bytes, s)).collect();
+    let mut sections: Vec<&[u8]> = n
+        .sections
+        .iter()
+        .filter(|s| s.rodata)
+        .map(|s| n.data(bytes, s))
+        .collect();
     // Formats without usable section flags: read the whole file.
     if sections.is_empty() {
         sections.push(bytes);
@@ -124,7 +129,11 @@ fn library_at(data: &[u8], at: usize, anchor: usize) -> Option<String> {
 /// `<name>-<semver>/src/` preceded by a registry or vendor directory.
 fn crate_at(data: &[u8], at: usize) -> Option<(String, String)> {
     let mut start = at;
-    while start > 0 && at - start < 128 && (data[start - 1].is_ascii_alphanumeric() || matches!(data[start - 1], b'_' | b'-' | b'.' | b'+')) {
+    while start > 0
+        && at - start < 128
+        && (data[start - 1].is_ascii_alphanumeric()
+            || matches!(data[start - 1], b'_' | b'-' | b'.' | b'+'))
+    {
         start -= 1;
     }
     if start == 0 || data[start - 1] != b'/' {
@@ -134,7 +143,8 @@ fn crate_at(data: &[u8], at: usize) -> Option<(String, String)> {
     // Only registry checkouts name a crate reliably; a project's own
     // `src/` under some directory does not.
     let before = &data[start.saturating_sub(200)..start];
-    let registry = memchr::memmem::rfind(before, b"registry/").is_some() || memchr::memmem::rfind(before, b"/vendor/").is_some();
+    let registry = memchr::memmem::rfind(before, b"registry/").is_some()
+        || memchr::memmem::rfind(before, b"/vendor/").is_some();
     if !registry {
         return None;
     }
@@ -146,10 +156,18 @@ fn crate_at(data: &[u8], at: usize) -> Option<(String, String)> {
 pub fn split_name_version(dir: &str) -> Option<(String, String)> {
     let bytes = dir.as_bytes();
     let i = (1..bytes.len()).rev().find(|&i| {
-        bytes[i - 1] == b'-' && bytes[i].is_ascii_digit() && dir[i..].contains('.') && dir[i..].split('.').count() >= 3
+        bytes[i - 1] == b'-'
+            && bytes[i].is_ascii_digit()
+            && dir[i..].contains('.')
+            && dir[i..].split('.').count() >= 3
     })?;
     let (name, version) = (&dir[..i - 1], &dir[i..]);
-    if name.is_empty() || !version.split('.').take(3).all(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit())) {
+    if name.is_empty()
+        || !version
+            .split('.')
+            .take(3)
+            .all(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    {
         return None;
     }
     Some((name.to_string(), version.to_string()))
@@ -160,7 +178,10 @@ fn rustc_before(data: &[u8], at: usize) -> Option<String> {
     let before = &data[at.saturating_sub(120)..at];
     let i = memchr::memmem::rfind(before, b"rustc")?;
     let rest = &before[i..];
-    let end = rest.iter().position(|&b| b == b'/' && rest.len() > 6).unwrap_or(rest.len());
+    let end = rest
+        .iter()
+        .position(|&b| b == b'/' && rest.len() > 6)
+        .unwrap_or(rest.len());
     let s = std::str::from_utf8(&rest[..end]).ok()?;
     if s == "rustc" {
         // `/rustc/<hash>/...`: the commit names the toolchain.
@@ -184,9 +205,15 @@ mod tests {
 
     #[test]
     fn library_names() {
-        assert_eq!(libs(b"\0libcuda.so.1\0libnvidia-ml.so\0"), vec!["libcuda.so.1", "libnvidia-ml.so"]);
+        assert_eq!(
+            libs(b"\0libcuda.so.1\0libnvidia-ml.so\0"),
+            vec!["libcuda.so.1", "libnvidia-ml.so"]
+        );
         assert_eq!(libs(b"\0lib%s.so\0libc.so.6x\0"), Vec::<String>::new());
-        assert_eq!(libs(b"\"nvcuda.dll\"\0libvulkan.1.dylib\0"), vec!["libvulkan.1.dylib", "nvcuda.dll"]);
+        assert_eq!(
+            libs(b"\"nvcuda.dll\"\0libvulkan.1.dylib\0"),
+            vec!["libvulkan.1.dylib", "nvcuda.dll"]
+        );
         // Not a name: `.so` inside a word.
         assert_eq!(libs(b"\0also.sorted\0"), Vec::<String>::new());
     }
@@ -195,7 +222,13 @@ mod tests {
     fn crates_and_std() {
         let d = b"/usr/share/cargo/registry/grep-cli-0.1.6/src/decompress.rs/usr/src/rustc-1.63.0/library/std/src/io/mod.rs\0/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/aya-obj-0.2.1/src/obj.rs\0/home/me/app/src/main.rs";
         let s = scan(d, &Native::default());
-        assert_eq!(s.crates, vec![("grep-cli".to_string(), "0.1.6".to_string()), ("aya-obj".to_string(), "0.2.1".to_string())]);
+        assert_eq!(
+            s.crates,
+            vec![
+                ("grep-cli".to_string(), "0.1.6".to_string()),
+                ("aya-obj".to_string(), "0.2.1".to_string())
+            ]
+        );
         assert!(s.rust_std_paths);
         assert_eq!(s.rustc.as_deref(), Some("rustc 1.63.0"));
     }

@@ -9,7 +9,10 @@
 //! instructions every decoding agrees on are trusted.
 
 use super::sites::{CallSite, RawSite, Target, Targets};
-use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess, OpKind, Register};
+use iced_x86::{
+    Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess,
+    OpKind, Register,
+};
 use std::collections::HashMap;
 
 /// How far back from a site to look for the constant: bpftool loads `edi`
@@ -25,17 +28,38 @@ const MAX_SITES: usize = 20_000;
 /// C, Go's internal register ABI for Go functions.
 pub fn arg_reg(n: usize, go_abi: bool) -> Register {
     if go_abi {
-        [Register::RAX, Register::RBX, Register::RCX, Register::RDI, Register::RSI, Register::R8][n.min(5)]
+        [
+            Register::RAX,
+            Register::RBX,
+            Register::RCX,
+            Register::RDI,
+            Register::RSI,
+            Register::R8,
+        ][n.min(5)]
     } else {
-        [Register::RDI, Register::RSI, Register::RDX, Register::RCX, Register::R8, Register::R9][n.min(5)]
+        [
+            Register::RDI,
+            Register::RSI,
+            Register::RDX,
+            Register::RCX,
+            Register::R8,
+            Register::R9,
+        ][n.min(5)]
     }
 }
 
 /// PLT entries (`jmp [rip+slot]`, with or without `endbr64`/`bnd`) mapped
 /// to the slot they jump through; calls land on the entry's first byte.
-pub fn plt_stubs(data: &[u8], base: u64, slots: &HashMap<u64, String>, out: &mut HashMap<u64, u64>) {
+pub fn plt_stubs(
+    data: &[u8],
+    base: u64,
+    slots: &HashMap<u64, String>,
+    out: &mut HashMap<u64, u64>,
+) {
     for i in memchr::memmem::find_iter(data, b"\xff\x25").take(MAX_CANDIDATES) {
-        let Some(disp) = data.get(i + 2..i + 6) else { continue };
+        let Some(disp) = data.get(i + 2..i + 6) else {
+            continue;
+        };
         let disp = i32::from_le_bytes([disp[0], disp[1], disp[2], disp[3]]) as i64;
         let slot = base.wrapping_add(i as u64 + 6).wrapping_add(disp as u64);
         if !slots.contains_key(&slot) {
@@ -59,8 +83,12 @@ pub fn raw_sites(code: &[u8], base: u64, starts: &dyn Fn(u64) -> Option<u64>) ->
     let mut out = Vec::new();
     for off in memchr::memmem::find_iter(code, b"\x0f\x05").take(MAX_CANDIDATES) {
         let addr = base.wrapping_add(off as u64);
-        let lo = starts(addr).and_then(|s| s.checked_sub(base)).and_then(|s| usize::try_from(s).ok());
-        let Some(window) = window(code, base, off, lo) else { continue };
+        let lo = starts(addr)
+            .and_then(|s| s.checked_sub(base))
+            .and_then(|s| usize::try_from(s).ok());
+        let Some(window) = window(code, base, off, lo) else {
+            continue;
+        };
         // The bytes must decode as `syscall` at exactly this boundary.
         let mut d = Decoder::with_ip(64, &code[off..], addr, DecoderOptions::NONE);
         if d.decode().code() != Code::Syscall {
@@ -78,22 +106,37 @@ pub fn raw_sites(code: &[u8], base: u64, starts: &dyn Fn(u64) -> Option<u64>) ->
 /// Calls (and tail-call jumps) into the wanted targets: direct `call rel32`
 /// to a stub or function, `call [rip+slot]` through an import slot, and
 /// `mov reg, [rip+slot]` followed by `call reg`.
-pub fn call_sites(code: &[u8], base: u64, t: &Targets, starts: &dyn Fn(u64) -> Option<u64>) -> Vec<CallSite> {
+pub fn call_sites(
+    code: &[u8],
+    base: u64,
+    t: &Targets,
+    starts: &dyn Fn(u64) -> Option<u64>,
+) -> Vec<CallSite> {
     let mut out = Vec::new();
     let push = |off: usize, target: usize, out: &mut Vec<CallSite>| {
         if out.len() >= MAX_SITES {
             return;
         }
         let addr = base.wrapping_add(off as u64);
-        let lo = starts(addr).and_then(|s| s.checked_sub(base)).and_then(|s| usize::try_from(s).ok());
-        let Some(window) = window(code, base, off, lo) else { return };
+        let lo = starts(addr)
+            .and_then(|s| s.checked_sub(base))
+            .and_then(|s| usize::try_from(s).ok());
+        let Some(window) = window(code, base, off, lo) else {
+            return;
+        };
         let values = values_of(&window, &t.list[target]);
-        out.push(CallSite { addr, target, values });
+        out.push(CallSite {
+            addr,
+            target,
+            values,
+        });
     };
     if !t.by_addr.is_empty() {
         for op in [0xe8u8, 0xe9] {
             for off in memchr::memchr_iter(op, code).take(MAX_CANDIDATES * 4) {
-                let Some(rel) = code.get(off + 1..off + 5) else { continue };
+                let Some(rel) = code.get(off + 1..off + 5) else {
+                    continue;
+                };
                 let rel = i32::from_le_bytes([rel[0], rel[1], rel[2], rel[3]]) as i64;
                 let dest = base.wrapping_add(off as u64 + 5).wrapping_add(rel as u64);
                 if let Some(&ti) = t.by_addr.get(&dest) {
@@ -105,7 +148,9 @@ pub fn call_sites(code: &[u8], base: u64, t: &Targets, starts: &dyn Fn(u64) -> O
     if !t.by_slot.is_empty() {
         for pat in [&b"\xff\x15"[..], &b"\xff\x25"[..]] {
             for off in memchr::memmem::find_iter(code, pat).take(MAX_CANDIDATES) {
-                let Some(disp) = code.get(off + 2..off + 6) else { continue };
+                let Some(disp) = code.get(off + 2..off + 6) else {
+                    continue;
+                };
                 let disp = i32::from_le_bytes([disp[0], disp[1], disp[2], disp[3]]) as i64;
                 let slot = base.wrapping_add(off as u64 + 6).wrapping_add(disp as u64);
                 if let Some(&ti) = t.by_slot.get(&slot) {
@@ -122,7 +167,13 @@ pub fn call_sites(code: &[u8], base: u64, t: &Targets, starts: &dyn Fn(u64) -> O
 
 /// `mov r64, [rip+slot]` then, a little later, `call r64`: compilers hoist
 /// the slot load out of loops (Rust's futex wait does this).
-fn loaded_slot_calls(code: &[u8], base: u64, t: &Targets, out: &mut Vec<CallSite>, starts: &dyn Fn(u64) -> Option<u64>) {
+fn loaded_slot_calls(
+    code: &[u8],
+    base: u64,
+    t: &Targets,
+    out: &mut Vec<CallSite>,
+    starts: &dyn Fn(u64) -> Option<u64>,
+) {
     // `mov r64, [rip+disp32]`: REX.W (48 or 4c) 8b, modrm 00 reg 101.
     for off in memchr::memchr_iter(0x8b, code).take(MAX_CANDIDATES * 4) {
         if off == 0 || out.len() >= MAX_SITES {
@@ -132,17 +183,28 @@ fn loaded_slot_calls(code: &[u8], base: u64, t: &Targets, out: &mut Vec<CallSite
         if rex != 0x48 && rex != 0x4c {
             continue;
         }
-        let Some(&modrm) = code.get(off + 1) else { continue };
+        let Some(&modrm) = code.get(off + 1) else {
+            continue;
+        };
         if modrm & 0xc7 != 0x05 {
             continue;
         }
-        let Some(disp) = code.get(off + 2..off + 6) else { continue };
+        let Some(disp) = code.get(off + 2..off + 6) else {
+            continue;
+        };
         let disp = i32::from_le_bytes([disp[0], disp[1], disp[2], disp[3]]) as i64;
         let slot = base.wrapping_add(off as u64 + 6).wrapping_add(disp as u64);
-        let Some(&ti) = t.by_slot.get(&slot) else { continue };
+        let Some(&ti) = t.by_slot.get(&slot) else {
+            continue;
+        };
         let start = off - 1;
         let end = (start + 512).min(code.len());
-        let mut d = Decoder::with_ip(64, &code[start..end], base.wrapping_add(start as u64), DecoderOptions::NONE);
+        let mut d = Decoder::with_ip(
+            64,
+            &code[start..end],
+            base.wrapping_add(start as u64),
+            DecoderOptions::NONE,
+        );
         let first = d.decode();
         if first.code() != Code::Mov_r64_rm64 {
             continue;
@@ -155,12 +217,21 @@ fn loaded_slot_calls(code: &[u8], base: u64, t: &Targets, out: &mut Vec<CallSite
             if ins.is_invalid() || matches!(ins.flow_control(), FlowControl::Return) {
                 break;
             }
-            if ins.code() == Code::Call_rm64 && ins.op0_kind() == OpKind::Register && ins.op0_register() == reg {
+            if ins.code() == Code::Call_rm64
+                && ins.op0_kind() == OpKind::Register
+                && ins.op0_register() == reg
+            {
                 let coff = (ins.ip() - base) as usize;
-                let lo = starts(ins.ip()).and_then(|s| s.checked_sub(base)).and_then(|s| usize::try_from(s).ok());
+                let lo = starts(ins.ip())
+                    .and_then(|s| s.checked_sub(base))
+                    .and_then(|s| usize::try_from(s).ok());
                 if let Some(window) = window(code, base, coff, lo) {
                     let values = values_of(&window, &t.list[ti]);
-                    out.push(CallSite { addr: ins.ip(), target: ti, values });
+                    out.push(CallSite {
+                        addr: ins.ip(),
+                        target: ti,
+                        values,
+                    });
                 }
             }
         }
@@ -209,7 +280,10 @@ fn window(code: &[u8], base: u64, off: usize, lo: Option<usize>) -> Option<Vec<I
     let mut common: Vec<Instruction> = runs[0].clone();
     for r in &runs[1..] {
         let addrs: std::collections::HashSet<u64> = r.iter().map(|i| i.ip()).collect();
-        let cut = common.iter().rposition(|i| !addrs.contains(&i.ip())).map_or(0, |p| p + 1);
+        let cut = common
+            .iter()
+            .rposition(|i| !addrs.contains(&i.ip()))
+            .map_or(0, |p| p + 1);
         common.drain(..cut);
     }
     Some(common)
@@ -219,7 +293,12 @@ fn window(code: &[u8], base: u64, off: usize, lo: Option<usize>) -> Option<Vec<I
 /// exactly on `end`.
 fn decode_to(code: &[u8], base: u64, start: usize, end: usize) -> Option<Vec<Instruction>> {
     let slice = code.get(start..end)?;
-    let mut d = Decoder::with_ip(64, slice, base.wrapping_add(start as u64), DecoderOptions::NONE);
+    let mut d = Decoder::with_ip(
+        64,
+        slice,
+        base.wrapping_add(start as u64),
+        DecoderOptions::NONE,
+    );
     let mut v = Vec::with_capacity(48);
     let mut ins = Instruction::default();
     while d.can_decode() {
@@ -228,11 +307,16 @@ fn decode_to(code: &[u8], base: u64, start: usize, end: usize) -> Option<Vec<Ins
     }
     // `can_decode` stops at the slice end; an instruction that ran past it
     // decodes as invalid, so the last one must be whole.
-    (v.last().is_some_and(|i| !i.is_invalid() && i.next_ip() == base.wrapping_add(end as u64))).then_some(v)
+    (v.last()
+        .is_some_and(|i| !i.is_invalid() && i.next_ip() == base.wrapping_add(end as u64)))
+    .then_some(v)
 }
 
 fn values_of(window: &[Instruction], t: &Target) -> Vec<Option<u64>> {
-    t.args.iter().map(|&a| value_of(window, arg_reg(a, t.go_abi))).collect()
+    t.args
+        .iter()
+        .map(|&a| value_of(window, arg_reg(a, t.go_abi)))
+        .collect()
 }
 
 /// Walks back from the site to the instruction that last set `reg`; its
@@ -248,20 +332,30 @@ fn value_of(window: &[Instruction], reg: Register) -> Option<u64> {
         }
         let writes = info.info(ins).used_registers().iter().any(|u| {
             u.register().full_register() == reg
-                && matches!(u.access(), OpAccess::Write | OpAccess::ReadWrite | OpAccess::CondWrite | OpAccess::ReadCondWrite)
+                && matches!(
+                    u.access(),
+                    OpAccess::Write
+                        | OpAccess::ReadWrite
+                        | OpAccess::CondWrite
+                        | OpAccess::ReadCondWrite
+                )
         });
         if !writes {
             continue;
         }
         return match ins.code() {
-            Code::Mov_r32_imm32 | Code::Mov_r64_imm64 | Code::Mov_rm64_imm32 | Code::Mov_rm32_imm32
+            Code::Mov_r32_imm32
+            | Code::Mov_r64_imm64
+            | Code::Mov_rm64_imm32
+            | Code::Mov_rm32_imm32
                 if ins.op0_kind() == OpKind::Register =>
             {
                 Some(ins.immediate(1))
             }
             // `xor edi, edi` is how compilers load zero.
             Code::Xor_r32_rm32 | Code::Xor_rm32_r32 | Code::Xor_r64_rm64 | Code::Xor_rm64_r64
-                if ins.op1_kind() == OpKind::Register && ins.op0_register() == ins.op1_register() =>
+                if ins.op1_kind() == OpKind::Register
+                    && ins.op0_register() == ins.op1_register() =>
             {
                 Some(0)
             }
@@ -276,13 +370,18 @@ mod tests {
     use super::*;
 
     fn syscall_target() -> Target {
-        Target { name: "syscall".into(), args: &[0], go_abi: false }
+        Target {
+            name: "syscall".into(),
+            args: &[0],
+            go_abi: false,
+        }
     }
 
     #[test]
     fn resolves_edi_before_a_plt_call() {
         // mov edi,0x141; mov ecx,0x90; mov rdx,rbp; call +0x10
-        let code = b"\xbf\x41\x01\x00\x00\xb9\x90\x00\x00\x00\x48\x89\xea\xe8\x10\x00\x00\x00\x90\x90";
+        let code =
+            b"\xbf\x41\x01\x00\x00\xb9\x90\x00\x00\x00\x48\x89\xea\xe8\x10\x00\x00\x00\x90\x90";
         let base = 0x1000;
         let dest = base + 13 + 5 + 0x10;
         let mut t = Targets::default();

@@ -66,8 +66,17 @@ mod tests {
     #[test]
     fn names_proposals() {
         assert_eq!(of_operator(&Operator::Nop), None);
-        assert_eq!(of_operator(&Operator::MemoryCopy { dst_mem: 0, src_mem: 0 }), Some("bulk-memory"));
-        assert_eq!(of_operator(&Operator::ReturnCall { function_index: 0 }), Some("tail-call"));
+        assert_eq!(
+            of_operator(&Operator::MemoryCopy {
+                dst_mem: 0,
+                src_mem: 0
+            }),
+            Some("bulk-memory")
+        );
+        assert_eq!(
+            of_operator(&Operator::ReturnCall { function_index: 0 }),
+            Some("tail-call")
+        );
         assert_eq!(of_operator(&Operator::I32Extend8S), Some("sign-extension"));
         assert_eq!(of_operator(&Operator::I8x16Splat), Some("simd"));
     }

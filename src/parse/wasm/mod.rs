@@ -8,7 +8,10 @@
 //! diagnostic with the byte offset, and what was read before it is kept.
 
 pub mod features;
+pub mod model;
 pub mod wasi;
+
+pub use model::{Grant, HostImport, Memory, Producers, WasmInfo, WasmKind, WorldFit};
 
 use crate::context::Context;
 use crate::diag::{DiagKind, Diagnostic};
@@ -26,128 +29,6 @@ const MAX_LISTED: usize = 200;
 /// Facts per module: enough for every WASI function and interface, bounded
 /// against a hostile import section with millions of entries.
 const MAX_FACTS: usize = 2000;
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WasmKind {
-    #[default]
-    CoreModule,
-    Component,
-}
-
-/// A linear memory, defined or imported.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Memory {
-    /// 64 KiB pages (or the custom page size, when one is set).
-    pub min_pages: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_pages: Option<u64>,
-    pub shared: bool,
-    pub memory64: bool,
-    pub imported: bool,
-}
-
-/// The producers section: what built the module.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Producers {
-    /// Source languages (`Rust`, `C11`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub language: Vec<String>,
-    /// Compilers and tools (`rustc 1.95.0`, `clang 19.1.7`, `wit-component 0.227.1`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub processed_by: Vec<String>,
-    /// SDKs (`componentize-py`, `Emscripten`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sdk: Vec<String>,
-}
-
-impl Producers {
-    pub fn is_empty(&self) -> bool {
-        self.language.is_empty() && self.processed_by.is_empty() && self.sdk.is_empty()
-    }
-}
-
-/// A standard world the artefact's exports implement, and the imports it
-/// needs beyond that world (empty: it fits exactly).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorldFit {
-    /// `wasi:cli/command`, `wasi:http/proxy`, `reactor` (a core module that
-    /// is a library for a host), or `custom`.
-    pub world: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub beyond: Vec<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub note: String,
-}
-
-/// A capability the host must grant, how wasmtime grants it, and which
-/// imports ask for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Grant {
-    /// `filesystem`, `network`, `dns`, `outbound-http`, `inbound-http`, `env`,
-    /// `args`, `clocks`, `random`, `stdio`, `exit`...
-    pub grant: String,
-    /// The wasmtime CLI flag; absent when wasmtime always grants it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wasmtime: Option<String>,
-    /// A few of the imports that need it.
-    pub because: Vec<String>,
-}
-
-/// An import outside WASI that some specific host must provide.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostImport {
-    /// `module/name` for core modules, the interface for components.
-    pub import: String,
-    /// Who can provide it (`none: Emscripten JavaScript glue`, `Spin`...).
-    pub host: String,
-}
-
-/// Everything wasmfit learned about one `.wasm`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WasmInfo {
-    pub path: String,
-    pub context: Context,
-    pub kind: WasmKind,
-    pub size: u64,
-    /// WASI preview 1 functions imported (`fd_write`, `path_open`), sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub preview1: Vec<String>,
-    /// WASI interfaces imported, with their versions
-    /// (`wasi:http/outgoing-handler@0.2.0`), sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub interfaces: Vec<String>,
-    /// Imports that wasmtime's CLI does not provide.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub host_imports: Vec<HostImport>,
-    pub imports_total: usize,
-    /// Export names (`_start`, `wasi:cli/run@0.2.0`), cut at 200.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exports: Vec<String>,
-    pub exports_total: usize,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub memories: Vec<Memory>,
-    /// Proposals used beyond the MVP (`simd`, `threads`, `bulk-memory`...).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub features: Vec<String>,
-    /// Features wasmtime 48 needs a flag for, or does not support.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub feature_flags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Producers::is_empty")]
-    pub producers: Producers,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub worlds: Vec<WorldFit>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub grants: Vec<Grant>,
-    /// Core modules inside a component (0 for a core module).
-    pub core_modules: usize,
-    /// Function bodies across all core modules.
-    pub functions: u64,
-    pub code_bytes: u64,
-    /// Anything else worth knowing (`dylink.0` side module, debug info).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
 
 /// What the section walk collects before it is summarised.
 #[derive(Default)]
@@ -178,7 +59,8 @@ pub fn analyze(a: &crate::artifact::Artifact) -> (Output, Option<WasmInfo>) {
     let read = std::fs::File::open(&a.path).and_then(|f| f.take(a.size).read_to_end(&mut bytes));
     if let Err(e) = read {
         let mut out = Output::default();
-        out.diagnostics.push(Diagnostic::new(DiagKind::Unreadable, &a.rel, e.to_string()));
+        out.diagnostics
+            .push(Diagnostic::new(DiagKind::Unreadable, &a.rel, e.to_string()));
         return (out, None);
     }
     let (out, info) = parse(&bytes, &a.rel, a.context);
@@ -195,7 +77,11 @@ pub fn parse(bytes: &[u8], rel: &str, context: Context) -> (Output, WasmInfo) {
             out.diagnostics.push(Diagnostic::new(
                 DiagKind::Malformed,
                 rel,
-                format!("malformed Wasm at byte {}: {}; what came before it was used", e.offset(), e.message()),
+                format!(
+                    "malformed Wasm at byte {}: {}; what came before it was used",
+                    e.offset(),
+                    e.message()
+                ),
             ));
             break;
         }
@@ -204,7 +90,10 @@ pub fn parse(bytes: &[u8], rel: &str, context: Context) -> (Output, WasmInfo) {
         out.diagnostics.push(Diagnostic::new(
             DiagKind::Malformed,
             rel,
-            format!("{} function bodies could not be decoded; features may be missing", w.bad_bodies),
+            format!(
+                "{} function bodies could not be decoded; features may be missing",
+                w.bad_bodies
+            ),
         ));
     }
     let info = w.summarise(rel, context, bytes.len() as u64);
@@ -216,11 +105,10 @@ impl Walk {
     fn payload(&mut self, p: Payload) -> wasmparser::Result<()> {
         let top = self.depth == 0;
         match p {
-            Payload::Version { encoding, .. } => {
-                if top && encoding == Encoding::Component {
-                    self.kind = WasmKind::Component;
-                }
-            }
+            Payload::Version {
+                encoding: Encoding::Component,
+                ..
+            } if top => self.kind = WasmKind::Component,
             Payload::ModuleSection { .. } => {
                 self.core_modules += 1;
                 self.depth += 1;
@@ -368,7 +256,11 @@ impl Walk {
                 self.features.insert("simd");
             }
             ValType::Ref(r) if r != RefType::FUNCREF => {
-                self.features.insert(if r == RefType::EXTERNREF { "reference-types" } else { "gc" });
+                self.features.insert(if r == RefType::EXTERNREF {
+                    "reference-types"
+                } else {
+                    "gc"
+                });
             }
             _ => {}
         }
@@ -401,7 +293,8 @@ impl Walk {
                 self.notes.insert("carries DWARF debug info".into());
             }
             n if n.starts_with("component-type") => {
-                self.notes.insert("built with wit-bindgen (component-type section)".into());
+                self.notes
+                    .insert("built with wit-bindgen (component-type section)".into());
             }
             _ => {}
         }
@@ -416,7 +309,11 @@ impl Walk {
                 };
                 for v in field.values.into_iter().flatten() {
                     if self.producers[slot].len() < MAX_LISTED {
-                        let s = if v.version.is_empty() { v.name.to_string() } else { format!("{} {}", v.name, v.version) };
+                        let s = if v.version.is_empty() {
+                            v.name.to_string()
+                        } else {
+                            format!("{} {}", v.name, v.version)
+                        };
                         self.producers[slot].insert(s);
                     }
                 }
@@ -430,7 +327,9 @@ impl Walk {
         let mut r = wasmparser::BinaryReader::new(data, 0);
         let Ok(n) = r.read_var_u32() else { return };
         for _ in 0..n.min(256) {
-            let (Ok(prefix), Ok(name)) = (r.read_u8(), r.read_string()) else { return };
+            let (Ok(prefix), Ok(name)) = (r.read_u8(), r.read_string()) else {
+                return;
+            };
             if prefix != b'+' {
                 continue;
             }
@@ -483,23 +382,43 @@ impl Walk {
                     interfaces.insert(module.clone());
                 }
                 if let Some(h) = wasi::host_of_interface(bare) {
-                    let import = if name.is_empty() { module.clone() } else { format!("{module}/{name}") };
-                    host_imports.push(HostImport { import, host: h.to_string() });
+                    let import = if name.is_empty() {
+                        module.clone()
+                    } else {
+                        format!("{module}/{name}")
+                    };
+                    host_imports.push(HostImport {
+                        import,
+                        host: h.to_string(),
+                    });
                 }
                 continue;
             }
             let (import, host) = if self.kind == WasmKind::Component {
                 // A plain function or type imported by a component: only a
                 // host that knows this component's own WIT can provide it.
-                (module.clone(), "a custom host (your own embedding must implement it)")
+                (
+                    module.clone(),
+                    "a custom host (your own embedding must implement it)",
+                )
             } else {
-                (format!("{module}/{name}"), wasi::host_of_core_import(module, name, shared_memory))
+                (
+                    format!("{module}/{name}"),
+                    wasi::host_of_core_import(module, name, shared_memory),
+                )
             };
-            host_imports.push(HostImport { import, host: host.to_string() });
+            host_imports.push(HostImport {
+                import,
+                host: host.to_string(),
+            });
         }
         host_imports.dedup();
         host_imports.truncate(MAX_LISTED);
-        let exported: BTreeSet<&str> = self.exports.iter().map(|e| wasi::split_version(e).0).collect();
+        let exported: BTreeSet<&str> = self
+            .exports
+            .iter()
+            .map(|e| wasi::split_version(e).0)
+            .collect();
         if exported.contains("wasi:http/incoming-handler") {
             grant("inbound-http", "wasi:http/incoming-handler".into());
         }
@@ -533,7 +452,11 @@ impl Walk {
             memories: self.memories.clone(),
             features,
             feature_flags,
-            producers: Producers { language, processed_by, sdk },
+            producers: Producers {
+                language,
+                processed_by,
+                sdk,
+            },
             grants,
             core_modules: self.core_modules,
             functions: self.functions,
@@ -559,19 +482,26 @@ impl Walk {
                     .collect();
                 // Rust std, for one, pulls wasi:cli/environment into every
                 // component; wasmtime has those interfaces behind a flag.
-                let all_wasmtime = beyond.iter().all(|b| wasi::wasmtime_provides(wasi::split_version(b).0));
+                let all_wasmtime = beyond
+                    .iter()
+                    .all(|b| wasi::wasmtime_provides(wasi::split_version(b).0));
                 let note = match (beyond.is_empty(), all_wasmtime, *world) {
                     (true, _, _) | (false, false, _) => String::new(),
                     (false, true, "wasi:http/proxy") => "the extra imports are WASI 0.2 interfaces wasmtime provides with `wasmtime serve -S cli`".into(),
                     (false, true, _) => "the extra imports are WASI 0.2 interfaces wasmtime provides with `wasmtime run -S http`".into(),
                 };
-                out.push(WorldFit { world: world.to_string(), beyond, note });
+                out.push(WorldFit {
+                    world: world.to_string(),
+                    beyond,
+                    note,
+                });
             }
             if out.is_empty() {
                 out.push(WorldFit {
                     world: "custom".into(),
                     beyond: Vec::new(),
-                    note: "exports no standard WASI world; a host that knows its WIT must call it".into(),
+                    note: "exports no standard WASI world; a host that knows its WIT must call it"
+                        .into(),
                 });
             }
             return out;
@@ -614,12 +544,23 @@ fn wasi_flag(feature: &str) -> Option<&'static str> {
 fn facts(info: &WasmInfo, imports: &[(String, String)], rel: &str, context: Context) -> Vec<Fact> {
     let mut facts = Vec::with_capacity(imports.len() + 1);
     for (module, name) in imports {
-        let key = if name.is_empty() { module.clone() } else { format!("{module}/{name}") };
+        let key = if name.is_empty() {
+            module.clone()
+        } else {
+            format!("{module}/{name}")
+        };
         let at = Location {
             symbol: Some(key.clone()),
             ..Location::file(rel, &format!("imports {key}"))
         };
-        facts.push(Fact::new(FactKind::WasmImport { module: module.clone(), name: name.clone() }, at, context));
+        facts.push(Fact::new(
+            FactKind::WasmImport {
+                module: module.clone(),
+                name: name.clone(),
+            },
+            at,
+            context,
+        ));
     }
     // A program (component, or a module with `_start`) is what ships; a
     // reactor module may be a plugin that a native host loads, so it says
@@ -631,7 +572,10 @@ fn facts(info: &WasmInfo, imports: &[(String, String)], rel: &str, context: Cont
         WasmKind::CoreModule => "Wasm core module",
     };
     facts.push(Fact::new(
-        FactKind::Runtime { runtime: "wasm".into(), weight: if program { 10 } else { 5 } },
+        FactKind::Runtime {
+            runtime: "wasm".into(),
+            weight: if program { 10 } else { 5 },
+        },
         Location::file(rel, &format!("{what} ({})", worlds.join(", "))),
         context,
     ));
@@ -680,14 +624,29 @@ mod tests {
         assert_eq!(info.kind, WasmKind::CoreModule);
         assert_eq!(info.preview1, vec!["fd_write", "path_open"]);
         assert_eq!(info.exports, vec!["_start"]);
-        assert_eq!(info.memories, vec![Memory { min_pages: 1, max_pages: Some(2), shared: false, memory64: false, imported: false }]);
+        assert_eq!(
+            info.memories,
+            vec![Memory {
+                min_pages: 1,
+                max_pages: Some(2),
+                shared: false,
+                memory64: false,
+                imported: false
+            }]
+        );
         assert_eq!(info.worlds[0].world, "wasi:cli/command");
         assert!(info.worlds[0].beyond.is_empty());
         assert!(info.grants.iter().any(|g| g.grant == "filesystem"));
         assert_eq!(info.functions, 1);
-        let imports: Vec<_> = out.facts.iter().filter(|f| matches!(f.kind, FactKind::WasmImport { .. })).collect();
+        let imports: Vec<_> = out
+            .facts
+            .iter()
+            .filter(|f| matches!(f.kind, FactKind::WasmImport { .. }))
+            .collect();
         assert_eq!(imports.len(), 2);
-        assert!(out.facts.iter().any(|f| matches!(&f.kind, FactKind::Runtime { runtime, weight: 10 } if runtime == "wasm")));
+        assert!(out.facts.iter().any(
+            |f| matches!(&f.kind, FactKind::Runtime { runtime, weight: 10 } if runtime == "wasm")
+        ));
     }
 
     #[test]

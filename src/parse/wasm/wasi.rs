@@ -20,7 +20,8 @@ pub fn split_version(name: &str) -> (&str, Option<&str>) {
 /// a plain function or type import.
 pub fn is_interface(name: &str) -> bool {
     let (n, _) = split_version(name);
-    n.split_once(':').is_some_and(|(ns, rest)| !ns.is_empty() && rest.contains('/'))
+    n.split_once(':')
+        .is_some_and(|(ns, rest)| !ns.is_empty() && rest.contains('/'))
 }
 
 /// What a host must grant (and the wasmtime CLI flag that grants it) for a
@@ -33,7 +34,13 @@ pub fn preview1_grant(func: &str) -> Option<&'static str> {
         "random_get" => "random",
         "proc_exit" => "exit",
         "sock_accept" | "sock_recv" | "sock_send" | "sock_shutdown" => "network",
-        "fd_read" | "fd_write" | "fd_close" | "fd_seek" | "fd_fdstat_get" | "fd_fdstat_set_flags" | "fd_sync"
+        "fd_read"
+        | "fd_write"
+        | "fd_close"
+        | "fd_seek"
+        | "fd_fdstat_get"
+        | "fd_fdstat_set_flags"
+        | "fd_sync"
         | "fd_tell" => "stdio",
         f if f.starts_with("path_") || f.starts_with("fd_") => "filesystem",
         _ => return None,
@@ -128,7 +135,11 @@ const PROXY_IMPORTS: &[&str] = &[
 /// The standard worlds, by the export that defines them.
 pub const WORLDS: &[(&str, &str, &[&str])] = &[
     ("wasi:cli/run", "wasi:cli/command", CLI_IMPORTS),
-    ("wasi:http/incoming-handler", "wasi:http/proxy", PROXY_IMPORTS),
+    (
+        "wasi:http/incoming-handler",
+        "wasi:http/proxy",
+        PROXY_IMPORTS,
+    ),
 ];
 
 /// Whether `wasmtime run` (with `-S http`) or `wasmtime serve` provides an
@@ -159,10 +170,18 @@ pub fn host_of_interface(iface: &str) -> Option<&'static str> {
 /// Which host can satisfy a core-module import outside WASI preview 1.
 pub fn host_of_core_import(module: &str, name: &str, shared_memory: bool) -> &'static str {
     match (module, name) {
-        ("wasi", "thread-spawn") => "wasmtime, experimental: -S threads (wasi-threads, core modules only)",
-        ("env", "memory") if shared_memory => "wasmtime, experimental: -S threads (imported shared memory)",
+        ("wasi", "thread-spawn") => {
+            "wasmtime, experimental: -S threads (wasi-threads, core modules only)"
+        }
+        ("env", "memory") if shared_memory => {
+            "wasmtime, experimental: -S threads (imported shared memory)"
+        }
         ("env", "memory") => "none: an imported memory the embedder must create",
-        ("env", n) if n.starts_with("emscripten_") || n.starts_with("__syscall") || n.starts_with("invoke_") => {
+        ("env", n)
+            if n.starts_with("emscripten_")
+                || n.starts_with("__syscall")
+                || n.starts_with("invoke_") =>
+        {
             "none: Emscripten JavaScript glue"
         }
         ("env", _) => "none: embedder-defined host function (Emscripten or custom)",
@@ -170,10 +189,6 @@ pub fn host_of_core_import(module: &str, name: &str, shared_memory: bool) -> &'s
         (m, _) if m.contains("wbindgen") || m.ends_with(".js") || m == "wbg" => {
             "none: wasm-bindgen JavaScript glue (browser/Node target, not WASI)"
         }
-        (m, _) if is_interface(m) => match host_of_interface(split_version(m).0) {
-            None => "wasmtime (WASI 0.2 interface imported by a core module; componentize it)",
-            Some(h) => h,
-        },
         _ => "none: custom host module",
     }
 }
@@ -184,7 +199,10 @@ mod tests {
 
     #[test]
     fn tables() {
-        assert_eq!(split_version("wasi:http/types@0.2.3"), ("wasi:http/types", Some("0.2.3")));
+        assert_eq!(
+            split_version("wasi:http/types@0.2.3"),
+            ("wasi:http/types", Some("0.2.3"))
+        );
         assert!(is_interface("wasi:cli/run@0.2.0"));
         assert!(!is_interface("env"));
         assert!(!is_interface("run"));
