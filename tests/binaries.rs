@@ -434,7 +434,11 @@ fn rust_binary_std_syscalls_are_runtime_internal() {
     std::fs::remove_dir_all(&target).unwrap();
     let r = scan(&out);
     let c = counted(&r);
-    assert!(c.contains(&"WF101") && !c.contains(&"WF201"), "{c:?}");
+    // std's own futex/statx and its `chroot` (for `CommandExt`) do not count.
+    assert!(
+        c.contains(&"WF101") && !c.contains(&"WF201") && !c.contains(&"WF508"),
+        "{c:?}"
+    );
 }
 
 #[test]

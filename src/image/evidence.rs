@@ -54,7 +54,18 @@ fn redact(env: &str) -> String {
     }
 }
 
-fn instr(instruction: &str, args: String, snippet: &str) -> Fact {
+/// Arguments longer than this are cut: an image config is untrusted, and
+/// ENTRYPOINT and USER are copied into the report's container summary.
+const MAX_ARGS_LEN: usize = 4096;
+
+fn instr(instruction: &str, mut args: String, snippet: &str) -> Fact {
+    if args.len() > MAX_ARGS_LEN {
+        let mut end = MAX_ARGS_LEN;
+        while !args.is_char_boundary(end) {
+            end -= 1;
+        }
+        args.truncate(end);
+    }
     Fact::new(
         FactKind::Instruction {
             instruction: instruction.into(),
@@ -81,7 +92,12 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
         out.push(instr("CMD", json(&c.cmd), &format!("CMD {}", json(&c.cmd))));
     }
     if !c.exposed_ports.is_empty() {
-        let ports: Vec<&str> = c.exposed_ports.keys().map(String::as_str).collect();
+        let ports: Vec<&str> = c
+            .exposed_ports
+            .keys()
+            .take(256)
+            .map(String::as_str)
+            .collect();
         out.push(instr(
             "EXPOSE",
             ports.join(" "),
@@ -98,7 +114,7 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
             &format!("WORKDIR {}", c.working_dir),
         ));
     }
-    for v in c.volumes.keys() {
+    for v in c.volumes.keys().take(100) {
         out.push(instr("VOLUME", v.clone(), &format!("VOLUME {v}")));
     }
     for e in c.env.iter().take(500) {

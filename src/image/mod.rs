@@ -19,13 +19,16 @@ pub use layers::Limits;
 pub use model::ImageInfo;
 
 use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::Fact;
+use crate::facts::{clip, Fact};
 use crate::report::Report;
 use crate::rules::RuleSet;
 use archive::{Config, Store};
 use model::Layer;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// Arguments, ports and variables listed in `ImageInfo`, at most.
+const MAX_ARGS: usize = 256;
 
 /// What `--image` names: a file or directory, or an image in the local engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,7 +125,7 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
             size: blob.size.or_else(|| store.size(&blob.name)).unwrap_or(0),
             unpacked: stats.bytes,
             entries: stats.entries,
-            created_by: how,
+            created_by: how.map(|h| clip(&h)),
         });
     }
     diagnostics.append(&mut unpacker.diagnostics);
@@ -174,22 +177,40 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
         layers,
         base_os,
         packages,
-        entrypoint: c.entrypoint.clone(),
-        cmd: c.cmd.clone(),
-        workdir: c.working_dir.clone(),
-        user: c.user.clone(),
-        exposed_ports: c.exposed_ports.keys().cloned().collect(),
+        // The config is untrusted too: its lists are cut and its strings
+        // clipped before they reach a report.
+        entrypoint: c
+            .entrypoint
+            .iter()
+            .take(MAX_ARGS)
+            .map(|a| clip(a))
+            .collect(),
+        cmd: c.cmd.iter().take(MAX_ARGS).map(|a| clip(a)).collect(),
+        workdir: clip(&c.working_dir),
+        user: clip(&c.user),
+        exposed_ports: c
+            .exposed_ports
+            .keys()
+            .take(MAX_ARGS)
+            .map(|p| clip(p))
+            .collect(),
         env: c
             .env
             .iter()
-            .map(|e| e.split('=').next().unwrap_or("").to_string())
+            .take(MAX_ARGS)
+            .map(|e| clip(e.split('=').next().unwrap_or("")))
             .collect(),
         entrypoint_files: scope
             .entrypoint_files
             .iter()
             .map(|f| scope::shown(f))
             .collect(),
-        service_paths: scope.paths.iter().map(|p| scope::shown(p)).collect(),
+        service_paths: scope
+            .paths
+            .iter()
+            .take(MAX_ARGS * 4)
+            .map(|p| scope::shown(p))
+            .collect(),
         os_surface,
     };
     Ok(Unpacked {
@@ -221,12 +242,15 @@ pub fn scan(
     let mut report =
         crate::scan::scan(&u.root, &o, rules, progress).map_err(|e| Error::io(&u.root, e))?;
     report.root = input.shown();
-    // Symlinks and skipped trees in the OS part are the OS's business: the
-    // OS surface counts them, the diagnostics would only bury the service's.
+    // Discovery reports on every file it walks; in an image, what it says
+    // about the OS part (its symlinks, its skipped trees, a header too big
+    // to read) would bury the service's own diagnostics. The OS surface
+    // counts that part instead.
     let in_scope = |p: &str| u.scope.contains(p.trim_end_matches('/'));
-    report
-        .diagnostics
-        .retain(|d| !matches!(d.kind, DiagKind::Symlink | DiagKind::Skipped) || in_scope(&d.path));
+    report.diagnostics.retain(|d| match d.kind {
+        DiagKind::Symlink | DiagKind::Skipped => in_scope(&d.path),
+        _ => u.scope.context_of(&d.path).is_some(),
+    });
     report.inventory.skipped.retain(|p| in_scope(p));
     report.diagnostics.extend(u.diagnostics.iter().cloned());
     report.diagnostics.sort();
@@ -275,29 +299,6 @@ fn is_app_copy(created_by: &str) -> bool {
                     .any(|x| src.ends_with(x))
         });
     !dest.is_empty() && !rootfs
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn app_copies() {
-        assert!(super::is_app_copy("COPY app.wasm spin.toml / # buildkit"));
-        assert!(super::is_app_copy(
-            "/bin/sh -c #(nop) COPY file:85b99 in /app/server "
-        ));
-        assert!(super::is_app_copy(
-            "COPY --from=build /out/app /usr/local/bin/app # buildkit"
-        ));
-        assert!(!super::is_app_copy(
-            "/bin/sh -c #(nop) ADD file:4b03b5f551e3 in / "
-        ));
-        assert!(!super::is_app_copy(
-            "ADD alpine-minirootfs-3.19.1-x86_64.tar.gz / # buildkit"
-        ));
-        assert!(!super::is_app_copy(
-            "RUN /bin/sh -c apt-get install -y ffmpeg # buildkit"
-        ));
-    }
 }
 
 fn short_id(name: &str) -> String {
@@ -358,5 +359,28 @@ impl Error {
             path: path.display().to_string(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn app_copies() {
+        assert!(super::is_app_copy("COPY app.wasm spin.toml / # buildkit"));
+        assert!(super::is_app_copy(
+            "/bin/sh -c #(nop) COPY file:85b99 in /app/server "
+        ));
+        assert!(super::is_app_copy(
+            "COPY --from=build /out/app /usr/local/bin/app # buildkit"
+        ));
+        assert!(!super::is_app_copy(
+            "/bin/sh -c #(nop) ADD file:4b03b5f551e3 in / "
+        ));
+        assert!(!super::is_app_copy(
+            "ADD alpine-minirootfs-3.19.1-x86_64.tar.gz / # buildkit"
+        ));
+        assert!(!super::is_app_copy(
+            "RUN /bin/sh -c apt-get install -y ffmpeg # buildkit"
+        ));
     }
 }

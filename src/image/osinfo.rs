@@ -273,6 +273,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_inside_the_image_only() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("etc")).unwrap();
+        // An absolute symlink means the image's /usr/lib, never the host's.
+        std::os::unix::fs::symlink("/usr/lib/os-release", r.join("etc/os-release")).unwrap();
+        assert_eq!(
+            os_release(r),
+            None,
+            "the host's os-release must not be read"
+        );
+        std::fs::create_dir_all(r.join("usr/lib")).unwrap();
+        std::fs::write(
+            r.join("usr/lib/os-release"),
+            "ID=alpine\nVERSION_ID=3.20.1\nPRETTY_NAME=\"Alpine Linux v3.20\"\n",
+        )
+        .unwrap();
+        assert_eq!(os_release(r).unwrap().id, "alpine");
+        std::fs::create_dir_all(r.join("lib/apk/db")).unwrap();
+        std::fs::write(
+            r.join("lib/apk/db/installed"),
+            "C:Q1\nP:musl\nV:1.2\n\nC:Q2\nP:busybox\nV:1.36\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(r.join("var/lib/dpkg/status.d")).unwrap();
+        std::fs::write(
+            r.join("var/lib/dpkg/status.d/base-files"),
+            "Package: base-files\nVersion: 12\n",
+        )
+        .unwrap();
+        std::fs::write(
+            r.join("var/lib/dpkg/status.d/base-files.md5sums"),
+            "abc  etc/debian_version\n",
+        )
+        .unwrap();
+        let p = packages(r);
+        let got: Vec<(&str, usize)> = p.iter().map(|p| (p.manager.as_str(), p.count)).collect();
+        assert_eq!(got, vec![("dpkg", 1), ("apk", 2)]);
+    }
+
+    #[test]
     fn dpkg_status() {
         let t = "Package: libc6\nStatus: install ok installed\nVersion: 2.36\n\nPackage: gone\nStatus: deinstall ok config-files\n\nPackage: bash\nStatus: install ok installed\n";
         assert_eq!(dpkg_names(t), vec!["libc6", "bash"]);

@@ -330,6 +330,7 @@ fn entry_files_of(root: &Path, run: &RunSpec) -> Vec<String> {
 /// libraries, which shells are present), and all regular files.
 pub fn os_surface(root: &Path, scope: &Scope, setuid: u64) -> (OsSurface, u64) {
     let mut all = 0;
+    let mut inodes: HashSet<(u64, u64)> = HashSet::new();
     let mut s = OsSurface {
         setuid,
         ..OsSurface::default()
@@ -348,7 +349,16 @@ pub fn os_surface(root: &Path, scope: &Scope, setuid: u64) -> (OsSurface, u64) {
             continue;
         }
         s.files += 1;
-        s.bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
+        let Ok(meta) = e.metadata() else { continue };
+        // A hard-linked file is one file on disk, however many names it has.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if meta.nlink() > 1 && !inodes.insert((meta.dev(), meta.ino())) {
+                continue;
+            }
+        }
+        s.bytes += meta.len();
         match elf_kind(e.path()) {
             Some(ElfKind::Exec) => s.executables += 1,
             Some(ElfKind::Shared) if rel.contains(".so") => s.shared_libraries += 1,

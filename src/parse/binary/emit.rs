@@ -138,14 +138,16 @@ fn libraries(ev: &Evidence, out: &mut Out) {
         };
         out.push(FactKind::Library { name: so.clone() }, at, ev.context);
     }
-    let known: HashSet<&str> = n
+    // Windows file names are case-insensitive: `user32.dll` is `USER32.dll`.
+    let known: HashSet<String> = n
         .needed
         .iter()
         .map(String::as_str)
         .chain(n.soname.as_deref())
+        .map(str::to_ascii_lowercase)
         .collect();
     for lib in &ev.strings.libraries {
-        if known.contains(lib.as_str()) {
+        if known.contains(&lib.to_ascii_lowercase()) {
             continue;
         }
         let at = Location {
@@ -189,7 +191,7 @@ fn imports(ev: &Evidence, calls: &Calls, out: &mut Out) {
         {
             (
                 Context::RuntimeInternal,
-                "used by Rust's std itself (stack-overflow handler, SIGPIPE, weak symbols)".into(),
+                "used by Rust's std itself (stack-overflow handler, SIGPIPE, weak symbols, Command options)".into(),
             )
         } else if name == "syscall" {
             syscall_ctx.clone()

@@ -112,7 +112,8 @@ pub const STD_SYSCALLS: &[&str] = &[
 
 /// Imports std brings into every binary: the stack-overflow handler
 /// (sigaltstack, sigaction), SIGPIPE reset (signal), and weak symbol lookup
-/// (dlsym) for newer libc functions.
+/// (dlsym) for newer libc functions. `chroot` comes with `Command`
+/// (for `CommandExt::chroot`) whether or not the program ever asks for it.
 pub const STD_IMPORTS: &[&str] = &[
     "sigaltstack",
     "sigaction",
@@ -120,6 +121,7 @@ pub const STD_IMPORTS: &[&str] = &[
     "dlsym",
     "__cxa_thread_atexit_impl",
     "gnu_get_libc_version",
+    "chroot",
 ];
 
 /// Crates that handle signals for the program: with one of them linked,

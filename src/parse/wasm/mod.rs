@@ -17,7 +17,6 @@ use crate::context::Context;
 use crate::diag::{DiagKind, Diagnostic};
 use crate::facts::{Fact, FactKind, Location};
 use crate::parse::Output;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
     CompositeInnerType, Encoding, KnownCustom, Parser, Payload, RefType, TypeRef, ValType,
@@ -227,7 +226,11 @@ impl Walk {
 
     fn export(&mut self, name: &str) {
         self.exports_total += 1;
-        if self.exports.len() < MAX_LISTED {
+        // Entry points and interfaces decide the world: they are kept even
+        // past the cut (an Emscripten module lists `_start` after thousands
+        // of functions), within a second, larger bound.
+        let notable = name.starts_with("_start") || name == "_initialize" || name.contains(':');
+        if self.exports.len() < MAX_LISTED || (notable && self.exports.len() < MAX_FACTS) {
             self.exports.push(name.to_string());
         }
     }
@@ -434,7 +437,7 @@ impl Walk {
         let feature_flags = self
             .features
             .iter()
-            .filter_map(|f| wasi_flag(f).map(|flag| format!("{f}: {flag}")))
+            .filter_map(|f| features::wasmtime_flag(f).map(|flag| format!("{f}: {flag}")))
             .collect();
         let [language, processed_by, sdk] = self.producers.clone().map(|s| s.into_iter().collect());
         WasmInfo {
@@ -478,6 +481,7 @@ impl Walk {
                 let beyond: Vec<String> = imported
                     .iter()
                     .filter(|i| !allowed.contains(&wasi::split_version(i).0))
+                    .take(MAX_LISTED)
                     .map(|i| i.to_string())
                     .collect();
                 // Rust std, for one, pulls wasi:cli/environment into every
@@ -533,10 +537,6 @@ impl Walk {
         }
         out
     }
-}
-
-fn wasi_flag(feature: &str) -> Option<&'static str> {
-    features::wasmtime_flag(feature)
 }
 
 /// One `WasmImport` per top-level import, a `Runtime` hint, and nothing else:

@@ -98,7 +98,8 @@ pub struct WasmInfo {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub host_imports: Vec<HostImport>,
     pub imports_total: usize,
-    /// Export names (`_start`, `wasi:cli/run@0.2.0`), cut at 200.
+    /// Export names (`_start`, `wasi:cli/run@0.2.0`), cut at 200 (entry
+    /// points and interfaces are kept past the cut).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exports: Vec<String>,
     pub exports_total: usize,
