@@ -683,3 +683,80 @@ fn jar_with_process_builder() {
         Some("jvm")
     );
 }
+
+#[test]
+fn ebpf_object_is_an_ebpf_signal() {
+    // An ELF relocatable for the BPF machine (what clang -target bpf emits):
+    // header only, no sections.
+    let mut h = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
+    h.extend_from_slice(&1u16.to_le_bytes()); // ET_REL
+    h.extend_from_slice(&247u16.to_le_bytes()); // EM_BPF
+    h.extend_from_slice(&1u32.to_le_bytes());
+    h.resize(52, 0);
+    h.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    h.resize(64, 0);
+    let a = binary::parse_bytes(&h, "probe.bpf.o", BinaryFormat::Elf, Context::Service);
+    assert!(
+        a.output.diagnostics.is_empty(),
+        "{:?}",
+        a.output.diagnostics
+    );
+    assert!(has(
+        &a.output.facts,
+        &FactKind::Section {
+            name: "EM_BPF".into()
+        },
+        Context::Service
+    ));
+    let info = a.binary.unwrap().info;
+    assert_eq!(
+        (info.machine.as_str(), info.kind.as_str(), info.runtime),
+        ("bpf", "object", None)
+    );
+}
+
+#[test]
+fn cargo_auditable_section_feeds_the_crates_knowledge_base() {
+    if !have("gcc") || !have("objcopy") {
+        return;
+    }
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = gcc(dir.path(), "svc", "int main(void) { return 0; }\n", &[]);
+    // What cargo-auditable embeds: zlib-compressed JSON in `.dep-v0`.
+    let json = br#"{"packages":[{"name":"svc","version":"0.1.0","source":"local","root":true,"dependencies":[1,2]},{"name":"aya","version":"0.13.1","source":"crates.io"},{"name":"cc","version":"1.2.0","source":"crates.io","kind":"build"}]}"#;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(json).unwrap();
+    let blob = dir.path().join("dep.z");
+    std::fs::write(&blob, z.finish().unwrap()).unwrap();
+    run(Command::new("objcopy")
+        .arg(format!("--add-section=.dep-v0={}", blob.display()))
+        .arg(&bin));
+    std::fs::remove_file(&blob).unwrap();
+    let a = analyze(&bin);
+    let deps: Vec<(String, Context)> = a
+        .output
+        .facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::Dependency(d) if d.ecosystem == Ecosystem::Crates => {
+                Some((d.name.clone(), f.context))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        deps,
+        vec![
+            ("aya".to_string(), Context::Service),
+            ("cc".to_string(), Context::Build)
+        ]
+    );
+    let info = a.binary.unwrap().info;
+    assert_eq!(info.runtime.as_deref(), Some("rust"));
+    assert!(info.rust.unwrap().auditable);
+    assert!(
+        counted(&scan(dir.path())).contains(&"WF401"),
+        "aya is an eBPF crate"
+    );
+}
