@@ -293,7 +293,10 @@ impl<'r> Engine<'r> {
                     if !e.features.is_empty() && !d.features.iter().any(|f| e.features.contains(f)) {
                         continue;
                     }
-                    let mut h = self.hit(e.rule, at(), ctx, Source::Dependency, e.confidence);
+                    // A package only a lock file names is usually transitive:
+                    // present, but rarely the code path the service relies on.
+                    let confidence = if is_lock_file(&fact.at.path) { Confidence::Low } else { e.confidence };
+                    let mut h = self.hit(e.rule, at(), ctx, Source::Dependency, confidence);
                     h.evidence.note = e.note.clone();
                     out.push(h);
                 }
@@ -358,6 +361,14 @@ impl<'r> Engine<'r> {
             out.push(self.hit(p.rule, fact.at.clone(), fact.context, source, p.confidence));
         }
     }
+}
+
+fn is_lock_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "cargo.lock" | "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" | "pipfile.lock" | "mix.lock" | "gemfile.lock" | "poetry.lock" | "uv.lock"
+    )
 }
 
 /// `_fork` (Mach-O) and `fork@GLIBC_2.2.5` (ELF versioned) are `fork`.

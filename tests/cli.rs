@@ -192,3 +192,28 @@ fn hostile_tree_does_not_stop_the_scan() {
     assert!(diags.contains("symlink"), "{diags}");
     assert!(!v["findings"].to_string().contains("/etc/"), "followed a symlink out of the root");
 }
+
+#[test]
+fn bench_results_are_added_to_the_scan_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = dir.path().join("bench.json");
+    std::fs::write(&bench, serde_json::to_string(&wasmfit::bench::BenchResults::default()).unwrap()).unwrap();
+    let out = wasmfit()
+        .args(["scan", &sample("bench-stdio-c"), "-f", "json", "--bench-results"])
+        .arg(&bench)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(v["bench"].is_object(), "{}", v["bench"]);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"verdict\": 1}").unwrap();
+    wasmfit()
+        .args(["scan", &sample("bench-stdio-c"), "--bench-results"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not wasmfit bench results"));
+}

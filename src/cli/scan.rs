@@ -60,6 +60,9 @@ pub struct ScanArgs {
     /// layout (directory or tar), or NAME:TAG from the local Docker engine.
     #[arg(long, value_name = "FILE|NAME:TAG")]
     pub image: Option<String>,
+    /// Add the results of `wasmfit bench --json-out FILE` to the report.
+    #[arg(long, value_name = "FILE")]
+    pub bench_results: Option<PathBuf>,
     #[command(flatten)]
     pub gate: super::gate::GateArgs,
 }
@@ -83,6 +86,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => scan_path(&args.path, &opts, &rules, args.quiet)?,
     };
     report.target = Some(config.target);
+    if let Some(b) = &args.bench_results {
+        report.bench = Some(read_bench(b)?);
+    }
     let text = render(&report, &rules, args.format, args.output.is_some())?;
     super::emit(args.output.as_deref(), &text)?;
     if !thresholds.is_set() {
@@ -185,4 +191,12 @@ pub fn render(report: &Report, rules: &crate::rules::RuleSet, format: Format, to
         Format::Junit => report::junit::render(report, rules),
         Format::Gitlab => report::gitlab::render(report),
     })
+}
+
+/// Reads saved bench results, checking they are what `wasmfit bench` writes.
+fn read_bench(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
+    let results: crate::bench::BenchResults = serde_json::from_str(&text)
+        .map_err(|e| super::usage(format!("{}: not wasmfit bench results: {e}", path.display())))?;
+    Ok(serde_json::to_value(results)?)
 }
