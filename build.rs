@@ -15,7 +15,12 @@ fn main() {
         let rel = f.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
         let rel = rel.to_string_lossy().replace('\\', "/");
         let rel = rel.trim_start_matches('/');
-        writeln!(out, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({rel:?}, include_str!({:?})),",
+            f.display().to_string()
+        )
+        .unwrap();
         println!("cargo:rerun-if-changed={}", f.display());
     }
     out.push_str("];\n");

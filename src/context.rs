@@ -164,8 +164,14 @@ mod tests {
             ("benches/scan.rs", Context::Test),
             ("src/contest.py", Context::Service),
             ("src/latest.rs", Context::Service),
-            ("src/main/java/com/example/orders/App.java", Context::Service),
-            ("src/main/java/com/example/orders/AppTest.java", Context::Test),
+            (
+                "src/main/java/com/example/orders/App.java",
+                Context::Service,
+            ),
+            (
+                "src/main/java/com/example/orders/AppTest.java",
+                Context::Test,
+            ),
         ];
         for (path, want) in cases {
             assert_eq!(Context::of_path(path), want, "{path}");

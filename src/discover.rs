@@ -87,7 +87,10 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
     let meta = std::fs::symlink_metadata(root)?;
     let mut out = Discovery::default();
     if meta.is_file() {
-        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if let Some(a) = classify(root, &name, meta.len(), &mut out.diagnostics) {
             out.artifacts.push(a);
         }
@@ -95,13 +98,17 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
     }
     let excludes = build_excludes(root, &opts.exclude);
     let mut ignores: HashMap<PathBuf, Option<Gitignore>> = HashMap::new();
-    let mut walk = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+    let mut walk = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().map(|p| rel(root, p)).unwrap_or_default();
-                out.diagnostics.push(Diagnostic::new(DiagKind::Unreadable, path, e.to_string()));
+                out.diagnostics
+                    .push(Diagnostic::new(DiagKind::Unreadable, path, e.to_string()));
                 continue;
             }
         };
@@ -117,7 +124,9 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             walk.skip_current_dir();
             continue;
         }
-        let ignored = excludes.as_ref().is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
+        let ignored = excludes
+            .as_ref()
+            .is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
             || (opts.gitignore && gitignored(root, path, ft.is_dir(), &mut ignores));
         if ignored {
             if ft.is_dir() {
@@ -127,7 +136,9 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             continue;
         }
         if ft.is_symlink() {
-            let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+            let target = std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
             let inside = std::fs::canonicalize(path)
                 .ok()
                 .zip(std::fs::canonicalize(root).ok())
@@ -137,7 +148,11 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             } else {
                 "symlink not followed: it points outside the scanned root or nowhere"
             };
-            out.diagnostics.push(Diagnostic::new(DiagKind::Symlink, &rel_path, format!("{why}: -> {target}")));
+            out.diagnostics.push(Diagnostic::new(
+                DiagKind::Symlink,
+                &rel_path,
+                format!("{why}: -> {target}"),
+            ));
             continue;
         }
         if !ft.is_file() {
@@ -148,7 +163,9 @@ pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             a.rel = rel_path;
             a.context = Context::of_path(&a.rel);
             let limit = match a.kind {
-                ArtifactKind::Binary(_) | ArtifactKind::Wasm | ArtifactKind::Archive(_) => opts.max_binary_size,
+                ArtifactKind::Binary(_) | ArtifactKind::Wasm | ArtifactKind::Archive(_) => {
+                    opts.max_binary_size
+                }
                 _ => opts.max_text_size,
             };
             if size > limit {
@@ -183,7 +200,12 @@ fn build_excludes(root: &Path, patterns: &[String]) -> Option<Gitignore> {
 
 /// Whether `path` is ignored by a `.gitignore` in any directory between the
 /// root and it; the nearest file that has an opinion wins, as in git.
-fn gitignored(root: &Path, path: &Path, is_dir: bool, cache: &mut HashMap<PathBuf, Option<Gitignore>>) -> bool {
+fn gitignored(
+    root: &Path,
+    path: &Path,
+    is_dir: bool,
+    cache: &mut HashMap<PathBuf, Option<Gitignore>>,
+) -> bool {
     let mut dir = path.parent();
     while let Some(d) = dir {
         let gi = cache.entry(d.to_path_buf()).or_insert_with(|| {
@@ -213,18 +235,29 @@ fn gitignored(root: &Path, path: &Path, is_dir: bool, cache: &mut HashMap<PathBu
 
 /// Decides what a file is. Names decide for text formats; magic bytes decide
 /// for anything that could be a binary, whatever it is called.
-pub fn classify(path: &Path, name: &str, size: u64, diags: &mut Vec<Diagnostic>) -> Option<Artifact> {
+pub fn classify(
+    path: &Path,
+    name: &str,
+    size: u64,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Artifact> {
     let kind = kind_by_name(name).or_else(|| match sniff(path) {
         Ok(k) => k,
         Err(e) => {
-            diags.push(Diagnostic::new(DiagKind::Unreadable, path.display().to_string(), e.to_string()));
+            diags.push(Diagnostic::new(
+                DiagKind::Unreadable,
+                path.display().to_string(),
+                e.to_string(),
+            ));
             None
         }
     })?;
     // A `.so` or extension-less file named like source is still a binary if
     // its bytes say so; only text kinds are trusted by name.
     let kind = match kind {
-        ArtifactKind::Source(_) | ArtifactKind::Marker if looks_binary_by_name(name) => sniff(path).ok().flatten().unwrap_or(kind),
+        ArtifactKind::Source(_) | ArtifactKind::Marker if looks_binary_by_name(name) => {
+            sniff(path).ok().flatten().unwrap_or(kind)
+        }
         k => k,
     };
     Some(Artifact {
@@ -277,7 +310,11 @@ fn is_dockerfile(lower: &str) -> bool {
 
 fn is_compose(lower: &str) -> bool {
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
-    yaml && (lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower.starts_with("compose-") || lower == "compose.yml" || lower == "compose.yaml")
+    yaml && (lower.starts_with("docker-compose")
+        || lower.starts_with("compose.")
+        || lower.starts_with("compose-")
+        || lower == "compose.yml"
+        || lower == "compose.yaml")
 }
 
 /// Reads the first bytes of a file and recognises executables and Wasm.
@@ -337,21 +374,45 @@ mod tests {
 
     #[test]
     fn magic_beats_names() {
-        assert_eq!(kind_by_magic(b"\x7fELF\x02\x01\x01\0"), Some(ArtifactKind::Binary(BinaryFormat::Elf)));
+        assert_eq!(
+            kind_by_magic(b"\x7fELF\x02\x01\x01\0"),
+            Some(ArtifactKind::Binary(BinaryFormat::Elf))
+        );
         assert_eq!(kind_by_magic(b"\0asm\x01\0\0\0"), Some(ArtifactKind::Wasm));
-        assert_eq!(kind_by_magic(b"\xca\xfe\xba\xbe\0\0\0\x34"), Some(ArtifactKind::Archive(CodeArchive::JvmClass)));
-        assert_eq!(kind_by_magic(b"\xca\xfe\xba\xbe\0\0\0\x02"), Some(ArtifactKind::Binary(BinaryFormat::MachO)));
+        assert_eq!(
+            kind_by_magic(b"\xca\xfe\xba\xbe\0\0\0\x34"),
+            Some(ArtifactKind::Archive(CodeArchive::JvmClass))
+        );
+        assert_eq!(
+            kind_by_magic(b"\xca\xfe\xba\xbe\0\0\0\x02"),
+            Some(ArtifactKind::Binary(BinaryFormat::MachO))
+        );
         assert_eq!(kind_by_magic(b"#!/bin/sh"), None);
     }
 
     #[test]
     fn names() {
-        assert_eq!(kind_by_name("Dockerfile.prod"), Some(ArtifactKind::Dockerfile));
-        assert_eq!(kind_by_name("api.Dockerfile"), Some(ArtifactKind::Dockerfile));
-        assert_eq!(kind_by_name("Containerfile"), Some(ArtifactKind::Dockerfile));
-        assert_eq!(kind_by_name("docker-compose.override.yml"), Some(ArtifactKind::Compose));
+        assert_eq!(
+            kind_by_name("Dockerfile.prod"),
+            Some(ArtifactKind::Dockerfile)
+        );
+        assert_eq!(
+            kind_by_name("api.Dockerfile"),
+            Some(ArtifactKind::Dockerfile)
+        );
+        assert_eq!(
+            kind_by_name("Containerfile"),
+            Some(ArtifactKind::Dockerfile)
+        );
+        assert_eq!(
+            kind_by_name("docker-compose.override.yml"),
+            Some(ArtifactKind::Compose)
+        );
         assert_eq!(kind_by_name("compose.yaml"), Some(ArtifactKind::Compose));
-        assert_eq!(kind_by_name("requirements-dev.txt"), Some(ArtifactKind::Manifest(ManifestKind::Requirements)));
+        assert_eq!(
+            kind_by_name("requirements-dev.txt"),
+            Some(ArtifactKind::Manifest(ManifestKind::Requirements))
+        );
         assert_eq!(kind_by_name("notes.txt"), None);
     }
 }

@@ -110,9 +110,7 @@ impl Ecosystem {
     /// NuGet folds case; the rest are exact.
     pub fn normalize(self, name: &str) -> String {
         match self {
-            Ecosystem::Pypi => name
-                .to_ascii_lowercase()
-                .replace(['_', '.'], "-"),
+            Ecosystem::Pypi => name.to_ascii_lowercase().replace(['_', '.'], "-"),
             Ecosystem::Crates => name.replace('_', "-"),
             Ecosystem::Nuget => name.to_ascii_lowercase(),
             _ => name.to_string(),
@@ -153,7 +151,10 @@ pub type RuntimeId = String;
 pub enum FactKind {
     /// `import subprocess`, `import "os/exec"`, `require('child_process')`,
     /// `use std::process`, `#include <sys/inotify.h>`.
-    Import { language: Language, module: String },
+    Import {
+        language: Language,
+        module: String,
+    },
     Dependency(Dependency),
     /// A `FROM` image, after ARG substitution. `stage` is the stage's own
     /// name (`AS builder`); `is_final` marks the stage that ships.
@@ -164,31 +165,59 @@ pub enum FactKind {
         is_final: bool,
     },
     /// A package installed into an image (`apt-get install ffmpeg`).
-    OsPackage { manager: String, name: String },
+    OsPackage {
+        manager: String,
+        name: String,
+    },
     /// A Dockerfile instruction with its arguments joined on one line.
-    Instruction { instruction: String, args: String },
+    Instruction {
+        instruction: String,
+        args: String,
+    },
     /// A compose service setting, e.g. `privileged` = `true`,
     /// `cap_add` = `NET_ADMIN`, `deploy.resources.reservations.devices` = `gpu`.
-    Compose { service: String, key: String, value: String },
+    Compose {
+        service: String,
+        key: String,
+        value: String,
+    },
     /// A symbol a binary imports (or, when static, defines).
-    Symbol { name: String },
+    Symbol {
+        name: String,
+    },
     /// A function name recovered from a binary (Go pclntab, Rust symbols).
-    Function { name: String },
+    Function {
+        name: String,
+    },
     /// A shared library a binary needs or names for dlopen.
-    Library { name: String },
+    Library {
+        name: String,
+    },
     /// A syscall site with its number resolved to a name.
-    Syscall { name: String },
+    Syscall {
+        name: String,
+    },
     /// A named section of a binary (`.nv_fatbin`).
-    Section { name: String },
+    Section {
+        name: String,
+    },
     /// A Wasm import (`wasi_snapshot_preview1` `fd_write`, or a component's
     /// `wasi:http/outgoing-handler@0.2.0`).
-    WasmImport { module: String, name: String },
+    WasmImport {
+        module: String,
+        name: String,
+    },
     /// A file whose name or type alone is a signal (`binding.gyp`, a `.node`
     /// addon, `supervisord.conf`).
-    File { name: String },
+    File {
+        name: String,
+    },
     /// A hint that the service runs on a runtime, with a weight: a manifest
     /// or the shipping base image weighs more than one stray script.
-    Runtime { runtime: RuntimeId, weight: u32 },
+    Runtime {
+        runtime: RuntimeId,
+        weight: u32,
+    },
 }
 
 /// A fact with where it was seen and in which context.

@@ -56,7 +56,14 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub fn new(rule: &Rule, rule_index: usize, at: Location, context: Context, source: Source, confidence: Confidence) -> Hit {
+    pub fn new(
+        rule: &Rule,
+        rule_index: usize,
+        at: Location,
+        context: Context,
+        source: Source,
+        confidence: Confidence,
+    ) -> Hit {
         let fingerprint = fingerprint(&rule.id, &at);
         Hit {
             rule: rule_index,
@@ -134,23 +141,58 @@ pub fn merge(rules: &[Rule], hits: Vec<Hit>) -> Vec<Finding> {
         .map(|(idx, ev)| build(&rules[idx], ev))
         .collect();
     out.sort_by(|a, b| {
-        (b.counted, a.severity, a.context, &a.rule_id).cmp(&(a.counted, b.severity, b.context, &b.rule_id))
+        (b.counted, a.severity, a.context, &a.rule_id)
+            .cmp(&(a.counted, b.severity, b.context, &b.rule_id))
     });
     out
 }
 
 fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     ev.sort_by(|a, b| {
-        (a.suppressed.is_some(), a.context, &a.at.path, a.at.line, a.source, &a.at.symbol)
-            .cmp(&(b.suppressed.is_some(), b.context, &b.at.path, b.at.line, b.source, &b.at.symbol))
+        (
+            a.suppressed.is_some(),
+            a.context,
+            &a.at.path,
+            a.at.line,
+            a.source,
+            &a.at.symbol,
+        )
+            .cmp(&(
+                b.suppressed.is_some(),
+                b.context,
+                &b.at.path,
+                b.at.line,
+                b.source,
+                &b.at.symbol,
+            ))
     });
-    ev.dedup_by(|a, b| a.at.path == b.at.path && a.at.line == b.at.line && a.at.symbol == b.at.symbol && a.at.library == b.at.library && a.at.section == b.at.section && a.source == b.source && a.at.line.is_some());
+    ev.dedup_by(|a, b| {
+        a.at.path == b.at.path
+            && a.at.line == b.at.line
+            && a.at.symbol == b.at.symbol
+            && a.at.library == b.at.library
+            && a.at.section == b.at.section
+            && a.source == b.source
+            && a.at.line.is_some()
+    });
     let live: Vec<&Evidence> = ev.iter().filter(|e| e.suppressed.is_none()).collect();
     let suppressed = live.is_empty();
-    let pool: Vec<&Evidence> = if suppressed { ev.iter().collect() } else { live };
-    let context = pool.iter().map(|e| e.context).min().unwrap_or(Context::Service);
+    let pool: Vec<&Evidence> = if suppressed {
+        ev.iter().collect()
+    } else {
+        live
+    };
+    let context = pool
+        .iter()
+        .map(|e| e.context)
+        .min()
+        .unwrap_or(Context::Service);
     let in_ctx: Vec<&&Evidence> = pool.iter().filter(|e| e.context == context).collect();
-    let mut confidence = in_ctx.iter().map(|e| e.confidence).max().unwrap_or(Confidence::Low);
+    let mut confidence = in_ctx
+        .iter()
+        .map(|e| e.confidence)
+        .max()
+        .unwrap_or(Confidence::Low);
     // Independent kinds of evidence agreeing (code and image, dependency and
     // binary) is the strongest sign there is.
     let kinds: std::collections::BTreeSet<Source> = in_ctx.iter().map(|e| e.source).collect();
@@ -169,7 +211,12 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     for e in &ev {
         h.update(e.fingerprint.as_bytes());
     }
-    let fp: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let fp: String = h
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Finding {
         rule_id: rule.id.clone(),
         title: rule.title.clone(),

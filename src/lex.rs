@@ -52,7 +52,10 @@ impl CodeView {
     /// Whether the byte at `offset` is code (not inside a comment or string).
     pub fn is_code(&self, original: &str, offset: usize) -> bool {
         let (a, b) = (self.code.as_bytes(), original.as_bytes());
-        offset < a.len() && offset < b.len() && a[offset] == b[offset] && !b[offset].is_ascii_whitespace()
+        offset < a.len()
+            && offset < b.len()
+            && a[offset] == b[offset]
+            && !b[offset].is_ascii_whitespace()
     }
 }
 
@@ -88,11 +91,25 @@ const BASE: Syntax = Syntax {
 fn syntax(lang: Language) -> Syntax {
     use Language::*;
     match lang {
-        Go => Syntax { backtick_strings: true, ..BASE },
-        Rust => Syntax { nested_blocks: true, rust_raw: true, ..BASE },
+        Go => Syntax {
+            backtick_strings: true,
+            ..BASE
+        },
+        Rust => Syntax {
+            nested_blocks: true,
+            rust_raw: true,
+            ..BASE
+        },
         C | Cpp => BASE,
-        Java | Kotlin => Syntax { triple_quotes: true, ..BASE },
-        CSharp => Syntax { csharp_verbatim: true, triple_quotes: true, ..BASE },
+        Java | Kotlin => Syntax {
+            triple_quotes: true,
+            ..BASE
+        },
+        CSharp => Syntax {
+            csharp_verbatim: true,
+            triple_quotes: true,
+            ..BASE
+        },
         JavaScript | TypeScript => Syntax {
             single_quote_is_string: true,
             char_literals: false,
@@ -164,7 +181,11 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
     while i < b.len() {
         let c = b[i];
         // Line comments.
-        if let Some(tok) = syn.line_comment.iter().find(|t| b[i..].starts_with(t.as_bytes())) {
+        if let Some(tok) = syn
+            .line_comment
+            .iter()
+            .find(|t| b[i..].starts_with(t.as_bytes()))
+        {
             let ok = !syn.hash_needs_space
                 || i == 0
                 || b[i - 1].is_ascii_whitespace()
@@ -180,7 +201,8 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         // Block comments.
         if let Some((open, close)) = syn.block_comment {
             let at_open = if open.starts_with('\n') {
-                (i == 0 && b.starts_with(&open.as_bytes()[1..])) || b[i..].starts_with(open.as_bytes())
+                (i == 0 && b.starts_with(&open.as_bytes()[1..]))
+                    || b[i..].starts_with(open.as_bytes())
             } else {
                 b[i..].starts_with(open.as_bytes())
             };
@@ -193,7 +215,10 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
             }
         }
         // Rust raw strings: r"..", r#".."#, br#".."#.
-        if syn.rust_raw && (c == b'r' || (c == b'b' && b.get(i + 1) == Some(&b'r'))) && !ident_before(b, i) {
+        if syn.rust_raw
+            && (c == b'r' || (c == b'b' && b.get(i + 1) == Some(&b'r')))
+            && !ident_before(b, i)
+        {
             let mut j = i + if c == b'b' { 2 } else { 1 };
             let mut hashes = 0;
             while b.get(j) == Some(&b'#') {
@@ -234,7 +259,10 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
             continue;
         }
         // Triple-quoted strings.
-        if syn.triple_quotes && (b[i..].starts_with(b"\"\"\"") || (syn.single_quote_is_string && b[i..].starts_with(b"'''"))) {
+        if syn.triple_quotes
+            && (b[i..].starts_with(b"\"\"\"")
+                || (syn.single_quote_is_string && b[i..].starts_with(b"'''")))
+        {
             let delim = &b[i..i + 3];
             let content = i + 3;
             let end = find_escaped(b, content, delim).unwrap_or(b.len());
@@ -286,7 +314,12 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         i += 1;
     }
     let mut line_starts = vec![0];
-    line_starts.extend(b.iter().enumerate().filter(|(_, &c)| c == b'\n').map(|(i, _)| i + 1));
+    line_starts.extend(
+        b.iter()
+            .enumerate()
+            .filter(|(_, &c)| c == b'\n')
+            .map(|(i, _)| i + 1),
+    );
     // Only spaces replaced bytes and the rest was ASCII code, so this holds.
     let code = String::from_utf8(code).unwrap_or_default();
     CodeView {
@@ -306,7 +339,10 @@ fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from > b.len() {
         return None;
     }
-    b[from..].windows(pat.len()).position(|w| w == pat).map(|p| from + p)
+    b[from..]
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| from + p)
 }
 
 fn find_escaped(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
@@ -487,7 +523,17 @@ mod tests {
     #[test]
     fn non_ascii_and_unterminated_input_is_total() {
         for lang in Language::ALL {
-            for src in ["\"unterminated", "/* open", "'", "r#\"", "é'x'", "\u{1F600}`", "@\"", "'''", "/[/"] {
+            for src in [
+                "\"unterminated",
+                "/* open",
+                "'",
+                "r#\"",
+                "é'x'",
+                "\u{1F600}`",
+                "@\"",
+                "'''",
+                "/[/",
+            ] {
                 let v = lex(lang, src);
                 assert_eq!(v.code.len(), src.len(), "{lang} {src:?}");
             }

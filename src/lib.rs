@@ -7,6 +7,9 @@
 //! cause, `score` weighs findings, and `report` renders. Only `report` and
 //! `cli` print.
 
+pub mod artifact;
+pub mod bench;
+pub mod cli;
 pub mod config;
 pub mod context;
 pub mod diag;
@@ -16,17 +19,14 @@ pub mod finding;
 pub mod gate;
 pub mod image;
 pub mod language;
+pub mod lex;
+pub mod linker;
+pub mod matcher;
+pub mod parse;
+pub mod report;
 pub mod rules;
 pub mod runtime;
 pub mod scan;
 pub mod score;
 pub mod signals;
 pub mod suppress;
-pub mod artifact;
-pub mod bench;
-pub mod cli;
-pub mod lex;
-pub mod linker;
-pub mod matcher;
-pub mod report;
-pub mod parse;

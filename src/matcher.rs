@@ -36,7 +36,11 @@ impl PatSet {
         // Patterns were validated on load; one that still fails is skipped
         // rather than taking the scan down.
         if let Ok(re) = Regex::new(re) {
-            self.pats.push(Pat { rule, re, confidence });
+            self.pats.push(Pat {
+                rule,
+                re,
+                confidence,
+            });
         }
     }
 
@@ -133,23 +137,33 @@ impl<'r> Engine<'r> {
             }
         }
         for p in &rules.packages {
-            let Some(idx) = rules.index(&p.rule) else { continue };
+            let Some(idx) = rules.index(&p.rule) else {
+                continue;
+            };
             let note = match &p.replacement {
                 Some(r) => format!("{}: {} Instead: {}", p.name, p.reason, r),
                 None => format!("{}: {}", p.name, p.reason),
             };
-            e.deps.entry((p.ecosystem, p.ecosystem.normalize(&p.name))).or_default().push(DepEntry {
-                rule: idx,
-                versions: p.versions.as_deref().and_then(|v| Range::parse(v).ok()),
-                features: p.features.clone(),
-                note: Some(note),
-                confidence: Confidence::Medium,
-            });
+            e.deps
+                .entry((p.ecosystem, p.ecosystem.normalize(&p.name)))
+                .or_default()
+                .push(DepEntry {
+                    rule: idx,
+                    versions: p.versions.as_deref().and_then(|v| Range::parse(v).ok()),
+                    features: p.features.clone(),
+                    note: Some(note),
+                    confidence: Confidence::Medium,
+                });
         }
         for set in e.source.values_mut().chain(e.strings.values_mut()) {
             set.build();
         }
-        for set in [&mut e.functions, &mut e.libraries, &mut e.wasm_imports, &mut e.files] {
+        for set in [
+            &mut e.functions,
+            &mut e.libraries,
+            &mut e.wasm_imports,
+            &mut e.files,
+        ] {
             set.build();
         }
         e
@@ -159,8 +173,21 @@ impl<'r> Engine<'r> {
         let confidence = m.confidence();
         let named = || Named { rule, confidence };
         match m {
-            Matcher::Source { languages, patterns, .. } | Matcher::String { languages, patterns, .. } => {
-                let target = if matches!(m, Matcher::Source { .. }) { &mut self.source } else { &mut self.strings };
+            Matcher::Source {
+                languages,
+                patterns,
+                ..
+            }
+            | Matcher::String {
+                languages,
+                patterns,
+                ..
+            } => {
+                let target = if matches!(m, Matcher::Source { .. }) {
+                    &mut self.source
+                } else {
+                    &mut self.strings
+                };
                 for lang in languages.iter().flat_map(|l| l.family()) {
                     let set = target.entry(*lang).or_default();
                     for p in patterns {
@@ -168,36 +195,72 @@ impl<'r> Engine<'r> {
                     }
                 }
             }
-            Matcher::Import { languages, modules, .. } => {
+            Matcher::Import {
+                languages, modules, ..
+            } => {
                 for lang in languages.iter().flat_map(|l| l.family()) {
                     for module in modules {
-                        self.imports.entry(*lang).or_default().push((NamePat::new(module), named()));
+                        self.imports
+                            .entry(*lang)
+                            .or_default()
+                            .push((NamePat::new(module), named()));
                     }
                 }
             }
-            Matcher::Dependency { ecosystem, names, versions, features, .. } => {
+            Matcher::Dependency {
+                ecosystem,
+                names,
+                versions,
+                features,
+                ..
+            } => {
                 for n in names {
-                    self.deps.entry((*ecosystem, ecosystem.normalize(n))).or_default().push(DepEntry {
-                        rule,
-                        versions: versions.as_deref().and_then(|v| Range::parse(v).ok()),
-                        features: features.clone(),
-                        note: None,
-                        confidence,
-                    });
+                    self.deps
+                        .entry((*ecosystem, ecosystem.normalize(n)))
+                        .or_default()
+                        .push(DepEntry {
+                            rule,
+                            versions: versions.as_deref().and_then(|v| Range::parse(v).ok()),
+                            features: features.clone(),
+                            note: None,
+                            confidence,
+                        });
                 }
             }
-            Matcher::Dockerfile { instruction, patterns, .. } => {
+            Matcher::Dockerfile {
+                instruction,
+                patterns,
+                ..
+            } => {
                 for p in patterns {
                     if let Ok(re) = Regex::new(p) {
                         let instr = instruction.as_ref().map(|i| i.to_ascii_uppercase());
-                        self.dockerfile.push((instr, Pat { rule, re, confidence }));
+                        self.dockerfile.push((
+                            instr,
+                            Pat {
+                                rule,
+                                re,
+                                confidence,
+                            },
+                        ));
                     }
                 }
             }
-            Matcher::BaseImage { patterns, final_only, .. } => {
+            Matcher::BaseImage {
+                patterns,
+                final_only,
+                ..
+            } => {
                 for p in patterns {
                     if let Ok(re) = Regex::new(p) {
-                        self.base_images.push((*final_only, Pat { rule, re, confidence }));
+                        self.base_images.push((
+                            *final_only,
+                            Pat {
+                                rule,
+                                re,
+                                confidence,
+                            },
+                        ));
                     }
                 }
             }
@@ -225,22 +288,57 @@ impl<'r> Engine<'r> {
                     self.sections.entry(n.clone()).or_default().push(named());
                 }
             }
-            Matcher::Function { patterns, .. } => patterns.iter().for_each(|p| self.functions.push(rule, p, confidence)),
-            Matcher::Library { patterns, .. } => patterns.iter().for_each(|p| self.libraries.push(rule, p, confidence)),
-            Matcher::WasmImport { patterns, .. } => patterns.iter().for_each(|p| self.wasm_imports.push(rule, p, confidence)),
-            Matcher::File { patterns, .. } => patterns.iter().for_each(|p| self.files.push(rule, p, confidence)),
+            Matcher::Function { patterns, .. } => patterns
+                .iter()
+                .for_each(|p| self.functions.push(rule, p, confidence)),
+            Matcher::Library { patterns, .. } => patterns
+                .iter()
+                .for_each(|p| self.libraries.push(rule, p, confidence)),
+            Matcher::WasmImport { patterns, .. } => patterns
+                .iter()
+                .for_each(|p| self.wasm_imports.push(rule, p, confidence)),
+            Matcher::File { patterns, .. } => patterns
+                .iter()
+                .for_each(|p| self.files.push(rule, p, confidence)),
         }
     }
 
-    fn hit(&self, rule: usize, at: Location, context: Context, source: Source, confidence: Confidence) -> Hit {
-        Hit::new(&self.rules.rules[rule], rule, at, context, source, confidence)
+    fn hit(
+        &self,
+        rule: usize,
+        at: Location,
+        context: Context,
+        source: Source,
+        confidence: Confidence,
+    ) -> Hit {
+        Hit::new(
+            &self.rules.rules[rule],
+            rule,
+            at,
+            context,
+            source,
+            confidence,
+        )
     }
 
     /// Source and string patterns over one lexed file. One hit per rule per
     /// line: three patterns of the same rule on one line are one place.
-    pub fn match_code(&self, rel: &str, text: &str, view: &CodeView, context: Context, out: &mut Vec<Hit>) {
+    pub fn match_code(
+        &self,
+        rel: &str,
+        text: &str,
+        view: &CodeView,
+        context: Context,
+        out: &mut Vec<Hit>,
+    ) {
         let test_spans = crate::parse::source::test_spans(view);
-        let ctx_at = |off: usize| if in_spans(&test_spans, off) { Context::Test } else { context };
+        let ctx_at = |off: usize| {
+            if in_spans(&test_spans, off) {
+                Context::Test
+            } else {
+                context
+            }
+        };
         let mut seen: std::collections::HashSet<(usize, u32)> = std::collections::HashSet::new();
         if let Some(set) = self.source.get(&view.language) {
             for i in set.matching(&view.code) {
@@ -249,7 +347,13 @@ impl<'r> Engine<'r> {
                     let line = view.line_of(m.start());
                     if seen.insert((p.rule, line)) {
                         let at = Location::line(rel, line, line_text(text, view, line));
-                        out.push(self.hit(p.rule, at, ctx_at(m.start()), Source::Code, p.confidence));
+                        out.push(self.hit(
+                            p.rule,
+                            at,
+                            ctx_at(m.start()),
+                            Source::Code,
+                            p.confidence,
+                        ));
                     }
                 }
             }
@@ -261,7 +365,13 @@ impl<'r> Engine<'r> {
                     let line = view.line_of(s.start);
                     if seen.insert((p.rule, line)) {
                         let at = Location::line(rel, line, line_text(text, view, line));
-                        out.push(self.hit(p.rule, at, ctx_at(s.start), Source::String, p.confidence));
+                        out.push(self.hit(
+                            p.rule,
+                            at,
+                            ctx_at(s.start),
+                            Source::String,
+                            p.confidence,
+                        ));
                     }
                 }
             }
@@ -290,18 +400,25 @@ impl<'r> Engine<'r> {
                     }
                     // Feature-gated knowledge (tokio's `net`) applies only
                     // where the manifest says which features are on.
-                    if !e.features.is_empty() && !d.features.iter().any(|f| e.features.contains(f)) {
+                    if !e.features.is_empty() && !d.features.iter().any(|f| e.features.contains(f))
+                    {
                         continue;
                     }
                     // A package only a lock file names is usually transitive:
                     // present, but rarely the code path the service relies on.
-                    let confidence = if is_lock_file(&fact.at.path) { Confidence::Low } else { e.confidence };
+                    let confidence = if is_lock_file(&fact.at.path) {
+                        Confidence::Low
+                    } else {
+                        e.confidence
+                    };
                     let mut h = self.hit(e.rule, at(), ctx, Source::Dependency, confidence);
                     h.evidence.note = e.note.clone();
                     out.push(h);
                 }
             }
-            FactKind::BaseImage { image, is_final, .. } => {
+            FactKind::BaseImage {
+                image, is_final, ..
+            } => {
                 for (final_only, p) in &self.base_images {
                     if (*is_final || !final_only) && p.re.is_match(image) {
                         out.push(self.hit(p.rule, at(), ctx, Source::Dockerfile, p.confidence));
@@ -330,13 +447,24 @@ impl<'r> Engine<'r> {
                 }
             }
             FactKind::Symbol { name } => {
-                for n in self.symbols.get(normalize_symbol(name)).into_iter().flatten() {
+                for n in self
+                    .symbols
+                    .get(normalize_symbol(name))
+                    .into_iter()
+                    .flatten()
+                {
                     out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
                 }
             }
             FactKind::Syscall { name } => {
-                for n in self.syscalls.get(name).into_iter().flatten() {
-                    out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                // `*` in a rule matches every resolved syscall site; a rule
+                // that also names this syscall still gets one hit.
+                let mut done = std::collections::HashSet::new();
+                let named = self.syscalls.get(name).into_iter().flatten();
+                for n in named.chain(self.syscalls.get("*").into_iter().flatten()) {
+                    if done.insert(n.rule) {
+                        out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                    }
                 }
             }
             FactKind::Section { name } => {
@@ -344,10 +472,18 @@ impl<'r> Engine<'r> {
                     out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
                 }
             }
-            FactKind::Function { name } => self.match_set(&self.functions, name, fact, Source::Binary, out),
-            FactKind::Library { name } => self.match_set(&self.libraries, name, fact, Source::Binary, out),
+            FactKind::Function { name } => {
+                self.match_set(&self.functions, name, fact, Source::Binary, out)
+            }
+            FactKind::Library { name } => {
+                self.match_set(&self.libraries, name, fact, Source::Binary, out)
+            }
             FactKind::WasmImport { module, name } => {
-                let key = if name.is_empty() { module.clone() } else { format!("{module}/{name}") };
+                let key = if name.is_empty() {
+                    module.clone()
+                } else {
+                    format!("{module}/{name}")
+                };
                 self.match_set(&self.wasm_imports, &key, fact, Source::Wasm, out)
             }
             FactKind::File { name } => self.match_set(&self.files, name, fact, Source::File, out),
@@ -367,14 +503,25 @@ fn is_lock_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     matches!(
         name.as_str(),
-        "cargo.lock" | "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" | "pipfile.lock" | "mix.lock" | "gemfile.lock" | "poetry.lock" | "uv.lock"
+        "cargo.lock"
+            | "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "yarn.lock"
+            | "pnpm-lock.yaml"
+            | "pipfile.lock"
+            | "mix.lock"
+            | "gemfile.lock"
+            | "poetry.lock"
+            | "uv.lock"
     )
 }
 
 /// `_fork` (Mach-O) and `fork@GLIBC_2.2.5` (ELF versioned) are `fork`.
 fn normalize_symbol(name: &str) -> &str {
     let name = name.split('@').next().unwrap_or(name);
-    name.strip_prefix('_').filter(|s| !s.starts_with('_')).unwrap_or(name)
+    name.strip_prefix('_')
+        .filter(|s| !s.starts_with('_'))
+        .unwrap_or(name)
 }
 
 #[cfg(test)]

@@ -40,7 +40,9 @@ const MAX_RUNTIME_EVIDENCE: usize = 5;
 pub fn detect(rules: &RuleSet, hints: &[Fact]) -> Runtimes {
     let mut acc: BTreeMap<String, (u32, Vec<(u32, Location)>)> = BTreeMap::new();
     for f in hints {
-        let FactKind::Runtime { runtime, weight } = &f.kind else { continue };
+        let FactKind::Runtime { runtime, weight } = &f.kind else {
+            continue;
+        };
         if !f.context.counts() {
             continue;
         }
@@ -70,7 +72,11 @@ pub fn detect(rules: &RuleSet, hints: &[Fact]) -> Runtimes {
                 note: tier.note.clone(),
                 toolchain: tier.toolchain.clone(),
                 rule_id: tier.rule.clone(),
-                evidence: ev.into_iter().take(MAX_RUNTIME_EVIDENCE).map(|(_, l)| l).collect(),
+                evidence: ev
+                    .into_iter()
+                    .take(MAX_RUNTIME_EVIDENCE)
+                    .map(|(_, l)| l)
+                    .collect(),
             })
         })
         .collect();

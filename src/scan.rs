@@ -52,12 +52,22 @@ struct FileResult {
 /// Called with (files done, files total) as the scan goes.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
-pub fn scan(root: &Path, opts: &Options, rules: &RuleSet, progress: Progress) -> std::io::Result<Report> {
+pub fn scan(
+    root: &Path,
+    opts: &Options,
+    rules: &RuleSet,
+    progress: Progress,
+) -> std::io::Result<Report> {
     scan_with(root, opts, &Engine::new(rules), progress)
 }
 
 /// `scan` with an engine compiled once, for callers that scan many trees.
-pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progress) -> std::io::Result<Report> {
+pub fn scan_with(
+    root: &Path,
+    opts: &Options,
+    engine: &Engine,
+    progress: Progress,
+) -> std::io::Result<Report> {
     let rules = engine.rules;
     let started = Instant::now();
     let Discovery {
@@ -83,7 +93,8 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
 
     // Needed libraries are followed through the tree once every binary is
     // known; what entry points reach becomes their evidence (linker.rs).
-    let (mut hits, binaries) = crate::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
+    let (mut hits, binaries) =
+        crate::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
     let mut kept = Vec::new();
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
@@ -118,8 +129,19 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
     if let Some(p) = &runtimes.primary {
         if let Some(idx) = rules.index(&p.rule_id) {
             for at in &p.evidence {
-                let conf = if p.weight >= 10 { Confidence::High } else { Confidence::Medium };
-                hits.push(Hit::new(&rules.rules[idx], idx, at.clone(), Context::Service, Source::Runtime, conf));
+                let conf = if p.weight >= 10 {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                };
+                hits.push(Hit::new(
+                    &rules.rules[idx],
+                    idx,
+                    at.clone(),
+                    Context::Service,
+                    Source::Runtime,
+                    conf,
+                ));
             }
         }
     }
@@ -183,11 +205,18 @@ pub fn scan_with(root: &Path, opts: &Options, engine: &Engine, progress: Progres
 fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     let mut r = FileResult::default();
     let name = a.rel.rsplit('/').next().unwrap_or(&a.rel).to_string();
-    let file_fact = Fact::new(FactKind::File { name }, Location::file(&a.rel, &a.rel), a.context);
+    let file_fact = Fact::new(
+        FactKind::File { name },
+        Location::file(&a.rel, &a.rel),
+        a.context,
+    );
     engine.match_fact(&file_fact, &mut r.hits);
     let text_kind = matches!(
         a.kind,
-        ArtifactKind::Source(_) | ArtifactKind::Manifest(_) | ArtifactKind::Dockerfile | ArtifactKind::Compose
+        ArtifactKind::Source(_)
+            | ArtifactKind::Manifest(_)
+            | ArtifactKind::Dockerfile
+            | ArtifactKind::Compose
     );
     if !text_kind {
         // Binaries, Wasm and code archives are read by their own analysers.
@@ -226,7 +255,10 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             engine.match_code(&a.rel, &text, &view, a.context, &mut r.hits);
             if let Some(rt) = parse::source::runtime_of(lang) {
                 out.facts.push(Fact::new(
-                    FactKind::Runtime { runtime: rt.into(), weight: 1 },
+                    FactKind::Runtime {
+                        runtime: rt.into(),
+                        weight: 1,
+                    },
                     Location::file(&a.rel, &format!("{} source", lang)),
                     a.context,
                 ));
@@ -252,7 +284,10 @@ fn keep(f: &Fact) -> bool {
     match &f.kind {
         FactKind::Runtime { .. } | FactKind::BaseImage { .. } | FactKind::OsPackage { .. } => true,
         FactKind::Instruction { instruction, .. } => {
-            matches!(instruction.as_str(), "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD")
+            matches!(
+                instruction.as_str(),
+                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD"
+            )
         }
         _ => false,
     }
@@ -272,14 +307,21 @@ fn read_text(a: &Artifact, diags: &mut Vec<Diagnostic>) -> Option<String> {
             diags.push(Diagnostic::new(
                 DiagKind::NotUtf8,
                 &a.rel,
-                format!("not valid UTF-8 (first bad byte at {}); read with replacement characters", e.utf8_error().valid_up_to()),
+                format!(
+                    "not valid UTF-8 (first bad byte at {}); read with replacement characters",
+                    e.utf8_error().valid_up_to()
+                ),
             ));
             Some(String::from_utf8_lossy(e.as_bytes()).into_owned())
         }
     }
 }
 
-fn inventory(artifacts: &[Artifact], skipped: Vec<String>, languages: BTreeMap<String, u64>) -> Inventory {
+fn inventory(
+    artifacts: &[Artifact],
+    skipped: Vec<String>,
+    languages: BTreeMap<String, u64>,
+) -> Inventory {
     let mut inv = Inventory {
         skipped,
         languages,
@@ -302,7 +344,13 @@ fn inventory(artifacts: &[Artifact], skipped: Vec<String>, languages: BTreeMap<S
             }
             ArtifactKind::Binary(f) => {
                 inv.binaries.push(a.rel.clone());
-                format!("binary:{}", serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+                format!(
+                    "binary:{}",
+                    serde_json::to_value(f)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                )
             }
             ArtifactKind::Wasm => {
                 inv.wasm.push(a.rel.clone());
@@ -321,7 +369,12 @@ fn shape(findings: &[crate::finding::Finding]) -> Vec<String> {
     let mut s: Vec<String> = findings
         .iter()
         .filter(|f| f.context.counts() && !f.suppressed)
-        .filter(|f| matches!(f.capability, Capability::HttpServer | Capability::Cli | Capability::Worker))
+        .filter(|f| {
+            matches!(
+                f.capability,
+                Capability::HttpServer | Capability::Cli | Capability::Worker
+            )
+        })
         .map(|f| f.capability.to_string())
         .collect();
     s.sort();
@@ -332,17 +385,28 @@ fn shape(findings: &[crate::finding::Finding]) -> Vec<String> {
 fn container(kept: &[Fact]) -> Option<Container> {
     let mut c = Container::default();
     let mut any = false;
-    for f in kept.iter().filter(|f| f.context.counts() || matches!(f.kind, FactKind::BaseImage { .. })) {
+    for f in kept
+        .iter()
+        .filter(|f| f.context.counts() || matches!(f.kind, FactKind::BaseImage { .. }))
+    {
         match &f.kind {
-            FactKind::BaseImage { image, is_final, .. } => {
+            FactKind::BaseImage {
+                image, is_final, ..
+            } => {
                 any = true;
-                let list = if *is_final && f.context.counts() { &mut c.base_images } else { &mut c.build_images };
+                let list = if *is_final && f.context.counts() {
+                    &mut c.base_images
+                } else {
+                    &mut c.build_images
+                };
                 if !list.contains(image) {
                     list.push(image.clone());
                 }
             }
             FactKind::Instruction { instruction, args } => match instruction.as_str() {
-                "EXPOSE" => c.exposed.extend(args.split_whitespace().map(str::to_string)),
+                "EXPOSE" => c
+                    .exposed
+                    .extend(args.split_whitespace().map(str::to_string)),
                 "VOLUME" => c.volumes.push(args.clone()),
                 "USER" => c.user = Some(args.clone()),
                 "ENTRYPOINT" | "CMD" if c.entrypoint.is_none() || instruction == "ENTRYPOINT" => {
@@ -350,7 +414,9 @@ fn container(kept: &[Fact]) -> Option<Container> {
                 }
                 _ => {}
             },
-            FactKind::OsPackage { name, .. } if !c.os_packages.contains(name) => c.os_packages.push(name.clone()),
+            FactKind::OsPackage { name, .. } if !c.os_packages.contains(name) => {
+                c.os_packages.push(name.clone())
+            }
             _ => {}
         }
     }

@@ -106,7 +106,10 @@ pub fn score(findings: &[Finding]) -> Score {
         deductions.push(Deduction {
             rule_id: f.rule_id.clone(),
             points,
-            reason: format!("{} {} ({} confidence): {}", f.severity, f.rule_id, f.confidence, f.title),
+            reason: format!(
+                "{} {} ({} confidence): {}",
+                f.severity, f.rule_id, f.confidence, f.title
+            ),
         });
     }
     let total: f64 = deductions.iter().map(|d| d.points).sum();
@@ -134,7 +137,14 @@ pub fn score(findings: &[Finding]) -> Score {
     }
     let subscores = Category::ALL
         .iter()
-        .map(|c| (*c, (100.0 - by_cat.get(c).copied().unwrap_or(0.0)).clamp(0.0, 100.0).round() as u8))
+        .map(|c| {
+            (
+                *c,
+                (100.0 - by_cat.get(c).copied().unwrap_or(0.0))
+                    .clamp(0.0, 100.0)
+                    .round() as u8,
+            )
+        })
         .collect();
     let effort_days = round1(effort_by_category.values().sum());
     for v in effort_by_category.values_mut() {
@@ -194,14 +204,19 @@ mod tests {
 
     #[test]
     fn a_major_means_porting() {
-        let s = score(&[f("WF902", Severity::Major, Confidence::High), f("WF702", Severity::Info, Confidence::High)]);
+        let s = score(&[
+            f("WF902", Severity::Major, Confidence::High),
+            f("WF702", Severity::Info, Confidence::High),
+        ]);
         assert_eq!((s.score, s.verdict), (74, Verdict::Porting));
         assert_eq!(s.effort_days, 2.0);
     }
 
     #[test]
     fn minors_add_up_to_porting() {
-        let many: Vec<Finding> = (0..6).map(|i| f(&format!("WF70{i}"), Severity::Minor, Confidence::High)).collect();
+        let many: Vec<Finding> = (0..6)
+            .map(|i| f(&format!("WF70{i}"), Severity::Minor, Confidence::High))
+            .collect();
         let s = score(&many);
         assert_eq!((s.score, s.verdict), (70, Verdict::Porting));
         assert_eq!(s.subscores[&Category::Process], 70);

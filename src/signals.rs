@@ -61,7 +61,9 @@ const KERNEL: &[Capability] = &[
 ];
 
 fn service(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
-    findings.iter().filter(|f| f.context.counts() && !f.suppressed)
+    findings
+        .iter()
+        .filter(|f| f.context.counts() && !f.suppressed)
 }
 
 fn cite(f: &Finding) -> String {
@@ -75,7 +77,10 @@ fn cite(f: &Finding) -> String {
 }
 
 fn with(findings: &[Finding], caps: &[Capability]) -> Vec<String> {
-    service(findings).filter(|f| caps.contains(&f.capability)).map(cite).collect()
+    service(findings)
+        .filter(|f| caps.contains(&f.capability))
+        .map(cite)
+        .collect()
 }
 
 pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> Vec<Signal> {
@@ -95,7 +100,11 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
         Side::Wasm,
         "Cold start under 50 ms matters (edge, FaaS, request-per-instance).",
         !http.is_empty(),
-        if http.is_empty() { vec!["no HTTP handler found: nothing waits on a cold start".into()] } else { http.clone() },
+        if http.is_empty() {
+            vec!["no HTTP handler found: nothing waits on a cold start".into()]
+        } else {
+            http.clone()
+        },
     );
     push(
         "untrusted-code",
@@ -108,7 +117,10 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
             inputs.plugin_hosts.clone()
         },
     );
-    let blockers: Vec<String> = service(findings).filter(|f| f.severity == Severity::Blocker).map(cite).collect();
+    let blockers: Vec<String> = service(findings)
+        .filter(|f| f.severity == Severity::Blocker)
+        .map(cite)
+        .collect();
     let small = inputs.service_source_bytes <= 2 << 20;
     push(
         "dense-packing",
@@ -118,11 +130,18 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
         vec![format!(
             "{} KiB of service source{}",
             inputs.service_source_bytes / 1024,
-            if blockers.is_empty() { "" } else { "; blockers stand in the way" }
+            if blockers.is_empty() {
+                ""
+            } else {
+                "; blockers stand in the way"
+            }
         )],
     );
     let (strong, rt_ev) = match &runtimes.primary {
-        Some(p) => (p.tier == Tier::Strong, vec![format!("{} ({:?} tier): {}", p.name, p.tier, p.note)]),
+        Some(p) => (
+            p.tier == Tier::Strong,
+            vec![format!("{} ({:?} tier): {}", p.name, p.tier, p.note)],
+        ),
         None => (false, vec!["no runtime detected".into()]),
     };
     push(
@@ -141,15 +160,27 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
         Side::Wasm,
         "The set of capabilities is narrow (HTTP in, HTTP out, KV, SQL).",
         wide.is_empty(),
-        if wide.is_empty() { vec!["every capability used has a WASI 0.2 interface".into()] } else { wide },
+        if wide.is_empty() {
+            vec!["every capability used has a WASI 0.2 interface".into()]
+        } else {
+            wide
+        },
     );
-    let lift: Vec<String> = inputs.dockerfiles.iter().map(|d| format!("container build at {d}")).collect();
+    let lift: Vec<String> = inputs
+        .dockerfiles
+        .iter()
+        .map(|d| format!("container build at {d}"))
+        .collect();
     push(
         "lift-and-shift",
         Side::Docker,
         "You are lifting an existing service that already works.",
         !lift.is_empty(),
-        if lift.is_empty() { vec!["no Dockerfile: nothing to lift".into()] } else { lift },
+        if lift.is_empty() {
+            vec!["no Dockerfile: nothing to lift".into()]
+        } else {
+            lift
+        },
     );
     let mut missing = with(findings, &[Capability::ProcessSpawn]);
     if let Some(p) = &runtimes.primary {
@@ -170,7 +201,11 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
         Side::Docker,
         "You need raw kernel features (GPU, eBPF, raw sockets).",
         !kernel.is_empty(),
-        if kernel.is_empty() { vec!["no GPU, eBPF, raw syscall or kernel interface use".into()] } else { kernel },
+        if kernel.is_empty() {
+            vec!["no GPU, eBPF, raw syscall or kernel interface use".into()]
+        } else {
+            kernel
+        },
     );
     push(
         "cold-start-fine",
@@ -183,7 +218,11 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
             vec!["serves requests: cold start is on the request path when scaled to zero".into()]
         },
     );
-    let ops: Vec<String> = inputs.compose_files.iter().map(|c| format!("compose file {c}")).collect();
+    let ops: Vec<String> = inputs
+        .compose_files
+        .iter()
+        .map(|c| format!("compose file {c}"))
+        .collect();
     push(
         "container-ops",
         Side::Docker,

@@ -760,3 +760,23 @@ fn cargo_auditable_section_feeds_the_crates_knowledge_base() {
         "aya is an eBPF crate"
     );
 }
+
+/// Found by the binary_macho fuzz target: bind opcodes naming a segment
+/// that does not exist made goblin's import interpreter index out of
+/// bounds. Imports now come from the symbol table.
+#[test]
+fn macho_bind_opcodes_with_a_bad_segment_index() {
+    let hex = "cffaedfe000000000000000000000000010000002300000000cefaedfe00110022000000000000001e161616161616160b00000056d9ffffff80030000000e2c412c2c2c2c2c00000000000000812c2c2ccffaed";
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let a = binary::fuzzing::binary(&bytes, BinaryFormat::MachO);
+    let _ = a;
+    let guarded = binary::parse_bytes(&bytes, "x", BinaryFormat::MachO, Context::Service);
+    assert!(guarded
+        .output
+        .diagnostics
+        .iter()
+        .all(|d| !d.message.contains("internal error")));
+}

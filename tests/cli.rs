@@ -11,7 +11,11 @@ fn wasmfit() -> Command {
 }
 
 fn sample(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -26,7 +30,12 @@ fn help_documents_exit_codes() {
 
 #[test]
 fn missing_path_is_exit_2_with_one_line() {
-    let out = wasmfit().args(["scan", "/no/such/dir"]).assert().code(2).get_output().clone();
+    let out = wasmfit()
+        .args(["scan", "/no/such/dir"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.starts_with("wasmfit: error: /no/such/dir:"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
@@ -64,7 +73,9 @@ fn duplicate_rule_id_in_user_rules_is_exit_2() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("dup.toml:2: duplicate rule id `WF101`"));
+        .stderr(predicate::str::contains(
+            "dup.toml:2: duplicate rule id `WF101`",
+        ));
 }
 
 #[test]
@@ -90,7 +101,13 @@ patterns = ['\bhttp\.HandleFunc\b', '\bmux\.HandleFunc\b', '\.HandleFunc\(']
     )
     .unwrap();
     let out = wasmfit()
-        .args(["scan", &sample("go-http-api"), "--format", "json", "--rules"])
+        .args([
+            "scan",
+            &sample("go-http-api"),
+            "--format",
+            "json",
+            "--rules",
+        ])
         .arg(dir.path())
         .assert()
         .success()
@@ -98,7 +115,12 @@ patterns = ['\bhttp\.HandleFunc\b', '\bmux\.HandleFunc\b', '\.HandleFunc\(']
         .stdout
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"WF9001"), "{ids:?}");
 }
 
@@ -110,7 +132,11 @@ fn explain_prints_docs_and_unknown_rule_is_exit_2() {
         .success()
         .stdout(predicate::str::contains("WF101"))
         .stdout(predicate::str::contains("WASI 0.2:"));
-    wasmfit().args(["explain", "WF000"]).assert().code(2).stderr(predicate::str::contains("no rule `WF000`"));
+    wasmfit()
+        .args(["explain", "WF000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rule `WF000`"));
 }
 
 #[test]
@@ -125,13 +151,34 @@ fn rules_lists_every_rule() {
 
 #[test]
 fn json_output_has_the_documented_fields() {
-    let out = wasmfit().args(["scan", &sample("python-flask-ffmpeg"), "-f", "json"]).assert().success().get_output().stdout.clone();
+    let out = wasmfit()
+        .args(["scan", &sample("python-flask-ffmpeg"), "-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    for key in ["schema_version", "verdict", "score", "runtime", "findings", "scoring", "signals"] {
+    for key in [
+        "schema_version",
+        "verdict",
+        "score",
+        "runtime",
+        "findings",
+        "scoring",
+        "signals",
+    ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     let f = &v["findings"][0];
-    for key in ["rule_id", "capability", "severity", "context", "confidence", "evidence"] {
+    for key in [
+        "rule_id",
+        "capability",
+        "severity",
+        "context",
+        "confidence",
+        "evidence",
+    ] {
         assert!(f.get(key).is_some(), "finding missing {key}: {f}");
     }
     let e = &f["evidence"][0];
@@ -142,7 +189,12 @@ fn json_output_has_the_documented_fields() {
 fn text_output_to_file_and_no_color() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.txt");
-    wasmfit().args(["scan", &sample("go-http-api"), "-o"]).arg(&out).assert().success().stdout("");
+    wasmfit()
+        .args(["scan", &sample("go-http-api"), "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
     let text = std::fs::read_to_string(out).unwrap();
     assert!(text.contains("GOOD-FIT"), "{text}");
     assert!(!text.contains('\u{1b}'), "colour escape in a file");
@@ -160,20 +212,41 @@ fn unreadable_file_is_a_diagnostic_not_an_error() {
     let f = dir.path().join("main.py");
     std::fs::write(&f, "import subprocess\n").unwrap();
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let out = wasmfit().args(["scan", "-f", "json"]).arg(dir.path()).assert().success().get_output().stdout.clone();
+    let out = wasmfit()
+        .args(["scan", "-f", "json"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert!(v["diagnostics"].to_string().contains("unreadable"), "{}", v["diagnostics"]);
+    assert!(
+        v["diagnostics"].to_string().contains("unreadable"),
+        "{}",
+        v["diagnostics"]
+    );
 }
 
 fn nix_is_root() -> bool {
-    std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
 }
 
 #[test]
 fn hostile_tree_does_not_stop_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("bad.py"), [0xff, 0xfe, b'\n', b'o', b's', b'.', b's', b'y', b's', b't', b'e', b'm', b'(', b')']).unwrap();
+    std::fs::write(
+        d.join("bad.py"),
+        [
+            0xff, 0xfe, b'\n', b'o', b's', b'.', b's', b'y', b's', b't', b'e', b'm', b'(', b')',
+        ],
+    )
+    .unwrap();
     std::fs::write(d.join("Dockerfile"), "FROM \nRUN <<EOF\nunterminated").unwrap();
     std::fs::write(d.join("go.mod"), "module\nrequire (\n").unwrap();
     std::fs::write(d.join("package.json"), "{not json").unwrap();
@@ -184,22 +257,42 @@ fn hostile_tree_does_not_stop_the_scan() {
         std::os::unix::fs::symlink("/etc", d.join("escape")).unwrap();
         std::os::unix::fs::symlink(d, d.join("loop")).unwrap();
     }
-    let out = wasmfit().args(["scan", "-f", "json"]).arg(d).assert().success().get_output().stdout.clone();
+    let out = wasmfit()
+        .args(["scan", "-f", "json"])
+        .arg(d)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let diags = v["diagnostics"].to_string();
     assert!(diags.contains("too-large"), "{diags}");
     assert!(diags.contains("not-utf8"), "{diags}");
     assert!(diags.contains("symlink"), "{diags}");
-    assert!(!v["findings"].to_string().contains("/etc/"), "followed a symlink out of the root");
+    assert!(
+        !v["findings"].to_string().contains("/etc/"),
+        "followed a symlink out of the root"
+    );
 }
 
 #[test]
 fn bench_results_are_added_to_the_scan_report() {
     let dir = tempfile::tempdir().unwrap();
     let bench = dir.path().join("bench.json");
-    std::fs::write(&bench, serde_json::to_string(&wasmfit::bench::BenchResults::default()).unwrap()).unwrap();
+    std::fs::write(
+        &bench,
+        serde_json::to_string(&wasmfit::bench::BenchResults::default()).unwrap(),
+    )
+    .unwrap();
     let out = wasmfit()
-        .args(["scan", &sample("bench-stdio-c"), "-f", "json", "--bench-results"])
+        .args([
+            "scan",
+            &sample("bench-stdio-c"),
+            "-f",
+            "json",
+            "--bench-results",
+        ])
         .arg(&bench)
         .assert()
         .success()

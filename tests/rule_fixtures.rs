@@ -12,14 +12,27 @@ fn fact_fixture(f: &Fixture) -> Vec<Fact> {
     let at = || Location::file("fixture.bin", "fixture");
     let mut out = Vec::new();
     let mut add = |kind: FactKind| out.push(Fact::new(kind, at(), Context::Service));
-    f.symbols.iter().for_each(|n| add(FactKind::Symbol { name: n.clone() }));
-    f.functions.iter().for_each(|n| add(FactKind::Function { name: n.clone() }));
-    f.libraries.iter().for_each(|n| add(FactKind::Library { name: n.clone() }));
-    f.syscalls.iter().for_each(|n| add(FactKind::Syscall { name: n.clone() }));
-    f.sections.iter().for_each(|n| add(FactKind::Section { name: n.clone() }));
+    f.symbols
+        .iter()
+        .for_each(|n| add(FactKind::Symbol { name: n.clone() }));
+    f.functions
+        .iter()
+        .for_each(|n| add(FactKind::Function { name: n.clone() }));
+    f.libraries
+        .iter()
+        .for_each(|n| add(FactKind::Library { name: n.clone() }));
+    f.syscalls
+        .iter()
+        .for_each(|n| add(FactKind::Syscall { name: n.clone() }));
+    f.sections
+        .iter()
+        .for_each(|n| add(FactKind::Section { name: n.clone() }));
     for w in &f.wasm_imports {
         let (module, name) = w.split_once('/').unwrap_or((w.as_str(), ""));
-        add(FactKind::WasmImport { module: module.into(), name: name.into() });
+        add(FactKind::WasmImport {
+            module: module.into(),
+            name: name.into(),
+        });
     }
     out
 }
@@ -32,8 +45,15 @@ fn fired(engine: &Engine, f: &Fixture) -> Vec<String> {
         let file = dir.path().join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, content).unwrap();
-        let report = wasmfit::scan::scan_with(dir.path(), &Default::default(), engine, &|_, _| {}).unwrap();
-        ids.extend(report.findings.iter().filter(|x| x.context.counts()).map(|x| x.rule_id.clone()));
+        let report =
+            wasmfit::scan::scan_with(dir.path(), &Default::default(), engine, &|_, _| {}).unwrap();
+        ids.extend(
+            report
+                .findings
+                .iter()
+                .filter(|x| x.context.counts())
+                .map(|x| x.rule_id.clone()),
+        );
     }
     let mut hits = Vec::new();
     for fact in fact_fixture(f) {
@@ -50,38 +70,67 @@ fn every_rule_has_fixtures_and_they_hold() {
     let mut failures = Vec::new();
     for r in &rules.rules {
         if r.positive.is_empty() || r.negative.is_empty() {
-            failures.push(format!("{}: needs at least one positive and one negative fixture ({}:{})", r.id, r.origin.file, r.origin.line));
+            failures.push(format!(
+                "{}: needs at least one positive and one negative fixture ({}:{})",
+                r.id, r.origin.file, r.origin.line
+            ));
         }
         for (i, f) in r.positive.iter().enumerate() {
             if !fired(&engine, f).contains(&r.id) {
-                failures.push(format!("{}: positive #{} ({}) did not fire", r.id, i + 1, f.path.as_deref().unwrap_or("facts")));
+                failures.push(format!(
+                    "{}: positive #{} ({}) did not fire",
+                    r.id,
+                    i + 1,
+                    f.path.as_deref().unwrap_or("facts")
+                ));
             }
         }
         for (i, f) in r.negative.iter().enumerate() {
             if fired(&engine, f).contains(&r.id) {
-                failures.push(format!("{}: negative #{} ({}) fired", r.id, i + 1, f.path.as_deref().unwrap_or("facts")));
+                failures.push(format!(
+                    "{}: negative #{} ({}) fired",
+                    r.id,
+                    i + 1,
+                    f.path.as_deref().unwrap_or("facts")
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn rule_ids_snapshot() {
     let rules = RuleSet::builtin().expect("built-in rules load");
-    let ids: Vec<String> = rules.sorted().iter().map(|r| format!("{} {} {}", r.id, r.severity, r.title)).collect();
+    let ids: Vec<String> = rules
+        .sorted()
+        .iter()
+        .map(|r| format!("{} {} {}", r.id, r.severity, r.title))
+        .collect();
     insta::assert_snapshot!(ids.join("\n"));
 }
 
 #[test]
 fn knowledge_base_is_large_and_covers_every_ecosystem() {
     let rules = RuleSet::builtin().unwrap();
-    assert!(rules.packages.len() >= 150, "only {} packages", rules.packages.len());
+    assert!(
+        rules.packages.len() >= 150,
+        "only {} packages",
+        rules.packages.len()
+    );
     for eco in wasmfit::facts::Ecosystem::ALL {
         if eco == wasmfit::facts::Ecosystem::Rubygems {
             continue;
         }
-        assert!(rules.packages.iter().any(|p| p.ecosystem == eco), "no packages for {eco}");
+        assert!(
+            rules.packages.iter().any(|p| p.ecosystem == eco),
+            "no packages for {eco}"
+        );
     }
     for p in &rules.packages {
         assert!(!p.reason.trim().is_empty(), "{} has no reason", p.name);

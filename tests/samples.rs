@@ -45,7 +45,8 @@ fn every_sample_meets_its_expectations() {
     let mut failures = Vec::new();
     for dir in samples() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let exp: Expected = toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
+        let exp: Expected =
+            toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
         let report = scan(&engine, &dir);
         let service: Vec<&str> = report
             .findings
@@ -54,17 +55,32 @@ fn every_sample_meets_its_expectations() {
             .map(|f| f.rule_id.as_str())
             .collect();
         if report.verdict.id() != exp.verdict {
-            failures.push(format!("{name}: verdict {} (score {}), expected {}; service rules {:?}", report.verdict, report.score, exp.verdict, service));
+            failures.push(format!(
+                "{name}: verdict {} (score {}), expected {}; service rules {:?}",
+                report.verdict, report.score, exp.verdict, service
+            ));
         }
         for r in &exp.rules {
             if !service.contains(&r.as_str()) {
-                failures.push(format!("{name}: {r} not reported in service context; got {service:?}"));
+                failures.push(format!(
+                    "{name}: {r} not reported in service context; got {service:?}"
+                ));
             }
         }
         for r in &exp.absent {
-            if let Some(f) = report.findings.iter().find(|f| &f.rule_id == r && f.context.counts()) {
-                let first = f.evidence.first().map(|e| format!("{}:{:?} {}", e.at.path, e.at.line, e.at.snippet)).unwrap_or_default();
-                failures.push(format!("{name}: decoy {r} fired in service context at {first}"));
+            if let Some(f) = report
+                .findings
+                .iter()
+                .find(|f| &f.rule_id == r && f.context.counts())
+            {
+                let first = f
+                    .evidence
+                    .first()
+                    .map(|e| format!("{}:{:?} {}", e.at.path, e.at.line, e.at.snippet))
+                    .unwrap_or_default();
+                failures.push(format!(
+                    "{name}: decoy {r} fired in service context at {first}"
+                ));
             }
         }
     }

@@ -19,7 +19,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let rules = super::load_rules(&args.rules)?;
     let id = args.rule_id.to_ascii_uppercase();
     let Some(r) = rules.get(&id) else {
-        return Err(super::usage(format!("no rule `{}` (see `wasmfit rules`)", args.rule_id)));
+        return Err(super::usage(format!(
+            "no rule `{}` (see `wasmfit rules`)",
+            args.rule_id
+        )));
     };
     let mut s = String::new();
     let _ = writeln!(s, "{}: {}\n", r.id, r.title);
@@ -31,7 +34,11 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let _ = writeln!(s, "defined in: {}:{}\n", r.origin.file, r.origin.line);
     let _ = writeln!(s, "{}\n", r.message);
     if !r.description.is_empty() {
-        let _ = writeln!(s, "## What it finds, and why it matters\n{}\n", r.description.trim());
+        let _ = writeln!(
+            s,
+            "## What it finds, and why it matters\n{}\n",
+            r.description.trim()
+        );
     }
     if let Some(e) = &r.example {
         let _ = writeln!(s, "## Example\n{}\n", e.trim_end());
@@ -56,17 +63,28 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         .matchers
         .iter()
         .map(|m| match m {
-            crate::rules::Matcher::Source { languages, .. } | crate::rules::Matcher::Import { languages, .. } => {
-                languages.iter().map(|l| l.id()).collect::<Vec<_>>().join(", ")
-            }
+            crate::rules::Matcher::Source { languages, .. }
+            | crate::rules::Matcher::Import { languages, .. } => languages
+                .iter()
+                .map(|l| l.id())
+                .collect::<Vec<_>>()
+                .join(", "),
             other => serde_json::to_value(other)
                 .ok()
-                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(|k| format!("{k} matcher")))
+                .and_then(|v| {
+                    v.get("kind")
+                        .and_then(|k| k.as_str())
+                        .map(|k| format!("{k} matcher"))
+                })
                 .unwrap_or_default(),
         })
         .collect();
     if !langs.is_empty() {
-        let _ = writeln!(s, "## Matches in\n{}\n", langs.into_iter().collect::<Vec<_>>().join("; "));
+        let _ = writeln!(
+            s,
+            "## Matches in\n{}\n",
+            langs.into_iter().collect::<Vec<_>>().join("; ")
+        );
     }
     if !r.references.is_empty() {
         let _ = writeln!(s, "## References");

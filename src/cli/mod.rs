@@ -102,7 +102,8 @@ pub fn load_rules(extra: &[std::path::PathBuf]) -> anyhow::Result<crate::rules::
 pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     match output {
-        Some(p) => std::fs::write(p, text).map_err(|e| usage(format!("{}: cannot write: {e}", p.display()))),
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| usage(format!("{}: cannot write: {e}", p.display()))),
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
@@ -115,5 +116,7 @@ pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> 
 /// Colour on a terminal unless `NO_COLOR` is set (https://no-color.org).
 pub fn use_color(to_file: bool) -> bool {
     use std::io::IsTerminal;
-    !to_file && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    !to_file
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
 }

@@ -30,11 +30,24 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             .collect();
         serde_json::to_string_pretty(&v)? + "\n"
     } else {
-        let mut s = format!("{:<7} {:<8} {:<12} {:<17} TITLE\n", "ID", "SEVERITY", "CATEGORY", "CAPABILITY");
+        let mut s = format!(
+            "{:<7} {:<8} {:<12} {:<17} TITLE\n",
+            "ID", "SEVERITY", "CATEGORY", "CAPABILITY"
+        );
         for r in &sorted {
-            let _ = writeln!(s, "{:<7} {:<8} {:<12} {:<17} {}", r.id, r.severity, r.category, r.capability, r.title);
+            let _ = writeln!(
+                s,
+                "{:<7} {:<8} {:<12} {:<17} {}",
+                r.id, r.severity, r.category, r.capability, r.title
+            );
         }
-        let _ = writeln!(s, "\n{} rules, {} packages, {} runtimes", sorted.len(), rules.packages.len(), rules.runtimes.len());
+        let _ = writeln!(
+            s,
+            "\n{} rules, {} packages, {} runtimes",
+            sorted.len(),
+            rules.packages.len(),
+            rules.runtimes.len()
+        );
         s
     };
     super::emit(None, &text)?;

@@ -108,7 +108,12 @@ pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options
         discover: crate::discover::Options {
             default_excludes: !args.no_default_excludes,
             gitignore: !args.no_gitignore,
-            exclude: config.exclude.iter().chain(&args.exclude).cloned().collect(),
+            exclude: config
+                .exclude
+                .iter()
+                .chain(&args.exclude)
+                .cloned()
+                .collect(),
             max_text_size: args.max_file_size,
             ..Default::default()
         },
@@ -119,20 +124,33 @@ pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options
 
 /// `--image`: unpacks a container image into a temporary directory and
 /// scans it. No engine, or no image, is the user's to fix (exit 2).
-pub fn scan_image(spec: &str, opts: &scan::Options, rules: &crate::rules::RuleSet, quiet: bool) -> anyhow::Result<Report> {
+pub fn scan_image(
+    spec: &str,
+    opts: &scan::Options,
+    rules: &crate::rules::RuleSet,
+    quiet: bool,
+) -> anyhow::Result<Report> {
     let input = crate::image::Input::parse(spec);
     let bar = progress_bar(quiet);
     let progress = |done: usize, total: usize| {
         if let Some(b) = &bar {
             if b.length() != Some(total as u64) {
                 b.set_length(total as u64);
-                b.set_style(bar_style("{spinner} scanning the image: {pos}/{len} files {wide_bar} {elapsed}"));
+                b.set_style(bar_style(
+                    "{spinner} scanning the image: {pos}/{len} files {wide_bar} {elapsed}",
+                ));
             }
             b.set_position(done as u64);
         }
     };
-    let report = crate::image::scan(&input, opts, rules, crate::image::Limits::default(), &progress)
-        .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
+    let report = crate::image::scan(
+        &input,
+        opts,
+        rules,
+        crate::image::Limits::default(),
+        &progress,
+    )
+    .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -140,7 +158,12 @@ pub fn scan_image(spec: &str, opts: &scan::Options, rules: &crate::rules::RuleSe
 }
 
 /// Runs the scan with a progress bar on stderr when it is a terminal.
-pub fn scan_path(path: &Path, opts: &scan::Options, rules: &crate::rules::RuleSet, quiet: bool) -> anyhow::Result<Report> {
+pub fn scan_path(
+    path: &Path,
+    opts: &scan::Options,
+    rules: &crate::rules::RuleSet,
+    quiet: bool,
+) -> anyhow::Result<Report> {
     if let Err(e) = std::fs::symlink_metadata(path) {
         return Err(super::usage(format!("{}: {e}", path.display())));
     }
@@ -150,7 +173,9 @@ pub fn scan_path(path: &Path, opts: &scan::Options, rules: &crate::rules::RuleSe
             if b.length() != Some(total as u64) {
                 // The walk is done: the spinner becomes a bar.
                 b.set_length(total as u64);
-                b.set_style(bar_style("{spinner} scanning {pos}/{len} files {wide_bar} {elapsed}"));
+                b.set_style(bar_style(
+                    "{spinner} scanning {pos}/{len} files {wide_bar} {elapsed}",
+                ));
             }
             b.set_position(done as u64);
         }
@@ -177,11 +202,17 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
 }
 
 fn bar_style(template: &str) -> indicatif::ProgressStyle {
-    indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
 }
 
 /// Renders in any format; SARIF and JUnit list the loaded rules too.
-pub fn render(report: &Report, rules: &crate::rules::RuleSet, format: Format, to_file: bool) -> anyhow::Result<String> {
+pub fn render(
+    report: &Report,
+    rules: &crate::rules::RuleSet,
+    format: Format,
+    to_file: bool,
+) -> anyhow::Result<String> {
     Ok(match format {
         Format::Text => report::text::render(report, super::use_color(to_file)),
         Format::Json => report::json::render(report),
@@ -195,8 +226,13 @@ pub fn render(report: &Report, rules: &crate::rules::RuleSet, format: Format, to
 
 /// Reads saved bench results, checking they are what `wasmfit bench` writes.
 fn read_bench(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
-    let results: crate::bench::BenchResults = serde_json::from_str(&text)
-        .map_err(|e| super::usage(format!("{}: not wasmfit bench results: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
+    let results: crate::bench::BenchResults = serde_json::from_str(&text).map_err(|e| {
+        super::usage(format!(
+            "{}: not wasmfit bench results: {e}",
+            path.display()
+        ))
+    })?;
     Ok(serde_json::to_value(results)?)
 }

@@ -17,21 +17,42 @@ use std::sync::LazyLock;
 static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
     use Language::*;
     let table: &[(Language, &str)] = &[
-        (Python, r"(?m)^[ \t]*import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)"),
+        (
+            Python,
+            r"(?m)^[ \t]*import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)",
+        ),
         (Python, r"(?m)^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b"),
         (Go, r#"(?m)^[ \t]*import[ \t]+(?:[\w.]+[ \t]+)?"([^"\n]+)""#),
         (Go, r"(?s)\bimport[ \t]*\(([^)]*)\)"),
-        (JavaScript, r#"\brequire[ \t]*\([ \t]*['"`]([^'"`\n]+)['"`][ \t]*\)"#),
-        (JavaScript, r#"(?m)^[ \t]*(?:import|export)\b[^'";\n]*?(?:\bfrom[ \t]*)?['"]([^'"\n]+)['"]"#),
+        (
+            JavaScript,
+            r#"\brequire[ \t]*\([ \t]*['"`]([^'"`\n]+)['"`][ \t]*\)"#,
+        ),
+        (
+            JavaScript,
+            r#"(?m)^[ \t]*(?:import|export)\b[^'";\n]*?(?:\bfrom[ \t]*)?['"]([^'"\n]+)['"]"#,
+        ),
         (JavaScript, r#"\bimport[ \t]*\([ \t]*['"]([^'"\n]+)['"]"#),
-        (Rust, r"(?m)^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?use[ \t]+((?:::)?[\w]+(?:::[\w]+)*)"),
+        (
+            Rust,
+            r"(?m)^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?use[ \t]+((?:::)?[\w]+(?:::[\w]+)*)",
+        ),
         (Rust, r"(?m)^[ \t]*extern[ \t]+crate[ \t]+(\w+)"),
         (Java, r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?([\w.]+)"),
         (C, r#"(?m)^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]"#),
-        (CSharp, r"(?m)^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?([\w.]+)[ \t]*;"),
-        (Elixir, r"(?m)^[ \t]*(?:alias|import|use|require)[ \t]+([\w.:]+)"),
+        (
+            CSharp,
+            r"(?m)^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?([\w.]+)[ \t]*;",
+        ),
+        (
+            Elixir,
+            r"(?m)^[ \t]*(?:alias|import|use|require)[ \t]+([\w.:]+)",
+        ),
         (Erlang, r#"(?m)^-include(?:_lib)?\("([^"\n]+)"\)"#),
-        (Ruby, r#"(?m)^[ \t]*require(?:_relative)?[ \t]*\(?[ \t]*['"]([^'"\n]+)['"]"#),
+        (
+            Ruby,
+            r#"(?m)^[ \t]*require(?:_relative)?[ \t]*\(?[ \t]*['"]([^'"\n]+)['"]"#,
+        ),
         (Php, r"(?m)^[ \t]*use[ \t]+([\w\\]+)"),
     ];
     table
@@ -78,33 +99,45 @@ pub fn parse(lang: Language, rel: &str, text: &str, context: Context) -> (CodeVi
             let (Some(whole), Some(m)) = (cap.get(0), cap.get(1)) else {
                 continue;
             };
-            let stmt_start = whole.start() + (whole.as_str().len() - whole.as_str().trim_start().len());
+            let stmt_start =
+                whole.start() + (whole.as_str().len() - whole.as_str().trim_start().len());
             if !view.is_code(text, stmt_start) {
                 continue;
             }
-            let modules: Vec<(usize, String)> = if lang == Language::Go && whole.as_str().contains('(') {
-                GO_BLOCK_ITEM
-                    .captures_iter(m.as_str())
-                    .filter_map(|c| c.get(1).map(|g| (m.start() + g.start(), g.as_str().to_string())))
-                    .filter(|(off, _)| !inside(&view.comments, *off))
-                    .collect()
-            } else if lang == Language::Python && m.as_str().contains(',') {
-                m.as_str()
-                    .split(',')
-                    .map(|s| (m.start(), s.trim().to_string()))
-                    .collect()
-            } else {
-                vec![(m.start(), normalize(lang, m.as_str()))]
-            };
+            let modules: Vec<(usize, String)> =
+                if lang == Language::Go && whole.as_str().contains('(') {
+                    GO_BLOCK_ITEM
+                        .captures_iter(m.as_str())
+                        .filter_map(|c| {
+                            c.get(1)
+                                .map(|g| (m.start() + g.start(), g.as_str().to_string()))
+                        })
+                        .filter(|(off, _)| !inside(&view.comments, *off))
+                        .collect()
+                } else if lang == Language::Python && m.as_str().contains(',') {
+                    m.as_str()
+                        .split(',')
+                        .map(|s| (m.start(), s.trim().to_string()))
+                        .collect()
+                } else {
+                    vec![(m.start(), normalize(lang, m.as_str()))]
+                };
             for (off, module) in modules {
                 if module.is_empty() {
                     continue;
                 }
                 let line = view.line_of(off);
-                let ctx = if in_spans(&test_spans, off) { Context::Test } else { context };
+                let ctx = if in_spans(&test_spans, off) {
+                    Context::Test
+                } else {
+                    context
+                };
                 let snippet = line_text(text, &view, line);
                 out.facts.push(Fact::new(
-                    FactKind::Import { language: lang, module },
+                    FactKind::Import {
+                        language: lang,
+                        module,
+                    },
                     Location::line(rel, line, snippet),
                     ctx,
                 ));
@@ -195,16 +228,34 @@ mod tests {
     fn per_language_imports() {
         assert_eq!(imports(Language::Python, "import os, subprocess\nfrom a.b import c\n# import nope\n\"\"\"\nimport doc\n\"\"\"\n"), ["os", "subprocess", "a.b"]);
         assert_eq!(
-            imports(Language::Go, "import (\n\t\"fmt\"\n\t// \"os/exec\"\n\tebpf \"github.com/cilium/ebpf\"\n)\n"),
+            imports(
+                Language::Go,
+                "import (\n\t\"fmt\"\n\t// \"os/exec\"\n\tebpf \"github.com/cilium/ebpf\"\n)\n"
+            ),
             ["fmt", "github.com/cilium/ebpf"]
         );
         assert_eq!(
             imports(Language::TypeScript, "import { spawn } from 'node:child_process';\nconst x = require(\"sharp\");\n// require('nope')\n"),
             ["child_process", "sharp"]
         );
-        assert_eq!(imports(Language::Rust, "use std::process::{Command, Stdio};\nextern crate libc;\n"), ["std::process", "libc"]);
-        assert_eq!(imports(Language::C, "#include <sys/inotify.h>\n// #include <cuda.h>\n"), ["sys/inotify.h"]);
-        assert_eq!(imports(Language::Kotlin, "import java.lang.ProcessBuilder\n"), ["java.lang.ProcessBuilder"]);
+        assert_eq!(
+            imports(
+                Language::Rust,
+                "use std::process::{Command, Stdio};\nextern crate libc;\n"
+            ),
+            ["std::process", "libc"]
+        );
+        assert_eq!(
+            imports(
+                Language::C,
+                "#include <sys/inotify.h>\n// #include <cuda.h>\n"
+            ),
+            ["sys/inotify.h"]
+        );
+        assert_eq!(
+            imports(Language::Kotlin, "import java.lang.ProcessBuilder\n"),
+            ["java.lang.ProcessBuilder"]
+        );
         assert_eq!(imports(Language::Ruby, "require 'open3'\n"), ["open3"]);
     }
 

@@ -61,7 +61,11 @@ pub fn render(r: &Report, color: bool) -> String {
     );
     match &r.runtime.primary {
         Some(rt) => {
-            let _ = writeln!(s, "  runtime: {} ({:?} Wasm support): {}", rt.name, rt.tier, rt.note);
+            let _ = writeln!(
+                s,
+                "  runtime: {} ({:?} Wasm support): {}",
+                rt.name, rt.tier, rt.note
+            );
         }
         None => {
             let _ = writeln!(s, "  runtime: none detected");
@@ -70,25 +74,60 @@ pub fn render(r: &Report, color: bool) -> String {
     if !r.shape.is_empty() {
         let _ = writeln!(s, "  shape: {}", r.shape.join(", "));
     }
-    let _ = writeln!(s, "  scanned {} files ({} KiB) in {} ms", r.summary.files, r.summary.bytes / 1024, r.summary.elapsed_ms);
+    let _ = writeln!(
+        s,
+        "  scanned {} files ({} KiB) in {} ms",
+        r.summary.files,
+        r.summary.bytes / 1024,
+        r.summary.elapsed_ms
+    );
 
     for sev in Severity::ALL {
-        let group: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == *sev && f.context.counts() && !f.suppressed).collect();
+        let group: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == *sev && f.context.counts() && !f.suppressed)
+            .collect();
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "\n{} ({})", p.s(sev_style(*sev), &sev.id().to_uppercase()), group.len());
+        let _ = writeln!(
+            s,
+            "\n{} ({})",
+            p.s(sev_style(*sev), &sev.id().to_uppercase()),
+            group.len()
+        );
         for f in group {
             finding(&mut s, &p, f);
         }
     }
-    let other: Vec<&Finding> = r.findings.iter().filter(|f| !f.context.counts() || f.suppressed).collect();
+    let other: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| !f.context.counts() || f.suppressed)
+        .collect();
     if !other.is_empty() {
-        let _ = writeln!(s, "\n{} ({}): reported, not counted", p.s(bold, "NOT COUNTED"), other.len());
+        let _ = writeln!(
+            s,
+            "\n{} ({}): reported, not counted",
+            p.s(bold, "NOT COUNTED"),
+            other.len()
+        );
         for f in other {
-            let why = if f.suppressed { "suppressed".to_string() } else { f.context.to_string() };
+            let why = if f.suppressed {
+                "suppressed".to_string()
+            } else {
+                f.context.to_string()
+            };
             let first = f.evidence.first().map(where_).unwrap_or_default();
-            let _ = writeln!(s, "  {} {} [{}] {}", f.rule_id, f.title, why, p.s(dim, &first));
+            let _ = writeln!(
+                s,
+                "  {} {} [{}] {}",
+                f.rule_id,
+                f.title,
+                why,
+                p.s(dim, &first)
+            );
         }
     }
 
@@ -98,14 +137,28 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(s, "  -{:>5.1}  {}", d.points, d.reason);
     }
     let _ = writeln!(s, "  = {} ({})", r.score, r.verdict);
-    let subs: Vec<String> = r.scoring.subscores.iter().filter(|(_, v)| **v < 100).map(|(k, v)| format!("{k} {v}")).collect();
+    let subs: Vec<String> = r
+        .scoring
+        .subscores
+        .iter()
+        .filter(|(_, v)| **v < 100)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     if !subs.is_empty() {
         let _ = writeln!(s, "  subscores below 100: {}", subs.join(", "));
     }
 
     let _ = writeln!(s, "\n{}", p.s(bold, "WOULD WASM PAY OFF?"));
     for side in [Side::Wasm, Side::Docker] {
-        let _ = writeln!(s, "  {}", if side == Side::Wasm { "Pick Wasm if:" } else { "Pick Docker if:" });
+        let _ = writeln!(
+            s,
+            "  {}",
+            if side == Side::Wasm {
+                "Pick Wasm if:"
+            } else {
+                "Pick Docker if:"
+            }
+        );
         for sig in r.signals.iter().filter(|x| x.side == side) {
             let mark = if sig.holds { "[x]" } else { "[ ]" };
             let _ = writeln!(s, "    {mark} {}", sig.text);
@@ -115,12 +168,21 @@ pub fn render(r: &Report, color: bool) -> String {
         }
     }
     if !r.diagnostics.is_empty() {
-        let _ = writeln!(s, "\n{} ({})", p.s(bold, "DIAGNOSTICS"), r.diagnostics.len());
+        let _ = writeln!(
+            s,
+            "\n{} ({})",
+            p.s(bold, "DIAGNOSTICS"),
+            r.diagnostics.len()
+        );
         for d in r.diagnostics.iter().take(10) {
             let _ = writeln!(s, "  {}: {}", d.path, d.message);
         }
         if r.diagnostics.len() > 10 {
-            let _ = writeln!(s, "  ... and {} more (see --format json)", r.diagnostics.len() - 10);
+            let _ = writeln!(
+                s,
+                "  ... and {} more (see --format json)",
+                r.diagnostics.len() - 10
+            );
         }
     }
     wasm_section(&mut s, &p, r);
@@ -134,7 +196,10 @@ fn where_(e: &crate::finding::Evidence) -> String {
     if let Some(l) = e.at.line {
         let _ = write!(w, ":{l}");
     }
-    for extra in [&e.at.symbol, &e.at.library, &e.at.section].into_iter().flatten() {
+    for extra in [&e.at.symbol, &e.at.library, &e.at.section]
+        .into_iter()
+        .flatten()
+    {
         let _ = write!(w, " [{extra}]");
     }
     w
@@ -148,11 +213,26 @@ fn finding(s: &mut String, p: &Paint, f: &Finding) {
         "  {} {}  {}",
         p.s(bold, &f.rule_id),
         f.title,
-        p.s(dim, &format!("[{} -> {}] confidence {}", f.capability, f.wasi, f.confidence))
+        p.s(
+            dim,
+            &format!(
+                "[{} -> {}] confidence {}",
+                f.capability, f.wasi, f.confidence
+            )
+        )
     );
     let _ = writeln!(s, "    {}", f.message);
-    for e in f.evidence.iter().filter(|e| e.suppressed.is_none()).take(SHOWN) {
-        let ctx = if e.context.counts() { String::new() } else { format!(" ({})", e.context) };
+    for e in f
+        .evidence
+        .iter()
+        .filter(|e| e.suppressed.is_none())
+        .take(SHOWN)
+    {
+        let ctx = if e.context.counts() {
+            String::new()
+        } else {
+            format!(" ({})", e.context)
+        };
         let _ = writeln!(s, "    {}{}  {}", where_(e), ctx, p.s(dim, &e.at.snippet));
         if let Some(n) = &e.note {
             let _ = writeln!(s, "      {}", p.s(dim, n));
@@ -174,20 +254,41 @@ fn wasm_section(s: &mut String, p: &Paint, r: &Report) {
     let bold = Style::new().effects(Effects::BOLD);
     let _ = writeln!(s, "\n{} ({})", p.s(bold, "WASM"), r.wasm.len());
     for w in r.wasm.iter().take(WASM_SHOWN) {
-        let kind = serde_json::to_value(w.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let kind = serde_json::to_value(w.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         let worlds: Vec<String> = w
             .worlds
             .iter()
-            .map(|x| if x.beyond.is_empty() { x.world.clone() } else { format!("{} + {} more imports", x.world, x.beyond.len()) })
+            .map(|x| {
+                if x.beyond.is_empty() {
+                    x.world.clone()
+                } else {
+                    format!("{} + {} more imports", x.world, x.beyond.len())
+                }
+            })
             .collect();
-        let _ = writeln!(s, "  {}  {kind}, {} KiB, {} [{}]", w.path, w.size / 1024, worlds.join(", "), w.context);
+        let _ = writeln!(
+            s,
+            "  {}  {kind}, {} KiB, {} [{}]",
+            w.path,
+            w.size / 1024,
+            worlds.join(", "),
+            w.context
+        );
         if !w.interfaces.is_empty() {
             let _ = writeln!(s, "    WASI 0.2: {}", list(&w.interfaces, 8));
         }
         if !w.preview1.is_empty() {
             let _ = writeln!(s, "    WASI preview 1: {}", list(&w.preview1, 8));
         }
-        let exports: Vec<String> = w.exports.iter().filter(|e| e.contains(':') || e.starts_with('_')).cloned().collect();
+        let exports: Vec<String> = w
+            .exports
+            .iter()
+            .filter(|e| e.contains(':') || e.starts_with('_'))
+            .cloned()
+            .collect();
         if !exports.is_empty() {
             let _ = writeln!(s, "    exports: {}", list(&exports, 6));
         }
@@ -203,10 +304,18 @@ fn wasm_section(s: &mut String, p: &Paint, r: &Report) {
             let _ = writeln!(s, "    grants: {}", grants.join(", "));
         }
         for h in w.host_imports.iter().take(5) {
-            let _ = writeln!(s, "    needs a host beyond wasmtime: {} ({})", h.import, h.host);
+            let _ = writeln!(
+                s,
+                "    needs a host beyond wasmtime: {} ({})",
+                h.import, h.host
+            );
         }
         if w.host_imports.len() > 5 {
-            let _ = writeln!(s, "    ... and {} more such imports", w.host_imports.len() - 5);
+            let _ = writeln!(
+                s,
+                "    ... and {} more such imports",
+                w.host_imports.len() - 5
+            );
         }
         if !w.features.is_empty() {
             let _ = writeln!(s, "    features: {}", w.features.join(", "));
@@ -214,14 +323,24 @@ fn wasm_section(s: &mut String, p: &Paint, r: &Report) {
         for f in &w.feature_flags {
             let _ = writeln!(s, "    wasmtime needs: {f}");
         }
-        let built: Vec<&String> = w.producers.language.iter().chain(&w.producers.processed_by).chain(&w.producers.sdk).collect();
+        let built: Vec<&String> = w
+            .producers
+            .language
+            .iter()
+            .chain(&w.producers.processed_by)
+            .chain(&w.producers.sdk)
+            .collect();
         if !built.is_empty() {
             let built: Vec<String> = built.into_iter().cloned().collect();
             let _ = writeln!(s, "    built with: {}", list(&built, 6));
         }
     }
     if r.wasm.len() > WASM_SHOWN {
-        let _ = writeln!(s, "  ... and {} more (see --format json)", r.wasm.len() - WASM_SHOWN);
+        let _ = writeln!(
+            s,
+            "  ... and {} more (see --format json)",
+            r.wasm.len() - WASM_SHOWN
+        );
     }
 }
 
@@ -241,7 +360,11 @@ fn image_section(s: &mut String, p: &Paint, r: &Report) {
         i.files
     );
     if let Some(os) = &i.base_os {
-        let label = if os.pretty_name.is_empty() { format!("{} {}", os.id, os.version_id) } else { os.pretty_name.clone() };
+        let label = if os.pretty_name.is_empty() {
+            format!("{} {}", os.id, os.version_id)
+        } else {
+            os.pretty_name.clone()
+        };
         let _ = writeln!(s, "  base OS: {label}");
     }
     for pk in &i.packages {
@@ -253,7 +376,11 @@ fn image_section(s: &mut String, p: &Paint, r: &Report) {
         let _ = writeln!(s, "  runs: {}", run.join(" "));
     }
     if !i.exposed_ports.is_empty() || !i.user.is_empty() {
-        let user = if i.user.is_empty() { "root (default)" } else { i.user.as_str() };
+        let user = if i.user.is_empty() {
+            "root (default)"
+        } else {
+            i.user.as_str()
+        };
         let _ = writeln!(s, "  user: {user}  ports: {}", i.exposed_ports.join(", "));
     }
     let o = &i.os_surface;
@@ -290,7 +417,10 @@ fn binaries_section(s: &mut String, p: &Paint, r: &Report) {
     let dim = Style::new().effects(Effects::DIMMED);
     let _ = writeln!(s, "\n{} ({})", p.s(bold, "BINARIES"), r.binaries.len());
     for b in r.binaries.iter().take(SHOWN_BINARIES) {
-        let mut what = vec![format!("{} {} {}", b.format, b.machine, b.kind), b.linkage.clone()];
+        let mut what = vec![
+            format!("{} {} {}", b.format, b.machine, b.kind),
+            b.linkage.clone(),
+        ];
         if b.stripped {
             what.push("stripped".into());
         }
@@ -298,25 +428,66 @@ fn binaries_section(s: &mut String, p: &Paint, r: &Report) {
             what.push(rt.clone());
         }
         if let Some(g) = &b.go {
-            let cgo = g.cgo_enabled.map(|c| format!(", CGO_ENABLED={}", u8::from(c))).unwrap_or_default();
-            let module = g.path.as_deref().map(|m| format!(", {m}")).unwrap_or_default();
-            what.push(format!("{}{module}{cgo}, {} modules", g.version, g.dependencies));
+            let cgo = g
+                .cgo_enabled
+                .map(|c| format!(", CGO_ENABLED={}", u8::from(c)))
+                .unwrap_or_default();
+            let module = g
+                .path
+                .as_deref()
+                .map(|m| format!(", {m}"))
+                .unwrap_or_default();
+            what.push(format!(
+                "{}{module}{cgo}, {} modules",
+                g.version, g.dependencies
+            ));
         }
         if let Some(rs) = &b.rust {
-            what.push(format!("{} crates{}", rs.crates, if rs.auditable { " (cargo-auditable)" } else { "" }));
+            what.push(format!(
+                "{} crates{}",
+                rs.crates,
+                if rs.auditable {
+                    " (cargo-auditable)"
+                } else {
+                    ""
+                }
+            ));
         }
         what.push(format!("{:.1} MiB", b.size as f64 / (1024.0 * 1024.0)));
         let _ = writeln!(s, "  {}  {}", b.path, p.s(dim, &what.join(", ")));
-        let own: Vec<String> = b.syscalls.iter().filter(|c| c.context.counts()).map(|c| format!("{} x{}", c.name, c.sites)).collect();
+        let own: Vec<String> = b
+            .syscalls
+            .iter()
+            .filter(|c| c.context.counts())
+            .map(|c| format!("{} x{}", c.name, c.sites))
+            .collect();
         let internal = b.syscalls.iter().filter(|c| !c.context.counts()).count();
         if !own.is_empty() || internal > 0 {
-            let _ = writeln!(s, "    syscalls: {} of its own{}{}", own.len(), if own.is_empty() { String::new() } else { format!(" ({})", own.join(", ")) }, if internal > 0 { format!(", {internal} by the runtime or libc") } else { String::new() });
+            let _ = writeln!(
+                s,
+                "    syscalls: {} of its own{}{}",
+                own.len(),
+                if own.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", own.join(", "))
+                },
+                if internal > 0 {
+                    format!(", {internal} by the runtime or libc")
+                } else {
+                    String::new()
+                }
+            );
         }
         for l in &b.resolved {
             let _ = writeln!(s, "    {}", p.s(dim, &format!("loads {l}")));
         }
     }
     if r.binaries.len() > SHOWN_BINARIES {
-        let _ = writeln!(s, "  ... and {} more (see --format json)", r.binaries.len() - SHOWN_BINARIES);
+        let _ = writeln!(
+            s,
+            "  ... and {} more (see --format json)",
+            r.binaries.len() - SHOWN_BINARIES
+        );
     }
 }

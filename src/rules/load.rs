@@ -28,7 +28,11 @@ pub struct Loader {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }
 
 impl Loader {
@@ -53,19 +57,31 @@ impl Loader {
                 line: line_of(text, id_at),
             };
             if !valid_id(&id) {
-                return Err(err(id_at, format!("rule id `{id}` is not of the form WF123")));
+                return Err(err(
+                    id_at,
+                    format!("rule id `{id}` is not of the form WF123"),
+                ));
             }
             if let Some(prev) = self.seen.get(&id) {
                 return Err(err(
                     id_at,
-                    format!("duplicate rule id `{id}` (first defined at {}:{})", prev.file, prev.line),
+                    format!(
+                        "duplicate rule id `{id}` (first defined at {}:{})",
+                        prev.file, prev.line
+                    ),
                 ));
             }
             if !(r.effort.is_finite() && r.effort >= 0.0) {
-                return Err(err(at, format!("rule {id}: effort must be a number of days >= 0")));
+                return Err(err(
+                    at,
+                    format!("rule {id}: effort must be a number of days >= 0"),
+                ));
             }
             if r.wasi.trim().is_empty() {
-                return Err(err(at, format!("rule {id}: `wasi` must name an interface or say \"none\"")));
+                return Err(err(
+                    at,
+                    format!("rule {id}: `wasi` must name an interface or say \"none\""),
+                ));
             }
             for m in &r.matchers {
                 check_matcher(m).map_err(|m| err(at, format!("rule {id}: {m}")))?;
@@ -128,7 +144,9 @@ impl Loader {
             .follow_links(false)
             .into_iter()
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+            .filter(|e| {
+                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml")
+            })
             .map(|e| e.into_path())
             .collect();
         files.sort();
@@ -168,7 +186,10 @@ impl Loader {
                 return Err(RuleError {
                     file: o.file.clone(),
                     line: o.line,
-                    message: format!("duplicate runtime `{}` (first at {}:{})", t.id, prev.file, prev.line),
+                    message: format!(
+                        "duplicate runtime `{}` (first at {}:{})",
+                        t.id, prev.file, prev.line
+                    ),
                 });
             }
         }
@@ -195,11 +216,19 @@ fn check_matcher(m: &Matcher) -> Result<(), String> {
         Regex::new(p).map_err(|e| format!("bad regex `{p}`: {}", first_line(&e.to_string())))?;
     }
     match m {
-        Matcher::Dependency { versions: Some(v), .. } => Range::parse(v).map(|_| ()),
-        Matcher::Source { languages, patterns, .. }
-        | Matcher::String { languages, patterns, .. }
-            if languages.is_empty() || patterns.is_empty() =>
-        {
+        Matcher::Dependency {
+            versions: Some(v), ..
+        } => Range::parse(v).map(|_| ()),
+        Matcher::Source {
+            languages,
+            patterns,
+            ..
+        }
+        | Matcher::String {
+            languages,
+            patterns,
+            ..
+        } if languages.is_empty() || patterns.is_empty() => {
             Err("a source matcher needs languages and patterns".into())
         }
         _ => Ok(()),
@@ -248,7 +277,9 @@ wasi = "none"
 
     #[test]
     fn bad_regex_and_unknown_matcher_kind() {
-        let bad = format!("{RULE}[[rule.match]]\nkind = \"source\"\nlanguages = [\"go\"]\npatterns = [\"(\"]\n");
+        let bad = format!(
+            "{RULE}[[rule.match]]\nkind = \"source\"\nlanguages = [\"go\"]\npatterns = [\"(\"]\n"
+        );
         let e = Loader::default().add_file("x.toml", &bad).unwrap_err();
         assert!(e.message.contains("bad regex"), "{e}");
         let kind = format!("{RULE}[[rule.match]]\nkind = \"telepathy\"\n");

@@ -61,7 +61,12 @@ impl RuleSet {
     /// they just no longer produce that rule's finding.
     pub fn remove(&mut self, ids: &[&str]) {
         self.rules.retain(|r| !ids.contains(&r.id.as_str()));
-        self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        self.by_id = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
     }
 
     /// Rules sorted by id, for listings.

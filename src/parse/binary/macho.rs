@@ -7,6 +7,7 @@ use super::native::{Import, Native, ObjKind, Section};
 use goblin::mach::{Mach, MachO, SingleArch};
 
 const MAX_IMPORTS: usize = 50_000;
+const MAX_SYMBOLS: usize = 1_000_000;
 const MAX_SECTIONS: usize = 4096;
 const MAX_ARCHES: usize = 16;
 const CPU_X86_64: u32 = 0x0100_0007;
@@ -59,16 +60,29 @@ fn convert(m: &MachO, base: usize, len: usize, warnings: &mut Vec<String>) -> Na
     };
     // `libs[0]` is "self" by goblin's convention.
     n.needed = m.libs.iter().skip(1).map(|s| s.to_string()).collect();
-    match m.imports() {
-        Ok(imports) => {
-            for i in imports.into_iter().take(MAX_IMPORTS) {
-                n.imports.push(Import {
-                    name: i.name.to_string(),
-                    library: Some(i.dylib.to_string()),
-                });
-            }
+    // Imports come from the symbol table (undefined external symbols, with
+    // the dylib as the two-level-namespace ordinal). goblin's bind-opcode
+    // interpreter panics on hostile segment indexes (found by fuzzing) and
+    // sees nothing in binaries that use chained fixups.
+    const N_EXT: u8 = 0x01;
+    for (name, nl) in m.symbols().take(MAX_SYMBOLS).flatten() {
+        if n.imports.len() >= MAX_IMPORTS {
+            warnings.push(format!(
+                "more than {MAX_IMPORTS} imports; the rest were not read"
+            ));
+            break;
         }
-        Err(e) => warnings.push(format!("Mach-O imports unreadable: {e}")),
+        if !nl.is_undefined() || nl.n_type & N_EXT == 0 || name.is_empty() {
+            continue;
+        }
+        let ordinal = usize::from(nl.n_desc >> 8);
+        let library = (1..m.libs.len())
+            .contains(&ordinal)
+            .then(|| m.libs[ordinal].to_string());
+        n.imports.push(Import {
+            name: name.to_string(),
+            library,
+        });
     }
     'segs: for seg in m.segments.iter() {
         let Ok(sections) = seg.sections() else {
