@@ -337,7 +337,12 @@ async fn wasm_side(
 ) -> BenchResult<()> {
     use crate::bench::wasm::{host, http::HttpHost, stdio::StdioHost};
     let _ = service;
-    let slots = opts.wasm_idle.saturating_add(64).max(128);
+    // HTTP idle instances are held across all batches (see `idle`).
+    let slots = opts
+        .wasm_idle
+        .saturating_mul(WASM_IDLE_BATCHES)
+        .saturating_add(64)
+        .max(128);
     let engine = host::engine(slots)?;
     let (cwasm, kind) = host::precompiled(&engine, wasm, &cache.join("aot"))?;
     results.service.wasm_kind = Some(kind.id().to_string());

@@ -258,19 +258,21 @@ impl HttpHost {
     /// each answered one request (as the native and container servers have
     /// before theirs are read) and are held at once, after one warm
     /// instance so code shared by all is not charged. One sample per batch.
+    /// Instances stay alive across batches: a batch that could reuse the
+    /// heap and pool slots an earlier batch freed would hide its own cost.
     pub async fn idle(&self, path: &str, count: u32, batches: u32) -> BenchResult<Vec<f64>> {
         let pre = self.pre()?;
         let mut samples = Vec::new();
+        let mut held = vec![answered(&pre, path).await?];
         for _ in 0..batches {
-            let mut held = vec![answered(&pre, path).await?];
             let before = sysinfo::self_rss_bytes().unwrap_or(0);
             for _ in 0..count {
                 held.push(answered(&pre, path).await?);
             }
             let after = sysinfo::self_rss_bytes().unwrap_or(0);
-            drop(held);
             samples.push(after.saturating_sub(before) as f64 / f64::from(count.max(1)));
         }
+        drop(held);
         Ok(samples)
     }
 }
