@@ -20,3 +20,15 @@ pub struct Output {
     pub facts: Vec<Fact>,
     pub diagnostics: Vec<Diagnostic>,
 }
+
+/// Memory-maps a file read-only, for the binary parsers: big binaries are
+/// read in place, never copied.
+pub fn map_file(path: &std::path::Path) -> std::io::Result<memmap2::Mmap> {
+    let file = std::fs::File::open(path)?;
+    // SAFETY: the map is read-only and private; wasmfit never writes the
+    // file. A file truncated by someone else while mapped could fault, which
+    // is the accepted trade-off of memory-mapping (ripgrep makes the same
+    // one); every read of the map is bounds-checked against its length.
+    // Empty files cannot be mapped; they are simply not binaries.
+    unsafe { memmap2::Mmap::map(&file) }
+}

@@ -21,17 +21,10 @@ use std::path::Path;
 
 /// Maps the file and reads it.
 pub fn parse(path: &Path, rel: &str, kind: CodeArchive, context: Context) -> Output {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return unreadable(rel, &e.to_string()),
-    };
-    // SAFETY: read-only private map of a file wasmfit never writes; every
-    // access below is bounds-checked (see parse::binary for the trade-off).
-    let map = match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(m) => m,
-        Err(e) => return unreadable(rel, &e.to_string()),
-    };
-    parse_bytes(&map, rel, kind, context)
+    match crate::parse::map_file(path) {
+        Ok(map) => parse_bytes(&map, rel, kind, context),
+        Err(e) => unreadable(rel, &e.to_string()),
+    }
 }
 
 fn unreadable(rel: &str, why: &str) -> Output {

@@ -69,20 +69,10 @@ pub fn analyze(a: &Artifact) -> Option<Analysis> {
 
 /// Maps the file once and hands the bytes to [`parse_bytes`].
 pub fn analyze_file(path: &Path, rel: &str, format: BinaryFormat, context: Context) -> Analysis {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return unreadable(rel, &e.to_string()),
-    };
-    // SAFETY: the map is read-only and private; wasmfit never writes the
-    // file. A file truncated by someone else while mapped could fault, which
-    // is the accepted trade-off of memory-mapping (ripgrep makes the same
-    // one); every read below is bounds-checked against the map's length.
-    let map = match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(m) => m,
-        // Empty files cannot be mapped; they are simply not binaries.
-        Err(e) => return unreadable(rel, &e.to_string()),
-    };
-    parse_bytes(&map, rel, format, context)
+    match crate::parse::map_file(path) {
+        Ok(map) => parse_bytes(&map, rel, format, context),
+        Err(e) => unreadable(rel, &e.to_string()),
+    }
 }
 
 fn unreadable(rel: &str, why: &str) -> Analysis {
