@@ -140,7 +140,7 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
     let (strong, rt_ev) = match &runtimes.primary {
         Some(p) => (
             p.tier == Tier::Strong,
-            vec![format!("{} ({:?} tier): {}", p.name, p.tier, p.note)],
+            vec![format!("{} ({} tier): {}", p.name, p.tier.id(), p.note)],
         ),
         None => (false, vec!["no runtime detected".into()]),
     };

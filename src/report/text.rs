@@ -63,8 +63,10 @@ pub fn render(r: &Report, color: bool) -> String {
         Some(rt) => {
             let _ = writeln!(
                 s,
-                "  runtime: {} ({:?} Wasm support): {}",
-                rt.name, rt.tier, rt.note
+                "  runtime: {} (Wasm support: {}): {}",
+                rt.name,
+                rt.tier.id(),
+                rt.note
             );
         }
         None => {

@@ -289,6 +289,19 @@ pub enum Tier {
     None,
 }
 
+impl Tier {
+    /// The name used in rule files and reports (`core-modules`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Tier::Strong => "strong",
+            Tier::CoreModules => "core-modules",
+            Tier::Interpreted => "interpreted",
+            Tier::Experimental => "experimental",
+            Tier::None => "none",
+        }
+    }
+}
+
 /// A runtime and its Wasm support tier, from `rules/runtimes.toml`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
