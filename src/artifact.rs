@@ -31,6 +31,42 @@ pub enum ManifestKind {
 }
 
 impl ManifestKind {
+    pub const ALL: [ManifestKind; 19] = [
+        ManifestKind::CargoToml,
+        ManifestKind::CargoLock,
+        ManifestKind::GoMod,
+        ManifestKind::PackageJson,
+        ManifestKind::PackageLock,
+        ManifestKind::YarnLock,
+        ManifestKind::PnpmLock,
+        ManifestKind::Requirements,
+        ManifestKind::Pyproject,
+        ManifestKind::Pipfile,
+        ManifestKind::PipfileLock,
+        ManifestKind::PomXml,
+        ManifestKind::Gradle,
+        ManifestKind::Csproj,
+        ManifestKind::MixExs,
+        ManifestKind::MixLock,
+        ManifestKind::Gemfile,
+        ManifestKind::GemfileLock,
+        ManifestKind::ComposerJson,
+    ];
+
+    /// Lock files: they name transitive packages too.
+    pub fn is_lock(self) -> bool {
+        matches!(
+            self,
+            ManifestKind::CargoLock
+                | ManifestKind::PackageLock
+                | ManifestKind::YarnLock
+                | ManifestKind::PnpmLock
+                | ManifestKind::PipfileLock
+                | ManifestKind::MixLock
+                | ManifestKind::GemfileLock
+        )
+    }
+
     /// The manifest kind of a file, from its name.
     pub fn from_file_name(name: &str) -> Option<ManifestKind> {
         let lower = name.to_ascii_lowercase();

@@ -95,8 +95,17 @@ pub fn fingerprint(rule_id: &str, at: &Location) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let d = h.finalize();
-    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    short_hex(h)
+}
+
+/// The first 8 bytes of a digest in hex: short enough to read, long enough
+/// not to collide within one report.
+fn short_hex(h: Sha256) -> String {
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Evidence beyond this many places is counted, not listed: a report is for
@@ -211,12 +220,7 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     for e in &ev {
         h.update(e.fingerprint.as_bytes());
     }
-    let fp: String = h
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let fp = short_hex(h);
     Finding {
         rule_id: rule.id.clone(),
         title: rule.title.clone(),

@@ -500,20 +500,8 @@ impl<'r> Engine<'r> {
 }
 
 fn is_lock_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "cargo.lock"
-            | "package-lock.json"
-            | "npm-shrinkwrap.json"
-            | "yarn.lock"
-            | "pnpm-lock.yaml"
-            | "pipfile.lock"
-            | "mix.lock"
-            | "gemfile.lock"
-            | "poetry.lock"
-            | "uv.lock"
-    )
+    let name = path.rsplit('/').next().unwrap_or(path);
+    crate::artifact::ManifestKind::from_file_name(name).is_some_and(|k| k.is_lock())
 }
 
 /// `_fork` (Mach-O) and `fork@GLIBC_2.2.5` (ELF versioned) are `fork`.

@@ -368,28 +368,7 @@ pub(crate) mod test_util {
 
     #[test]
     fn every_kind_survives_garbage() {
-        use ManifestKind::*;
-        for kind in [
-            CargoToml,
-            CargoLock,
-            GoMod,
-            PackageJson,
-            PackageLock,
-            YarnLock,
-            PnpmLock,
-            Requirements,
-            Pyproject,
-            Pipfile,
-            PipfileLock,
-            PomXml,
-            Gradle,
-            Csproj,
-            MixExs,
-            MixLock,
-            Gemfile,
-            GemfileLock,
-            ComposerJson,
-        ] {
+        for kind in ManifestKind::ALL {
             let bin: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
             let _ = parse(kind, "x", &String::from_utf8_lossy(&bin), Context::Service);
             let _ = parse(kind, "x", "", Context::Service);
