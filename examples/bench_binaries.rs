@@ -7,8 +7,8 @@
 
 use rayon::prelude::*;
 use std::time::Instant;
-use wasmfit::artifact::ArtifactKind;
-use wasmfit::matcher::Engine;
+use wasmfit::analyze::matcher::Engine;
+use wasmfit::model::artifact::ArtifactKind;
 use wasmfit::rules::RuleSet;
 
 fn main() {
@@ -31,7 +31,9 @@ fn main() {
             }
             let size = e.metadata().map(|m| m.len()).unwrap_or(0);
             let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(mut a) = wasmfit::discover::classify(e.path(), &name, size, &mut diags) {
+            if let Some(mut a) =
+                wasmfit::input::discover::classify(e.path(), &name, size, &mut diags)
+            {
                 if matches!(a.kind, ArtifactKind::Binary(_)) && size <= 512 << 20 {
                     a.rel = e.path().display().to_string();
                     files.push(a);

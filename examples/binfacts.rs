@@ -2,9 +2,9 @@
 //! line (`kind context name | snippet`): a developer's view of what the
 //! rules get to match. `cargo run --example binfacts -- FILE`.
 
-use wasmfit::artifact::ArtifactKind;
-use wasmfit::context::Context;
-use wasmfit::facts::FactKind;
+use wasmfit::model::artifact::ArtifactKind;
+use wasmfit::model::context::Context;
+use wasmfit::model::fact::FactKind;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -17,7 +17,7 @@ fn main() {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Some(mut a) = wasmfit::discover::classify(p, &name, 0, &mut diags) else {
+    let Some(mut a) = wasmfit::input::discover::classify(p, &name, 0, &mut diags) else {
         eprintln!("{path}: not a file wasmfit reads");
         std::process::exit(1);
     };

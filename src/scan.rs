@@ -5,19 +5,20 @@
 //! a few small facts survive it, so memory stays proportional to what was
 //! found, not to the size of the tree.
 
-use crate::artifact::{Artifact, ArtifactKind};
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::discover::{self, Discovery};
-use crate::facts::{Fact, FactKind, Location};
-use crate::finding::{self, Hit, Source};
-use crate::matcher::Engine;
+use crate::analyze::finding::{self, Hit};
+use crate::analyze::matcher::Engine;
+use crate::analyze::runtime;
+use crate::analyze::score;
+use crate::analyze::signals;
+use crate::input::discover::{self, Discovery};
+use crate::model::artifact::{Artifact, ArtifactKind};
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::finding::Source;
+use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
 use crate::parse::{self, Output};
-use crate::report::model::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
 use crate::rules::{Capability, Confidence, RuleSet};
-use crate::runtime;
-use crate::score;
-use crate::signals;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,13 +28,10 @@ use std::time::Instant;
 pub struct Options {
     pub discover: discover::Options,
     /// `[[suppress]]` entries from `wasmfit.toml`.
-    pub suppress: crate::suppress::PathRules,
+    pub suppress: crate::analyze::suppress::PathRules,
     /// Facts from outside the tree (an image's config and package
     /// database), matched like the tree's own.
     pub extra_facts: Vec<Fact>,
-    /// In an image scan: which files are the service, which are OS
-    /// libraries kept for library following, and which are not scanned.
-    pub image_scope: Option<crate::image::scope::Scope>,
 }
 
 /// What one file left behind after it was matched.
@@ -75,10 +73,6 @@ pub fn scan_with(
         mut diagnostics,
         skipped,
     } = discover::discover(root, &opts.discover)?;
-    let artifacts = match &opts.image_scope {
-        Some(scope) => scope.apply(artifacts),
-        None => artifacts,
-    };
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<FileResult> = artifacts
@@ -94,7 +88,7 @@ pub fn scan_with(
     // Needed libraries are followed through the tree once every binary is
     // known; what entry points reach becomes their evidence (linker.rs).
     let (mut hits, binaries) =
-        crate::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
+        crate::analyze::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
     let mut kept = Vec::new();
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
@@ -274,7 +268,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         engine.match_fact(f, &mut r.hits);
     }
     r.diagnostics.extend(out.diagnostics);
-    crate::suppress::apply(engine.rules, a, &text, &mut r.hits, &mut r.diagnostics);
+    crate::analyze::suppress::apply(engine.rules, a, &text, &mut r.hits, &mut r.diagnostics);
     r.kept = out.facts.into_iter().filter(keep).collect();
     r
 }
@@ -365,7 +359,7 @@ fn inventory(
 }
 
 /// The service's shape from the shape rules that fired in service context.
-fn shape(findings: &[crate::finding::Finding]) -> Vec<String> {
+fn shape(findings: &[crate::model::finding::Finding]) -> Vec<String> {
     let mut s: Vec<String> = findings
         .iter()
         .filter(|f| f.context.counts() && !f.suppressed)

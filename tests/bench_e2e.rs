@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use wasmfit::bench::model::{BenchResults, SideResults, Stats};
 use wasmfit::bench::{self, BenchOptions, Sides};
+use wasmfit::model::bench::{BenchResults, SideResults, Stats};
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wasmfit::artifact::BinaryFormat;
-use wasmfit::context::Context;
-use wasmfit::facts::{Ecosystem, Fact, FactKind};
+use wasmfit::model::artifact::BinaryFormat;
+use wasmfit::model::context::Context;
+use wasmfit::model::fact::{Ecosystem, Fact, FactKind};
+use wasmfit::model::Report;
 use wasmfit::parse::binary::{self, Analysis};
-use wasmfit::report::Report;
 use wasmfit::rules::RuleSet;
 
 const GO: &str = "/usr/lib/go-1.23/bin/go";
@@ -555,7 +555,7 @@ fn hostile_binaries_give_diagnostics() {
     assert_eq!(a.output.diagnostics.len(), 1);
     assert_eq!(
         a.output.diagnostics[0].kind,
-        wasmfit::diag::DiagKind::Malformed
+        wasmfit::model::diag::DiagKind::Malformed
     );
 }
 
@@ -649,7 +649,7 @@ fn jar_with_process_builder() {
     let out_facts = wasmfit::parse::archive::parse(
         &out.join("app.jar"),
         "app/app.jar",
-        wasmfit::artifact::CodeArchive::Jar,
+        wasmfit::model::artifact::CodeArchive::Jar,
         Context::Service,
     );
     assert!(

@@ -187,7 +187,7 @@ fn page_requests(netlog: &Path) -> Vec<String> {
     out
 }
 
-fn report_page(dir: &Path, name: &str, report: &wasmfit::report::Report) -> PathBuf {
+fn report_page(dir: &Path, name: &str, report: &wasmfit::model::Report) -> PathBuf {
     let page = dir.join(format!("{name}.html"));
     std::fs::write(&page, wasmfit::report::html::render(report).unwrap()).unwrap();
     page

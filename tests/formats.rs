@@ -8,7 +8,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use wasmfit::report::{self, Report};
+use wasmfit::model::Report;
+use wasmfit::report;
 use wasmfit::rules::RuleSet;
 
 const XSS: &str = "<script>alert(1)</script>";

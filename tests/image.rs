@@ -296,7 +296,7 @@ fn check_unpacked(u: &image::Unpacked, escape_dir: &Path) {
     assert_eq!(i.env, vec!["PATH", "API_TOKEN"]);
 }
 
-fn check_report(report: &wasmfit::report::Report, source: &str) {
+fn check_report(report: &wasmfit::model::Report, source: &str) {
     assert_eq!(report.root, source);
     let f = |id: &str| report.findings.iter().find(|f| f.rule_id == id);
     let spawn = f("WF101").expect("WF101 from the binary and the package");
@@ -372,7 +372,7 @@ fn docker_save_layout_built_in_the_test() {
     assert_eq!(u.info.tags, vec!["test/app:1"]);
     assert_eq!(
         u.info.format,
-        wasmfit::image::model::ImageFormat::DockerArchive
+        wasmfit::model::image::ImageFormat::DockerArchive
     );
     let tmp_root = u.root.clone();
     drop(u);
@@ -409,7 +409,7 @@ fn oci_layout_directory_and_tar() {
     oci_layout(&layout, &ls);
     let u = image::unpack(&Input::Path(layout.clone()), Limits::default()).unwrap();
     check_unpacked(&u, outside.path());
-    assert_eq!(u.info.format, wasmfit::image::model::ImageFormat::OciLayout);
+    assert_eq!(u.info.format, wasmfit::model::image::ImageFormat::OciLayout);
     assert_eq!(u.info.tags, vec!["docker.io/test/app:oci"]);
     let report = image::scan(
         &Input::Path(layout.clone()),
@@ -499,7 +499,7 @@ fn hostile_and_broken_images_are_diagnostics_or_errors() {
     assert!(
         u.diagnostics
             .iter()
-            .any(|d| d.kind == wasmfit::diag::DiagKind::TooLarge),
+            .any(|d| d.kind == wasmfit::model::diag::DiagKind::TooLarge),
         "{:?}",
         u.diagnostics
     );
@@ -673,7 +673,7 @@ fn image_that_ships_wasm_is_wasm_ready() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: wasmfit::report::Report = serde_json::from_slice(&out.stdout).unwrap();
+    let report: wasmfit::model::Report = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report.wasm.len(), 1);
     assert_eq!(report.wasm[0].path, "app.wasm");
     assert_eq!(report.wasm[0].worlds[0].world, "wasi:http/proxy");

@@ -2,9 +2,9 @@
 //! pipeline: a positive must produce a finding of that rule, a negative must
 //! not. A rule without both kinds of fixture fails the suite.
 
-use wasmfit::context::Context;
-use wasmfit::facts::{Fact, FactKind, Location};
-use wasmfit::matcher::Engine;
+use wasmfit::analyze::matcher::Engine;
+use wasmfit::model::context::Context;
+use wasmfit::model::fact::{Fact, FactKind, Location};
 use wasmfit::rules::model::Fixture;
 use wasmfit::rules::RuleSet;
 
@@ -123,8 +123,8 @@ fn knowledge_base_is_large_and_covers_every_ecosystem() {
         "only {} packages",
         rules.packages.len()
     );
-    for eco in wasmfit::facts::Ecosystem::ALL {
-        if eco == wasmfit::facts::Ecosystem::Rubygems {
+    for eco in wasmfit::model::fact::Ecosystem::ALL {
+        if eco == wasmfit::model::fact::Ecosystem::Rubygems {
             continue;
         }
         assert!(

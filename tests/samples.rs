@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use wasmfit::matcher::Engine;
-use wasmfit::report::Report;
+use wasmfit::analyze::matcher::Engine;
+use wasmfit::model::Report;
 use wasmfit::rules::RuleSet;
 
 #[derive(Deserialize)]

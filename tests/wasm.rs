@@ -8,8 +8,8 @@
 
 use std::path::Path;
 use std::process::Command;
-use wasmfit::context::Context;
-use wasmfit::facts::FactKind;
+use wasmfit::model::context::Context;
+use wasmfit::model::fact::FactKind;
 use wasmfit::parse::wasm::{parse, WasmInfo, WasmKind};
 
 fn skip(why: &str) {
@@ -549,7 +549,7 @@ match = [{ kind = "wasm-import", patterns = ['^env/', '^wasi/thread-spawn$'] }]
     );
     // The report round-trips through JSON with the new fields.
     let json = serde_json::to_string(&report).unwrap();
-    let back: wasmfit::report::Report = serde_json::from_str(&json).unwrap();
+    let back: wasmfit::model::Report = serde_json::from_str(&json).unwrap();
     assert_eq!(back.wasm, report.wasm);
     let text = wasmfit::report::text::render(&report, false);
     assert!(text.contains("WASM"), "{text}");

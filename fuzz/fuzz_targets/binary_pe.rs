@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmfit::artifact::BinaryFormat;
+use wasmfit::model::artifact::BinaryFormat;
 
 fuzz_target!(|data: &[u8]| {
     let _ = wasmfit::parse::binary::fuzzing::binary(data, BinaryFormat::Pe);

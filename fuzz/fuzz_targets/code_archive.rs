@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmfit::artifact::CodeArchive;
-use wasmfit::context::Context;
+use wasmfit::model::artifact::CodeArchive;
+use wasmfit::model::context::Context;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&k, rest)) = data.split_first() else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasmfit::context::Context;
+use wasmfit::model::context::Context;
 
 fuzz_target!(|data: &[u8]| {
     let (out, info) = wasmfit::parse::wasm::parse(data, "fuzz.wasm", Context::Service);

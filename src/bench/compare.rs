@@ -1,27 +1,27 @@
 //! Figures derived from the three sides: ratios, density, and the issue's
 //! targets checked against this run. Pure functions of `BenchResults`.
 
-use crate::bench::model::{BenchResults, Comparison, Stats, TargetCheck};
+use crate::model::bench::{BenchResults, Comparison, Stats, TargetCheck};
 
 fn median(s: Option<&Stats>) -> Option<f64> {
     s.map(|s| s.median).filter(|m| *m > 0.0)
 }
 
 pub fn comparison(r: &BenchResults) -> Comparison {
-    let cold = |side: &Option<crate::bench::model::SideResults>| {
+    let cold = |side: &Option<crate::model::bench::SideResults>| {
         median(side.as_ref()?.cold_start_ms.as_ref())
     };
-    let rps = |side: &Option<crate::bench::model::SideResults>| {
+    let rps = |side: &Option<crate::model::bench::SideResults>| {
         median(side.as_ref()?.throughput_rps.as_ref())
     };
-    let density = |side: &Option<crate::bench::model::SideResults>| {
+    let density = |side: &Option<crate::model::bench::SideResults>| {
         side.as_ref()?
             .idle_memory
             .as_ref()
             .map(|m| m.instances_per_gib)
             .filter(|d| *d > 0.0)
     };
-    let size = |side: &Option<crate::bench::model::SideResults>| {
+    let size = |side: &Option<crate::model::bench::SideResults>| {
         side.as_ref()?
             .artifact
             .as_ref()
@@ -98,7 +98,7 @@ pub fn targets(r: &BenchResults) -> Vec<TargetCheck> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::model::SideResults;
+    use crate::model::bench::SideResults;
 
     fn side(cold: f64, rps: f64) -> Option<SideResults> {
         Some(SideResults {

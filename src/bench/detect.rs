@@ -1,10 +1,10 @@
 //! What kind of service a path holds, for the bench: its language (from its
-//! manifest first, then from file extensions via `crate::language`), whether
+//! manifest first, then from file extensions via `crate::model::language`), whether
 //! it is already Wasm, its workload shape and the port an HTTP service uses.
 
 use crate::bench::error::{BenchError, BenchResult, Step};
-use crate::bench::model::Workload;
-use crate::language::Language;
+use crate::model::bench::Workload;
+use crate::model::language::Language;
 use std::path::{Path, PathBuf};
 
 /// What the bench builds and how.

@@ -13,7 +13,6 @@ pub mod detect;
 pub mod docker;
 pub mod error;
 pub mod httpload;
-pub mod model;
 pub mod native;
 mod runner;
 pub mod sysinfo;
@@ -22,8 +21,8 @@ pub mod toolchain;
 pub mod wasm;
 pub mod workload;
 
+pub use crate::model::bench::{BenchResults, Workload};
 pub use error::{BenchError, BenchResult, Step};
-pub use model::{BenchResults, Workload};
 pub use runner::run;
 pub use toolchain::WasmTarget;
 

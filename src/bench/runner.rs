@@ -6,9 +6,9 @@
 use crate::bench::detect::{self, Service, ServiceKind};
 use crate::bench::docker::Engine;
 use crate::bench::error::{BenchError, BenchResult, Step};
-use crate::bench::model::*;
 use crate::bench::toolchain::{self, Built, WasmTarget};
 use crate::bench::{compare, container, native, sysinfo, workload, BenchOptions};
+use crate::model::bench::*;
 use std::path::Path;
 use std::time::Duration;
 
@@ -186,7 +186,7 @@ async fn measure(
             "the HTTP load generator runs inside wasmfit on the same {} CPU(s) as the service; its cost is in every side's figure alike",
             results.machine.cpus
         ));
-    } else if let Some(per) = crate::bench::model::Stats::from_samples(&overhead) {
+    } else if let Some(per) = crate::model::bench::Stats::from_samples(&overhead) {
         let native_ns = results
             .native
             .as_ref()

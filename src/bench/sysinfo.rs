@@ -1,7 +1,7 @@
 //! What the figures were measured on (CPU, memory, kernel), and the memory
 //! readings the density figures come from, read from /proc on Linux.
 
-use crate::bench::model::Machine;
+use crate::model::bench::Machine;
 
 pub fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

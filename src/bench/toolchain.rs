@@ -5,8 +5,8 @@
 
 use crate::bench::detect::{top_files, Service, ServiceKind};
 use crate::bench::error::{BenchError, BenchResult, Step};
-use crate::bench::model::Workload;
-use crate::language::Language;
+use crate::model::bench::Workload;
+use crate::model::language::Language;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

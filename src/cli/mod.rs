@@ -7,11 +7,11 @@
 
 pub mod bench;
 pub mod explain;
-pub mod gate;
 pub mod init;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod shared;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -119,4 +119,37 @@ pub fn use_color(to_file: bool) -> bool {
     !to_file
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal()
+}
+
+/// Renders a report for the terminal or a file, with colour and link base
+/// decided here, where the environment is read.
+pub fn render(
+    report: &crate::model::Report,
+    rules: &crate::rules::RuleSet,
+    format: crate::report::Format,
+    to_file: bool,
+) -> anyhow::Result<String> {
+    let opts = crate::report::Options {
+        color: use_color(to_file),
+        link_base: link_base(),
+    };
+    crate::report::render(report, rules, format, &opts).map_err(anyhow::Error::msg)
+}
+
+/// Where `path#L12` links in Markdown should point: the commit's files on
+/// GitHub or GitLab when running in their CI, else relative links that work
+/// where the Markdown sits in the repository.
+pub fn link_base() -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let (Some(server), Some(repo), Some(sha)) = (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_SHA"),
+    ) {
+        return Some(format!("{server}/{repo}/blob/{sha}/"));
+    }
+    if let (Some(project), Some(sha)) = (var("CI_PROJECT_URL"), var("CI_COMMIT_SHA")) {
+        return Some(format!("{project}/-/blob/{sha}/"));
+    }
+    None
 }

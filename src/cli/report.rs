@@ -2,7 +2,7 @@
 //! format, so one scan in CI can feed the HTML page, SARIF upload and the
 //! merge-request comment without scanning again.
 
-use super::scan::{render, Format};
+use crate::report::Format;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,25 +41,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let report =
         crate::report::json::parse(&text).map_err(|e| super::usage(format!("{name}: {e}")))?;
     let rules = super::load_rules(&args.rules)?;
-    let out = render(&report, &rules, args.format, args.output.is_some())?;
+    let out = super::render(&report, &rules, args.format, args.output.is_some())?;
     super::emit(args.output.as_deref(), &out)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Where `path#L12` links in Markdown should point: the commit's files on
-/// GitHub or GitLab when running in their CI, else relative links that work
-/// where the Markdown sits in the repository.
-pub fn link_base() -> Option<String> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if let (Some(server), Some(repo), Some(sha)) = (
-        var("GITHUB_SERVER_URL"),
-        var("GITHUB_REPOSITORY"),
-        var("GITHUB_SHA"),
-    ) {
-        return Some(format!("{server}/{repo}/blob/{sha}/"));
-    }
-    if let (Some(project), Some(sha)) = (var("CI_PROJECT_URL"), var("CI_COMMIT_SHA")) {
-        return Some(format!("{project}/-/blob/{sha}/"));
-    }
-    None
 }

@@ -1,28 +1,11 @@
 //! `wasmfit scan [PATH]`: the main job.
 
-use crate::report::{self, Report};
+use crate::model::Report;
+use crate::report::Format;
 use crate::scan;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people: grouped by severity, with path:line and the line itself.
-    Text,
-    /// For machines: the versioned report schema.
-    Json,
-    /// One self-contained page to send around: verdict, evidence, charts.
-    Html,
-    /// SARIF 2.1.0 for code scanning (GitHub, Azure DevOps).
-    Sarif,
-    /// For a merge-request comment or a GitHub step summary.
-    Markdown,
-    /// JUnit XML: one test case per rule.
-    Junit,
-    /// GitLab Code Quality JSON.
-    Gitlab,
-}
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
@@ -64,21 +47,24 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub bench_results: Option<PathBuf>,
     #[command(flatten)]
-    pub gate: super::gate::GateArgs,
+    pub gate: super::shared::GateArgs,
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let (None, Err(e)) = (&args.image, std::fs::symlink_metadata(&args.path)) {
         return Err(super::usage(format!("{}: {e}", args.path.display())));
     }
-    let config = super::gate::config(&args.path, args.config.as_deref())?;
-    let rules = super::gate::rules(&config, &args.rules)?;
+    let config = super::shared::config(&args.path, args.config.as_deref())?;
+    let rules = super::shared::rules(&config, &args.rules)?;
     let opts = options(args, &config);
     let thresholds = args.gate.thresholds(&config.gate);
     // Bad baselines are input errors; find them before spending a scan.
-    let saved = super::gate::read_baseline(&args.gate)?;
+    let saved = super::shared::read_baseline(&args.gate)?;
     let base_ref = match &args.gate.baseline_ref {
-        Some(r) => Some(super::gate::BaseRef::resolve(&args.path, r)?),
+        Some(r) => Some(
+            crate::gate::baseline::BaseRef::resolve(&args.path, r)
+                .map_err(|e| super::usage(e.to_string()))?,
+        ),
         None => None,
     };
     let mut report = match &args.image {
@@ -89,7 +75,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = &args.bench_results {
         report.bench = Some(read_bench(b)?);
     }
-    let text = render(&report, &rules, args.format, args.output.is_some())?;
+    let text = super::render(&report, &rules, args.format, args.output.is_some())?;
     super::emit(args.output.as_deref(), &text)?;
     if !thresholds.is_set() {
         return Ok(ExitCode::SUCCESS);
@@ -99,13 +85,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         (None, Some(r)) => r.scan(|p| scan_path(p, &opts, &rules, args.quiet))?,
         (None, None) => None,
     };
-    Ok(super::gate::finish(&report, baseline.as_ref(), &thresholds))
+    Ok(super::shared::finish(
+        &report,
+        baseline.as_ref(),
+        &thresholds,
+    ))
 }
 
 /// The scan options: flags, plus the config's excludes and suppressions.
 pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options {
     scan::Options {
-        discover: crate::discover::Options {
+        discover: crate::input::discover::Options {
             default_excludes: !args.no_default_excludes,
             gitignore: !args.no_gitignore,
             exclude: config
@@ -204,24 +194,6 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
 fn bar_style(template: &str) -> indicatif::ProgressStyle {
     indicatif::ProgressStyle::with_template(template)
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-}
-
-/// Renders in any format; SARIF and JUnit list the loaded rules too.
-pub fn render(
-    report: &Report,
-    rules: &crate::rules::RuleSet,
-    format: Format,
-    to_file: bool,
-) -> anyhow::Result<String> {
-    Ok(match format {
-        Format::Text => report::text::render(report, super::use_color(to_file)),
-        Format::Json => report::json::render(report),
-        Format::Html => report::html::render(report).map_err(anyhow::Error::msg)?,
-        Format::Sarif => report::sarif::render(report, rules),
-        Format::Markdown => report::markdown::render(report, super::report::link_base().as_deref()),
-        Format::Junit => report::junit::render(report, rules),
-        Format::Gitlab => report::gitlab::render(report),
-    })
 }
 
 /// Reads saved bench results, checking they are what `wasmfit bench` writes.

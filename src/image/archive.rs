@@ -8,8 +8,8 @@
 //! touches the filesystem: only a directory layout reads files by name, and
 //! then only inside that directory.
 
-use super::model::ImageFormat;
 use super::Error;
+use crate::model::image::ImageFormat;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fs::File;
@@ -431,7 +431,12 @@ struct Manifest {
 /// `sha256:abc…` to `blobs/sha256/abc…`, refusing anything that is not a
 /// plain algorithm and hex digest (a digest is a path component here).
 pub fn blob_path(digest: &str) -> Result<String, Error> {
-    let bad = || Error::NotAnImage(format!("invalid digest `{}`", crate::facts::clip(digest)));
+    let bad = || {
+        Error::NotAnImage(format!(
+            "invalid digest `{}`",
+            crate::model::fact::clip(digest)
+        ))
+    };
     let (algo, hex) = digest.split_once(':').ok_or_else(bad)?;
     let algo_ok = !algo.is_empty()
         && algo.len() <= 32

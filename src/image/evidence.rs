@@ -7,9 +7,9 @@
 //! Dockerfile that built it give the same findings.
 
 use super::archive::{Config, History};
-use super::model::{OsRelease, Packages};
-use crate::context::Context;
-use crate::facts::{Fact, FactKind, Location};
+use crate::model::context::Context;
+use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::image::{OsRelease, Packages};
 use std::collections::BTreeSet;
 
 /// Where config facts point: not a file in the image, the image's config.

@@ -19,7 +19,7 @@
 //! - Modes keep the permission bits only (no setuid, no sticky) and always
 //!   let wasmfit read, write and delete what it created.
 
-use crate::diag::{DiagKind, Diagnostic};
+use crate::model::diag::{DiagKind, Diagnostic};
 use std::collections::{HashSet, VecDeque};
 use std::ffi::OsString;
 use std::fs;
@@ -319,7 +319,7 @@ impl Unpacker {
                 Component::Normal(s) => parts.push(s.to_os_string()),
                 Component::CurDir => {}
                 Component::ParentDir => {
-                    let shown = crate::facts::clip(&raw.to_string_lossy());
+                    let shown = crate::model::fact::clip(&raw.to_string_lossy());
                     self.diag(
                         DiagKind::Malformed,
                         format!("entry `{shown}` refused: path traversal (`..`)"),
@@ -327,7 +327,7 @@ impl Unpacker {
                     return None;
                 }
                 Component::RootDir | Component::Prefix(_) => {
-                    let shown = crate::facts::clip(&raw.to_string_lossy());
+                    let shown = crate::model::fact::clip(&raw.to_string_lossy());
                     self.diag(
                         DiagKind::Malformed,
                         format!("entry `{shown}` refused: absolute path"),

@@ -10,20 +10,19 @@ pub mod archive;
 pub mod evidence;
 pub mod export;
 pub mod layers;
-pub mod model;
 pub mod osinfo;
 pub mod scope;
 pub mod tarwalk;
 
+pub use crate::model::image::ImageInfo;
 pub use layers::Limits;
-pub use model::ImageInfo;
 
-use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::{clip, Fact};
-use crate::report::Report;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{clip, Fact};
+use crate::model::image::Layer;
+use crate::model::Report;
 use crate::rules::RuleSet;
 use archive::{Config, Store};
-use model::Layer;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -238,7 +237,7 @@ pub fn scan(
     // A .gitignore inside an image says what git tracks, not what ships.
     o.discover.gitignore = false;
     o.extra_facts.extend(u.facts.iter().cloned());
-    o.image_scope = Some(u.scope.clone());
+    o.discover.filter = Some(std::sync::Arc::new(u.scope.clone()));
     let mut report =
         crate::scan::scan(&u.root, &o, rules, progress).map_err(|e| Error::io(&u.root, e))?;
     report.root = input.shown();
@@ -249,7 +248,7 @@ pub fn scan(
     let in_scope = |p: &str| u.scope.contains(p.trim_end_matches('/'));
     report.diagnostics.retain(|d| match d.kind {
         DiagKind::Symlink | DiagKind::Skipped => in_scope(&d.path),
-        _ => u.scope.context_of(&d.path).is_some(),
+        _ => crate::input::discover::Filter::context_of(&u.scope, &d.path).is_some(),
     });
     report.inventory.skipped.retain(|p| in_scope(p));
     report.diagnostics.extend(u.diagnostics.iter().cloned());

@@ -9,7 +9,7 @@
 //! databases, possibly off by stale records, so reported as approximate.
 
 use super::layers::resolve_in;
-use super::model::{OsRelease, Packages};
+use crate::model::image::{OsRelease, Packages};
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io::Read;

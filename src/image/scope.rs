@@ -10,8 +10,8 @@
 //! everything else is counted in the OS surface and not scanned.
 
 use super::layers::resolve_in;
-use super::model::OsSurface;
-use crate::context::Context;
+use crate::model::context::Context;
+use crate::model::image::OsSurface;
 use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::io::Read;
@@ -199,28 +199,15 @@ impl Scope {
         rel.match_indices('/')
             .any(|(i, _)| self.set.contains(&rel[..i]))
     }
+}
 
-    /// Keeps the discovered artefacts an image scan reads, with the context
-    /// `context_of` gives them.
-    pub fn apply(
-        &self,
-        artifacts: Vec<crate::artifact::Artifact>,
-    ) -> Vec<crate::artifact::Artifact> {
-        artifacts
-            .into_iter()
-            .filter_map(|mut a| {
-                a.context = self.context_of(&a.rel)?;
-                Some(a)
-            })
-            .collect()
-    }
-
+impl crate::input::discover::Filter for Scope {
     /// The context a discovered file gets in an image scan, or `None` to
     /// leave it out: the service's files keep the context their path gives
     /// (tests stay tests); shared libraries of the OS are kept, as
     /// runtime-internal, only so library following can reach them from the
     /// entry point; the rest of the OS is not scanned.
-    pub fn context_of(&self, rel: &str) -> Option<Context> {
+    fn context_of(&self, rel: &str) -> Option<Context> {
         if self.contains(rel) {
             return Some(Context::of_path(rel));
         }
@@ -411,6 +398,7 @@ pub fn shown(rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::discover::Filter;
 
     #[test]
     fn contexts_in_an_image() {

@@ -10,9 +10,9 @@
 //! `extends` within the same file is resolved here.
 
 use super::Output;
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::{Fact, FactKind, Location};
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind, Location};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{DuplicateKeyPolicy, Spanned};
 use std::collections::HashSet;
@@ -185,7 +185,7 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
             out.diagnostics.push(Diagnostic::new(
                 DiagKind::Malformed,
                 rel,
-                crate::facts::clip(&format!("invalid compose YAML: {first}")),
+                crate::model::fact::clip(&format!("invalid compose YAML: {first}")),
             ));
             return out;
         }

@@ -14,9 +14,9 @@ mod packages;
 mod shell;
 
 use super::Output;
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::{Fact, FactKind, Location};
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind, Location};
 use std::collections::{HashMap, HashSet};
 
 /// Runtime hint weights (see the plan): the shipping image decides the

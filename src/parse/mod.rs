@@ -7,12 +7,13 @@ pub mod archive;
 pub mod binary;
 pub mod compose;
 pub mod dockerfile;
+pub mod lex;
 pub mod manifest;
 pub mod source;
 pub mod wasm;
 
-use crate::diag::Diagnostic;
-use crate::facts::Fact;
+use crate::model::diag::Diagnostic;
+use crate::model::fact::Fact;
 
 /// What one parser produced for one file.
 #[derive(Debug, Default)]

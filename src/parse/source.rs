@@ -5,10 +5,10 @@
 //! starts in code, so an `import` in a comment or docstring is not one.
 
 use super::Output;
-use crate::context::Context;
-use crate::facts::{Fact, FactKind, Location};
-use crate::language::Language;
-use crate::lex::{self, CodeView};
+use crate::model::context::Context;
+use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::language::Language;
+use crate::parse::lex::{self, CodeView};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -3,7 +3,7 @@
 //! with density and artifact size, then the spread of every figure, the
 //! ratios, the targets and the published figures to read them against.
 
-use crate::bench::model::{Artifact, BenchResults, SideResults, Stats};
+use crate::model::bench::{Artifact, BenchResults, SideResults, Stats};
 use std::fmt::Write;
 
 /// The published figures the table is read against (8-core M3 VM, 16 GB).
@@ -75,7 +75,7 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
         c.throughput_runs,
         c.duration_ms as f64 / 1000.0,
         c.warmup_ms as f64 / 1000.0,
-        if s.workload == crate::bench::model::Workload::Http { format!(", {} connection(s)", c.connections) } else { String::new() },
+        if s.workload == crate::model::bench::Workload::Http { format!(", {} connection(s)", c.connections) } else { String::new() },
         c.wasm_idle_instances,
         c.container_idle_instances
     )?;
@@ -306,7 +306,7 @@ fn artifact(a: &Artifact) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::model::{IdleMemory, SideResults};
+    use crate::model::bench::{IdleMemory, SideResults};
 
     #[test]
     fn units() {

@@ -8,7 +8,7 @@
 
 use super::paths::repo_path;
 use super::Report;
-use crate::finding::{Evidence, Finding};
+use crate::model::finding::{Evidence, Finding};
 use std::collections::HashMap;
 
 pub struct Row<'a> {

@@ -17,10 +17,10 @@ pub fn parse(text: &str) -> Result<Report, String> {
         .and_then(|s| s.as_str())
         .ok_or("not a wasmfit report: no schema_version")?;
     let major = |s: &str| s.split('.').next().map(str::to_string);
-    if major(version) != major(super::model::SCHEMA_VERSION) {
+    if major(version) != major(crate::model::report::SCHEMA_VERSION) {
         return Err(format!(
             "report schema version {version} is not compatible with this wasmfit ({})",
-            super::model::SCHEMA_VERSION
+            crate::model::report::SCHEMA_VERSION
         ));
     }
     serde_json::from_value(v).map_err(|e| format!("not a wasmfit report: {e}"))

@@ -8,7 +8,7 @@
 //! suppressed, info) pass, with their places in `system-out`.
 
 use super::Report;
-use crate::finding::Finding;
+use crate::model::finding::Finding;
 use crate::rules::RuleSet;
 use std::fmt::Write as _;
 

@@ -8,9 +8,9 @@
 
 use super::paths::{repo_path, uri_path};
 use super::Report;
-use crate::finding::Finding;
+use crate::model::finding::Finding;
+use crate::model::signal::Side;
 use crate::rules::Severity;
-use crate::signals::Side;
 use std::fmt::Write as _;
 
 /// Rows in the main table and in the folded one before "and N more": a
@@ -131,13 +131,13 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
 fn headline(r: &Report) -> String {
     let blockers = r.summary.counted.get("blocker").copied().unwrap_or(0);
     match r.verdict {
-        crate::score::Verdict::GoodFit => {
+        crate::model::score::Verdict::GoodFit => {
             "**Good fit**: this service can run on wasmtime (WASI 0.2) with little change.".into()
         }
-        crate::score::Verdict::Porting => {
+        crate::model::score::Verdict::Porting => {
             "**Porting**: Wasm is reachable, after the work below.".into()
         }
-        crate::score::Verdict::Stay => format!(
+        crate::model::score::Verdict::Stay => format!(
             "**Stay on containers**: {} blocker{} without a WASI 0.2 equivalent.",
             blockers,
             if blockers == 1 { "" } else { "s" }

@@ -11,7 +11,7 @@
 use super::flat::{self, Row};
 use super::paths::uri_path;
 use super::Report;
-use crate::finding::{Finding, Source};
+use crate::model::finding::{Finding, Source};
 use crate::rules::{Rule, RuleSet, Severity};
 use serde::Serialize;
 use serde_json::{json, Map, Value};

@@ -3,10 +3,10 @@
 //! reached and whether Wasm would pay off.
 
 use super::Report;
-use crate::finding::Finding;
+use crate::model::finding::Finding;
+use crate::model::score::Verdict;
+use crate::model::signal::Side;
 use crate::rules::Severity;
-use crate::score::Verdict;
-use crate::signals::Side;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
 
@@ -193,7 +193,7 @@ pub fn render(r: &Report, color: bool) -> String {
     s
 }
 
-fn where_(e: &crate::finding::Evidence) -> String {
+fn where_(e: &crate::model::finding::Evidence) -> String {
     let mut w = e.at.path.clone();
     if let Some(l) = e.at.line {
         let _ = write!(w, ":{l}");

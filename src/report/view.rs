@@ -8,10 +8,10 @@
 use super::excerpt::{self, Line};
 use super::tables::{self, Table};
 use super::Report;
-use crate::finding::{Evidence, Finding, Source};
+use crate::model::finding::{Evidence, Finding, Source};
+use crate::model::score::Verdict;
+use crate::model::signal::Side;
 use crate::rules::Severity;
-use crate::score::Verdict;
-use crate::signals::Side;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -4,11 +4,10 @@
 pub mod load;
 pub mod model;
 pub mod version;
-pub mod vocab;
 
+pub use crate::model::vocab::{Capability, Category, Confidence, Severity, Tier};
 pub use load::{Loader, RuleError};
-pub use model::{Matcher, Package, Rule, RuntimeTier, Tier};
-pub use vocab::{Capability, Category, Confidence, Severity};
+pub use model::{Matcher, Package, Rule, RuntimeTier};
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -5,9 +5,10 @@
 //! (regexes compile, ids are unique, packages name a real rule) and produces
 //! `Rule`s that nothing downstream re-validates.
 
-use super::vocab::{Capability, Category, Confidence, Severity};
-use crate::facts::Ecosystem;
-use crate::language::Language;
+use crate::model::fact::Ecosystem;
+use crate::model::language::Language;
+use crate::model::vocab::Tier;
+use crate::model::vocab::{Capability, Category, Confidence, Severity};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -271,35 +272,6 @@ pub struct Package {
     /// Only when one of these features is enabled (tokio's `net`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
-}
-
-/// How well a language runtime runs on Wasm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Tier {
-    /// Components and WASI 0.2 today (Rust, C/C++, TinyGo, JavaScript).
-    Strong,
-    /// Runs, but only as WASI preview 1 core modules (upstream Go).
-    CoreModules,
-    /// Runs through an interpreter compiled to Wasm (Python, Ruby, PHP).
-    Interpreted,
-    /// Experimental toolchains only (JVM, .NET).
-    Experimental,
-    /// No usable Wasm target (Erlang/Elixir).
-    None,
-}
-
-impl Tier {
-    /// The name used in rule files and reports (`core-modules`).
-    pub fn id(self) -> &'static str {
-        match self {
-            Tier::Strong => "strong",
-            Tier::CoreModules => "core-modules",
-            Tier::Interpreted => "interpreted",
-            Tier::Experimental => "experimental",
-            Tier::None => "none",
-        }
-    }
 }
 
 /// A runtime and its Wasm support tier, from `rules/runtimes.toml`.

@@ -11,10 +11,10 @@ mod beam;
 mod class;
 mod zip;
 
-use crate::artifact::CodeArchive;
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::{Fact, FactKind, Location};
+use crate::model::artifact::CodeArchive;
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind, Location};
 use crate::parse::Output;
 use std::collections::BTreeMap;
 use std::path::Path;

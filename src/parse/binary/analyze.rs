@@ -2,13 +2,14 @@
 //! evidence, find syscall sites, decide the runtime, and hand everything to
 //! `emit` to become facts.
 
-use super::emit::{self, Evidence};
-use super::info::BinaryInfo;
+use super::emit;
+use super::known::{FuncIndex, Known};
 use super::native::{Native, ObjKind};
 use super::{elf, gobuild, gopcln, macho, pe, rust, sites, strings, syscalls, Analysis, Binary};
-use crate::artifact::BinaryFormat;
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
+use crate::model::artifact::BinaryFormat;
+use crate::model::binary::BinaryInfo;
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
 
 pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Context) -> Analysis {
     let mut warnings = Vec::new();
@@ -56,7 +57,7 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
         sites::Sites::default()
     };
     let runtime = classify(rel, &n, is_go, is_rust, go.as_ref());
-    let ev = Evidence {
+    let ev = Known {
         rel,
         context,
         native: &n,
@@ -211,58 +212,4 @@ fn classify(
     } else {
         ("c-cpp", format!("native {} binary", n.machine))
     })
-}
-
-/// Function starts and names by address: Go's pclntab, else the symbol
-/// table (Rust names demangled).
-pub struct FuncIndex {
-    entries: Vec<(u64, u64, String)>,
-}
-
-impl FuncIndex {
-    fn new(n: &Native, pcln: Option<&[(u64, String)]>, is_rust: bool) -> FuncIndex {
-        let entries = match pcln {
-            // pclntab has no sizes: a function ends where the next begins.
-            Some(p) => p
-                .iter()
-                .enumerate()
-                .map(|(i, (a, name))| {
-                    (
-                        *a,
-                        p.get(i + 1).map_or(u64::MAX, |x| x.0).saturating_sub(*a),
-                        name.clone(),
-                    )
-                })
-                .collect(),
-            None => n
-                .funcs
-                .iter()
-                .map(|f| {
-                    let name = if is_rust {
-                        rust::demangle(&f.name).unwrap_or_else(|| f.name.clone())
-                    } else {
-                        f.name.clone()
-                    };
-                    (f.addr, f.size, name)
-                })
-                .collect(),
-        };
-        FuncIndex { entries }
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|e| e.2.as_str())
-    }
-
-    /// The function containing `addr`: its start and name.
-    pub fn at(&self, addr: u64) -> Option<(u64, &str)> {
-        let i = self.entries.partition_point(|e| e.0 <= addr);
-        let (start, size, name) = self.entries.get(i.checked_sub(1)?)?;
-        (addr < start.saturating_add((*size).max(1)) || *size == 0)
-            .then_some((*start, name.as_str()))
-    }
 }

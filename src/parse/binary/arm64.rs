@@ -4,7 +4,7 @@
 //! A64 instructions are 4 bytes and aligned, so unlike x86 no window
 //! decoding is needed: walk back word by word.
 
-use super::sites::{CallSite, RawSite, Targets};
+use super::callsite::{CallSite, RawSite, Targets};
 use std::collections::HashMap;
 
 const SVC0: u32 = 0xd400_0001;
@@ -194,7 +194,7 @@ mod tests {
         let c = code(&[0x5280_2300, 0x9400_0002, 0xd503_201f, 0xd503_201f]);
         let mut t = Targets::default();
         t.add(
-            crate::parse::binary::sites::Target {
+            crate::parse::binary::callsite::Target {
                 name: "syscall".into(),
                 args: &[0],
                 go_abi: false,

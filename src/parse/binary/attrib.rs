@@ -4,12 +4,12 @@
 //! constant a call passes, the function it sits in, the runtime's known
 //! habits, so that runtime-internal evidence is reported but not counted.
 
-use super::emit::Evidence;
 use super::gopcln;
+use super::known::Known;
 use super::rust;
 use super::sites;
 use super::syscalls;
-use crate::context::Context;
+use crate::model::context::Context;
 use std::collections::BTreeMap;
 
 /// Shared libraries that are the C runtime: their syscalls and imports are
@@ -87,7 +87,7 @@ pub struct Calls {
     pub sockets: Vec<String>,
 }
 
-pub fn call_summary(ev: &Evidence) -> Calls {
+pub fn call_summary(ev: &Known) -> Calls {
     let mut c = Calls::default();
     for site in &ev.sites.calls {
         let t = &ev.sites.targets.list[site.target];
@@ -128,7 +128,7 @@ pub fn call_summary(ev: &Evidence) -> Calls {
 }
 
 /// The `syscall` import is the runtime's when every call site is.
-pub fn syscall_import_context(ev: &Evidence, calls: &Calls) -> (Context, String) {
+pub fn syscall_import_context(ev: &Known, calls: &Calls) -> (Context, String) {
     let Some((sites, unresolved, _)) = calls.by_import.get("syscall") else {
         return (ev.context, String::new());
     };
@@ -177,7 +177,7 @@ pub fn harmless(name: &str, calls: &Calls) -> Option<(Context, String)> {
     }
 }
 
-pub fn crate_names(ev: &Evidence) -> Vec<String> {
+pub fn crate_names(ev: &Known) -> Vec<String> {
     match ev.audit {
         Some(a) => a.iter().map(|p| p.name.replace('_', "-")).collect(),
         None => ev
@@ -191,7 +191,7 @@ pub fn crate_names(ev: &Evidence) -> Vec<String> {
 
 /// Who made a syscall site: the context and a few words of why.
 pub fn attribute(
-    ev: &Evidence,
+    ev: &Known,
     func: Option<&str>,
     nr_name: &str,
     via_libc: bool,
@@ -255,7 +255,7 @@ pub fn attribute(
     (ev.context, "")
 }
 
-pub fn syscall_contexts(ev: &Evidence) -> Vec<Context> {
+pub fn syscall_contexts(ev: &Known) -> Vec<Context> {
     let Some(arch) = ev.native.arch else {
         return Vec::new();
     };

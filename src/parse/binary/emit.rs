@@ -7,35 +7,18 @@
 //! numbers, and `prctl` is harmless only when every site passes
 //! `PR_SET_NAME`.
 
-use super::analyze::FuncIndex;
 use super::attrib::{
     self, attribute, call_summary, crate_names, is_c_runtime, Calls, GO_CGO_IMPORTS,
 };
 use super::gobuild::BuildInfo;
-use super::info::{GoBinaryInfo, RustBinaryInfo, SyscallUse};
-use super::native::Native;
+use super::known::Known;
 use super::rust::{self, AuditPackage};
-use super::sites::Sites;
 use super::strings::Strings;
 use super::syscalls;
-use crate::context::Context;
-use crate::facts::{Dependency, Ecosystem, Fact, FactKind, Location};
+use crate::model::binary::{GoBinaryInfo, RustBinaryInfo, SyscallUse};
+use crate::model::context::Context;
+use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location};
 use std::collections::{BTreeMap, HashSet};
-
-/// Everything known about one binary when facts are made.
-pub struct Evidence<'a> {
-    pub rel: &'a str,
-    pub context: Context,
-    pub native: &'a Native,
-    pub go: Option<&'a BuildInfo>,
-    pub pcln: Option<&'a [(u64, String)]>,
-    pub audit: Option<&'a [AuditPackage]>,
-    pub strings: &'a Strings,
-    pub sites: &'a Sites,
-    pub funcs: &'a FuncIndex,
-    pub is_go: bool,
-    pub is_rust: bool,
-}
 
 /// Facts plus the few things the report and the linker pass want.
 pub struct Out {
@@ -85,7 +68,7 @@ impl Out {
 /// Cap on function facts per binary: enough for the largest Go services.
 const MAX_FUNCTIONS: usize = 300_000;
 
-pub fn facts(ev: &Evidence) -> Out {
+pub fn facts(ev: &Known) -> Out {
     let mut out = Out::new(ev.rel, ev.context);
     let ctx = ev.context;
     libraries(ev, &mut out);
@@ -114,7 +97,7 @@ pub fn facts(ev: &Evidence) -> Out {
     out
 }
 
-fn libraries(ev: &Evidence, out: &mut Out) {
+fn libraries(ev: &Known, out: &mut Out) {
     let n = ev.native;
     // PE and Mach-O name the library of each import; ELF lists DT_NEEDED.
     let needed_kind = if n.imports.iter().any(|i| i.library.is_some()) {
@@ -161,7 +144,7 @@ fn libraries(ev: &Evidence, out: &mut Out) {
     }
 }
 
-fn imports(ev: &Evidence, calls: &Calls, out: &mut Out) {
+fn imports(ev: &Known, calls: &Calls, out: &mut Out) {
     let n = ev.native;
     let c_runtime = is_c_runtime(ev.rel) || n.soname.as_deref().is_some_and(is_c_runtime);
     let rust_signals = ev.is_rust
@@ -235,7 +218,7 @@ struct Agg {
     nr: u64,
 }
 
-fn syscall_facts(ev: &Evidence, out: &mut Out) {
+fn syscall_facts(ev: &Known, out: &mut Out) {
     let Some(arch) = ev.native.arch else { return };
     let mut agg: BTreeMap<(&'static str, Context), Agg> = BTreeMap::new();
     let note = |nr: u64,
@@ -316,7 +299,7 @@ fn syscall_facts(ev: &Evidence, out: &mut Out) {
     }
 }
 
-fn sections(ev: &Evidence, out: &mut Out) {
+fn sections(ev: &Known, out: &mut Out) {
     let mut seen = HashSet::new();
     for s in &ev.native.sections {
         if s.name.is_empty() || !seen.insert(s.name.as_str()) {
@@ -372,7 +355,7 @@ fn sections(ev: &Evidence, out: &mut Out) {
     }
 }
 
-fn functions(ev: &Evidence, out: &mut Out) {
+fn functions(ev: &Known, out: &mut Out) {
     let mut seen = HashSet::new();
     let (names, what): (Box<dyn Iterator<Item = &str>>, &str) = match ev.pcln {
         Some(p) => (
@@ -411,7 +394,7 @@ fn functions(ev: &Evidence, out: &mut Out) {
     }
 }
 
-fn dependencies(ev: &Evidence, out: &mut Out) {
+fn dependencies(ev: &Known, out: &mut Out) {
     let dep = |eco: Ecosystem, name: &str, version: &str| Dependency {
         ecosystem: eco,
         name: name.to_string(),

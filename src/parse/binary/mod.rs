@@ -11,11 +11,12 @@
 mod analyze;
 mod arm64;
 mod attrib;
+mod callsite;
 mod elf;
 mod emit;
 mod gobuild;
 mod gopcln;
-pub mod info;
+mod known;
 mod macho;
 pub mod native;
 mod pe;
@@ -25,11 +26,11 @@ mod strings;
 pub mod syscalls;
 mod x86;
 
-use crate::artifact::{Artifact, ArtifactKind, BinaryFormat};
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
+use crate::model::artifact::{Artifact, ArtifactKind, BinaryFormat};
+use crate::model::binary::BinaryInfo;
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
 use crate::parse::Output;
-use info::BinaryInfo;
 use std::path::Path;
 
 pub use native::LinkInfo;
@@ -151,10 +152,10 @@ pub mod fuzzing {
     /// inside the buffer, on both instruction sets.
     pub fn code(bytes: &[u8]) -> usize {
         let base = 0x1000;
-        let mut t = sites::Targets::default();
+        let mut t = callsite::Targets::default();
         let len = bytes.len() as u64;
         t.add(
-            sites::Target {
+            callsite::Target {
                 name: "syscall".into(),
                 args: &[0],
                 go_abi: false,
@@ -163,7 +164,7 @@ pub mod fuzzing {
             Some(base + len / 3),
         );
         t.add(
-            sites::Target {
+            callsite::Target {
                 name: "socket".into(),
                 args: &[0, 1],
                 go_abi: false,
@@ -172,7 +173,7 @@ pub mod fuzzing {
             None,
         );
         t.add(
-            sites::Target {
+            callsite::Target {
                 name: "syscall.Syscall".into(),
                 args: &[0],
                 go_abi: true,

@@ -6,7 +6,7 @@
 //! owned names, which keeps lifetimes simple and the parsers swappable.
 
 use super::syscalls::Arch;
-use crate::context::Context;
+use crate::model::context::Context;
 use std::collections::HashMap;
 
 /// What the file is for the loader.
@@ -133,7 +133,7 @@ impl Native {
     }
 }
 
-/// What the shared-library post-pass (`crate::linker`) needs from a binary.
+/// What the shared-library post-pass (`crate::analyze::linker`) needs from a binary.
 #[derive(Clone, Debug)]
 pub struct LinkInfo {
     /// Path relative to the scan root.

@@ -5,7 +5,7 @@
 //! `asm-generic/unistd.h`, which aarch64 uses) and extended by hand up to
 //! `open_tree_attr` (467). Holes in the numbering are empty strings.
 
-use crate::artifact::BinaryFormat;
+use crate::model::artifact::BinaryFormat;
 
 /// The instruction sets whose syscall conventions wasmfit reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 //! so the window is decoded from several starting bytes and only the
 //! instructions every decoding agrees on are trusted.
 
-use super::sites::{CallSite, RawSite, Target, Targets};
+use super::callsite::{CallSite, RawSite, Target, Targets};
 use iced_x86::{
     Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess,
     OpKind, Register,

@@ -7,7 +7,7 @@
 //! is a different Wasm story than tokio with it.
 
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -193,9 +193,9 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
-    use crate::facts::FactKind;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
+    use crate::model::fact::FactKind;
     use crate::parse::manifest::parse;
 
     const MANIFEST: &str = r#"[package]

@@ -6,7 +6,7 @@
 
 use super::xml::{self, Xml};
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 
 struct Reference {
     name: String,
@@ -85,8 +85,8 @@ pub(crate) fn csproj(sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const CSPROJ: &str = r#"<Project Sdk="Microsoft.NET.Sdk.Web">

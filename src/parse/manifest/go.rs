@@ -7,7 +7,7 @@
 //! compiled.
 
 use super::{Dep, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Block {
@@ -96,8 +96,8 @@ fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const GO_MOD: &str = "module example.com/loader

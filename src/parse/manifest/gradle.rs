@@ -7,7 +7,7 @@
 //! (`libs.netty`) cannot be resolved from the build file and are skipped.
 
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -139,8 +139,8 @@ fn configuration_role(conf: &str) -> Option<Role> {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const GRADLE: &str = r#"plugins {

@@ -5,7 +5,7 @@
 //! several lines, so a bounded regex over the whole text reads them.
 
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -111,8 +111,8 @@ pub(crate) fn mix_lock(sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const MIX: &str = r#"defmodule Chat.MixProject do

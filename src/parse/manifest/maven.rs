@@ -8,7 +8,7 @@
 
 use super::xml::{self, Xml};
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use std::collections::HashMap;
 
 #[derive(Default)]
@@ -227,8 +227,8 @@ fn subst(value: &str, props: &HashMap<String, String>) -> String {
 mod tests {
     use super::super::test_util::*;
     use super::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const POM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

@@ -20,10 +20,10 @@ mod ruby;
 mod xml;
 
 use super::Output;
-use crate::artifact::ManifestKind;
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::{Dependency, Ecosystem, Fact, FactKind, Location};
+use crate::model::artifact::ManifestKind;
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location};
 
 /// The weight of a manifest's runtime hint (see the plan: manifest = 10).
 const MANIFEST_WEIGHT: u32 = 10;
@@ -154,7 +154,7 @@ impl<'a> Sink<'a> {
         self.out.diagnostics.push(Diagnostic::new(
             DiagKind::Malformed,
             self.rel,
-            crate::facts::clip(first),
+            crate::model::fact::clip(first),
         ));
     }
 }

@@ -7,7 +7,7 @@
 
 use super::json_keys::KeyLines;
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -291,8 +291,8 @@ fn unquote_yaml(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const PACKAGE_JSON: &str = r#"{

@@ -9,7 +9,7 @@
 use super::cargo::table;
 use super::json_keys::KeyLines;
 use super::{is_dev_group, Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -311,8 +311,8 @@ pub(crate) fn pipfile_lock(sink: &mut Sink) {
 mod tests {
     use super::super::test_util::*;
     use super::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     #[test]

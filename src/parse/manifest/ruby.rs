@@ -5,7 +5,7 @@
 //! line reader that tracks `do`/`end` nesting.
 
 use super::{Dep, Role, Sink};
-use crate::facts::Ecosystem;
+use crate::model::fact::Ecosystem;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -172,8 +172,8 @@ pub(crate) fn gemfile_lock(sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;
-    use crate::artifact::ManifestKind;
-    use crate::context::Context;
+    use crate::model::artifact::ManifestKind;
+    use crate::model::context::Context;
     use crate::parse::manifest::parse;
 
     const GEMFILE: &str = r#"source "https://rubygems.org"

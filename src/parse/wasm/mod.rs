@@ -8,14 +8,13 @@
 //! diagnostic with the byte offset, and what was read before it is kept.
 
 pub mod features;
-pub mod model;
 pub mod wasi;
 
-pub use model::{Grant, HostImport, Memory, Producers, WasmInfo, WasmKind, WorldFit};
+pub use crate::model::wasm::{Grant, HostImport, Memory, Producers, WasmInfo, WasmKind, WorldFit};
 
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::facts::{Fact, FactKind, Location};
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind, Location};
 use crate::parse::Output;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
@@ -52,7 +51,7 @@ struct Walk {
 /// Reads a discovered `.wasm` from disk and parses it. The read is bounded by
 /// the size discovery saw (and already checked against its limit), so a file
 /// that grows underneath the scan cannot take more memory.
-pub fn analyze(a: &crate::artifact::Artifact) -> (Output, Option<WasmInfo>) {
+pub fn analyze(a: &crate::model::artifact::Artifact) -> (Output, Option<WasmInfo>) {
     use std::io::Read;
     let mut bytes = Vec::new();
     let read = std::fs::File::open(&a.path).and_then(|f| f.take(a.size).read_to_end(&mut bytes));

@@ -5,48 +5,12 @@
 //! dependency are one problem (the service spawns programs), so they are one
 //! finding with three pieces of evidence, not three findings.
 
-use crate::context::Context;
-use crate::facts::Location;
-use crate::rules::{Capability, Category, Confidence, Rule, Severity};
-use serde::{Deserialize, Serialize};
+use crate::model::context::Context;
+use crate::model::fact::Location;
+use crate::model::finding::{Evidence, Finding, Source};
+use crate::rules::{Confidence, Rule, Severity};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-/// What kind of artefact a piece of evidence came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Source {
-    Code,
-    String,
-    Import,
-    Dependency,
-    Dockerfile,
-    Compose,
-    Binary,
-    Wasm,
-    Image,
-    Runtime,
-    File,
-}
-
-/// One place that supports a finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    #[serde(flatten)]
-    pub at: Location,
-    pub context: Context,
-    pub source: Source,
-    pub confidence: Confidence,
-    /// Package knowledge: why this dependency matters, and its replacement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// Stable across unrelated edits and line moves: rule, path and the
-    /// matched text with whitespace folded, not the line number.
-    pub fingerprint: String,
-    /// The reason given in a `wasmfit: ignore[...]` comment, when suppressed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<String>,
-}
 
 /// A rule hit before merging.
 #[derive(Clone, Debug)]
@@ -111,33 +75,6 @@ fn short_hex(h: Sha256) -> String {
 /// Evidence beyond this many places is counted, not listed: a report is for
 /// reading, and a vendored copy of libc can match thousands of times.
 pub const MAX_EVIDENCE: usize = 50;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub rule_id: String,
-    pub title: String,
-    pub capability: Capability,
-    pub category: Category,
-    pub severity: Severity,
-    /// The most service-like context among the evidence: a finding with any
-    /// service evidence is a service finding.
-    pub context: Context,
-    pub confidence: Confidence,
-    /// Whether it moves the score and the verdict.
-    pub counted: bool,
-    /// All its evidence is suppressed.
-    pub suppressed: bool,
-    pub message: String,
-    pub remediation: String,
-    /// WASI 0.2 interface that replaces the capability, or "none".
-    pub wasi: String,
-    /// Person-days, scaled by how widespread the evidence is.
-    pub effort: f64,
-    pub fingerprint: String,
-    pub evidence: Vec<Evidence>,
-    /// How many places matched in all (more than `evidence.len()` when cut).
-    pub evidence_total: usize,
-}
 
 /// Merges hits into findings, one per rule, sorted blockers first.
 pub fn merge(rules: &[Rule], hits: Vec<Hit>) -> Vec<Finding> {

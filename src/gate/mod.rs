@@ -16,23 +16,13 @@
 //!   With a baseline it fails only when the score is below N *and* below the
 //!   baseline's score: a change never fails for a score it did not lower.
 
-use crate::finding::{Evidence, Finding, Source};
-use crate::report::Report;
+pub mod baseline;
+
+pub use crate::config::Thresholds;
+use crate::model::finding::{Evidence, Finding, Source};
+use crate::model::Report;
 use crate::rules::Severity;
 use std::collections::{BTreeMap, HashSet};
-
-/// What the gate checks; `None` switches a check off.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Thresholds {
-    pub fail_under: Option<u8>,
-    pub fail_on: Option<Severity>,
-}
-
-impl Thresholds {
-    pub fn is_set(&self) -> bool {
-        self.fail_under.is_some() || self.fail_on.is_some()
-    }
-}
 
 /// One piece of evidence that made the gate fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,15 +184,15 @@ const MAX_SHOWN: usize = 3;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Context;
-    use crate::facts::Location;
+    use crate::model::context::Context;
+    use crate::model::fact::Location;
+    use crate::model::score::Verdict;
     use crate::rules::{Capability, Category, Confidence};
-    use crate::score::Verdict;
 
     fn ev(path: &str, line: u32, snippet: &str) -> Evidence {
         let at = Location::line(path, line, snippet);
         Evidence {
-            fingerprint: crate::finding::fingerprint("WF101", &at),
+            fingerprint: crate::analyze::finding::fingerprint("WF101", &at),
             at,
             context: Context::Service,
             source: Source::Code,
@@ -235,7 +225,7 @@ mod tests {
 
     fn report(score: u8, findings: Vec<Finding>) -> Report {
         let v = serde_json::json!({
-            "schema_version": crate::report::model::SCHEMA_VERSION,
+            "schema_version": crate::model::report::SCHEMA_VERSION,
             "tool": {"name": "wasmfit", "version": "0", "rules": 0},
             "root": ".",
             "verdict": "porting",

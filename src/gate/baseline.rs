@@ -1,103 +1,19 @@
-//! The gate's command-line side: its flags, the configuration that feeds
-//! the scan, baselines from a saved report or from a git ref, and the exit
-//! code. The decision itself is `crate::gate`, which prints nothing.
+//! `--baseline-ref`: the merge base of HEAD and a git ref, checked out in a
+//! temporary worktree and scanned like the current tree, so a gate can fail
+//! only on what a change made worse.
 
-use crate::config::Config;
-use crate::gate::{self, Thresholds};
-use crate::report::Report;
-use crate::rules::{RuleSet, Severity};
-use clap::{Args, ValueEnum};
+use crate::model::Report;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, Stdio};
 
-#[derive(Args, Debug, Default)]
-#[command(next_help_heading = "CI gate (exit 1 when it fails)")]
-pub struct GateArgs {
-    /// Fail when the score is below SCORE (0-100). With a baseline, only
-    /// when the change also lowered the score.
-    #[arg(long, value_name = "SCORE", value_parser = clap::value_parser!(u8).range(0..=100))]
-    pub fail_under: Option<u8>,
-    /// Fail on any counted finding of SEVERITY or worse. With a baseline,
-    /// only on evidence new since the baseline. `none` switches off a
-    /// threshold set in wasmfit.toml.
-    #[arg(long, value_name = "SEVERITY", value_enum)]
-    pub fail_on: Option<FailOn>,
-    /// Compare with a saved JSON report (`wasmfit scan -f json`): only what
-    /// is new, or a lower score, fails.
-    #[arg(long, value_name = "FILE", conflicts_with = "baseline_ref")]
-    pub baseline: Option<PathBuf>,
-    /// Compare with a scan of the merge base of HEAD and GIT_REF (e.g.
-    /// `origin/main`), made in a temporary git worktree.
-    #[arg(long, value_name = "GIT_REF")]
-    pub baseline_ref: Option<String>,
-}
+/// A baseline that cannot be made: the user's ref or repository is wrong,
+/// or git failed. The message names the option and what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BaselineError(pub String);
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Blocker,
-    Major,
-    Minor,
-    Info,
-    /// No severity threshold, whatever wasmfit.toml says.
-    None,
-}
-
-impl GateArgs {
-    /// CLI over config: a flag given on the command line wins.
-    pub fn thresholds(&self, config: &Thresholds) -> Thresholds {
-        Thresholds {
-            fail_under: self.fail_under.or(config.fail_under),
-            fail_on: match self.fail_on {
-                None => config.fail_on,
-                Some(FailOn::None) => None,
-                Some(FailOn::Blocker) => Some(Severity::Blocker),
-                Some(FailOn::Major) => Some(Severity::Major),
-                Some(FailOn::Minor) => Some(Severity::Minor),
-                Some(FailOn::Info) => Some(Severity::Info),
-            },
-        }
-    }
-}
-
-/// The config for a scan of `path`, as a usage error when it is broken.
-pub fn config(path: &Path, explicit: Option<&Path>) -> anyhow::Result<Config> {
-    Config::find(path, explicit).map_err(|e| super::usage(e.to_string()))
-}
-
-/// The built-in rules, the config's rule directories, then the CLI's; with
-/// the config's re-grades and rules turned off applied.
-pub fn rules(config: &Config, cli_dirs: &[PathBuf]) -> anyhow::Result<RuleSet> {
-    let dirs: Vec<PathBuf> = config.rule_dirs.iter().chain(cli_dirs).cloned().collect();
-    let mut rules = super::load_rules(&dirs)?;
-    config
-        .apply(&mut rules)
-        .map_err(|e| super::usage(e.to_string()))?;
-    Ok(rules)
-}
-
-/// Reads `--baseline FILE`, refusing anything that is not a report of this
-/// schema's major version.
-pub fn read_baseline(args: &GateArgs) -> anyhow::Result<Option<Report>> {
-    let Some(file) = &args.baseline else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| super::usage(format!("{}: cannot read baseline: {e}", file.display())))?;
-    crate::report::json::parse(&text)
-        .map(Some)
-        .map_err(|e| super::usage(format!("{}: baseline: {e}", file.display())))
-}
-
-/// Evaluates the gate; on failure prints its one summary line on stderr
-/// and returns exit code 1.
-pub fn finish(report: &Report, baseline: Option<&Report>, t: &Thresholds) -> ExitCode {
-    let outcome = gate::evaluate(report, baseline, t);
-    if outcome.passed {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("wasmfit: {}", outcome.summary());
-        ExitCode::from(1)
-    }
+fn usage(m: String) -> anyhow::Error {
+    BaselineError(m).into()
 }
 
 /// `--baseline-ref`, resolved before the scan so that a typo costs nothing.
@@ -115,7 +31,7 @@ impl BaseRef {
     /// Finds the repository around `path` and the merge base of HEAD and
     /// `git_ref`.
     pub fn resolve(path: &Path, git_ref: &str) -> anyhow::Result<BaseRef> {
-        let bad = |m: String| super::usage(format!("--baseline-ref: {m}"));
+        let bad = |m: String| usage(format!("--baseline-ref: {m}"));
         if git_ref.starts_with('-') || git_ref.is_empty() {
             return Err(bad(format!("`{git_ref}` is not a git ref")));
         }
@@ -183,7 +99,7 @@ impl Worktree {
             .prefix("wasmfit-baseline-")
             .tempdir()
             .map_err(|e| {
-                super::usage(format!(
+                usage(format!(
                     "--baseline-ref: cannot create a temporary directory: {e}"
                 ))
             })?;
@@ -193,7 +109,7 @@ impl Worktree {
             repo,
             &["worktree", "add", "--detach", "--quiet", &path_arg, commit],
         )
-        .map_err(|e| super::usage(format!("--baseline-ref: git worktree add failed: {e}")))?;
+        .map_err(|e| usage(format!("--baseline-ref: git worktree add failed: {e}")))?;
         Ok(Worktree {
             repo: repo.to_path_buf(),
             path,
@@ -253,33 +169,6 @@ fn git_out(dir: &Path, args: &[&str]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cli_wins_over_config() {
-        let config = Thresholds {
-            fail_under: Some(60),
-            fail_on: Some(Severity::Blocker),
-        };
-        let none = GateArgs::default();
-        assert_eq!(none.thresholds(&config), config);
-        let cli = GateArgs {
-            fail_under: Some(80),
-            fail_on: Some(FailOn::Major),
-            ..GateArgs::default()
-        };
-        assert_eq!(
-            cli.thresholds(&config),
-            Thresholds {
-                fail_under: Some(80),
-                fail_on: Some(Severity::Major)
-            }
-        );
-        let off = GateArgs {
-            fail_on: Some(FailOn::None),
-            ..GateArgs::default()
-        };
-        assert_eq!(off.thresholds(&config).fail_on, None);
-    }
 
     #[test]
     fn refs_that_look_like_flags_are_refused() {

@@ -9,10 +9,10 @@
 //! ("needed via libavutil.so.57"). A pure function over what each binary
 //! said about itself, run once after every file was analysed.
 
-use crate::facts::{Fact, FactKind, Location};
-use crate::finding::Hit;
-use crate::matcher::Engine;
-use crate::parse::binary::info::BinaryInfo;
+use crate::analyze::finding::Hit;
+use crate::analyze::matcher::Engine;
+use crate::model::binary::BinaryInfo;
+use crate::model::fact::{Fact, FactKind, Location};
 use crate::parse::binary::{Binary, LinkInfo};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -169,7 +169,7 @@ struct Index {
     by_path: HashMap<String, usize>,
     by_name: HashMap<String, Vec<usize>>,
     /// Context per binary, so test fixtures are not what a service loads.
-    ctx: Vec<crate::context::Context>,
+    ctx: Vec<crate::model::context::Context>,
 }
 
 impl Index {
@@ -288,7 +288,7 @@ fn normalize(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Context;
+    use crate::model::context::Context;
 
     fn bin(rel: &str, needed: &[&str], entry: bool) -> LinkInfo {
         LinkInfo {

@@ -13,9 +13,10 @@
 //! comments count (the lexer decides), so a string that happens to contain
 //! the marker does not suppress anything.
 
-use crate::artifact::{Artifact, ArtifactKind};
-use crate::diag::{DiagKind, Diagnostic};
-use crate::finding::{Hit, Source};
+use crate::analyze::finding::Hit;
+use crate::model::artifact::{Artifact, ArtifactKind};
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::finding::Source;
 use crate::rules::RuleSet;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::Regex;
@@ -113,7 +114,7 @@ fn follow_imports(a: &Artifact, hits: &mut [Hit]) {
 /// Every valid marker in comments of `text`, with diagnostics for the others.
 fn markers(rules: &RuleSet, a: &Artifact, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Marker> {
     let view = match a.kind {
-        ArtifactKind::Source(lang) => Some(crate::lex::lex(lang, text)),
+        ArtifactKind::Source(lang) => Some(crate::parse::lex::lex(lang, text)),
         _ => None,
     };
     let mut out = Vec::new();
@@ -286,9 +287,9 @@ fn matches(g: &Gitignore, path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Context;
-    use crate::facts::Location;
-    use crate::language::Language;
+    use crate::model::context::Context;
+    use crate::model::fact::Location;
+    use crate::model::language::Language;
     use crate::rules::Confidence;
 
     const RULES: &str = r#"

@@ -5,8 +5,8 @@
 //! a new manifest format or binary format never touches a rule, and a new rule
 //! never touches a parser.
 
-use crate::context::Context;
-use crate::language::Language;
+use crate::model::context::Context;
+use crate::model::language::Language;
 use serde::{Deserialize, Serialize};
 
 /// Where something was seen: a line in a text file, or a symbol, section or

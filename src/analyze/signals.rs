@@ -5,28 +5,10 @@
 //! would pay off. A good fit for a batch job nobody waits for is still a
 //! port with little to gain.
 
-use crate::finding::Finding;
+use crate::model::finding::Finding;
+use crate::model::runtime::Runtimes;
+use crate::model::signal::{Side, Signal};
 use crate::rules::{Capability, Severity, Tier};
-use crate::runtime::Runtimes;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Side {
-    Wasm,
-    Docker,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Signal {
-    pub id: String,
-    pub side: Side,
-    /// The framework's wording.
-    pub text: String,
-    pub holds: bool,
-    /// Why it holds or not, with paths.
-    pub evidence: Vec<String>,
-}
 
 /// What the signals need beyond findings.
 #[derive(Clone, Debug, Default)]

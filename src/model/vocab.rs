@@ -101,6 +101,35 @@ impl Severity {
     }
 }
 
+/// How well a language runtime runs on Wasm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// Components and WASI 0.2 today (Rust, C/C++, TinyGo, JavaScript).
+    Strong,
+    /// Runs, but only as WASI preview 1 core modules (upstream Go).
+    CoreModules,
+    /// Runs through an interpreter compiled to Wasm (Python, Ruby, PHP).
+    Interpreted,
+    /// Experimental toolchains only (JVM, .NET).
+    Experimental,
+    /// No usable Wasm target (Erlang/Elixir).
+    None,
+}
+
+impl Tier {
+    /// The name used in rule files and reports (`core-modules`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Tier::Strong => "strong",
+            Tier::CoreModules => "core-modules",
+            Tier::Interpreted => "interpreted",
+            Tier::Experimental => "experimental",
+            Tier::None => "none",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,10 @@
 //! trees by default, because a copy of someone else's code in `vendor/` is not
 //! the service. Binaries and Wasm are recognised by magic bytes, not by name.
 
-use crate::artifact::{Artifact, ArtifactKind, BinaryFormat, CodeArchive, ManifestKind};
-use crate::context::Context;
-use crate::diag::{DiagKind, Diagnostic};
-use crate::language::Language;
+use crate::model::artifact::{Artifact, ArtifactKind, BinaryFormat, CodeArchive, ManifestKind};
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::language::Language;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::collections::HashMap;
 use std::io::Read;
@@ -50,6 +50,9 @@ const MARKERS: &[&str] = &[
 
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// Keeps some files and sets their context, dropping the rest: an image
+    /// scan reads only the service's part of the image (`image::scope`).
+    pub filter: Option<std::sync::Arc<dyn Filter>>,
     pub default_excludes: bool,
     pub gitignore: bool,
     /// Extra paths to exclude (glob patterns, gitignore syntax), e.g. from
@@ -64,6 +67,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
+            filter: None,
             default_excludes: true,
             gitignore: true,
             exclude: Vec::new(),
@@ -82,8 +86,30 @@ pub struct Discovery {
     pub skipped: Vec<String>,
 }
 
-/// Walks `root` (a directory or a single file).
+/// Decides, for a discovered file, whether it is scanned and in which
+/// context. Discovery stays ignorant of where the decision comes from.
+pub trait Filter: std::fmt::Debug + Send + Sync {
+    /// The context `rel` is scanned in, or `None` to leave it out.
+    fn context_of(&self, rel: &str) -> Option<Context>;
+}
+
+/// Walks `root` (a directory or a single file), then applies the filter.
 pub fn discover(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
+    let mut out = walk(root, opts)?;
+    if let Some(filter) = &opts.filter {
+        out.artifacts
+            .retain_mut(|a| match filter.context_of(&a.rel) {
+                Some(c) => {
+                    a.context = c;
+                    true
+                }
+                None => false,
+            });
+    }
+    Ok(out)
+}
+
+fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
     let meta = std::fs::symlink_metadata(root)?;
     let mut out = Discovery::default();
     if meta.is_file() {

@@ -1,7 +1,7 @@
 //! What the Wasm analyser reports about one module or component: the
 //! `wasm` entries of the report.
 
-use crate::context::Context;
+use crate::model::context::Context;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,8 +1,8 @@
 //! What kind of artefact a file is, decided once at discovery so every later
 //! stage dispatches on a value instead of re-sniffing names.
 
-use crate::context::Context;
-use crate::language::Language;
+use crate::model::context::Context;
+use crate::model::language::Language;
 use serde::{Deserialize, Serialize};
 
 /// Dependency manifests and lock files wasmfit reads.

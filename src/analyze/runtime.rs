@@ -6,32 +6,10 @@
 //! evidence counts; a Python script in `scripts/` does not make a Go service
 //! a Python one.
 
-use crate::facts::{Fact, FactKind, Location};
-use crate::rules::{RuleSet, Tier};
-use serde::{Deserialize, Serialize};
+use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::runtime::{Detected, Runtimes};
+use crate::rules::RuleSet;
 use std::collections::BTreeMap;
-
-/// One detected runtime and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Detected {
-    pub id: String,
-    pub name: String,
-    pub tier: Tier,
-    pub weight: u32,
-    pub note: String,
-    pub toolchain: String,
-    pub rule_id: String,
-    /// Up to a few places that show it.
-    pub evidence: Vec<Location>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Runtimes {
-    /// The runtime the service runs on, if any evidence says.
-    pub primary: Option<Detected>,
-    /// Every runtime seen in service context, heaviest first.
-    pub detected: Vec<Detected>,
-}
 
 const MAX_RUNTIME_EVIDENCE: usize = 5;
 

@@ -10,7 +10,7 @@
 //! forgiving on code that does not compile, and it only needs to know where
 //! comments and strings start and end.
 
-use crate::language::Language;
+use crate::model::language::Language;
 use std::ops::Range;
 
 /// A string literal's contents and where they start.

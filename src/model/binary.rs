@@ -2,7 +2,7 @@
 //! linkage, runtime, Go and Rust build details, the syscalls it makes and
 //! the libraries the linker pass resolved. Serialised as `binaries[]`.
 
-use crate::context::Context;
+use crate::model::context::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

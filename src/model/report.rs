@@ -4,11 +4,11 @@
 //! other renderers read only this struct, so a saved JSON report can be
 //! rendered again later in any format.
 
-use crate::diag::Diagnostic;
-use crate::finding::Finding;
-use crate::runtime::Runtimes;
-use crate::score::{Score, Verdict};
-use crate::signals::Signal;
+use crate::model::diag::Diagnostic;
+use crate::model::finding::Finding;
+use crate::model::runtime::Runtimes;
+use crate::model::score::{Score, Verdict};
+use crate::model::signal::Signal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,17 +40,17 @@ pub struct Report {
     pub bench: Option<serde_json::Value>,
     /// The image, when the scan was of a container image (`--image`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<crate::image::ImageInfo>,
+    pub image: Option<crate::model::image::ImageInfo>,
     /// Every Wasm module and component found, described.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub wasm: Vec<crate::parse::wasm::WasmInfo>,
+    pub wasm: Vec<crate::model::wasm::WasmInfo>,
     /// Every native binary found, described: format, linkage, runtime, Go
     /// and Rust build data, syscalls, resolved libraries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub binaries: Vec<crate::parse::binary::info::BinaryInfo>,
+    pub binaries: Vec<crate::model::binary::BinaryInfo>,
     /// The Wasm platform the service would move to (`wasmfit.toml` `target`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<crate::config::Target>,
+    pub target: Option<crate::model::target::Target>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

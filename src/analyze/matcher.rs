@@ -6,11 +6,12 @@
 //! then run again to find their lines. Names (symbols, syscalls, packages) go
 //! into hash maps.
 
-use crate::context::Context;
-use crate::facts::{Ecosystem, Fact, FactKind, Location};
-use crate::finding::{Hit, Source};
-use crate::language::Language;
-use crate::lex::CodeView;
+use crate::analyze::finding::Hit;
+use crate::model::context::Context;
+use crate::model::fact::{Ecosystem, Fact, FactKind, Location};
+use crate::model::finding::Source;
+use crate::model::language::Language;
+use crate::parse::lex::CodeView;
 use crate::parse::source::{in_spans, line_text};
 use crate::rules::version::Range;
 use crate::rules::{Confidence, Matcher, RuleSet};
@@ -501,7 +502,7 @@ impl<'r> Engine<'r> {
 
 fn is_lock_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    crate::artifact::ManifestKind::from_file_name(name).is_some_and(|k| k.is_lock())
+    crate::model::artifact::ManifestKind::from_file_name(name).is_some_and(|k| k.is_lock())
 }
 
 /// `_fork` (Mach-O) and `fork@GLIBC_2.2.5` (ELF versioned) are `fork`.

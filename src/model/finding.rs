@@ -1,0 +1,70 @@
+//! Findings: rule hits merged per root cause, with all their evidence. The
+//! merge itself is `analyze::finding`; this is the shape a report carries.
+
+use crate::model::context::Context;
+use crate::model::fact::Location;
+use crate::model::vocab::{Capability, Category, Confidence, Severity};
+use serde::{Deserialize, Serialize};
+
+/// What kind of artefact a piece of evidence came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    Code,
+    String,
+    Import,
+    Dependency,
+    Dockerfile,
+    Compose,
+    Binary,
+    Wasm,
+    Image,
+    Runtime,
+    File,
+}
+
+/// One place that supports a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(flatten)]
+    pub at: Location,
+    pub context: Context,
+    pub source: Source,
+    pub confidence: Confidence,
+    /// Package knowledge: why this dependency matters, and its replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Stable across unrelated edits and line moves: rule, path and the
+    /// matched text with whitespace folded, not the line number.
+    pub fingerprint: String,
+    /// The reason given in a `wasmfit: ignore[...]` comment, when suppressed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub capability: Capability,
+    pub category: Category,
+    pub severity: Severity,
+    /// The most service-like context among the evidence: a finding with any
+    /// service evidence is a service finding.
+    pub context: Context,
+    pub confidence: Confidence,
+    /// Whether it moves the score and the verdict.
+    pub counted: bool,
+    /// All its evidence is suppressed.
+    pub suppressed: bool,
+    pub message: String,
+    pub remediation: String,
+    /// WASI 0.2 interface that replaces the capability, or "none".
+    pub wasi: String,
+    /// Person-days, scaled by how widespread the evidence is.
+    pub effort: f64,
+    pub fingerprint: String,
+    pub evidence: Vec<Evidence>,
+    /// How many places matched in all (more than `evidence.len()` when cut).
+    pub evidence_total: usize,
+}
