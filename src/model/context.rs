@@ -13,6 +13,14 @@ use serde::{Deserialize, Serialize};
 pub enum Context {
     /// Code and configuration that ship and run as the service.
     Service,
+    /// Ships, but runs only when an operator opts in (a dev mode, a
+    /// disabled-by-default feature, a side command): reported, weighed less.
+    Optional,
+    /// Service code that no entry point of the service reaches.
+    Unreachable,
+    /// Development-only dependencies and tooling (devDependencies, live
+    /// reload, dev containers).
+    Dev,
     /// Tests, fixtures, benchmarks.
     Test,
     /// Build scripts and tooling: build.rs, xtask, Makefiles, CI files.
@@ -24,16 +32,32 @@ pub enum Context {
     /// What a language runtime does for itself inside a binary (Go runtime
     /// syscalls, Rust std's futex): present, but not the service's choice.
     RuntimeInternal,
+    /// CI configuration and the scripts it runs.
+    Ci,
+    /// Packaging for other channels: .deb/.rpm, snaps, AppImages, installers.
+    Packaging,
+    /// Third-party code copied into the tree, and generated files.
+    Vendored,
+    /// A neighbour of the service: a third-party image in a compose file
+    /// (a database, a proxy) that runs beside it but is not its code.
+    Neighbour,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 13] = [
         Context::Service,
+        Context::Optional,
+        Context::Unreachable,
+        Context::Dev,
         Context::Test,
         Context::Build,
         Context::Example,
         Context::Docs,
         Context::RuntimeInternal,
+        Context::Ci,
+        Context::Packaging,
+        Context::Vendored,
+        Context::Neighbour,
     ];
 
     /// Only service evidence moves the score and the verdict.
@@ -49,6 +73,13 @@ impl Context {
             Context::Example => "example",
             Context::Docs => "docs",
             Context::RuntimeInternal => "runtime-internal",
+            Context::Optional => "optional",
+            Context::Unreachable => "unreachable",
+            Context::Dev => "dev",
+            Context::Ci => "ci",
+            Context::Packaging => "packaging",
+            Context::Vendored => "vendored",
+            Context::Neighbour => "neighbour",
         }
     }
 
