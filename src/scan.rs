@@ -119,6 +119,10 @@ pub fn scan_with(
         ));
     }
 
+    // Lock entries take the scope of the manifest declarations that pull
+    // them in, which needs every manifest of the tree (analyze::scopes).
+    crate::analyze::scopes::apply(&kept, &mut hits, &mut diagnostics);
+
     let runtimes = runtime::detect(rules, &kept);
     if let Some(p) = &runtimes.primary {
         if let Some(idx) = rules.index(&p.rule_id) {
@@ -273,10 +277,14 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     r
 }
 
-/// Facts needed after matching: runtime hints and the container's shape.
+/// Facts needed after matching: runtime hints, the container's shape, and
+/// dependencies (for the scopes of lock entries).
 fn keep(f: &Fact) -> bool {
     match &f.kind {
-        FactKind::Runtime { .. } | FactKind::BaseImage { .. } | FactKind::OsPackage { .. } => true,
+        FactKind::Runtime { .. }
+        | FactKind::BaseImage { .. }
+        | FactKind::OsPackage { .. }
+        | FactKind::Dependency(_) => true,
         FactKind::Instruction { instruction, .. } => {
             matches!(
                 instruction.as_str(),

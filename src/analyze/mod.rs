@@ -1,14 +1,17 @@
 //! Analysis: from facts to a verdict. `matcher` applies the rules to facts
 //! and code, `linker` follows binaries to the libraries they load,
-//! `suppress` applies the user's suppressions, `finding` merges hits per
-//! root cause, `runtime` weighs runtime hints, `score` computes the score,
-//! verdict and effort, and `signals` evaluates the decision framework.
+//! `suppress` applies the user's suppressions, `scopes` gives lock entries
+//! the scope of the manifest declarations that pull them in, `finding`
+//! merges hits per root cause, `runtime` weighs runtime hints, `score`
+//! computes the score, verdict and effort, and `signals` evaluates the
+//! decision framework.
 //! Nothing here reads files or prints.
 
 pub mod finding;
 pub mod linker;
 pub mod matcher;
 pub mod runtime;
+pub mod scopes;
 pub mod score;
 pub mod signals;
 pub mod suppress;

@@ -28,10 +28,15 @@ pub enum ManifestKind {
     Gemfile,
     GemfileLock,
     ComposerJson,
+    ComposerLock,
+    PoetryLock,
+    UvLock,
+    /// NuGet's `packages.lock.json`.
+    NugetLock,
 }
 
 impl ManifestKind {
-    pub const ALL: [ManifestKind; 19] = [
+    pub const ALL: [ManifestKind; 23] = [
         ManifestKind::CargoToml,
         ManifestKind::CargoLock,
         ManifestKind::GoMod,
@@ -51,6 +56,10 @@ impl ManifestKind {
         ManifestKind::Gemfile,
         ManifestKind::GemfileLock,
         ManifestKind::ComposerJson,
+        ManifestKind::ComposerLock,
+        ManifestKind::PoetryLock,
+        ManifestKind::UvLock,
+        ManifestKind::NugetLock,
     ];
 
     /// Lock files: they name transitive packages too.
@@ -64,7 +73,35 @@ impl ManifestKind {
                 | ManifestKind::PipfileLock
                 | ManifestKind::MixLock
                 | ManifestKind::GemfileLock
+                | ManifestKind::ComposerLock
+                | ManifestKind::PoetryLock
+                | ManifestKind::UvLock
+                | ManifestKind::NugetLock
         )
+    }
+
+    /// The manifest kind of a file, from its path (`/`-separated).
+    pub fn of_path(path: &str) -> Option<ManifestKind> {
+        ManifestKind::from_file_name(path.rsplit('/').next().unwrap_or(path))
+    }
+
+    /// Whether `path` names a lock file.
+    pub fn is_lock_path(path: &str) -> bool {
+        ManifestKind::of_path(path).is_some_and(ManifestKind::is_lock)
+    }
+
+    /// The manifest whose declarations are the roots of this lock file's
+    /// graph, when the lock does not say itself which roots are dev-only.
+    pub fn manifest_of_lock(self) -> Option<ManifestKind> {
+        Some(match self {
+            ManifestKind::CargoLock => ManifestKind::CargoToml,
+            ManifestKind::YarnLock => ManifestKind::PackageJson,
+            ManifestKind::GemfileLock => ManifestKind::Gemfile,
+            ManifestKind::MixLock => ManifestKind::MixExs,
+            ManifestKind::PoetryLock => ManifestKind::Pyproject,
+            ManifestKind::NugetLock => ManifestKind::Csproj,
+            _ => return None,
+        })
     }
 
     /// The manifest kind of a file, from its name.
@@ -88,11 +125,21 @@ impl ManifestKind {
             "gemfile" => ManifestKind::Gemfile,
             "gemfile.lock" => ManifestKind::GemfileLock,
             "composer.json" => ManifestKind::ComposerJson,
+            "composer.lock" => ManifestKind::ComposerLock,
+            "poetry.lock" => ManifestKind::PoetryLock,
+            "uv.lock" => ManifestKind::UvLock,
+            "packages.lock.json" => ManifestKind::NugetLock,
             _ if lower.ends_with(".csproj") || lower.ends_with(".fsproj") => ManifestKind::Csproj,
             _ if lower.starts_with("requirements") && lower.ends_with(".txt") => {
                 ManifestKind::Requirements
             }
-            _ if lower.ends_with(".requirements.txt") => ManifestKind::Requirements,
+            // dev-requirements.txt, test_requirements.txt, prod.requirements.txt
+            _ if ["-", "_", "."]
+                .iter()
+                .any(|sep| lower.ends_with(&format!("{sep}requirements.txt"))) =>
+            {
+                ManifestKind::Requirements
+            }
             _ => return None,
         })
     }

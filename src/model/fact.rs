@@ -74,10 +74,12 @@ pub enum Ecosystem {
     Nuget,
     Hex,
     Rubygems,
+    /// PHP packages (composer.json, composer.lock).
+    Packagist,
 }
 
 impl Ecosystem {
-    pub const ALL: [Ecosystem; 8] = [
+    pub const ALL: [Ecosystem; 9] = [
         Ecosystem::Crates,
         Ecosystem::Go,
         Ecosystem::Npm,
@@ -86,6 +88,7 @@ impl Ecosystem {
         Ecosystem::Nuget,
         Ecosystem::Hex,
         Ecosystem::Rubygems,
+        Ecosystem::Packagist,
     ];
 
     pub fn id(self) -> &'static str {
@@ -98,6 +101,7 @@ impl Ecosystem {
             Ecosystem::Nuget => "nuget",
             Ecosystem::Hex => "hex",
             Ecosystem::Rubygems => "rubygems",
+            Ecosystem::Packagist => "packagist",
         }
     }
 
@@ -107,12 +111,12 @@ impl Ecosystem {
 
     /// Package names compare the way the ecosystem's own tools compare them:
     /// PyPI folds case and `-`/`_`/`.` (PEP 503), crates.io folds `-`/`_`,
-    /// NuGet folds case; the rest are exact.
+    /// NuGet and Packagist fold case; the rest are exact.
     pub fn normalize(self, name: &str) -> String {
         match self {
             Ecosystem::Pypi => name.to_ascii_lowercase().replace(['_', '.'], "-"),
             Ecosystem::Crates => name.replace('_', "-"),
-            Ecosystem::Nuget => name.to_ascii_lowercase(),
+            Ecosystem::Nuget | Ecosystem::Packagist => name.to_ascii_lowercase(),
             _ => name.to_string(),
         }
     }
@@ -122,6 +126,112 @@ impl std::fmt::Display for Ecosystem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id())
     }
+}
+
+/// Why a manifest declares a dependency, which decides whether it ships
+/// with the service. Lock entries get the scope of the roots that pull them
+/// in (`parse::manifest::lockgraph`, `analyze::scopes`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Ships and runs with the service.
+    #[default]
+    Runtime,
+    /// Ships only when someone opts in: an optional dependency no default
+    /// feature enables, an extra, an optional peer.
+    Optional,
+    /// Only for a platform the service does not run on: a Linux container
+    /// (and its Wasm port) never builds `[target.'cfg(windows)'.dependencies]`.
+    OtherPlatform,
+    /// Development only: devDependencies, dev groups, live reload, linters.
+    Dev,
+    /// Tests only: test scope, test groups, test projects.
+    Test,
+    /// Needed to build only: build-dependencies, annotation processors,
+    /// compile-only and analyzer packages.
+    Build,
+    /// Declared for workspace members to inherit (`[workspace.dependencies]`):
+    /// it ships only as far as a member uses it.
+    Workspace,
+}
+
+impl Scope {
+    pub fn id(self) -> &'static str {
+        match self {
+            Scope::Runtime => "runtime",
+            Scope::Optional => "optional",
+            Scope::OtherPlatform => "other-platform",
+            Scope::Dev => "dev",
+            Scope::Test => "test",
+            Scope::Build => "build",
+            Scope::Workspace => "workspace",
+        }
+    }
+
+    /// The context a declaration in this scope gets, or `None` when it takes
+    /// the manifest's own context (runtime, and workspace declarations until
+    /// a member's use says otherwise).
+    pub fn context(self) -> Option<Context> {
+        match self {
+            Scope::Runtime | Scope::Workspace => None,
+            Scope::Optional | Scope::OtherPlatform => Some(Context::Optional),
+            Scope::Dev => Some(Context::Dev),
+            Scope::Test => Some(Context::Test),
+            Scope::Build => Some(Context::Build),
+        }
+    }
+
+    /// The scope a propagated context stands for (the inverse of `context`
+    /// for the contexts a scope produces; anything else does not ship).
+    pub fn from_context(context: Context) -> Scope {
+        match context {
+            Context::Service => Scope::Runtime,
+            Context::Optional => Scope::Optional,
+            Context::Test => Scope::Test,
+            Context::Build => Scope::Build,
+            _ => Scope::Dev,
+        }
+    }
+
+    /// The context of a dependency declared in this scope in a file whose
+    /// own context is `file`: a file that does not ship (a manifest under
+    /// `examples/`) keeps its context whatever the scope says.
+    pub fn within(self, file: Context) -> Context {
+        match self.context() {
+            Some(c) if file.counts() => c,
+            _ => file,
+        }
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A lock entry whose scope depends on manifests in other files (Cargo.lock
+/// and Cargo.toml, yarn.lock and package.json...): its place in the lock's
+/// dependency graph, for `analyze::scopes` to walk once every file is read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockEntry {
+    /// Unique within its lock file (`name version`, `name@range`).
+    pub key: String,
+    /// Entries it depends on: keys, or names where the lock only names them
+    /// (then every entry of that name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// Entries it depends on only optionally (an extra, an optional
+    /// dependency): what arrives only this way is `optional`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional: Vec<String>,
+    /// One of the project's own packages asks for it directly (a workspace
+    /// member in Cargo.lock, Gemfile.lock's DEPENDENCIES): a root even when
+    /// no manifest wasmfit read declares it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
 }
 
 /// One declared or locked dependency.
@@ -135,10 +245,16 @@ pub struct Dependency {
     /// Enabled features, where the manifest says (Cargo).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
-    /// Declared for development or build only (dev-dependencies,
-    /// devDependencies, test scope).
+    /// Declared for development or build only (dev, test or build scope).
     #[serde(default)]
     pub dev: bool,
+    /// Why it is declared; for a lock entry, what the lock and its roots
+    /// say (runtime until a manifest says otherwise).
+    #[serde(default)]
+    pub scope: Scope,
+    /// Set on lock entries whose scope is decided across files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LockEntry>,
 }
 
 /// A language runtime a service may run on, as kept in `rules/runtimes.toml`.

@@ -401,6 +401,8 @@ fn dependencies(ev: &Known, out: &mut Out) {
         version: (!version.is_empty()).then(|| version.to_string()),
         features: Vec::new(),
         dev: false,
+        scope: Default::default(),
+        lock: None,
     };
     if let Some(g) = ev.go {
         for m in &g.deps {

@@ -1,17 +1,37 @@
 //! *.csproj / *.fsproj: `<PackageReference>` items.
 //!
-//! A project that is itself a test project (`<IsTestProject>`, or one
-//! referencing the test SDK) contributes only development dependencies, the
-//! way a `tests/` directory would.
+//! A project that is itself a test project (`<IsTestProject>`, a reference to
+//! the test SDK, or a name like `Api.Tests.csproj`) contributes only test
+//! dependencies, the way a `tests/` directory would. A reference with
+//! `PrivateAssets="all"` is an analyzer, a source generator or another build
+//! tool: it never flows into what ships.
 
 use super::xml::{self, Xml};
-use super::{Dep, Role, Sink};
-use crate::model::fact::Ecosystem;
+use super::{Dep, Sink};
+use crate::model::fact::{Ecosystem, Scope};
 
 struct Reference {
     name: String,
     version: Option<String>,
     offset: usize,
+    private: bool,
+}
+
+/// `PrivateAssets` lists asset kinds kept from consumers; `all` keeps
+/// everything, which only build-time packages do.
+fn all_private(value: &str) -> bool {
+    value
+        .split(';')
+        .any(|v| v.trim().eq_ignore_ascii_case("all"))
+}
+
+/// `Api.Tests.csproj`, `Orders.UnitTests.fsproj`, `Web.Specs.csproj`.
+fn test_project_name(rel: &str) -> bool {
+    let file = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s);
+    let last = stem.rsplit('.').next().unwrap_or(stem);
+    stem.contains('.')
+        && (last == "test" || last.ends_with("tests") || last == "spec" || last == "specs")
 }
 
 /// Packages whose presence makes the whole project a test project.
@@ -41,10 +61,13 @@ pub(crate) fn csproj(sink: &mut Sink) {
                 // management); only `Include=` adds one.
                 if let Some(name) = xml::attr(element, "Include") {
                     let version = xml::attr(element, "Version");
+                    let private =
+                        xml::attr(element, "PrivateAssets").is_some_and(|v| all_private(&v));
                     refs.push(Reference {
                         name,
                         version,
                         offset,
+                        private,
                     });
                     open = Some(refs.len() - 1);
                 }
@@ -58,25 +81,32 @@ pub(crate) fn csproj(sink: &mut Sink) {
                 if let Some(r) = open.and_then(|i| refs.get_mut(i)) {
                     r.version = Some(text.to_string());
                 }
+            } else if last.eq_ignore_ascii_case("PrivateAssets") {
+                if let Some(r) = open.and_then(|i| refs.get_mut(i)) {
+                    r.private |= all_private(text);
+                }
             } else if last.eq_ignore_ascii_case("IsTestProject") {
                 test_project |= text.eq_ignore_ascii_case("true");
             }
         }
     });
-    test_project |= refs
-        .iter()
-        .any(|r| TEST_SDKS.contains(&r.name.to_ascii_lowercase().as_str()));
-    let role = if test_project {
-        Role::Dev
-    } else {
-        Role::Normal
-    };
+    test_project |= test_project_name(sink.rel)
+        || refs
+            .iter()
+            .any(|r| TEST_SDKS.contains(&r.name.to_ascii_lowercase().as_str()));
     for r in refs {
         let line = sink.line_of(r.offset);
+        let scope = if test_project {
+            Scope::Test
+        } else if r.private {
+            Scope::Build
+        } else {
+            Scope::Runtime
+        };
         sink.dep(
             Dep::new(Ecosystem::Nuget, r.name)
                 .version(r.version)
-                .role(role),
+                .scope(scope),
             line,
         );
     }
@@ -102,6 +132,10 @@ mod tests {
       <Version>2.46.6</Version>
     </PackageReference>
     <PackageReference Update="Newtonsoft.Json" Version="13.0.3" />
+    <PackageReference Include="StyleCop.Analyzers" Version="1.1.118" PrivateAssets="All" />
+    <PackageReference Include="Microsoft.SourceLink.GitHub" Version="8.0.0">
+      <PrivateAssets>all</PrivateAssets>
+    </PackageReference>
   </ItemGroup>
 </Project>
 "#;
@@ -111,7 +145,10 @@ mod tests {
         let out = parse(ManifestKind::Csproj, "Api.csproj", CSPROJ, Context::Service);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[3].0, "StyleCop.Analyzers");
+        assert_eq!(rows[3].3, Context::Build);
+        assert_eq!(rows[4].3, Context::Build);
         assert_eq!(
             rows[0],
             (
@@ -136,13 +173,22 @@ mod tests {
     <PackageReference Include="Moq" Version="4.20.0" />
   </ItemGroup>
 </Project>"#;
-        let out = parse(
-            ManifestKind::Csproj,
-            "Api.Tests.csproj",
-            text,
-            Context::Service,
-        );
+        let out = parse(ManifestKind::Csproj, "Api.csproj", text, Context::Service);
         assert!(deps(&out).iter().all(|r| r.3 == Context::Test && r.2));
+        // The project's name alone says it holds tests.
+        let named = r#"<Project Sdk="Microsoft.NET.Sdk">
+  <ItemGroup><PackageReference Include="Npgsql" Version="8.0.3" /></ItemGroup>
+</Project>"#;
+        for (file, want) in [
+            ("tests/Api.Tests.csproj", Context::Test),
+            ("Orders.UnitTests.fsproj", Context::Test),
+            ("Api.csproj", Context::Service),
+            ("Tests.csproj", Context::Service),
+            ("Api.Contest.csproj", Context::Service),
+        ] {
+            let out = parse(ManifestKind::Csproj, file, named, Context::Service);
+            assert_eq!(deps(&out)[0].3, want, "{file}");
+        }
         let broken = parse(
             ManifestKind::Csproj,
             "x.csproj",

@@ -6,8 +6,8 @@
 //! 'a'`), which a line regex reads exactly. Version catalog references
 //! (`libs.netty`) cannot be resolved from the build file and are skipped.
 
-use super::{Dep, Role, Sink};
-use crate::model::fact::Ecosystem;
+use super::{Dep, Sink};
+use crate::model::fact::{Ecosystem, Scope};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -56,17 +56,17 @@ pub(crate) fn build_gradle(sink: &mut Sink) {
         }
         if let Some(c) = MAP_NOTATION.captures(line) {
             let (conf, group, name) = (&c[1], &c[2], &c[3]);
-            if let Some(role) = configuration_role(conf) {
+            if let Some(scope) = configuration_scope(conf) {
                 let version = c.get(4).map(|m| m.as_str());
                 let dep = Dep::new(Ecosystem::Maven, format!("{group}:{name}"))
                     .version(version)
-                    .role(role);
+                    .scope(scope);
                 sink.dep(dep, line_no);
             }
             continue;
         }
         if let Some(c) = STRING_NOTATION.captures(line) {
-            let Some(role) = configuration_role(&c[1]) else {
+            let Some(scope) = configuration_scope(&c[1]) else {
                 continue;
             };
             // g:a[:v[:classifier]][@ext]
@@ -81,59 +81,55 @@ pub(crate) fn build_gradle(sink: &mut Sink) {
             let version = parts.next().filter(|v| !v.is_empty());
             let dep = Dep::new(Ecosystem::Maven, format!("{group}:{name}"))
                 .version(version)
-                .role(role);
+                .scope(scope);
             sink.dep(dep, line_no);
         }
     }
 }
 
-/// The role a dependency configuration implies, or None when the word is not
-/// a dependency configuration at all (`id`, `version`, `maven`...).
-fn configuration_role(conf: &str) -> Option<Role> {
+/// The scope a dependency configuration implies, or None when the word is
+/// not a dependency configuration at all (`id`, `version`, `maven`...).
+/// A configuration of a test source set (`testImplementation`,
+/// `integrationTestRuntimeOnly`, `androidTestApi`) is test-only;
+/// `developmentOnly` and Android `debug*` are development-only; compile-only
+/// code, annotation processors and build-script classpath are build-only.
+fn configuration_scope(conf: &str) -> Option<Scope> {
     let lower = conf.to_ascii_lowercase();
     const SUFFIXES: [&str; 8] = [
+        "compileonlyapi",
         "implementation",
-        "api",
         "compileonly",
         "runtimeonly",
         "annotationprocessor",
         "compile",
         "runtime",
-        "compileonlyapi",
+        "api",
     ];
-    let known = SUFFIXES.iter().any(|s| lower.ends_with(s))
-        || matches!(
-            lower.as_str(),
-            "kapt"
-                | "ksp"
-                | "classpath"
-                | "developmentonly"
-                | "providedcompile"
-                | "providedruntime"
-        );
-    if !known {
+    let prefix = SUFFIXES.iter().find_map(|s| lower.strip_suffix(s));
+    let whole = matches!(
+        lower.as_str(),
+        "kapt" | "ksp" | "classpath" | "developmentonly" | "providedcompile" | "providedruntime"
+    );
+    if prefix.is_none() && !whole {
         return None;
     }
-    Some(
-        if lower.starts_with("test")
-            || lower.starts_with("androidtest")
-            || lower == "developmentonly"
-        {
-            Role::Dev
-        } else if lower == "classpath"
-            || lower == "kapt"
-            || lower == "ksp"
-            || lower.ends_with("annotationprocessor")
-            || lower.ends_with("compileonly")
-            || lower.ends_with("compileonlyapi")
-        {
-            // Build tooling and compile-time-only code (Lombok, processors):
-            // never on the service's runtime classpath.
-            Role::Build
-        } else {
-            Role::Normal
-        },
-    )
+    let prefix = prefix.unwrap_or("");
+    Some(if prefix.contains("test") {
+        Scope::Test
+    } else if lower == "developmentonly" || prefix.starts_with("debug") {
+        Scope::Dev
+    } else if whole
+        || lower.ends_with("annotationprocessor")
+        || lower.ends_with("compileonly")
+        || lower.ends_with("compileonlyapi")
+    {
+        // Build tooling and compile-time-only code (Lombok, processors),
+        // and what the servlet container provides: never on the service's
+        // own runtime classpath.
+        Scope::Build
+    } else {
+        Scope::Runtime
+    })
 }
 
 #[cfg(test)]
@@ -163,6 +159,10 @@ dependencies {
     implementation "com.github.jnr:jnr-ffi:$jnrVersion"
     testImplementation 'org.junit.jupiter:junit-jupiter:5.10.2'
     implementation(group = "net.java.dev.jna", name = "jna", version = "5.14.0")
+    developmentOnly 'org.springframework.boot:spring-boot-devtools'
+    integrationTestRuntimeOnly "io.methvin:directory-watcher:0.18.0"
+    annotationProcessor 'org.mapstruct:mapstruct-processor:1.5.5.Final'
+    kapt("com.google.dagger:dagger-compiler:2.51")
 }
 "#;
 
@@ -188,6 +188,10 @@ dependencies {
                 ("com.github.jnr:jnr-ffi", 18),
                 ("org.junit.jupiter:junit-jupiter", 19),
                 ("net.java.dev.jna:jna", 20),
+                ("org.springframework.boot:spring-boot-devtools", 21),
+                ("io.methvin:directory-watcher", 22),
+                ("org.mapstruct:mapstruct-processor", 23),
+                ("com.google.dagger:dagger-compiler", 24),
             ]
         );
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
@@ -197,6 +201,18 @@ dependencies {
         );
         assert_eq!(get("org.projectlombok:lombok").3, Context::Build);
         assert_eq!(get("org.junit.jupiter:junit-jupiter").3, Context::Test);
+        assert_eq!(
+            get("org.springframework.cloud:spring-cloud-dependencies").3,
+            Context::Service
+        );
+        assert_eq!(get("org.postgresql:postgresql").3, Context::Service);
+        assert_eq!(
+            get("org.springframework.boot:spring-boot-devtools").3,
+            Context::Dev
+        );
+        assert_eq!(get("io.methvin:directory-watcher").3, Context::Test);
+        assert_eq!(get("org.mapstruct:mapstruct-processor").3, Context::Build);
+        assert_eq!(get("com.google.dagger:dagger-compiler").3, Context::Build);
         assert_eq!(
             get("com.github.jnr:jnr-ffi").1.as_deref(),
             Some("$jnrVersion")

@@ -2,10 +2,17 @@
 //!
 //! mix.exs is Elixir code; its `deps` are tuples in one regular shape,
 //! `{:name, "~> 1.0", only: [:dev, :test], runtime: false}`, possibly over
-//! several lines, so a bounded regex over the whole text reads them.
+//! several lines, so a bounded regex over the whole text reads them. `only:`
+//! without `:prod` keeps a dependency out of the release, `runtime: false`
+//! makes it build tooling, `optional: true` leaves it to whoever depends on
+//! this project.
+//!
+//! mix.lock lists each package's own dependencies but no environments: its
+//! entries carry their edges and `analyze::scopes` takes the roots from the
+//! mix.exs files the lock serves (an umbrella's apps included).
 
-use super::{Dep, Role, Sink};
-use crate::model::fact::Ecosystem;
+use super::{Dep, Sink};
+use crate::model::fact::{Ecosystem, LockEntry, Scope};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -22,6 +29,12 @@ static LOCK_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
         r#"^\s*"([^"]+)"\s*:\s*\{\s*:(hex|git|path)\s*,\s*(?::([A-Za-z0-9_]+)\s*,\s*"([^"]*)")?"#,
     )
     .expect("static regex")
+});
+
+/// A dependency inside a lock entry: `{:name, "req", [hex: :pkg, repo:
+/// "hexpm", optional: false]}`.
+static LOCK_DEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\{:([A-Za-z0-9_]+),\s*"[^"]*",\s*\[([^\]]{0,300})\]\}"#).expect("static regex")
 });
 
 /// Option keys that only appear in a dependency tuple: they tell a dep tuple
@@ -56,20 +69,20 @@ pub(crate) fn mix_exs(sink: &mut Sink) {
         if matches!(name.as_str(), "ok" | "error" | "noreply" | "reply") {
             continue;
         }
-        let role = tuple_role(opts);
         let line = sink.line_of(whole.start());
         sink.dep(
             Dep::new(Ecosystem::Hex, name.as_str())
                 .version(version)
-                .role(role),
+                .scope(tuple_scope(opts)),
             line,
         );
     }
 }
 
-/// `only: :test`, `only: [:dev, :test]` -> dev; `runtime: false` alone ->
-/// build tooling (esbuild, tailwind); anything naming :prod ships.
-fn tuple_role(opts: &str) -> Role {
+/// `only: :test` -> test, `only: :dev` or `only: [:dev, :test]` -> dev;
+/// `runtime: false` alone -> build tooling (esbuild, tailwind);
+/// `optional: true` -> optional; anything naming :prod ships.
+fn tuple_scope(opts: &str) -> Scope {
     if let Some(after) = opts.split("only:").nth(1) {
         let value = after.trim_start();
         let value = if let Some(list) = value.strip_prefix('[') {
@@ -77,14 +90,22 @@ fn tuple_role(opts: &str) -> Role {
         } else {
             value.split([',', ' ', '\n']).next().unwrap_or("")
         };
-        if !value.contains(":prod") && (value.contains(":dev") || value.contains(":test")) {
-            return Role::Dev;
+        if !value.contains(":prod") {
+            if value.contains(":dev") {
+                return Scope::Dev;
+            }
+            if value.contains(":test") {
+                return Scope::Test;
+            }
         }
     }
     if opts.contains("runtime: false") {
-        return Role::Build;
+        return Scope::Build;
     }
-    Role::Normal
+    if opts.contains("optional: true") {
+        return Scope::Optional;
+    }
+    Scope::Runtime
 }
 
 pub(crate) fn mix_lock(sink: &mut Sink) {
@@ -97,14 +118,35 @@ pub(crate) fn mix_lock(sink: &mut Sink) {
         if &c[2] == "path" {
             continue;
         }
-        // Hex entries name the package (which may differ from the app name).
-        let name = c.get(3).map_or(&c[1], |m| m.as_str());
+        // Hex entries name the package (which may differ from the app name);
+        // the graph speaks of apps.
+        let app = &c[1];
+        let name = c.get(3).map_or(app, |m| m.as_str());
         let version = if &c[2] == "hex" {
             c.get(4).map(|m| m.as_str())
         } else {
             None
         };
-        sink.dep(Dep::new(Ecosystem::Hex, name).version(version), line_no);
+        let mut requires = Vec::new();
+        let mut optional = Vec::new();
+        for d in LOCK_DEP.captures_iter(line) {
+            let list = if d[2].contains("optional: true") {
+                &mut optional
+            } else {
+                &mut requires
+            };
+            list.push(d[1].to_string());
+        }
+        let entry = LockEntry {
+            key: app.to_string(),
+            requires,
+            optional,
+            direct: false,
+        };
+        sink.dep(
+            Dep::new(Ecosystem::Hex, name).version(version).lock(entry),
+            line_no,
+        );
     }
 }
 
@@ -130,7 +172,9 @@ mod tests {
       {:ex_machina, "~> 2.7",
        only: :test},
       {:muontrap, github: "fhunleth/muontrap"},
-      {:esbuild, "~> 0.8", runtime: Mix.env() == :dev}
+      {:esbuild, "~> 0.8", runtime: Mix.env() == :dev},
+      {:phoenix_live_reload, "~> 1.2", only: :dev},
+      {:castore, "~> 1.0", optional: true}
     ]
   end
 
@@ -148,10 +192,12 @@ end
             [
                 ("phoenix", 10, Context::Service),
                 ("rustler", 11, Context::Build),
-                ("credo", 12, Context::Test),
+                ("credo", 12, Context::Dev),
                 ("ex_machina", 13, Context::Test),
                 ("muontrap", 15, Context::Service),
                 ("esbuild", 16, Context::Service),
+                ("phoenix_live_reload", 17, Context::Dev),
+                ("castore", 18, Context::Optional),
             ]
         );
         assert_eq!(rows[0].1.as_deref(), Some("~> 1.7.12"));
@@ -164,7 +210,7 @@ end
     #[test]
     fn mix_lock_entries() {
         let lock = r#"%{
-  "phoenix": {:hex, :phoenix, "1.7.12", "1cc589e0eab99f593a8aa38ec45f15d25297dd6187ee801c8de8947090b5a9d3", [:mix], [], "hexpm", "x"},
+  "phoenix": {:hex, :phoenix, "1.7.12", "1cc589e0eab99f593a8aa38ec45f15d25297dd6187ee801c8de8947090b5a9d3", [:mix], [{:castore, ">= 0.0.0", [hex: :castore, repo: "hexpm", optional: true]}, {:jason, "~> 1.0", [hex: :jason, repo: "hexpm", optional: false]}], "hexpm", "x"},
   "my_elixir_ls": {:hex, :elixir_ls, "0.1.0", "abc", [:mix], [], "hexpm", "y"},
   "muontrap": {:git, "https://github.com/fhunleth/muontrap.git", "a1b2", []},
 }
@@ -184,6 +230,13 @@ end
         );
         assert_eq!(rows[1].0, "elixir_ls");
         assert_eq!(rows[2].0, "muontrap");
+        let entry = |n: &str| match &find(&out, n).kind {
+            crate::model::fact::FactKind::Dependency(d) => d.lock.clone().expect("lock entry"),
+            _ => unreachable!(),
+        };
+        assert_eq!(entry("phoenix").requires, ["jason"]);
+        assert_eq!(entry("phoenix").optional, ["castore"]);
+        assert_eq!(entry("elixir_ls").key, "my_elixir_ls");
         assert!(runtimes(&out).is_empty());
         no_panic(ManifestKind::MixLock, lock);
     }

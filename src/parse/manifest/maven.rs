@@ -3,12 +3,14 @@
 //!
 //! Versions are often `${netty.version}`, so `<properties>` and the project's
 //! own coordinates are substituted, and a version left out because
-//! `<dependencyManagement>` pins it is filled in from there. Test scope is
-//! development-only.
+//! `<dependencyManagement>` pins it is filled in from there. Scopes: `test`
+//! is test-only, `provided` is compiled against but supplied by whatever
+//! runs the artifact (the servlet container), so it is build-only here, and
+//! `<optional>true</optional>` ships only when a consumer opts in.
 
 use super::xml::{self, Xml};
-use super::{Dep, Role, Sink};
-use crate::model::fact::Ecosystem;
+use super::{Dep, Sink};
+use crate::model::fact::{Ecosystem, Scope};
 use std::collections::HashMap;
 
 #[derive(Default)]
@@ -17,6 +19,7 @@ struct RawDep {
     artifact: String,
     version: Option<String>,
     scope: Option<String>,
+    optional: bool,
     /// Where `<artifactId>` starts (or the `<dependency>` when it has none).
     offset: usize,
 }
@@ -67,6 +70,7 @@ pub(crate) fn pom(sink: &mut Sink) {
                         "artifactId" => dep.artifact = text.to_string(),
                         "version" => dep.version = Some(text.to_string()),
                         "scope" => dep.scope = Some(text.to_string()),
+                        "optional" => dep.optional = subst(text, &pom.props) == "true",
                         _ => {}
                     }
                 }
@@ -97,14 +101,23 @@ pub(crate) fn pom(sink: &mut Sink) {
                 .cloned()
                 .flatten(),
         };
-        let role = match dep.scope.as_deref().map(|s| subst(s, &pom.props)) {
-            Some(s) if s == "test" => Role::Dev,
-            _ => Role::Normal,
+        let scope = match dep
+            .scope
+            .as_deref()
+            .map(|s| subst(s, &pom.props))
+            .as_deref()
+        {
+            Some("test") => Scope::Test,
+            Some("provided") => Scope::Build,
+            _ if dep.optional => Scope::Optional,
+            _ => Scope::Runtime,
         };
         let line = sink.line_of(dep.offset);
         let name = format!("{group}:{artifact}");
         sink.dep(
-            Dep::new(Ecosystem::Maven, name).version(version).role(role),
+            Dep::new(Ecosystem::Maven, name)
+                .version(version)
+                .scope(scope),
             line,
         );
     }
@@ -285,6 +298,16 @@ mod tests {
       <artifactId>junit-jupiter</artifactId>
       <scope>test</scope>
     </dependency>
+    <dependency>
+      <groupId>jakarta.servlet</groupId>
+      <artifactId>jakarta.servlet-api</artifactId>
+      <scope>provided</scope>
+    </dependency>
+    <dependency>
+      <groupId>io.methvin</groupId>
+      <artifactId>directory-watcher</artifactId>
+      <optional>true</optional>
+    </dependency>
   </dependencies>
   <build>
     <plugins>
@@ -320,8 +343,10 @@ mod tests {
         let own = get("org.springframework.boot:orders-&-common");
         assert_eq!(own.1.as_deref(), Some("3.2.5"));
         assert_eq!(get("org.junit.jupiter:junit-jupiter").3, Context::Test);
+        assert_eq!(get("jakarta.servlet:jakarta.servlet-api").3, Context::Build);
+        assert_eq!(get("io.methvin:directory-watcher").3, Context::Optional);
         assert!(rows.iter().all(|r| !r.0.ends_with("plugin-dep")));
-        assert_eq!(rows.len(), 6);
+        assert_eq!(rows.len(), 8);
         assert_eq!(
             find(&out, "io.netty:netty-transport-native-epoll")
                 .at

@@ -7,23 +7,29 @@
 //! so every format reports lines and contexts the same way.
 
 mod cargo;
+mod cargo_target;
 mod dotnet;
 mod go;
 mod gradle;
 mod hex;
 mod json_keys;
+pub mod lockgraph;
 mod maven;
 mod npm;
+mod nuget_lock;
 mod php;
+mod pnpm;
 mod python;
+mod python_lock;
 mod ruby;
 mod xml;
+mod yarn;
 
 use super::Output;
 use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location};
+use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location, LockEntry, Scope};
 
 /// The weight of a manifest's runtime hint (see the plan: manifest = 10).
 const MANIFEST_WEIGHT: u32 = 10;
@@ -45,8 +51,8 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str, context: Context) -> Out
         ManifestKind::GoMod => go::go_mod(&mut sink),
         ManifestKind::PackageJson => npm::package_json(&mut sink),
         ManifestKind::PackageLock => npm::package_lock(&mut sink),
-        ManifestKind::YarnLock => npm::yarn_lock(&mut sink),
-        ManifestKind::PnpmLock => npm::pnpm_lock(&mut sink),
+        ManifestKind::YarnLock => yarn::yarn_lock(&mut sink),
+        ManifestKind::PnpmLock => pnpm::pnpm_lock(&mut sink),
         ManifestKind::Requirements => python::requirements(&mut sink),
         ManifestKind::Pyproject => python::pyproject(&mut sink),
         ManifestKind::Pipfile => python::pipfile(&mut sink),
@@ -59,19 +65,12 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str, context: Context) -> Out
         ManifestKind::Gemfile => ruby::gemfile(&mut sink),
         ManifestKind::GemfileLock => ruby::gemfile_lock(&mut sink),
         ManifestKind::ComposerJson => php::composer_json(&mut sink),
+        ManifestKind::ComposerLock => php::composer_lock(&mut sink),
+        ManifestKind::PoetryLock => python_lock::poetry_lock(&mut sink),
+        ManifestKind::UvLock => python_lock::uv_lock(&mut sink),
+        ManifestKind::NugetLock => nuget_lock::packages_lock(&mut sink),
     }
     sink.out
-}
-
-/// Why a dependency is declared, which decides its context.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Role {
-    /// Ships with the service.
-    Normal,
-    /// Development and tests only (dev-dependencies, test scope).
-    Dev,
-    /// Needed to build only (build-dependencies, annotation processors).
-    Build,
 }
 
 /// Collects facts for one file and knows how to turn byte offsets into lines.
@@ -104,17 +103,14 @@ impl<'a> Sink<'a> {
         self.lines.text(self.text, line)
     }
 
-    /// Records a dependency declared at `line`.
+    /// Records a dependency declared at `line`. Its context is its scope's
+    /// when this file ships, the file's own otherwise.
     pub fn dep(&mut self, dep: Dep, line: u32) {
         let name = dep.name.trim();
         if name.is_empty() || name.len() > MAX_NAME_LEN {
             return;
         }
-        let context = match dep.role {
-            Role::Normal => self.context,
-            Role::Dev => Context::Test,
-            Role::Build => Context::Build,
-        };
+        let context = dep.scope.within(self.context);
         let version = dep
             .version
             .map(|v| v.trim().to_string())
@@ -124,10 +120,26 @@ impl<'a> Sink<'a> {
             name: name.to_string(),
             version,
             features: dep.features,
-            dev: dep.role != Role::Normal,
+            dev: matches!(dep.scope, Scope::Dev | Scope::Test | Scope::Build),
+            scope: dep.scope,
+            lock: dep.lock,
         });
         let at = Location::line(self.rel, line, self.line_text(line));
         self.out.facts.push(Fact::new(fact, at, context));
+    }
+
+    /// Reports a lock whose graph is over the caps: its entries keep the
+    /// file's context.
+    pub fn graph_too_big(&mut self) {
+        self.out.diagnostics.push(Diagnostic::new(
+            DiagKind::Note,
+            self.rel,
+            format!(
+                "lock file graph over {} entries or {} edges: dependency scopes not propagated, every entry counts",
+                lockgraph::MAX_NODES,
+                lockgraph::MAX_EDGES
+            ),
+        ));
     }
 
     /// Records the runtime this manifest implies. Called once per manifest,
@@ -165,7 +177,8 @@ pub(crate) struct Dep {
     pub name: String,
     pub version: Option<String>,
     pub features: Vec<String>,
-    pub role: Role,
+    pub scope: Scope,
+    pub lock: Option<LockEntry>,
 }
 
 impl Dep {
@@ -175,7 +188,8 @@ impl Dep {
             name: name.into(),
             version: None,
             features: Vec::new(),
-            role: Role::Normal,
+            scope: Scope::Runtime,
+            lock: None,
         }
     }
 
@@ -184,8 +198,8 @@ impl Dep {
         self
     }
 
-    pub fn role(mut self, role: Role) -> Dep {
-        self.role = role;
+    pub fn scope(mut self, scope: Scope) -> Dep {
+        self.scope = scope;
         self
     }
 
@@ -193,6 +207,37 @@ impl Dep {
         self.features = features;
         self
     }
+
+    /// A lock entry whose scope `analyze::scopes` decides from manifests.
+    pub fn lock(mut self, entry: LockEntry) -> Dep {
+        self.lock = Some(entry);
+        self
+    }
+}
+
+/// One line of an indentation-structured lock file (pnpm-lock.yaml,
+/// yarn.lock).
+pub(crate) struct IndentedLine<'t> {
+    /// 1-based.
+    pub number: u32,
+    /// Leading spaces.
+    pub indent: usize,
+    pub line: &'t str,
+    /// The line trimmed.
+    pub body: &'t str,
+}
+
+/// The lines of `text` that say something (not blank, not `#` comments).
+pub(crate) fn indented_lines(text: &str) -> impl Iterator<Item = IndentedLine<'_>> {
+    text.lines().enumerate().filter_map(|(idx, line)| {
+        let body = line.trim();
+        (!body.is_empty() && !body.starts_with('#')).then(|| IndentedLine {
+            number: u32::try_from(idx + 1).unwrap_or(u32::MAX),
+            indent: line.len() - line.trim_start_matches(' ').len(),
+            line,
+            body,
+        })
+    })
 }
 
 /// Byte offset -> line number in O(log n), built in one pass.
@@ -228,18 +273,36 @@ impl LineIndex {
     }
 }
 
-/// Whether a group, profile or extra's name marks development-only use
-/// (`dev`, `test`, `lint`, `docs`, `typing`...).
-pub(crate) fn is_dev_group(name: &str) -> bool {
+/// The scope a group, profile or extra's name stands for: tests (`test`,
+/// `tests`, `bench`, `coverage`), development (`dev`, `lint`, `docs`,
+/// `typing`...), or None for a name that says nothing (`server`, `gpu`).
+pub(crate) fn group_scope(name: &str) -> Option<Scope> {
     let lower = name.to_ascii_lowercase();
-    matches!(
+    let test = matches!(
+        lower.as_str(),
+        "test"
+            | "tests"
+            | "testing"
+            | "bench"
+            | "benchmark"
+            | "benchmarks"
+            | "coverage"
+            | "e2e"
+            | "integration"
+    ) || lower.starts_with("test-")
+        || lower.starts_with("test_")
+        || lower.ends_with("-test")
+        || lower.ends_with("-tests")
+        || lower.ends_with("_test")
+        || lower.ends_with("_tests");
+    if test {
+        return Some(Scope::Test);
+    }
+    let dev = matches!(
         lower.as_str(),
         "dev"
             | "develop"
             | "development"
-            | "test"
-            | "tests"
-            | "testing"
             | "lint"
             | "linting"
             | "docs"
@@ -248,20 +311,17 @@ pub(crate) fn is_dev_group(name: &str) -> bool {
             | "types"
             | "mypy"
             | "ci"
-            | "bench"
-            | "benchmark"
-            | "benchmarks"
-            | "coverage"
             | "style"
             | "format"
             | "fmt"
             | "qa"
             | "check"
+            | "debug"
     ) || lower.starts_with("dev-")
-        || lower.starts_with("test-")
+        || lower.starts_with("dev_")
         || lower.ends_with("-dev")
-        || lower.ends_with("-test")
-        || lower.ends_with("-tests")
+        || lower.ends_with("_dev");
+    dev.then_some(Scope::Dev)
 }
 
 #[cfg(test)]

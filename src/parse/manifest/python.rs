@@ -1,15 +1,21 @@
 //! Python: requirements*.txt, pyproject.toml (PEP 621, PEP 735 groups,
-//! Poetry, PDM, uv), Pipfile and Pipfile.lock.
+//! Poetry, PDM, uv), Pipfile and Pipfile.lock (poetry.lock and uv.lock are
+//! in `python_lock`).
+//!
+//! Scopes: extras are optional (they install only when asked for), dependency
+//! groups and Poetry's dev-dependencies are development-only, a group or
+//! extra named for tests is test-only, and `requirements-dev.txt` /
+//! `test-requirements.txt` take the scope their name says.
 //!
 //! Requirements are PEP 508 strings everywhere except Poetry and Pipfile
 //! tables; one small parser reads them all, because the full grammar (and
 //! the crates that implement it) is far more than a name and a version
 //! range need.
 
-use super::cargo::table;
+use super::cargo::{strings, table};
 use super::json_keys::KeyLines;
-use super::{is_dev_group, Dep, Role, Sink};
-use crate::model::fact::Ecosystem;
+use super::{group_scope, Dep, Sink};
+use crate::model::fact::{Ecosystem, Scope};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -58,12 +64,12 @@ fn pep508(spec: &str) -> Option<Req<'_>> {
     })
 }
 
-fn emit_req(sink: &mut Sink, spec: &str, role: Role, line: u32) {
+pub(super) fn emit_req(sink: &mut Sink, spec: &str, scope: Scope, line: u32) {
     if let Some(req) = pep508(spec) {
         let dep = Dep::new(Ecosystem::Pypi, req.name)
             .version(req.version)
             .features(req.extras)
-            .role(role);
+            .scope(scope);
         sink.dep(dep, line);
     }
 }
@@ -78,14 +84,14 @@ pub(crate) fn requirements(sink: &mut Sink) {
         .unwrap_or(sink.rel)
         .to_ascii_lowercase();
     let stem = file.trim_end_matches(".txt");
-    let role = if stem
+    // `requirements-dev`, `test-requirements`, `requirements_ci`: tests win
+    // over development when a name says both.
+    let scope = stem
         .split(['-', '_', '.'])
-        .any(|part| part != "requirements" && is_dev_group(part))
-    {
-        Role::Dev
-    } else {
-        Role::Normal
-    };
+        .filter(|part| *part != "requirements")
+        .filter_map(group_scope)
+        .max()
+        .unwrap_or(Scope::Runtime);
     let text = sink.text;
     let mut logical = String::new();
     let mut start = 0u32;
@@ -101,15 +107,15 @@ pub(crate) fn requirements(sink: &mut Sink) {
             continue;
         }
         logical.push_str(raw);
-        requirement_line(sink, &logical, role, start);
+        requirement_line(sink, &logical, scope, start);
         logical.clear();
     }
     if !logical.is_empty() {
-        requirement_line(sink, &logical, role, start);
+        requirement_line(sink, &logical, scope, start);
     }
 }
 
-fn requirement_line(sink: &mut Sink, line: &str, role: Role, line_no: u32) {
+fn requirement_line(sink: &mut Sink, line: &str, scope: Scope, line_no: u32) {
     let line = strip_hash_comment(line).trim();
     // -r/-c includes, -e editables, --index-url and other pip options.
     if line.is_empty() || line.starts_with('-') {
@@ -122,11 +128,11 @@ fn requirement_line(sink: &mut Sink, line: &str, role: Role, line_no: u32) {
     if bare_url || line.starts_with(['.', '/']) {
         if let Some(egg) = line.split("#egg=").nth(1) {
             let name = egg.split(['&', ' ']).next().unwrap_or("");
-            emit_req(sink, name, role, line_no);
+            emit_req(sink, name, scope, line_no);
         }
         return;
     }
-    emit_req(sink, line, role, line_no);
+    emit_req(sink, line, scope, line_no);
 }
 
 /// `#` starts a comment at the start of a line or after whitespace; a `#`
@@ -149,79 +155,83 @@ pub(crate) fn pyproject(sink: &mut Sink) {
     }
     let root = doc.get_ref();
     if let Some(project) = table(root, "project") {
-        pep508_array(sink, project.get("dependencies"), Role::Normal);
+        pep508_array(sink, project.get("dependencies"), Scope::Runtime);
+        // Extras install only when someone asks for them.
         if let Some(extras) = table(project, "optional-dependencies") {
             for (group, reqs) in extras.iter() {
-                let role = if is_dev_group(group.get_ref()) {
-                    Role::Dev
-                } else {
-                    Role::Normal
-                };
-                pep508_array(sink, Some(reqs), role);
+                let scope = group_scope(group.get_ref()).unwrap_or(Scope::Optional);
+                pep508_array(sink, Some(reqs), scope);
             }
         }
     }
     // PEP 735 dependency groups are development-only by definition: they
     // are not part of the published package.
     if let Some(groups) = table(root, "dependency-groups") {
-        for (_, reqs) in groups.iter() {
-            pep508_array(sink, Some(reqs), Role::Dev);
+        for (name, reqs) in groups.iter() {
+            let scope = group_scope(name.get_ref()).unwrap_or(Scope::Dev);
+            pep508_array(sink, Some(reqs), scope);
         }
     }
     // maturin, setuptools-rust or cython here mean a native extension.
     if let Some(build) = table(root, "build-system") {
-        pep508_array(sink, build.get("requires"), Role::Build);
+        pep508_array(sink, build.get("requires"), Scope::Build);
     }
     if let Some(tool) = table(root, "tool") {
         if let Some(poetry) = table(tool, "poetry") {
             if let Some(deps) = table(poetry, "dependencies") {
-                poetry_table(sink, deps, Role::Normal);
+                poetry_table(sink, deps, Scope::Runtime);
             }
             if let Some(deps) = table(poetry, "dev-dependencies") {
-                poetry_table(sink, deps, Role::Dev);
+                poetry_table(sink, deps, Scope::Dev);
             }
+            // Poetry installs every non-optional group by default; a group
+            // named for development or tests, or marked optional, is left
+            // out of a deployment (`--only main`, `--without dev`).
             if let Some(groups) = table(poetry, "group") {
                 for (name, group) in groups.iter() {
                     let DeValue::Table(group) = group.get_ref() else {
                         continue;
                     };
-                    let role = if is_dev_group(name.get_ref()) {
-                        Role::Dev
+                    let optional = group.get("optional").and_then(|v| v.get_ref().as_bool());
+                    let scope = group_scope(name.get_ref()).unwrap_or(if optional == Some(true) {
+                        Scope::Optional
                     } else {
-                        Role::Normal
-                    };
+                        Scope::Runtime
+                    });
                     if let Some(deps) = table(group, "dependencies") {
-                        poetry_table(sink, deps, role);
+                        poetry_table(sink, deps, scope);
                     }
                 }
             }
         }
         if let Some(groups) = table(tool, "pdm").and_then(|p| table(p, "dev-dependencies")) {
-            for (_, reqs) in groups.iter() {
-                pep508_array(sink, Some(reqs), Role::Dev);
+            for (name, reqs) in groups.iter() {
+                let scope = group_scope(name.get_ref()).unwrap_or(Scope::Dev);
+                pep508_array(sink, Some(reqs), scope);
             }
         }
         if let Some(uv) = table(tool, "uv") {
-            pep508_array(sink, uv.get("dev-dependencies"), Role::Dev);
+            pep508_array(sink, uv.get("dev-dependencies"), Scope::Dev);
         }
     }
 }
 
-fn pep508_array(sink: &mut Sink, value: Option<&Spanned<DeValue>>, role: Role) {
+fn pep508_array(sink: &mut Sink, value: Option<&Spanned<DeValue>>, scope: Scope) {
     let Some(DeValue::Array(items)) = value.map(Spanned::get_ref) else {
         return;
     };
     for item in items.iter() {
         if let Some(spec) = item.get_ref().as_str() {
             let line = sink.line_of(item.span().start);
-            emit_req(sink, spec, role, line);
+            emit_req(sink, spec, scope, line);
         }
     }
 }
 
 /// Poetry and Pipfile tables: `name = "^1.2"`, `name = "*"`, `name = {
-/// version = "..", extras = [..] }`, or (Poetry) a list of such tables.
-fn poetry_table(sink: &mut Sink, deps: &DeTable, role: Role) {
+/// version = "..", extras = [..] }`, or (Poetry) a list of such tables. An
+/// `optional = true` dependency is one an extra turns on.
+fn poetry_table(sink: &mut Sink, deps: &DeTable, scope: Scope) {
     for (name, spec) in deps.iter() {
         let name_str: &str = name.get_ref();
         // The interpreter constraint, not a package.
@@ -229,8 +239,8 @@ fn poetry_table(sink: &mut Sink, deps: &DeTable, role: Role) {
             continue;
         }
         let line = sink.line_of(name.span().start);
-        let (version, extras) = match spec.get_ref() {
-            DeValue::String(v) => (Some(v.to_string()), Vec::new()),
+        let (version, extras, optional) = match spec.get_ref() {
+            DeValue::String(v) => (Some(v.to_string()), Vec::new(), false),
             DeValue::Table(t) => table_spec(t),
             DeValue::Array(a) => a
                 .iter()
@@ -238,32 +248,31 @@ fn poetry_table(sink: &mut Sink, deps: &DeTable, role: Role) {
                     DeValue::Table(t) => Some(table_spec(t)),
                     _ => None,
                 })
-                .unwrap_or((None, Vec::new())),
-            _ => (None, Vec::new()),
+                .unwrap_or((None, Vec::new(), false)),
+            _ => (None, Vec::new(), false),
         };
         let version = version.filter(|v| v != "*");
+        let scope = if optional && scope == Scope::Runtime {
+            Scope::Optional
+        } else {
+            scope
+        };
         let dep = Dep::new(Ecosystem::Pypi, name_str)
             .version(version)
             .features(extras)
-            .role(role);
+            .scope(scope);
         sink.dep(dep, line);
     }
 }
 
-fn table_spec(t: &DeTable) -> (Option<String>, Vec<String>) {
+fn table_spec(t: &DeTable) -> (Option<String>, Vec<String>, bool) {
     let version = t
         .get("version")
         .and_then(|v| v.get_ref().as_str())
         .map(str::to_string);
-    let extras = match t.get("extras").map(Spanned::get_ref) {
-        Some(DeValue::Array(a)) => a
-            .iter()
-            .filter_map(|e| e.get_ref().as_str())
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    };
-    (version, extras)
+    let extras = strings(t.get("extras"));
+    let optional = t.get("optional").and_then(|v| v.get_ref().as_bool()) == Some(true);
+    (version, extras, optional)
 }
 
 pub(crate) fn pipfile(sink: &mut Sink) {
@@ -274,10 +283,10 @@ pub(crate) fn pipfile(sink: &mut Sink) {
     }
     let root = doc.get_ref();
     if let Some(deps) = table(root, "packages") {
-        poetry_table(sink, deps, Role::Normal);
+        poetry_table(sink, deps, Scope::Runtime);
     }
     if let Some(deps) = table(root, "dev-packages") {
-        poetry_table(sink, deps, Role::Dev);
+        poetry_table(sink, deps, Scope::Dev);
     }
 }
 
@@ -290,7 +299,7 @@ pub(crate) fn pipfile_lock(sink: &mut Sink) {
         }
     };
     let keys = KeyLines::scan(sink.text, &["default", "develop"]);
-    for (section, role) in [("default", Role::Normal), ("develop", Role::Dev)] {
+    for (section, scope) in [("default", Scope::Runtime), ("develop", Scope::Dev)] {
         let Some(serde_json::Value::Object(deps)) = doc.get(section) else {
             continue;
         };
@@ -300,7 +309,7 @@ pub(crate) fn pipfile_lock(sink: &mut Sink) {
             sink.dep(
                 Dep::new(Ecosystem::Pypi, name.as_str())
                     .version(version)
-                    .role(role),
+                    .scope(scope),
                 line,
             );
         }
@@ -374,7 +383,22 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
             "pytest\n",
             Context::Service,
         );
-        assert_eq!(deps(&out)[0].3, Context::Test);
+        assert_eq!(deps(&out)[0].3, Context::Dev);
+        for (file, want) in [
+            ("test-requirements.txt", Context::Test),
+            ("requirements_test.txt", Context::Test),
+            ("dev-requirements.txt", Context::Dev),
+            ("requirements-prod.txt", Context::Service),
+            ("requirements/base.txt", Context::Service),
+        ] {
+            let out = parse(
+                ManifestKind::Requirements,
+                file,
+                "watchdog\n",
+                Context::Service,
+            );
+            assert_eq!(deps(&out)[0].3, want, "{file}");
+        }
     }
 
     const PYPROJECT: &str = r#"[build-system]
@@ -400,8 +424,19 @@ python = "^3.11"
 grpcio = "^1.60"
 cupy = { version = "^13", extras = ["all"] }
 
+psycopg = { version = "^3", optional = true }
+
 [tool.poetry.group.dev.dependencies]
 black = "*"
+
+[tool.poetry.group.server.dependencies]
+gunicorn = "*"
+
+[tool.poetry.group.extras]
+optional = true
+
+[tool.poetry.group.extras.dependencies]
+inotify = "*"
 
 [tool.uv]
 dev-dependencies = ["mypy"]
@@ -421,14 +456,17 @@ dev-dependencies = ["mypy"]
         assert_eq!(get("maturin").3, Context::Build);
         assert_eq!(get("fastapi").4, 8);
         assert_eq!(get("torch").4, 9);
-        assert_eq!(get("pycuda").3, Context::Service);
+        assert_eq!(get("pycuda").3, Context::Optional);
         assert_eq!(get("pytest").3, Context::Test);
-        assert_eq!(get("ruff").3, Context::Test);
+        assert_eq!(get("ruff").3, Context::Dev);
         assert_eq!(get("grpcio").4, 21);
         assert_eq!(get("cupy").1.as_deref(), Some("^13"));
-        assert_eq!(get("black").3, Context::Test);
+        assert_eq!(get("black").3, Context::Dev);
         assert_eq!(get("black").1, None);
-        assert_eq!(get("mypy").3, Context::Test);
+        assert_eq!(get("psycopg").3, Context::Optional);
+        assert_eq!(get("gunicorn").3, Context::Service);
+        assert_eq!(get("inotify").3, Context::Optional);
+        assert_eq!(get("mypy").3, Context::Dev);
         assert!(rows.iter().all(|r| r.0 != "python"));
         assert_eq!(runtimes(&out), vec![("python".to_string(), 10)]);
     }
@@ -441,7 +479,7 @@ dev-dependencies = ["mypy"]
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
         assert_eq!(get("requests").4, 5);
         assert_eq!(get("opencv-python").1.as_deref(), Some("==4.9"));
-        assert_eq!(get("pytest").3, Context::Test);
+        assert_eq!(get("pytest").3, Context::Dev);
 
         let lock = r#"{
     "_meta": {"hash": {"sha256": "x"}},
@@ -469,7 +507,7 @@ dev-dependencies = ["mypy"]
                 4
             )
         );
-        assert_eq!(rows[1].3, Context::Test);
+        assert_eq!(rows[1].3, Context::Dev);
         assert!(runtimes(&out).is_empty());
         no_panic(ManifestKind::Requirements, REQS);
         no_panic(ManifestKind::Pyproject, PYPROJECT);
