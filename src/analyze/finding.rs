@@ -5,6 +5,7 @@
 //! dependency are one problem (the service spawns programs), so they are one
 //! finding with three pieces of evidence, not three findings.
 
+use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
 use crate::model::fact::Location;
 use crate::model::finding::{Evidence, Finding, Source};
@@ -146,6 +147,18 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         confidence = Confidence::High;
     }
     let counted = context.counts() && !suppressed && rule.severity != Severity::Info;
+    // Lock-file entries alone say that some package in the dependency tree
+    // can do this, not that the service does: such a finding needs a person
+    // to look (a major), but never decides a blocker verdict by itself.
+    let lock_only = !in_ctx.is_empty()
+        && in_ctx
+            .iter()
+            .all(|e| e.source == Source::Dependency && ManifestKind::is_lock_path(&e.at.path));
+    let severity = if lock_only && rule.severity == Severity::Blocker {
+        Severity::Major
+    } else {
+        rule.severity
+    };
     let sites = in_ctx.len().max(1) as f64;
     // Effort grows with the number of places to change, but sub-linearly:
     // the tenth call site of the same API costs less than the first.
@@ -163,10 +176,11 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         title: rule.title.clone(),
         capability: rule.capability,
         category: rule.category,
-        severity: rule.severity,
+        severity,
         context,
         confidence,
         counted,
+        lock_only,
         suppressed,
         message: rule.message.clone(),
         remediation: rule.remediation.clone(),
@@ -181,4 +195,92 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
 pub fn round1(x: f64) -> f64 {
     // `+ 0.0` turns the -0.0 an empty float sum starts from into 0.0.
     (x * 10.0).round() / 10.0 + 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::score;
+    use crate::model::score::Verdict;
+    use crate::rules::RuleSet;
+
+    fn hit(rules: &RuleSet, id: &str, path: &str, ctx: Context, source: Source) -> Hit {
+        let idx = rules.index(id).expect(id);
+        Hit::new(
+            &rules.rules[idx],
+            idx,
+            Location::line(path, 3, "x"),
+            ctx,
+            source,
+            Confidence::Low,
+        )
+    }
+
+    #[test]
+    fn lock_only_evidence_is_at_most_a_major() {
+        let rules = RuleSet::builtin().expect("rules");
+        let blocker = "WF505";
+        assert_eq!(
+            rules.rules[rules.index(blocker).unwrap()].severity,
+            Severity::Blocker
+        );
+        let svc = Context::Service;
+        let dep = Source::Dependency;
+
+        // Only lock entries (two lock files): a major, counted.
+        let f = merge(
+            &rules.rules,
+            vec![
+                hit(&rules, blocker, "Cargo.lock", svc, dep),
+                hit(&rules, blocker, "web/pnpm-lock.yaml", svc, dep),
+                // Code evidence in a test does not make the service's case.
+                hit(
+                    &rules,
+                    blocker,
+                    "tests/watch.rs",
+                    Context::Test,
+                    Source::Code,
+                ),
+            ],
+        );
+        assert_eq!(f.len(), 1);
+        assert!(f[0].lock_only);
+        assert!(f[0].counted);
+        assert_eq!(f[0].severity, Severity::Major);
+        let s = score::score(&f);
+        assert_eq!(s.verdict, Verdict::Porting);
+        assert_eq!(s.deductions[0].points, 7.5);
+        assert!(
+            s.deductions[0].reason.contains("lock-file evidence only"),
+            "{}",
+            s.deductions[0].reason
+        );
+
+        // A manifest declaration, an import or code evidence beside it: the
+        // rule's own severity.
+        for (path, source) in [
+            ("Cargo.toml", dep),
+            ("src/main.rs", Source::Import),
+            ("src/main.rs", Source::Code),
+            ("app.bin", Source::Binary),
+        ] {
+            let f = merge(
+                &rules.rules,
+                vec![
+                    hit(&rules, blocker, "Cargo.lock", svc, dep),
+                    hit(&rules, blocker, path, svc, source),
+                ],
+            );
+            assert!(!f[0].lock_only, "{path}");
+            assert_eq!(f[0].severity, Severity::Blocker, "{path}");
+        }
+
+        // Lock entries that do not ship are not counted at all.
+        let f = merge(
+            &rules.rules,
+            vec![hit(&rules, blocker, "Cargo.lock", Context::Dev, dep)],
+        );
+        assert!(!f[0].counted);
+        assert_eq!(score::score(&f).verdict, Verdict::GoodFit);
+    }
 }

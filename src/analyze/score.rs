@@ -6,6 +6,13 @@
 //! - Each counted finding (service context, not suppressed, not info) takes
 //!   off `weight(severity) x factor(confidence)`: blocker 50, major 15,
 //!   minor 5; high 1.0, medium 0.75, low 0.5.
+//! - A finding whose only evidence in its context is lock-file entries (no
+//!   manifest declaration, import, code, binary or image) is at most a major,
+//!   whatever its rule's severity (`analyze::finding` sets it, and
+//!   `lock_only` on the finding says why): a package somewhere in the
+//!   dependency tree that can do something is a reason to look, not a
+//!   blocker. With its low confidence it takes off 7.5 points and makes the
+//!   verdict `porting` at worst.
 //! - The raw score is `100 - sum`, floored at 0.
 //! - The verdict: `stay` when a counted blocker has at least medium
 //!   confidence or the raw score is under 40; else `porting` when a counted
@@ -57,8 +64,16 @@ pub fn score(findings: &[Finding]) -> Score {
             rule_id: f.rule_id.clone(),
             points,
             reason: format!(
-                "{} {} ({} confidence): {}",
-                f.severity, f.rule_id, f.confidence, f.title
+                "{} {} ({} confidence{}): {}",
+                f.severity,
+                f.rule_id,
+                f.confidence,
+                if f.lock_only {
+                    ", lock-file evidence only"
+                } else {
+                    ""
+                },
+                f.title
             ),
         });
     }
@@ -126,6 +141,7 @@ mod tests {
             context: Context::Service,
             confidence: conf,
             counted: sev != Severity::Info,
+            lock_only: false,
             suppressed: false,
             message: String::new(),
             remediation: String::new(),

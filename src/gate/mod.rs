@@ -212,6 +212,7 @@ mod tests {
             context: Context::Service,
             confidence: Confidence::High,
             counted: true,
+            lock_only: false,
             suppressed: false,
             message: String::new(),
             remediation: String::new(),

@@ -55,6 +55,11 @@ pub struct Finding {
     pub confidence: Confidence,
     /// Whether it moves the score and the verdict.
     pub counted: bool,
+    /// Its only evidence in its context is lock-file entries: a package the
+    /// service pulls in may do this, nothing shows the service does, so it
+    /// is at most a major (a rule's blocker is reported as a major).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lock_only: bool,
     /// All its evidence is suppressed.
     pub suppressed: bool,
     pub message: String,
