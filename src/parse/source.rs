@@ -82,8 +82,40 @@ pub fn runtime_of(lang: Language) -> Option<&'static str> {
     })
 }
 
+/// Whether a Go file's build constraint (before its `package` clause)
+/// requires the `tools` tag: `//go:build tools`, `// +build tools`.
+fn go_tools_file(text: &str) -> bool {
+    for line in text.lines().take(64) {
+        let line = line.trim();
+        if line.starts_with("package ") {
+            return false;
+        }
+        // `//go:build` ors with `||`; the older `// +build` with spaces
+        // and ands with `,`. Only a constraint that always needs `tools`
+        // counts.
+        if let Some(expr) = line.strip_prefix("//go:build") {
+            return !expr.contains("||")
+                && expr
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '!'))
+                    .any(|w| w == "tools");
+        }
+        if let Some(expr) = line.strip_prefix("// +build") {
+            let terms: Vec<&str> = expr.split_whitespace().collect();
+            return terms.len() == 1 && terms[0].split(',').any(|w| w == "tools");
+        }
+    }
+    false
+}
+
 /// Lexes a source file and extracts its imports.
 pub fn parse(lang: Language, rel: &str, text: &str, context: Context) -> (CodeView, Output) {
+    // A Go file built only with the `tools` tag pins build tools in go.mod;
+    // no build of the service compiles it.
+    let context = if lang == Language::Go && context.counts() && go_tools_file(text) {
+        Context::Build
+    } else {
+        context
+    };
     let view = lex::lex(lang, text);
     let mut out = Output::default();
     let test_spans = if lang == Language::Rust {
@@ -213,6 +245,33 @@ pub fn test_spans(view: &CodeView) -> Vec<std::ops::Range<usize>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn go_tools_files_are_build() {
+        let tools = "//go:build tools\n\npackage tools\n\nimport (\n\t_ \"github.com/fsnotify/fsnotify\"\n)\n";
+        let (_, out) = parse(Language::Go, "tools.go", tools, Context::Service);
+        assert!(!out.facts.is_empty());
+        assert!(out.facts.iter().all(|f| f.context == Context::Build));
+        let old = tools.replace("//go:build tools", "// +build tools");
+        let (_, out) = parse(Language::Go, "tools.go", &old, Context::Service);
+        assert!(out.facts.iter().all(|f| f.context == Context::Build));
+        let and = tools.replace("//go:build tools", "// +build tools,linux");
+        let (_, out) = parse(Language::Go, "tools.go", &and, Context::Service);
+        assert!(out.facts.iter().all(|f| f.context == Context::Build));
+        for other in [
+            "//go:build !tools",
+            "//go:build tools || linux",
+            "// +build tools linux",
+            "// hello tools",
+        ] {
+            let text = tools.replace("//go:build tools", other);
+            let (_, out) = parse(Language::Go, "main.go", &text, Context::Service);
+            assert!(
+                out.facts.iter().all(|f| f.context == Context::Service),
+                "{other}"
+            );
+        }
+    }
+
     fn imports(lang: Language, src: &str) -> Vec<String> {
         let (_, out) = parse(lang, "f", src, Context::Service);
         out.facts
@@ -261,7 +320,8 @@ mod tests {
 
     #[test]
     fn rust_cfg_test_module_is_test_context() {
-        let src = "use std::fs;\n#[cfg(test)]\nmod tests {\n    use std::process::Command;\n}\n";
+        let src = "use std::fs;\n#[cfg(test)]\nmod tests {
+\n    use std::process::Command;\n}\n";
         let (_, out) = parse(Language::Rust, "src/lib.rs", src, Context::Service);
         let ctx: Vec<_> = out.facts.iter().map(|f| f.context).collect();
         assert_eq!(ctx, [Context::Service, Context::Test]);
