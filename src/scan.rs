@@ -17,6 +17,7 @@ use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::finding::Source;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
+use crate::model::service::{Service, ServiceKind, ServiceSummary};
 use crate::parse::{self, Output};
 use crate::rules::{Capability, Confidence, RuleSet};
 use rayon::prelude::*;
@@ -172,6 +173,32 @@ pub fn scan_with(
         bytes: artifacts.iter().map(|a| a.size).sum(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
+    // One whole-tree service until the service model below finds more.
+    let tree = Service {
+        name: root_name(root),
+        kind: ServiceKind::Tree,
+        root: ".".into(),
+        primary: true,
+        entry_points: Vec::new(),
+        dockerfile: None,
+        compose: None,
+        neighbours: Vec::new(),
+        runtime: runtimes.clone(),
+        shape: shape.clone(),
+        verdict: scoring.verdict,
+        verdict_reason: None,
+        score: scoring.score,
+        scoring: scoring.clone(),
+        findings: findings.clone(),
+        summary: ServiceSummary {
+            counted: summary.counted.clone(),
+            not_counted: summary.not_counted,
+            suppressed: summary.suppressed,
+            effort_days: summary.effort_days,
+        },
+        reachability: None,
+        notes: Vec::new(),
+    };
     Ok(Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: Tool {
@@ -181,6 +208,7 @@ pub fn scan_with(
         },
         root: root.display().to_string(),
         verdict: scoring.verdict,
+        verdict_reason: None,
         score: scoring.score,
         summary,
         runtime: runtimes,
@@ -196,7 +224,20 @@ pub fn scan_with(
         wasm,
         binaries,
         target: None,
+        services: vec![tree],
+        roles: Vec::new(),
     })
+}
+
+/// A service's name when nothing better names it: the scanned directory's.
+fn root_name(root: &Path) -> String {
+    std::fs::canonicalize(root)
+        .ok()
+        .as_deref()
+        .unwrap_or(root)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "service".into())
 }
 
 /// Reads, parses and matches one file.

@@ -40,6 +40,8 @@ impl Hit {
                 note: None,
                 fingerprint,
                 suppressed: None,
+                reason: None,
+                chain: Vec::new(),
             },
         }
     }

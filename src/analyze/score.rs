@@ -92,7 +92,7 @@ pub fn score(findings: &[Finding]) -> Score {
         let why = match verdict {
             Verdict::Stay => "a blocker keeps the score in the stay band (0-39)",
             Verdict::Porting => "a major finding keeps the score in the porting band (40-74)",
-            Verdict::GoodFit => "held in the good-fit band",
+            Verdict::GoodFit | Verdict::Unknown => "held in the good-fit band",
         };
         deductions.push(Deduction {
             rule_id: "cap".into(),

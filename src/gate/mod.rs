@@ -61,6 +61,17 @@ impl GateOutcome {
 pub fn evaluate(current: &Report, baseline: Option<&Report>, t: &Thresholds) -> GateOutcome {
     let mut reasons = Vec::new();
     let mut offenders = Vec::new();
+    // Nothing judged is not a pass: a gate that asks for a verdict fails
+    // when there is none.
+    if t.is_set() && current.verdict == crate::model::score::Verdict::Unknown {
+        reasons.push(format!(
+            "verdict unknown ({})",
+            current
+                .verdict_reason
+                .as_deref()
+                .unwrap_or("nothing to judge")
+        ));
+    }
     if let Some(worst) = t.fail_on {
         for f in current
             .findings
@@ -199,6 +210,8 @@ mod tests {
             confidence: Confidence::High,
             note: None,
             suppressed: None,
+            reason: None,
+            chain: Vec::new(),
         }
     }
 
@@ -254,6 +267,19 @@ mod tests {
             fail_on: Some(s),
             fail_under: None,
         }
+    }
+
+    #[test]
+    fn unknown_verdict_fails_any_threshold_and_passes_none() {
+        let mut r = report(0, Vec::new());
+        r.verdict = Verdict::Unknown;
+        r.verdict_reason = Some("no service code under empty/".into());
+        let out = evaluate(&r, None, &fail_on(Severity::Blocker));
+        assert!(!out.passed);
+        assert!(out
+            .summary()
+            .contains("verdict unknown (no service code under empty/)"));
+        assert!(evaluate(&r, None, &Thresholds::default()).passed);
     }
 
     #[test]

@@ -40,6 +40,17 @@ pub struct Evidence {
     /// The reason given in a `wasmfit: ignore[...]` comment, when suppressed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// Why the evidence has its context, when that is not plain service
+    /// code: `build wrapper (gradle/wrapper/)`, `reached from no entry
+    /// point of service api`, `only when --hotreload is set (default
+    /// false), main.go:14`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How the service's entry point reaches it: the entry file first, then
+    /// each import site on the way (`app.py:3`, `media/convert.py:12`); the
+    /// evidence itself is the last step. Empty when no graph was built.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<Location>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub mod language;
 pub mod report;
 pub mod runtime;
 pub mod score;
+pub mod service;
 pub mod signal;
 pub mod target;
 pub mod vocab;

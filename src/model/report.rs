@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Bumped on any change a consumer could notice: major for removals and
 /// renames, minor for additions.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -22,12 +22,19 @@ pub struct Report {
     pub tool: Tool,
     /// The scanned path as given.
     pub root: String,
+    /// The primary service's verdict (see `services`), or `unknown` when
+    /// there is nothing to judge.
     pub verdict: Verdict,
+    /// Why the verdict is `unknown`, in one line; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict_reason: Option<String>,
     pub score: u8,
     pub summary: Summary,
     pub runtime: Runtimes,
     /// What kind of service this is: `http-server`, `cli`, `worker`.
     pub shape: Vec<String>,
+    /// The primary service's findings: each piece of evidence in that
+    /// service's context.
     pub findings: Vec<Finding>,
     pub scoring: Score,
     pub signals: Vec<Signal>,
@@ -51,6 +58,30 @@ pub struct Report {
     /// The Wasm platform the service would move to (`wasmfit.toml` `target`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<crate::model::target::Target>,
+    /// Every deployable unit found, each with its own verdict; exactly one
+    /// is `primary`, and the top-level verdict, score and findings are its.
+    /// Empty only in reports written before services existed.
+    #[serde(default)]
+    pub services: Vec<crate::model::service::Service>,
+    /// Paths whose role is not the service's (CI, packaging, build
+    /// wrappers, e2e tests, vendored and generated files), with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<crate::model::service::Role>,
+}
+
+impl Report {
+    /// The primary service, when the report has services.
+    pub fn primary(&self) -> Option<&crate::model::service::Service> {
+        self.services
+            .iter()
+            .find(|s| s.primary)
+            .or(self.services.first())
+    }
+
+    /// The service named `name`.
+    pub fn service(&self, name: &str) -> Option<&crate::model::service::Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

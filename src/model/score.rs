@@ -11,6 +11,10 @@ pub enum Verdict {
     GoodFit,
     Porting,
     Stay,
+    /// Nothing to judge: the path holds no service code (an empty
+    /// directory, only documentation). Never a pass: a gate with any
+    /// threshold fails on it.
+    Unknown,
 }
 
 impl Verdict {
@@ -19,6 +23,7 @@ impl Verdict {
             Verdict::GoodFit => "good-fit",
             Verdict::Porting => "porting",
             Verdict::Stay => "stay",
+            Verdict::Unknown => "unknown",
         }
     }
 
@@ -28,6 +33,7 @@ impl Verdict {
             Verdict::GoodFit => (75, 100),
             Verdict::Porting => (40, 74),
             Verdict::Stay => (0, 39),
+            Verdict::Unknown => (0, 0),
         }
     }
 }

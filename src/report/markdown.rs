@@ -142,6 +142,10 @@ fn headline(r: &Report) -> String {
             blockers,
             if blockers == 1 { "" } else { "s" }
         ),
+        crate::model::score::Verdict::Unknown => format!(
+            "**Unknown**: {}",
+            r.verdict_reason.as_deref().unwrap_or("nothing to judge.")
+        ),
     }
 }
 

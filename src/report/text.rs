@@ -42,6 +42,7 @@ fn verdict_style(v: Verdict) -> Style {
         Verdict::GoodFit => AnsiColor::Green,
         Verdict::Porting => AnsiColor::Yellow,
         Verdict::Stay => AnsiColor::Red,
+        Verdict::Unknown => AnsiColor::BrightBlack,
     };
     Style::new().fg_color(Some(c.into())).effects(Effects::BOLD)
 }

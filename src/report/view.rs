@@ -175,6 +175,7 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
             Verdict::Stay => {
                 "Stay on containers: what this service needs has no WASI 0.2 equivalent yet."
             }
+            Verdict::Unknown => "Unknown: no service code was found to judge.",
         },
         gauge: Gauge {
             dash: format!("{dash:.1}"),
