@@ -366,5 +366,8 @@ fn huge_inputs_stay_linear() {
     let _ = parse("Dockerfile", &conts, Context::Service);
     let heredocs = "FROM alpine\nRUN ".to_string() + &"<<A ".repeat(50_000) + "\n";
     let _ = parse("Dockerfile", &heredocs, Context::Service);
-    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    // A hang guard, not a speed target (that is a benchmark's job): a
+    // quadratic parser takes hours on these inputs, a linear one seconds,
+    // even in a debug build on a loaded machine.
+    assert!(start.elapsed().as_secs() < 180, "took {:?}", start.elapsed());
 }
