@@ -168,6 +168,9 @@ pub fn scan_with(
         bytes: artifacts.iter().map(|a| a.size).sum(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
+    // Renderers never read the tree: the lines around the evidence are
+    // read now, while the tree is the one just scanned.
+    let excerpts = crate::input::excerpt::capture(root, &findings);
     Ok(Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: Tool {
@@ -192,6 +195,7 @@ pub fn scan_with(
         wasm,
         binaries,
         target: None,
+        excerpts,
     })
 }
 

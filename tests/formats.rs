@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use wasmfit::model::Report;
-use wasmfit::report;
+use wasmfit::report::{self, Format};
 use wasmfit::rules::RuleSet;
 
 const XSS: &str = "<script>alert(1)</script>";
@@ -26,6 +26,14 @@ fn repo() -> &'static Path {
 fn rules() -> &'static RuleSet {
     static RULES: OnceLock<RuleSet> = OnceLock::new();
     RULES.get_or_init(|| RuleSet::builtin().unwrap())
+}
+
+/// Renders in `format` with the built-in rules, no colour, relative links.
+fn render(format: Format, r: &Report) -> String {
+    format
+        .renderer(&report::Options::new(rules()))
+        .to_string(r)
+        .unwrap()
 }
 
 fn fixture() -> Report {
@@ -56,18 +64,16 @@ fn sample(name: &str) -> Report {
     r
 }
 
-/// Every format. The HTML renderer reads excerpts relative to
-/// `report.root` (`samples/NAME`), which works because cargo runs tests
-/// from the package root.
+/// Every format.
 fn formats(r: &Report) -> Vec<(&'static str, String)> {
     vec![
-        ("text", report::text::render(r, false)),
-        ("json", report::json::render(r)),
-        ("sarif", report::sarif::render(r, rules())),
-        ("gitlab", report::gitlab::render(r)),
-        ("junit", report::junit::render(r, rules())),
-        ("markdown", report::markdown::render(r, None)),
-        ("html", report::html::render(r).unwrap()),
+        ("text", render(Format::Text, r)),
+        ("json", render(Format::Json, r)),
+        ("sarif", render(Format::Sarif, r)),
+        ("gitlab", render(Format::Gitlab, r)),
+        ("junit", render(Format::Junit, r)),
+        ("markdown", render(Format::Markdown, r)),
+        ("html", render(Format::Html, r)),
     ]
 }
 
@@ -160,7 +166,7 @@ fn sarif_validates_against_the_official_schema() {
     reports.extend(samples().into_iter().map(|s| (s.clone(), sample(&s))));
     let mut failures = Vec::new();
     for (name, r) in &reports {
-        let sarif: Value = serde_json::from_str(&report::sarif::render(r, rules())).unwrap();
+        let sarif: Value = serde_json::from_str(&render(Format::Sarif, r)).unwrap();
         for e in violations(&v, &sarif) {
             failures.push(format!("{name}: {e}"));
         }
@@ -171,8 +177,7 @@ fn sarif_validates_against_the_official_schema() {
 #[test]
 fn the_sarif_schema_check_catches_a_broken_log() {
     let v = validator("tests/data/sarif-schema-2.1.0.json");
-    let mut sarif: Value =
-        serde_json::from_str(&report::sarif::render(&fixture(), rules())).unwrap();
+    let mut sarif: Value = serde_json::from_str(&render(Format::Sarif, &fixture())).unwrap();
     sarif["runs"][0]["results"][0]["level"] = Value::from("fatal");
     assert!(!violations(&v, &sarif).is_empty());
 }
@@ -180,7 +185,7 @@ fn the_sarif_schema_check_catches_a_broken_log() {
 #[test]
 fn sarif_results_are_per_place_with_stable_fingerprints_and_suppressions() {
     let r = fixture();
-    let sarif: Value = serde_json::from_str(&report::sarif::render(&r, rules())).unwrap();
+    let sarif: Value = serde_json::from_str(&render(Format::Sarif, &r)).unwrap();
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().unwrap();
     let places: usize = r.findings.iter().map(|f| f.evidence.len()).sum();
@@ -214,7 +219,7 @@ fn sarif_results_are_per_place_with_stable_fingerprints_and_suppressions() {
             e.at.line = e.at.line.map(|l| l + 40);
         }
     }
-    let sarif2: Value = serde_json::from_str(&report::sarif::render(&moved, rules())).unwrap();
+    let sarif2: Value = serde_json::from_str(&render(Format::Sarif, &moved)).unwrap();
     let fps2: Vec<&str> = sarif2["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -266,7 +271,7 @@ fn json_reports_validate_against_the_published_schema() {
     let mut reports = vec![("fixture".to_string(), fixture())];
     reports.extend(samples().into_iter().map(|s| (s.clone(), sample(&s))));
     for (name, r) in &reports {
-        let json: Value = serde_json::from_str(&report::json::render(r)).unwrap();
+        let json: Value = serde_json::from_str(&render(Format::Json, r)).unwrap();
         for e in violations(&v, &json) {
             failures.push(format!("{name}: {e}"));
         }
@@ -281,7 +286,7 @@ fn json_reports_validate_against_the_published_schema() {
 #[test]
 fn the_published_schema_rejects_what_it_should() {
     let v = validator("schema/report.schema.json");
-    let good: Value = serde_json::from_str(&report::json::render(&fixture())).unwrap();
+    let good: Value = serde_json::from_str(&render(Format::Json, &fixture())).unwrap();
     assert!(violations(&v, &good).is_empty());
     for (pointer, bad) in [
         ("/verdict", Value::from("maybe")),
@@ -304,7 +309,7 @@ fn the_published_schema_rejects_what_it_should() {
 
 #[test]
 fn gitlab_issues_have_what_gitlab_needs() {
-    let issues: Value = serde_json::from_str(&report::gitlab::render(&fixture())).unwrap();
+    let issues: Value = serde_json::from_str(&render(Format::Gitlab, &fixture())).unwrap();
     let issues = issues.as_array().unwrap();
     // Every place but the two suppressed ones.
     let places: usize = fixture().findings.iter().map(|f| f.evidence.len()).sum();
@@ -354,7 +359,7 @@ fn junit_is_well_formed_with_a_case_per_rule() {
         .at
         .snippet
         .push_str("\u{1}\u{1b}[31m");
-    let xml = report::junit::render(&r, rules());
+    let xml = render(Format::Junit, &r);
     let names = parse_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     let cases = names.iter().filter(|n| *n == "testcase").count();
     assert_eq!(
@@ -371,14 +376,21 @@ fn junit_is_well_formed_with_a_case_per_rule() {
         "a control character XML 1.0 forbids"
     );
     for s in samples() {
-        let xml = report::junit::render(&sample(&s), rules());
+        let xml = render(Format::Junit, &sample(&s));
         parse_xml(&xml).unwrap_or_else(|e| panic!("{s}: {e}"));
     }
 }
 
 #[test]
 fn markdown_links_lines_and_escapes() {
-    let md = report::markdown::render(&fixture(), Some("https://github.com/acme/svc/blob/abc123/"));
+    let opts = report::Options {
+        link_base: Some("https://github.com/acme/svc/blob/abc123/".into()),
+        ..report::Options::new(rules())
+    };
+    let md = Format::Markdown
+        .renderer(&opts)
+        .to_string(&fixture())
+        .unwrap();
     assert!(md.starts_with("### wasmfit: STAY · 26/100"));
     assert!(
         md.contains(
@@ -424,7 +436,7 @@ fn assert_inert(html: &str) {
 
 #[test]
 fn html_escapes_everything_from_the_fixture() {
-    let html = report::html::render(&fixture()).unwrap();
+    let html = render(Format::Html, &fixture());
     assert_inert(&html);
     assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
     for id in [
@@ -448,9 +460,9 @@ fn html_escapes_everything_from_the_fixture() {
 
 #[cfg(unix)]
 #[test]
-fn html_escapes_files_and_code_read_from_the_tree() {
-    // The fixture's evidence, with the files it points at really there:
-    // the excerpt is read from disk, file name and code included.
+fn html_escapes_file_names_and_code_captured_from_the_tree() {
+    // A tree whose file name and code are markup: the scan captures the
+    // excerpt, the page shows it escaped.
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("app").join("<script>alert(1)<");
     std::fs::create_dir_all(&app).unwrap();
@@ -458,44 +470,42 @@ fn html_escapes_files_and_code_read_from_the_tree() {
         "import subprocess\n# {XSS}\nsubprocess.run([\"ffmpeg\", \"{XSS}\"])\n</code></div>{XSS}\n"
     );
     std::fs::write(app.join("script>.py"), &code).unwrap();
-    let mut r = fixture();
-    r.root = dir.path().display().to_string();
-    let html = report::html::render(&r).unwrap();
+    let r = wasmfit::scan::scan(dir.path(), &Default::default(), rules(), &|_, _| {}).unwrap();
+    assert!(!r.excerpts.is_empty(), "no excerpt captured");
+    let html = render(Format::Html, &r);
+    assert!(html.contains("WF101"), "the subprocess call was not found");
     assert_inert(&html);
     assert!(
         html.contains("<span class=\"n\">2</span><code># &lt;script&gt;"),
-        "the excerpt was not read"
+        "the excerpt is not shown"
     );
     assert!(html.contains("&lt;&#x2f;code&gt;&lt;&#x2f;div&gt;"));
-
-    // And a real scan of such a tree.
-    let html = report::html::render(
-        &wasmfit::scan::scan(dir.path(), &Default::default(), rules(), &|_, _| {}).unwrap(),
-    )
-    .unwrap();
-    assert!(html.contains("WF101"), "the subprocess call was not found");
-    assert_inert(&html);
 }
 
 #[test]
-fn html_excerpts_mark_the_line_and_refuse_changed_files() {
+fn html_excerpts_come_from_the_report_not_the_tree() {
     let r = sample("python-flask-ffmpeg");
-    let html = report::html::render(&r).unwrap();
+    let html = render(Format::Html, &r);
     let marked = html.matches("class=\"l hit\"").count();
     let context = html.matches("class=\"l\"").count();
     assert!(
         marked > 0 && context > 0,
         "{marked} marked, {context} context lines"
     );
-    // A snippet that no longer matches its line: the stored snippet only.
-    let mut changed = r.clone();
-    for f in &mut changed.findings {
-        for e in &mut f.evidence {
-            e.at.snippet = format!("{} changed", e.at.snippet);
-        }
-    }
-    let html = report::html::render(&changed).unwrap();
+    // A saved report shows the same excerpts wherever it is rendered.
+    let saved = report::json::parse(&render(Format::Json, &r)).unwrap();
+    assert_eq!(render(Format::Html, &saved), html);
+    // Without captured excerpts the page shows the stored lines only, even
+    // with the tree right there: renderers never read files.
+    let mut bare = r.clone();
+    bare.excerpts.clear();
+    bare.root = repo()
+        .join("samples/python-flask-ffmpeg")
+        .display()
+        .to_string();
+    let html = render(Format::Html, &bare);
     assert_eq!(html.matches("class=\"l\"").count(), 0);
+    assert!(html.matches("class=\"l hit\"").count() > 0);
 }
 
 fn wasmfit() -> Command {
@@ -576,15 +586,15 @@ fn report_command_refuses_what_is_not_a_wasmfit_report() {
     };
     let err = one_line_exit_2(&["report", &write("x.json", "<html>")], None);
     assert!(err.contains("not JSON"), "{err}");
-    let sarif = report::sarif::render(&fixture(), rules());
+    let sarif = render(Format::Sarif, &fixture());
     let err = one_line_exit_2(&["report", &write("x.sarif", &sarif)], None);
     assert!(err.contains("not a wasmfit report"), "{err}");
-    let future = report::json::render(&fixture())
+    let future = render(Format::Json, &fixture())
         .replace("\"schema_version\": \"1.0\"", "\"schema_version\": \"2.0\"");
     let err = one_line_exit_2(&["report", &write("future.json", &future)], None);
     assert!(err.contains("schema version 2.0"), "{err}");
     let broken =
-        report::json::render(&fixture()).replace("\"verdict\": \"stay\"", "\"verdict\": \"maybe\"");
+        render(Format::Json, &fixture()).replace("\"verdict\": \"stay\"", "\"verdict\": \"maybe\"");
     one_line_exit_2(&["report", &write("broken.json", &broken)], None);
     let err = one_line_exit_2(&["report", "/no/such/report.json"], None);
     assert!(err.contains("/no/such/report.json"), "{err}");

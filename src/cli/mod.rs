@@ -132,8 +132,9 @@ pub fn render(
     let opts = crate::report::Options {
         color: use_color(to_file),
         link_base: link_base(),
+        ..crate::report::Options::new(rules)
     };
-    crate::report::render(report, rules, format, &opts).map_err(anyhow::Error::msg)
+    Ok(format.renderer(&opts).to_string(report)?)
 }
 
 /// Where `path#L12` links in Markdown should point: the commit's files on

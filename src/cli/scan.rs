@@ -197,14 +197,13 @@ fn bar_style(template: &str) -> indicatif::ProgressStyle {
 }
 
 /// Reads saved bench results, checking they are what `wasmfit bench` writes.
-fn read_bench(path: &Path) -> anyhow::Result<serde_json::Value> {
+fn read_bench(path: &Path) -> anyhow::Result<crate::model::bench::BenchResults> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
-    let results: crate::bench::BenchResults = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         super::usage(format!(
             "{}: not wasmfit bench results: {e}",
             path.display()
         ))
-    })?;
-    Ok(serde_json::to_value(results)?)
+    })
 }

@@ -5,3 +5,4 @@
 //! walked like a tree.
 
 pub mod discover;
+pub mod excerpt;

@@ -1,12 +1,16 @@
 //! JSON output: the report struct as is, pretty-printed, for machines.
 
-use super::Report;
+use super::{Renderer, Report};
+use std::io::{self, Write};
 
-pub fn render(report: &Report) -> String {
-    let mut s =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+/// The report as saved and read back by `wasmfit report` and `--baseline`.
+pub struct Json;
+
+impl Renderer for Json {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        out.write_all(b"\n")
+    }
 }
 
 /// Reads a saved report, refusing other schema major versions.

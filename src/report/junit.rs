@@ -7,10 +7,11 @@
 //! the ones that fired. Findings that do not count (tests, build scripts,
 //! suppressed, info) pass, with their places in `system-out`.
 
-use super::Report;
+use super::{Renderer, Report};
 use crate::model::finding::Finding;
 use crate::rules::RuleSet;
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// Evidence lines written per failure before "and N more".
 const SHOWN: usize = 20;
@@ -22,7 +23,18 @@ struct Case<'a> {
     finding: Option<&'a Finding>,
 }
 
-pub fn render(report: &Report, rules: &RuleSet) -> String {
+/// JUnit XML with a test case per loaded rule.
+pub struct Junit<'a> {
+    pub rules: &'a RuleSet,
+}
+
+impl Renderer for Junit<'_> {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report, self.rules).as_bytes())
+    }
+}
+
+fn render(report: &Report, rules: &RuleSet) -> String {
     let mut cases: Vec<Case> = rules
         .sorted()
         .into_iter()

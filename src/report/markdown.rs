@@ -7,11 +7,12 @@
 //! nothing is interpreted.
 
 use super::paths::{repo_path, uri_path};
-use super::Report;
+use super::{Renderer, Report};
 use crate::model::finding::Finding;
 use crate::model::signal::Side;
 use crate::rules::Severity;
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// Rows in the main table and in the folded one before "and N more": a
 /// comment is for reading, the full list is in the other formats.
@@ -19,7 +20,19 @@ const ROWS: usize = 30;
 /// Places linked per finding.
 const PLACES: usize = 3;
 
-pub fn render(report: &Report, link_base: Option<&str>) -> String {
+/// Markdown for a comment or a step summary.
+pub struct Markdown {
+    /// Where `path#L12` links point, or `None` for relative links.
+    pub link_base: Option<String>,
+}
+
+impl Renderer for Markdown {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report, self.link_base.as_deref()).as_bytes())
+    }
+}
+
+fn render(report: &Report, link_base: Option<&str>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,

@@ -10,12 +10,13 @@
 
 use super::flat::{self, Row};
 use super::paths::uri_path;
-use super::Report;
+use super::{Renderer, Report};
 use crate::model::finding::{Finding, Source};
 use crate::rules::{Rule, RuleSet, Severity};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::io::{self, Write};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -154,7 +155,18 @@ pub fn level(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report, rules: &RuleSet) -> String {
+/// A SARIF log describing `rules` and the report's results.
+pub struct Sarif<'a> {
+    pub rules: &'a RuleSet,
+}
+
+impl Renderer for Sarif<'_> {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report, self.rules).as_bytes())
+    }
+}
+
+fn render(report: &Report, rules: &RuleSet) -> String {
     let mut descriptors: Vec<Descriptor> = rules.sorted().into_iter().map(descriptor).collect();
     // A saved report can hold findings of user rules that are not loaded
     // now; describe those from the finding so every ruleId resolves.

@@ -2,13 +2,14 @@
 //! severity with `path:line` and the matching line, then how the score was
 //! reached and whether Wasm would pay off.
 
-use super::Report;
+use super::{Renderer, Report};
 use crate::model::finding::Finding;
 use crate::model::score::Verdict;
 use crate::model::signal::Side;
 use crate::rules::Severity;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// How many evidence lines to show per finding before "and N more".
 const SHOWN: usize = 6;
@@ -46,7 +47,19 @@ fn verdict_style(v: Verdict) -> Style {
     Style::new().fg_color(Some(c.into())).effects(Effects::BOLD)
 }
 
-pub fn render(r: &Report, color: bool) -> String {
+/// The terminal report.
+pub struct Text {
+    /// ANSI colour (decided by the CLI).
+    pub color: bool,
+}
+
+impl Renderer for Text {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report, self.color).as_bytes())
+    }
+}
+
+fn render(r: &Report, color: bool) -> String {
     let p = Paint { on: color };
     let bold = Style::new().effects(Effects::BOLD);
     let dim = Style::new().effects(Effects::DIMMED);

@@ -5,26 +5,22 @@
 //! Templates are for markup; anything with a decision or arithmetic in it is
 //! here, where it can be tested and where a missing field is a compile error.
 
-use super::excerpt::{self, Line};
 use super::tables::{self, Table};
 use super::Report;
 use crate::model::finding::{Evidence, Finding, Source};
+use crate::model::report::Excerpt;
 use crate::model::score::Verdict;
 use crate::model::signal::Side;
 use crate::rules::Severity;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 
-/// Lines of context above and below an evidence line.
+/// Lines of context shown above and below an evidence line, out of what
+/// the scan captured (`input::excerpt`).
 const CONTEXT: u32 = 3;
-/// Places shown per finding, and places with a file excerpt per finding.
+/// Places shown per finding.
 const PLACES: usize = 10;
-const EXCERPTS: usize = 4;
-/// Files read per report: a report with hundreds of findings still renders
-/// in a blink.
-const MAX_EXCERPTS: usize = 60;
 /// The size the framework gives for a typical Wasm artefact.
 const WASM_TYPICAL: (u64, u64) = (500_000, 10_000_000);
 
@@ -64,6 +60,14 @@ pub struct Card<'a> {
     pub places: Vec<Place<'a>>,
     pub more: usize,
     pub effort: String,
+}
+
+/// One line of an excerpt, numbered as in the file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Line {
+    pub number: u32,
+    pub text: String,
+    pub hit: bool,
 }
 
 #[derive(Serialize)]
@@ -116,29 +120,21 @@ pub struct Supply {
 }
 
 pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
-    let root = Path::new(&r.root);
-    let mut budget = MAX_EXCERPTS;
-    let mut card = |f: &'a Finding, excerpts: bool| {
+    let card = |f: &'a Finding, excerpts: bool| {
         // Suppressed places stay visible (they sort last), without excerpts.
         let places: Vec<Place> = f
             .evidence
             .iter()
             .take(PLACES)
             .enumerate()
-            .map(|(i, e)| {
-                let want = excerpts
-                    && i < EXCERPTS
-                    && budget > 0
-                    && e.suppressed.is_none()
-                    && !matches!(e.source, Source::Image | Source::Binary | Source::Wasm);
-                let excerpt = match (want, e.at.line) {
-                    (true, Some(l)) => {
-                        budget -= 1;
-                        excerpt::around(root, &e.at.path, l, &e.at.snippet, CONTEXT)
+            .map(|(i, e)| Place {
+                e,
+                excerpt: match e.at.line {
+                    Some(l) if excerpts && Excerpt::wanted(f, i) => {
+                        r.excerpt(&e.at.path, l).map(|x| around(x, l))
                     }
                     _ => None,
-                };
-                Place { e, excerpt }
+                },
             })
             .collect();
         let shown = places.len();
@@ -209,14 +205,28 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
         bench: r
             .bench
             .as_ref()
-            .filter(|v| !v.is_null())
-            .map(tables::tables),
+            .and_then(|b| serde_json::to_value(b).ok())
+            .map(|v| tables::tables(&v)),
         wasm: raw
             .get("wasm")
             .filter(|w| w.as_array().is_some_and(|a| !a.is_empty()))
             .map(|w| tables::tables(&serde_json::json!({ "Wasm artefacts": w })))
             .unwrap_or_default(),
     }
+}
+
+/// `CONTEXT` lines either side of `line`, as far as the excerpt goes.
+fn around(x: &Excerpt, line: u32) -> Vec<Line> {
+    let from = line.saturating_sub(CONTEXT).max(x.start);
+    (from..=line.saturating_add(CONTEXT))
+        .map_while(|n| {
+            x.line(n).map(|text| Line {
+                number: n,
+                text: text.to_string(),
+                hit: n == line,
+            })
+        })
+        .collect()
 }
 
 fn holds(r: &Report, side: Side) -> (usize, usize) {
