@@ -196,6 +196,7 @@ pub fn scan_with(
         binaries,
         target: None,
         excerpts,
+        repository: None,
     })
 }
 

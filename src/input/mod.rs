@@ -6,3 +6,4 @@
 
 pub mod discover;
 pub mod excerpt;
+pub mod repo;

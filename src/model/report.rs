@@ -55,6 +55,39 @@ pub struct Report {
     /// (schema 1.1), so that a saved report shows them without the tree.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excerpts: Vec<Excerpt>,
+    /// Where the scanned tree sits in its repository (schema 1.1): what CI
+    /// tools resolve paths against. Absent when unknown (an image, a report
+    /// from before 1.1, a library caller that did not look).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Repository>,
+}
+
+/// The repository around a scanned tree, found without running git.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repository {
+    /// The repository root, absolute: the nearest directory at or above the
+    /// scanned path that holds a `.git` (directory or file), or the scanned
+    /// directory itself when there is none.
+    pub root: String,
+    /// The directory evidence paths are relative to (the scanned directory,
+    /// or the scanned file's), relative to `root`, `/`-separated; empty
+    /// when it is `root` itself.
+    pub base: String,
+    /// Whether a `.git` was found at `root`.
+    pub git: bool,
+}
+
+impl Repository {
+    /// An evidence path (relative to the scan root) relative to the
+    /// repository root.
+    pub fn path(&self, rel: &str) -> String {
+        let rel = rel.trim_start_matches("./");
+        match (self.base.is_empty(), rel) {
+            (true, _) => rel.to_string(),
+            (false, "" | ".") => self.base.clone(),
+            (false, _) => format!("{}/{rel}", self.base),
+        }
+    }
 }
 
 /// Consecutive lines of one scanned file: the context of one or more

@@ -36,7 +36,8 @@ pub enum Format {
     Sarif,
     /// For a merge-request comment or a GitHub step summary.
     Markdown,
-    /// JUnit XML: one test case per rule.
+    /// JUnit XML: one test case per rule, failed as the CI gate decides
+    /// (blockers, when no gate is set).
     Junit,
     /// GitLab Code Quality JSON.
     Gitlab,
@@ -69,6 +70,10 @@ pub struct Options<'a> {
     /// Where `path#L12` links in Markdown point (a commit's files on the
     /// forge), or `None` for links relative to the repository.
     pub link_base: Option<String>,
+    /// The least SARIF level written.
+    pub sarif_min_level: sarif::Level,
+    /// The CI gate's decision, which JUnit shows as failed test cases.
+    pub gate: junit::Gate,
 }
 
 impl<'a> Options<'a> {
@@ -78,9 +83,19 @@ impl<'a> Options<'a> {
             rules,
             color: false,
             link_base: None,
+            sarif_min_level: sarif::Level::default(),
+            gate: junit::Gate::default(),
         }
     }
 }
+
+/// `1 file`, `2 files`: a count with its noun.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Why a `stay` report shows no effort: porting is not the advice.
+pub(crate) const STAY_EFFORT: &str = "no porting effort estimated: the service stays on containers";
 
 impl Format {
     /// The renderer for this format, built with what it needs from `opts`.
@@ -89,11 +104,17 @@ impl Format {
             Format::Text => Box::new(text::Text { color: opts.color }),
             Format::Json => Box::new(json::Json),
             Format::Html => Box::new(html::Html),
-            Format::Sarif => Box::new(sarif::Sarif { rules: opts.rules }),
+            Format::Sarif => Box::new(sarif::Sarif {
+                rules: opts.rules,
+                min_level: opts.sarif_min_level,
+            }),
             Format::Markdown => Box::new(markdown::Markdown {
                 link_base: opts.link_base.clone(),
             }),
-            Format::Junit => Box::new(junit::Junit { rules: opts.rules }),
+            Format::Junit => Box::new(junit::Junit {
+                rules: opts.rules,
+                gate: opts.gate.clone(),
+            }),
             Format::Gitlab => Box::new(gitlab::Gitlab),
         }
     }
