@@ -16,7 +16,7 @@
 //! list their places in `system-out` with the reason they pass.
 
 use super::paths::{repo_path, scan_dir};
-use super::{count, Renderer, Report};
+use super::{count, escape, Renderer, Report};
 use crate::model::finding::{Evidence, Finding};
 use crate::rules::{RuleSet, Severity};
 use std::collections::BTreeSet;
@@ -275,21 +275,19 @@ fn body(report: &Report, f: &Finding, gate: &Gate) -> String {
     )
 }
 
-/// XML 1.0 cannot carry most control characters even escaped; scanned
-/// snippets can contain them, so they become U+FFFD.
-fn clean(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
-        c => c,
-    }
+/// XML 1.0 cannot carry most control characters even as references, and
+/// the rest (DEL, C1, bidi overrides) would reach whoever reads the test
+/// log: scanned text shows them as escapes (`\x1b`, `\u{202e}`).
+fn forbidden(c: char) -> bool {
+    (escape::is_unsafe(c) && !matches!(c, '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// Escapes element text.
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().map(clean) {
+    for c in s.chars() {
         match c {
+            c if forbidden(c) => escape::push_visible(&mut out, c),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -303,8 +301,9 @@ pub fn text(s: &str) -> String {
 /// references because parsers fold raw ones into spaces.
 pub fn attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().map(clean) {
+    for c in s.chars() {
         match c {
+            c if forbidden(c) => escape::push_visible(&mut out, c),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -326,8 +325,8 @@ mod tests {
     #[test]
     fn escapes_markup_and_control_characters() {
         assert_eq!(
-            text("<script>a&b</script>\u{0}"),
-            "&lt;script&gt;a&amp;b&lt;/script&gt;\u{FFFD}"
+            text("<script>a&b</script>\u{0}\u{1b}[2K\u{202e}"),
+            "&lt;script&gt;a&amp;b&lt;/script&gt;\\x00\\x1b[2K\\u{202e}"
         );
         assert_eq!(attr("\"x'\n"), "&quot;x&apos;&#10;");
     }

@@ -8,7 +8,7 @@
 
 use super::flat;
 use super::paths::{repo_path, scan_dir, uri_path};
-use super::{count, Renderer, Report, STAY_EFFORT};
+use super::{count, escape, Renderer, Report, STAY_EFFORT};
 use crate::model::finding::{Evidence, Finding};
 use crate::model::score::Verdict;
 use crate::model::signal::Side;
@@ -300,7 +300,9 @@ pub fn esc(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => {}
+            // Controls and bidi overrides show as escapes (`\x1b`): a
+            // reader sees them, a renderer or terminal does not act on them.
+            c if escape::is_unsafe(c) || c.is_control() => escape::push_visible(&mut out, c),
             c => out.push(c),
         }
     }
@@ -309,10 +311,11 @@ pub fn esc(s: &str) -> String {
 
 /// Text for inside a code span (no entities there: they would show).
 fn code_text(s: &str) -> String {
-    let mut t: String = s
+    let one_line: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c })
         .collect();
+    let mut t = escape::visible(&one_line).into_owned();
     if t.chars().count() > 80 {
         t = t.chars().take(79).collect::<String>() + "…";
     }
@@ -338,6 +341,12 @@ mod tests {
             esc("<script>alert(1)</script> [x](y)"),
             "&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](y)"
         );
+    }
+
+    #[test]
+    fn controls_and_bidi_show_as_escapes() {
+        assert_eq!(esc("a\u{1b}[2K\u{202e}b\nc"), "a\\x1b\\[2K\\u{202e}b c");
+        assert_eq!(code("x\u{1b}]0;t\u{7}"), "` x\\x1b]0;t\\x07 `");
     }
 
     #[test]

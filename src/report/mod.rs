@@ -7,6 +7,7 @@
 //! over in `Options`.
 
 pub mod bench;
+pub mod escape;
 pub mod flat;
 pub mod gitlab;
 pub mod html;

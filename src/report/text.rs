@@ -57,8 +57,12 @@ pub struct Text {
 }
 
 impl Renderer for Text {
+    /// Scanned text cannot steer the terminal: every string of the report
+    /// is escaped before any is printed, and the only escape sequences
+    /// written are this renderer's own colours.
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(render(report, self.color).as_bytes())
+        let report = super::escape::report(report)?;
+        out.write_all(render(&report, self.color).as_bytes())
     }
 }
 
