@@ -199,6 +199,9 @@ pub fn scan_with(
         reachability: None,
         notes: Vec::new(),
     };
+    // Renderers never read the tree: the lines around the evidence are
+    // read now, while the tree is the one just scanned.
+    let excerpts = crate::input::excerpt::capture(root, &findings);
     Ok(Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: Tool {
@@ -226,6 +229,8 @@ pub fn scan_with(
         target: None,
         services: vec![tree],
         roles: Vec::new(),
+        excerpts,
+        repository: None,
     })
 }
 

@@ -189,7 +189,11 @@ fn page_requests(netlog: &Path) -> Vec<String> {
 
 fn report_page(dir: &Path, name: &str, report: &wasmfit::model::Report) -> PathBuf {
     let page = dir.join(format!("{name}.html"));
-    std::fs::write(&page, wasmfit::report::html::render(report).unwrap()).unwrap();
+    std::fs::write(
+        &page,
+        wasmfit::report::Renderer::to_string(&wasmfit::report::html::Html, report).unwrap(),
+    )
+    .unwrap();
     page
 }
 
@@ -322,7 +326,8 @@ fn the_browser_checks_catch_requests_and_console_errors() {
         run.requests
     );
 
-    let html = wasmfit::report::html::render(
+    let html = wasmfit::report::Renderer::to_string(
+        &wasmfit::report::html::Html,
         &wasmfit::report::json::parse(
             &std::fs::read_to_string(repo().join("tests/data/fixture-report.json")).unwrap(),
         )

@@ -348,7 +348,9 @@ fn check_report(report: &wasmfit::model::Report, source: &str) {
         !json.contains("wasmfit-image-"),
         "no temporary paths in the report"
     );
-    let text = wasmfit::report::text::render(report, false);
+    let text =
+        wasmfit::report::Renderer::to_string(&wasmfit::report::text::Text { color: false }, report)
+            .unwrap();
     assert!(text.contains("IMAGE"), "{text}");
     assert!(text.contains("Debian GNU/Linux 12"), "{text}");
 }

@@ -551,6 +551,10 @@ match = [{ kind = "wasm-import", patterns = ['^env/', '^wasi/thread-spawn$'] }]
     let json = serde_json::to_string(&report).unwrap();
     let back: wasmfit::model::Report = serde_json::from_str(&json).unwrap();
     assert_eq!(back.wasm, report.wasm);
-    let text = wasmfit::report::text::render(&report, false);
+    let text = wasmfit::report::Renderer::to_string(
+        &wasmfit::report::text::Text { color: false },
+        &report,
+    )
+    .unwrap();
     assert!(text.contains("WASM"), "{text}");
 }

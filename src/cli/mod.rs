@@ -113,27 +113,26 @@ pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> 
     }
 }
 
-/// Colour on a terminal unless `NO_COLOR` is set (https://no-color.org).
-pub fn use_color(to_file: bool) -> bool {
-    use std::io::IsTerminal;
-    !to_file
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
-}
-
-/// Renders a report for the terminal or a file, with colour and link base
-/// decided here, where the environment is read.
+/// Renders a report to the output file or stdout, with colour, link base,
+/// SARIF level and the gate's decision decided here, where the environment
+/// is read and the gate evaluated: renderers look at none of them.
 pub fn render(
     report: &crate::model::Report,
     rules: &crate::rules::RuleSet,
     format: crate::report::Format,
-    to_file: bool,
-) -> anyhow::Result<String> {
+    output: Option<&std::path::Path>,
+    args: &report::RenderArgs,
+    gate: crate::report::junit::Gate,
+) -> anyhow::Result<()> {
     let opts = crate::report::Options {
-        color: use_color(to_file),
+        rules,
+        color: args.color.enabled(output.is_some()),
         link_base: link_base(),
+        sarif_min_level: args.sarif_min_level,
+        gate,
     };
-    crate::report::render(report, rules, format, &opts).map_err(anyhow::Error::msg)
+    let text = format.renderer(&opts).to_string(report)?;
+    emit(output, &text)
 }
 
 /// Where `path#L12` links in Markdown should point: the commit's files on

@@ -30,16 +30,34 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             .collect();
         serde_json::to_string_pretty(&v)? + "\n"
     } else {
-        let mut s = format!(
-            "{:<7} {:<8} {:<12} {:<17} TITLE\n",
-            "ID", "SEVERITY", "CATEGORY", "CAPABILITY"
-        );
-        for r in &sorted {
-            let _ = writeln!(
-                s,
-                "{:<7} {:<8} {:<12} {:<17} {}",
-                r.id, r.severity, r.category, r.capability, r.title
-            );
+        // The vocabulary types print their id without honouring a width, so
+        // the columns are padded as strings, each as wide as its longest
+        // cell (custom rule ids can be longer than `WF101`).
+        let rows: Vec<[&str; 5]> = sorted
+            .iter()
+            .map(|r| {
+                [
+                    r.id.as_str(),
+                    r.severity.id(),
+                    r.category.id(),
+                    r.capability.id(),
+                    r.title.as_str(),
+                ]
+            })
+            .collect();
+        let head = ["ID", "SEVERITY", "CATEGORY", "CAPABILITY", "TITLE"];
+        let mut width = [0; 4];
+        for row in rows.iter().chain([&head]) {
+            for (w, cell) in width.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut s = String::new();
+        for row in [&head].into_iter().chain(&rows) {
+            for (w, cell) in width.iter().zip(row) {
+                let _ = write!(s, "{cell:<w$}  ");
+            }
+            let _ = writeln!(s, "{}", row[4]);
         }
         let _ = writeln!(
             s,

@@ -48,6 +48,8 @@ pub struct ScanArgs {
     pub bench_results: Option<PathBuf>,
     #[command(flatten)]
     pub gate: super::shared::GateArgs,
+    #[command(flatten)]
+    pub render: super::report::RenderArgs,
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
@@ -71,20 +73,32 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Some(image) => scan_image(image, &opts, &rules, args.quiet)?,
         None => scan_path(&args.path, &opts, &rules, args.quiet)?,
     };
+    if args.image.is_none() {
+        report.repository = crate::input::repo::locate(&args.path);
+    }
     report.target = Some(config.target);
     if let Some(b) = &args.bench_results {
         report.bench = Some(read_bench(b)?);
     }
-    let text = super::render(&report, &rules, args.format, args.output.is_some())?;
-    super::emit(args.output.as_deref(), &text)?;
+    // The gate is decided before rendering: JUnit shows its decision.
+    let baseline = match (thresholds.is_set(), saved, base_ref) {
+        (false, _, _) => None,
+        (true, Some(b), _) => Some(b),
+        (true, None, Some(r)) => r.scan(|p| scan_path(p, &opts, &rules, args.quiet))?,
+        (true, None, None) => None,
+    };
+    let gate = super::report::junit_gate(&report, baseline.as_ref(), &thresholds);
+    super::render(
+        &report,
+        &rules,
+        args.format,
+        args.output.as_deref(),
+        &args.render,
+        gate,
+    )?;
     if !thresholds.is_set() {
         return Ok(ExitCode::SUCCESS);
     }
-    let baseline = match (saved, base_ref) {
-        (Some(b), _) => Some(b),
-        (None, Some(r)) => r.scan(|p| scan_path(p, &opts, &rules, args.quiet))?,
-        (None, None) => None,
-    };
     Ok(super::shared::finish(
         &report,
         baseline.as_ref(),
@@ -197,14 +211,13 @@ fn bar_style(template: &str) -> indicatif::ProgressStyle {
 }
 
 /// Reads saved bench results, checking they are what `wasmfit bench` writes.
-fn read_bench(path: &Path) -> anyhow::Result<serde_json::Value> {
+fn read_bench(path: &Path) -> anyhow::Result<crate::model::bench::BenchResults> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
-    let results: crate::bench::BenchResults = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         super::usage(format!(
             "{}: not wasmfit bench results: {e}",
             path.display()
         ))
-    })?;
-    Ok(serde_json::to_value(results)?)
+    })
 }

@@ -5,3 +5,5 @@
 //! walked like a tree.
 
 pub mod discover;
+pub mod excerpt;
+pub mod repo;

@@ -5,7 +5,7 @@
 //! rendered again later in any format.
 
 use crate::model::diag::Diagnostic;
-use crate::model::finding::Finding;
+use crate::model::finding::{Finding, Source};
 use crate::model::runtime::Runtimes;
 use crate::model::score::{Score, Verdict};
 use crate::model::signal::Signal;
@@ -44,7 +44,7 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Results of `wasmfit bench`, when run together with the scan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bench: Option<serde_json::Value>,
+    pub bench: Option<crate::model::bench::BenchResults>,
     /// The image, when the scan was of a container image (`--image`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<crate::model::image::ImageInfo>,
@@ -67,7 +67,17 @@ pub struct Report {
     /// wrappers, e2e tests, vendored and generated files), with the reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<crate::model::service::Role>,
+    /// Lines around the evidence of counted findings, read at scan time
+    /// (schema 1.1), so that a saved report shows them without the tree.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excerpts: Vec<Excerpt>,
+    /// Where the scanned tree sits in its repository (schema 1.1): what CI
+    /// tools resolve paths against. Absent when unknown (an image, a report
+    /// from before 1.1, a library caller that did not look).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Repository>,
 }
+
 
 impl Report {
     /// The primary service, when the report has services.
@@ -81,6 +91,81 @@ impl Report {
     /// The service named `name`.
     pub fn service(&self, name: &str) -> Option<&crate::model::service::Service> {
         self.services.iter().find(|s| s.name == name)
+    }
+}
+
+
+/// The repository around a scanned tree, found without running git.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repository {
+    /// The repository root, absolute: the nearest directory at or above the
+    /// scanned path that holds a `.git` (directory or file), or the scanned
+    /// directory itself when there is none.
+    pub root: String,
+    /// The directory evidence paths are relative to (the scanned directory,
+    /// or the scanned file's), relative to `root`, `/`-separated; empty
+    /// when it is `root` itself.
+    pub base: String,
+    /// Whether a `.git` was found at `root`.
+    pub git: bool,
+}
+
+impl Repository {
+    /// An evidence path (relative to the scan root) relative to the
+    /// repository root.
+    pub fn path(&self, rel: &str) -> String {
+        let rel = rel.trim_start_matches("./");
+        match (self.base.is_empty(), rel) {
+            (true, _) => rel.to_string(),
+            (false, "" | ".") => self.base.clone(),
+            (false, _) => format!("{}/{rel}", self.base),
+        }
+    }
+}
+
+/// Consecutive lines of one scanned file: the context of one or more
+/// pieces of evidence, merged where their windows overlap.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excerpt {
+    /// Relative to the scan root, like evidence paths.
+    pub path: String,
+    /// The number of the first line, 1-based.
+    pub start: u32,
+    /// The lines, trailing whitespace removed, long lines cut with `…`.
+    pub lines: Vec<String>,
+}
+
+/// The first places of a finding get an excerpt; the rest are listed only.
+pub const EXCERPTS_PER_FINDING: usize = 4;
+
+impl Excerpt {
+    /// Whether the place at `index` of `f` gets an excerpt: one of the first
+    /// places of a counted finding, not suppressed, on a line of a text file
+    /// (binaries, Wasm and image paths have no lines to show).
+    pub fn wanted(f: &Finding, index: usize) -> bool {
+        let Some(e) = f.evidence.get(index) else {
+            return false;
+        };
+        f.counted
+            && index < EXCERPTS_PER_FINDING
+            && e.suppressed.is_none()
+            && e.at.line.is_some()
+            && !matches!(e.source, Source::Image | Source::Binary | Source::Wasm)
+    }
+
+    /// The text of line `n` of the file, when this excerpt holds it.
+    pub fn line(&self, n: u32) -> Option<&str> {
+        let i = n.checked_sub(self.start)? as usize;
+        self.lines.get(i).map(String::as_str)
+    }
+}
+
+impl Report {
+    /// The excerpt that holds line `line` of `path`, if one was captured.
+    pub fn excerpt(&self, path: &str, line: u32) -> Option<&Excerpt> {
+        self.excerpts
+            .iter()
+            .find(|x| x.path == path && x.line(line).is_some())
     }
 }
 

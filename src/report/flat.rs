@@ -42,7 +42,7 @@ pub fn rows(report: &Report) -> Vec<Row<'_>> {
             out.push(Row {
                 finding: f,
                 evidence: None,
-                path: repo_path(&report.root, "."),
+                path: repo_path(report, "."),
                 fingerprint: unique(&mut seen, &f.fingerprint),
                 counted: f.counted,
             });
@@ -51,13 +51,27 @@ pub fn rows(report: &Report) -> Vec<Row<'_>> {
             out.push(Row {
                 finding: f,
                 evidence: Some(e),
-                path: repo_path(&report.root, &e.at.path),
+                path: repo_path(report, &e.at.path),
                 fingerprint: unique(&mut seen, &e.fingerprint),
                 counted: f.counted && e.context.counts() && e.suppressed.is_none(),
             });
         }
     }
     out
+}
+
+/// Every suppressed place, with its finding, in report order.
+pub fn suppressed(report: &Report) -> Vec<(&Finding, &Evidence)> {
+    report
+        .findings
+        .iter()
+        .flat_map(|f| {
+            f.evidence
+                .iter()
+                .filter(|e| e.suppressed.is_some())
+                .map(move |e| (f, e))
+        })
+        .collect()
 }
 
 fn unique(seen: &mut HashMap<String, usize>, fp: &str) -> String {

@@ -7,9 +7,10 @@
 //! them visible). Places that do not count (tests, build scripts) are `info`.
 
 use super::flat;
-use super::Report;
+use super::{Renderer, Report};
 use crate::rules::Severity;
 use serde::Serialize;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
 struct Issue {
@@ -44,7 +45,16 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report) -> String {
+/// GitLab Code Quality issues.
+pub struct Gitlab;
+
+impl Renderer for Gitlab {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report).as_bytes())
+    }
+}
+
+fn render(report: &Report) -> String {
     let issues: Vec<Issue> = flat::rows(report)
         .into_iter()
         .filter(|r| r.suppressed().is_none())

@@ -7,10 +7,11 @@
 //! Content-Security-Policy that forbids scripts and any fetch, so even a
 //! mistake in a template could not make the report run or load anything.
 
-use super::{view, Report};
+use super::{view, Renderer, Report};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Value};
+use std::io::{self, Write};
 
 /// The templates, embedded at build time: (name, source).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -43,9 +44,19 @@ fn env() -> Result<Environment<'static>, minijinja::Error> {
     Ok(env)
 }
 
-/// Renders the report, or says why it could not (a template error is a bug
-/// in wasmfit, reported as an error, never a panic).
-pub fn render(report: &Report) -> Result<String, String> {
+/// The HTML page.
+pub struct Html;
+
+impl Renderer for Html {
+    /// A template error is a bug in wasmfit, reported as an error, never a
+    /// panic.
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let page = render(report).map_err(io::Error::other)?;
+        out.write_all(page.as_bytes())
+    }
+}
+
+fn render(report: &Report) -> Result<String, String> {
     let raw = serde_json::to_value(report).map_err(|e| format!("HTML report: {e}"))?;
     let view = view::build(report, &raw);
     let env = env().map_err(|e| format!("HTML template: {e:#}"))?;

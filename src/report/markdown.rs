@@ -6,12 +6,15 @@
 //! and links, so text is escaped and snippets go into code spans, where
 //! nothing is interpreted.
 
-use super::paths::{repo_path, uri_path};
-use super::Report;
-use crate::model::finding::Finding;
+use super::flat;
+use super::paths::{repo_path, scan_dir, uri_path};
+use super::{count, escape, Renderer, Report, STAY_EFFORT};
+use crate::model::finding::{Evidence, Finding};
+use crate::model::score::Verdict;
 use crate::model::signal::Side;
 use crate::rules::Severity;
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// Rows in the main table and in the folded one before "and N more": a
 /// comment is for reading, the full list is in the other formats.
@@ -19,7 +22,19 @@ const ROWS: usize = 30;
 /// Places linked per finding.
 const PLACES: usize = 3;
 
-pub fn render(report: &Report, link_base: Option<&str>) -> String {
+/// Markdown for a comment or a step summary.
+pub struct Markdown {
+    /// Where `path#L12` links point, or `None` for relative links.
+    pub link_base: Option<String>,
+}
+
+impl Renderer for Markdown {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report, self.link_base.as_deref()).as_bytes())
+    }
+}
+
+fn render(report: &Report, link_base: Option<&str>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -28,10 +43,11 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
         report.score
     );
     let _ = writeln!(s, "{}\n", headline(report));
-    let mut facts = vec![format!(
-        "effort ~{} person-days",
-        report.summary.effort_days
-    )];
+    let mut facts = vec![if report.verdict == Verdict::Stay {
+        STAY_EFFORT.to_string()
+    } else {
+        format!("effort ~{} person-days", report.summary.effort_days)
+    }];
     if let Some(rt) = &report.runtime.primary {
         facts.push(format!("runtime {} ({})", esc(&rt.name), tier(rt.tier)));
     }
@@ -49,15 +65,29 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
     if !counts.is_empty() {
         facts.push(counts.join(", "));
     }
-    if report.summary.suppressed > 0 {
-        facts.push(format!("{} suppressed", report.summary.suppressed));
+    let suppressed = flat::suppressed(report);
+    if !suppressed.is_empty() {
+        facts.push(format!(
+            "{} suppressed",
+            count(suppressed.len(), "place", "places")
+        ));
     }
-    facts.push(format!("scanned {}", code(&report.root)));
+    let scanned = match &report.repository {
+        Some(_) => match scan_dir(report) {
+            d if d.is_empty() => ".".to_string(),
+            d => d,
+        },
+        None => report.root.clone(),
+    };
+    facts.push(format!("scanned {}", code(&scanned)));
     let _ = writeln!(s, "{}\n", facts.join(" · "));
 
+    // Findings suppressed everywhere are listed with the other suppressed
+    // places, under their reasons.
     let (main, rest): (Vec<&Finding>, Vec<&Finding>) = report
         .findings
         .iter()
+        .filter(|f| !f.suppressed)
         .partition(|f| f.counted && matches!(f.severity, Severity::Blocker | Severity::Major));
     if main.is_empty() {
         s.push_str("No blocker or major finding.\n\n");
@@ -72,6 +102,9 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
         );
         table(&mut s, report, &rest, link_base);
         s.push_str("</details>\n\n");
+    }
+    if !suppressed.is_empty() {
+        suppressed_table(&mut s, report, &suppressed, link_base);
     }
 
     s.push_str("<details><summary>How the score was reached</summary>\n\n| Points | Reason |\n|---:|---|\n| | 100 |\n");
@@ -95,9 +128,9 @@ pub fn render(report: &Report, link_base: Option<&str>) -> String {
     if !report.signals.is_empty() {
         let _ = writeln!(
             s,
-            "<details><summary>Would Wasm pay off? {} of {} points for Wasm, {} of {} for Docker</summary>\n",
+            "<details><summary>Would Wasm pay off? {} of {} for Wasm, {} of {} for Docker</summary>\n",
             holds(Side::Wasm),
-            total(Side::Wasm),
+            count(total(Side::Wasm), "point", "points"),
             holds(Side::Docker),
             total(Side::Docker)
         );
@@ -160,6 +193,61 @@ fn tier(t: crate::rules::Tier) -> &'static str {
     }
 }
 
+/// `[path:12](link) `snippet``, linked to the line on the forge.
+fn place(r: &Report, e: &Evidence, link_base: Option<&str>) -> String {
+    let path = repo_path(r, &e.at.path);
+    let label = match e.at.line {
+        Some(l) => format!("{path}:{l}"),
+        None => path.clone(),
+    };
+    let mut url = format!("{}{}", link_base.unwrap_or(""), uri_path(&path));
+    if let Some(l) = e.at.line {
+        let _ = write!(url, "#L{l}");
+    }
+    // A line's text is code; without a line the snippet describes the
+    // place ("python source", a binary import).
+    let snippet = match (e.at.snippet.is_empty(), e.at.line) {
+        (true, _) => String::new(),
+        (false, Some(_)) => format!(" {}", code(&e.at.snippet)),
+        (false, None) => format!(" _{}_", esc(&e.at.snippet)),
+    };
+    format!("[{}]({url}){snippet}", esc(&label))
+}
+
+/// Every suppressed place with its reason, folded: they stay visible in
+/// every report, and do not count.
+fn suppressed_table(
+    s: &mut String,
+    r: &Report,
+    places: &[(&Finding, &Evidence)],
+    link_base: Option<&str>,
+) {
+    let _ = writeln!(
+        s,
+        "<details><summary>Suppressed, with their reasons ({})</summary>\n",
+        count(places.len(), "place", "places")
+    );
+    s.push_str("| Rule | Where | Reason |\n|---|---|---|\n");
+    for (f, e) in places.iter().take(ROWS) {
+        let _ = writeln!(
+            s,
+            "| {} {} | {} | {} |",
+            esc(&f.rule_id),
+            esc(&f.title),
+            place(r, e, link_base),
+            esc(e.suppressed.as_deref().unwrap_or_default())
+        );
+    }
+    if places.len() > ROWS {
+        let _ = writeln!(
+            s,
+            "\n… and {} more (see the full report).",
+            places.len() - ROWS
+        );
+    }
+    s.push_str("\n</details>\n\n");
+}
+
 fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&str>) {
     s.push_str("| Severity | Rule | Finding | Where |\n|---|---|---|---|\n");
     for f in findings.iter().take(ROWS) {
@@ -173,25 +261,7 @@ fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&s
             .evidence
             .iter()
             .take(PLACES)
-            .map(|e| {
-                let path = repo_path(&r.root, &e.at.path);
-                let label = match e.at.line {
-                    Some(l) => format!("{path}:{l}"),
-                    None => path.clone(),
-                };
-                let mut url = format!("{}{}", link_base.unwrap_or(""), uri_path(&path));
-                if let Some(l) = e.at.line {
-                    let _ = write!(url, "#L{l}");
-                }
-                // A line's text is code; without a line the snippet
-                // describes the place ("python source", a binary import).
-                let snippet = match (e.at.snippet.is_empty(), e.at.line) {
-                    (true, _) => String::new(),
-                    (false, Some(_)) => format!(" {}", code(&e.at.snippet)),
-                    (false, None) => format!(" _{}_", esc(&e.at.snippet)),
-                };
-                format!("[{}]({url}){snippet}", esc(&label))
-            })
+            .map(|e| place(r, e, link_base))
             .collect();
         if f.evidence_total > PLACES.min(f.evidence.len()) {
             places.push(format!(
@@ -211,8 +281,8 @@ fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&s
     if findings.len() > ROWS {
         let _ = writeln!(
             s,
-            "\n… and {} more findings (see the full report).",
-            findings.len() - ROWS
+            "\n… and {} (see the full report).",
+            count(findings.len() - ROWS, "more finding", "more findings")
         );
     }
     s.push('\n');
@@ -234,7 +304,9 @@ pub fn esc(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => {}
+            // Controls and bidi overrides show as escapes (`\x1b`): a
+            // reader sees them, a renderer or terminal does not act on them.
+            c if escape::is_unsafe(c) || c.is_control() => escape::push_visible(&mut out, c),
             c => out.push(c),
         }
     }
@@ -243,10 +315,11 @@ pub fn esc(s: &str) -> String {
 
 /// Text for inside a code span (no entities there: they would show).
 fn code_text(s: &str) -> String {
-    let mut t: String = s
+    let one_line: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c })
         .collect();
+    let mut t = escape::visible(&one_line).into_owned();
     if t.chars().count() > 80 {
         t = t.chars().take(79).collect::<String>() + "…";
     }
@@ -272,6 +345,12 @@ mod tests {
             esc("<script>alert(1)</script> [x](y)"),
             "&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](y)"
         );
+    }
+
+    #[test]
+    fn controls_and_bidi_show_as_escapes() {
+        assert_eq!(esc("a\u{1b}[2K\u{202e}b\nc"), "a\\x1b\\[2K\\u{202e}b c");
+        assert_eq!(code("x\u{1b}]0;t\u{7}"), "` x\\x1b]0;t\\x07 `");
     }
 
     #[test]

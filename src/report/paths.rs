@@ -3,14 +3,44 @@
 //! Evidence paths are relative to the scanned root. GitHub, GitLab and links
 //! in a merge-request comment resolve paths against the repository root, so
 //! `wasmfit scan services/api` must report `services/api/main.go`, not
-//! `main.go`. When the root is absolute or climbs out with `..` there is no
-//! way to know the repository root, and the path stays relative to the scan.
+//! `main.go`. The scan records where its root sits in the repository
+//! (`Report.repository`); a report without that record (before schema 1.1)
+//! falls back to the scanned path as given when it is a clean relative
+//! path, and to the path relative to the scan otherwise.
 
+use super::Report;
 use std::fmt::Write as _;
+
+/// An evidence path relative to the repository root, as well as it can be
+/// known.
+pub fn repo_path(report: &Report, rel: &str) -> String {
+    match &report.repository {
+        Some(repo) => repo.path(rel),
+        None => given_root_path(&report.root, rel),
+    }
+}
+
+/// The scan directory relative to the repository root (`""` for the root
+/// itself), as well as it can be known.
+pub fn scan_dir(report: &Report) -> String {
+    match repo_path(report, ".").as_str() {
+        "." => String::new(),
+        p => p.to_string(),
+    }
+}
+
+/// The repository root as a `file://` URI ending in `/`, when the scan
+/// recorded it.
+pub fn root_uri(report: &Report) -> Option<String> {
+    let root = report.repository.as_ref()?.root.replace('\\', "/");
+    let root = root.trim_end_matches('/');
+    let lead = if root.starts_with('/') { "" } else { "/" };
+    Some(format!("file://{lead}{}/", uri_path(root)))
+}
 
 /// The evidence path prefixed with the scan root when the root is a clean
 /// relative path (`services/api`, `./svc`); otherwise the path as is.
-pub fn repo_path(root: &str, rel: &str) -> String {
+fn given_root_path(root: &str, rel: &str) -> String {
     let root = root.replace('\\', "/");
     if root.starts_with('/') || root.contains(':') {
         return rel.to_string();
@@ -30,7 +60,9 @@ pub fn repo_path(root: &str, rel: &str) -> String {
     if parts.last() == Some(&rel) {
         parts.pop();
     }
-    parts.push(rel);
+    if !matches!(rel, "" | ".") {
+        parts.push(rel);
+    }
     parts.join("/")
 }
 
@@ -55,15 +87,15 @@ mod tests {
 
     #[test]
     fn prefixes_clean_relative_roots_only() {
-        assert_eq!(repo_path("services/api", "main.go"), "services/api/main.go");
-        assert_eq!(
-            repo_path("./services/api/", "main.go"),
-            "services/api/main.go"
-        );
-        assert_eq!(repo_path(".", "main.go"), "main.go");
-        assert_eq!(repo_path("/abs/repo", "main.go"), "main.go");
-        assert_eq!(repo_path("../other", "main.go"), "main.go");
-        assert_eq!(repo_path("svc/app.py", "app.py"), "svc/app.py");
+        let p = given_root_path;
+        assert_eq!(p("services/api", "main.go"), "services/api/main.go");
+        assert_eq!(p("./services/api/", "main.go"), "services/api/main.go");
+        assert_eq!(p(".", "main.go"), "main.go");
+        assert_eq!(p("/abs/repo", "main.go"), "main.go");
+        assert_eq!(p("../other", "main.go"), "main.go");
+        assert_eq!(p("svc/app.py", "app.py"), "svc/app.py");
+        assert_eq!(p("services/api", "."), "services/api");
+        assert_eq!(p(".", "."), ".");
     }
 
     #[test]

@@ -6,16 +6,31 @@
 //! location and tracks it by `partialFingerprints`, so a finding with three
 //! call sites is three alerts that each survive line moves on their own.
 //! The structs are written by hand (a dozen of them) instead of generated
-//! from the schema; the tests validate the output against the schema.
+//! from the schema; the tests validate the output against the schema and
+//! against what GitHub documents it needs.
+//!
+//! Locations are what GitHub resolves against the checkout: every result
+//! has one, with a `uri` relative to the repository root and the
+//! `%SRCROOT%` base (declared in `originalUriBaseIds`, with the root's
+//! absolute `file://` URI when the scan recorded it), and a region; a place
+//! without a line (a binary, a whole file) points at line 1 and says so in
+//! its message. Paths inside a scanned image use the `IMAGE_ROOT` base.
+//!
+//! Levels: blocker and major findings are `error`, minor `warning`, info
+//! `note`; a place that does not count (a test, a build script) is a
+//! `note` whatever its severity. `--sarif-min-level` (default `warning`)
+//! leaves out results below it, so info findings and uncounted places are
+//! written only on request.
 
 use super::flat::{self, Row};
-use super::paths::uri_path;
-use super::Report;
+use super::paths::{root_uri, uri_path};
+use super::{Renderer, Report};
 use crate::model::finding::{Finding, Source};
 use crate::rules::{Rule, RuleSet, Severity};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::io::{self, Write};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -35,8 +50,36 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    original_uri_base_ids: Map<String, Value>,
     results: Vec<SarifResult>,
     properties: Value,
+}
+
+/// The base of paths in the repository.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// The base of paths inside a scanned image's filesystem.
+pub const IMAGE_ROOT: &str = "IMAGE_ROOT";
+
+/// SARIF's result levels, least first.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Level {
+    /// Everything: info findings and places that do not count too.
+    Note,
+    /// Blockers, majors and minors that count.
+    #[default]
+    Warning,
+    /// Blockers and majors that count.
+    Error,
+}
+
+impl Level {
+    pub fn id(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -146,15 +189,28 @@ struct Suppression {
 
 /// SARIF's levels: a blocker or major finding fails review, a minor one
 /// warns, an info finding (a capability that maps to WASI) is a note.
-pub fn level(s: Severity) -> &'static str {
+pub fn level(s: Severity) -> Level {
     match s {
-        Severity::Blocker | Severity::Major => "error",
-        Severity::Minor => "warning",
-        Severity::Info => "note",
+        Severity::Blocker | Severity::Major => Level::Error,
+        Severity::Minor => Level::Warning,
+        Severity::Info => Level::Note,
     }
 }
 
-pub fn render(report: &Report, rules: &RuleSet) -> String {
+/// A SARIF log describing `rules` and the report's results at `min_level`
+/// or above.
+pub struct Sarif<'a> {
+    pub rules: &'a RuleSet,
+    pub min_level: Level,
+}
+
+impl Renderer for Sarif<'_> {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(report, self.rules, self.min_level).as_bytes())
+    }
+}
+
+fn render(report: &Report, rules: &RuleSet, min_level: Level) -> String {
     let mut descriptors: Vec<Descriptor> = rules.sorted().into_iter().map(descriptor).collect();
     // A saved report can hold findings of user rules that are not loaded
     // now; describe those from the finding so every ruleId resolves.
@@ -168,8 +224,10 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
         .enumerate()
         .map(|(i, d)| (d.id.clone(), i))
         .collect();
-    let results = flat::rows(report)
+    let rows = flat::rows(report);
+    let results = rows
         .iter()
+        .filter(|r| row_level(r) >= min_level)
         .map(|r| {
             result(
                 r,
@@ -177,6 +235,22 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
             )
         })
         .collect();
+    let mut bases = Map::new();
+    let mut srcroot =
+        json!({"description": {"text": "The root of the repository the scanned path belongs to."}});
+    if let Some(uri) = root_uri(report) {
+        srcroot["uri"] = Value::String(uri);
+    }
+    bases.insert(SRCROOT.into(), srcroot);
+    if rows
+        .iter()
+        .any(|r| r.evidence.is_some_and(|e| e.source == Source::Image))
+    {
+        bases.insert(
+            IMAGE_ROOT.into(),
+            json!({"description": {"text": "The root of the scanned container image's filesystem."}}),
+        );
+    }
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -189,6 +263,7 @@ pub fn render(report: &Report, rules: &RuleSet) -> String {
                     rules: descriptors,
                 },
             },
+            original_uri_base_ids: bases,
             results,
             properties: json!({
                 "verdict": report.verdict,
@@ -296,7 +371,7 @@ fn descriptor(r: &Rule) -> Descriptor {
             .find(|u| u.starts_with("https://") && !u.contains(char::is_whitespace))
             .cloned(),
         default_configuration: Configuration {
-            level: level(r.severity),
+            level: level(r.severity).id(),
         },
         properties: json!({
             "tags": tags(r.capability.id(), r.category.id(), r.severity.id()),
@@ -332,12 +407,22 @@ fn from_finding(f: &Finding) -> Descriptor {
         },
         help_uri: None,
         default_configuration: Configuration {
-            level: level(f.severity),
+            level: level(f.severity).id(),
         },
         properties: json!({
             "tags": tags(f.capability.id(), f.category.id(), f.severity.id()),
             "wasi": f.wasi,
         }),
+    }
+}
+
+/// Evidence outside the service's own tree still shows, but only as a
+/// note: a subprocess call in a test helper must not fail code review.
+fn row_level(row: &Row) -> Level {
+    if row.counted || row.suppressed().is_some() {
+        level(row.finding.severity)
+    } else {
+        Level::Note
     }
 }
 
@@ -352,14 +437,12 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
             message.push_str(&format!(" {n}"));
         }
     }
+    if row.line().is_none() {
+        message.push_str(
+            " (The evidence is the whole file, not a line: the location points at line 1.)",
+        );
+    }
     message.push_str(&format!(" Instead: {}", f.remediation));
-    // Evidence outside the service's own tree still shows, but only as a
-    // note: a subprocess call in a test helper must not fail code review.
-    let level = if row.counted || row.suppressed().is_some() {
-        level(f.severity)
-    } else {
-        "note"
-    };
     let mut fingerprints = Map::new();
     fingerprints.insert(
         FINGERPRINT_KEY.into(),
@@ -381,7 +464,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
     SarifResult {
         rule_id: f.rule_id.clone(),
         rule_index,
-        level,
+        level: row_level(row).id(),
         message: Text { text: message },
         locations: location(row).into_iter().collect(),
         partial_fingerprints: fingerprints,
@@ -398,22 +481,36 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
 }
 
 fn location(row: &Row) -> Option<Location> {
-    let e = row.evidence?;
+    // A finding without evidence (a hand-edited report) points at the
+    // scanned directory: GitHub wants a location on every result.
+    let Some(e) = row.evidence else {
+        return Some(Location {
+            physical_location: Physical {
+                artifact_location: ArtifactLocation {
+                    uri: uri_path(&row.path),
+                    uri_base_id: Some(SRCROOT),
+                },
+                region: Some(Region {
+                    start_line: 1,
+                    snippet: None,
+                }),
+            },
+            logical_locations: Vec::new(),
+        });
+    };
     // Paths inside a scanned image are not files of the repository.
     let (uri, base) = if e.source == Source::Image {
-        (
-            uri_path(e.at.path.trim_start_matches('/')),
-            Some("IMAGE_ROOT"),
-        )
+        (uri_path(e.at.path.trim_start_matches('/')), IMAGE_ROOT)
     } else {
-        (uri_path(&row.path), None)
+        (uri_path(&row.path), SRCROOT)
     };
-    let region = e.at.line.filter(|l| *l > 0).map(|l| Region {
-        start_line: l,
-        snippet: (!e.at.snippet.is_empty()).then(|| Text {
+    let line = e.at.line.filter(|l| *l > 0);
+    let region = Region {
+        start_line: line.unwrap_or(1),
+        snippet: line.filter(|_| !e.at.snippet.is_empty()).map(|_| Text {
             text: e.at.snippet.clone(),
         }),
-    });
+    };
     // Binary evidence has no line: the symbol, library or section it names is
     // its logical location.
     let mut logical = Vec::new();
@@ -439,9 +536,9 @@ fn location(row: &Row) -> Option<Location> {
         physical_location: Physical {
             artifact_location: ArtifactLocation {
                 uri,
-                uri_base_id: base,
+                uri_base_id: Some(base),
             },
-            region,
+            region: Some(region),
         },
         logical_locations: logical,
     })
@@ -461,9 +558,10 @@ mod tests {
 
     #[test]
     fn levels_follow_severity() {
-        assert_eq!(level(Severity::Blocker), "error");
-        assert_eq!(level(Severity::Major), "error");
-        assert_eq!(level(Severity::Minor), "warning");
-        assert_eq!(level(Severity::Info), "note");
+        assert_eq!(level(Severity::Blocker), Level::Error);
+        assert_eq!(level(Severity::Major), Level::Error);
+        assert_eq!(level(Severity::Minor), Level::Warning);
+        assert_eq!(level(Severity::Info), Level::Note);
+        assert!(Level::Note < Level::Warning && Level::Warning < Level::Error);
     }
 }

@@ -2,16 +2,20 @@
 //! severity with `path:line` and the matching line, then how the score was
 //! reached and whether Wasm would pay off.
 
-use super::Report;
+use super::flat;
+use super::{count, Renderer, Report, STAY_EFFORT};
 use crate::model::finding::Finding;
 use crate::model::score::Verdict;
 use crate::model::signal::Side;
 use crate::rules::Severity;
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// How many evidence lines to show per finding before "and N more".
 const SHOWN: usize = 6;
+/// Suppressed places listed before "and N more".
+const SHOWN_SUPPRESSED: usize = 20;
 
 struct Paint {
     on: bool,
@@ -47,18 +51,38 @@ fn verdict_style(v: Verdict) -> Style {
     Style::new().fg_color(Some(c.into())).effects(Effects::BOLD)
 }
 
-pub fn render(r: &Report, color: bool) -> String {
+/// The terminal report.
+pub struct Text {
+    /// ANSI colour (decided by the CLI).
+    pub color: bool,
+}
+
+impl Renderer for Text {
+    /// Scanned text cannot steer the terminal: every string of the report
+    /// is escaped before any is printed, and the only escape sequences
+    /// written are this renderer's own colours.
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let report = super::escape::report(report)?;
+        out.write_all(render(&report, self.color).as_bytes())
+    }
+}
+
+fn render(r: &Report, color: bool) -> String {
     let p = Paint { on: color };
     let bold = Style::new().effects(Effects::BOLD);
     let dim = Style::new().effects(Effects::DIMMED);
     let mut s = String::new();
     let _ = writeln!(s, "{} {}", p.s(bold, "wasmfit"), r.root);
+    let effort = if r.verdict == Verdict::Stay {
+        STAY_EFFORT.to_string()
+    } else {
+        format!("effort ~{} person-days", r.summary.effort_days)
+    };
     let _ = writeln!(
         s,
-        "\n  {}  score {}/100  effort ~{} person-days",
+        "\n  {}  score {}/100  {effort}",
         p.s(verdict_style(r.verdict), &r.verdict.id().to_uppercase()),
         r.score,
-        r.summary.effort_days
     );
     match &r.runtime.primary {
         Some(rt) => {
@@ -79,11 +103,13 @@ pub fn render(r: &Report, color: bool) -> String {
     }
     let _ = writeln!(
         s,
-        "  scanned {} files ({} KiB) in {} ms",
-        r.summary.files,
+        "  scanned {} ({} KiB) in {} ms",
+        count(r.summary.files, "file", "files"),
         r.summary.bytes / 1024,
         r.summary.elapsed_ms
     );
+    let suppressed = flat::suppressed(r);
+    let _ = writeln!(s, "  findings: {}", tally(r, suppressed.len()));
 
     for sev in Severity::ALL {
         let group: Vec<&Finding> = r
@@ -107,7 +133,7 @@ pub fn render(r: &Report, color: bool) -> String {
     let other: Vec<&Finding> = r
         .findings
         .iter()
-        .filter(|f| !f.context.counts() || f.suppressed)
+        .filter(|f| !f.context.counts() && !f.suppressed)
         .collect();
     if !other.is_empty() {
         let _ = writeln!(
@@ -117,19 +143,39 @@ pub fn render(r: &Report, color: bool) -> String {
             other.len()
         );
         for f in other {
-            let why = if f.suppressed {
-                "suppressed".to_string()
-            } else {
-                f.context.to_string()
-            };
             let first = f.evidence.first().map(where_).unwrap_or_default();
             let _ = writeln!(
                 s,
                 "  {} {} [{}] {}",
                 f.rule_id,
                 f.title,
-                why,
+                f.context,
                 p.s(dim, &first)
+            );
+        }
+    }
+    if !suppressed.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{} ({}): reported with their reasons, not counted",
+            p.s(bold, "SUPPRESSED"),
+            count(suppressed.len(), "place", "places")
+        );
+        for (f, e) in suppressed.iter().take(SHOWN_SUPPRESSED) {
+            let _ = writeln!(
+                s,
+                "  {} {}  {}  {}",
+                f.rule_id,
+                f.title,
+                where_(e),
+                p.s(dim, e.suppressed.as_deref().unwrap_or_default())
+            );
+        }
+        if suppressed.len() > SHOWN_SUPPRESSED {
+            let _ = writeln!(
+                s,
+                "  ... and {} more (see --format json)",
+                suppressed.len() - SHOWN_SUPPRESSED
             );
         }
     }
@@ -194,6 +240,40 @@ pub fn render(r: &Report, color: bool) -> String {
     s
 }
 
+/// `1 blocker, 1 minor counted; 3 info; 1 not counted; 2 places suppressed`.
+fn tally(r: &Report, suppressed: usize) -> String {
+    let counted: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sv| {
+            let n = r.summary.counted.get(sv.id()).copied().unwrap_or(0);
+            (n > 0).then(|| format!("{n} {sv}"))
+        })
+        .collect();
+    let mut parts = vec![if counted.is_empty() {
+        "none counted".to_string()
+    } else {
+        format!("{} counted", counted.join(", "))
+    }];
+    let info = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Info && f.context.counts() && !f.suppressed)
+        .count();
+    if info > 0 {
+        parts.push(format!("{info} info"));
+    }
+    if r.summary.not_counted > 0 {
+        parts.push(format!("{} not counted", r.summary.not_counted));
+    }
+    if suppressed > 0 {
+        parts.push(format!(
+            "{} suppressed",
+            count(suppressed, "place", "places")
+        ));
+    }
+    parts.join("; ")
+}
+
 fn where_(e: &crate::model::finding::Evidence) -> String {
     let mut w = e.at.path.clone();
     if let Some(l) = e.at.line {
@@ -241,8 +321,16 @@ fn finding(s: &mut String, p: &Paint, f: &Finding) {
             let _ = writeln!(s, "      {}", p.s(dim, n));
         }
     }
-    if f.evidence_total > SHOWN {
-        let _ = writeln!(s, "    ... and {} more places", f.evidence_total - SHOWN);
+    // Suppressed places are listed in their own section.
+    let suppressed = f.evidence.iter().filter(|e| e.suppressed.is_some()).count();
+    let printed = SHOWN.min(f.evidence.len() - suppressed);
+    let live = f.evidence_total.saturating_sub(suppressed);
+    if live > printed {
+        let _ = writeln!(
+            s,
+            "    ... and {}",
+            count(live - printed, "more place", "more places")
+        );
     }
     let _ = writeln!(s, "    -> {}", f.remediation);
 }
@@ -355,12 +443,12 @@ fn image_section(s: &mut String, p: &Paint, r: &Report) {
     let name = i.tags.first().cloned().unwrap_or_else(|| i.source.clone());
     let _ = writeln!(
         s,
-        "\n{} {name}\n  {} layers, {} stored, {} unpacked, {} files",
+        "\n{} {name}\n  {}, {} stored, {} unpacked, {}",
         p.s(bold, "IMAGE"),
-        i.layers.len(),
+        count(i.layers.len(), "layer", "layers"),
         mib(i.size),
         mib(i.unpacked_size),
-        i.files
+        count(i.files as usize, "file", "files")
     );
     if let Some(os) = &i.base_os {
         let label = if os.pretty_name.is_empty() {
@@ -389,12 +477,20 @@ fn image_section(s: &mut String, p: &Paint, r: &Report) {
     let o = &i.os_surface;
     let _ = writeln!(
         s,
-        "  not the service (a Wasm component would not ship it): {} files, {}, {} executables, {} shared libraries{}",
-        o.files,
+        "  not the service (a Wasm component would not ship it): {}, {}, {}, {}{}",
+        count(o.files as usize, "file", "files"),
         mib(o.bytes),
-        o.executables,
-        o.shared_libraries,
-        if o.shells.is_empty() { String::new() } else { format!(", shells: {}", o.shells.join(" ")) }
+        count(o.executables as usize, "executable", "executables"),
+        count(
+            o.shared_libraries as usize,
+            "shared library",
+            "shared libraries"
+        ),
+        if o.shells.is_empty() {
+            String::new()
+        } else {
+            format!(", shells: {}", o.shells.join(" "))
+        }
     );
     if !i.service_paths.is_empty() {
         let _ = writeln!(s, "  scanned as the service: {}", list(&i.service_paths, 8));
@@ -441,14 +537,15 @@ fn binaries_section(s: &mut String, p: &Paint, r: &Report) {
                 .map(|m| format!(", {m}"))
                 .unwrap_or_default();
             what.push(format!(
-                "{}{module}{cgo}, {} modules",
-                g.version, g.dependencies
+                "{}{module}{cgo}, {}",
+                g.version,
+                count(g.dependencies, "module", "modules")
             ));
         }
         if let Some(rs) = &b.rust {
             what.push(format!(
-                "{} crates{}",
-                rs.crates,
+                "{}{}",
+                count(rs.crates, "crate", "crates"),
                 if rs.auditable {
                     " (cargo-auditable)"
                 } else {

@@ -5,26 +5,22 @@
 //! Templates are for markup; anything with a decision or arithmetic in it is
 //! here, where it can be tested and where a missing field is a compile error.
 
-use super::excerpt::{self, Line};
 use super::tables::{self, Table};
 use super::Report;
 use crate::model::finding::{Evidence, Finding, Source};
+use crate::model::report::Excerpt;
 use crate::model::score::Verdict;
 use crate::model::signal::Side;
 use crate::rules::Severity;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 
-/// Lines of context above and below an evidence line.
+/// Lines of context shown above and below an evidence line, out of what
+/// the scan captured (`input::excerpt`).
 const CONTEXT: u32 = 3;
-/// Places shown per finding, and places with a file excerpt per finding.
+/// Places shown per finding.
 const PLACES: usize = 10;
-const EXCERPTS: usize = 4;
-/// Files read per report: a report with hundreds of findings still renders
-/// in a blink.
-const MAX_EXCERPTS: usize = 60;
 /// The size the framework gives for a typical Wasm artefact.
 const WASM_TYPICAL: (u64, u64) = (500_000, 10_000_000);
 
@@ -47,6 +43,8 @@ pub struct View<'a> {
     pub subscores: Vec<(String, u8)>,
     pub image: Option<Supply>,
     pub bench: Option<Vec<Table>>,
+    /// Suppressed places, counted one by one.
+    pub suppressed: usize,
     /// Wasm modules and components found in the tree, described.
     pub wasm: Vec<Table>,
 }
@@ -63,13 +61,26 @@ pub struct Card<'a> {
     pub f: &'a Finding,
     pub places: Vec<Place<'a>>,
     pub more: usize,
-    pub effort: String,
+    /// Person-days, or `None` when the verdict is to stay on containers.
+    pub effort: Option<String>,
+}
+
+/// One line of an excerpt, numbered as in the file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Line {
+    pub number: u32,
+    pub text: String,
+    pub hit: bool,
 }
 
 #[derive(Serialize)]
 pub struct Place<'a> {
     pub e: &'a Evidence,
+    /// The code around this place, and around the places after it in the
+    /// same file whose windows overlap this one's.
     pub excerpt: Option<Vec<Line>>,
+    /// This place's line is shown, marked, with an earlier place.
+    pub above: bool,
 }
 
 #[derive(Serialize)]
@@ -116,37 +127,16 @@ pub struct Supply {
 }
 
 pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
-    let root = Path::new(&r.root);
-    let mut budget = MAX_EXCERPTS;
-    let mut card = |f: &'a Finding, excerpts: bool| {
+    let stay = r.verdict == Verdict::Stay;
+    let card = |f: &'a Finding, excerpts: bool| {
         // Suppressed places stay visible (they sort last), without excerpts.
-        let places: Vec<Place> = f
-            .evidence
-            .iter()
-            .take(PLACES)
-            .enumerate()
-            .map(|(i, e)| {
-                let want = excerpts
-                    && i < EXCERPTS
-                    && budget > 0
-                    && e.suppressed.is_none()
-                    && !matches!(e.source, Source::Image | Source::Binary | Source::Wasm);
-                let excerpt = match (want, e.at.line) {
-                    (true, Some(l)) => {
-                        budget -= 1;
-                        excerpt::around(root, &e.at.path, l, &e.at.snippet, CONTEXT)
-                    }
-                    _ => None,
-                };
-                Place { e, excerpt }
-            })
-            .collect();
+        let places = places(r, f, excerpts);
         let shown = places.len();
         Card {
             f,
             places,
             more: f.evidence_total.saturating_sub(shown),
-            effort: days(f.effort),
+            effort: (!stay).then(|| days(f.effort)),
         }
     };
     let mut blockers = Vec::new();
@@ -191,6 +181,7 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
             })
             .collect(),
         effort_days: days(r.summary.effort_days),
+        suppressed: super::flat::suppressed(r).len(),
         blockers,
         counted,
         info,
@@ -210,14 +201,93 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
         bench: r
             .bench
             .as_ref()
-            .filter(|v| !v.is_null())
-            .map(tables::tables),
+            .and_then(|b| serde_json::to_value(b).ok())
+            .map(|v| tables::tables(&v)),
         wasm: raw
             .get("wasm")
             .filter(|w| w.as_array().is_some_and(|a| !a.is_empty()))
             .map(|w| tables::tables(&serde_json::json!({ "Wasm artefacts": w })))
             .unwrap_or_default(),
     }
+}
+
+/// The places a card lists, with excerpts. Windows of `CONTEXT` lines
+/// around the first places of a file are joined where they overlap or
+/// touch and shown once, under the first place they cover, with the line
+/// of every place they cover marked; a line two places share is shown with
+/// the first. No line is shown twice in a card.
+fn places<'a>(r: &'a Report, f: &'a Finding, excerpts: bool) -> Vec<Place<'a>> {
+    let shown: Vec<&Evidence> = f.evidence.iter().take(PLACES).collect();
+    // (excerpt, first line, last line) around each place that gets one.
+    let mut windows: Vec<(&Excerpt, u32, u32)> = shown
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let line = e.at.line.filter(|_| excerpts && Excerpt::wanted(f, i))?;
+            let x = r.excerpt(&e.at.path, line)?;
+            let last = x.start + x.lines.len() as u32 - 1;
+            Some((
+                x,
+                line.saturating_sub(CONTEXT).max(x.start),
+                line.saturating_add(CONTEXT).min(last),
+            ))
+        })
+        .collect();
+    windows.sort_by_key(|w| (w.0.path.as_str(), w.0.start, w.1));
+    let mut blocks: Vec<(&Excerpt, u32, u32)> = Vec::new();
+    for w in windows {
+        match blocks.last_mut() {
+            Some(b) if std::ptr::eq(b.0, w.0) && w.1 <= b.2 + 1 => b.2 = b.2.max(w.2),
+            _ => blocks.push(w),
+        }
+    }
+    let block_of: Vec<Option<usize>> = shown
+        .iter()
+        .map(|e| {
+            let l = e.at.line?;
+            blocks
+                .iter()
+                .position(|b| b.0.path == e.at.path && b.1 <= l && l <= b.2)
+        })
+        .collect();
+    shown
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let (excerpt, above) = match block_of[i] {
+                Some(b) if !block_of[..i].contains(&Some(b)) => {
+                    let (x, from, to) = blocks[b];
+                    let hits: Vec<u32> = shown
+                        .iter()
+                        .zip(&block_of)
+                        .filter(|(_, o)| **o == Some(b))
+                        .filter_map(|(e, _)| e.at.line)
+                        .collect();
+                    let lines = (from..=to)
+                        .filter_map(|n| {
+                            x.line(n).map(|text| Line {
+                                number: n,
+                                text: text.to_string(),
+                                hit: hits.contains(&n),
+                            })
+                        })
+                        .collect();
+                    (Some(lines), false)
+                }
+                Some(_) => (None, true),
+                // Two kinds of evidence on one line (an import and its
+                // use) show the line once.
+                None => (
+                    None,
+                    e.at.line.is_some()
+                        && shown[..i]
+                            .iter()
+                            .any(|p| p.at.path == e.at.path && p.at.line == e.at.line),
+                ),
+            };
+            Place { e, excerpt, above }
+        })
+        .collect()
 }
 
 fn holds(r: &Report, side: Side) -> (usize, usize) {
