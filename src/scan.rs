@@ -17,7 +17,7 @@ use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::finding::Source;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
-use crate::model::service::{Service, ServiceKind, ServiceSummary};
+use crate::model::service::{Service, ServiceSummary};
 use crate::parse::{self, Output};
 use crate::rules::{Capability, Confidence, RuleSet};
 use rayon::prelude::*;
@@ -46,6 +46,12 @@ struct FileResult {
     wasm: Option<crate::parse::wasm::WasmInfo>,
     /// A native binary's description and link data (parse::binary).
     binary: Option<crate::parse::binary::Binary>,
+    /// A source file's imports, for the reachability walk.
+    imports: Vec<Fact>,
+    /// The file starts a program by itself (`func main`, `__main__`).
+    entry: Option<crate::model::service::EntryKind>,
+    /// It imports by a computed name.
+    dynamic: bool,
 }
 
 /// Called with (files done, files total) as the scan goes.
@@ -70,10 +76,12 @@ pub fn scan_with(
     let rules = engine.rules;
     let started = Instant::now();
     let Discovery {
-        artifacts,
+        mut artifacts,
         mut diagnostics,
         skipped,
     } = discover::discover(root, &opts.discover)?;
+    let mut role_of = assign_roles(&mut artifacts);
+    let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<FileResult> = artifacts
@@ -94,8 +102,16 @@ pub fn scan_with(
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
     let mut wasm = Vec::new();
+    let mut code = Code::default();
     for (a, r) in artifacts.iter().zip(results) {
         wasm.extend(r.wasm);
+        code.imports.extend(r.imports);
+        if let Some(k) = r.entry {
+            code.entries.insert(a.rel.clone(), k);
+        }
+        if r.dynamic {
+            code.dynamic.insert(a.rel.clone());
+        }
         hits.extend(r.hits);
         kept.extend(r.kept);
         diagnostics.extend(r.diagnostics);
@@ -120,11 +136,223 @@ pub fn scan_with(
         ));
     }
 
+    // Evidence under a path with a role says which role, once per piece.
+    for h in &mut hits {
+        if let Some(r) = role_of.get(&h.evidence.at.path) {
+            if h.evidence.context == r.context && h.evidence.reason.is_none() {
+                h.evidence.reason = Some(r.evidence_reason());
+            }
+        }
+    }
+
     // Lock entries take the scope of the manifest declarations that pull
     // them in, which needs every manifest of the tree (analyze::scopes).
     crate::analyze::scopes::apply(&kept, &mut hits, &mut diagnostics);
 
-    let runtimes = runtime::detect(rules, &kept);
+    // What ships: one unit per Dockerfile that builds a service, compose
+    // neighbours beside them, or the whole tree (analyze::units).
+    let name = root_name(root);
+    let mut units = if opts.extra_facts.is_empty() {
+        crate::analyze::units::plan(
+            &crate::analyze::units::Inputs {
+                artifacts: &artifacts,
+                kept: &kept,
+                compose: &composed,
+                root_name: &name,
+            },
+            &mut diagnostics,
+        )
+    } else {
+        // An image is one service: its own scope decided what is in it.
+        crate::analyze::units::whole_tree(&name)
+    };
+    for u in &mut units {
+        if let Some(note) = u.dockerfile.as_ref().and_then(|d| promoted.get(d)) {
+            u.notes.push(note.clone());
+        }
+    }
+    let owners = crate::analyze::units::Owners::new(&units, &composed, &compose_facts, &artifacts);
+    let mut services = Vec::new();
+    let mut containers = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        let unit_kept: Vec<Fact> = kept
+            .iter()
+            .filter(|f| owners.owns(i, &f.at.path, f.at.line))
+            .cloned()
+            .collect();
+        let unit_artifacts: Vec<Artifact> = artifacts
+            .iter()
+            .filter(|a| owners.owns(i, &a.rel, None))
+            .cloned()
+            .collect();
+        let mut unit_hits = owners.hits_for(i, &hits);
+        let mut u = u.clone();
+        let reach = if opts.extra_facts.is_empty() {
+            Some(reach_unit(&mut u, &unit_artifacts, &code, &mut unit_hits))
+        } else {
+            None
+        };
+        // The runtime is the one of the code the service runs: a file no
+        // main entry point reaches is no hint of it.
+        let mut unit_kept = unit_kept;
+        if let Some(o) = &reach {
+            unit_kept.retain(|f| {
+                !matches!(f.kind, FactKind::Runtime { .. })
+                    || !matches!(
+                        o.placed.get(&f.at.path),
+                        Some(crate::analyze::reach::Placed::Unreachable)
+                            | Some(crate::analyze::reach::Placed::Optional(_))
+                    )
+            });
+        }
+        let mut judged = judge(rules, opts, &u, &unit_kept, &unit_artifacts, &mut unit_hits);
+        judged.reachability = reach.map(|o| o.reachability);
+        containers.push(container(&unit_kept));
+        services.push(judged);
+    }
+    let p = services.iter().position(|s| s.primary).unwrap_or(0);
+    let primary = services[p].clone();
+    let container = containers.swap_remove(p);
+    let inventory = inventory(&artifacts, skipped, languages);
+    let inputs = signals::Inputs {
+        dockerfiles: inventory.dockerfiles.clone(),
+        compose_files: inventory.compose_files.clone(),
+        service_source_bytes,
+        plugin_hosts: Vec::new(),
+    };
+    let signals = signals::evaluate(&primary.findings, &primary.runtime, &inputs);
+    diagnostics.sort();
+    diagnostics.dedup();
+    let summary = Summary {
+        counted: primary.summary.counted.clone(),
+        not_counted: primary.summary.not_counted,
+        suppressed: primary.summary.suppressed,
+        effort_days: primary.summary.effort_days,
+        files: artifacts.len(),
+        bytes: artifacts.iter().map(|a| a.size).sum(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    // Renderers never read the tree: the lines around the evidence are
+    // read now, while the tree is the one just scanned.
+    let all_findings: Vec<crate::model::finding::Finding> = services
+        .iter()
+        .flat_map(|s| s.findings.iter().cloned())
+        .collect();
+    let excerpts = crate::input::excerpt::capture(root, &all_findings);
+    Ok(Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: Tool {
+            name: "wasmfit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            rules: rules.rules.len(),
+        },
+        root: root.display().to_string(),
+        verdict: primary.verdict,
+        verdict_reason: primary.verdict_reason.clone(),
+        score: primary.score,
+        summary,
+        runtime: primary.runtime.clone(),
+        shape: primary.shape.clone(),
+        findings: primary.findings.clone(),
+        scoring: primary.scoring.clone(),
+        signals,
+        inventory,
+        container,
+        diagnostics,
+        bench: None,
+        image: None,
+        wasm,
+        binaries,
+        target: None,
+        services,
+        roles: roles_listed(&role_of),
+        excerpts,
+        repository: None,
+    })
+}
+
+/// What the reachability walk needs from the parse: imports, the files
+/// that start a program, the files that import by computed names.
+#[derive(Default)]
+struct Code {
+    imports: Vec<Fact>,
+    entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
+    dynamic: std::collections::HashSet<String>,
+}
+
+/// Entry points a unit's files declare themselves (`func main`, a
+/// `__main__` block) are main entry points when nothing else names one,
+/// side ones when the unit's image runs a named file; then the import walk
+/// places every code file and the unit's hits get its verdict
+/// (analyze::reach).
+fn reach_unit(
+    u: &mut crate::analyze::units::Unit,
+    artifacts: &[Artifact],
+    code: &Code,
+    hits: &mut [Hit],
+) -> crate::analyze::reach::Outcome {
+    use crate::analyze::reach;
+    use crate::model::service::EntryPoint;
+    let files: Vec<reach::File> = artifacts
+        .iter()
+        .filter(|a| a.context.counts())
+        .filter_map(|a| match a.kind {
+            ArtifactKind::Source(language) => Some(reach::File {
+                rel: a.rel.clone(),
+                language,
+                dynamic: code.dynamic.contains(&a.rel),
+            }),
+            _ => None,
+        })
+        .collect();
+    let named = u.entry_points.iter().any(|e| e.path.is_some());
+    let mut declared: Vec<&String> = files
+        .iter()
+        .map(|f| &f.rel)
+        .filter(|r| code.entries.contains_key(*r))
+        .collect();
+    declared.sort();
+    for rel in declared {
+        if u.entry_points.iter().any(|e| e.path.as_ref() == Some(rel)) {
+            continue;
+        }
+        u.entry_points.push(EntryPoint {
+            kind: code.entries[rel],
+            path: Some(rel.clone()),
+            declared_in: Location::file(rel, "declares a program entry point"),
+            main: !named,
+        });
+    }
+    let entries: Vec<reach::Entry> = u
+        .entry_points
+        .iter()
+        .filter_map(|e| {
+            e.path.as_ref().map(|p| reach::Entry {
+                rel: p.clone(),
+                main: e.main,
+            })
+        })
+        .collect();
+    let mut outcome = reach::walk(&files, &code.imports, &entries);
+    if u.kind != crate::model::service::ServiceKind::Container {
+        outcome.advisory();
+    }
+    reach::apply(&outcome, &u.name, hits);
+    u.notes.extend(outcome.notes.iter().cloned());
+    outcome
+}
+
+/// One unit's verdict from its own hits and facts: its runtime, findings,
+/// score, shape, and `unknown` when it holds nothing to judge.
+fn judge(
+    rules: &RuleSet,
+    opts: &Options,
+    u: &crate::analyze::units::Unit,
+    kept: &[Fact],
+    artifacts: &[Artifact],
+    hits: &mut Vec<Hit>,
+) -> Service {
+    let runtimes = runtime::detect(rules, kept);
     if let Some(p) = &runtimes.primary {
         if let Some(idx) = rules.index(&p.rule_id) {
             for at in &p.evidence {
@@ -144,94 +372,124 @@ pub fn scan_with(
             }
         }
     }
-
-    opts.suppress.apply(rules, &mut hits);
-    let findings = finding::merge(&rules.rules, hits);
-    let scoring = score::score(&findings);
-    let inventory = inventory(&artifacts, skipped, languages);
-    let inputs = signals::Inputs {
-        dockerfiles: inventory.dockerfiles.clone(),
-        compose_files: inventory.compose_files.clone(),
-        service_source_bytes,
-        plugin_hosts: Vec::new(),
-    };
-    let signals = signals::evaluate(&findings, &runtimes, &inputs);
-    let shape = shape(&findings);
-    let container = container(&kept);
+    opts.suppress.apply(rules, hits);
+    let findings = finding::merge(&rules.rules, std::mem::take(hits));
+    let mut scoring = score::score(&findings);
+    let verdict_reason =
+        crate::analyze::units::nothing_to_judge(artifacts, opts.extra_facts.len(), &findings);
+    if verdict_reason.is_some() {
+        score::unknown(&mut scoring);
+    }
     let mut counted: BTreeMap<String, usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.counted) {
         *counted.entry(f.severity.to_string()).or_default() += 1;
     }
-    diagnostics.sort();
-    diagnostics.dedup();
-    let summary = Summary {
-        counted,
-        not_counted: findings.iter().filter(|f| !f.context.counts()).count(),
-        suppressed: findings.iter().filter(|f| f.suppressed).count(),
-        effort_days: scoring.effort_days,
-        files: artifacts.len(),
-        bytes: artifacts.iter().map(|a| a.size).sum(),
-        elapsed_ms: started.elapsed().as_millis() as u64,
-    };
-    // One whole-tree service until the service model below finds more.
-    let tree = Service {
-        name: root_name(root),
-        kind: ServiceKind::Tree,
-        root: ".".into(),
-        primary: true,
-        entry_points: Vec::new(),
-        dockerfile: None,
-        compose: None,
-        neighbours: Vec::new(),
-        runtime: runtimes.clone(),
-        shape: shape.clone(),
-        verdict: scoring.verdict,
-        verdict_reason: None,
-        score: scoring.score,
-        scoring: scoring.clone(),
-        findings: findings.clone(),
-        summary: ServiceSummary {
-            counted: summary.counted.clone(),
-            not_counted: summary.not_counted,
-            suppressed: summary.suppressed,
-            effort_days: summary.effort_days,
-        },
-        reachability: None,
-        notes: Vec::new(),
-    };
-    // Renderers never read the tree: the lines around the evidence are
-    // read now, while the tree is the one just scanned.
-    let excerpts = crate::input::excerpt::capture(root, &findings);
-    Ok(Report {
-        schema_version: SCHEMA_VERSION.to_string(),
-        tool: Tool {
-            name: "wasmfit".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            rules: rules.rules.len(),
-        },
-        root: root.display().to_string(),
-        verdict: scoring.verdict,
-        verdict_reason: None,
-        score: scoring.score,
-        summary,
+    Service {
+        name: u.name.clone(),
+        kind: u.kind,
+        root: u.root.clone(),
+        primary: u.primary,
+        entry_points: u.entry_points.clone(),
+        dockerfile: u.dockerfile.clone(),
+        compose: u.compose.clone(),
+        neighbours: u.neighbours.clone(),
         runtime: runtimes,
-        shape,
-        findings,
+        shape: shape(&findings),
+        verdict: scoring.verdict,
+        verdict_reason,
+        score: scoring.score,
+        summary: ServiceSummary {
+            counted,
+            not_counted: findings.iter().filter(|f| !f.context.counts()).count(),
+            suppressed: findings.iter().filter(|f| f.suppressed).count(),
+            effort_days: scoring.effort_days,
+        },
         scoring,
-        signals,
-        inventory,
-        container,
-        diagnostics,
-        bench: None,
-        image: None,
-        wasm,
-        binaries,
-        target: None,
-        services: vec![tree],
-        roles: Vec::new(),
-        excerpts,
-        repository: None,
-    })
+        findings,
+        reachability: None,
+        notes: u.notes.clone(),
+    }
+}
+
+/// Gives each file with a non-service role (CI, packaging, e2e, build
+/// wrapper...) that role's context, where the context came from the path
+/// alone (an image's filter decides its own), and returns the roles by file.
+fn assign_roles(
+    artifacts: &mut [Artifact],
+) -> std::collections::HashMap<String, crate::analyze::roles::Assigned> {
+    let mut out = std::collections::HashMap::new();
+    for a in artifacts.iter_mut() {
+        if a.context != Context::of_path(&a.rel) {
+            continue;
+        }
+        if let Some(r) = crate::analyze::roles::classify(&a.rel) {
+            a.context = r.context;
+            out.insert(a.rel.clone(), r);
+        }
+    }
+    out
+}
+
+/// Reads the compose files before anything else: a Dockerfile a compose
+/// service builds ships, whatever its name says (`Dockerfile.dev` built by
+/// the main compose file is the service's image), so it must be parsed in
+/// service context. Returns the compose facts, the compose services, and
+/// the note for each Dockerfile whose role was lifted.
+#[allow(clippy::type_complexity)]
+fn compose_prepass(
+    artifacts: &mut [Artifact],
+    role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) -> (
+    Vec<Fact>,
+    Vec<crate::analyze::units::ComposeService>,
+    std::collections::HashMap<String, String>,
+) {
+    let mut facts = Vec::new();
+    for a in artifacts.iter().filter(|a| a.kind == ArtifactKind::Compose) {
+        // Diagnostics come from the main pass, which parses it again.
+        let mut ignored = Vec::new();
+        if let Some(text) = read_text(a, &mut ignored) {
+            let out = parse::compose::parse(&a.rel, &text, a.context);
+            facts.extend(
+                out.facts
+                    .into_iter()
+                    .filter(|f| matches!(f.kind, FactKind::Compose { .. })),
+            );
+        }
+    }
+    let composed = crate::analyze::units::compose_services(&facts);
+    let files: std::collections::HashSet<String> =
+        artifacts.iter().map(|a| a.rel.clone()).collect();
+    let exists = |p: &str| files.contains(p);
+    let mut promoted = std::collections::HashMap::new();
+    for c in composed.iter().filter(|c| c.context.counts()) {
+        let Some((dockerfile, _)) = crate::analyze::units::built_dockerfile(c, &exists) else {
+            continue;
+        };
+        let Some(role) = role_of.get(&dockerfile) else {
+            continue;
+        };
+        let note = format!(
+            "`{dockerfile}` looks like a {} but compose service `{}` ({}) builds it, so it ships",
+            role.reason, c.name, c.file
+        );
+        if let Some(a) = artifacts.iter_mut().find(|a| a.rel == dockerfile) {
+            a.context = Context::Service;
+        }
+        role_of.remove(&dockerfile);
+        promoted.insert(dockerfile, note);
+    }
+    (facts, composed, promoted)
+}
+
+/// Each role once, by the directory or file that has it.
+fn roles_listed(
+    role_of: &std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) -> Vec<crate::model::service::Role> {
+    let mut v: Vec<_> = role_of.values().map(|r| r.role()).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// A service's name when nothing better names it: the scanned directory's.
@@ -297,6 +555,14 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             r.source_bytes = text.len() as u64;
             let (view, mut out) = parse::source::parse(lang, &a.rel, &text, a.context);
             engine.match_code(&a.rel, &text, &view, a.context, &mut r.hits);
+            r.entry = parse::source::entry_marker(&view, &a.rel, &text);
+            r.dynamic = parse::source::dynamic_imports(&view);
+            r.imports = out
+                .facts
+                .iter()
+                .filter(|f| matches!(f.kind, FactKind::Import { .. }))
+                .cloned()
+                .collect();
             if let Some(rt) = parse::source::runtime_of(lang) {
                 out.facts.push(Fact::new(
                     FactKind::Runtime {
@@ -334,7 +600,7 @@ fn keep(f: &Fact) -> bool {
         FactKind::Instruction { instruction, .. } => {
             matches!(
                 instruction.as_str(),
-                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD"
+                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD" | "COPY" | "ADD" | "WORKDIR"
             )
         }
         _ => false,
