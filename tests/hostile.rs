@@ -449,3 +449,185 @@ fn garbage_with_a_wasm_magic_is_not_a_wasm_build() {
     let runtimes = report["runtime"].to_string();
     assert!(!runtimes.contains("\"wasm\""), "{runtimes}");
 }
+
+// --- 14. a jar entry too large to read ---------------------------------------
+
+/// A zip holding deflated `(name, bytes)` entries.
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let mut d = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        d.write_all(data).unwrap();
+        let packed = d.finish().unwrap();
+        let local = out.len() as u32;
+        let common = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes()); // version needed
+            v.extend_from_slice(&0u16.to_le_bytes()); // flags
+            v.extend_from_slice(&8u16.to_le_bytes()); // deflate
+            v.extend_from_slice(&[0; 4]); // time, date
+            v.extend_from_slice(&[0; 4]); // crc (not checked)
+            v.extend_from_slice(&(packed.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes()); // extra
+        };
+        out.extend_from_slice(b"PK\x03\x04");
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&packed);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        common(&mut central);
+        central.extend_from_slice(&[0; 6]); // comment len, disk, internal attrs
+        central.extend_from_slice(&[0; 4]); // external attrs
+        central.extend_from_slice(&local.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_jar_class_too_large_to_read_is_reported() {
+    let jar = zip_of(&[
+        ("META-INF/MANIFEST.MF", b"Main-Class: app.Main\n"),
+        ("app/Huge.class", &vec![0u8; 17 << 20]),
+    ]);
+    let out = wasmfit::parse::archive::parse_bytes(
+        &jar,
+        "app.jar",
+        wasmfit::model::artifact::CodeArchive::Jar,
+        wasmfit::model::context::Context::Service,
+    );
+    let diags: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.contains("not read") && d.contains("app/Huge.class")),
+        "{diags:?}"
+    );
+}
+
+// --- 3. signals during an image scan ------------------------------------------
+
+/// A gzip'd `docker save` archive whose one layer holds many small source
+/// files: unpacking and scanning it takes long enough to be interrupted.
+#[cfg(unix)]
+fn slow_image(dir: &Path) -> std::path::PathBuf {
+    let body = b"import subprocess\nsubprocess.run(['ls'])\n".repeat(20);
+    let names: Vec<String> = (0..20_000)
+        .map(|i| format!("app/m{}/f{i}.py", i % 100))
+        .collect();
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &body[..])).collect();
+    let layer = gzip(&tar_of(&files));
+    let p = dir.join("slow.tar.gz");
+    std::fs::write(&p, gzip(&docker_archive(&[("l1/layer.tar", layer)], 0))).unwrap();
+    p
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_during_an_image_scan_removes_the_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = slow_image(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("wasmfit");
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(&bin)
+            .env("TMPDIR", tmp.path())
+            .args(["scan", "-q", "-f", "json", "--image"])
+            .arg(&image)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the temporary directory and some files in it.
+        let started = Instant::now();
+        let mut seen = false;
+        while started.elapsed() < Duration::from_secs(60) {
+            let work = leftovers(tmp.path(), "wasmfit-image-");
+            if let Some(w) = work.first() {
+                let root = tmp.path().join(w).join("rootfs/app");
+                if root.is_dir() {
+                    seen = true;
+                    break;
+                }
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            seen,
+            "SIG{signal}: the scan ended before it could be stopped"
+        );
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        assert_eq!(
+            leftovers(tmp.path(), "wasmfit-"),
+            Vec::<String>::new(),
+            "SIG{signal} left files behind"
+        );
+    }
+}
+
+// --- 8. file names are reported as they are -----------------------------------
+
+#[cfg(unix)]
+#[test]
+fn backslashes_and_non_utf8_names_are_reported_losslessly() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let code = "import subprocess\nsubprocess.run(['ffmpeg'])\n";
+    std::fs::write(dir.path().join("a\\b.py"), code).unwrap();
+    let raw: &[u8] = b"bad\xffname.py";
+    std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(raw)), code).unwrap();
+    let report = json_scan(dir.path());
+    let text = report.to_string();
+    // The JSON names both files, escaped where they are not UTF-8.
+    assert!(text.contains(r#""a\\b.py""#), "{text}");
+    assert!(!text.contains("a/b.py"), "{text}");
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    let paths: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["path"].as_str().map(str::to_string))
+        .collect();
+    let escaped = paths
+        .iter()
+        .find(|p| p.starts_with("bad"))
+        .unwrap_or_else(|| panic!("{paths:?}"));
+    assert_eq!(escaped, "bad\\xFFname.py");
+    // The real bytes are recoverable, and name the file that exists.
+    let real = wasmfit::model::path::decode(escaped);
+    assert_eq!(real, raw);
+    assert!(dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(&real))
+        .is_file());
+    // SARIF URIs percent-encode the real bytes.
+    let out = wasmfit()
+        .args(["scan", "-q", "-f", "sarif"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let sarif = String::from_utf8(out.stdout).unwrap();
+    assert!(sarif.contains("bad%FFname.py"), "{sarif}");
+    assert!(sarif.contains("a%5Cb.py"), "{sarif}");
+}
