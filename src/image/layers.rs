@@ -577,10 +577,11 @@ pub fn resolve_in(
     Ok(out)
 }
 
+/// The entry's path in the form the walk reports (`model::path`).
 fn join(parts: &[OsString]) -> String {
     parts
         .iter()
-        .map(|p| p.to_string_lossy())
+        .map(|p| crate::input::discover::lossless(p))
         .collect::<Vec<_>>()
         .join("/")
 }
