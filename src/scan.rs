@@ -352,8 +352,9 @@ fn judge(
     artifacts: &[Artifact],
     hits: &mut Vec<Hit>,
 ) -> Service {
-    let runtimes = runtime::detect(rules, kept);
-    if let Some(p) = &runtimes.primary {
+    let mut notes = Vec::new();
+    let (runtimes, counted_runtime) = service_runtime(rules, u, kept, artifacts, &mut notes);
+    if let Some(p) = runtimes.primary.as_ref().filter(|_| counted_runtime) {
         if let Some(idx) = rules.index(&p.rule_id) {
             for at in &p.evidence {
                 let conf = if p.weight >= 10 {
@@ -407,8 +408,76 @@ fn judge(
         scoring,
         findings,
         reachability: None,
-        notes: u.notes.clone(),
+        notes: u.notes.iter().cloned().chain(notes).collect(),
     }
+}
+
+/// The service's runtime: the one of its main entry points when they name
+/// files (an entry point outweighs every other hint together, so bundled C
+/// headers do not make a Go tool a C program, nor a frontend make a Python
+/// API a Node one), else the weighed hints of its own files and image. A
+/// unit with no service code still gets the runtime of its examples or
+/// tests, reported but not counted (`false`).
+fn service_runtime(
+    rules: &RuleSet,
+    u: &crate::analyze::units::Unit,
+    kept: &[Fact],
+    artifacts: &[Artifact],
+    notes: &mut Vec<String>,
+) -> (crate::model::runtime::Runtimes, bool) {
+    let total: u32 = kept
+        .iter()
+        .filter_map(|f| match f.kind {
+            FactKind::Runtime { weight, .. } if f.context.counts() => Some(weight),
+            _ => None,
+        })
+        .sum();
+    let mut hints: Vec<Fact> = kept.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    for e in u.entry_points.iter().filter(|e| e.main) {
+        let Some(path) = &e.path else { continue };
+        let Some(rt) = artifacts
+            .iter()
+            .find(|a| &a.rel == path)
+            .and_then(|a| match a.kind {
+                ArtifactKind::Source(l) => parse::source::runtime_of(l),
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        if seen.insert(rt) {
+            hints.push(Fact::new(
+                FactKind::Runtime {
+                    runtime: rt.into(),
+                    weight: total + 1,
+                },
+                Location::file(path, "the service's entry point"),
+                Context::Service,
+            ));
+        }
+    }
+    let found = runtime::detect(rules, &hints);
+    if found.primary.is_some() {
+        return (found, true);
+    }
+    let side: Vec<Fact> = kept
+        .iter()
+        .filter(|f| matches!(f.context, Context::Example | Context::Test))
+        .map(|f| {
+            let mut f = f.clone();
+            f.context = Context::Service;
+            f
+        })
+        .collect();
+    let fallback = runtime::detect(rules, &side);
+    if let Some(p) = &fallback.primary {
+        notes.push(format!(
+            "runtime {} from examples and tests only: reported, not counted",
+            p.name
+        ));
+    }
+    (fallback, false)
 }
 
 /// Gives each file with a non-service role (CI, packaging, e2e, build

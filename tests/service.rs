@@ -380,3 +380,50 @@ fn ci_and_wrapper_evidence_says_why_it_is_not_counted() {
         "{ci}"
     );
 }
+
+#[test]
+fn the_runtime_is_the_entry_points_not_the_file_majority() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "go.mod",
+        "module example.com/probe\n\ngo 1.22\n",
+    );
+    write(
+        dir.path(),
+        "main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n",
+    );
+    for i in 0..30 {
+        write(
+            dir.path(),
+            &format!("include/bundled{i}.h"),
+            "#define X 1\nint helper(void);\n",
+        );
+    }
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /probe .\nFROM scratch\nCOPY --from=build /probe /probe\nENTRYPOINT [\"/probe\"]\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert_eq!(r["runtime"]["primary"]["id"], "go", "{}", r["runtime"]);
+}
+
+#[test]
+fn a_tree_of_only_examples_still_gets_its_runtime_but_no_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "examples/hello.py", "print('hello')\n");
+    write(dir.path(), "examples/serve.py", "import http.server\n");
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert_eq!(r["verdict"], "unknown");
+    assert_eq!(r["runtime"]["primary"]["id"], "python", "{}", r["runtime"]);
+    assert!(
+        r["services"][0]["notes"]
+            .to_string()
+            .contains("examples and tests only"),
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(r["summary"]["counted"], serde_json::json!({}));
+}
