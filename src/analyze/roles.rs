@@ -50,6 +50,7 @@ const DEV_IMAGE: &str = "development image (Dockerfile named for development)";
 const DOCS_IMAGE: &str = "documentation image";
 const PACKAGING_IMAGE: &str = "packaging image (builds a package, not the service)";
 const CI_IMAGE: &str = "CI image";
+const BUILD_IMAGE: &str = "build image (Dockerfile named for building, not shipping)";
 const TEST_COMPOSE: &str = "test compose file (named for tests)";
 const DEV_COMPOSE: &str = "development compose file (named for development, or the local override)";
 
@@ -169,6 +170,7 @@ fn dockerfile_role(file: &str) -> Option<(Context, &'static str)> {
                 (Context::Packaging, PACKAGING_IMAGE)
             }
             "ci" => (Context::Ci, CI_IMAGE),
+            "builder" | "build" | "buildenv" | "toolchain" => (Context::Build, BUILD_IMAGE),
             _ => continue,
         };
         return Some(role);
@@ -257,6 +259,7 @@ mod tests {
             ("Dockerfile-deb", Context::Packaging),
             ("docker/Dockerfile.dev", Context::Dev),
             ("Dockerfile.docs", Context::Docs),
+            ("docker/builder-go.dockerfile", Context::Build),
             ("docker-compose.e2e.yml", Context::Test),
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),

@@ -160,7 +160,12 @@ pub(crate) fn built_dockerfile(
     c: &ComposeService,
     exists: &dyn Fn(&str) -> bool,
 ) -> Option<(String, String)> {
-    let ctx = join(dir_of(&c.file), c.build.as_deref()?)?;
+    let build = c.build.as_deref()?;
+    // A remote build context (a git URL, an archive URL) is not the tree.
+    if build.contains("://") || build.starts_with("git@") || build.starts_with("github.com/") {
+        return None;
+    }
+    let ctx = join(dir_of(&c.file), build)?;
     let file = match &c.dockerfile {
         Some(d) => join(&ctx, d)?,
         None => {
@@ -247,7 +252,7 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
                 DiagKind::Note,
                 &c.file,
                 format!(
-                    "compose service `{}` builds from `{build}`, outside the scanned tree: it is not judged as a service",
+                    "compose service `{}` builds from `{build}`, outside the scanned tree (a parent directory or a URL): it is not judged as a service",
                     c.name
                 ),
             ));
@@ -334,7 +339,30 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         // the root, the root is the build context.
         let mut ctx = dir.clone();
         let mut scope = copy_scope(inp.kept, &a.rel, &ctx, &files, &dirs);
-        if !dir.is_empty() && scope.iter().all(|p| p == &format!("{dir}/") || p == &a.rel) {
+        // A directory that only holds Docker files (`docker/`, `deploy/`)
+        // is not a service: its Dockerfiles build from the root.
+        let holder = matches!(
+            dir.rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .as_str(),
+            "docker"
+                | ".docker"
+                | "dockerfiles"
+                | "docker-files"
+                | "deploy"
+                | "deployment"
+                | "container"
+                | "containers"
+                | "build"
+                | "image"
+                | "images"
+        );
+        if holder && !dir.contains('/') {
+            ctx = String::new();
+            scope = copy_scope(inp.kept, &a.rel, "", &files, &dirs);
+        } else if !dir.is_empty() && scope.iter().all(|p| p == &format!("{dir}/") || p == &a.rel) {
             let at_root = copy_scope(inp.kept, &a.rel, "", &files, &dirs);
             if at_root.iter().any(|p| p != &a.rel && !p.is_empty()) {
                 ctx = String::new();
@@ -378,11 +406,23 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         return tree;
     }
     // The primary: the root's Dockerfile, else the first compose service
-    // built from the tree, else the first unit.
+    // built from the tree, else the unit that holds the most code.
+    let code: Vec<&str> = inp
+        .artifacts
+        .iter()
+        .filter(|a| a.context.counts() && matches!(a.kind, ArtifactKind::Source(_)))
+        .map(|a| a.rel.as_str())
+        .collect();
     let primary = units
         .iter()
         .position(|u| u.root == "." && u.dockerfile.as_deref().is_some_and(|d| !d.contains('/')))
         .or_else(|| units.iter().position(|u| u.compose.is_some()))
+        .or_else(|| {
+            (0..units.len()).max_by_key(|&i| {
+                let held = code.iter().filter(|p| units[i].holds(p).is_some()).count();
+                (held, std::cmp::Reverse(i))
+            })
+        })
         .unwrap_or(0);
     units[primary].primary = true;
     units[primary].compose_services.extend(own_images);
@@ -1029,6 +1069,52 @@ mod tests {
         assert_eq!(owners.place(0, "app.py", Some(1)), Place::Own);
         assert_eq!(owners.place(0, "docker-compose.yml", Some(6)), Place::Own);
         assert_eq!(owners.place(1, "docker-compose.yml", Some(6)), Place::Other);
+    }
+
+    #[test]
+    fn remote_build_contexts_are_not_the_tree() {
+        let facts = [compose_fact(
+            "app",
+            "build",
+            "https://github.com/acme/app.git#main",
+            3,
+        )];
+        let arts = [art("app.php", ArtifactKind::Source(Language::Php))];
+        let compose = compose_services(&facts);
+        let mut diags = Vec::new();
+        let units = plan(
+            &Inputs {
+                artifacts: &arts,
+                kept: &[],
+                compose: &compose,
+                root_name: "x",
+            },
+            &mut diags,
+        );
+        assert_eq!(units[0].kind, ServiceKind::Tree);
+        assert!(
+            diags[0].message.contains("outside the scanned tree"),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn dockerfiles_in_a_docker_folder_build_from_the_root_and_the_biggest_unit_is_primary() {
+        let arts = [
+            art("docker/Dockerfile", ArtifactKind::Dockerfile),
+            art("agent/Dockerfile", ArtifactKind::Dockerfile),
+            art("agent/x.go", ArtifactKind::Source(Language::Go)),
+            art("main.go", ArtifactKind::Source(Language::Go)),
+            art("pkg/a.go", ArtifactKind::Source(Language::Go)),
+        ];
+        let units = plan_of(&arts, &[], "nebula");
+        let d = units
+            .iter()
+            .find(|u| u.dockerfile.as_deref() == Some("docker/Dockerfile"))
+            .unwrap();
+        assert_eq!((d.name.as_str(), d.root.as_str()), ("nebula", "."));
+        assert!(d.primary);
+        assert!(!units.iter().find(|u| u.root == "agent").unwrap().primary);
     }
 
     #[test]
