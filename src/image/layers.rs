@@ -74,6 +74,8 @@ pub struct Unpacker {
     input: u64,
     pub setuid: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems past the listed ones, counted.
+    unlisted: u64,
     /// Paths created by the current layer (and their ancestors): whiteouts
     /// apply to lower layers only.
     touched: HashSet<PathBuf>,
@@ -142,6 +144,7 @@ impl Unpacker {
             input: 0,
             setuid: 0,
             diagnostics: Vec::new(),
+            unlisted: 0,
             touched: HashSet::new(),
             label: String::new(),
             stopped: false,
@@ -150,7 +153,7 @@ impl Unpacker {
 
     fn diag(&mut self, kind: DiagKind, msg: String) {
         // One hostile layer can hold millions of bad entries: keep the first
-        // few per kind of problem and a count of the rest.
+        // few and a count of the rest (`finish`).
         const MAX_DIAGS: usize = 200;
         if self.diagnostics.len() < MAX_DIAGS {
             self.diagnostics.push(Diagnostic::new(
@@ -158,13 +161,26 @@ impl Unpacker {
                 format!("image layer {}", self.label),
                 msg,
             ));
-        } else if self.diagnostics.len() == MAX_DIAGS {
-            self.diagnostics.push(Diagnostic::new(
-                kind,
-                format!("image layer {}", self.label),
-                "more problems in the image's layers were not listed",
-            ));
+        } else {
+            self.unlisted += 1;
         }
+    }
+
+    /// The diagnostics, with one line counting those not listed.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        let mut d = std::mem::take(&mut self.diagnostics);
+        if self.unlisted > 0 {
+            d.push(Diagnostic::new(
+                DiagKind::Note,
+                "image layers",
+                format!(
+                    "and {} more problems in the image's layers, not listed",
+                    self.unlisted
+                ),
+            ));
+            self.unlisted = 0;
+        }
+        d
     }
 
     /// Applies one layer blob (plain, gzip or zstd tar). Problems with single

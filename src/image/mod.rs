@@ -177,7 +177,7 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
             ),
         ));
     }
-    diagnostics.append(&mut unpacker.diagnostics);
+    diagnostics.append(&mut unpacker.take_diagnostics());
 
     let c = &config.config;
     let run = scope::RunSpec {
