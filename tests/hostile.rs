@@ -660,3 +660,32 @@ fn problems_in_layers_are_listed_up_to_a_cap_then_counted() {
         u.diagnostics.last()
     );
 }
+
+// --- suppression comments en masse ---------------------------------------------
+
+#[test]
+fn a_file_of_broken_suppressions_is_linear_and_its_diagnostics_capped() {
+    // 120,000 commented markers naming a rule that does not exist: each one
+    // is a problem, and each once cost a walk over every comment.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "x = 1  # wasmfit: ignore[WF999] why\n".repeat(110_000);
+    assert!(text.len() < 4 << 20);
+    std::fs::write(dir.path().join("many.py"), text).unwrap();
+    let started = Instant::now();
+    let report = json_scan(dir.path());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let diags: Vec<String> = diagnostics(&report)
+        .into_iter()
+        .filter(|d| d.contains("many.py"))
+        .collect();
+    assert!(diags.len() <= 21, "{}", diags.len());
+    assert!(
+        diags.iter().any(|d| d.contains("and 109980 more problems")),
+        "{:?}",
+        diags.last()
+    );
+}
