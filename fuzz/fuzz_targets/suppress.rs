@@ -1,4 +1,4 @@
-//! `wasmfit: ignore[...]` comments in arbitrary text, for a source file and
+//! `wasmfit: ignore[...]` comments in arbitrary text, in a Python file
 //! a manifest: no panic, and at most 20 problems listed (plus a count).
 #![no_main]
 
