@@ -46,10 +46,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
+        // A CUDA or PyTorch base unpacks to 5-9 GiB and the service's own
+        // layer comes last, so the total stays high enough for those; the
+        // per-file limit is what stops a layer of giant files early.
         Limits {
-            max_bytes: 4 << 30,
+            max_bytes: 8 << 30,
             max_entries: 1_000_000,
-            max_input: 8 << 30,
+            max_input: 16 << 30,
             max_file_bytes: 512 << 20,
         }
     }
