@@ -6,4 +6,5 @@
 
 pub mod discover;
 pub mod excerpt;
+pub(crate) mod ignore_files;
 pub mod repo;
