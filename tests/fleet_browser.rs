@@ -142,7 +142,7 @@ fn fleet_page_renders_in_chromium_with_charts_and_no_script() {
         failures.push(format!("console: {c}"));
     }
     let shots = artifacts();
-    for (label, size) in [("desktop", "1280,2600"), ("phone", "390,2600")] {
+    for (label, size) in [("desktop", "1280,4400"), ("phone", "390,6000")] {
         let png = shots.join(format!("fleet-{label}.png"));
         let _ = std::fs::remove_file(&png);
         chromium(

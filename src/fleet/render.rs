@@ -354,7 +354,7 @@ fn chart(rows: Vec<(String, f64, f64, String, String)>) -> Chart {
         .take(CHART_ROWS)
         .enumerate()
         .map(|(i, (label, v, inner, value, class))| Bar {
-            label: clip(&visible(&label), 28),
+            label: clip(&visible(&label), 26),
             value,
             y: i as u32 * 30 + 6,
             width: scale(v).max(2),
