@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod explain;
+pub mod fleet;
 pub mod init;
 pub mod report;
 pub mod rules;
@@ -55,6 +56,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
+    /// Scan many services, rank where Wasm pays, shard and merge the work.
+    Fleet(fleet::FleetArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
+        Command::Fleet(a) => fleet::run(a),
     };
     if let Some(code) = crate::interrupt::exit_code() {
         return ExitCode::from(code);
