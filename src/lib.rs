@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod gate;
 pub mod image;
 pub mod input;
+pub mod interrupt;
 pub mod model;
 pub mod parse;
 pub mod report;
