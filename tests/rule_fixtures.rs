@@ -1,12 +1,18 @@
 //! Every rule's positive and negative fixtures, run through the real
 //! pipeline: a positive must produce a finding of that rule, a negative must
-//! not. A rule without both kinds of fixture fails the suite.
+//! not. A rule without both kinds of fixture fails the suite, and so does a
+//! `[[rule.match]]` block that no positive fixture fires through.
 
+use std::collections::BTreeSet;
 use wasmfit::analyze::matcher::Engine;
 use wasmfit::model::context::Context;
 use wasmfit::model::fact::{Fact, FactKind, Location};
 use wasmfit::rules::model::Fixture;
 use wasmfit::rules::RuleSet;
+
+/// Match blocks written before every block needed a fixture, and not yet
+/// proven by one (`WFnnn #k`, k counted from 1 in the rule's file).
+const UNPROVEN: &str = include_str!("rule_fixtures_unproven.txt");
 
 fn fact_fixture(f: &Fixture) -> Vec<Fact> {
     let at = || Location::file("fixture.bin", "fixture");
@@ -27,6 +33,9 @@ fn fact_fixture(f: &Fixture) -> Vec<Fact> {
     f.sections
         .iter()
         .for_each(|n| add(FactKind::Section { name: n.clone() }));
+    f.devices
+        .iter()
+        .for_each(|p| add(FactKind::Device { path: p.clone() }));
     for w in &f.wasm_imports {
         let (module, name) = w.split_once('/').unwrap_or((w.as_str(), ""));
         add(FactKind::WasmImport {
@@ -37,9 +46,17 @@ fn fact_fixture(f: &Fixture) -> Vec<Fact> {
     out
 }
 
-/// The rule ids a fixture triggers in service context.
-fn fired(engine: &Engine, f: &Fixture) -> Vec<String> {
+/// What a fixture triggers in service context: the rule ids of the
+/// findings a full scan reports, and the (rule id, block) of every hit the
+/// fixture's files and facts produce on their own.
+struct Fired {
+    ids: Vec<String>,
+    blocks: BTreeSet<(String, u16)>,
+}
+
+fn fired(engine: &Engine, f: &Fixture) -> Fired {
     let mut ids = Vec::new();
+    let mut hits = Vec::new();
     if let (Some(path), Some(content)) = (&f.path, &f.content) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(path);
@@ -54,13 +71,27 @@ fn fired(engine: &Engine, f: &Fixture) -> Vec<String> {
                 .filter(|x| x.context.counts())
                 .map(|x| x.rule_id.clone()),
         );
+        let found = wasmfit::input::discover::discover(dir.path(), &Default::default()).unwrap();
+        for a in &found.artifacts {
+            hits.extend(wasmfit::scan::file_hits(engine, a));
+        }
     }
-    let mut hits = Vec::new();
+    let mut fact_hits = Vec::new();
     for fact in fact_fixture(f) {
-        engine.match_fact(&fact, &mut hits);
+        engine.match_fact(&fact, &mut fact_hits);
     }
-    ids.extend(hits.iter().map(|h| engine.rules.rules[h.rule].id.clone()));
-    ids
+    ids.extend(
+        fact_hits
+            .iter()
+            .map(|h| engine.rules.rules[h.rule].id.clone()),
+    );
+    hits.extend(fact_hits);
+    let blocks = hits
+        .iter()
+        .filter(|h| h.evidence.context.counts())
+        .filter_map(|h| Some((engine.rules.rules[h.rule].id.clone(), h.matcher?)))
+        .collect();
+    Fired { ids, blocks }
 }
 
 #[test]
@@ -68,6 +99,7 @@ fn every_rule_has_fixtures_and_they_hold() {
     let rules = RuleSet::builtin().expect("built-in rules load");
     let engine = Engine::new(&rules);
     let mut failures = Vec::new();
+    let mut covered = BTreeSet::new();
     for r in &rules.rules {
         if r.positive.is_empty() || r.negative.is_empty() {
             failures.push(format!(
@@ -76,7 +108,8 @@ fn every_rule_has_fixtures_and_they_hold() {
             ));
         }
         for (i, f) in r.positive.iter().enumerate() {
-            if !fired(&engine, f).contains(&r.id) {
+            let got = fired(&engine, f);
+            if !got.ids.contains(&r.id) {
                 failures.push(format!(
                     "{}: positive #{} ({}) did not fire",
                     r.id,
@@ -84,9 +117,10 @@ fn every_rule_has_fixtures_and_they_hold() {
                     f.path.as_deref().unwrap_or("facts")
                 ));
             }
+            covered.extend(got.blocks);
         }
         for (i, f) in r.negative.iter().enumerate() {
-            if fired(&engine, f).contains(&r.id) {
+            if fired(&engine, f).ids.contains(&r.id) {
                 failures.push(format!(
                     "{}: negative #{} ({}) fired",
                     r.id,
@@ -94,6 +128,59 @@ fn every_rule_has_fixtures_and_they_hold() {
                     f.path.as_deref().unwrap_or("facts")
                 ));
             }
+        }
+    }
+    // Every `[[rule.match]]` block must be proven by a positive fixture of
+    // some rule that fires through it; a block no fixture reaches is a
+    // pattern that has never been seen to work. Blocks written before this
+    // check are listed in UNPROVEN until their fixtures exist: the list may
+    // only shrink (a listed block that now fires must leave it).
+    let unproven: BTreeSet<(String, u16)> = UNPROVEN
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (id, n) = l.split_once(" #").expect("`WFnnn #k` lines");
+            (
+                id.to_string(),
+                n.trim().parse::<u16>().expect("block number") - 1,
+            )
+        })
+        .collect();
+    for r in &rules.rules {
+        for (b, line) in r.matcher_lines.iter().enumerate() {
+            let b = u16::try_from(b).unwrap();
+            let key = (r.id.clone(), b);
+            let listed = unproven.contains(&key);
+            if !covered.contains(&key) && !listed {
+                failures.push(format!(
+                    "{}: match block #{} ({}:{}) has no positive fixture firing through it",
+                    r.id,
+                    b + 1,
+                    r.origin.file,
+                    line
+                ));
+            } else if covered.contains(&key) && listed {
+                failures.push(format!(
+                    "{}: match block #{} ({}:{}) now fires: remove `{} #{}` from tests/rule_fixtures_unproven.txt",
+                    r.id,
+                    b + 1,
+                    r.origin.file,
+                    line,
+                    r.id,
+                    b + 1
+                ));
+            }
+        }
+    }
+    for (id, b) in &unproven {
+        if rules
+            .get(id)
+            .is_none_or(|r| usize::from(*b) >= r.matchers.len())
+        {
+            failures.push(format!(
+                "tests/rule_fixtures_unproven.txt lists `{id} #{}`, which is no match block",
+                b + 1
+            ));
         }
     }
     assert!(
