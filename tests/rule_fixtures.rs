@@ -10,10 +10,6 @@ use wasmfit::model::fact::{Fact, FactKind, Location};
 use wasmfit::rules::model::Fixture;
 use wasmfit::rules::RuleSet;
 
-/// Match blocks written before every block needed a fixture, and not yet
-/// proven by one (`WFnnn #k`, k counted from 1 in the rule's file).
-const UNPROVEN: &str = include_str!("rule_fixtures_unproven.txt");
-
 fn fact_fixture(f: &Fixture) -> Vec<Fact> {
     let at = || Location::file("fixture.bin", "fixture");
     let mut out = Vec::new();
@@ -132,26 +128,11 @@ fn every_rule_has_fixtures_and_they_hold() {
     }
     // Every `[[rule.match]]` block must be proven by a positive fixture of
     // some rule that fires through it; a block no fixture reaches is a
-    // pattern that has never been seen to work. Blocks written before this
-    // check are listed in UNPROVEN until their fixtures exist: the list may
-    // only shrink (a listed block that now fires must leave it).
-    let unproven: BTreeSet<(String, u16)> = UNPROVEN
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (id, n) = l.split_once(" #").expect("`WFnnn #k` lines");
-            (
-                id.to_string(),
-                n.trim().parse::<u16>().expect("block number") - 1,
-            )
-        })
-        .collect();
+    // pattern that has never been seen to work.
     for r in &rules.rules {
         for (b, line) in r.matcher_lines.iter().enumerate() {
             let b = u16::try_from(b).unwrap();
-            let key = (r.id.clone(), b);
-            let listed = unproven.contains(&key);
-            if !covered.contains(&key) && !listed {
+            if !covered.contains(&(r.id.clone(), b)) {
                 failures.push(format!(
                     "{}: match block #{} ({}:{}) has no positive fixture firing through it",
                     r.id,
@@ -159,28 +140,7 @@ fn every_rule_has_fixtures_and_they_hold() {
                     r.origin.file,
                     line
                 ));
-            } else if covered.contains(&key) && listed {
-                failures.push(format!(
-                    "{}: match block #{} ({}:{}) now fires: remove `{} #{}` from tests/rule_fixtures_unproven.txt",
-                    r.id,
-                    b + 1,
-                    r.origin.file,
-                    line,
-                    r.id,
-                    b + 1
-                ));
             }
-        }
-    }
-    for (id, b) in &unproven {
-        if rules
-            .get(id)
-            .is_none_or(|r| usize::from(*b) >= r.matchers.len())
-        {
-            failures.push(format!(
-                "tests/rule_fixtures_unproven.txt lists `{id} #{}`, which is no match block",
-                b + 1
-            ));
         }
     }
     assert!(
