@@ -97,6 +97,12 @@ fn every_rule_has_fixtures_and_they_hold() {
     let mut failures = Vec::new();
     let mut covered = BTreeSet::new();
     for r in &rules.rules {
+        if r.severity_why.trim().is_empty() {
+            failures.push(format!(
+                "{}: `severity-why` must say why the rule is {} ({}:{})",
+                r.id, r.severity, r.origin.file, r.origin.line
+            ));
+        }
         if r.positive.is_empty() || r.negative.is_empty() {
             failures.push(format!(
                 "{}: needs at least one positive and one negative fixture ({}:{})",

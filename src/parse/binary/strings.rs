@@ -256,6 +256,18 @@ mod tests {
     }
 
     #[test]
+    fn device_nodes() {
+        let n = Native::default();
+        let d = scan(
+            b"\0/dev/kfd\0open %s\0/dev/nvidia%d\0/sys/dev/block/8:0\0/dev/\0/dev/kfd\0",
+            &n,
+        )
+        .devices;
+        // Whole strings only, once each: `/sys/dev/...` is sysfs, `/dev/` alone no node.
+        assert_eq!(d, vec!["/dev/kfd", "/dev/nvidia%d"]);
+    }
+
+    #[test]
     fn crates_and_std() {
         let d = b"/usr/share/cargo/registry/grep-cli-0.1.6/src/decompress.rs/usr/src/rustc-1.63.0/library/std/src/io/mod.rs\0/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/aya-obj-0.2.1/src/obj.rs\0/home/me/app/src/main.rs";
         let s = scan(d, &Native::default());
