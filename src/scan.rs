@@ -14,7 +14,7 @@ use crate::input::discover::{self, Discovery};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
 use crate::model::finding::Source;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
 use crate::model::service::{Service, ServiceSummary};
@@ -218,9 +218,9 @@ pub fn scan_with(
         dockerfiles: inventory.dockerfiles.clone(),
         compose_files: inventory.compose_files.clone(),
         service_source_bytes,
-        plugin_hosts: Vec::new(),
+        plugin_hosts: signals::plugin_hosts(rules, &kept),
     };
-    let signals = signals::evaluate(&primary.findings, &primary.runtime, &inputs);
+    let signals = signals::evaluate(rules, &primary.findings, &primary.runtime, &inputs);
     diagnostics.sort();
     diagnostics.dedup();
     let summary = Summary {
@@ -436,20 +436,20 @@ fn service_runtime(
     let mut seen = std::collections::HashSet::new();
     for e in u.entry_points.iter().filter(|e| e.main) {
         let Some(path) = &e.path else { continue };
-        let Some(rt) = artifacts
+        let Some(lang) = artifacts
             .iter()
             .find(|a| &a.rel == path)
             .and_then(|a| match a.kind {
-                ArtifactKind::Source(l) => parse::source::runtime_of(l),
+                ArtifactKind::Source(l) => Some(l),
                 _ => None,
             })
         else {
             continue;
         };
-        if seen.insert(rt) {
+        if seen.insert(lang) {
             hints.push(Fact::new(
                 FactKind::Runtime {
-                    runtime: rt.into(),
+                    clue: RuntimeClue::Language(lang),
                     weight: total + 1,
                 },
                 Location::file(path, "the service's entry point"),
@@ -572,6 +572,12 @@ fn root_name(root: &Path) -> String {
         .unwrap_or_else(|| "service".into())
 }
 
+/// The rule hits one file produces on its own (before linking, lock-file
+/// scopes and merging): what the fixture suite checks block by block.
+pub fn file_hits(engine: &Engine, a: &Artifact) -> Vec<Hit> {
+    analyze(engine, a).hits
+}
+
 /// Reads, parses and matches one file.
 fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     let mut r = FileResult::default();
@@ -632,16 +638,15 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 .filter(|f| matches!(f.kind, FactKind::Import { .. }))
                 .cloned()
                 .collect();
-            if let Some(rt) = parse::source::runtime_of(lang) {
-                out.facts.push(Fact::new(
-                    FactKind::Runtime {
-                        runtime: rt.into(),
-                        weight: 1,
-                    },
-                    Location::file(&a.rel, &format!("{} source", lang)),
-                    a.context,
-                ));
-            }
+            // Which runtime a language means is rules/runtimes.toml's.
+            out.facts.push(Fact::new(
+                FactKind::Runtime {
+                    clue: RuntimeClue::Language(lang),
+                    weight: 1,
+                },
+                Location::file(&a.rel, &format!("{} source", lang)),
+                a.context,
+            ));
             out
         }
         ArtifactKind::Manifest(kind) => parse::manifest::parse(kind, &a.rel, &text, a.context),

@@ -157,10 +157,10 @@ pub fn junit_gate(report: &Report, baseline: Option<&Report>, thresholds: &Thres
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut report = read(&args.file, args.max_report_bytes)?;
-    if let Some(name) = &args.render.service {
-        super::shared::focus(&mut report, name)?;
-    }
     let rules = super::load_rules(&args.rules)?;
+    if let Some(name) = &args.render.service {
+        super::shared::focus(&mut report, &rules, name)?;
+    }
     let thresholds = super::shared::GateArgs {
         fail_on: args.fail_on,
         fail_under: args.fail_under,

@@ -23,6 +23,11 @@ pub struct GateArgs {
     /// threshold set in wasmfit.toml.
     #[arg(long, value_name = "SEVERITY", value_enum)]
     pub fail_on: Option<FailOn>,
+    /// The severity threshold when neither --fail-on nor wasmfit.toml's
+    /// `[gate] fail-on` sets one: a default that the repository's settings
+    /// can change (the pre-commit hook passes `blocker`).
+    #[arg(long, value_name = "SEVERITY", value_enum)]
+    pub fail_on_default: Option<FailOn>,
     /// Compare with a saved JSON report (`wasmfit scan -f json`): only what
     /// is new, or a lower score, fails.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline_ref")]
@@ -44,18 +49,29 @@ pub enum FailOn {
 }
 
 impl GateArgs {
-    /// CLI over config: a flag given on the command line wins.
+    /// Per key: a flag on the command line, else the config, else
+    /// `--fail-on-default`.
     pub fn thresholds(&self, config: &Thresholds) -> Thresholds {
         Thresholds {
             fail_under: self.fail_under.or(config.fail_under),
             fail_on: match self.fail_on {
-                None => config.fail_on,
-                Some(FailOn::None) => None,
-                Some(FailOn::Blocker) => Some(Severity::Blocker),
-                Some(FailOn::Major) => Some(Severity::Major),
-                Some(FailOn::Minor) => Some(Severity::Minor),
-                Some(FailOn::Info) => Some(Severity::Info),
+                None => config
+                    .fail_on
+                    .or_else(|| self.fail_on_default.and_then(FailOn::severity)),
+                Some(f) => f.severity(),
             },
+        }
+    }
+}
+
+impl FailOn {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Blocker => Some(Severity::Blocker),
+            FailOn::Major => Some(Severity::Major),
+            FailOn::Minor => Some(Severity::Minor),
+            FailOn::Info => Some(Severity::Info),
         }
     }
 }
@@ -104,7 +120,11 @@ pub fn finish(report: &Report, baseline: Option<&Report>, t: &Thresholds) -> Exi
 /// `--service NAME`: the report's subject becomes that service, with the
 /// decision framework evaluated again on its findings. An unknown name is
 /// the user's to fix (exit 2), naming the services there are.
-pub fn focus(report: &mut crate::model::Report, name: &str) -> anyhow::Result<()> {
+pub fn focus(
+    report: &mut crate::model::Report,
+    rules: &crate::rules::RuleSet,
+    name: &str,
+) -> anyhow::Result<()> {
     report
         .focus(name)
         .map_err(|e| super::usage(format!("--service {name}: {e}")))?;
@@ -114,7 +134,8 @@ pub fn focus(report: &mut crate::model::Report, name: &str) -> anyhow::Result<()
         service_source_bytes: report.inventory.languages.values().sum(),
         plugin_hosts: Vec::new(),
     };
-    report.signals = crate::analyze::signals::evaluate(&report.findings, &report.runtime, &inputs);
+    report.signals =
+        crate::analyze::signals::evaluate(rules, &report.findings, &report.runtime, &inputs);
     Ok(())
 }
 
@@ -147,5 +168,24 @@ mod tests {
             ..GateArgs::default()
         };
         assert_eq!(off.thresholds(&config).fail_on, None);
+        // A default gives way to the config, and applies without one.
+        let hook = GateArgs {
+            fail_on_default: Some(FailOn::Blocker),
+            ..GateArgs::default()
+        };
+        let major = Thresholds {
+            fail_under: None,
+            fail_on: Some(Severity::Major),
+        };
+        assert_eq!(hook.thresholds(&major).fail_on, Some(Severity::Major));
+        assert_eq!(
+            hook.thresholds(&Thresholds::default()).fail_on,
+            Some(Severity::Blocker)
+        );
+        let both = GateArgs {
+            fail_on: Some(FailOn::Minor),
+            ..hook
+        };
+        assert_eq!(both.thresholds(&major).fail_on, Some(Severity::Minor));
     }
 }
