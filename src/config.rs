@@ -584,14 +584,4 @@ reason = "dev tools"
         assert_eq!(c.gate.fail_under, Some(60));
         assert_eq!(c.off.len(), 1);
     }
-
-    #[test]
-    fn target_interfaces() {
-        assert!(Target::Spin.offers("wasi:http/incoming-handler"));
-        assert!(Target::Spin.offers("wasi:keyvalue/store"));
-        assert!(!Target::Spin.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:cli/run"));
-        assert!(!Target::Wasmcloud.offers("none"));
-    }
 }
