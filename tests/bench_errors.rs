@@ -1,6 +1,11 @@
-//! `wasmfit bench` on services that fail: a clear error naming the step,
-//! with the log's last lines, exit status 2 from the CLI, and nothing left
-//! on the Docker engine.
+//! `wasmfit bench` on services that fail (exit at once, never answer,
+//! answer something else than asked, never listen) and on bad input: a
+//! clear error naming the side and step, with the log's last lines, exit
+//! status 2 from the CLI, and nothing left on the Docker engine. Also the
+//! other side of it: a real line-oriented service that does not echo ids is
+//! benchmarked with the defaults.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,30 +25,29 @@ fn opts(path: &Path, run_id: &str) -> BenchOptions {
         path: path.to_path_buf(),
         cold_runs: 1,
         throughput_runs: 1,
+        request_runs: 2,
         duration: Duration::from_millis(100),
         warmup: Duration::from_millis(50),
-        wasm_idle: 2,
-        container_idle: 1,
+        density_budget: 64 << 20,
+        density_max: 2,
+        wasm_density_max: 4,
         timeout: Duration::from_secs(3),
         cache_dir: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-errors-cache")),
         run_id: Some(format!("test-err-{run_id}-{}", std::process::id())),
+        helper: Some(PathBuf::from(env!("CARGO_BIN_EXE_wasmfit"))),
         ..BenchOptions::default()
     }
 }
 
 fn docker_reachable() -> bool {
-    Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+    support::docker_available()
 }
 
 fn assert_nothing_left(run_id: &str) {
     let filter = format!("label=wasmfit.bench.run={run_id}");
     for args in [
         vec!["ps", "-aq", "--filter", &filter],
-        vec!["images", "-q", "--filter", &filter],
+        vec!["images", "-aq", "--filter", &filter],
     ] {
         let out = Command::new("docker")
             .args(&args)
@@ -104,6 +108,104 @@ fn service_that_exits_at_once() {
     let e = bench::run(&opts(dir.path(), "exit"), &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
     assert!(e.message.contains("answered 0 of 1"), "{e}");
+}
+
+fn native_only(mut o: BenchOptions) -> BenchOptions {
+    o.sides = Sides {
+        native: true,
+        container: false,
+        wasm: false,
+    };
+    o
+}
+
+#[test]
+fn service_that_never_answers_times_out_naming_the_side() {
+    let dir = service(&[(
+        "main.c",
+        "#include <unistd.h>\nint main(void) { char b[64]; while (read(0, b, sizeof b) > 0) {} for (;;) pause(); }\n",
+    )]);
+    let e = bench::run(&native_only(opts(dir.path(), "mute")), &no_progress).unwrap_err();
+    assert_eq!(e.step, Step::Native, "{e}");
+    assert!(e.message.contains("no complete answer within"), "{e}");
+}
+
+#[test]
+fn service_that_floods_without_newlines_is_an_error() {
+    let dir = service(&[(
+        "main.c",
+        "#include <unistd.h>\nint main(void) { char b[4096]; for (int i = 0; i < 4096; i++) b[i] = 'x'; for (;;) if (write(1, b, sizeof b) < 0) return 1; }\n",
+    )]);
+    let e = bench::run(&native_only(opts(dir.path(), "flood")), &no_progress).unwrap_err();
+    assert_eq!(e.step, Step::Native, "{e}");
+}
+
+/// A real line-oriented service that answers `{"greeting":"hello, user-N"}`.
+const GREETER: &str = r#"#include <stdio.h>
+#include <string.h>
+int main(void) {
+    char line[4096];
+    unsigned long n = 0;
+    while (fgets(line, sizeof line, stdin)) {
+        printf("{"greeting":"hello, user-%lu"}
+", n++);
+        fflush(stdout);
+    }
+    return 0;
+}
+"#;
+
+#[test]
+fn a_service_that_does_not_echo_ids_is_benchmarked_with_the_defaults() {
+    let dir = service(&[("main.c", GREETER)]);
+    let mut o = native_only(opts(dir.path(), "greet"));
+    o.timeout = Duration::from_secs(20);
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    let n = r.native.unwrap();
+    assert!(n.throughput_rps.unwrap().median > 0.0);
+    assert!(n.request_ms.is_some() && n.process_cold_start_ms.is_some());
+    // Its own request file and a regex check work too.
+    let req = dir.path().join("requests.txt");
+    std::fs::write(&req, "ada\nbob\n").unwrap();
+    o.request_file = Some(req);
+    o.expect = Some("^\\{\"greeting\":\"hello, user-[0-9]+\"\\}$".to_string());
+    bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn strict_id_check_names_the_flag_to_use() {
+    let dir = service(&[("main.c", GREETER)]);
+    let mut o = native_only(opts(dir.path(), "strict"));
+    o.expect = Some("id".to_string());
+    let e = bench::run(&o, &no_progress).unwrap_err();
+    assert_eq!(e.step, Step::Native, "{e}");
+    assert!(e.message.contains("--expect"), "{e}");
+    assert!(!e.message.contains('\n'), "one line: {e}");
+}
+
+#[test]
+fn bad_request_file_is_an_input_error_naming_file_and_line() {
+    let dir = service(&[
+        ("main.c", GREETER),
+        ("Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
+        ("req.http", "GET /ok\nthis is not a header\n"),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmfit"))
+        .args(["bench", "--quiet", "--request"])
+        .arg(dir.path().join("req.http"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("req.http:2:"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmfit"))
+        .args(["bench", "--quiet", "--expect", "("])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

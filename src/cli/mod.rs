@@ -45,6 +45,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
+    /// The processes `wasmfit bench` starts: the Wasm host and the load generator.
+    #[command(name = "__bench-helper", hide = true)]
+    BenchHelper(bench::HelperArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
+        Command::BenchHelper(a) => return bench::helper(a),
     };
     match result {
         Ok(code) => code,
