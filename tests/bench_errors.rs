@@ -147,8 +147,7 @@ int main(void) {
     char line[4096];
     unsigned long n = 0;
     while (fgets(line, sizeof line, stdin)) {
-        printf("{"greeting":"hello, user-%lu"}
-", n++);
+        printf("{\"greeting\":\"hello, user-%lu\"}\n", n++);
         fflush(stdout);
     }
     return 0;
