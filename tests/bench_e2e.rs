@@ -30,7 +30,7 @@ fn quick(path: PathBuf, run_id: &str) -> BenchOptions {
         duration: Duration::from_millis(200),
         warmup: Duration::from_millis(100),
         connections: 2,
-        density_budget: 24 << 20,
+        density_budget: 96 << 20,
         density_max: 6,
         wasm_density_max: 40,
         cache_dir: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-cache")),
