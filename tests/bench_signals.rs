@@ -86,7 +86,8 @@ fn stop_at(name: &str, at: &str, signal: &str, number: i32, fresh_cache: bool) {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
-    for line in BufReader::new(stderr).lines() {
+    let mut lines = BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
         let Ok(line) = line else { break };
         seen.push(line.clone());
         if line.contains(at) {
@@ -98,6 +99,8 @@ fn stop_at(name: &str, at: &str, signal: &str, number: i32, fresh_cache: bool) {
             break;
         }
     }
+    // Keep reading, so the run never writes to a closed pipe.
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -109,6 +112,7 @@ fn stop_at(name: &str, at: &str, signal: &str, number: i32, fresh_cache: bool) {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
+    seen.extend(rest.join().unwrap_or_default());
     assert_eq!(status.code(), Some(128 + number), "{name}: {seen:?}");
     assert!(
         labelled(&run_id).is_empty(),

@@ -141,7 +141,7 @@ pub fn helper(args: &HelperArgs) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
-            eprintln!("wasmfit bench helper: {e}");
+            let _ = writeln!(std::io::stderr(), "wasmfit bench helper: {e}");
             ExitCode::from(2)
         }
     }
@@ -285,9 +285,10 @@ impl BenchArgs {
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let quiet = args.quiet;
+    // A closed stderr must not end the run (eprintln! would panic).
     let progress = move |line: &str| {
         if !quiet {
-            eprintln!("wasmfit bench: {line}");
+            let _ = writeln!(std::io::stderr(), "wasmfit bench: {line}");
         }
     };
     if args.sides.contains(&SideArg::Wasm) && !bench::WASM_ENABLED && !quiet {
@@ -317,12 +318,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) if e.step == Step::Interrupted => {
-            eprintln!("wasmfit bench: {e}");
+            let _ = writeln!(std::io::stderr(), "wasmfit bench: {e}");
             let code = e.signal.map_or(130, |s| 128 + s);
             Ok(ExitCode::from(u8::try_from(code).unwrap_or(130)))
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             Ok(ExitCode::from(2))
         }
     }
