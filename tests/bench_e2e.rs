@@ -193,49 +193,22 @@ fn sides(test: &str) -> (Sides, bool) {
 
 fn no_progress(_: &str) {}
 
-/// clang that targets wasm32-wasi with a libc, or why not.
+/// clang that targets wasm32-wasi with a libc and a static gcc, or why not.
 fn wasi_clang() -> Result<(), String> {
-    let clang = support::which(&["clang-19", "clang-18", "clang"]).ok_or("no clang on PATH")?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let src = dir.path().join("t.c");
-    std::fs::write(
-        &src,
-        "#include <stdio.h>\nint main(void){puts(\"x\");return 0;}\n",
-    )
-    .map_err(|e| e.to_string())?;
-    let ok = Command::new(clang)
-        .args(["--target=wasm32-wasi", "-O2", "-o"])
-        .arg(dir.path().join("t.wasm"))
-        .arg(&src)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err("clang cannot build for wasm32-wasi (install clang, lld and wasi-libc)".to_string())
+    if support::static_gcc().is_none() {
+        return Err(support::STATIC_GCC_WHY.to_string());
     }
+    support::wasi_clang()
+        .map(|_| ())
+        .ok_or_else(|| support::WASI_CLANG_WHY.to_string())
 }
 
-/// Go on PATH or in a Debian golang-1.x install, as the bench finds it.
 fn go_available() -> bool {
-    support::which(&["go"]).is_some()
-        || std::fs::read_dir("/usr/lib").is_ok_and(|d| {
-            d.flatten().any(|e| {
-                e.file_name().to_string_lossy().starts_with("go-")
-                    && e.path().join("bin/go").is_file()
-            })
-        })
+    support::go().is_some()
 }
 
 fn rust_target(t: &str) -> bool {
-    Command::new("rustc")
-        .args(["--print", "target-libdir", "--target", t])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| Path::new(String::from_utf8_lossy(&o.stdout).trim()).is_dir())
-        .unwrap_or(false)
+    support::rust_target(t) && support::static_gcc().is_some()
 }
 
 #[test]
@@ -271,7 +244,7 @@ fn bench_stdio_rust_all_sides() {
 fn bench_stdio_go_all_sides() {
     let test = "bench_stdio_go_all_sides";
     if !go_available() {
-        return support::skip(test, "Go is not installed (apt-get install golang-1.23-go)");
+        return support::skip(test, support::GO_WHY);
     }
     let (s, docker) = sides(test);
     let mut o = quick(sample("bench-stdio-go"), "go");

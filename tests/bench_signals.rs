@@ -128,10 +128,13 @@ fn stop_at(name: &str, at: &str, signal: &str, number: i32, fresh_cache: bool) {
 fn signals_at_any_moment_leave_nothing_behind() {
     let test = "signals_at_any_moment_leave_nothing_behind";
     if !support::docker_available() {
-        return support::skip(test, "no Docker engine answers (`docker version`)");
+        return support::skip(test, support::DOCKER_WHY);
     }
-    if support::which(&["gcc"]).is_none() {
-        return support::skip(test, "gcc is not installed");
+    if support::static_gcc().is_none() {
+        return support::skip(test, support::STATIC_GCC_WHY);
+    }
+    if support::wasi_clang().is_none() {
+        return support::skip(test, support::WASI_CLANG_WHY);
     }
     // While the native and Wasm builds run (a fresh cache forces them).
     stop_at("build", "building", "TERM", 15, true);

@@ -216,6 +216,10 @@ fn valid_id(id: &str) -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct PathRules {
     entries: Vec<PathRule>,
+    /// The scan root's path from the directory the patterns are relative
+    /// to (a `wasmfit.toml` above the scanned directory); empty for the
+    /// scan root itself.
+    base: String,
 }
 
 #[derive(Clone, Debug)]
@@ -244,6 +248,12 @@ impl PathRules {
         self.entries.is_empty()
     }
 
+    /// Patterns are relative to the directory `base` levels above the scan
+    /// root (see `PathRules::base`).
+    pub fn set_base(&mut self, base: &str) {
+        self.base = base.trim_matches('/').to_string();
+    }
+
     /// Marks hits that an entry covers and no comment has suppressed yet.
     pub fn apply(&self, rules: &RuleSet, hits: &mut [Hit]) {
         if self.entries.is_empty() {
@@ -254,11 +264,15 @@ impl PathRules {
                 continue;
             }
             let id = rules.rules[h.rule].id.as_str();
-            let path = h.evidence.at.path.as_str();
+            let path = h.evidence.at.path.trim_start_matches('/');
+            let path = match self.base.as_str() {
+                "" => std::borrow::Cow::Borrowed(path),
+                base => std::borrow::Cow::Owned(format!("{base}/{path}")),
+            };
             if let Some(p) = self
                 .entries
                 .iter()
-                .find(|p| p.rule == id && matches(&p.matcher, path))
+                .find(|p| p.rule == id && matches(&p.matcher, &path))
             {
                 h.evidence.suppressed = Some(p.reason.clone());
             }

@@ -1,7 +1,8 @@
 //! Nothing outlives a bench run: every child process the bench starts (a
 //! compiler, the native service, the Wasm host, the load generator) is
-//! registered here and killed when the run is interrupted, and once a stop
-//! is requested no new process or container is started.
+//! registered here and killed when the run is interrupted (a signal seen
+//! by `crate::interrupt`), and once a stop is requested no new process or
+//! container is started.
 
 use std::collections::HashSet;
 use std::process::Child;
@@ -134,41 +135,6 @@ pub fn output(cmd: &mut std::process::Command) -> std::io::Result<std::process::
         stdout,
         stderr,
     })
-}
-
-/// Waits for SIGINT, SIGTERM or SIGHUP; returns the signal's number.
-pub async fn any_signal() -> i32 {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut sigs = Vec::new();
-        for (kind, n) in [
-            (SignalKind::interrupt(), 2),
-            (SignalKind::terminate(), 15),
-            (SignalKind::hangup(), 1),
-        ] {
-            if let Ok(s) = signal(kind) {
-                sigs.push((s, n));
-            }
-        }
-        if sigs.is_empty() {
-            return std::future::pending().await;
-        }
-        let futures = sigs.iter_mut().map(|(s, n)| {
-            let n = *n;
-            Box::pin(async move {
-                s.recv().await;
-                n
-            })
-        });
-        let (n, _, _) = futures_util::future::select_all(futures).await;
-        n
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        2
-    }
 }
 
 /// The signal's name, for messages.

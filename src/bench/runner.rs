@@ -3,8 +3,8 @@
 //! then the derived figures. A SIGINT, SIGTERM or SIGHUP at any moment
 //! stops the run: child processes are killed, no container is created
 //! after it, and the cleanup removes what the run made (by its label)
-//! before the error `Step::Interrupted` is returned. A second signal exits
-//! at once.
+//! before the error `Step::Interrupted` is returned; the process then
+//! exits with 128 + the signal (`crate::interrupt`).
 
 use crate::bench::container::{self, ContainerSide};
 use crate::bench::detect::{self, Service, ServiceKind};
@@ -41,12 +41,13 @@ pub fn run(
         .map_err(|e| {
             BenchError::new(Step::Input, format!("cannot start the async runtime: {e}"))
         })?;
-    // The watcher: the first signal stops the run, a second one exits.
+    // A signal stops the run (children killed, nothing new created); the
+    // process's exit waits for the cleanup below (`interrupt::defer`).
+    crate::interrupt::install();
+    let _cleanup_first = crate::interrupt::defer();
     runtime.spawn(async {
-        let sig = reap::any_signal().await;
+        let sig = crate::interrupt::wait().await;
         reap::stop(sig);
-        let again = reap::any_signal().await;
-        std::process::exit(128 + again);
     });
     let engine_slot: Arc<Mutex<Option<Engine>>> = Arc::default();
     let scratch = tempfile::Builder::new()
@@ -72,7 +73,7 @@ pub fn run(
         runtime.block_on(engine.cleanup());
     }
     runtime.shutdown_timeout(Duration::from_millis(200));
-    match (outcome, reap::signal()) {
+    match (outcome, reap::signal().or(crate::interrupt::received())) {
         (_, Some(sig)) => Err(BenchError::new(
             Step::Interrupted,
             format!(

@@ -16,6 +16,12 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
+/// The built-in rule files as (path, text): what a fleet run fingerprints
+/// to tell reports made with different rules apart.
+pub fn builtin_sources() -> &'static [(&'static str, &'static str)] {
+    builtin::BUILTIN
+}
+
 /// Every loaded rule, package entry and runtime tier.
 #[derive(Debug)]
 pub struct RuleSet {
