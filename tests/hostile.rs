@@ -411,6 +411,7 @@ fn a_bad_utf8_byte_in_an_elf_string_table_keeps_the_evidence() {
         "bin/spawn",
         wasmfit::model::artifact::BinaryFormat::Elf,
         wasmfit::model::context::Context::Service,
+        &knowledge(),
     );
     let names: Vec<String> = a
         .output
@@ -630,4 +631,12 @@ fn backslashes_and_non_utf8_names_are_reported_losslessly() {
     let sarif = String::from_utf8(out.stdout).unwrap();
     assert!(sarif.contains("bad%FFname.py"), "{sarif}");
     assert!(sarif.contains("a%5Cb.py"), "{sarif}");
+}
+
+/// The runtime knowledge the scan hands the binary reader (rules/runtimes.toml).
+fn knowledge() -> wasmfit::parse::binary::BinaryKnowledge {
+    wasmfit::rules::RuleSet::builtin()
+        .expect("built-in rules load")
+        .runtimes
+        .binary
 }
