@@ -608,7 +608,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 r.wasm = info;
             }
             ArtifactKind::Binary(_) | ArtifactKind::Archive(_) => {
-                if let Some(b) = parse::binary::analyze(a) {
+                if let Some(b) = parse::binary::analyze(a, &engine.rules.runtimes.binary) {
                     for f in &b.output.facts {
                         engine.match_fact(f, &mut r.hits);
                     }

@@ -229,7 +229,11 @@ pub fn fill_to_budget(
     let started = Instant::now();
     let base = total().unwrap_or(0);
     if base > fill.budget {
-        return (0, base, "the processes alone exceed the budget before any instance".to_string());
+        return (
+            0,
+            base,
+            "the processes alone exceed the budget before any instance".to_string(),
+        );
     }
     let (mut n, mut last_ok) = (0u32, (0u32, base));
     let mut per = 0f64;
