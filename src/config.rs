@@ -377,9 +377,6 @@ fn scan_base(config: &Path, scan_path: &Path) -> Option<String> {
     )
 }
 
-/// Reads a config file, refusing one over 1 MiB: a settings file is small,
-/// and a scanned tree could hold anything under that name.
-
 /// A gitignore pattern written relative to a directory `base` below the
 /// config file's directory, rewritten relative to the config file's
 /// directory: `--exclude gen/` for a scan of `services/api` becomes
@@ -583,15 +580,5 @@ reason = "dev tools"
         let c = parse(&on).expect("uncommented template parses");
         assert_eq!(c.gate.fail_under, Some(60));
         assert_eq!(c.off.len(), 1);
-    }
-
-    #[test]
-    fn target_interfaces() {
-        assert!(Target::Spin.offers("wasi:http/incoming-handler"));
-        assert!(Target::Spin.offers("wasi:keyvalue/store"));
-        assert!(!Target::Spin.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:cli/run"));
-        assert!(!Target::Wasmcloud.offers("none"));
     }
 }

@@ -686,3 +686,72 @@ fn fixing_the_only_blocker_unlocks_the_service() {
         assert_eq!(unlocked, after != report.verdict, "{id}: {after}");
     }
 }
+
+/// A `docker save` archive built here: one layer with a Python service.
+fn docker_save(path: &Path) {
+    let mut layer = tar::Builder::new(Vec::new());
+    let app =
+        b"import subprocess\n\nsubprocess.run([\"ffmpeg\", \"-i\", \"in.mp4\", \"out.webm\"])\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(app.len() as u64);
+    h.set_mode(0o644);
+    layer.append_data(&mut h, "app/app.py", &app[..]).unwrap();
+    let layer = layer.into_inner().unwrap();
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Entrypoint": ["python", "/app/app.py"], "WorkingDir": "/app"},
+        "rootfs": {"type": "layers", "diff_ids": []}
+    });
+    let manifest = serde_json::json!([{"Config": "cfg.json", "RepoTags": ["fleet/app:1"], "Layers": ["l1/layer.tar"]}]);
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        ("cfg.json", serde_json::to_vec(&config).unwrap()),
+        ("l1/layer.tar", layer),
+        ("manifest.json", serde_json::to_vec(&manifest).unwrap()),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    std::fs::write(path, b.into_inner().unwrap()).unwrap();
+}
+
+#[test]
+fn image_archives_are_services_and_git_checkouts_record_their_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = tmp.path().join("thumbnailer.tar");
+    docker_save(&image);
+    let repo = tmp.path().join("api");
+    copy_tree(&samples().join("go-http-api"), &repo);
+    let sha = "89abcdef0123456789abcdef0123456789abcdef";
+    std::fs::create_dir_all(repo.join(".git/refs/heads")).unwrap();
+    std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(repo.join(".git/refs/heads/main"), format!("{sha}\n")).unwrap();
+    let out = tmp.path().join("fleet");
+    wasmfit()
+        .args(["fleet", "scan", "-q"])
+        .arg(&image)
+        .arg(&repo)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let m = manifest(&out);
+    let by: BTreeMap<String, Value> = m["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_string(), e.clone()))
+        .collect();
+    let img = &by["thumbnailer"];
+    assert_eq!(img["kind"], "image");
+    assert_eq!(img["status"], "scanned", "{img:#}");
+    let r = wasmfit::report::json::parse_slice(
+        &std::fs::read(out.join("reports/thumbnailer.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(r.image.is_some(), "scanned as an image");
+    assert_eq!(by["api"]["kind"], "git");
+    assert_eq!(by["api"]["commit"], sha);
+}

@@ -49,8 +49,9 @@ pub struct ScanArgs {
     /// layout (directory or tar), or NAME:TAG from the local Docker engine.
     #[arg(long, value_name = "FILE|NAME:TAG")]
     pub image: Option<String>,
-    /// --image: refuse an image that decompresses to more than BYTES (the
-    /// outer archive and every layer stream, counted as they are read).
+    /// --image: decompress at most BYTES, counted as they are read: a
+    /// gzip'd archive larger than that is refused, and layers past it are
+    /// not applied.
     #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_input)]
     pub max_image_bytes: u64,
     /// --image: write at most BYTES of files into the temporary directory

@@ -15,6 +15,7 @@ use crate::model::score::Verdict;
 use crate::model::signal::Side;
 use crate::model::Report;
 use crate::rules::Severity;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -166,30 +167,34 @@ pub fn build(dir: &FleetDir, manifest: &Manifest) -> Portfolio {
             manifest.missing_shards
         ));
     }
-    let mut rows = Vec::new();
-    let mut failures = Vec::new();
-    for e in entries {
-        if e.status == Status::Failed {
-            failures.push(Failure {
+    // Reports are read and reduced in parallel, one at a time per worker.
+    let read: Vec<Result<Row, Failure>> = entries
+        .into_par_iter()
+        .map(|e| {
+            let failure = |error: String| Failure {
                 name: e.name.clone(),
                 input: e.input.clone(),
                 given_at: e.given_at.clone(),
-                error: e.error.clone().unwrap_or_default(),
-            });
-            continue;
-        }
-        let report = dir
-            .report_bytes(&e.name)
-            .map_err(|x| x.to_string())
-            .and_then(|b| crate::report::json::parse_slice(&b));
-        match report {
-            Ok(r) => rows.push(row(e, &r)),
-            Err(why) => failures.push(Failure {
-                name: e.name.clone(),
-                input: e.input.clone(),
-                given_at: e.given_at.clone(),
-                error: format!("report unreadable: {why}"),
-            }),
+                error,
+            };
+            if e.status == Status::Failed {
+                return Err(failure(e.error.clone().unwrap_or_default()));
+            }
+            let report = dir
+                .report_bytes(&e.name)
+                .map_err(|x| x.to_string())
+                .and_then(|b| crate::report::json::parse_slice(&b));
+            match report {
+                Ok(r) => Ok(row(e, &r)),
+                Err(why) => Err(failure(format!("report unreadable: {why}"))),
+            }
+        })
+        .collect();
+    let (mut rows, mut failures) = (Vec::new(), Vec::new());
+    for r in read {
+        match r {
+            Ok(row) => rows.push(row),
+            Err(f) => failures.push(f),
         }
     }
     let mut p = assemble(rows, failures);

@@ -12,6 +12,7 @@ pub mod export;
 pub mod layers;
 pub mod osinfo;
 pub mod scope;
+pub mod space;
 pub mod tarwalk;
 
 pub use crate::model::image::ImageInfo;
@@ -100,6 +101,18 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
         .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     let on_signal = crate::interrupt::remove_dir(work.path());
     let mut diagnostics = Vec::new();
+    let mut limits = limits;
+    if let Some(room) = space::clamp(work.path(), limits.max_bytes) {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Note,
+            input.shown(),
+            format!(
+                "the temporary directory's file system has room for {room} bytes, less than the {}-byte unpack limit (--max-unpacked-bytes); a larger image is unpacked in part",
+                limits.max_bytes
+            ),
+        ));
+        limits.max_bytes = room;
+    }
     let archive = match input {
         Input::Path(p) => p.clone(),
         Input::Engine(name) => {
@@ -177,7 +190,7 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
             ),
         ));
     }
-    diagnostics.append(&mut unpacker.diagnostics);
+    diagnostics.append(&mut unpacker.take_diagnostics());
 
     let c = &config.config;
     let run = scope::RunSpec {
@@ -372,19 +385,16 @@ fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Erro
     }
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
-        return Err(Error::NotAnImage(format!(
-            "{}: not a regular file or directory",
-            path.display()
-        )));
+        return Err(Error::NotAnImage("not a regular file or directory".into()));
     }
     let mut head = Vec::with_capacity(512);
     std::fs::File::open(path)
         .and_then(|f| f.take(512).read_to_end(&mut head))
         .map_err(|e| Error::io(path, e))?;
+    // The caller names the file; nothing from inside it is quoted.
     let not_image = |what: &str| {
         Error::NotAnImage(format!(
-            "{}: {what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd",
-            path.display()
+            "{what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd"
         ))
     };
     if is_tar(&head) {
@@ -404,8 +414,7 @@ fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Erro
     };
     let too_big = || {
         Error::NotAnImage(format!(
-            "{}: decompresses to more than {max} bytes (--max-image-bytes)",
-            path.display()
+            "decompresses to more than {max} bytes (--max-image-bytes)"
         ))
     };
     // First pass, nothing written: a tar that names an image manifest.
