@@ -51,21 +51,30 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
     native=$(field "$j" "d['native']['artifact']['path']")
     cwasm=$(field "$j" "d['wasm']['artifact']['precompiled_path']")
     kind=$(field "$j" "d['service']['wasm_kind']")
-    hyperfine -N --warmup 3 --runs 30 --input "$out/one.txt" --export-json "$out/$s.hf-native.json" "$native" >/dev/null
-    hyperfine -N --warmup 3 --runs 30 --input "$out/one.txt" --export-json "$out/$s.hf-wasm.json" \
-        "$bin __bench-helper wasm stdio $cwasm --kind $kind --slots 16" >/dev/null
+    # hyperfine 1.15 has no --input: each command runs under `sh -c` with
+    # stdin redirected, and the same shell with `true` is the baseline
+    # subtracted from both.
+    hyperfine -N --warmup 3 --runs 30 --export-json "$out/$s.hf.json" \
+        "sh -c 'true < $out/one.txt'" \
+        "sh -c '$native < $out/one.txt'" \
+        "sh -c '$bin __bench-helper wasm stdio $cwasm --kind $kind --slots 16 < $out/one.txt'" >/dev/null
     ctx=$(mktemp -d)
     cp "$native" "$ctx/service"
     printf 'FROM scratch\nCOPY service /service\nENTRYPOINT ["/service"]\n' > "$ctx/Dockerfile"
     docker build -q --label "$label" -t "wasmfit-crosscheck/$s:$$" "$ctx" >/dev/null
     rm -rf "$ctx"
-    hyperfine -N --warmup 2 --runs 15 --input "$out/one.txt" --export-json "$out/$s.hf-docker.json" \
-        "docker run -i --label $label --network none wasmfit-crosscheck/$s:$$" >/dev/null
+    hyperfine -N --warmup 2 --runs 15 --export-json "$out/$s.hf-docker.json" \
+        "sh -c 'docker run -i --label $label --network none wasmfit-crosscheck/$s:$$ < $out/one.txt'" >/dev/null
     cleanup
     for side in native wasm docker; do
         key=$side; [ "$side" = docker ] && key=container
         ours=$(field "$j" "d['$key']['process_cold_start_ms']['median']")
-        theirs=$(field "$out/$s.hf-$side.json" "d['results'][0]['median']*1000")
+        if [ "$side" = docker ]; then
+            theirs=$(field "$out/$s.hf-docker.json" "d['results'][0]['median']*1000 - json.load(open('$out/$s.hf.json'))['results'][0]['median']*1000")
+        else
+            i=1; [ "$side" = wasm ] && i=2
+            theirs=$(field "$out/$s.hf.json" "(d['results'][$i]['median'] - d['results'][0]['median'])*1000")
+        fi
         within "$s $side process cold start ms (hyperfine)" "$ours" "$theirs" || failed+=("$s $side cold start")
     done
 done
