@@ -18,6 +18,7 @@ pub mod image;
 pub mod input;
 pub mod model;
 pub mod parse;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -231,6 +231,7 @@ pub fn scan_with(
         roles: Vec::new(),
         excerpts,
         repository: None,
+        plan: None,
     })
 }
 
@@ -331,12 +332,9 @@ fn keep(f: &Fact) -> bool {
         | FactKind::BaseImage { .. }
         | FactKind::OsPackage { .. }
         | FactKind::Dependency(_) => true,
-        FactKind::Instruction { instruction, .. } => {
-            matches!(
-                instruction.as_str(),
-                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD"
-            )
-        }
+        // Every instruction of a shipping stage: the migration plan lists
+        // those with no Wasm counterpart (bounded in `container`).
+        FactKind::Instruction { .. } => f.context.counts(),
         _ => false,
     }
 }
@@ -451,17 +449,34 @@ fn container(kept: &[Fact]) -> Option<Container> {
                     list.push(image.clone());
                 }
             }
-            FactKind::Instruction { instruction, args } => match instruction.as_str() {
-                "EXPOSE" => c
-                    .exposed
-                    .extend(args.split_whitespace().map(str::to_string)),
-                "VOLUME" => c.volumes.push(args.clone()),
-                "USER" => c.user = Some(args.clone()),
-                "ENTRYPOINT" | "CMD" if c.entrypoint.is_none() || instruction == "ENTRYPOINT" => {
-                    c.entrypoint = Some(args.clone())
+            FactKind::Instruction { instruction, args } => {
+                if c.instructions.len() < crate::model::report::MAX_INSTRUCTIONS {
+                    c.instructions
+                        .push(crate::model::report::ShippedInstruction {
+                            instruction: instruction.clone(),
+                            args: crate::model::fact::clip(args),
+                            at: f.at.clone(),
+                        });
                 }
-                _ => {}
-            },
+                match instruction.as_str() {
+                    "EXPOSE" => c
+                        .exposed
+                        .extend(args.split_whitespace().map(str::to_string)),
+                    "VOLUME" => c.volumes.push(args.clone()),
+                    "USER" => c.user = Some(args.clone()),
+                    "ENTRYPOINT" | "CMD"
+                        if c.entrypoint.is_none() || instruction == "ENTRYPOINT" =>
+                    {
+                        c.entrypoint = Some(args.clone())
+                    }
+                    "ENV" => {
+                        let room = MAX_ENV.saturating_sub(c.env.len());
+                        c.env.extend(env_pairs(args).into_iter().take(room));
+                    }
+                    "HEALTHCHECK" => c.healthcheck = Some(crate::model::fact::clip(args)),
+                    _ => {}
+                }
+            }
             FactKind::OsPackage { name, .. } if !c.os_packages.contains(name) => {
                 c.os_packages.push(name.clone())
             }
@@ -469,4 +484,112 @@ fn container(kept: &[Fact]) -> Option<Container> {
         }
     }
     any.then_some(c)
+}
+
+/// Environment variables kept from a Dockerfile, at most, and the longest
+/// value: they are copied into every deployment manifest of a plan.
+const MAX_ENV: usize = 100;
+const MAX_ENV_VALUE: usize = 4096;
+
+/// `ENV A=1 B="two words"` or the legacy `ENV A one value`.
+fn env_pairs(args: &str) -> Vec<crate::model::plan::EnvVar> {
+    let var = |name: &str, value: &str| {
+        let mut value = unquote(value).to_string();
+        if value.len() > MAX_ENV_VALUE {
+            let mut end = MAX_ENV_VALUE;
+            while !value.is_char_boundary(end) {
+                end -= 1;
+            }
+            value.truncate(end);
+        }
+        crate::model::plan::EnvVar {
+            name: name.to_string(),
+            value,
+        }
+    };
+    let args = args.trim();
+    let first = args.split_whitespace().next().unwrap_or("");
+    if !first.contains('=') {
+        let rest = args[first.len()..].trim();
+        return if first.is_empty() {
+            Vec::new()
+        } else {
+            vec![var(first, rest)]
+        };
+    }
+    shell_words(args)
+        .iter()
+        .filter_map(|w| w.split_once('='))
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| var(k, v))
+        .collect()
+}
+
+/// Splits on whitespace outside double or single quotes.
+fn shell_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            (Some(q), _) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            (None, c) if c.is_whitespace() => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(args: &str) -> Vec<(String, String)> {
+        env_pairs(args)
+            .into_iter()
+            .map(|v| (v.name, v.value))
+            .collect()
+    }
+
+    #[test]
+    fn env_in_both_forms() {
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            pairs("FLAGD_ADDR=0.0.0.0:8080 RUST_LOG=info"),
+            vec![p("FLAGD_ADDR", "0.0.0.0:8080"), p("RUST_LOG", "info")]
+        );
+        assert_eq!(
+            pairs(r#"A="two words" B='x=y'"#),
+            vec![p("A", "two words"), p("B", "x=y")]
+        );
+        assert_eq!(
+            pairs("PATH_PREFIX /srv/app data"),
+            vec![p("PATH_PREFIX", "/srv/app data")]
+        );
+        assert!(pairs("").is_empty());
+    }
 }

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod explain;
 pub mod init;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -45,6 +46,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
+    /// Plan the move to Wasm: steps, WIT world, host grants, deployment
+    /// files; `--try-build` proves it with the compiler, in a sandbox.
+    Plan(plan::PlanArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -73,6 +77,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
+        Command::Plan(a) => plan::run(a),
     };
     match result {
         Ok(code) => code,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Bumped on any change a consumer could notice: major for removals and
 /// renames, minor for additions.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -76,8 +76,11 @@ pub struct Report {
     /// from before 1.1, a library caller that did not look).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<Repository>,
+    /// How the primary service (or the one `wasmfit plan --service` names)
+    /// moves to Wasm (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::model::plan::Plan>,
 }
-
 
 impl Report {
     /// The primary service, when the report has services.
@@ -93,7 +96,6 @@ impl Report {
         self.services.iter().find(|s| s.name == name)
     }
 }
-
 
 /// The repository around a scanned tree, found without running git.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,4 +218,26 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<String>,
     pub os_packages: Vec<String>,
+    /// `ENV` of the shipping stage, in order (schema 1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<crate::model::plan::EnvVar>,
+    /// `HEALTHCHECK` of the shipping stage, as written (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<String>,
+    /// Every instruction of the shipping stage, for the migration plan's
+    /// list of what has no Wasm counterpart (schema 1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<ShippedInstruction>,
 }
+
+/// One instruction of the Dockerfile's shipping stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippedInstruction {
+    pub instruction: String,
+    pub args: String,
+    pub at: crate::model::fact::Location,
+}
+
+/// Instructions kept per report, at most: a generated Dockerfile must not
+/// bloat it.
+pub const MAX_INSTRUCTIONS: usize = 100;

@@ -288,6 +288,10 @@ pub struct RuntimeTier {
     /// How to build for Wasm.
     #[serde(default)]
     pub toolchain: String,
+    /// What that toolchain emits: the target triple or kind of artefact
+    /// (`wasm32-wasip2`, `wasip1 core module`), for the migration plan.
+    #[serde(default)]
+    pub target: String,
 }
 
 /// Where a rule came from, for error messages and `explain`.
