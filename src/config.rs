@@ -20,6 +20,9 @@ use toml::Spanned;
 /// The file looked for at the root of the scanned path.
 pub const FILE_NAME: &str = "wasmfit.toml";
 
+/// A config is a page of settings; anything larger is not one.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// What the gate checks; `None` switches a check off.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Thresholds {
@@ -120,25 +123,40 @@ impl Config {
     /// The config for a scan of `scan_path`: the `--config` file when given
     /// (it must exist), else `PATH/wasmfit.toml` when there is one, else
     /// the defaults.
+    ///
+    /// A `wasmfit.toml` found in the scanned tree is as untrusted as the
+    /// rest of the tree: it must be a regular file (not a symlink), and the
+    /// paths it names must stay inside the tree. Only `--config` and
+    /// `--rules` may reach elsewhere.
     pub fn find(scan_path: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let file = match explicit {
-            Some(f) => f.to_path_buf(),
+        let (file, confine) = match explicit {
+            Some(f) => (f.to_path_buf(), None),
             None if scan_path.is_dir() => {
                 let f = scan_path.join(FILE_NAME);
-                if !f.is_file() {
-                    return Ok(Config::default());
+                match std::fs::symlink_metadata(&f) {
+                    Err(_) => return Ok(Config::default()),
+                    Ok(m) if m.file_type().is_symlink() => {
+                        return Err(ConfigError {
+                            file: f.display().to_string(),
+                            line: None,
+                            message: "a symbolic link; the config of a scanned tree must be a regular file in it (use --config FILE for one elsewhere)".into(),
+                        });
+                    }
+                    Ok(_) => {}
                 }
-                f
+                (f, Some(scan_path))
             }
             None => return Ok(Config::default()),
         };
-        let text = std::fs::read_to_string(&file).map_err(|e| ConfigError {
-            file: file.display().to_string(),
-            line: None,
-            message: format!("cannot read config: {e}"),
+        let text = crate::input::bounded::read_string(&file, MAX_CONFIG_BYTES).map_err(|e| {
+            ConfigError {
+                file: file.display().to_string(),
+                line: None,
+                message: format!("cannot read config: {e}"),
+            }
         })?;
         let base = file.parent().unwrap_or(Path::new("."));
-        let mut c = Config::parse(&file.display().to_string(), base, &text)?;
+        let mut c = Config::parse_with(&file.display().to_string(), base, confine, &text)?;
         c.file = Some(file);
         Ok(c)
     }
@@ -146,6 +164,17 @@ impl Config {
     /// Reads a config's text; `label` names it in errors and `base` is the
     /// directory rule directories are relative to.
     pub fn parse(label: &str, base: &Path, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_with(label, base, None, text)
+    }
+
+    /// `parse`, refusing rule directories outside `confine` when it is set
+    /// (a config that came with the scanned tree).
+    fn parse_with(
+        label: &str,
+        base: &Path,
+        confine: Option<&Path>,
+        text: &str,
+    ) -> Result<Config, ConfigError> {
         let err = |offset: usize, message: String| ConfigError {
             file: label.to_string(),
             line: Some(line_of(text, offset)),
@@ -170,6 +199,24 @@ impl Config {
         }
         for d in raw.rules.dirs {
             let dir = base.join(d.get_ref());
+            if let Some(root) = confine {
+                // Resolved, symlinks and `..` included, before anything in
+                // it is read; the message names the key, not what is there.
+                let inside = dir
+                    .canonicalize()
+                    .ok()
+                    .zip(root.canonicalize().ok())
+                    .is_some_and(|(d, r)| d.starts_with(r));
+                if !inside {
+                    return Err(err(
+                        d.span().start,
+                        format!(
+                            "rules.dirs: `{}` is not a directory inside the scanned tree; a repository's config may only name rule directories in the repository (use --rules DIR for others)",
+                            crate::model::fact::clip(d.get_ref())
+                        ),
+                    ));
+                }
+            }
             if !dir.is_dir() {
                 return Err(err(
                     d.span().start,

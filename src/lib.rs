@@ -16,6 +16,7 @@ pub mod config;
 pub mod gate;
 pub mod image;
 pub mod input;
+pub mod interrupt;
 pub mod model;
 pub mod parse;
 pub mod plan;

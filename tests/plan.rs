@@ -735,3 +735,70 @@ fn try_build_statuses_are_the_documented_ids() {
         assert_eq!(serde_json::to_value(s).unwrap(), Value::from(id));
     }
 }
+
+/// Processes whose command line mentions `needle` (Linux /proc).
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+#[test]
+fn a_signal_during_try_build_kills_the_build_and_removes_the_copy() {
+    let test = "a_signal_during_try_build_kills_the_build_and_removes_the_copy";
+    require_tool!(test, &["cargo"], "cargo");
+    if !unshare_works() || !Path::new("/proc/self/cmdline").exists() {
+        support::skip(test, "unshare -rn or /proc is not available");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("wasmfit");
+    let mut child = std::process::Command::new(bin)
+        .env("TMPDIR", tmp.path())
+        .args(["plan", "-q", "--try-build", "--timeout", "120"])
+        .arg(repo().join("tests/data/plan/hanging-build"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the build script to be running in the copy.
+    let needle = tmp.path().display().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while !processes_mentioning(&needle)
+        .iter()
+        .any(|c| c.contains("build-script-build"))
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            support::skip(
+                test,
+                "the build script did not start within 90 s (no wasm32-wasip2 target?)",
+            );
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "128 + SIGTERM");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        processes_mentioning(&needle),
+        Vec::<String>::new(),
+        "the build's processes were killed"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "the temporary copy was removed: {left:?}");
+}

@@ -21,7 +21,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (and the gate passed, if one was set)
   1  the gate failed: a finding or score crossed a threshold
-  2  usage or input error: bad arguments, missing path, broken rule or config file";
+  2  usage or input error: bad arguments, missing path, broken rule or config file
+  129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (temporary files were removed)";
 
 /// Tells, service by service, whether to move from Docker containers to
 /// WebAssembly (wasmtime, WASI 0.2), with the evidence.
@@ -70,6 +71,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Temporary directories and containers are removed on SIGINT, SIGTERM
+    // and SIGHUP; the exit code is then 128 + the signal.
+    crate::interrupt::install();
     let result = match &cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Rules(a) => rules::run(a),
@@ -79,6 +83,9 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::run(a),
         Command::Plan(a) => plan::run(a),
     };
+    if let Some(code) = crate::interrupt::exit_code() {
+        return ExitCode::from(code);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -7,8 +7,6 @@ use crate::report::Format;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -128,8 +126,6 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             .service(&plan.service)
             .map(|s| s.findings.clone())
             .unwrap_or_else(|| report.findings.clone());
-        let interrupted = Arc::new(AtomicBool::new(false));
-        listen_for_signals(interrupted.clone());
         let keep = args.out.as_deref().filter(|d| d.is_dir());
         let result = crate::plan::trybuild::run(&crate::plan::trybuild::Request {
             root: &root,
@@ -137,11 +133,10 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             findings: &findings,
             timeout: Duration::from_secs(args.timeout.max(1)),
             keep_in: keep,
-            interrupted: &interrupted,
         })
         .map_err(|e| super::usage(e.to_string()))?;
         if result.status == crate::model::plan::BuildStatus::Interrupted {
-            code = ExitCode::from(130);
+            code = ExitCode::from(crate::interrupt::exit_code().unwrap_or(130));
         }
         plan.try_build = Some(result);
     }
@@ -203,35 +198,4 @@ fn write_files(dir: &Path, plan: &crate::model::plan::Plan) -> anyhow::Result<()
             .map_err(|e| super::usage(format!("{}: cannot write: {e}", path.display())))?;
     }
     Ok(())
-}
-
-/// Ctrl-C and SIGTERM stop the build, which then kills its process group
-/// and removes its temporary copy before wasmfit exits.
-fn listen_for_signals(flag: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{signal, SignalKind};
-                let Ok(mut term) = signal(SignalKind::terminate()) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            #[cfg(not(unix))]
-            {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-            flag.store(true, Ordering::Relaxed);
-        });
-    });
 }

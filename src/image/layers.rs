@@ -35,17 +35,22 @@ pub struct Limits {
     pub max_bytes: u64,
     /// Entries created, all layers together.
     pub max_entries: u64,
-    /// Bytes read out of decompressors, all layers together: bounds the work
-    /// a bomb can cause even when its entries are refused.
+    /// Bytes read out of decompressors, all layers together (and the outer
+    /// archive, when it is gzip'd): bounds the work a bomb can cause even
+    /// when its entries are refused.
     pub max_input: u64,
+    /// One file larger than this is not written (the scan would not read
+    /// it: it is over the largest binary it analyses).
+    pub max_file_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_bytes: 8 << 30,
+            max_bytes: 4 << 30,
             max_entries: 1_000_000,
-            max_input: 16 << 30,
+            max_input: 8 << 30,
+            max_file_bytes: 512 << 20,
         }
     }
 }
@@ -237,6 +242,10 @@ impl Unpacker {
     ) -> Result<(), Stop> {
         const MAX_RECORDED: usize = 20_000;
         super::tarwalk::walk(r, |named, entry| {
+            if crate::interrupt::received().is_some() {
+                // The temporary root is being removed: write nothing more.
+                return Err(Stop::Limit("stopped by a signal".into()));
+            }
             if self.entries >= self.limits.max_entries {
                 return Err(Stop::Limit(format!(
                     "over the {}-entry limit",
@@ -261,6 +270,20 @@ impl Unpacker {
             } else if kind.is_file() || kind == tar::EntryType::Continuous || kind.is_gnu_sparse() {
                 if mode & 0o6000 != 0 {
                     self.setuid += 1;
+                }
+                if entry.size() > self.limits.max_file_bytes {
+                    // Skipped unread: the walk reads past its data (which
+                    // still counts against the decompression budget).
+                    self.diag(
+                        DiagKind::TooLarge,
+                        format!(
+                            "{}: {} bytes, over the {}-byte limit for one file; not unpacked",
+                            crate::model::fact::clip(&join(&parts)),
+                            entry.size(),
+                            self.limits.max_file_bytes
+                        ),
+                    );
+                    return Ok(());
                 }
                 let room = self.limits.max_bytes.saturating_sub(self.bytes);
                 if entry.size() > room {
@@ -554,10 +577,11 @@ pub fn resolve_in(
     Ok(out)
 }
 
+/// The entry's path in the form the walk reports (`model::path`).
 fn join(parts: &[OsString]) -> String {
     parts
         .iter()
-        .map(|p| p.to_string_lossy())
+        .map(|p| crate::input::discover::lossless(p))
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -702,6 +726,7 @@ mod tests {
                 max_bytes: 3 << 20,
                 max_entries: 100,
                 max_input: 1 << 30,
+                ..Limits::default()
             },
         );
         u.apply("bomb", &l[..], false);
@@ -714,6 +739,7 @@ mod tests {
                 max_bytes: 1 << 30,
                 max_entries: 100,
                 max_input: 2 << 20,
+                ..Limits::default()
             },
         );
         u.apply("bomb", &l[..], false);

@@ -12,7 +12,6 @@ use crate::model::finding::Finding;
 use crate::model::plan::{BuildError, BuildStatus, Plan, TryBuild};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Bounds on the temporary copy of the tree.
@@ -44,8 +43,6 @@ pub struct Request<'a> {
     pub timeout: Duration,
     /// Where to keep the built `.wasm` (the plan's `--out DIR`).
     pub keep_in: Option<&'a Path>,
-    /// Set by a signal handler: stop the build and clean up.
-    pub interrupted: &'a AtomicBool,
 }
 
 /// Why the build could not be tried: the user's to fix (exit 2).
@@ -325,6 +322,9 @@ pub fn run(req: &Request) -> Result<TryBuild, TryBuildError> {
         .prefix("wasmfit-try-build-")
         .tempdir()
         .map_err(|e| TryBuildError::Io(format!("temporary directory: {e}")))?;
+    // A signal ends wasmfit without running destructors: the copy is
+    // removed by the signal handler then (crate::interrupt).
+    let _remove_copy = crate::interrupt::remove_dir(tmp.path());
     let copy = tmp.path().join("src");
     // The toolchain first: a missing one is the clearest thing to say.
     let recipe = recipe(req.plan, req.root, &copy)?;
@@ -359,6 +359,8 @@ pub fn run(req: &Request) -> Result<TryBuild, TryBuildError> {
     let mut child = cmd
         .spawn()
         .map_err(|e| TryBuildError::Io(format!("starting the build: {e}")))?;
+    let pgid = child.id();
+    let _kill_build = crate::interrupt::on_signal(move || kill_pgid(pgid));
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => {
@@ -371,7 +373,7 @@ pub fn run(req: &Request) -> Result<TryBuild, TryBuildError> {
             Ok(None) => {}
             Err(e) => return Err(TryBuildError::Io(format!("waiting for the build: {e}"))),
         }
-        let stop = if req.interrupted.load(Ordering::Relaxed) {
+        let stop = if crate::interrupt::received().is_some() {
             Some(BuildStatus::Interrupted)
         } else if started.elapsed() > req.timeout {
             Some(BuildStatus::TimedOut)
@@ -418,15 +420,19 @@ pub fn run(req: &Request) -> Result<TryBuild, TryBuildError> {
 
 /// Kills the build's whole process group, then reaps it.
 fn kill_group(child: &mut std::process::Child) {
-    let pgid = child.id();
+    kill_pgid(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// SIGKILL to every process of the group the build leads.
+fn kill_pgid(pgid: u32) {
     let _ = Command::new("kill")
         .args(["-KILL", "--", &format!("-{pgid}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 fn read_tail(path: &Path) -> String {

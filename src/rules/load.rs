@@ -8,6 +8,10 @@ use regex::Regex;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Rule files larger than this are refused unread (the built-in ones are a
+/// few dozen KiB each).
+const MAX_RULE_FILE: u64 = 8 << 20;
+
 /// A broken rule file: always the file, the line and what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -151,6 +155,15 @@ impl Loader {
             .collect();
         files.sort();
         for f in files {
+            // Symlinks were left out by the walk; a rule file is a page of
+            // TOML, so a huge one is refused before it is read.
+            let len = std::fs::metadata(&f).map_err(|e| io_err(&f, &e))?.len();
+            if len > MAX_RULE_FILE {
+                return Err(io_err(
+                    &f,
+                    &format!("larger than {MAX_RULE_FILE} bytes; not a rule file"),
+                ));
+            }
             let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, &e))?;
             self.add_file(&f.display().to_string(), &text)?;
         }

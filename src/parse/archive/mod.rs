@@ -158,6 +158,7 @@ fn jar(bytes: &[u8], s: &mut Sink) {
     let mut main_class = None;
     let mut classes = 0;
     let mut budget = MAX_INFLATED_TOTAL;
+    let mut cut: Vec<&str> = Vec::new();
     for e in &entries {
         let lower = e.name.to_ascii_lowercase();
         if lower.ends_with(".so")
@@ -175,6 +176,12 @@ fn jar(bytes: &[u8], s: &mut Sink) {
             }
         } else if lower.ends_with(".class") && classes < MAX_CLASSES {
             classes += 1;
+            if e.is_cut() {
+                // Read in part, which a class file cannot be: said once
+                // per jar with a count, so the gap is visible.
+                cut.push(&e.name);
+                continue;
+            }
             match zip::read(bytes, e, &mut budget) {
                 Ok(data) => {
                     if let Ok(refs) = class::method_refs(&data) {
@@ -191,6 +198,14 @@ fn jar(bytes: &[u8], s: &mut Sink) {
                 Err(_) => {}
             }
         }
+    }
+    if let Some(first) = cut.first() {
+        s.malformed(&format!(
+            "{} class entries are larger than {} bytes and were not read (first: {})",
+            cut.len(),
+            zip::MAX_ENTRY,
+            crate::model::fact::clip(first)
+        ));
     }
     if classes >= MAX_CLASSES {
         s.malformed(&format!(
