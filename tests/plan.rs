@@ -802,3 +802,51 @@ fn a_signal_during_try_build_kills_the_build_and_removes_the_copy() {
         .collect();
     assert!(left.is_empty(), "the temporary copy was removed: {left:?}");
 }
+
+#[test]
+fn try_build_of_a_rust_command_stays_inside_its_world() {
+    let test = "try_build_of_a_rust_command_stays_inside_its_world";
+    require_tool!(test, &["cargo"], "cargo");
+    if !unshare_works() {
+        support::skip(
+            test,
+            "unshare -rn (unprivileged user namespaces) is not available",
+        );
+        return;
+    }
+    let assert = wasmfit()
+        .args([
+            "plan",
+            "-q",
+            "--try-build",
+            "--timeout",
+            "600",
+            "-f",
+            "json",
+        ])
+        .arg(sample_path("bench-stdio-rust"))
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let t = &r["plan"]["try_build"];
+    if t["status"] == "failed"
+        && t["errors"].as_array().is_some_and(|e| {
+            !e.is_empty()
+                && e.iter()
+                    .all(|x| x["new"] != true && x["confirms"].is_null())
+        })
+    {
+        // serde not in the local cargo cache: the sandbox is offline.
+        support::skip(
+            test,
+            "the sample's dependencies are not in the local cargo cache",
+        );
+        return;
+    }
+    assert_eq!(t["status"], "built", "{t:#}");
+    assert_eq!(
+        t["outside_world"],
+        Value::Null,
+        "the component imports only what the world grants: {t:#}"
+    );
+}

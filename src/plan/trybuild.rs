@@ -477,7 +477,13 @@ fn check_world(wasm: &Path, plan: &Plan, out: &mut TryBuild) {
     };
     let (_, info) = crate::parse::wasm::parse(&bytes, &plan.build.output, Context::Service);
     let unversioned = |s: &str| s.split('@').next().unwrap_or(s).to_string();
-    let world: Vec<String> = plan.world.imports.iter().map(|i| unversioned(i)).collect();
+    let world: Vec<String> = plan
+        .world
+        .imports
+        .iter()
+        .map(|i| unversioned(i))
+        .chain(crate::plan::wit::IMPLIED.iter().map(|i| i.to_string()))
+        .collect();
     if info.interfaces.is_empty() && !info.preview1.is_empty() {
         out.outside_world.push(
             "a WASI preview 1 core module, not a component: wrap it with `wasm-tools component new --adapt wasi_snapshot_preview1.command.wasm`".into(),

@@ -28,6 +28,24 @@ const BASE: [&str; 5] = [
     "wasi:cli/stderr",
 ];
 
+/// What a command imports beyond `BASE` (`wasi:cli/command` less the
+/// filesystem and sockets, which only findings grant).
+const COMMAND: [&str; 8] = [
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+];
+
+/// Interfaces every world uses through the ones it names (streams for
+/// stdout, pollables for clocks): wit-parser adds them to the world, so a
+/// component importing them stays inside it.
+pub(crate) const IMPLIED: [&str; 3] = ["wasi:io/error", "wasi:io/poll", "wasi:io/streams"];
+
 /// WIT keywords, which a plain identifier may not be.
 const KEYWORDS: [&str; 30] = [
     "as",
@@ -149,7 +167,6 @@ pub(crate) fn world(
                 imports.extend(["wasi:filesystem/types", "wasi:filesystem/preopens"]);
             }
             "wasi:cli/command" => {
-                imports.extend(["wasi:cli/environment", "wasi:cli/exit", "wasi:cli/stdin"]);
                 exports.insert("wasi:cli/run");
             }
             w if w.ends_with("/incoming-handler") => {
@@ -164,8 +181,12 @@ pub(crate) fn world(
     // A component with no export does nothing: a service that is neither
     // an HTTP handler nor a message handler is a command.
     if exports.is_empty() {
-        imports.extend(["wasi:cli/environment", "wasi:cli/exit"]);
         exports.insert("wasi:cli/run");
+    }
+    // A command gets what `wasi:cli/command` gives every program: its
+    // arguments and exit code, stdin, and the terminal queries libc makes.
+    if exports.contains("wasi:cli/run") {
+        imports.extend(COMMAND);
     }
     let imports: Vec<String> = imports.into_iter().map(versioned).collect();
     let exports: Vec<String> = exports.into_iter().map(versioned).collect();
