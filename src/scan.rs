@@ -335,6 +335,12 @@ fn keep(f: &Fact) -> bool {
         // Every instruction of a shipping stage: the migration plan lists
         // those with no Wasm counterpart (bounded in `container`).
         FactKind::Instruction { .. } => f.context.counts(),
+        // How the compose file runs what the tree builds, for the plan.
+        FactKind::Compose { key, .. } => {
+            f.context.counts()
+                && (COMPOSE_RUN_KEYS.contains(&key.as_str())
+                    || key.starts_with("deploy.resources.limits."))
+        }
         _ => false,
     }
 }
@@ -483,7 +489,56 @@ fn container(kept: &[Fact]) -> Option<Container> {
             _ => {}
         }
     }
+    c.compose = compose_settings(kept);
     any.then_some(c)
+}
+
+/// Compose settings a migration plan carries over.
+const COMPOSE_RUN_KEYS: [&str; 4] = ["build", "ports", "environment", "healthcheck"];
+
+/// The settings of the first compose service the tree builds.
+fn compose_settings(kept: &[Fact]) -> Option<crate::model::report::ComposeSettings> {
+    let built = kept.iter().find_map(|f| match &f.kind {
+        FactKind::Compose { service, key, .. } if key == "build" && f.context.counts() => {
+            Some(service.clone())
+        }
+        _ => None,
+    })?;
+    let mut c = crate::model::report::ComposeSettings {
+        service: built.clone(),
+        ..Default::default()
+    };
+    for f in kept.iter().filter(|f| f.context.counts()) {
+        let FactKind::Compose {
+            service,
+            key,
+            value,
+        } = &f.kind
+        else {
+            continue;
+        };
+        if *service != built {
+            continue;
+        }
+        match key.as_str() {
+            "ports" if !c.ports.contains(value) => c.ports.push(value.clone()),
+            "environment" if c.env.len() < MAX_ENV => {
+                if let Some((k, v)) = value.split_once('=') {
+                    let mut value = v.to_string();
+                    value.truncate(floor_boundary(&value, MAX_ENV_VALUE));
+                    c.env.push(crate::model::plan::EnvVar {
+                        name: k.to_string(),
+                        value,
+                    });
+                }
+            }
+            "healthcheck" => c.healthcheck = Some(crate::model::fact::clip(value)),
+            "deploy.resources.limits.cpus" => c.cpus = Some(crate::model::fact::clip(value)),
+            "deploy.resources.limits.memory" => c.memory = Some(crate::model::fact::clip(value)),
+            _ => {}
+        }
+    }
+    Some(c)
 }
 
 /// Environment variables kept from a Dockerfile, at most, and the longest
@@ -495,13 +550,7 @@ const MAX_ENV_VALUE: usize = 4096;
 fn env_pairs(args: &str) -> Vec<crate::model::plan::EnvVar> {
     let var = |name: &str, value: &str| {
         let mut value = unquote(value).to_string();
-        if value.len() > MAX_ENV_VALUE {
-            let mut end = MAX_ENV_VALUE;
-            while !value.is_char_boundary(end) {
-                end -= 1;
-            }
-            value.truncate(end);
-        }
+        value.truncate(floor_boundary(&value, MAX_ENV_VALUE));
         crate::model::plan::EnvVar {
             name: name.to_string(),
             value,
@@ -523,6 +572,15 @@ fn env_pairs(args: &str) -> Vec<crate::model::plan::EnvVar> {
         .filter(|(k, _)| !k.is_empty())
         .map(|(k, v)| var(k, v))
         .collect()
+}
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 /// Splits on whitespace outside double or single quotes.

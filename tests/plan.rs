@@ -850,3 +850,49 @@ fn try_build_of_a_rust_command_stays_inside_its_world() {
         "the component imports only what the world grants: {t:#}"
     );
 }
+
+#[test]
+fn compose_ports_environment_health_and_limits_are_carried_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shortlink");
+    std::fs::create_dir_all(&root).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(root.join(name), text).unwrap();
+    write("go.mod", "module example.com/shortlink\n\ngo 1.22\n");
+    write(
+        "main.go",
+        "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) {})\n\thttp.ListenAndServe(\":9000\", nil)\n}\n",
+    );
+    write("Dockerfile", "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app .\n\nFROM scratch\nCOPY --from=build /app /app\nENV MODE=prod LEVEL=debug\nENTRYPOINT [\"/app\"]\n");
+    write(
+        "docker-compose.yml",
+        "services:\n  web:\n    build: .\n    ports:\n      - \"8081:9000\"\n    environment:\n      LEVEL: info\n      REGION: eu-west-1\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:9000/health\"]\n    deploy:\n      resources:\n        limits:\n          cpus: \"0.25\"\n          memory: 64M\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_PASSWORD=not-ours\n    ports:\n      - \"5432:5432\"\n",
+    );
+    let r = scan(&root);
+    let p = wasmfit::plan::build(&r, rules(), &Options::default()).unwrap();
+    assert_eq!(
+        p.grants.port,
+        Some(9000),
+        "the compose port stands in for EXPOSE"
+    );
+    let env: Vec<(&str, &str)> = p
+        .grants
+        .env
+        .iter()
+        .map(|v| (v.name.as_str(), v.value.as_str()))
+        .collect();
+    assert_eq!(
+        env,
+        vec![("MODE", "prod"), ("LEVEL", "info"), ("REGION", "eu-west-1")],
+        "compose overrides ENV; the neighbour's is not ours"
+    );
+    let dep = yaml(file(&p, "k8s/deployment.yaml").unwrap());
+    let c = &dep["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/health");
+    assert_eq!(c["resources"]["limits"]["cpu"], "250m");
+    assert_eq!(c["resources"]["limits"]["memory"], "64Mi");
+    assert!(violations(
+        &validator("tests/data/schemas/k8s-deployment.minimal.schema.json"),
+        &dep
+    )
+    .is_empty());
+}

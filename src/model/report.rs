@@ -228,6 +228,31 @@ pub struct Container {
     /// list of what has no Wasm counterpart (schema 1.2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instructions: Vec<ShippedInstruction>,
+    /// The compose service that builds this image (`build:`), when a
+    /// compose file has one (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose: Option<ComposeSettings>,
+}
+
+/// What a compose file says about running the service the tree builds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComposeSettings {
+    /// The compose service's key.
+    pub service: String,
+    /// Container ports (`ports:`, the container side).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<crate::model::plan::EnvVar>,
+    /// `healthcheck.test`, joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<String>,
+    /// `deploy.resources.limits.cpus` (`0.5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<String>,
+    /// `deploy.resources.limits.memory` (`512M`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
 }
 
 /// One instruction of the Dockerfile's shipping stage.

@@ -347,7 +347,11 @@ fn deployment(
             json!([{"containerPort": port, "protocol": "TCP"}]),
         );
         if let Some(path) = container
-            .and_then(|c| c.healthcheck.as_deref())
+            .and_then(|c| {
+                c.healthcheck
+                    .as_deref()
+                    .or(c.compose.as_ref().and_then(|x| x.healthcheck.as_deref()))
+            })
             .and_then(health_path)
         {
             let probe = json!({"httpGet": {"path": path, "port": port}, "periodSeconds": 10});
@@ -364,10 +368,20 @@ fn deployment(
             .collect();
         c.insert("env".into(), env.into());
     }
+    // The compose file's limits when it sets them, else small defaults.
+    let compose = container.and_then(|c| c.compose.as_ref());
+    let cpu = compose
+        .and_then(|c| c.cpus.as_deref())
+        .and_then(cpu_quantity)
+        .unwrap_or_else(|| LIMITS.0.to_string());
+    let memory = compose
+        .and_then(|c| c.memory.as_deref())
+        .and_then(memory_quantity)
+        .unwrap_or_else(|| LIMITS.1.to_string());
     c.insert(
         "resources".into(),
         json!({"requests": {"cpu": REQUESTS.0, "memory": REQUESTS.1},
-               "limits": {"cpu": LIMITS.0, "memory": LIMITS.1}}),
+               "limits": {"cpu": cpu, "memory": memory}}),
     );
     json!({
         "apiVersion": "apps/v1",
@@ -400,6 +414,29 @@ fn service(plan: &Plan, name: &str) -> Value {
     })
 }
 
+/// Compose `cpus: "0.5"` -> `500m`.
+pub(crate) fn cpu_quantity(cpus: &str) -> Option<String> {
+    let n: f64 = cpus.trim().trim_matches('"').parse().ok()?;
+    (n > 0.0 && n <= 1024.0).then(|| format!("{}m", (n * 1000.0).round() as u64))
+}
+
+/// Compose `memory: 512M` (`b`, `k`, `m`, `g`, either case, optional
+/// `b` after the unit) -> `512Mi`.
+pub(crate) fn memory_quantity(mem: &str) -> Option<String> {
+    let m = mem.trim().trim_matches('"').to_ascii_lowercase();
+    let m = m.strip_suffix('b').filter(|x| !x.is_empty()).unwrap_or(&m);
+    let (digits, unit) = m.split_at(m.find(|c: char| !c.is_ascii_digit()).unwrap_or(m.len()));
+    let n: u64 = digits.parse().ok().filter(|n| *n > 0)?;
+    let suffix = match unit {
+        "" => "",
+        "k" => "Ki",
+        "m" => "Mi",
+        "g" => "Gi",
+        _ => return None,
+    };
+    Some(format!("{n}{suffix}"))
+}
+
 /// The path a `HEALTHCHECK CMD curl -f http://localhost:8080/healthz`
 /// probes, when it probes over HTTP on the local host.
 pub(crate) fn health_path(check: &str) -> Option<String> {
@@ -420,6 +457,17 @@ pub(crate) fn health_path(check: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compose_limits_become_quantities() {
+        assert_eq!(cpu_quantity("0.5").as_deref(), Some("500m"));
+        assert_eq!(cpu_quantity("\"2\"").as_deref(), Some("2000m"));
+        assert_eq!(cpu_quantity("x"), None);
+        assert_eq!(memory_quantity("512M").as_deref(), Some("512Mi"));
+        assert_eq!(memory_quantity("1gb").as_deref(), Some("1Gi"));
+        assert_eq!(memory_quantity("1048576").as_deref(), Some("1048576"));
+        assert_eq!(memory_quantity("lots"), None);
+    }
 
     #[test]
     fn health_paths() {

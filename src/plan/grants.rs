@@ -30,16 +30,25 @@ pub(crate) fn grants(
             .any(|w| w.starts_with(i))
     };
     let container = report.container.as_ref();
-    let env: Vec<EnvVar> = container.map(|c| c.env.clone()).unwrap_or_default();
+    let compose = container.and_then(|c| c.compose.as_ref());
+    // The Dockerfile's ENV, then the compose file's environment, which
+    // overrides it when it runs the container.
+    let mut env: Vec<EnvVar> = container.map(|c| c.env.clone()).unwrap_or_default();
+    for v in compose.map(|c| c.env.as_slice()).unwrap_or_default() {
+        env.retain(|e| e.name != v.name);
+        env.push(v.clone());
+    }
     let mut g = Grants {
         env: env.clone(),
         ..Grants::default()
     };
     if has("wasi:http/incoming-handler") {
-        let exposed = container.and_then(|c| c.exposed.iter().find_map(|p| port(p)));
+        let exposed = container
+            .and_then(|c| c.exposed.iter().find_map(|p| port(p)))
+            .or_else(|| compose.and_then(|c| c.ports.iter().find_map(|p| port(p))));
         g.port = Some(exposed.unwrap_or_else(|| {
             notes.push(format!(
-                "no EXPOSE in the shipping stage: the HTTP handler is planned on port {DEFAULT_PORT}"
+                "no EXPOSE in the shipping stage and no compose port: the HTTP handler is planned on port {DEFAULT_PORT}"
             ));
             DEFAULT_PORT
         }));
