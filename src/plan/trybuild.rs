@@ -485,9 +485,19 @@ fn check_world(wasm: &Path, plan: &Plan, out: &mut TryBuild) {
         .chain(crate::plan::wit::IMPLIED.iter().map(|i| i.to_string()))
         .collect();
     if info.interfaces.is_empty() && !info.preview1.is_empty() {
-        out.outside_world.push(
-            "a WASI preview 1 core module, not a component: wrap it with `wasm-tools component new --adapt wasi_snapshot_preview1.command.wasm`".into(),
-        );
+        // A command adapts to a component; a preview 1 module cannot export
+        // wasi:http/incoming-handler, so an HTTP service needs a wasip2
+        // toolchain instead.
+        let serves = plan
+            .world
+            .exports
+            .iter()
+            .any(|e| e.starts_with("wasi:http/incoming-handler"));
+        out.outside_world.push(if serves {
+            "a WASI preview 1 core module: it cannot export wasi:http/incoming-handler; build with a wasip2 toolchain (TinyGo -target=wasip2, wasm32-wasip2)".into()
+        } else {
+            "a WASI preview 1 core module, not a component: wrap it with `wasm-tools component new --adapt wasi_snapshot_preview1.command.wasm`".into()
+        });
         return;
     }
     for i in &info.interfaces {
