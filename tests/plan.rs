@@ -896,3 +896,50 @@ fn compose_ports_environment_health_and_limits_are_carried_over() {
     )
     .is_empty());
 }
+
+#[test]
+fn an_http_client_imports_the_outgoing_handler_and_lists_its_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("svc");
+    std::fs::create_dir_all(&root).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(root.join(name), text).unwrap();
+    write(
+        "app.py",
+        "import requests\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/\")\ndef index():\n    return requests.get(\"https://api.example.com/v1/items\", timeout=5).text\n",
+    );
+    write("requirements.txt", "flask==3.0.0\nrequests==2.32.0\n");
+    write(
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nENV UPSTREAM=https://auth.example.org:8443/token\nEXPOSE 5000\nCMD [\"python\", \"/app/app.py\"]\n",
+    );
+    let p = wasmfit::plan::build(&scan(&root), rules(), &Options::default()).unwrap();
+    assert!(
+        p.world
+            .imports
+            .contains(&"wasi:http/outgoing-handler@0.2.0".to_string()),
+        "{:?}",
+        p.world.imports
+    );
+    assert_eq!(
+        p.grants.allowed_outbound_hosts,
+        vec!["https://api.example.com", "https://auth.example.org:8443"]
+    );
+    assert!(p.grants.wasmtime.contains(&"-S http".to_string()));
+    // `requests` -> wasi:http/outgoing-handler, as a step and as a swap.
+    assert!(p
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::Replace && s.wasi == "wasi:http/outgoing-handler"));
+    assert!(p
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::Swap && s.what.starts_with("requests")));
+    check_wit("svc", &p.world.wit).unwrap();
+    let spin: toml::Value = toml::from_str(file(&p, "spin.toml").unwrap()).unwrap();
+    assert_eq!(
+        spin["component"]["svc"]["allowed_outbound_hosts"]
+            .as_array()
+            .map(|a| a.len()),
+        Some(2)
+    );
+}

@@ -65,10 +65,18 @@ pub fn build(report: &Report, rules: &RuleSet, opts: &Options) -> Result<Plan, P
         return Err(PlanError::NoCode(service.name.clone()));
     }
     let name = wit::ident(&service.name);
+    // What the service does, counted or not: an `info` finding (an HTTP
+    // client, a handler) moves no score but still needs its interface.
     let counted: Vec<_> = service
         .findings
         .iter()
-        .filter(|f| f.counted && !f.suppressed)
+        .filter(|f| {
+            !f.suppressed
+                && (f.counted
+                    || (f.context.counts()
+                        && f.severity == crate::rules::Severity::Info
+                        && f.wasi.starts_with("wasi:")))
+        })
         .collect();
     let mut notes = Vec::new();
     let steps::Steps {
