@@ -111,16 +111,22 @@ pub fn defer() -> Deferral {
     Deferral(())
 }
 
-/// The watcher thread: waits for a signal, cleans up, exits.
+/// The watcher thread: waits for a signal, cleans up, exits. A second
+/// signal while deferred cleanups run exits at once.
 fn watch() {
-    let Some(signal) = next_signal() else {
+    let Some(mut listener) = Listener::new() else {
+        return;
+    };
+    let Some(signal) = listener.next(None) else {
         return;
     };
     RECEIVED.store(signal, Ordering::SeqCst);
     run_cleanups();
     let start = Instant::now();
     while DEFERRED.load(Ordering::SeqCst) > 0 && start.elapsed() < DEFER_LIMIT {
-        std::thread::sleep(Duration::from_millis(20));
+        if listener.next(Some(Duration::from_millis(20))).is_some() {
+            break;
+        }
     }
     // Cleanups registered while the deferred work finished.
     run_cleanups();
@@ -138,32 +144,75 @@ fn run_cleanups() {
     }
 }
 
-/// Blocks until SIGINT, SIGTERM or SIGHUP; `None` when listening failed.
+/// The three signals, listened to on a runtime of their own.
 #[cfg(unix)]
-fn next_signal() -> Option<i32> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    rt.block_on(async {
-        let mut int = signal(SignalKind::interrupt()).ok()?;
-        let mut term = signal(SignalKind::terminate()).ok()?;
-        let mut hup = signal(SignalKind::hangup()).ok()?;
-        tokio::select! {
-            _ = int.recv() => Some(2),
-            _ = term.recv() => Some(15),
-            _ = hup.recv() => Some(1),
-        }
-    })
+struct Listener {
+    rt: tokio::runtime::Runtime,
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Listener {
+    /// `None` when the signals cannot be listened to (the defaults stay).
+    fn new() -> Option<Listener> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        let _guard = rt.enter();
+        Some(Listener {
+            int: signal(SignalKind::interrupt()).ok()?,
+            term: signal(SignalKind::terminate()).ok()?,
+            hup: signal(SignalKind::hangup()).ok()?,
+            rt,
+        })
+    }
+
+    /// The next signal's number, waiting at most `limit` when given.
+    fn next(&mut self, limit: Option<Duration>) -> Option<i32> {
+        let Listener { rt, int, term, hup } = self;
+        rt.block_on(async {
+            let any = async {
+                tokio::select! {
+                    _ = int.recv() => Some(2),
+                    _ = term.recv() => Some(15),
+                    _ = hup.recv() => Some(1),
+                }
+            };
+            match limit {
+                Some(d) => tokio::time::timeout(d, any).await.ok().flatten(),
+                None => any.await,
+            }
+        })
+    }
 }
 
 #[cfg(not(unix))]
-fn next_signal() -> Option<i32> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    rt.block_on(tokio::signal::ctrl_c()).ok()?;
-    Some(2)
+struct Listener(tokio::runtime::Runtime);
+
+#[cfg(not(unix))]
+impl Listener {
+    fn new() -> Option<Listener> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        Some(Listener(rt))
+    }
+
+    fn next(&mut self, limit: Option<Duration>) -> Option<i32> {
+        self.0.block_on(async {
+            match limit {
+                Some(d) => tokio::time::timeout(d, tokio::signal::ctrl_c())
+                    .await
+                    .ok()?
+                    .ok()
+                    .map(|_| 2),
+                None => tokio::signal::ctrl_c().await.ok().map(|_| 2),
+            }
+        })
+    }
 }

@@ -13,6 +13,7 @@ pub mod analyze;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod fleet;
 pub mod gate;
 pub mod image;
 pub mod input;

@@ -631,3 +631,61 @@ fn backslashes_and_non_utf8_names_are_reported_losslessly() {
     assert!(sarif.contains("bad%FFname.py"), "{sarif}");
     assert!(sarif.contains("a%5Cb.py"), "{sarif}");
 }
+
+#[test]
+fn problems_in_layers_are_listed_up_to_a_cap_then_counted() {
+    // 1,000 entries that climb out with `..`: each refused, 200 listed.
+    let mut b = tar::Builder::new(Vec::new());
+    for i in 0..1000 {
+        let mut h = tar::Header::new_gnu();
+        let name = format!("../escape{i}");
+        h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        b.append(&h, &b"x"[..]).unwrap();
+    }
+    let layer = b.into_inner().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("img.tar");
+    std::fs::write(&p, docker_archive(&[("l1/layer.tar", layer)], 0)).unwrap();
+    let u = image::unpack(&Input::Path(p), Limits::default()).unwrap();
+    assert!(u.diagnostics.len() <= 210, "{}", u.diagnostics.len());
+    assert!(
+        u.diagnostics
+            .iter()
+            .any(|d| d.message.contains("and 800 more problems")),
+        "{:?}",
+        u.diagnostics.last()
+    );
+}
+
+// --- suppression comments en masse ---------------------------------------------
+
+#[test]
+fn a_file_of_broken_suppressions_is_linear_and_its_diagnostics_capped() {
+    // 120,000 commented markers naming a rule that does not exist: each one
+    // is a problem, and each once cost a walk over every comment.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "x = 1  # wasmfit: ignore[WF999] why\n".repeat(110_000);
+    assert!(text.len() < 4 << 20);
+    std::fs::write(dir.path().join("many.py"), text).unwrap();
+    let started = Instant::now();
+    let report = json_scan(dir.path());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let diags: Vec<String> = diagnostics(&report)
+        .into_iter()
+        .filter(|d| d.contains("many.py"))
+        .collect();
+    assert!(diags.len() <= 21, "{}", diags.len());
+    assert!(
+        diags.iter().any(|d| d.contains("and 109980 more problems")),
+        "{:?}",
+        diags.last()
+    );
+}

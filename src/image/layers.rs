@@ -46,10 +46,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
+        // A CUDA or PyTorch base unpacks to 5-9 GiB and the service's own
+        // layer comes last, so the total stays high enough for those; the
+        // per-file limit is what stops a layer of giant files early.
         Limits {
-            max_bytes: 4 << 30,
+            max_bytes: 8 << 30,
             max_entries: 1_000_000,
-            max_input: 8 << 30,
+            max_input: 16 << 30,
             max_file_bytes: 512 << 20,
         }
     }
@@ -74,6 +77,8 @@ pub struct Unpacker {
     input: u64,
     pub setuid: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems past the listed ones, counted.
+    unlisted: u64,
     /// Paths created by the current layer (and their ancestors): whiteouts
     /// apply to lower layers only.
     touched: HashSet<PathBuf>,
@@ -142,6 +147,7 @@ impl Unpacker {
             input: 0,
             setuid: 0,
             diagnostics: Vec::new(),
+            unlisted: 0,
             touched: HashSet::new(),
             label: String::new(),
             stopped: false,
@@ -150,7 +156,7 @@ impl Unpacker {
 
     fn diag(&mut self, kind: DiagKind, msg: String) {
         // One hostile layer can hold millions of bad entries: keep the first
-        // few per kind of problem and a count of the rest.
+        // few and a count of the rest (`finish`).
         const MAX_DIAGS: usize = 200;
         if self.diagnostics.len() < MAX_DIAGS {
             self.diagnostics.push(Diagnostic::new(
@@ -158,13 +164,26 @@ impl Unpacker {
                 format!("image layer {}", self.label),
                 msg,
             ));
-        } else if self.diagnostics.len() == MAX_DIAGS {
-            self.diagnostics.push(Diagnostic::new(
-                kind,
-                format!("image layer {}", self.label),
-                "more problems in the image's layers were not listed",
-            ));
+        } else {
+            self.unlisted += 1;
         }
+    }
+
+    /// The diagnostics, with one line counting those not listed.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        let mut d = std::mem::take(&mut self.diagnostics);
+        if self.unlisted > 0 {
+            d.push(Diagnostic::new(
+                DiagKind::Note,
+                "image layers",
+                format!(
+                    "and {} more problems in the image's layers, not listed",
+                    self.unlisted
+                ),
+            ));
+            self.unlisted = 0;
+        }
+        d
     }
 
     /// Applies one layer blob (plain, gzip or zstd tar). Problems with single

@@ -12,6 +12,7 @@ pub mod export;
 pub mod layers;
 pub mod osinfo;
 pub mod scope;
+pub mod space;
 pub mod tarwalk;
 
 pub use crate::model::image::ImageInfo;
@@ -100,6 +101,18 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
         .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     let on_signal = crate::interrupt::remove_dir(work.path());
     let mut diagnostics = Vec::new();
+    let mut limits = limits;
+    if let Some(room) = space::clamp(work.path(), limits.max_bytes) {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Note,
+            input.shown(),
+            format!(
+                "the temporary directory's file system has room for {room} bytes, less than the {}-byte unpack limit (--max-unpacked-bytes); a larger image is unpacked in part",
+                limits.max_bytes
+            ),
+        ));
+        limits.max_bytes = room;
+    }
     let archive = match input {
         Input::Path(p) => p.clone(),
         Input::Engine(name) => {
@@ -177,7 +190,7 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
             ),
         ));
     }
-    diagnostics.append(&mut unpacker.diagnostics);
+    diagnostics.append(&mut unpacker.take_diagnostics());
 
     let c = &config.config;
     let run = scope::RunSpec {

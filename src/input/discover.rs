@@ -2,7 +2,9 @@
 //! out and why.
 //!
 //! The walk never follows symlinks (so it cannot leave the root or loop),
-//! honours `.gitignore` files at every level, and skips vendored and build
+//! honours `.gitignore` and `.ignore` files at every level and above the
+//! root up to the repository root, and `.git/info/exclude`
+//! (`input::ignore_files`), and skips vendored and build
 //! trees by default, because a copy of someone else's code in `vendor/` is not
 //! the service. Binaries and Wasm are recognised by magic bytes, not by name.
 
@@ -56,8 +58,12 @@ pub struct Options {
     pub default_excludes: bool,
     pub gitignore: bool,
     /// Extra paths to exclude (glob patterns, gitignore syntax), e.g. from
-    /// `wasmfit.toml`.
+    /// `wasmfit.toml`, relative to the directory `exclude_base` names.
     pub exclude: Vec<String>,
+    /// The root's path from the directory `exclude` patterns are written
+    /// against, `/`-separated (a `wasmfit.toml` above the scanned
+    /// directory); empty when they are relative to the root.
+    pub exclude_base: String,
     /// Text files larger than this are not read.
     pub max_text_size: u64,
     /// Binaries and Wasm larger than this are not read.
@@ -71,6 +77,7 @@ impl Default for Options {
             default_excludes: true,
             gitignore: true,
             exclude: Vec::new(),
+            exclude_base: String::new(),
             max_text_size: 4 << 20,
             max_binary_size: 512 << 20,
         }
@@ -123,8 +130,14 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         }
         return Ok(out);
     }
-    let excludes = build_excludes(root, &opts.exclude);
+    let excludes = build_excludes(&opts.exclude);
+    let base = opts.exclude_base.trim_matches('/');
     let mut ignores: HashMap<PathBuf, Option<Gitignore>> = HashMap::new();
+    let above = if opts.gitignore {
+        super::ignore_files::Above::load(root)
+    } else {
+        super::ignore_files::Above::default()
+    };
     let mut walk = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -151,10 +164,18 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             walk.skip_current_dir();
             continue;
         }
-        let ignored = excludes
-            .as_ref()
-            .is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
-            || (opts.gitignore && gitignored(root, path, ft.is_dir(), &mut ignores));
+        let excluded = excludes.as_ref().is_some_and(|g| {
+            let p = match base {
+                "" => std::borrow::Cow::Borrowed(rel_path.as_str()),
+                b => std::borrow::Cow::Owned(format!("{b}/{rel_path}")),
+            };
+            g.matched(p.as_ref(), ft.is_dir()).is_ignore()
+        });
+        let ignored = excluded
+            || (opts.gitignore
+                && gitignored(root, path, ft.is_dir(), &mut ignores)
+                    .or_else(|| above.matched(&rel_path, ft.is_dir()))
+                    .unwrap_or(false));
         if ignored {
             if ft.is_dir() {
                 out.skipped.push(format!("{rel_path}/"));
@@ -229,42 +250,42 @@ pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
     s.to_string_lossy().replace('\\', "/")
 }
 
-fn build_excludes(root: &Path, patterns: &[String]) -> Option<Gitignore> {
+/// The patterns, matched against paths relative to their base directory
+/// (so the builder gets no root: one would strip a relative scan root's
+/// own name from `services/api/...`).
+fn build_excludes(patterns: &[String]) -> Option<Gitignore> {
     if patterns.is_empty() {
         return None;
     }
-    let mut b = GitignoreBuilder::new(root);
+    let mut b = GitignoreBuilder::new("");
     for p in patterns {
         let _ = b.add_line(None, p);
     }
     b.build().ok()
 }
 
-/// Whether `path` is ignored by a `.gitignore` in any directory between the
-/// root and it; the nearest file that has an opinion wins, as in git.
+/// Whether `path` is ignored (`Some(true)`) or re-included (`Some(false)`)
+/// by an ignore file in any directory between the root and it; the nearest
+/// file that has an opinion wins, as in git. `None`: no opinion below the
+/// root, so the files above it decide.
 fn gitignored(
     root: &Path,
     path: &Path,
     is_dir: bool,
     cache: &mut HashMap<PathBuf, Option<Gitignore>>,
-) -> bool {
+) -> Option<bool> {
     let mut dir = path.parent();
     while let Some(d) = dir {
-        let gi = cache.entry(d.to_path_buf()).or_insert_with(|| {
-            let f = d.join(".gitignore");
-            f.is_file().then(|| {
-                let mut b = GitignoreBuilder::new(d);
-                let _ = b.add(&f);
-                b.build().ok()
-            })?
-        });
+        let gi = cache
+            .entry(d.to_path_buf())
+            .or_insert_with(|| super::ignore_files::for_dir(d));
         if let Some(gi) = gi {
             let m = gi.matched(path, is_dir);
             if m.is_ignore() {
-                return true;
+                return Some(true);
             }
             if m.is_whitelist() {
-                return false;
+                return Some(false);
             }
         }
         if d == root {
@@ -272,7 +293,7 @@ fn gitignored(
         }
         dir = d.parent();
     }
-    false
+    None
 }
 
 /// Decides what a file is. Names decide for text formats; magic bytes decide

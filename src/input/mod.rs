@@ -7,4 +7,5 @@
 pub mod bounded;
 pub mod discover;
 pub mod excerpt;
+pub(crate) mod ignore_files;
 pub mod repo;

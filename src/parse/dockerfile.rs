@@ -8,7 +8,6 @@
 //! each fact's context: the final stage's lineage keeps the file's context,
 //! other stages are `Build`.
 
-mod images;
 mod lex;
 mod packages;
 mod shell;
@@ -16,15 +15,14 @@ mod shell;
 use super::Output;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
 use std::collections::{HashMap, HashSet};
 
-/// Runtime hint weights (see the plan): the shipping image decides the
-/// runtime, a builder image only hints; TinyGo decides Go vs TinyGo wherever
-/// it appears.
+/// Runtime hint weights: the shipping image decides the runtime, a builder
+/// image only hints (a runtime's `image-weight` in rules/runtimes.toml can
+/// say otherwise: TinyGo decides Go vs TinyGo wherever it appears).
 const FINAL_WEIGHT: u32 = 20;
 const BUILD_WEIGHT: u32 = 5;
-const TINYGO_WEIGHT: u32 = 25;
 
 /// Problems reported per file, at most: garbage would otherwise yield one
 /// per line.
@@ -197,20 +195,15 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
             at.clone(),
             stage_context(Some(i)),
         ));
-        if let Some(runtime) = images::runtime_of(&stage.image) {
-            let weight = match (runtime, is_final) {
-                ("tinygo", _) => TINYGO_WEIGHT,
-                (_, true) => FINAL_WEIGHT,
-                _ => BUILD_WEIGHT,
-            };
-            // Runtime hints keep the file's context: their weight already
-            // says how much a builder image counts.
-            let kind = FactKind::Runtime {
-                runtime: runtime.to_string(),
-                weight,
-            };
-            out.facts.push(Fact::new(kind, at, context));
-        }
+        // Which runtime an image means is knowledge (rules/runtimes.toml);
+        // the parser only says which image, and how much its stage weighs.
+        // Runtime hints keep the file's context: their weight already says
+        // how much a builder image counts.
+        let kind = FactKind::Runtime {
+            clue: RuntimeClue::Image(stage.image.clone()),
+            weight: if is_final { FINAL_WEIGHT } else { BUILD_WEIGHT },
+        };
+        out.facts.push(Fact::new(kind, at, context));
     }
     for p in pending {
         let ctx = stage_context(p.stage);

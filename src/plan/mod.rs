@@ -155,10 +155,10 @@ fn build_of(service: &Service, rules: &RuleSet, name: &str) -> Build {
         .runtime
         .primary
         .as_ref()
-        .and_then(|p| rules.runtime(&p.id));
+        .and_then(|p| tier_of(rules, &p.id));
     match tier {
         Some(t) => Build {
-            runtime: Some(t.id.clone()),
+            runtime: Some(t.id.id().to_string()),
             target: t.target.clone(),
             toolchain: t.toolchain.clone(),
             output: format!("{name}.wasm"),
@@ -170,6 +170,14 @@ fn build_of(service: &Service, rules: &RuleSet, name: &str) -> Build {
             output: format!("{name}.wasm"),
         },
     }
+}
+
+/// The tier entry of a detected runtime, by the id a report carries.
+pub(crate) fn tier_of<'a>(rules: &'a RuleSet, id: &str) -> Option<&'a crate::rules::RuntimeTier> {
+    crate::model::runtime::RuntimeId::ALL
+        .into_iter()
+        .find(|r| r.id() == id)
+        .and_then(|r| rules.runtime(r))
 }
 
 /// Person-days to two decimals, as the report shows them.

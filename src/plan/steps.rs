@@ -74,7 +74,7 @@ pub(crate) fn steps(service: &Service, counted: &[&Finding], rules: &RuleSet) ->
                     .runtime
                     .primary
                     .as_ref()
-                    .and_then(|p| rules.runtime(&p.id))
+                    .and_then(|p| crate::plan::tier_of(rules, &p.id))
                     .map(|t| t.toolchain.clone())
                     .filter(|t| !t.is_empty())
                     .unwrap_or_else(|| f.remediation.clone()),
@@ -182,7 +182,7 @@ pub(crate) fn steps(service: &Service, counted: &[&Finding], rules: &RuleSet) ->
 /// it reports, when no counted finding gave one.
 fn build_step(service: &Service, rules: &RuleSet) -> Option<Step> {
     let primary = service.runtime.primary.as_ref()?;
-    let tier = rules.runtime(&primary.id)?;
+    let tier = crate::plan::tier_of(rules, &primary.id)?;
     let rule = rules.get(&tier.rule);
     Some(Step {
         kind: StepKind::Build,

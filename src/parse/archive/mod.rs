@@ -14,7 +14,8 @@ mod zip;
 use crate::model::artifact::CodeArchive;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
+use crate::model::runtime::RuntimeId;
 use crate::parse::Output;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,7 +46,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
     match kind {
         CodeArchive::Jar => jar(bytes, &mut s),
         CodeArchive::JvmClass => {
-            s.runtime("jvm", 1, "JVM class file");
+            s.runtime(RuntimeId::Jvm, 1, "JVM class file");
             match class::method_refs(bytes) {
                 Ok(refs) => refs.into_iter().for_each(|r| s.symbol(r, rel)),
                 Err(e) => s.malformed(&format!("class file: {e}")),
@@ -54,7 +55,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
         CodeArchive::Pyc => {
             let v = pyc_version(bytes);
             s.runtime(
-                "python",
+                RuntimeId::Python,
                 1,
                 &format!(
                     "CPython bytecode{}",
@@ -63,7 +64,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
             );
         }
         CodeArchive::Beam => {
-            s.runtime("beam", 1, "BEAM module (Erlang/Elixir bytecode)");
+            s.runtime(RuntimeId::Beam, 1, "BEAM module (Erlang/Elixir bytecode)");
             match beam::imports(bytes) {
                 Ok(imports) => imports.into_iter().for_each(|i| s.symbol(i, rel)),
                 Err(e) => s.malformed(&format!("BEAM file: {e}")),
@@ -82,11 +83,11 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn runtime(&mut self, id: &str, weight: u32, why: &str) {
+    fn runtime(&mut self, id: RuntimeId, weight: u32, why: &str) {
         let at = Location::file(self.rel, why);
         self.out.facts.push(Fact::new(
             FactKind::Runtime {
-                runtime: id.into(),
+                clue: RuntimeClue::Id(id),
                 weight,
             },
             at,
@@ -214,8 +215,12 @@ fn jar(bytes: &[u8], s: &mut Sink) {
     }
     // A runnable jar is the service; a library jar only hints at the JVM.
     match main_class {
-        Some(c) => s.runtime("jvm", 15, &format!("runnable jar (Main-Class: {c})")),
-        None => s.runtime("jvm", 5, "Java archive"),
+        Some(c) => s.runtime(
+            RuntimeId::Jvm,
+            15,
+            &format!("runnable jar (Main-Class: {c})"),
+        ),
+        None => s.runtime(RuntimeId::Jvm, 5, "Java archive"),
     }
 }
 

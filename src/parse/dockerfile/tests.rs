@@ -34,11 +34,16 @@ fn packages(out: &Output) -> Vec<(String, Context, u32)> {
         .collect()
 }
 
+/// Runtime hints as the built-in runtime knowledge resolves them.
 fn runtimes(out: &Output) -> Vec<(String, u32)> {
+    let rules = crate::rules::RuleSet::builtin().unwrap();
     out.facts
         .iter()
         .filter_map(|f| match &f.kind {
-            FactKind::Runtime { runtime, weight } => Some((runtime.clone(), *weight)),
+            FactKind::Runtime { clue, weight } => rules
+                .runtimes
+                .resolve(clue, *weight)
+                .map(|(id, w)| (id.to_string(), w)),
             _ => None,
         })
         .collect()

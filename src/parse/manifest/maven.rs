@@ -32,7 +32,7 @@ struct Pom {
 }
 
 pub(crate) fn pom(sink: &mut Sink) {
-    sink.runtime("jvm");
+    sink.runtime(Ecosystem::Maven);
     let mut pom = Pom::default();
     // The dependency being read, and whether it is a managed one.
     let mut current: Option<(RawDep, bool)> = None;

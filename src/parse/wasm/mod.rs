@@ -14,7 +14,8 @@ pub use crate::model::wasm::{Grant, HostImport, Memory, Producers, WasmInfo, Was
 
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
+use crate::model::runtime::RuntimeId;
 use crate::parse::Output;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
@@ -581,7 +582,7 @@ fn facts(info: &WasmInfo, imports: &[(String, String)], rel: &str, context: Cont
     };
     facts.push(Fact::new(
         FactKind::Runtime {
-            runtime: "wasm".into(),
+            clue: RuntimeClue::Id(RuntimeId::Wasm),
             weight: if program { 10 } else { 5 },
         },
         Location::file(rel, &format!("{what} ({})", worlds.join(", "))),
@@ -652,9 +653,13 @@ mod tests {
             .filter(|f| matches!(f.kind, FactKind::WasmImport { .. }))
             .collect();
         assert_eq!(imports.len(), 2);
-        assert!(out.facts.iter().any(
-            |f| matches!(&f.kind, FactKind::Runtime { runtime, weight: 10 } if runtime == "wasm")
-        ));
+        assert!(out.facts.iter().any(|f| matches!(
+            &f.kind,
+            FactKind::Runtime {
+                clue: RuntimeClue::Id(RuntimeId::Wasm),
+                weight: 10
+            }
+        )));
     }
 
     #[test]
