@@ -690,7 +690,8 @@ fn fixing_the_only_blocker_unlocks_the_service() {
 /// A `docker save` archive built here: one layer with a Python service.
 fn docker_save(path: &Path) {
     let mut layer = tar::Builder::new(Vec::new());
-    let app = b"import subprocess\n\nsubprocess.run([\"ffmpeg\", \"-i\", \"in.mp4\", \"out.webm\"])\n";
+    let app =
+        b"import subprocess\n\nsubprocess.run([\"ffmpeg\", \"-i\", \"in.mp4\", \"out.webm\"])\n";
     let mut h = tar::Header::new_gnu();
     h.set_size(app.len() as u64);
     h.set_mode(0o644);
@@ -746,7 +747,10 @@ fn image_archives_are_services_and_git_checkouts_record_their_commit() {
     let img = &by["thumbnailer"];
     assert_eq!(img["kind"], "image");
     assert_eq!(img["status"], "scanned", "{img:#}");
-    let r = wasmfit::report::json::parse_slice(&std::fs::read(out.join("reports/thumbnailer.json")).unwrap()).unwrap();
+    let r = wasmfit::report::json::parse_slice(
+        &std::fs::read(out.join("reports/thumbnailer.json")).unwrap(),
+    )
+    .unwrap();
     assert!(r.image.is_some(), "scanned as an image");
     assert_eq!(by["api"]["kind"], "git");
     assert_eq!(by["api"]["commit"], sha);

@@ -62,6 +62,9 @@ pub enum Command {
     /// Plan the move to Wasm: steps, WIT world, host grants, deployment
     /// files; `--try-build` proves it with the compiler, in a sandbox.
     Plan(plan::PlanArgs),
+    /// The processes `wasmfit bench` starts: the Wasm host and the load generator.
+    #[command(name = "__bench-helper", hide = true)]
+    BenchHelper(bench::HelperArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -95,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::run(a),
         Command::Fleet(a) => fleet::run(a),
         Command::Plan(a) => plan::run(a),
+        Command::BenchHelper(a) => return bench::helper(a),
     };
     if let Some(code) = crate::interrupt::exit_code() {
         return ExitCode::from(code);
