@@ -20,6 +20,7 @@ pub mod input;
 pub mod interrupt;
 pub mod model;
 pub mod parse;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -268,6 +268,7 @@ pub fn scan_with(
         roles: roles_listed(&role_of),
         excerpts,
         repository: None,
+        plan: None,
     })
 }
 
@@ -671,11 +672,22 @@ fn keep(f: &Fact) -> bool {
         | FactKind::BaseImage { .. }
         | FactKind::OsPackage { .. }
         | FactKind::Dependency(_) => true,
+        // The kept instructions: those a unit is recognised by (in any
+        // context), and every instruction of a shipping stage, which the
+        // migration plan lists when it has no Wasm counterpart (bounded in
+        // `container`).
         FactKind::Instruction { instruction, .. } => {
-            matches!(
-                instruction.as_str(),
-                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD" | "COPY" | "ADD" | "WORKDIR"
-            )
+            f.context.counts()
+                || matches!(
+                    instruction.as_str(),
+                    "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD" | "COPY" | "ADD" | "WORKDIR"
+                )
+        }
+        // How the compose file runs what the tree builds, for the plan.
+        FactKind::Compose { key, .. } => {
+            f.context.counts()
+                && (COMPOSE_RUN_KEYS.contains(&key.as_str())
+                    || key.starts_with("deploy.resources.limits."))
         }
         _ => false,
     }
@@ -791,22 +803,199 @@ fn container(kept: &[Fact]) -> Option<Container> {
                     list.push(image.clone());
                 }
             }
-            FactKind::Instruction { instruction, args } => match instruction.as_str() {
-                "EXPOSE" => c
-                    .exposed
-                    .extend(args.split_whitespace().map(str::to_string)),
-                "VOLUME" => c.volumes.push(args.clone()),
-                "USER" => c.user = Some(args.clone()),
-                "ENTRYPOINT" | "CMD" if c.entrypoint.is_none() || instruction == "ENTRYPOINT" => {
-                    c.entrypoint = Some(args.clone())
+            FactKind::Instruction { instruction, args } => {
+                if c.instructions.len() < crate::model::report::MAX_INSTRUCTIONS {
+                    c.instructions
+                        .push(crate::model::report::ShippedInstruction {
+                            instruction: instruction.clone(),
+                            args: crate::model::fact::clip(args),
+                            at: f.at.clone(),
+                        });
                 }
-                _ => {}
-            },
+                match instruction.as_str() {
+                    "EXPOSE" => c
+                        .exposed
+                        .extend(args.split_whitespace().map(str::to_string)),
+                    "VOLUME" => c.volumes.push(args.clone()),
+                    "USER" => c.user = Some(args.clone()),
+                    "ENTRYPOINT" | "CMD"
+                        if c.entrypoint.is_none() || instruction == "ENTRYPOINT" =>
+                    {
+                        c.entrypoint = Some(args.clone())
+                    }
+                    "ENV" => {
+                        let room = MAX_ENV.saturating_sub(c.env.len());
+                        c.env.extend(env_pairs(args).into_iter().take(room));
+                    }
+                    "HEALTHCHECK" => c.healthcheck = Some(crate::model::fact::clip(args)),
+                    _ => {}
+                }
+            }
             FactKind::OsPackage { name, .. } if !c.os_packages.contains(name) => {
                 c.os_packages.push(name.clone())
             }
             _ => {}
         }
     }
+    c.compose = compose_settings(kept);
     any.then_some(c)
+}
+
+/// Compose settings a migration plan carries over.
+const COMPOSE_RUN_KEYS: [&str; 4] = ["build", "ports", "environment", "healthcheck"];
+
+/// The settings of the first compose service the tree builds.
+fn compose_settings(kept: &[Fact]) -> Option<crate::model::report::ComposeSettings> {
+    let built = kept.iter().find_map(|f| match &f.kind {
+        FactKind::Compose { service, key, .. } if key == "build" && f.context.counts() => {
+            Some(service.clone())
+        }
+        _ => None,
+    })?;
+    let mut c = crate::model::report::ComposeSettings {
+        service: built.clone(),
+        ..Default::default()
+    };
+    for f in kept.iter().filter(|f| f.context.counts()) {
+        let FactKind::Compose {
+            service,
+            key,
+            value,
+        } = &f.kind
+        else {
+            continue;
+        };
+        if *service != built {
+            continue;
+        }
+        match key.as_str() {
+            "ports" if !c.ports.contains(value) => c.ports.push(value.clone()),
+            "environment" if c.env.len() < MAX_ENV => {
+                if let Some((k, v)) = value.split_once('=') {
+                    let mut value = v.to_string();
+                    value.truncate(floor_boundary(&value, MAX_ENV_VALUE));
+                    c.env.push(crate::model::plan::EnvVar {
+                        name: k.to_string(),
+                        value,
+                    });
+                }
+            }
+            "healthcheck" => c.healthcheck = Some(crate::model::fact::clip(value)),
+            "deploy.resources.limits.cpus" => c.cpus = Some(crate::model::fact::clip(value)),
+            "deploy.resources.limits.memory" => c.memory = Some(crate::model::fact::clip(value)),
+            _ => {}
+        }
+    }
+    Some(c)
+}
+
+/// Environment variables kept from a Dockerfile, at most, and the longest
+/// value: they are copied into every deployment manifest of a plan.
+const MAX_ENV: usize = 100;
+const MAX_ENV_VALUE: usize = 4096;
+
+/// `ENV A=1 B="two words"` or the legacy `ENV A one value`.
+fn env_pairs(args: &str) -> Vec<crate::model::plan::EnvVar> {
+    let var = |name: &str, value: &str| {
+        let mut value = unquote(value).to_string();
+        value.truncate(floor_boundary(&value, MAX_ENV_VALUE));
+        crate::model::plan::EnvVar {
+            name: name.to_string(),
+            value,
+        }
+    };
+    let args = args.trim();
+    let first = args.split_whitespace().next().unwrap_or("");
+    if !first.contains('=') {
+        let rest = args[first.len()..].trim();
+        return if first.is_empty() {
+            Vec::new()
+        } else {
+            vec![var(first, rest)]
+        };
+    }
+    shell_words(args)
+        .iter()
+        .filter_map(|w| w.split_once('='))
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| var(k, v))
+        .collect()
+}
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// Splits on whitespace outside double or single quotes.
+fn shell_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            (Some(q), _) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            (None, c) if c.is_whitespace() => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(args: &str) -> Vec<(String, String)> {
+        env_pairs(args)
+            .into_iter()
+            .map(|v| (v.name, v.value))
+            .collect()
+    }
+
+    #[test]
+    fn env_in_both_forms() {
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            pairs("FLAGD_ADDR=0.0.0.0:8080 RUST_LOG=info"),
+            vec![p("FLAGD_ADDR", "0.0.0.0:8080"), p("RUST_LOG", "info")]
+        );
+        assert_eq!(
+            pairs(r#"A="two words" B='x=y'"#),
+            vec![p("A", "two words"), p("B", "x=y")]
+        );
+        assert_eq!(
+            pairs("PATH_PREFIX /srv/app data"),
+            vec![p("PATH_PREFIX", "/srv/app data")]
+        );
+        assert!(pairs("").is_empty());
+    }
 }

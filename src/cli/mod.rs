@@ -9,6 +9,7 @@ pub mod bench;
 pub mod explain;
 pub mod fleet;
 pub mod init;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -58,6 +59,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Scan many services, rank where Wasm pays, shard and merge the work.
     Fleet(fleet::FleetArgs),
+    /// Plan the move to Wasm: steps, WIT world, host grants, deployment
+    /// files; `--try-build` proves it with the compiler, in a sandbox.
+    Plan(plan::PlanArgs),
     /// The processes `wasmfit bench` starts: the Wasm host and the load generator.
     #[command(name = "__bench-helper", hide = true)]
     BenchHelper(bench::HelperArgs),
@@ -93,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
         Command::Fleet(a) => fleet::run(a),
+        Command::Plan(a) => plan::run(a),
         Command::BenchHelper(a) => return bench::helper(a),
     };
     if let Some(code) = crate::interrupt::exit_code() {

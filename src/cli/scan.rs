@@ -104,6 +104,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &args.render.service {
         super::shared::focus(&mut report, &rules, name)?;
     }
+    // Every report carries the primary service's migration plan; a service
+    // with no verdict has none.
+    let plan_opts = crate::plan::Options {
+        platform: config.target,
+        ..Default::default()
+    };
+    report.plan = crate::plan::build(&report, &rules, &plan_opts).ok();
     if let Some(b) = &args.bench_results {
         report.bench = Some(read_bench(b)?);
     }

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod image;
 pub mod language;
 pub mod path;
+pub mod plan;
 pub mod report;
 pub mod runtime;
 pub mod score;

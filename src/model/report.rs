@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Bumped on any change a consumer could notice: major for removals and
 /// renames, minor for additions.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -76,6 +76,10 @@ pub struct Report {
     /// from before 1.1, a library caller that did not look).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<Repository>,
+    /// How the primary service (or the one `wasmfit plan --service` names)
+    /// moves to Wasm (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::model::plan::Plan>,
 }
 
 impl Report {
@@ -250,4 +254,51 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<String>,
     pub os_packages: Vec<String>,
+    /// `ENV` of the shipping stage, in order (schema 1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<crate::model::plan::EnvVar>,
+    /// `HEALTHCHECK` of the shipping stage, as written (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<String>,
+    /// Every instruction of the shipping stage, for the migration plan's
+    /// list of what has no Wasm counterpart (schema 1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<ShippedInstruction>,
+    /// The compose service that builds this image (`build:`), when a
+    /// compose file has one (schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose: Option<ComposeSettings>,
 }
+
+/// What a compose file says about running the service the tree builds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComposeSettings {
+    /// The compose service's key.
+    pub service: String,
+    /// Container ports (`ports:`, the container side).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<crate::model::plan::EnvVar>,
+    /// `healthcheck.test`, joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<String>,
+    /// `deploy.resources.limits.cpus` (`0.5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<String>,
+    /// `deploy.resources.limits.memory` (`512M`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+}
+
+/// One instruction of the Dockerfile's shipping stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippedInstruction {
+    pub instruction: String,
+    pub args: String,
+    pub at: crate::model::fact::Location,
+}
+
+/// Instructions kept per report, at most: a generated Dockerfile must not
+/// bloat it.
+pub const MAX_INSTRUCTIONS: usize = 100;

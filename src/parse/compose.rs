@@ -400,6 +400,19 @@ impl Emitter<'_> {
                 }
             }
             "deploy" => {
+                let limits = value
+                    .value
+                    .get("resources")
+                    .and_then(|r| r.value.get("limits"));
+                for key in ["cpus", "memory"] {
+                    if let Some(v) = limits.and_then(|l| l.value.get(key)) {
+                        if let Some(x) = v.value.scalar() {
+                            let line = self.line_of(v);
+                            let k = format!("deploy.resources.limits.{key}");
+                            self.push(service, &k, x.to_string(), line, ctx);
+                        }
+                    }
+                }
                 let devices = value
                     .value
                     .get("resources")
@@ -409,6 +422,66 @@ impl Emitter<'_> {
                     for item in items {
                         let line = self.line_of(item);
                         self.push(service, GPU_KEY, device_request(&item.value), line, ctx);
+                    }
+                }
+            }
+            // What a migration plan carries over to a Wasm deployment: the
+            // ports, environment, health check and limits of a service the
+            // tree builds (whether it builds is the `build` arm above).
+            "ports" => {
+                for item in seq(&value.value) {
+                    let port = match &item.value {
+                        Node::Scalar(s) => container_port(s),
+                        m @ Node::Map(_) => m
+                            .get("target")
+                            .and_then(|t| t.value.scalar())
+                            .map(str::to_string),
+                        _ => None,
+                    };
+                    if let Some(p) = port {
+                        let line = self.line_of(item);
+                        self.push(service, "ports", p, line, ctx);
+                    }
+                }
+            }
+            "environment" => {
+                let pairs: Vec<(String, u32)> = match &value.value {
+                    Node::Seq(items) => items
+                        .iter()
+                        .filter_map(|i| {
+                            i.value
+                                .scalar()
+                                .filter(|v| v.contains('='))
+                                .map(|v| (v.to_string(), self.line_of(i)))
+                        })
+                        .collect(),
+                    Node::Map(entries) => entries
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            let name = k.value.scalar()?;
+                            let val = v.value.scalar().unwrap_or("");
+                            Some((format!("{name}={val}"), self.line_of(k)))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (pair, l) in pairs {
+                    self.push(service, "environment", pair, l, ctx);
+                }
+            }
+            "healthcheck" => {
+                if let Some(test) = value.value.get("test") {
+                    let text = match &test.value {
+                        Node::Seq(items) => items
+                            .iter()
+                            .filter_map(|i| i.value.scalar())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        Node::Scalar(s) => s.clone(),
+                        _ => String::new(),
+                    };
+                    if !text.is_empty() {
+                        self.push(service, "healthcheck", text, line, ctx);
                     }
                 }
             }
@@ -438,6 +511,21 @@ impl Emitter<'_> {
             _ => {}
         }
     }
+}
+
+fn seq(node: &Node) -> &[Spanned<Node>] {
+    match node {
+        Node::Seq(items) => items,
+        _ => &[],
+    }
+}
+
+/// The container side of a short-syntax port: `8080`, `80:8080`,
+/// `127.0.0.1:80:8080/tcp`, `9000-9001:9000-9001` (its first port).
+fn container_port(spec: &str) -> Option<String> {
+    let last = spec.rsplit(':').next()?;
+    let port = last.split('/').next()?.split('-').next()?.trim();
+    port.parse::<u16>().ok().map(|p| p.to_string())
 }
 
 /// `driver=nvidia capabilities=gpu count=all`, keys in a fixed order so

@@ -158,6 +158,9 @@ fn render(report: &Report, link_base: Option<&str>) -> String {
         }
         s.push_str("</details>\n");
     }
+    if let Some(p) = &report.plan {
+        super::plan::markdown(&mut s, p);
+    }
     s
 }
 
@@ -336,7 +339,7 @@ fn code_text(s: &str) -> String {
 }
 
 /// A code span whose fence is longer than any run of backticks inside.
-fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     let t = code_text(s);
     let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);

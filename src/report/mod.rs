@@ -15,6 +15,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod paths;
+pub mod plan;
 pub mod sarif;
 pub mod tables;
 pub mod text;

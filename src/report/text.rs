@@ -275,6 +275,9 @@ fn render(r: &Report, color: bool) -> String {
             );
         }
     }
+    if let Some(plan) = &r.plan {
+        super::plan::text(&mut s, plan);
+    }
     wasm_section(&mut s, &p, r);
     image_section(&mut s, &p, r);
     binaries_section(&mut s, &p, r);

@@ -385,6 +385,10 @@ pub struct RuntimeTier {
     /// How to build for Wasm.
     #[serde(default)]
     pub toolchain: String,
+    /// What that toolchain emits: the target triple or kind of artefact
+    /// (`wasm32-wasip2`, `wasip1 core module`), for the migration plan.
+    #[serde(default)]
+    pub target: String,
     /// Source languages that hint at this runtime.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<Language>,
