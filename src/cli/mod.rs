@@ -6,6 +6,7 @@
 //! line naming the file and line; a failed gate exits with 1.
 
 pub mod bench;
+pub mod completions;
 pub mod explain;
 pub mod init;
 pub mod report;
@@ -54,6 +55,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(completions::ManArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -82,6 +87,8 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(code) => code,
