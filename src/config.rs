@@ -20,6 +20,9 @@ use toml::Spanned;
 /// The file looked for at the root of the scanned path.
 pub const FILE_NAME: &str = "wasmfit.toml";
 
+/// A config is a page of settings; anything larger is not one.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// What the gate checks; `None` switches a check off.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Thresholds {
@@ -127,22 +130,40 @@ pub struct Config {
 impl Config {
     /// The config for a scan of `scan_path`: the `--config` file when given
     /// (it must exist), else the nearest `wasmfit.toml` at or above the
-    /// scanned directory (see `locate`), else the defaults.
+    /// scanned directory within its repository (see `locate`), else the
+    /// defaults.
+    ///
+    /// A `wasmfit.toml` found that way is as untrusted as the tree it sits
+    /// in: it must be a regular file (not a symlink), and the paths it names
+    /// must stay inside its own directory. Only `--config` and `--rules` may
+    /// reach elsewhere.
     pub fn find(scan_path: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let file = match explicit {
-            Some(f) => f.to_path_buf(),
+        let (file, confined) = match explicit {
+            Some(f) => (f.to_path_buf(), false),
             None => match locate(scan_path) {
-                Some(f) => f,
+                Some(f) => {
+                    if std::fs::symlink_metadata(&f).is_ok_and(|m| m.file_type().is_symlink()) {
+                        return Err(ConfigError {
+                            file: f.display().to_string(),
+                            line: None,
+                            message: "a symbolic link; the config of a scanned tree must be a regular file in it (use --config FILE for one elsewhere)".into(),
+                        });
+                    }
+                    (f, true)
+                }
                 None => return Ok(Config::default()),
             },
         };
-        let text = read_capped(&file).map_err(|e| ConfigError {
-            file: file.display().to_string(),
-            line: None,
-            message: format!("cannot read config: {e}"),
+        let text = crate::input::bounded::read_string(&file, MAX_CONFIG_BYTES).map_err(|e| {
+            ConfigError {
+                file: file.display().to_string(),
+                line: None,
+                message: format!("cannot read config: {e}"),
+            }
         })?;
         let base = file.parent().unwrap_or(Path::new("."));
-        let mut c = Config::parse(&file.display().to_string(), base, &text)?;
+        let confine = confined.then_some(base);
+        let mut c = Config::parse_with(&file.display().to_string(), base, confine, &text)?;
         c.base = scan_base(&file, scan_path).unwrap_or_default();
         c.suppress.set_base(&c.base);
         c.file = Some(file);
@@ -152,6 +173,17 @@ impl Config {
     /// Reads a config's text; `label` names it in errors and `base` is the
     /// directory rule directories are relative to.
     pub fn parse(label: &str, base: &Path, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_with(label, base, None, text)
+    }
+
+    /// `parse`, refusing rule directories outside `confine` when it is set
+    /// (a config that came with the scanned tree).
+    fn parse_with(
+        label: &str,
+        base: &Path,
+        confine: Option<&Path>,
+        text: &str,
+    ) -> Result<Config, ConfigError> {
         let err = |offset: usize, message: String| ConfigError {
             file: label.to_string(),
             line: Some(line_of(text, offset)),
@@ -176,6 +208,24 @@ impl Config {
         }
         for d in raw.rules.dirs {
             let dir = base.join(d.get_ref());
+            if let Some(root) = confine {
+                // Resolved, symlinks and `..` included, before anything in
+                // it is read; the message names the key, not what is there.
+                let inside = dir
+                    .canonicalize()
+                    .ok()
+                    .zip(root.canonicalize().ok())
+                    .is_some_and(|(d, r)| d.starts_with(r));
+                if !inside {
+                    return Err(err(
+                        d.span().start,
+                        format!(
+                            "rules.dirs: `{}` is not a directory inside the scanned tree; a repository's config may only name rule directories in the repository (use --rules DIR for others)",
+                            crate::model::fact::clip(d.get_ref())
+                        ),
+                    ));
+                }
+            }
             if !dir.is_dir() {
                 return Err(err(
                     d.span().start,
@@ -296,7 +346,9 @@ pub fn locate(scan_path: &Path) -> Option<PathBuf> {
         .to_path_buf();
     for d in dir.ancestors() {
         let f = d.join(FILE_NAME);
-        if std::fs::symlink_metadata(&f).is_ok_and(|m| m.is_file()) {
+        // A symlink is returned too, so `find` refuses it with a message
+        // rather than silently scanning without the tree's config.
+        if std::fs::symlink_metadata(&f).is_ok_and(|m| m.is_file() || m.file_type().is_symlink()) {
             return Some(f);
         }
         if d == top {
@@ -323,20 +375,6 @@ fn scan_base(config: &Path, scan_path: &Path) -> Option<String> {
             .collect::<Vec<_>>()
             .join("/"),
     )
-}
-
-/// Reads a config file, refusing one over 1 MiB: a settings file is small,
-/// and a scanned tree could hold anything under that name.
-fn read_capped(file: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    const MAX: u64 = 1 << 20;
-    let f = std::fs::File::open(file)?;
-    let mut text = String::new();
-    f.take(MAX + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > MAX {
-        return Err(std::io::Error::other(format!("larger than {MAX} bytes")));
-    }
-    Ok(text)
 }
 
 /// A gitignore pattern written relative to a directory `base` below the
@@ -542,15 +580,5 @@ reason = "dev tools"
         let c = parse(&on).expect("uncommented template parses");
         assert_eq!(c.gate.fail_under, Some(60));
         assert_eq!(c.off.len(), 1);
-    }
-
-    #[test]
-    fn target_interfaces() {
-        assert!(Target::Spin.offers("wasi:http/incoming-handler"));
-        assert!(Target::Spin.offers("wasi:keyvalue/store"));
-        assert!(!Target::Spin.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:cli/run"));
-        assert!(!Target::Wasmcloud.offers("none"));
     }
 }

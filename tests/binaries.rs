@@ -683,9 +683,13 @@ fn jar_with_process_builder() {
         Context::Service
     ));
     assert!(has(f, &lib("libnative.so"), Context::Service));
-    assert!(f
-        .iter()
-        .any(|x| matches!(&x.kind, FactKind::Runtime { runtime, weight: 15 } if runtime == "jvm")));
+    assert!(f.iter().any(|x| matches!(
+        &x.kind,
+        FactKind::Runtime {
+            clue: wasmfit::model::fact::RuntimeClue::Id(wasmfit::model::runtime::RuntimeId::Jvm),
+            weight: 15
+        }
+    )));
     // Only platform calls are kept, not the application's own.
     assert!(!f
         .iter()

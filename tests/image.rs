@@ -493,6 +493,7 @@ fn hostile_and_broken_images_are_diagnostics_or_errors() {
         max_bytes: 1 << 20,
         max_entries: 1000,
         max_input: 1 << 30,
+        ..Limits::default()
     };
     let u = image::unpack(&Input::Path(archive.clone()), limits).unwrap();
     assert!(u.root.join("app/ok").is_file());

@@ -167,10 +167,13 @@ fn rust_wasip1_command() {
         keys.contains(&"wasi_snapshot_preview1/fd_write".to_string()),
         "{keys:?}"
     );
-    assert!(out
-        .facts
-        .iter()
-        .any(|f| matches!(&f.kind, FactKind::Runtime { runtime, .. } if runtime == "wasm")));
+    assert!(out.facts.iter().any(|f| matches!(
+        &f.kind,
+        FactKind::Runtime {
+            clue: wasmfit::model::fact::RuntimeClue::Id(wasmfit::model::runtime::RuntimeId::Wasm),
+            ..
+        }
+    )));
 }
 
 #[test]

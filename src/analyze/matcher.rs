@@ -21,6 +21,8 @@ use std::collections::HashMap;
 /// One compiled pattern and the rule it belongs to.
 struct Pat {
     rule: usize,
+    /// Which `[[rule.match]]` block of the rule this came from.
+    block: Option<u16>,
     re: Regex,
     confidence: Confidence,
 }
@@ -33,12 +35,13 @@ struct PatSet {
 }
 
 impl PatSet {
-    fn push(&mut self, rule: usize, re: &str, confidence: Confidence) {
+    fn push(&mut self, rule: usize, block: Option<u16>, re: &str, confidence: Confidence) {
         // Patterns were validated on load; one that still fails is skipped
         // rather than taking the scan down.
         if let Ok(re) = Regex::new(re) {
             self.pats.push(Pat {
                 rule,
+                block,
                 re,
                 confidence,
             });
@@ -81,6 +84,8 @@ impl NamePat {
 
 struct DepEntry {
     rule: usize,
+    /// None for `[[package]]` knowledge, which belongs to no block.
+    block: Option<u16>,
     versions: Option<Range>,
     features: Vec<String>,
     note: Option<String>,
@@ -89,6 +94,7 @@ struct DepEntry {
 
 struct Named {
     rule: usize,
+    block: Option<u16>,
     confidence: Confidence,
 }
 
@@ -109,6 +115,7 @@ pub struct Engine<'r> {
     syscalls: HashMap<String, Vec<Named>>,
     sections: HashMap<String, Vec<Named>>,
     wasm_imports: PatSet,
+    devices: PatSet,
     files: PatSet,
 }
 
@@ -130,11 +137,12 @@ impl<'r> Engine<'r> {
             syscalls: HashMap::new(),
             sections: HashMap::new(),
             wasm_imports: PatSet::default(),
+            devices: PatSet::default(),
             files: PatSet::default(),
         };
         for (idx, rule) in rules.rules.iter().enumerate() {
-            for m in &rule.matchers {
-                e.add(idx, m);
+            for (block, m) in rule.matchers.iter().enumerate() {
+                e.add(idx, u16::try_from(block).ok(), m);
             }
         }
         for p in &rules.packages {
@@ -150,6 +158,7 @@ impl<'r> Engine<'r> {
                 .or_default()
                 .push(DepEntry {
                     rule: idx,
+                    block: None,
                     versions: p.versions.as_deref().and_then(|v| Range::parse(v).ok()),
                     features: p.features.clone(),
                     note: Some(note),
@@ -163,6 +172,7 @@ impl<'r> Engine<'r> {
             &mut e.functions,
             &mut e.libraries,
             &mut e.wasm_imports,
+            &mut e.devices,
             &mut e.files,
         ] {
             set.build();
@@ -170,9 +180,13 @@ impl<'r> Engine<'r> {
         e
     }
 
-    fn add(&mut self, rule: usize, m: &Matcher) {
+    fn add(&mut self, rule: usize, block: Option<u16>, m: &Matcher) {
         let confidence = m.confidence();
-        let named = || Named { rule, confidence };
+        let named = || Named {
+            rule,
+            block,
+            confidence,
+        };
         match m {
             Matcher::Source {
                 languages,
@@ -192,7 +206,7 @@ impl<'r> Engine<'r> {
                 for lang in languages.iter().flat_map(|l| l.family()) {
                     let set = target.entry(*lang).or_default();
                     for p in patterns {
-                        set.push(rule, p, confidence);
+                        set.push(rule, block, p, confidence);
                     }
                 }
             }
@@ -221,6 +235,7 @@ impl<'r> Engine<'r> {
                         .or_default()
                         .push(DepEntry {
                             rule,
+                            block,
                             versions: versions.as_deref().and_then(|v| Range::parse(v).ok()),
                             features: features.clone(),
                             note: None,
@@ -240,6 +255,7 @@ impl<'r> Engine<'r> {
                             instr,
                             Pat {
                                 rule,
+                                block,
                                 re,
                                 confidence,
                             },
@@ -258,6 +274,7 @@ impl<'r> Engine<'r> {
                             *final_only,
                             Pat {
                                 rule,
+                                block,
                                 re,
                                 confidence,
                             },
@@ -291,35 +308,40 @@ impl<'r> Engine<'r> {
             }
             Matcher::Function { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.functions.push(rule, p, confidence)),
+                .for_each(|p| self.functions.push(rule, block, p, confidence)),
             Matcher::Library { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.libraries.push(rule, p, confidence)),
+                .for_each(|p| self.libraries.push(rule, block, p, confidence)),
             Matcher::WasmImport { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.wasm_imports.push(rule, p, confidence)),
+                .for_each(|p| self.wasm_imports.push(rule, block, p, confidence)),
+            Matcher::Device { patterns, .. } => patterns
+                .iter()
+                .for_each(|p| self.devices.push(rule, block, p, confidence)),
             Matcher::File { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.files.push(rule, p, confidence)),
+                .for_each(|p| self.files.push(rule, block, p, confidence)),
         }
     }
 
     fn hit(
         &self,
-        rule: usize,
+        (rule, block): (usize, Option<u16>),
         at: Location,
         context: Context,
         source: Source,
         confidence: Confidence,
     ) -> Hit {
-        Hit::new(
+        let mut h = Hit::new(
             &self.rules.rules[rule],
             rule,
             at,
             context,
             source,
             confidence,
-        )
+        );
+        h.matcher = block;
+        h
     }
 
     /// Source and string patterns over one lexed file. One hit per rule per
@@ -349,7 +371,7 @@ impl<'r> Engine<'r> {
                     if seen.insert((p.rule, line)) {
                         let at = Location::line(rel, line, line_text(text, view, line));
                         out.push(self.hit(
-                            p.rule,
+                            (p.rule, p.block),
                             at,
                             ctx_at(m.start()),
                             Source::Code,
@@ -367,7 +389,7 @@ impl<'r> Engine<'r> {
                     if seen.insert((p.rule, line)) {
                         let at = Location::line(rel, line, line_text(text, view, line));
                         out.push(self.hit(
-                            p.rule,
+                            (p.rule, p.block),
                             at,
                             ctx_at(s.start),
                             Source::String,
@@ -387,7 +409,13 @@ impl<'r> Engine<'r> {
             FactKind::Import { language, module } => {
                 for (pat, n) in self.imports.get(language).into_iter().flatten() {
                     if pat.matches(module) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Import, n.confidence));
+                        out.push(self.hit(
+                            (n.rule, n.block),
+                            at(),
+                            ctx,
+                            Source::Import,
+                            n.confidence,
+                        ));
                     }
                 }
             }
@@ -412,7 +440,8 @@ impl<'r> Engine<'r> {
                     } else {
                         e.confidence
                     };
-                    let mut h = self.hit(e.rule, at(), ctx, Source::Dependency, confidence);
+                    let mut h =
+                        self.hit((e.rule, e.block), at(), ctx, Source::Dependency, confidence);
                     h.evidence.note = e.note.clone();
                     out.push(h);
                 }
@@ -422,28 +451,52 @@ impl<'r> Engine<'r> {
             } => {
                 for (final_only, p) in &self.base_images {
                     if (*is_final || !final_only) && p.re.is_match(image) {
-                        out.push(self.hit(p.rule, at(), ctx, Source::Dockerfile, p.confidence));
+                        out.push(self.hit(
+                            (p.rule, p.block),
+                            at(),
+                            ctx,
+                            Source::Dockerfile,
+                            p.confidence,
+                        ));
                     }
                 }
             }
             FactKind::OsPackage { name, .. } => {
                 for (pat, n) in &self.os_packages {
                     if pat.matches(name) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Dockerfile, n.confidence));
+                        out.push(self.hit(
+                            (n.rule, n.block),
+                            at(),
+                            ctx,
+                            Source::Dockerfile,
+                            n.confidence,
+                        ));
                     }
                 }
             }
             FactKind::Instruction { instruction, args } => {
                 for (want, p) in &self.dockerfile {
                     if want.as_ref().is_none_or(|w| w == instruction) && p.re.is_match(args) {
-                        out.push(self.hit(p.rule, at(), ctx, Source::Dockerfile, p.confidence));
+                        out.push(self.hit(
+                            (p.rule, p.block),
+                            at(),
+                            ctx,
+                            Source::Dockerfile,
+                            p.confidence,
+                        ));
                     }
                 }
             }
             FactKind::Compose { key, value, .. } => {
                 for (k, values, n) in &self.compose {
                     if k == key && (values.is_empty() || values.iter().any(|v| v.is_match(value))) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Compose, n.confidence));
+                        out.push(self.hit(
+                            (n.rule, n.block),
+                            at(),
+                            ctx,
+                            Source::Compose,
+                            n.confidence,
+                        ));
                     }
                 }
             }
@@ -454,23 +507,29 @@ impl<'r> Engine<'r> {
                     .into_iter()
                     .flatten()
                 {
-                    out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                    out.push(self.hit((n.rule, n.block), at(), ctx, Source::Binary, n.confidence));
                 }
             }
             FactKind::Syscall { name } => {
+                // A site with a line is a call by number in source code.
+                let source = if fact.at.line.is_some() {
+                    Source::Code
+                } else {
+                    Source::Binary
+                };
                 // `*` in a rule matches every resolved syscall site; a rule
                 // that also names this syscall still gets one hit.
                 let mut done = std::collections::HashSet::new();
                 let named = self.syscalls.get(name).into_iter().flatten();
                 for n in named.chain(self.syscalls.get("*").into_iter().flatten()) {
                     if done.insert(n.rule) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                        out.push(self.hit((n.rule, n.block), at(), ctx, source, n.confidence));
                     }
                 }
             }
             FactKind::Section { name } => {
                 for n in self.sections.get(name).into_iter().flatten() {
-                    out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                    out.push(self.hit((n.rule, n.block), at(), ctx, Source::Binary, n.confidence));
                 }
             }
             FactKind::Function { name } => {
@@ -488,6 +547,14 @@ impl<'r> Engine<'r> {
                 self.match_set(&self.wasm_imports, &key, fact, Source::Wasm, out)
             }
             FactKind::File { name } => self.match_set(&self.files, name, fact, Source::File, out),
+            FactKind::Device { path } => {
+                let source = if fact.at.line.is_some() {
+                    Source::Code
+                } else {
+                    Source::Binary
+                };
+                self.match_set(&self.devices, path, fact, source, out)
+            }
             FactKind::Runtime { .. } => {}
         }
     }
@@ -495,7 +562,13 @@ impl<'r> Engine<'r> {
     fn match_set(&self, set: &PatSet, hay: &str, fact: &Fact, source: Source, out: &mut Vec<Hit>) {
         for i in set.matching(hay) {
             let p = &set.pats[i];
-            out.push(self.hit(p.rule, fact.at.clone(), fact.context, source, p.confidence));
+            out.push(self.hit(
+                (p.rule, p.block),
+                fact.at.clone(),
+                fact.context,
+                source,
+                p.confidence,
+            ));
         }
     }
 }

@@ -23,6 +23,8 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 const MARKER: &str = "wasmfit:";
+/// Problems with suppression comments reported per file, at most.
+const MAX_DIAGNOSTICS: usize = 20;
 
 static SUPPRESSION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"wasmfit:[ \t]*ignore\[([^\]\n]*)\]([^\n]*)").expect("static regex")
@@ -57,7 +59,18 @@ pub fn apply(
     if !text.contains(MARKER) {
         return;
     }
+    let before = diags.len();
     let markers = markers(rules, a, text, diags);
+    // A file of thousands of broken markers says so in a few lines.
+    if diags.len() - before > MAX_DIAGNOSTICS {
+        let more = diags.len() - before - MAX_DIAGNOSTICS;
+        diags.truncate(before + MAX_DIAGNOSTICS);
+        diags.push(Diagnostic::new(
+            DiagKind::Note,
+            &a.rel,
+            format!("and {more} more problems with suppressions in this file"),
+        ));
+    }
     if markers.is_empty() {
         return;
     }
@@ -118,20 +131,27 @@ fn markers(rules: &RuleSet, a: &Artifact, text: &str, diags: &mut Vec<Diagnostic
         _ => None,
     };
     let mut out = Vec::new();
-    let (mut line, mut counted_to) = (1u32, 0usize);
+    let (mut line, mut counted_to, mut line_start) = (1u32, 0usize, 0usize);
     for cap in SUPPRESSION.captures_iter(text) {
         let (Some(whole), Some(ids), Some(rest)) = (cap.get(0), cap.get(1), cap.get(2)) else {
             continue;
         };
         let at = whole.start();
-        line += text[counted_to..at].bytes().filter(|&b| b == b'\n').count() as u32;
+        // Line and line start follow the matches forward: one pass.
+        let gap = &text[counted_to..at];
+        line += gap.bytes().filter(|&b| b == b'\n').count() as u32;
+        if let Some(i) = gap.rfind('\n') {
+            line_start = counted_to + i + 1;
+        }
         counted_to = at;
-        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let own_line = match &view {
             // The code view blanks comments, so "only blanks before the
             // marker" means the comment is alone on its line.
             Some(v) => {
-                if !v.comments.iter().any(|c| c.contains(&at)) {
+                // Comments come in order: a binary search, so a file of a
+                // million commented markers is not a million squared.
+                let i = v.comments.partition_point(|c| c.end <= at);
+                if !v.comments.get(i).is_some_and(|c| c.contains(&at)) {
                     continue;
                 }
                 v.code
@@ -152,7 +172,8 @@ fn markers(rules: &RuleSet, a: &Artifact, text: &str, diags: &mut Vec<Diagnostic
             .collect();
         if let Some(bad) = ids.iter().find(|i| !valid_id(i)) {
             diags.push(note(format!(
-                "malformed suppression: `{bad}` is not a rule id (write `wasmfit: ignore[WF101] reason`); not applied"
+                "malformed suppression: `{}` is not a rule id (write `wasmfit: ignore[WF101] reason`); not applied",
+                crate::model::fact::clip(bad)
             )));
             continue;
         }

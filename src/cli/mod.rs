@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod completions;
 pub mod explain;
+pub mod fleet;
 pub mod init;
 pub mod report;
 pub mod rules;
@@ -22,6 +23,7 @@ Exit codes:
   0  success (and the gate passed, if one was set)
   1  the gate failed: a finding or score crossed a threshold
   2  usage or input error: bad arguments, missing path, broken rule or config file
+  129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (temporary files were removed)
 
 A flag given twice takes its last value, so arguments appended to a fixed
 command (a pre-commit hook's `args:`) override it.";
@@ -55,6 +57,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
+    /// Scan many services, rank where Wasm pays, shard and merge the work.
+    Fleet(fleet::FleetArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff), or write one per command with --dir.
@@ -80,6 +84,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Temporary directories and containers are removed on SIGINT, SIGTERM
+    // and SIGHUP; the exit code is then 128 + the signal.
+    crate::interrupt::install();
     let result = match &cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Rules(a) => rules::run(a),
@@ -87,9 +94,13 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
+        Command::Fleet(a) => fleet::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
     };
+    if let Some(code) = crate::interrupt::exit_code() {
+        return ExitCode::from(code);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

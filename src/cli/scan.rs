@@ -49,6 +49,19 @@ pub struct ScanArgs {
     /// layout (directory or tar), or NAME:TAG from the local Docker engine.
     #[arg(long, value_name = "FILE|NAME:TAG")]
     pub image: Option<String>,
+    /// --image: decompress at most BYTES, counted as they are read: a
+    /// gzip'd archive larger than that is refused, and layers past it are
+    /// not applied.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_input)]
+    pub max_image_bytes: u64,
+    /// --image: write at most BYTES of files into the temporary directory
+    /// the image is unpacked in; later layers are not applied.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_bytes)]
+    pub max_unpacked_bytes: u64,
+    /// --image: do not unpack a single file larger than BYTES (it is
+    /// reported instead).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_file_bytes)]
+    pub max_unpacked_file_bytes: u64,
     /// Add the results of `wasmfit bench --json-out FILE` to the report.
     #[arg(long, value_name = "FILE")]
     pub bench_results: Option<PathBuf>,
@@ -81,7 +94,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut report = match &args.image {
-        Some(image) => scan_image(image, &opts, &rules, args.quiet)?,
+        Some(image) => scan_image(image, &opts, &rules, image_limits(args), args.quiet)?,
         None => scan_path(&args.path, &opts, &rules, args.quiet)?,
     };
     if args.image.is_none() {
@@ -147,15 +160,27 @@ pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options
     }
 }
 
+/// The budgets of an image scan, from the flags.
+fn image_limits(args: &ScanArgs) -> crate::image::Limits {
+    crate::image::Limits {
+        max_input: args.max_image_bytes,
+        max_bytes: args.max_unpacked_bytes,
+        max_file_bytes: args.max_unpacked_file_bytes,
+        ..Default::default()
+    }
+}
+
 /// `--image`: unpacks a container image into a temporary directory and
 /// scans it. No engine, or no image, is the user's to fix (exit 2).
 pub fn scan_image(
     spec: &str,
     opts: &scan::Options,
     rules: &crate::rules::RuleSet,
+    limits: crate::image::Limits,
     quiet: bool,
 ) -> anyhow::Result<Report> {
-    let input = crate::image::Input::parse(spec);
+    let input = crate::image::Input::parse(spec)
+        .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
     let bar = progress_bar(quiet);
     let progress = |done: usize, total: usize| {
         if let Some(b) = &bar {
@@ -168,14 +193,8 @@ pub fn scan_image(
             b.set_position(done as u64);
         }
     };
-    let report = crate::image::scan(
-        &input,
-        opts,
-        rules,
-        crate::image::Limits::default(),
-        &progress,
-    )
-    .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
+    let report = crate::image::scan(&input, opts, rules, limits, &progress)
+        .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -233,9 +252,9 @@ fn bar_style(template: &str) -> indicatif::ProgressStyle {
 
 /// Reads saved bench results, checking they are what `wasmfit bench` writes.
 fn read_bench(path: &Path) -> anyhow::Result<crate::model::bench::BenchResults> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::input::bounded::read(path, super::report::MAX_REPORT_BYTES)
         .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_slice(&text).map_err(|e| {
         super::usage(format!(
             "{}: not wasmfit bench results: {e}",
             path.display()

@@ -98,9 +98,9 @@ pub fn read_baseline(args: &GateArgs) -> anyhow::Result<Option<Report>> {
     let Some(file) = &args.baseline else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(file)
+    let bytes = crate::input::bounded::read(file, super::report::MAX_REPORT_BYTES)
         .map_err(|e| super::usage(format!("{}: cannot read baseline: {e}", file.display())))?;
-    crate::report::json::parse(&text)
+    crate::report::json::parse_slice(&bytes)
         .map(Some)
         .map_err(|e| super::usage(format!("{}: baseline: {e}", file.display())))
 }

@@ -124,7 +124,8 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if let Some(a) = classify(root, &name, meta.len(), &mut out.diagnostics) {
+        if let Some(mut a) = classify(root, &name, meta.len(), &mut out.diagnostics) {
+            a.rel = root.file_name().map(lossless).unwrap_or_default();
             out.artifacts.push(a);
         }
         return Ok(out);
@@ -229,9 +230,24 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
     Ok(out)
 }
 
+/// The path relative to the root, losslessly (`model::path`): on Unix a
+/// backslash is part of a name and bytes that are not UTF-8 are escaped,
+/// never replaced.
 fn rel(root: &Path, p: &Path) -> String {
     let r = p.strip_prefix(root).unwrap_or(p);
-    r.to_string_lossy().replace('\\', "/")
+    lossless(r.as_os_str())
+}
+
+#[cfg(unix)]
+pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    crate::model::path::encode(s.as_bytes())
+}
+
+/// On Windows `\` separates components; names are UTF-16, shown lossily.
+#[cfg(not(unix))]
+pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
+    s.to_string_lossy().replace('\\', "/")
 }
 
 /// The patterns, matched against paths relative to their base directory

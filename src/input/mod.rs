@@ -4,6 +4,7 @@
 //! Container images are an input too, unpacked by `crate::image` and then
 //! walked like a tree.
 
+pub mod bounded;
 pub mod discover;
 pub mod excerpt;
 pub(crate) mod ignore_files;
