@@ -63,6 +63,9 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff), or write one per command with --dir.
     Man(completions::ManArgs),
+    /// The processes `wasmfit bench` starts: the Wasm host and the load generator.
+    #[command(name = "__bench-helper", hide = true)]
+    BenchHelper(bench::HelperArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Fleet(a) => fleet::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
+        Command::BenchHelper(a) => return bench::helper(a),
     };
     if let Some(code) = crate::interrupt::exit_code() {
         return ExitCode::from(code);
