@@ -5,14 +5,18 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time: `env!` would freeze the directory the build script
+    // was first compiled in, and a target/ copied from another checkout
+    // would then embed that checkout's rules.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let root = Path::new(&manifest).join("rules");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
     let mut out = String::from("pub static BUILTIN: &[(&str, &str)] = &[\n");
     for f in &files {
-        let rel = f.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let rel = f.strip_prefix(&manifest).unwrap();
         let rel = rel.to_string_lossy().replace('\\', "/");
         let rel = rel.trim_start_matches('/');
         writeln!(

@@ -307,3 +307,39 @@ fn bench_results_are_added_to_the_scan_report() {
         .code(2)
         .stderr(predicate::str::contains("not wasmfit bench results"));
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_flags() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef wasmfit"),
+        ("fish", "complete -c wasmfit"),
+    ] {
+        let out = wasmfit().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}: {text}");
+        assert!(text.contains("fail-on-default"), "{shell}: scan's flags");
+    }
+    wasmfit()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stdout("");
+    let out = wasmfit().arg("man").output().unwrap();
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH wasmfit"),
+        "{page}"
+    );
+    assert!(page.contains("completions"), "subcommands are listed");
+    let dir = tempfile::tempdir().unwrap();
+    wasmfit()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout("");
+    let scan = std::fs::read_to_string(dir.path().join("wasmfit-scan.1")).unwrap();
+    assert!(scan.contains("baseline\\-ref"), "{scan}");
+}

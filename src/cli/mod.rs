@@ -6,6 +6,7 @@
 //! line naming the file and line; a failed gate exits with 1.
 
 pub mod bench;
+pub mod completions;
 pub mod explain;
 pub mod fleet;
 pub mod init;
@@ -62,6 +63,10 @@ pub enum Command {
     /// Plan the move to Wasm: steps, WIT world, host grants, deployment
     /// files; `--try-build` proves it with the compiler, in a sandbox.
     Plan(plan::PlanArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(completions::ManArgs),
     /// The processes `wasmfit bench` starts: the Wasm host and the load generator.
     #[command(name = "__bench-helper", hide = true)]
     BenchHelper(bench::HelperArgs),
@@ -98,6 +103,8 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::run(a),
         Command::Fleet(a) => fleet::run(a),
         Command::Plan(a) => plan::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
         Command::BenchHelper(a) => return bench::helper(a),
     };
     if let Some(code) = crate::interrupt::exit_code() {
