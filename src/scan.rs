@@ -680,7 +680,14 @@ fn keep(f: &Fact) -> bool {
             f.context.counts()
                 || matches!(
                     instruction.as_str(),
-                    "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD" | "COPY" | "ADD" | "WORKDIR"
+                    "EXPOSE"
+                        | "VOLUME"
+                        | "USER"
+                        | "ENTRYPOINT"
+                        | "CMD"
+                        | "COPY"
+                        | "ADD"
+                        | "WORKDIR"
                 )
         }
         // How the compose file runs what the tree builds, for the plan.
