@@ -48,6 +48,57 @@ struct FileResult {
     binary: Option<crate::parse::binary::Binary>,
 }
 
+/// What the files of a scan left behind, merged as they finish. Facts,
+/// Wasm and binaries carry their artifact's index, to be put back in the
+/// walk's order (the report lists them in that order).
+#[derive(Default)]
+struct Merged {
+    hits: Vec<Hit>,
+    kept: Vec<(usize, Fact)>,
+    diagnostics: Vec<Diagnostic>,
+    wasm: Vec<(usize, crate::parse::wasm::WasmInfo)>,
+    binaries: Vec<(usize, crate::parse::binary::Binary)>,
+    languages: BTreeMap<String, u64>,
+    service_source_bytes: u64,
+}
+
+impl Merged {
+    fn add(&mut self, i: usize, a: &Artifact, r: FileResult) {
+        self.hits.extend(r.hits);
+        self.kept.extend(r.kept.into_iter().map(|f| (i, f)));
+        self.diagnostics.extend(r.diagnostics);
+        self.wasm.extend(r.wasm.map(|w| (i, w)));
+        self.binaries.extend(r.binary.map(|b| (i, b)));
+        if let ArtifactKind::Source(l) = a.kind {
+            if a.context.counts() {
+                *self.languages.entry(l.id().to_string()).or_default() += r.source_bytes;
+                self.service_source_bytes += r.source_bytes;
+            }
+        }
+    }
+
+    fn join(mut self, other: Merged) -> Merged {
+        self.hits.extend(other.hits);
+        self.kept.extend(other.kept);
+        self.diagnostics.extend(other.diagnostics);
+        self.wasm.extend(other.wasm);
+        self.binaries.extend(other.binaries);
+        for (l, n) in other.languages {
+            *self.languages.entry(l).or_default() += n;
+        }
+        self.service_source_bytes += other.service_source_bytes;
+        self
+    }
+
+    fn in_artifact_order(mut self) -> Merged {
+        // Stable: the facts of one file keep their order.
+        self.kept.sort_by_key(|(i, _)| *i);
+        self.wasm.sort_by_key(|(i, _)| *i);
+        self.binaries.sort_by_key(|(i, _)| *i);
+        self
+    }
+}
+
 /// Called with (files done, files total) as the scan goes.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
@@ -76,42 +127,39 @@ pub fn scan_with(
     } = discover::discover(root, &opts.discover)?;
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<FileResult> = artifacts
+    // Each file's result is folded in as soon as it is done, so only what
+    // files leave behind (hits, a few facts) is held, never every file.
+    let files = artifacts
         .par_iter()
-        .map(|a| {
-            let r = analyze(engine, a);
+        .enumerate()
+        .fold(Merged::default, |mut m, (i, a)| {
+            m.add(i, a, analyze(engine, a));
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(n, total);
-            r
+            m
         })
-        .collect();
+        .reduce(Merged::default, Merged::join)
+        .in_artifact_order();
 
     // Needed libraries are followed through the tree once every binary is
-    // known; what entry points reach becomes their evidence (linker.rs).
-    let (mut hits, binaries) =
-        crate::analyze::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
-    let mut kept = Vec::new();
-    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
-    let mut service_source_bytes = 0;
-    let mut wasm = Vec::new();
-    for (a, r) in artifacts.iter().zip(results) {
-        wasm.extend(r.wasm);
-        hits.extend(r.hits);
-        kept.extend(r.kept);
-        diagnostics.extend(r.diagnostics);
-        if let ArtifactKind::Source(l) = a.kind {
-            if a.context.counts() {
-                *languages.entry(l.id().to_string()).or_default() += r.source_bytes;
-                service_source_bytes += r.source_bytes;
-            }
-        }
+    // known; what entry points reach are facts like any other, matched here
+    // with the facts from outside the tree (linker.rs).
+    let linked = crate::analyze::linker::post_pass(files.binaries.iter().map(|(_, b)| b));
+    let binaries = linked.infos;
+    let mut hits = Vec::new();
+    for f in &linked.facts {
+        engine.match_fact(f, &mut hits);
     }
+    hits.extend(files.hits);
     for f in &opts.extra_facts {
         engine.match_fact(f, &mut hits);
-        if keep(f) {
-            kept.push(f.clone());
-        }
     }
+    let mut kept: Vec<Fact> = files.kept.into_iter().map(|(_, f)| f).collect();
+    diagnostics.extend(files.diagnostics);
+    let wasm: Vec<_> = files.wasm.into_iter().map(|(_, w)| w).collect();
+    let languages = files.languages;
+    let service_source_bytes = files.service_source_bytes;
+    kept.extend(opts.extra_facts.iter().filter(|f| keep(f)).cloned());
     for s in &skipped {
         diagnostics.push(Diagnostic::new(
             DiagKind::Skipped,
@@ -295,8 +343,16 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     let out: Output = match a.kind {
         ArtifactKind::Source(lang) => {
             r.source_bytes = text.len() as u64;
-            let (view, mut out) = parse::source::parse(lang, &a.rel, &text, a.context);
-            engine.match_code(&a.rel, &text, &view, a.context, &mut r.hits);
+            // Most files contain no literal any rule needs: they are not
+            // lexed, matched or searched for imports at all.
+            let cands = engine.candidates(lang, text.as_bytes());
+            let mut out = Output::default();
+            if !cands.is_empty() {
+                let (view, o) =
+                    parse::source::parse_code(lang, &a.rel, &text, a.context, cands.imports);
+                engine.match_code(&a.rel, &text, &view, a.context, &cands, &mut r.hits);
+                out = o;
+            }
             if let Some(rt) = parse::source::runtime_of(lang) {
                 out.facts.push(Fact::new(
                     FactKind::Runtime {

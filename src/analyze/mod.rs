@@ -7,8 +7,10 @@
 //! decision framework.
 //! Nothing here reads files or prints.
 
+mod code_rules;
 pub mod finding;
 pub mod linker;
+mod literals;
 pub mod matcher;
 pub mod runtime;
 pub mod scopes;

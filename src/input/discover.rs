@@ -11,9 +11,8 @@ use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::language::Language;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Directories skipped unless `--no-default-excludes` is given.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -123,7 +122,14 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         return Ok(out);
     }
     let excludes = build_excludes(root, &opts.exclude);
-    let mut ignores: HashMap<PathBuf, Option<Gitignore>> = HashMap::new();
+    // The `.gitignore` files of the directories above the current entry,
+    // nearest last, with each directory's depth: the walk is depth-first,
+    // so the stack is the current path, and checking an entry costs the
+    // number of ignore files above it, not the depth of the tree.
+    let mut ignores: Vec<(usize, Gitignore)> = Vec::new();
+    if opts.gitignore {
+        ignores.extend(load_gitignore(root).map(|g| (0, g)));
+    }
     let mut walk = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -141,6 +147,10 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         if entry.depth() == 0 {
             continue;
         }
+        let depth = entry.depth();
+        while ignores.last().is_some_and(|(d, _)| *d >= depth) {
+            ignores.pop();
+        }
         let path = entry.path();
         let rel_path = rel(root, path);
         let ft = entry.file_type();
@@ -153,13 +163,16 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         let ignored = excludes
             .as_ref()
             .is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
-            || (opts.gitignore && gitignored(root, path, ft.is_dir(), &mut ignores));
+            || (opts.gitignore && gitignored(&ignores, path, ft.is_dir()));
         if ignored {
             if ft.is_dir() {
                 out.skipped.push(format!("{rel_path}/"));
                 walk.skip_current_dir();
             }
             continue;
+        }
+        if ft.is_dir() && opts.gitignore {
+            ignores.extend(load_gitignore(path).map(|g| (depth, g)));
         }
         if ft.is_symlink() {
             let target = std::fs::read_link(path)
@@ -224,37 +237,29 @@ fn build_excludes(root: &Path, patterns: &[String]) -> Option<Gitignore> {
     b.build().ok()
 }
 
-/// Whether `path` is ignored by a `.gitignore` in any directory between the
-/// root and it; the nearest file that has an opinion wins, as in git.
-fn gitignored(
-    root: &Path,
-    path: &Path,
-    is_dir: bool,
-    cache: &mut HashMap<PathBuf, Option<Gitignore>>,
-) -> bool {
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        let gi = cache.entry(d.to_path_buf()).or_insert_with(|| {
-            let f = d.join(".gitignore");
-            f.is_file().then(|| {
-                let mut b = GitignoreBuilder::new(d);
-                let _ = b.add(&f);
-                b.build().ok()
-            })?
-        });
-        if let Some(gi) = gi {
-            let m = gi.matched(path, is_dir);
-            if m.is_ignore() {
-                return true;
-            }
-            if m.is_whitelist() {
-                return false;
-            }
+/// A directory's own `.gitignore`, if it has one.
+fn load_gitignore(dir: &Path) -> Option<Gitignore> {
+    let f = dir.join(".gitignore");
+    // A symlinked ignore file could point anywhere on the host: not read.
+    if !std::fs::symlink_metadata(&f).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut b = GitignoreBuilder::new(dir);
+    let _ = b.add(&f);
+    b.build().ok()
+}
+
+/// Whether `path` is ignored by the `.gitignore` of a directory above it;
+/// the nearest file that has an opinion wins, as in git.
+fn gitignored(stack: &[(usize, Gitignore)], path: &Path, is_dir: bool) -> bool {
+    for (_, gi) in stack.iter().rev() {
+        let m = gi.matched(path, is_dir);
+        if m.is_ignore() {
+            return true;
         }
-        if d == root {
-            break;
+        if m.is_whitelist() {
+            return false;
         }
-        dir = d.parent();
     }
     false
 }

@@ -78,7 +78,6 @@ pub struct Report {
     pub repository: Option<Repository>,
 }
 
-
 impl Report {
     /// The primary service, when the report has services.
     pub fn primary(&self) -> Option<&crate::model::service::Service> {
@@ -93,7 +92,6 @@ impl Report {
         self.services.iter().find(|s| s.name == name)
     }
 }
-
 
 /// The repository around a scanned tree, found without running git.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -369,5 +369,9 @@ fn huge_inputs_stay_linear() {
     // A hang guard, not a speed target (that is a benchmark's job): a
     // quadratic parser takes hours on these inputs, a linear one seconds,
     // even in a debug build on a loaded machine.
-    assert!(start.elapsed().as_secs() < 180, "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed().as_secs() < 180,
+        "took {:?}",
+        start.elapsed()
+    );
 }
