@@ -15,6 +15,7 @@
 #
 # usage: scripts/bench-scan.sh [RUNS]
 #   RUNS    runs per command per tree (default 5)
+#   WASMFIT the wasmfit binary to measure (default: builds target/release/wasmfit)
 #   BEFORE  a second wasmfit binary (e.g. built from main) measured the same
 #           way, interleaved, for before/after figures
 #   TREE    the large tree (default ~/.cargo/registry/src)
@@ -24,8 +25,11 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 tree=${TREE:-$HOME/.cargo/registry/src}
 only=${ONLY:-registry deep bigc empty}
-cargo build --release -q --bin wasmfit
-after=$PWD/target/release/wasmfit
+if [ -z "${WASMFIT:-}" ]; then
+  cargo build --release -q --bin wasmfit
+  WASMFIT=$PWD/target/release/wasmfit
+fi
+after=$WASMFIT
 before=${BEFORE:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -10,6 +10,7 @@ use crate::analyze::matcher::Engine;
 use crate::analyze::runtime;
 use crate::analyze::score;
 use crate::analyze::signals;
+use crate::analyze::suppress::FileMarkers;
 use crate::input::discover::{self, Discovery};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
@@ -46,6 +47,8 @@ struct FileResult {
     wasm: Option<crate::parse::wasm::WasmInfo>,
     /// A native binary's description and link data (parse::binary).
     binary: Option<crate::parse::binary::Binary>,
+    /// Suppression comments, for the suppression pass.
+    markers: Option<FileMarkers>,
 }
 
 /// What the files of a scan left behind, merged as they finish. Facts,
@@ -58,6 +61,7 @@ struct Merged {
     diagnostics: Vec<Diagnostic>,
     wasm: Vec<(usize, crate::parse::wasm::WasmInfo)>,
     binaries: Vec<(usize, crate::parse::binary::Binary)>,
+    markers: Vec<FileMarkers>,
     languages: BTreeMap<String, u64>,
     service_source_bytes: u64,
 }
@@ -69,6 +73,7 @@ impl Merged {
         self.diagnostics.extend(r.diagnostics);
         self.wasm.extend(r.wasm.map(|w| (i, w)));
         self.binaries.extend(r.binary.map(|b| (i, b)));
+        self.markers.extend(r.markers);
         if let ArtifactKind::Source(l) = a.kind {
             if a.context.counts() {
                 *self.languages.entry(l.id().to_string()).or_default() += r.source_bytes;
@@ -83,6 +88,7 @@ impl Merged {
         self.diagnostics.extend(other.diagnostics);
         self.wasm.extend(other.wasm);
         self.binaries.extend(other.binaries);
+        self.markers.extend(other.markers);
         for (l, n) in other.languages {
             *self.languages.entry(l).or_default() += n;
         }
@@ -193,7 +199,9 @@ pub fn scan_with(
         }
     }
 
-    opts.suppress.apply(rules, &mut hits);
+    // One suppression pass over every hit, whatever produced it: comments
+    // in files, then the config's entries.
+    crate::analyze::suppress::apply_all(rules, &files.markers, &opts.suppress, &mut hits);
     let findings = finding::merge(&rules.rules, hits);
     let scoring = score::score(&findings);
     let inventory = inventory(&artifacts, skipped, languages);
@@ -374,7 +382,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         engine.match_fact(f, &mut r.hits);
     }
     r.diagnostics.extend(out.diagnostics);
-    crate::analyze::suppress::apply(engine.rules, a, &text, &mut r.hits, &mut r.diagnostics);
+    r.markers = crate::analyze::suppress::read_markers(engine.rules, a, &text, &mut r.diagnostics);
     r.kept = out.facts.into_iter().filter(keep).collect();
     r
 }
