@@ -46,7 +46,8 @@ fn main() {
                     d.version.clone().unwrap_or_default()
                 ),
             ),
-            FactKind::Runtime { runtime, weight } => ("runtime", format!("{runtime} ({weight})")),
+            FactKind::Runtime { clue, weight } => ("runtime", format!("{clue:?} ({weight})")),
+            FactKind::Device { path } => ("device", path.clone()),
             other => ("other", format!("{other:?}")),
         };
         println!("{kind:10} {:16} {name} | {}", f.context.id(), f.at.snippet);

@@ -20,6 +20,9 @@ use toml::Spanned;
 /// The file looked for at the root of the scanned path.
 pub const FILE_NAME: &str = "wasmfit.toml";
 
+/// A config is a page of settings; anything larger is not one.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// What the gate checks; `None` switches a check off.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Thresholds {
@@ -104,8 +107,16 @@ pub struct Config {
     /// Where it was read from; `None` when there was no file.
     pub file: Option<PathBuf>,
     pub target: Target,
-    /// Gitignore-style patterns, relative to the scanned path.
+    /// Gitignore-style patterns, relative to the config file's directory
+    /// (see `base`).
     pub exclude: Vec<String>,
+    /// The scanned directory's path from the config file's directory,
+    /// `/`-separated, empty when they are the same: a `wasmfit.toml` at
+    /// the repository root read for a scan of `services/api` has base
+    /// `services/api`, and its path patterns are matched against
+    /// `services/api/...`. Empty for a `--config` file that is not above
+    /// the scanned path, whose patterns are relative to the scanned path.
+    pub base: String,
     /// Extra rule directories, resolved against the config file's directory.
     pub rule_dirs: Vec<PathBuf>,
     pub gate: Thresholds,
@@ -118,27 +129,43 @@ pub struct Config {
 
 impl Config {
     /// The config for a scan of `scan_path`: the `--config` file when given
-    /// (it must exist), else `PATH/wasmfit.toml` when there is one, else
-    /// the defaults.
+    /// (it must exist), else the nearest `wasmfit.toml` at or above the
+    /// scanned directory within its repository (see `locate`), else the
+    /// defaults.
+    ///
+    /// A `wasmfit.toml` found that way is as untrusted as the tree it sits
+    /// in: it must be a regular file (not a symlink), and the paths it names
+    /// must stay inside its own directory. Only `--config` and `--rules` may
+    /// reach elsewhere.
     pub fn find(scan_path: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let file = match explicit {
-            Some(f) => f.to_path_buf(),
-            None if scan_path.is_dir() => {
-                let f = scan_path.join(FILE_NAME);
-                if !f.is_file() {
-                    return Ok(Config::default());
+        let (file, confined) = match explicit {
+            Some(f) => (f.to_path_buf(), false),
+            None => match locate(scan_path) {
+                Some(f) => {
+                    if std::fs::symlink_metadata(&f).is_ok_and(|m| m.file_type().is_symlink()) {
+                        return Err(ConfigError {
+                            file: f.display().to_string(),
+                            line: None,
+                            message: "a symbolic link; the config of a scanned tree must be a regular file in it (use --config FILE for one elsewhere)".into(),
+                        });
+                    }
+                    (f, true)
                 }
-                f
-            }
-            None => return Ok(Config::default()),
+                None => return Ok(Config::default()),
+            },
         };
-        let text = std::fs::read_to_string(&file).map_err(|e| ConfigError {
-            file: file.display().to_string(),
-            line: None,
-            message: format!("cannot read config: {e}"),
+        let text = crate::input::bounded::read_string(&file, MAX_CONFIG_BYTES).map_err(|e| {
+            ConfigError {
+                file: file.display().to_string(),
+                line: None,
+                message: format!("cannot read config: {e}"),
+            }
         })?;
         let base = file.parent().unwrap_or(Path::new("."));
-        let mut c = Config::parse(&file.display().to_string(), base, &text)?;
+        let confine = confined.then_some(base);
+        let mut c = Config::parse_with(&file.display().to_string(), base, confine, &text)?;
+        c.base = scan_base(&file, scan_path).unwrap_or_default();
+        c.suppress.set_base(&c.base);
         c.file = Some(file);
         Ok(c)
     }
@@ -146,6 +173,17 @@ impl Config {
     /// Reads a config's text; `label` names it in errors and `base` is the
     /// directory rule directories are relative to.
     pub fn parse(label: &str, base: &Path, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_with(label, base, None, text)
+    }
+
+    /// `parse`, refusing rule directories outside `confine` when it is set
+    /// (a config that came with the scanned tree).
+    fn parse_with(
+        label: &str,
+        base: &Path,
+        confine: Option<&Path>,
+        text: &str,
+    ) -> Result<Config, ConfigError> {
         let err = |offset: usize, message: String| ConfigError {
             file: label.to_string(),
             line: Some(line_of(text, offset)),
@@ -170,6 +208,24 @@ impl Config {
         }
         for d in raw.rules.dirs {
             let dir = base.join(d.get_ref());
+            if let Some(root) = confine {
+                // Resolved, symlinks and `..` included, before anything in
+                // it is read; the message names the key, not what is there.
+                let inside = dir
+                    .canonicalize()
+                    .ok()
+                    .zip(root.canonicalize().ok())
+                    .is_some_and(|(d, r)| d.starts_with(r));
+                if !inside {
+                    return Err(err(
+                        d.span().start,
+                        format!(
+                            "rules.dirs: `{}` is not a directory inside the scanned tree; a repository's config may only name rule directories in the repository (use --rules DIR for others)",
+                            crate::model::fact::clip(d.get_ref())
+                        ),
+                    ));
+                }
+            }
             if !dir.is_dir() {
                 return Err(err(
                     d.span().start,
@@ -268,6 +324,82 @@ impl Config {
         self.file
             .as_ref()
             .map_or_else(|| FILE_NAME.to_string(), |f| f.display().to_string())
+    }
+}
+
+/// The nearest `wasmfit.toml` in the scanned directory or above it, up to
+/// the repository root (the directory holding `.git`), as clippy.toml and
+/// rustfmt.toml are found; so a scan of `services/api` in a monorepo gets
+/// the root's settings. Outside a repository only the scanned directory's
+/// own file counts: a parent directory is not the project's to configure.
+/// Only regular files count, never a symlink (its target could be any file
+/// on the host).
+pub fn locate(scan_path: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(scan_path).ok()?;
+    let dir = if abs.is_dir() {
+        abs
+    } else {
+        abs.parent()?.to_path_buf()
+    };
+    let top = crate::input::repo::root_of(&dir)
+        .unwrap_or(&dir)
+        .to_path_buf();
+    for d in dir.ancestors() {
+        let f = d.join(FILE_NAME);
+        // A symlink is returned too, so `find` refuses it with a message
+        // rather than silently scanning without the tree's config.
+        if std::fs::symlink_metadata(&f).is_ok_and(|m| m.is_file() || m.file_type().is_symlink()) {
+            return Some(f);
+        }
+        if d == top {
+            break;
+        }
+    }
+    None
+}
+
+/// The scanned directory relative to the config file's directory, when
+/// the config sits at or above it.
+fn scan_base(config: &Path, scan_path: &Path) -> Option<String> {
+    let cdir = std::fs::canonicalize(config).ok()?.parent()?.to_path_buf();
+    let abs = std::fs::canonicalize(scan_path).ok()?;
+    let dir = if abs.is_dir() {
+        abs
+    } else {
+        abs.parent()?.to_path_buf()
+    };
+    let rel = dir.strip_prefix(&cdir).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// Reads a config file, refusing one over 1 MiB: a settings file is small,
+/// and a scanned tree could hold anything under that name.
+
+/// A gitignore pattern written relative to a directory `base` below the
+/// config file's directory, rewritten relative to the config file's
+/// directory: `--exclude gen/` for a scan of `services/api` becomes
+/// `services/api/**/gen/`, so flags and `wasmfit.toml` patterns are
+/// matched the same way.
+pub fn rebase_pattern(base: &str, pattern: &str) -> String {
+    if base.is_empty() {
+        return pattern.to_string();
+    }
+    let (neg, p) = match pattern.strip_prefix('!') {
+        Some(rest) => ("!", rest),
+        None => ("", pattern),
+    };
+    let body = p.trim_end_matches('/');
+    let anchored = p.starts_with('/') || body.contains('/');
+    let p = p.trim_start_matches('/');
+    if anchored {
+        format!("{neg}/{base}/{p}")
+    } else {
+        format!("{neg}/{base}/**/{p}")
     }
 }
 
@@ -451,15 +583,5 @@ reason = "dev tools"
         let c = parse(&on).expect("uncommented template parses");
         assert_eq!(c.gate.fail_under, Some(60));
         assert_eq!(c.off.len(), 1);
-    }
-
-    #[test]
-    fn target_interfaces() {
-        assert!(Target::Spin.offers("wasi:http/incoming-handler"));
-        assert!(Target::Spin.offers("wasi:keyvalue/store"));
-        assert!(!Target::Spin.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:sockets/tcp"));
-        assert!(Target::Wasmtime.offers("wasi:cli/run"));
-        assert!(!Target::Wasmcloud.offers("none"));
     }
 }

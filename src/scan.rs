@@ -15,7 +15,7 @@ use crate::input::discover::{self, Discovery};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
 use crate::model::finding::Source;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
 use crate::model::service::{Service, ServiceKind, ServiceSummary};
@@ -209,9 +209,9 @@ pub fn scan_with(
         dockerfiles: inventory.dockerfiles.clone(),
         compose_files: inventory.compose_files.clone(),
         service_source_bytes,
-        plugin_hosts: Vec::new(),
+        plugin_hosts: signals::plugin_hosts(rules, &kept),
     };
-    let signals = signals::evaluate(&findings, &runtimes, &inputs);
+    let signals = signals::evaluate(rules, &findings, &runtimes, &inputs);
     let shape = shape(&findings);
     let container = container(&kept);
     let mut counted: BTreeMap<String, usize> = BTreeMap::new();
@@ -301,6 +301,12 @@ fn root_name(root: &Path) -> String {
         .unwrap_or_else(|| "service".into())
 }
 
+/// The rule hits one file produces on its own (before linking, lock-file
+/// scopes and merging): what the fixture suite checks block by block.
+pub fn file_hits(engine: &Engine, a: &Artifact) -> Vec<Hit> {
+    analyze(engine, a).hits
+}
+
 /// Reads, parses and matches one file.
 fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     let mut r = FileResult::default();
@@ -361,16 +367,15 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 engine.match_code(&a.rel, &text, &view, a.context, &cands, &mut r.hits);
                 out = o;
             }
-            if let Some(rt) = parse::source::runtime_of(lang) {
-                out.facts.push(Fact::new(
-                    FactKind::Runtime {
-                        runtime: rt.into(),
-                        weight: 1,
-                    },
-                    Location::file(&a.rel, &format!("{} source", lang)),
-                    a.context,
-                ));
-            }
+            // Which runtime a language means is rules/runtimes.toml's.
+            out.facts.push(Fact::new(
+                FactKind::Runtime {
+                    clue: RuntimeClue::Language(lang),
+                    weight: 1,
+                },
+                Location::file(&a.rel, &format!("{} source", lang)),
+                a.context,
+            ));
             out
         }
         ArtifactKind::Manifest(kind) => parse::manifest::parse(kind, &a.rel, &text, a.context),

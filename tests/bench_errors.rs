@@ -2,6 +2,8 @@
 //! with the log's last lines, exit status 2 from the CLI, and nothing left
 //! on the Docker engine.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -31,12 +33,13 @@ fn opts(path: &Path, run_id: &str) -> BenchOptions {
     }
 }
 
-fn docker_reachable() -> bool {
-    Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+/// Whether gcc links static programs; skips `test` visibly when not.
+fn have_gcc(test: &str) -> bool {
+    let found = support::static_gcc().is_some();
+    if !found {
+        support::skip(test, support::STATIC_GCC_WHY);
+    }
+    found
 }
 
 fn assert_nothing_left(run_id: &str) {
@@ -60,6 +63,9 @@ fn no_progress(_: &str) {}
 
 #[test]
 fn c_service_that_does_not_compile() {
+    if !have_gcc("c_service_that_does_not_compile") {
+        return;
+    }
     let dir = service(&[("main.c", "int main(void) { return missing_function(; }\n")]);
     let e = bench::run(&opts(dir.path(), "cc"), &no_progress).unwrap_err();
     assert_eq!(e.step, Step::NativeBuild, "{e}");
@@ -69,6 +75,13 @@ fn c_service_that_does_not_compile() {
 
 #[test]
 fn rust_service_that_does_not_compile_for_wasm() {
+    if bench::WASM_ENABLED && !support::rust_target("wasm32-wasip1") {
+        support::skip(
+            "rust_service_that_does_not_compile_for_wasm",
+            "rustup target wasm32-wasip1 is not installed (rustup target add wasm32-wasip1)",
+        );
+        return;
+    }
     let dir = service(&[(
         "Cargo.toml",
         "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
@@ -100,6 +113,9 @@ fn rust_service_that_does_not_compile_for_wasm() {
 
 #[test]
 fn service_that_exits_at_once() {
+    if !have_gcc("service_that_exits_at_once") {
+        return;
+    }
     let dir = service(&[("main.c", "int main(void) { return 3; }\n")]);
     let e = bench::run(&opts(dir.path(), "exit"), &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
@@ -108,12 +124,12 @@ fn service_that_exits_at_once() {
 
 #[test]
 fn container_that_exits_at_once_leaves_nothing() {
-    if !docker_reachable() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must reach the Docker engine"
-        );
-        println!("SKIP container failure test: no Docker engine reachable");
+    let test = "container_that_exits_at_once_leaves_nothing";
+    if !support::docker_available() {
+        support::skip(test, support::DOCKER_WHY);
+        return;
+    }
+    if !have_gcc(test) {
         return;
     }
     let dir = service(&[("main.c", "#include <stdio.h>\nint main(void) { fputs(\"fatal: no config\\n\", stderr); return 1; }\n")]);
@@ -134,6 +150,9 @@ fn container_that_exits_at_once_leaves_nothing() {
 
 #[test]
 fn http_service_that_never_listens() {
+    if !have_gcc("http_service_that_never_listens") {
+        return;
+    }
     let never = "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n";
     let dir = service(&[
         ("main.c", never),
@@ -148,7 +167,12 @@ fn http_service_that_never_listens() {
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
     assert!(e.message.contains("never answered"), "{e}");
-    if docker_reachable() {
+    if !support::docker_available() {
+        support::skip(
+            "http_service_that_never_listens (container side)",
+            support::DOCKER_WHY,
+        );
+    } else {
         o.sides = Sides {
             native: false,
             container: true,
@@ -173,6 +197,9 @@ fn missing_path_is_an_input_error() {
 
 #[test]
 fn cli_exits_2_with_the_step_and_log() {
+    if !have_gcc("cli_exits_2_with_the_step_and_log") {
+        return;
+    }
     let dir = service(&[("main.c", "this is not C\n")]);
     let out = Command::new(env!("CARGO_BIN_EXE_wasmfit"))
         .args(["bench", "--quiet", "--cold-runs", "1", "--cache-dir"])

@@ -2,8 +2,11 @@
 //! (gcc, Go 1.23, cargo), then read by wasmfit: the facts the binary
 //! analyser emits and the findings a scan makes of them.
 //!
-//! A test whose toolchain is missing prints `SKIP: <tool> not installed`
-//! and passes; CI installs all of them, so there they run.
+//! A test whose toolchain is missing skips with a visible `SKIPPED:` line
+//! (`tests/support`); CI installs all of them and sets
+//! `WASMFIT_REQUIRE_TOOLS=1`, so there they run.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,21 +17,32 @@ use wasmfit::model::Report;
 use wasmfit::parse::binary::{self, Analysis};
 use wasmfit::rules::RuleSet;
 
-const GO: &str = "/usr/lib/go-1.23/bin/go";
-
-fn have(tool: &str) -> bool {
-    let found = if tool.starts_with('/') {
-        Path::new(tool).is_file()
-    } else {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
+/// Whether `tool` is installed; skips `test` visibly when not. `go` is
+/// also looked for where Debian installs it, and `static-gcc` is gcc with a
+/// static libc.
+fn have(test: &str, tool: &str) -> bool {
+    let found = match tool {
+        "go" => support::go().is_some(),
+        "static-gcc" => support::static_gcc().is_some(),
+        t => support::which(&[t]).is_some(),
     };
     if !found {
-        println!("SKIP: {tool} not installed");
+        let why = match tool {
+            "go" => support::GO_WHY.to_string(),
+            "static-gcc" => support::STATIC_GCC_WHY.to_string(),
+            "javac" | "jar" => {
+                format!("{tool} is not installed (apt-get install default-jdk-headless)")
+            }
+            "objcopy" | "strip" => format!("{tool} is not installed (apt-get install binutils)"),
+            t => format!("{t} is not installed (apt-get install {t})"),
+        };
+        support::skip(test, &why);
     }
     found
+}
+
+fn go() -> PathBuf {
+    support::go().expect("checked by have()")
 }
 
 fn run(cmd: &mut Command) {
@@ -65,7 +79,7 @@ fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
     )
     .unwrap();
     let out = dir.join(name);
-    let mut cmd = Command::new(GO);
+    let mut cmd = Command::new(go());
     cmd.current_dir(&m).args(["build", "-o"]).arg(&out);
     if strip {
         cmd.arg("-ldflags=-s -w");
@@ -171,7 +185,7 @@ int main(void) {
 
 #[test]
 fn c_fork_and_exec() {
-    if !have("gcc") {
+    if !have("c_fork_and_exec", "gcc") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -196,7 +210,7 @@ fn c_fork_and_exec() {
 
 #[test]
 fn c_syscall_bpf_and_raw_site() {
-    if !have("gcc") {
+    if !have("c_syscall_bpf_and_raw_site", "gcc") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -225,7 +239,7 @@ fn c_syscall_bpf_and_raw_site() {
 
 #[test]
 fn c_static_binary_names_its_syscalls() {
-    if !have("gcc") {
+    if !have("c_static_binary_names_its_syscalls", "static-gcc") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -268,7 +282,7 @@ fn c_static_binary_names_its_syscalls() {
 
 #[test]
 fn c_inotify_and_dlopen_cuda() {
-    if !have("gcc") {
+    if !have("c_inotify_and_dlopen_cuda", "gcc") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -301,7 +315,7 @@ fn c_inotify_and_dlopen_cuda() {
 
 #[test]
 fn go_binaries_stripped_or_not() {
-    if !have(GO) {
+    if !have("go_binaries_stripped_or_not", "go") {
         return;
     }
     const EXEC: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"os/exec\"\n)\n\nfunc main() {\n\tout, err := exec.Command(\"ls\").Output()\n\tfmt.Println(string(out), err)\n}\n";
@@ -370,7 +384,7 @@ fn go_binaries_stripped_or_not() {
 
 #[test]
 fn go_service_syscall_is_counted() {
-    if !have(GO) {
+    if !have("go_service_syscall_is_counted", "go") {
         return;
     }
     const RAW: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"syscall\"\n\t\"unsafe\"\n)\n\nfunc main() {\n\tvar attr [128]byte\n\tr, _, e := syscall.Syscall(321, 0, uintptr(unsafe.Pointer(&attr[0])), 128)\n\tfmt.Println(r, e)\n}\n";
@@ -388,7 +402,7 @@ fn go_service_syscall_is_counted() {
 
 #[test]
 fn rust_binary_std_syscalls_are_runtime_internal() {
-    if !have("cargo") {
+    if !have("rust_binary_std_syscalls_are_runtime_internal", "cargo") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -443,7 +457,7 @@ fn rust_binary_std_syscalls_are_runtime_internal() {
 
 #[test]
 fn shared_libraries_are_followed() {
-    if !have("gcc") {
+    if !have("shared_libraries_are_followed", "gcc") {
         return;
     }
     // ffmpeg -> libavutil -> libOpenCL, laid out like an image root.
@@ -561,7 +575,7 @@ fn hostile_binaries_give_diagnostics() {
 
 #[test]
 fn go_dependencies_reach_the_knowledge_base() {
-    if !have(GO) {
+    if !have("go_dependencies_reach_the_knowledge_base", "go") {
         return;
     }
     // A module dependency without network: a local replace still lands in
@@ -586,7 +600,7 @@ fn go_dependencies_reach_the_knowledge_base() {
     let out = dir.path().join("bin");
     std::fs::create_dir_all(&out).unwrap();
     let cache = std::env::temp_dir().join("wasmfit-test-gocache");
-    run(Command::new(GO)
+    run(Command::new(go())
         .current_dir(&m)
         .args(["build", "-ldflags=-s -w", "-o"])
         .arg(out.join("app"))
@@ -617,7 +631,7 @@ fn go_dependencies_reach_the_knowledge_base() {
 
 #[test]
 fn jar_with_process_builder() {
-    if !have("javac") || !have("jar") {
+    if !have("jar_with_process_builder", "javac") || !have("jar_with_process_builder", "jar") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -669,9 +683,13 @@ fn jar_with_process_builder() {
         Context::Service
     ));
     assert!(has(f, &lib("libnative.so"), Context::Service));
-    assert!(f
-        .iter()
-        .any(|x| matches!(&x.kind, FactKind::Runtime { runtime, weight: 15 } if runtime == "jvm")));
+    assert!(f.iter().any(|x| matches!(
+        &x.kind,
+        FactKind::Runtime {
+            clue: wasmfit::model::fact::RuntimeClue::Id(wasmfit::model::runtime::RuntimeId::Jvm),
+            weight: 15
+        }
+    )));
     // Only platform calls are kept, not the application's own.
     assert!(!f
         .iter()
@@ -717,7 +735,13 @@ fn ebpf_object_is_an_ebpf_signal() {
 
 #[test]
 fn cargo_auditable_section_feeds_the_crates_knowledge_base() {
-    if !have("gcc") || !have("objcopy") {
+    if !have(
+        "cargo_auditable_section_feeds_the_crates_knowledge_base",
+        "gcc",
+    ) || !have(
+        "cargo_auditable_section_feeds_the_crates_knowledge_base",
+        "objcopy",
+    ) {
         return;
     }
     use std::io::Write;

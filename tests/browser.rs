@@ -13,6 +13,8 @@
 //! mapped to nowhere, so nothing could leave the machine anyway. A control
 //! test proves both checks fire on a page that does load something.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -38,40 +40,6 @@ fn artifacts() -> PathBuf {
         .join("test-artifacts");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// `WASMFIT_CHROMIUM`, else the first of the usual names on PATH.
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("WASMFIT_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    for name in [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-macro_rules! need_chromium {
-    () => {
-        match chromium() {
-            Some(c) => c,
-            None => {
-                eprintln!("SKIP: chromium not installed (apt-get install chromium, or set WASMFIT_CHROMIUM)");
-                return;
-            }
-        }
-    };
 }
 
 struct Run {
@@ -199,7 +167,11 @@ fn report_page(dir: &Path, name: &str, report: &wasmfit::model::Report) -> PathB
 
 #[test]
 fn reports_render_in_chromium_without_errors_requests_or_scripts() {
-    let chrome = need_chromium!();
+    let chrome = require!(
+        "reports_render_in_chromium_without_errors_requests_or_scripts",
+        support::chromium(),
+        support::CHROMIUM_WHY
+    );
     let rules = RuleSet::builtin().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let shots = artifacts();
@@ -311,7 +283,11 @@ fn reports_render_in_chromium_without_errors_requests_or_scripts() {
 /// report's policy must show up on the console.
 #[test]
 fn the_browser_checks_catch_requests_and_console_errors() {
-    let chrome = need_chromium!();
+    let chrome = require!(
+        "the_browser_checks_catch_requests_and_console_errors",
+        support::chromium(),
+        support::CHROMIUM_WHY
+    );
     let dir = tempfile::tempdir().unwrap();
     let loads = dir.path().join("loads.html");
     std::fs::write(

@@ -1,5 +1,7 @@
 //! The binary as users run it: exit codes, error messages, formats.
 
+mod support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
@@ -204,8 +206,11 @@ fn text_output_to_file_and_no_color() {
 #[test]
 fn unreadable_file_is_a_diagnostic_not_an_error() {
     use std::os::unix::fs::PermissionsExt;
-    if nix_is_root() {
-        eprintln!("SKIP unreadable_file_is_a_diagnostic_not_an_error: root can read any file");
+    if support::is_root() {
+        support::not_applicable(
+            "unreadable_file_is_a_diagnostic_not_an_error",
+            "root can read any file",
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -226,14 +231,6 @@ fn unreadable_file_is_a_diagnostic_not_an_error() {
         "{}",
         v["diagnostics"]
     );
-}
-
-fn nix_is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false)
 }
 
 #[test]

@@ -463,6 +463,34 @@ fn markdown_links_lines_and_escapes() {
     assert!(md.contains("<details>"));
 }
 
+#[test]
+fn markdown_lists_a_suppressed_place_only_with_its_reason() {
+    let mut r = fixture();
+    let f = r
+        .findings
+        .iter_mut()
+        .find(|f| !f.suppressed && f.evidence.iter().any(|e| e.suppressed.is_some()))
+        .expect("the fixture has a live finding with a suppressed place");
+    // The suppressed place first, where the table's first places come from.
+    f.evidence.sort_by_key(|e| e.suppressed.is_none());
+    let live = f.evidence_total - 1;
+    let id = f.rule_id.clone();
+    let md = render(Format::Markdown, &r);
+    let f = r.findings.iter().find(|x| x.rule_id == id).unwrap();
+    let e = &f.evidence[0];
+    let at = format!("{}:{}]", e.at.path, e.at.line.unwrap());
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| ") && l.contains(&format!("| {} |", f.rule_id)))
+        .expect("the finding's row");
+    assert!(!row.contains(&at), "suppressed place listed as live: {row}");
+    assert!(row.contains(&format!("+{} more", live - 3)), "{row}");
+    let details = &md[md
+        .find("Suppressed, with their reasons")
+        .expect("suppressions")..];
+    assert!(details.contains(&at), "{details}");
+}
+
 /// No element from the scanned tree: not a `<script`, not an event
 /// handler attribute, and nothing that would load a resource.
 fn assert_inert(html: &str) {

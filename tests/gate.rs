@@ -943,3 +943,291 @@ fn ci_docs_pre_commit_config_names_shipped_hooks() {
         }
     }
 }
+
+// --- the pre-commit hook, run as pre-commit runs it ------------------------
+
+/// The shipped hooks' entry lines, split as pre-commit splits them.
+fn hook_entries() -> Vec<Vec<String>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let hooks: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).expect("hooks"),
+    )
+    .expect("YAML");
+    hooks
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|h| {
+            let entry = h["entry"].as_str().expect("entry");
+            assert!(
+                h.get("args").is_none(),
+                "a hook's own args would be replaced by the user's, losing its defaults"
+            );
+            entry.split_whitespace().map(str::to_string).collect()
+        })
+        .collect()
+}
+
+/// The `args:` of the docs' .pre-commit-config.yaml example.
+fn documented_hook_args() -> Vec<String> {
+    let blocks = ci_doc_blocks();
+    let config = blocks
+        .iter()
+        .find(|b| b.get("repos").is_some())
+        .expect("a .pre-commit-config.yaml example");
+    config["repos"][0]["hooks"][0]["args"]
+        .as_array()
+        .expect("the example shows args:")
+        .iter()
+        .map(|a| a.as_str().expect("string arg").to_string())
+        .collect()
+}
+
+/// Runs a hook as pre-commit does: the entry's words, then the user's
+/// `args:`, in the repository's root.
+fn run_hook(dir: &Path, entry: &[String], args: &[String]) -> std::process::Output {
+    assert_eq!(entry[0], "wasmfit");
+    wasmfit(dir)
+        .args(&entry[1..])
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn pre_commit_hook_threshold_from_args_then_config_then_default() {
+    let documented = documented_hook_args();
+    assert_eq!(documented, ["--fail-on", "major"]);
+    for entry in hook_entries() {
+        let tmp = repo();
+        let d = tmp.path();
+        // WF101 re-graded to major, committed: a new subprocess call is a
+        // new major finding.
+        let regrade = "[rules.severity]\nWF101 = \"major\"\n";
+        write(d, "wasmfit.toml", regrade);
+        commit_all(d, "settings");
+        // Nothing staged, nothing changed: exit 0 and not a byte printed.
+        let out = run_hook(d, &entry, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+
+        write(d, "thumbs.py", SPAWN);
+        // The default (blocker): a new major passes, silently.
+        let out = run_hook(d, &entry, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+        // The documented `args:` override it.
+        let out = run_hook(d, &entry, &documented);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr(&out).starts_with("wasmfit: gate failed: 1 new major (WF101 at thumbs.py:"),
+            "{}",
+            stderr(&out)
+        );
+        // wasmfit.toml's [gate] overrides the default...
+        write(
+            d,
+            "wasmfit.toml",
+            &format!("{regrade}[gate]\nfail-on = \"major\"\n"),
+        );
+        assert_eq!(run_hook(d, &entry, &[]).status.code(), Some(1));
+        // ...and the hook's args override wasmfit.toml.
+        let relaxed = ["--fail-on".to_string(), "blocker".to_string()];
+        assert_eq!(run_hook(d, &entry, &relaxed).status.code(), Some(0));
+        let off = ["--fail-on".to_string(), "none".to_string()];
+        assert_eq!(run_hook(d, &entry, &off).status.code(), Some(0));
+    }
+}
+
+#[test]
+fn a_flag_given_twice_takes_its_last_value() {
+    let tmp = repo();
+    let d = tmp.path();
+    write(d, "thumbs.py", SPAWN);
+    wasmfit(d)
+        .args(["scan", "-q", "--fail-on", "blocker", "--fail-on", "none"])
+        .assert()
+        .code(0);
+    wasmfit(d)
+        .args(["scan", "-q", "--fail-on", "none", "--fail-on", "blocker"])
+        .assert()
+        .code(1);
+    wasmfit(d)
+        .args(["scan", "-q", "--fail-under", "99", "--fail-under", "0"])
+        .assert()
+        .code(0);
+    // Repeatable flags still add up.
+    let out = wasmfit(d)
+        .args([
+            "scan",
+            "-q",
+            "-f",
+            "json",
+            "--exclude",
+            "thumbs.py",
+            "--exclude",
+            "app.py",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(json(&out)["summary"]["files"], 1, "requirements.txt only");
+}
+
+#[test]
+fn the_documented_rev_is_this_version() {
+    let blocks = ci_doc_blocks();
+    let config = blocks
+        .iter()
+        .find(|b| b.get("repos").is_some())
+        .expect("a .pre-commit-config.yaml example");
+    let want = format!("v{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(config["repos"][0]["rev"].as_str(), Some(want.as_str()));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).expect("hooks");
+    assert!(
+        hooks.contains(&format!("rev: {want}")),
+        "the hooks file's example"
+    );
+}
+
+// --- monorepos: settings and ignore files above the scanned directory -----
+
+#[test]
+fn a_root_config_applies_to_a_subdirectory_scan() {
+    let tmp = repo();
+    let d = tmp.path();
+    write(
+        d,
+        "wasmfit.toml",
+        "exclude = [\"services/api/gen/\"]\n[gate]\nfail-on = \"blocker\"\n\
+         [[suppress]]\nrule = \"WF101\"\npath = \"services/api/tools/**\"\nreason = \"operator tools\"\n",
+    );
+    write(d, "services/api/app.py", APP);
+    write(d, "services/api/gen/spawn.py", SPAWN);
+    write(d, "services/api/tools/spawn.py", SPAWN);
+    // Excluded and suppressed: the root's gate passes.
+    let out = wasmfit(d)
+        .args(["scan", "-q", "-f", "json", "services/api"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&out);
+    let f = r["findings"].as_array().expect("findings");
+    let evidence: Vec<&serde_json::Value> = f
+        .iter()
+        .filter(|f| f["rule_id"] == "WF101")
+        .flat_map(|f| f["evidence"].as_array().expect("evidence"))
+        .collect();
+    // Paths in the JSON are relative to the scanned directory: gen/ is
+    // excluded, tools/ suppressed with the root config's reason.
+    assert!(!evidence.is_empty());
+    for e in &evidence {
+        assert_eq!(e["path"], "tools/spawn.py");
+        assert!(
+            e["suppressed"]
+                .as_str()
+                .is_some_and(|r| r.contains("operator tools")),
+            "{e}"
+        );
+    }
+    // A new spawn in the service: the gate, configured at the root, fails.
+    write(d, "services/api/thumbs.py", SPAWN);
+    let out = wasmfit(d)
+        .args(["scan", "-q", "services/api"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // From inside the service too, and with a --exclude relative to it.
+    let api = d.join("services/api");
+    wasmfit(&api).args(["scan", "-q"]).assert().code(1);
+    wasmfit(&api)
+        .args(["scan", "-q", "--exclude", "thumbs.py"])
+        .assert()
+        .code(0);
+    // A nearer wasmfit.toml wins over the root's.
+    write(d, "services/api/wasmfit.toml", "target = \"spin\"\n");
+    wasmfit(&api).args(["scan", "-q"]).assert().code(0);
+}
+
+#[test]
+fn a_broken_config_above_the_scan_is_exit_2_naming_the_line() {
+    let tmp = repo();
+    let d = tmp.path();
+    write(d, "wasmfit.toml", "[gate]\n\nfail-under = 101\n");
+    write(d, "services/api/app.py", APP);
+    let out = wasmfit(d)
+        .args(["scan", "-q", "services/api"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wasmfit.toml:3: gate.fail-under: 101 is not a score"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn no_config_is_read_above_the_repository() {
+    let outer = tempfile::tempdir().expect("tempdir");
+    // A settings file above the repository belongs to someone else.
+    write(
+        outer.path(),
+        "wasmfit.toml",
+        "[gate]\nfail-on = \"blocker\"\n",
+    );
+    let d = outer.path().join("repo");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    git(&d, &["init", "-q", "-b", "main"]);
+    write(&d, "thumbs.py", SPAWN);
+    wasmfit(&d).args(["scan", "-q"]).assert().code(0);
+    // Outside any repository, only the scanned directory's own file.
+    let plain = outer.path().join("plain");
+    write(&plain, "thumbs.py", SPAWN);
+    if !outer.path().ancestors().any(|a| a.join(".git").exists()) {
+        wasmfit(&plain).args(["scan", "-q"]).assert().code(0);
+    }
+}
+
+#[test]
+fn ignore_files_above_the_scan_root_are_honoured() {
+    let tmp = repo();
+    let d = tmp.path();
+    write(d, ".gitignore", "generated/\n/services/api/local.py\n");
+    write(d, ".git/info/exclude", "*.scratch.py\n");
+    write(d, "services/.ignore", "legacy/\n");
+    write(d, "services/api/app.py", APP);
+    for f in [
+        "generated/a.py",
+        "local.py",
+        "try.scratch.py",
+        "legacy/old.py",
+        "kept.py",
+    ] {
+        write(d, &format!("services/api/{f}"), SPAWN);
+    }
+    let scan = |extra: &[&str]| {
+        let out = wasmfit(d)
+            .args(["scan", "-q", "-f", "json", "services/api"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let r = json(&out);
+        let mut paths: Vec<String> = r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule_id"] == "WF101")
+            .flat_map(|f| f["evidence"].as_array().cloned().unwrap_or_default())
+            .filter_map(|e| e["path"].as_str().map(str::to_string))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    };
+    assert_eq!(scan(&[]), ["kept.py"]);
+    assert_eq!(scan(&["--no-gitignore"]).len(), 5);
+}

@@ -3,7 +3,10 @@
 //! (path traversal, absolute names, symlinks pointing out, bombs), and a
 //! real `docker save` of a FROM scratch image when an engine is reachable.
 //!
-//! A missing toolchain or engine prints "SKIP: ..." and the test passes.
+//! A missing toolchain or engine skips with a visible `SKIPPED:` line
+//! (`tests/support`), a failure under `WASMFIT_REQUIRE_TOOLS=1` (CI).
+
+mod support;
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -11,12 +14,8 @@ use std::path::Path;
 use std::process::Command;
 use wasmfit::image::{self, Input, Limits};
 
-fn skip(why: &str) {
-    println!("SKIP: {why}");
-}
-
 /// A static program that forks and execs, built once per test.
-fn static_binary(dir: &Path) -> Option<Vec<u8>> {
+fn static_binary(test: &str, dir: &Path) -> Option<Vec<u8>> {
     let src = dir.join("server.c");
     std::fs::write(
         &src,
@@ -33,7 +32,7 @@ fn static_binary(dir: &Path) -> Option<Vec<u8>> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        skip("gcc with a static libc (libc6-dev) is not available");
+        support::skip(test, support::STATIC_GCC_WHY);
         return None;
     }
     std::fs::read(out).ok()
@@ -358,7 +357,7 @@ fn check_report(report: &wasmfit::model::Report, source: &str) {
 #[test]
 fn docker_save_layout_built_in_the_test() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(bin) = static_binary(dir.path()) else {
+    let Some(bin) = static_binary("docker_save_layout_built_in_the_test", dir.path()) else {
         return;
     };
     let outside = tempfile::tempdir().unwrap();
@@ -399,7 +398,7 @@ fn docker_save_layout_built_in_the_test() {
 #[test]
 fn oci_layout_directory_and_tar() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(bin) = static_binary(dir.path()) else {
+    let Some(bin) = static_binary("oci_layout_directory_and_tar", dir.path()) else {
         return;
     };
     let outside = tempfile::tempdir().unwrap();
@@ -494,6 +493,7 @@ fn hostile_and_broken_images_are_diagnostics_or_errors() {
         max_bytes: 1 << 20,
         max_entries: 1000,
         max_input: 1 << 30,
+        ..Limits::default()
     };
     let u = image::unpack(&Input::Path(archive.clone()), limits).unwrap();
     assert!(u.root.join("app/ok").is_file());
@@ -529,23 +529,17 @@ impl<R: std::io::Read> TakeBytes for R {
     }
 }
 
-fn docker_ok() -> bool {
-    Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// A real `docker build` of a FROM scratch image and `docker save`, then
 /// the same image straight from the engine through bollard.
 #[test]
 fn real_docker_save_and_engine_export() {
-    if !docker_ok() {
-        skip("no Docker engine reachable (DOCKER_HOST / /var/run/docker.sock)");
+    let test = "real_docker_save_and_engine_export";
+    if !support::docker_available() {
+        support::skip(test, support::DOCKER_WHY);
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let Some(bin) = static_binary(dir.path()) else {
+    let Some(bin) = static_binary(test, dir.path()) else {
         return;
     };
     let ctx = dir.path().join("ctx");
@@ -559,10 +553,13 @@ fn real_docker_save_and_engine_export() {
         .output()
         .unwrap();
     if !built.status.success() {
-        skip(&format!(
-            "docker build failed: {}",
-            String::from_utf8_lossy(&built.stderr)
-        ));
+        support::skip(
+            test,
+            &format!(
+                "docker build failed: {}",
+                String::from_utf8_lossy(&built.stderr)
+            ),
+        );
         return;
     }
     let saved = dir.path().join("saved.tar");

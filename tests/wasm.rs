@@ -4,7 +4,10 @@
 //! exceptions, Emscripten-style `env` imports, custom worlds).
 //!
 //! Fixtures are built in a temporary directory by the test itself. A missing
-//! toolchain prints "SKIP: ..." and the test passes; CI has them all.
+//! toolchain skips with a visible `SKIPPED:` line (`tests/support`); CI has
+//! them all and sets `WASMFIT_REQUIRE_TOOLS=1`.
+
+mod support;
 
 use std::path::Path;
 use std::process::Command;
@@ -12,24 +15,8 @@ use wasmfit::model::context::Context;
 use wasmfit::model::fact::FactKind;
 use wasmfit::parse::wasm::{parse, WasmInfo, WasmKind};
 
-fn skip(why: &str) {
-    println!("SKIP: {why}");
-}
-
 fn info(bytes: &[u8]) -> (wasmfit::parse::Output, WasmInfo) {
     parse(bytes, "app.wasm", Context::Service)
-}
-
-fn rust_target_installed(target: &str) -> bool {
-    Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.trim() == target)
-        })
-        .unwrap_or(false)
 }
 
 /// Builds a one-file Rust crate for `target` and returns the `.wasm`.
@@ -41,10 +28,12 @@ fn build_rust(
     main_rs: Option<&str>,
     lib_rs: Option<&str>,
 ) -> Option<Vec<u8>> {
-    if !rust_target_installed(target) {
-        skip(&format!(
-            "rust target {target} is not installed (rustup target add {target})"
-        ));
+    let test = format!("rust fixture {name} for {target}");
+    if !support::rust_target(target) {
+        support::skip(
+            &test,
+            &format!("rust target {target} is not installed (rustup target add {target})"),
+        );
         return None;
     }
     let root = dir.join(name);
@@ -92,10 +81,13 @@ fn build_rust(
                 .join(" | "),
         );
     }
-    skip(&format!(
-        "cargo build --target {target} of fixture {name} failed: {}",
-        tried.join(" || ")
-    ));
+    support::skip(
+        &test,
+        &format!(
+            "cargo build --target {target} of fixture {name} failed: {}",
+            tried.join(" || ")
+        ),
+    );
     None
 }
 
@@ -175,10 +167,13 @@ fn rust_wasip1_command() {
         keys.contains(&"wasi_snapshot_preview1/fd_write".to_string()),
         "{keys:?}"
     );
-    assert!(out
-        .facts
-        .iter()
-        .any(|f| matches!(&f.kind, FactKind::Runtime { runtime, .. } if runtime == "wasm")));
+    assert!(out.facts.iter().any(|f| matches!(
+        &f.kind,
+        FactKind::Runtime {
+            clue: wasmfit::model::fact::RuntimeClue::Id(wasmfit::model::runtime::RuntimeId::Wasm),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -319,22 +314,18 @@ fn c_module_from_clang() {
     )
     .unwrap();
     let out_wasm = dir.path().join("main.wasm");
-    let mut built = false;
-    for cc in ["clang-19", "clang"] {
-        let r = Command::new(cc)
-            .args(["--target=wasm32-wasi", "-O2", "-o"])
-            .arg(&out_wasm)
-            .arg(&src)
-            .output();
-        if r.is_ok_and(|o| o.status.success()) {
-            built = true;
-            break;
-        }
-    }
-    if !built {
-        skip("clang with a wasm32-wasi sysroot (wasi-libc) is not available");
-        return;
-    }
+    let cc = require!(
+        "c_module_from_clang",
+        support::wasi_clang(),
+        support::WASI_CLANG_WHY
+    );
+    let r = Command::new(cc)
+        .args(["--target=wasm32-wasi", "-O2", "-o"])
+        .arg(&out_wasm)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let (out, w) = info(&std::fs::read(&out_wasm).unwrap());
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     assert_eq!(w.kind, WasmKind::CoreModule);

@@ -25,6 +25,8 @@ const DFA_CACHE: usize = 8 << 20;
 /// One pattern of a rule, compiled on first use.
 pub(crate) struct CodePat {
     pub rule: usize,
+    /// Which `[[rule.match]]` block of the rule this came from.
+    pub block: Option<u16>,
     pub confidence: Confidence,
     pattern: String,
     re: OnceLock<Option<CodeRe>>,
@@ -38,9 +40,10 @@ enum CodeRe {
 }
 
 impl CodePat {
-    pub fn new(rule: usize, pattern: &str, confidence: Confidence) -> CodePat {
+    pub fn new(rule: usize, block: Option<u16>, pattern: &str, confidence: Confidence) -> CodePat {
         CodePat {
             rule,
+            block,
             confidence,
             pattern: pattern.to_string(),
             re: OnceLock::new(),
@@ -93,11 +96,14 @@ pub struct Candidates {
     pub strings: Vec<usize>,
     /// Whether an import rule's module name occurs.
     pub imports: bool,
+    /// Whether the parser may find facts in the code view (raw syscalls,
+    /// device nodes), so the file must be lexed.
+    pub sites: bool,
 }
 
 impl Candidates {
     pub fn is_empty(&self) -> bool {
-        self.code.is_empty() && self.strings.is_empty() && !self.imports
+        self.code.is_empty() && self.strings.is_empty() && !self.imports && !self.sites
     }
 }
 
@@ -106,6 +112,7 @@ enum Target {
     Code(usize),
     Str(usize),
     Import,
+    Sites,
     /// A non-ASCII character that `(?i)` folds onto an ASCII letter: string
     /// contents are not ASCII-only, so every string pattern stays possible.
     AllStrings,
@@ -118,6 +125,8 @@ pub(crate) struct Spec {
     pub strings: Vec<CodePat>,
     /// Module names (or prefixes) of import rules.
     pub modules: Vec<String>,
+    /// Literals that make the parser's own code-view facts possible.
+    pub sites: Vec<String>,
 }
 
 /// One language's code rules with their prefilter.
@@ -161,6 +170,9 @@ impl LangRules {
                 add(folded.to_string(), Target::AllStrings);
             }
         }
+        for l in &spec.sites {
+            add(l.to_ascii_lowercase(), Target::Sites);
+        }
         for m in &spec.modules {
             if m.is_empty() {
                 always.imports = true;
@@ -182,6 +194,7 @@ impl LangRules {
             always.code = (0..spec.code.len()).collect();
             always.strings = (0..spec.strings.len()).collect();
             always.imports = !spec.modules.is_empty();
+            always.sites = !spec.sites.is_empty();
         }
         LangRules {
             code: spec.code,
@@ -204,6 +217,7 @@ impl LangRules {
         let mut code = vec![false; self.code.len()];
         let mut strings = vec![false; self.strings.len()];
         let mut imports = self.always.imports;
+        let mut sites = self.always.sites;
         self.always.code.iter().for_each(|&i| code[i] = true);
         self.always.strings.iter().for_each(|&i| strings[i] = true);
         if let Some(ac) = &self.ac {
@@ -219,6 +233,7 @@ impl LangRules {
                         Target::Code(i) => code[i] = true,
                         Target::Str(i) => strings[i] = true,
                         Target::Import => imports = true,
+                        Target::Sites => sites = true,
                         Target::AllStrings => strings.iter_mut().for_each(|s| *s = true),
                     }
                 }
@@ -239,6 +254,7 @@ impl LangRules {
             code: on(code),
             strings: on(strings),
             imports,
+            sites,
         }
     }
 

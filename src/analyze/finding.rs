@@ -17,6 +17,10 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug)]
 pub struct Hit {
     pub rule: usize,
+    /// The `[[rule.match]]` block (by position in the rule) that fired; None
+    /// for package knowledge, runtimes and links. Lets the fixture suite
+    /// prove every block fires.
+    pub matcher: Option<u16>,
     pub evidence: Evidence,
 }
 
@@ -33,6 +37,7 @@ impl Hit {
     ) -> Hit {
         Hit {
             rule: rule_index,
+            matcher: None,
             evidence: Evidence {
                 at,
                 context,

@@ -6,7 +6,6 @@
 //! (`code_rules`). Names (symbols, syscalls, packages) go into hash maps;
 //! the regexes over facts compile the first time a fact needs them.
 
-pub use crate::analyze::code_rules::Candidates;
 use crate::analyze::code_rules::{CodePat, CodeRules, Spec};
 use crate::analyze::finding::Hit;
 use crate::model::context::Context;
@@ -19,6 +18,8 @@ use crate::rules::{Confidence, Matcher, RuleSet};
 use regex::{Regex, RegexSet};
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+pub use crate::analyze::code_rules::Candidates;
 
 /// A regex compiled the first time it is needed.
 struct LazyRe {
@@ -47,6 +48,8 @@ impl LazyRe {
 /// One pattern over facts and the rule it belongs to.
 struct Pat {
     rule: usize,
+    /// Which `[[rule.match]]` block of the rule this came from.
+    block: Option<u16>,
     re: LazyRe,
     confidence: Confidence,
 }
@@ -55,12 +58,24 @@ struct Pat {
 #[derive(Default)]
 struct PatSet {
     set: OnceLock<Option<RegexSet>>,
-    pats: Vec<(usize, String, Confidence)>,
+    pats: Vec<SetPat>,
+}
+
+struct SetPat {
+    rule: usize,
+    block: Option<u16>,
+    pattern: String,
+    confidence: Confidence,
 }
 
 impl PatSet {
-    fn push(&mut self, rule: usize, re: &str, confidence: Confidence) {
-        self.pats.push((rule, re.to_string(), confidence));
+    fn push(&mut self, rule: usize, block: Option<u16>, re: &str, confidence: Confidence) {
+        self.pats.push(SetPat {
+            rule,
+            block,
+            pattern: re.to_string(),
+            confidence,
+        });
     }
 
     /// Indices of the patterns that match anywhere in `hay`.
@@ -70,7 +85,7 @@ impl PatSet {
         }
         let set = self
             .set
-            .get_or_init(|| RegexSet::new(self.pats.iter().map(|p| p.1.as_str())).ok());
+            .get_or_init(|| RegexSet::new(self.pats.iter().map(|p| p.pattern.as_str())).ok());
         match set {
             Some(s) => s.matches(hay).into_iter().collect(),
             None => Vec::new(),
@@ -108,6 +123,8 @@ impl NamePat {
 
 struct DepEntry {
     rule: usize,
+    /// None for `[[package]]` knowledge, which belongs to no block.
+    block: Option<u16>,
     versions: Option<Range>,
     features: Vec<String>,
     note: Option<String>,
@@ -116,6 +133,7 @@ struct DepEntry {
 
 struct Named {
     rule: usize,
+    block: Option<u16>,
     confidence: Confidence,
 }
 
@@ -135,6 +153,7 @@ pub struct Engine<'r> {
     syscalls: HashMap<String, Vec<Named>>,
     sections: HashMap<String, Vec<Named>>,
     wasm_imports: PatSet,
+    devices: PatSet,
     files: PatSet,
 }
 
@@ -156,11 +175,12 @@ impl<'r> Engine<'r> {
             syscalls: HashMap::new(),
             sections: HashMap::new(),
             wasm_imports: PatSet::default(),
+            devices: PatSet::default(),
             files: PatSet::default(),
         };
         for (idx, rule) in rules.rules.iter().enumerate() {
-            for m in &rule.matchers {
-                e.add(idx, m, &mut specs);
+            for (block, m) in rule.matchers.iter().enumerate() {
+                e.add(idx, u16::try_from(block).ok(), m, &mut specs);
             }
         }
         for p in &rules.packages {
@@ -176,11 +196,21 @@ impl<'r> Engine<'r> {
                 .or_default()
                 .push(DepEntry {
                     rule: idx,
+                    block: None,
                     versions: p.versions.as_deref().and_then(|v| Range::parse(v).ok()),
                     features: p.features.clone(),
                     note: Some(note),
                     confidence: Confidence::Medium,
                 });
+        }
+        // The parser finds facts of its own in the code view of every
+        // language; a file without their literals need not be lexed.
+        for lang in Language::ALL {
+            let spec = specs.entry(lang).or_default();
+            spec.sites = crate::parse::source_sites::NEEDED
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         }
         for (lang, imports) in &e.imports {
             let spec = specs.entry(*lang).or_default();
@@ -193,9 +223,19 @@ impl<'r> Engine<'r> {
         e
     }
 
-    fn add(&mut self, rule: usize, m: &Matcher, specs: &mut HashMap<Language, Spec>) {
+    fn add(
+        &mut self,
+        rule: usize,
+        block: Option<u16>,
+        m: &Matcher,
+        specs: &mut HashMap<Language, Spec>,
+    ) {
         let confidence = m.confidence();
-        let named = || Named { rule, confidence };
+        let named = || Named {
+            rule,
+            block,
+            confidence,
+        };
         match m {
             Matcher::Source {
                 languages,
@@ -215,7 +255,7 @@ impl<'r> Engine<'r> {
                         &mut spec.strings
                     };
                     for p in patterns {
-                        target.push(CodePat::new(rule, p, confidence));
+                        target.push(CodePat::new(rule, block, p, confidence));
                     }
                 }
             }
@@ -244,6 +284,7 @@ impl<'r> Engine<'r> {
                         .or_default()
                         .push(DepEntry {
                             rule,
+                            block,
                             versions: versions.as_deref().and_then(|v| Range::parse(v).ok()),
                             features: features.clone(),
                             note: None,
@@ -262,6 +303,7 @@ impl<'r> Engine<'r> {
                         instr,
                         Pat {
                             rule,
+                            block,
                             re: LazyRe::new(p),
                             confidence,
                         },
@@ -278,6 +320,7 @@ impl<'r> Engine<'r> {
                         *final_only,
                         Pat {
                             rule,
+                            block,
                             re: LazyRe::new(p),
                             confidence,
                         },
@@ -310,35 +353,40 @@ impl<'r> Engine<'r> {
             }
             Matcher::Function { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.functions.push(rule, p, confidence)),
+                .for_each(|p| self.functions.push(rule, block, p, confidence)),
             Matcher::Library { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.libraries.push(rule, p, confidence)),
+                .for_each(|p| self.libraries.push(rule, block, p, confidence)),
             Matcher::WasmImport { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.wasm_imports.push(rule, p, confidence)),
+                .for_each(|p| self.wasm_imports.push(rule, block, p, confidence)),
+            Matcher::Device { patterns, .. } => patterns
+                .iter()
+                .for_each(|p| self.devices.push(rule, block, p, confidence)),
             Matcher::File { patterns, .. } => patterns
                 .iter()
-                .for_each(|p| self.files.push(rule, p, confidence)),
+                .for_each(|p| self.files.push(rule, block, p, confidence)),
         }
     }
 
     fn hit(
         &self,
-        rule: usize,
+        (rule, block): (usize, Option<u16>),
         at: Location,
         context: Context,
         source: Source,
         confidence: Confidence,
     ) -> Hit {
-        Hit::new(
+        let mut h = Hit::new(
             &self.rules.rules[rule],
             rule,
             at,
             context,
             source,
             confidence,
-        )
+        );
+        h.matcher = block;
+        h
     }
 
     /// What a source file's raw bytes may match; empty when nothing can,
@@ -352,7 +400,7 @@ impl<'r> Engine<'r> {
 
     /// The code patterns that have no literal to prefilter on and run on
     /// every file of their language, as (rule id, pattern). Building every
-    /// language's index, this is for `wasmfit rules` and tests.
+    /// language's index, this is for tests and diagnostics.
     pub fn unfiltered_patterns(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let langs: Vec<Language> = self.code.languages().collect();
@@ -398,7 +446,13 @@ impl<'r> Engine<'r> {
                 let line = view.line_of(start);
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
-                    out.push(self.hit(p.rule, at, ctx_at(start), Source::Code, p.confidence));
+                    out.push(self.hit(
+                        (p.rule, p.block),
+                        at,
+                        ctx_at(start),
+                        Source::Code,
+                        p.confidence,
+                    ));
                 }
             }
         }
@@ -414,7 +468,13 @@ impl<'r> Engine<'r> {
                 let line = view.line_of(s.start);
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
-                    out.push(self.hit(p.rule, at, ctx_at(s.start), Source::String, p.confidence));
+                    out.push(self.hit(
+                        (p.rule, p.block),
+                        at,
+                        ctx_at(s.start),
+                        Source::String,
+                        p.confidence,
+                    ));
                 }
             }
         }
@@ -428,7 +488,13 @@ impl<'r> Engine<'r> {
             FactKind::Import { language, module } => {
                 for (pat, n) in self.imports.get(language).into_iter().flatten() {
                     if pat.matches(module) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Import, n.confidence));
+                        out.push(self.hit(
+                            (n.rule, n.block),
+                            at(),
+                            ctx,
+                            Source::Import,
+                            n.confidence,
+                        ));
                     }
                 }
             }
@@ -453,7 +519,8 @@ impl<'r> Engine<'r> {
                     } else {
                         e.confidence
                     };
-                    let mut h = self.hit(e.rule, at(), ctx, Source::Dependency, confidence);
+                    let mut h =
+                        self.hit((e.rule, e.block), at(), ctx, Source::Dependency, confidence);
                     h.evidence.note = e.note.clone();
                     out.push(h);
                 }
@@ -463,28 +530,52 @@ impl<'r> Engine<'r> {
             } => {
                 for (final_only, p) in &self.base_images {
                     if (*is_final || !final_only) && p.re.is_match(image) {
-                        out.push(self.hit(p.rule, at(), ctx, Source::Dockerfile, p.confidence));
+                        out.push(self.hit(
+                            (p.rule, p.block),
+                            at(),
+                            ctx,
+                            Source::Dockerfile,
+                            p.confidence,
+                        ));
                     }
                 }
             }
             FactKind::OsPackage { name, .. } => {
                 for (pat, n) in &self.os_packages {
                     if pat.matches(name) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Dockerfile, n.confidence));
+                        out.push(self.hit(
+                            (n.rule, n.block),
+                            at(),
+                            ctx,
+                            Source::Dockerfile,
+                            n.confidence,
+                        ));
                     }
                 }
             }
             FactKind::Instruction { instruction, args } => {
                 for (want, p) in &self.dockerfile {
                     if want.as_ref().is_none_or(|w| w == instruction) && p.re.is_match(args) {
-                        out.push(self.hit(p.rule, at(), ctx, Source::Dockerfile, p.confidence));
+                        out.push(self.hit(
+                            (p.rule, p.block),
+                            at(),
+                            ctx,
+                            Source::Dockerfile,
+                            p.confidence,
+                        ));
                     }
                 }
             }
             FactKind::Compose { key, value, .. } => {
                 for (k, values, n) in &self.compose {
                     if k == key && (values.is_empty() || values.iter().any(|v| v.is_match(value))) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Compose, n.confidence));
+                        out.push(self.hit(
+                            (n.rule, n.block),
+                            at(),
+                            ctx,
+                            Source::Compose,
+                            n.confidence,
+                        ));
                     }
                 }
             }
@@ -495,23 +586,29 @@ impl<'r> Engine<'r> {
                     .into_iter()
                     .flatten()
                 {
-                    out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                    out.push(self.hit((n.rule, n.block), at(), ctx, Source::Binary, n.confidence));
                 }
             }
             FactKind::Syscall { name } => {
+                // A site with a line is a call by number in source code.
+                let source = if fact.at.line.is_some() {
+                    Source::Code
+                } else {
+                    Source::Binary
+                };
                 // `*` in a rule matches every resolved syscall site; a rule
                 // that also names this syscall still gets one hit.
                 let mut done = std::collections::HashSet::new();
                 let named = self.syscalls.get(name).into_iter().flatten();
                 for n in named.chain(self.syscalls.get("*").into_iter().flatten()) {
                     if done.insert(n.rule) {
-                        out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                        out.push(self.hit((n.rule, n.block), at(), ctx, source, n.confidence));
                     }
                 }
             }
             FactKind::Section { name } => {
                 for n in self.sections.get(name).into_iter().flatten() {
-                    out.push(self.hit(n.rule, at(), ctx, Source::Binary, n.confidence));
+                    out.push(self.hit((n.rule, n.block), at(), ctx, Source::Binary, n.confidence));
                 }
             }
             FactKind::Function { name } => {
@@ -529,14 +626,28 @@ impl<'r> Engine<'r> {
                 self.match_set(&self.wasm_imports, &key, fact, Source::Wasm, out)
             }
             FactKind::File { name } => self.match_set(&self.files, name, fact, Source::File, out),
+            FactKind::Device { path } => {
+                let source = if fact.at.line.is_some() {
+                    Source::Code
+                } else {
+                    Source::Binary
+                };
+                self.match_set(&self.devices, path, fact, source, out)
+            }
             FactKind::Runtime { .. } => {}
         }
     }
 
     fn match_set(&self, set: &PatSet, hay: &str, fact: &Fact, source: Source, out: &mut Vec<Hit>) {
         for i in set.matching(hay) {
-            let (rule, _, confidence) = &set.pats[i];
-            out.push(self.hit(*rule, fact.at.clone(), fact.context, source, *confidence));
+            let p = &set.pats[i];
+            out.push(self.hit(
+                (p.rule, p.block),
+                fact.at.clone(),
+                fact.context,
+                source,
+                p.confidence,
+            ));
         }
     }
 }

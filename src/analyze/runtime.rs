@@ -7,7 +7,7 @@
 //! a Python one.
 
 use crate::model::fact::{Fact, FactKind, Location};
-use crate::model::runtime::{Detected, Runtimes};
+use crate::model::runtime::{Detected, RuntimeId, Runtimes};
 use crate::rules::RuleSet;
 use std::collections::BTreeMap;
 
@@ -16,34 +16,46 @@ const MAX_RUNTIME_EVIDENCE: usize = 5;
 /// Weighs runtime hints (already filtered to service context by the caller
 /// or not: non-service hints are ignored here).
 pub fn detect(rules: &RuleSet, hints: &[Fact]) -> Runtimes {
-    let mut acc: BTreeMap<String, (u32, Vec<(u32, Location)>)> = BTreeMap::new();
+    let mut acc: BTreeMap<RuntimeId, (u32, Vec<(u32, Location)>)> = BTreeMap::new();
     for f in hints {
-        let FactKind::Runtime { runtime, weight } = &f.kind else {
+        let FactKind::Runtime { clue, weight } = &f.kind else {
             continue;
         };
         if !f.context.counts() {
             continue;
         }
-        let e = acc.entry(runtime.clone()).or_default();
+        // A clue that names no runtime (an OS base image, an unrelated
+        // variable, a shell script) is no hint; an id always resolves, since
+        // the rule files were checked to cover every id.
+        let Some((id, weight)) = rules.runtimes.resolve(clue, *weight) else {
+            continue;
+        };
+        let e = acc.entry(id).or_default();
         e.0 += weight;
-        e.1.push((*weight, f.at.clone()));
+        e.1.push((weight, f.at.clone()));
     }
-    // TinyGo compiles Go source: once the build says TinyGo, the Go evidence
-    // is TinyGo evidence.
-    if acc.contains_key("tinygo") {
-        if let Some((w, ev)) = acc.remove("go") {
-            let t = acc.entry("tinygo".into()).or_default();
-            t.0 += w;
-            t.1.extend(ev);
+    // A runtime that absorbs another takes its evidence once seen (TinyGo
+    // compiles Go source: once the build says TinyGo, the Go evidence is
+    // TinyGo evidence).
+    for t in &rules.runtimes.tiers {
+        if !acc.contains_key(&t.id) {
+            continue;
+        }
+        for other in &t.absorbs {
+            if let Some((w, ev)) = acc.remove(other) {
+                let e = acc.entry(t.id).or_default();
+                e.0 += w;
+                e.1.extend(ev);
+            }
         }
     }
     let mut detected: Vec<Detected> = acc
         .into_iter()
         .filter_map(|(id, (weight, mut ev))| {
-            let tier = rules.runtime(&id)?;
+            let tier = rules.runtime(id)?;
             ev.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             Some(Detected {
-                id,
+                id: id.to_string(),
                 name: tier.name.clone(),
                 tier: tier.tier,
                 weight,

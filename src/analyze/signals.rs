@@ -5,10 +5,11 @@
 //! would pay off. A good fit for a batch job nobody waits for is still a
 //! port with little to gain.
 
+use crate::model::fact::{Fact, FactKind, Scope};
 use crate::model::finding::Finding;
 use crate::model::runtime::Runtimes;
 use crate::model::signal::{Side, Signal};
-use crate::rules::{Capability, Severity, Tier};
+use crate::rules::{Capability, Covers, RuleSet, Severity, Tier};
 
 /// What the signals need beyond findings.
 #[derive(Clone, Debug, Default)]
@@ -21,26 +22,29 @@ pub struct Inputs {
     pub plugin_hosts: Vec<String>,
 }
 
-/// Capabilities that fit the WASI 0.2 model without a gap.
-const NARROW: &[Capability] = &[
-    Capability::HttpServer,
-    Capability::HttpClient,
-    Capability::Database,
-    Capability::Filesystem,
-    Capability::Cli,
-    Capability::Worker,
-    Capability::Runtime,
-    Capability::WasmReady,
-    Capability::Container,
-    Capability::Sockets,
-];
-
-const KERNEL: &[Capability] = &[
-    Capability::Gpu,
-    Capability::Ebpf,
-    Capability::KernelInterface,
-    Capability::RawSyscall,
-];
+/// The service's dependencies that run guest code, by
+/// rules/plugin-hosts.toml: `wasmtime (crates) in Cargo.toml`.
+pub fn plugin_hosts(rules: &RuleSet, facts: &[Fact]) -> Vec<String> {
+    let mut out: Vec<String> = facts
+        .iter()
+        .filter(|f| f.context.counts())
+        .filter_map(|f| match &f.kind {
+            // Declared by a manifest for the running service: a lock entry
+            // alone or a dev tool does not make the service a plugin host.
+            FactKind::Dependency(d)
+                if d.lock.is_none()
+                    && d.scope == Scope::Runtime
+                    && rules.is_plugin_host(d.ecosystem, &d.name) =>
+            {
+                Some(format!("{} ({}) in {}", d.name, d.ecosystem, f.at.path))
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
 
 fn service(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
     findings
@@ -65,7 +69,22 @@ fn with(findings: &[Finding], caps: &[Capability]) -> Vec<String> {
         .collect()
 }
 
-pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> Vec<Signal> {
+/// Which capabilities fall in a class of rules/capabilities.toml.
+fn class(rules: &RuleSet, covers: Covers) -> Vec<Capability> {
+    Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| rules.covers(*c) == covers)
+        .collect()
+}
+
+pub fn evaluate(
+    rules: &RuleSet,
+    findings: &[Finding],
+    runtimes: &Runtimes,
+    inputs: &Inputs,
+) -> Vec<Signal> {
+    let narrow = class(rules, Covers::Interface);
     let mut out = Vec::new();
     let mut push = |id: &str, side: Side, text: &str, holds: bool, evidence: Vec<String>| {
         out.push(Signal {
@@ -134,7 +153,7 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
         rt_ev.clone(),
     );
     let wide: Vec<String> = service(findings)
-        .filter(|f| f.counted && !NARROW.contains(&f.capability))
+        .filter(|f| f.counted && !narrow.contains(&f.capability))
         .map(cite)
         .collect();
     push(
@@ -177,7 +196,7 @@ pub fn evaluate(findings: &[Finding], runtimes: &Runtimes, inputs: &Inputs) -> V
         !missing.is_empty(),
         if missing.is_empty() { vec!["no external programs or unsupported runtime found".into()] } else { missing },
     );
-    let kernel = with(findings, KERNEL);
+    let kernel = with(findings, &class(rules, Covers::Kernel));
     push(
         "raw-kernel-features",
         Side::Docker,

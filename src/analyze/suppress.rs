@@ -23,6 +23,8 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 const MARKER: &str = "wasmfit:";
+/// Problems with suppression comments reported per file, at most.
+const MAX_DIAGNOSTICS: usize = 20;
 
 static SUPPRESSION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"wasmfit:[ \t]*ignore\[([^\]\n]*)\]([^\n]*)").expect("static regex")
@@ -64,7 +66,18 @@ pub fn read_markers(
     if !text.contains(MARKER) {
         return None;
     }
+    let before = diags.len();
     let markers = markers(rules, a, text, diags);
+    // A file of thousands of broken markers says so in a few lines.
+    if diags.len() - before > MAX_DIAGNOSTICS {
+        let more = diags.len() - before - MAX_DIAGNOSTICS;
+        diags.truncate(before + MAX_DIAGNOSTICS);
+        diags.push(Diagnostic::new(
+            DiagKind::Note,
+            &a.rel,
+            format!("and {more} more problems with suppressions in this file"),
+        ));
+    }
     (!markers.is_empty()).then(|| FileMarkers {
         path: a.rel.clone(),
         markers,
@@ -151,20 +164,27 @@ fn markers(rules: &RuleSet, a: &Artifact, text: &str, diags: &mut Vec<Diagnostic
         _ => None,
     };
     let mut out = Vec::new();
-    let (mut line, mut counted_to) = (1u32, 0usize);
+    let (mut line, mut counted_to, mut line_start) = (1u32, 0usize, 0usize);
     for cap in SUPPRESSION.captures_iter(text) {
         let (Some(whole), Some(ids), Some(rest)) = (cap.get(0), cap.get(1), cap.get(2)) else {
             continue;
         };
         let at = whole.start();
-        line += text[counted_to..at].bytes().filter(|&b| b == b'\n').count() as u32;
+        // Line and line start follow the matches forward: one pass.
+        let gap = &text[counted_to..at];
+        line += gap.bytes().filter(|&b| b == b'\n').count() as u32;
+        if let Some(i) = gap.rfind('\n') {
+            line_start = counted_to + i + 1;
+        }
         counted_to = at;
-        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let own_line = match &view {
             // The code view blanks comments, so "only blanks before the
             // marker" means the comment is alone on its line.
             Some(v) => {
-                if !v.comments.iter().any(|c| c.contains(&at)) {
+                // Comments come in order: a binary search, so a file of a
+                // million commented markers is not a million squared.
+                let i = v.comments.partition_point(|c| c.end <= at);
+                if !v.comments.get(i).is_some_and(|c| c.contains(&at)) {
                     continue;
                 }
                 v.code
@@ -185,7 +205,8 @@ fn markers(rules: &RuleSet, a: &Artifact, text: &str, diags: &mut Vec<Diagnostic
             .collect();
         if let Some(bad) = ids.iter().find(|i| !valid_id(i)) {
             diags.push(note(format!(
-                "malformed suppression: `{bad}` is not a rule id (write `wasmfit: ignore[WF101] reason`); not applied"
+                "malformed suppression: `{}` is not a rule id (write `wasmfit: ignore[WF101] reason`); not applied",
+                crate::model::fact::clip(bad)
             )));
             continue;
         }
@@ -249,6 +270,10 @@ fn valid_id(id: &str) -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct PathRules {
     entries: Vec<PathRule>,
+    /// The scan root's path from the directory the patterns are relative
+    /// to (a `wasmfit.toml` above the scanned directory); empty for the
+    /// scan root itself.
+    base: String,
 }
 
 #[derive(Clone, Debug)]
@@ -277,6 +302,12 @@ impl PathRules {
         self.entries.is_empty()
     }
 
+    /// Patterns are relative to the directory `base` levels above the scan
+    /// root (see `PathRules::base`).
+    pub fn set_base(&mut self, base: &str) {
+        self.base = base.trim_matches('/').to_string();
+    }
+
     /// Marks hits that an entry covers and no comment has suppressed yet.
     pub fn apply(&self, rules: &RuleSet, hits: &mut [Hit]) {
         if self.entries.is_empty() {
@@ -287,11 +318,15 @@ impl PathRules {
                 continue;
             }
             let id = rules.rules[h.rule].id.as_str();
-            let path = h.evidence.at.path.as_str();
+            let path = h.evidence.at.path.trim_start_matches('/');
+            let path = match self.base.as_str() {
+                "" => std::borrow::Cow::Borrowed(path),
+                base => std::borrow::Cow::Owned(format!("{base}/{path}")),
+            };
             if let Some(p) = self
                 .entries
                 .iter()
-                .find(|p| p.rule == id && matches(&p.matcher, path))
+                .find(|p| p.rule == id && matches(&p.matcher, &path))
             {
                 h.evidence.suppressed = Some(p.reason.clone());
             }

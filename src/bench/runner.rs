@@ -100,11 +100,13 @@ pub fn run(
             BenchError::new(Step::Input, format!("cannot start the async runtime: {e}"))
         })?;
     let engine_slot: std::sync::Arc<std::sync::Mutex<Option<Engine>>> = Default::default();
+    // On a signal, the exit waits for the containers to be removed below.
+    let _removing_containers = crate::interrupt::defer();
     let outcome = runtime.block_on(async {
         let work = measure(opts, &service, &built, &cache, &mut results, progress, engine_slot.clone());
         let outcome = tokio::select! {
             r = work => r,
-            _ = tokio::signal::ctrl_c() => Err(BenchError::new(Step::Interrupted, "stopped by Ctrl-C; the containers and images it created were removed")),
+            _ = crate::interrupt::wait() => Err(BenchError::new(Step::Interrupted, "stopped by a signal; the containers and images it created were removed")),
         };
         let engine = engine_slot.lock().ok().and_then(|mut e| e.take());
         if let Some(engine) = engine {

@@ -40,6 +40,9 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             r.description.trim()
         );
     }
+    if !r.severity_why.trim().is_empty() {
+        let _ = writeln!(s, "## Why {}\n{}\n", r.severity, r.severity_why.trim());
+    }
     if let Some(e) = &r.example {
         let _ = writeln!(s, "## Example\n{}\n", e.trim_end());
     }

@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod explain;
+pub mod fleet;
 pub mod init;
 pub mod report;
 pub mod rules;
@@ -20,12 +21,22 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (and the gate passed, if one was set)
   1  the gate failed: a finding or score crossed a threshold
-  2  usage or input error: bad arguments, missing path, broken rule or config file";
+  2  usage or input error: bad arguments, missing path, broken rule or config file
+  129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (temporary files were removed)
+
+A flag given twice takes its last value, so arguments appended to a fixed
+command (a pre-commit hook's `args:`) override it.";
 
 /// Tells, service by service, whether to move from Docker containers to
 /// WebAssembly (wasmtime, WASI 0.2), with the evidence.
 #[derive(Parser, Debug)]
-#[command(name = "wasmfit", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(
+    name = "wasmfit",
+    version,
+    after_help = EXIT_CODES,
+    propagate_version = true,
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -45,6 +56,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a commented wasmfit.toml to configure scans and the CI gate.
     Init(init::InitArgs),
+    /// Scan many services, rank where Wasm pays, shard and merge the work.
+    Fleet(fleet::FleetArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -66,6 +79,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Temporary directories and containers are removed on SIGINT, SIGTERM
+    // and SIGHUP; the exit code is then 128 + the signal.
+    crate::interrupt::install();
     let result = match &cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Rules(a) => rules::run(a),
@@ -73,7 +89,11 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
+        Command::Fleet(a) => fleet::run(a),
     };
+    if let Some(code) = crate::interrupt::exit_code() {
+        return ExitCode::from(code);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

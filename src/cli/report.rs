@@ -190,16 +190,12 @@ pub fn read(file: &std::path::Path, limit: u64) -> anyhow::Result<Report> {
             .read_to_end(&mut bytes)
             .map_err(|e| super::usage(format!("standard input: {e}")))?;
     } else {
-        let f = std::fs::File::open(file)
-            .map_err(|e| super::usage(format!("{name}: cannot read: {e}")))?;
-        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        if len > limit {
-            return Err(too_big());
-        }
-        bytes.reserve(len as usize);
-        f.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| super::usage(format!("{name}: cannot read: {e}")))?;
+        // A FIFO or a device is refused before it is opened (opening a
+        // FIFO blocks until someone writes to it).
+        bytes = crate::input::bounded::read(file, limit).map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => too_big(),
+            _ => super::usage(format!("{name}: cannot read: {e}")),
+        })?;
     }
     if bytes.len() as u64 > limit {
         return Err(too_big());

@@ -64,7 +64,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             "\n{} rules, {} packages, {} runtimes",
             sorted.len(),
             rules.packages.len(),
-            rules.runtimes.len()
+            rules.runtimes.tiers.len()
         );
         s
     };

@@ -21,13 +21,14 @@ pub struct ScanArgs {
     /// Also load every *.toml rule file in DIR (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Exclude paths matching this gitignore-style pattern (repeatable).
+    /// Exclude paths matching this gitignore-style pattern, relative to
+    /// PATH (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Also scan vendored and build trees (vendor/, node_modules/, target/...).
     #[arg(long)]
     pub no_default_excludes: bool,
-    /// Do not honour .gitignore files.
+    /// Do not honour ignore files (.gitignore, .ignore, .git/info/exclude).
     #[arg(long)]
     pub no_gitignore: bool,
     /// Text files larger than this many bytes are not read.
@@ -36,13 +37,31 @@ pub struct ScanArgs {
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Read settings from FILE instead of PATH/wasmfit.toml.
+    /// Print no report, only the gate's one line on stderr when it fails
+    /// (the pre-commit hook's mode).
+    #[arg(long, conflicts_with_all = ["output", "format"])]
+    pub no_report: bool,
+    /// Read settings from FILE instead of the nearest wasmfit.toml at or
+    /// above PATH (up to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Scan a container image instead of PATH: a `docker save` tar, an OCI
     /// layout (directory or tar), or NAME:TAG from the local Docker engine.
     #[arg(long, value_name = "FILE|NAME:TAG")]
     pub image: Option<String>,
+    /// --image: decompress at most BYTES, counted as they are read: a
+    /// gzip'd archive larger than that is refused, and layers past it are
+    /// not applied.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_input)]
+    pub max_image_bytes: u64,
+    /// --image: write at most BYTES of files into the temporary directory
+    /// the image is unpacked in; later layers are not applied.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_bytes)]
+    pub max_unpacked_bytes: u64,
+    /// --image: do not unpack a single file larger than BYTES (it is
+    /// reported instead).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_file_bytes)]
+    pub max_unpacked_file_bytes: u64,
     /// Add the results of `wasmfit bench --json-out FILE` to the report.
     #[arg(long, value_name = "FILE")]
     pub bench_results: Option<PathBuf>,
@@ -56,7 +75,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let (None, Err(e)) = (&args.image, std::fs::symlink_metadata(&args.path)) {
         return Err(super::usage(format!("{}: {e}", args.path.display())));
     }
-    let config = super::shared::config(&args.path, args.config.as_deref())?;
+    let mut config = super::shared::config(&args.path, args.config.as_deref())?;
+    if args.image.is_some() {
+        // Path patterns apply to the image's own paths, not to a directory.
+        config.base.clear();
+        config.suppress.set_base("");
+    }
     let rules = super::shared::rules(&config, &args.rules)?;
     let opts = options(args, &config);
     let thresholds = args.gate.thresholds(&config.gate);
@@ -70,7 +94,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut report = match &args.image {
-        Some(image) => scan_image(image, &opts, &rules, args.quiet)?,
+        Some(image) => scan_image(image, &opts, &rules, image_limits(args), args.quiet)?,
         None => scan_path(&args.path, &opts, &rules, args.quiet)?,
     };
     if args.image.is_none() {
@@ -88,14 +112,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         (true, None, None) => None,
     };
     let gate = super::report::junit_gate(&report, baseline.as_ref(), &thresholds);
-    super::render(
-        &report,
-        &rules,
-        args.format,
-        args.output.as_deref(),
-        &args.render,
-        gate,
-    )?;
+    if !args.no_report {
+        super::render(
+            &report,
+            &rules,
+            args.format,
+            args.output.as_deref(),
+            &args.render,
+            gate,
+        )?;
+    }
     if !thresholds.is_set() {
         return Ok(ExitCode::SUCCESS);
     }
@@ -107,7 +133,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The scan options: flags, plus the config's excludes and suppressions.
+/// Patterns are matched relative to the config file's directory, so the
+/// flags' patterns (relative to PATH) are rebased there.
 pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options {
+    let base = config.base.as_str();
     scan::Options {
         discover: crate::input::discover::Options {
             default_excludes: !args.no_default_excludes,
@@ -115,13 +144,28 @@ pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options
             exclude: config
                 .exclude
                 .iter()
-                .chain(&args.exclude)
                 .cloned()
+                .chain(
+                    args.exclude
+                        .iter()
+                        .map(|p| crate::config::rebase_pattern(base, p)),
+                )
                 .collect(),
+            exclude_base: base.to_string(),
             max_text_size: args.max_file_size,
             ..Default::default()
         },
         suppress: config.suppress.clone(),
+        ..Default::default()
+    }
+}
+
+/// The budgets of an image scan, from the flags.
+fn image_limits(args: &ScanArgs) -> crate::image::Limits {
+    crate::image::Limits {
+        max_input: args.max_image_bytes,
+        max_bytes: args.max_unpacked_bytes,
+        max_file_bytes: args.max_unpacked_file_bytes,
         ..Default::default()
     }
 }
@@ -132,9 +176,11 @@ pub fn scan_image(
     spec: &str,
     opts: &scan::Options,
     rules: &crate::rules::RuleSet,
+    limits: crate::image::Limits,
     quiet: bool,
 ) -> anyhow::Result<Report> {
-    let input = crate::image::Input::parse(spec);
+    let input = crate::image::Input::parse(spec)
+        .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
     let bar = progress_bar(quiet);
     let progress = |done: usize, total: usize| {
         if let Some(b) = &bar {
@@ -147,14 +193,8 @@ pub fn scan_image(
             b.set_position(done as u64);
         }
     };
-    let report = crate::image::scan(
-        &input,
-        opts,
-        rules,
-        crate::image::Limits::default(),
-        &progress,
-    )
-    .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
+    let report = crate::image::scan(&input, opts, rules, limits, &progress)
+        .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -212,9 +252,9 @@ fn bar_style(template: &str) -> indicatif::ProgressStyle {
 
 /// Reads saved bench results, checking they are what `wasmfit bench` writes.
 fn read_bench(path: &Path) -> anyhow::Result<crate::model::bench::BenchResults> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::input::bounded::read(path, super::report::MAX_REPORT_BYTES)
         .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_slice(&text).map_err(|e| {
         super::usage(format!(
             "{}: not wasmfit bench results: {e}",
             path.display()

@@ -23,6 +23,11 @@ pub struct GateArgs {
     /// threshold set in wasmfit.toml.
     #[arg(long, value_name = "SEVERITY", value_enum)]
     pub fail_on: Option<FailOn>,
+    /// The severity threshold when neither --fail-on nor wasmfit.toml's
+    /// `[gate] fail-on` sets one: a default that the repository's settings
+    /// can change (the pre-commit hook passes `blocker`).
+    #[arg(long, value_name = "SEVERITY", value_enum)]
+    pub fail_on_default: Option<FailOn>,
     /// Compare with a saved JSON report (`wasmfit scan -f json`): only what
     /// is new, or a lower score, fails.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline_ref")]
@@ -44,18 +49,29 @@ pub enum FailOn {
 }
 
 impl GateArgs {
-    /// CLI over config: a flag given on the command line wins.
+    /// Per key: a flag on the command line, else the config, else
+    /// `--fail-on-default`.
     pub fn thresholds(&self, config: &Thresholds) -> Thresholds {
         Thresholds {
             fail_under: self.fail_under.or(config.fail_under),
             fail_on: match self.fail_on {
-                None => config.fail_on,
-                Some(FailOn::None) => None,
-                Some(FailOn::Blocker) => Some(Severity::Blocker),
-                Some(FailOn::Major) => Some(Severity::Major),
-                Some(FailOn::Minor) => Some(Severity::Minor),
-                Some(FailOn::Info) => Some(Severity::Info),
+                None => config
+                    .fail_on
+                    .or_else(|| self.fail_on_default.and_then(FailOn::severity)),
+                Some(f) => f.severity(),
             },
+        }
+    }
+}
+
+impl FailOn {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Blocker => Some(Severity::Blocker),
+            FailOn::Major => Some(Severity::Major),
+            FailOn::Minor => Some(Severity::Minor),
+            FailOn::Info => Some(Severity::Info),
         }
     }
 }
@@ -82,9 +98,9 @@ pub fn read_baseline(args: &GateArgs) -> anyhow::Result<Option<Report>> {
     let Some(file) = &args.baseline else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(file)
+    let bytes = crate::input::bounded::read(file, super::report::MAX_REPORT_BYTES)
         .map_err(|e| super::usage(format!("{}: cannot read baseline: {e}", file.display())))?;
-    crate::report::json::parse(&text)
+    crate::report::json::parse_slice(&bytes)
         .map(Some)
         .map_err(|e| super::usage(format!("{}: baseline: {e}", file.display())))
 }
@@ -130,5 +146,24 @@ mod tests {
             ..GateArgs::default()
         };
         assert_eq!(off.thresholds(&config).fail_on, None);
+        // A default gives way to the config, and applies without one.
+        let hook = GateArgs {
+            fail_on_default: Some(FailOn::Blocker),
+            ..GateArgs::default()
+        };
+        let major = Thresholds {
+            fail_under: None,
+            fail_on: Some(Severity::Major),
+        };
+        assert_eq!(hook.thresholds(&major).fail_on, Some(Severity::Major));
+        assert_eq!(
+            hook.thresholds(&Thresholds::default()).fail_on,
+            Some(Severity::Blocker)
+        );
+        let both = GateArgs {
+            fail_on: Some(FailOn::Minor),
+            ..hook
+        };
+        assert_eq!(both.thresholds(&major).fail_on, Some(Severity::Minor));
     }
 }

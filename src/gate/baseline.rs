@@ -91,6 +91,8 @@ struct Worktree {
     path: PathBuf,
     // Dropped after `drop` below has unregistered the worktree.
     _dir: tempfile::TempDir,
+    /// Does what `drop` does if a signal stops wasmfit.
+    _on_signal: crate::interrupt::Registration,
 }
 
 impl Worktree {
@@ -110,22 +112,32 @@ impl Worktree {
             &["worktree", "add", "--detach", "--quiet", &path_arg, commit],
         )
         .map_err(|e| usage(format!("--baseline-ref: git worktree add failed: {e}")))?;
+        let (r, p, d) = (repo.to_path_buf(), path.clone(), dir.path().to_path_buf());
+        let on_signal = crate::interrupt::on_signal(move || {
+            remove_worktree(&r, &p);
+            let _ = std::fs::remove_dir_all(d);
+        });
         Ok(Worktree {
             repo: repo.to_path_buf(),
             path,
             _dir: dir,
+            _on_signal: on_signal,
         })
     }
 }
 
 impl Drop for Worktree {
     fn drop(&mut self) {
-        let path = self.path.to_string_lossy().into_owned();
-        // Best effort: a failure here leaves a stale entry that the next
-        // `git worktree prune` removes, and must not hide the scan's result.
-        let _ = git_out(&self.repo, &["worktree", "remove", "--force", &path]);
-        let _ = git_out(&self.repo, &["worktree", "prune"]);
+        remove_worktree(&self.repo, &self.path);
     }
+}
+
+fn remove_worktree(repo: &Path, path: &Path) {
+    let path = path.to_string_lossy().into_owned();
+    // Best effort: a failure here leaves a stale entry that the next
+    // `git worktree prune` removes, and must not hide the scan's result.
+    let _ = git_out(repo, &["worktree", "remove", "--force", &path]);
+    let _ = git_out(repo, &["worktree", "prune"]);
 }
 
 /// Runs git in `dir` and returns its trimmed stdout, or the first line of

@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 const MAX_JSON: u64 = 8 << 20;
 /// A `docker save` tar holds a few entries per layer; more than this many is
 /// not an image archive (or is a hostile one).
-const MAX_OUTER_ENTRIES: usize = 100_000;
+pub(crate) const MAX_OUTER_ENTRIES: usize = 100_000;
 
 /// One file inside the outer tar.
 #[derive(Clone, Debug)]
@@ -124,9 +124,23 @@ impl Store {
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut entries = HashMap::new();
+        // The tar crate quotes header fields in its errors; they come from
+        // the file, so only a short, printable form of the error is shown.
         let broken = |e: std::io::Error| {
+            let why: String = e
+                .to_string()
+                .chars()
+                .take(120)
+                .map(|c| {
+                    if c.is_ascii_graphic() || c == ' ' {
+                        c
+                    } else {
+                        '?'
+                    }
+                })
+                .collect();
             Error::NotAnImage(format!(
-                "{}: not a readable tar archive: {e}",
+                "{}: not a readable tar archive: {why}",
                 path.display()
             ))
         };

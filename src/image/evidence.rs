@@ -8,28 +8,12 @@
 
 use super::archive::{Config, History};
 use crate::model::context::Context;
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
 use crate::model::image::{OsRelease, Packages};
 use std::collections::BTreeSet;
 
 /// Where config facts point: not a file in the image, the image's config.
 pub const CONFIG_PATH: &str = "(image config)";
-
-/// Environment variables official images set, and the runtime they name.
-const RUNTIME_ENV: &[(&str, &str)] = &[
-    ("PYTHON_VERSION", "python"),
-    ("NODE_VERSION", "node"),
-    ("GOLANG_VERSION", "go"),
-    ("JAVA_VERSION", "jvm"),
-    ("JAVA_HOME", "jvm"),
-    ("RUBY_VERSION", "ruby"),
-    ("PHP_VERSION", "php"),
-    ("DOTNET_VERSION", "dotnet"),
-    ("ASPNET_VERSION", "dotnet"),
-    ("OTP_VERSION", "beam"),
-    ("ELIXIR_VERSION", "beam"),
-    ("RUST_VERSION", "rust"),
-];
 
 /// Value-bearing words in a variable's name that suggest a secret.
 const SECRET_WORDS: &[&str] = &[
@@ -121,12 +105,13 @@ pub fn config_facts(config: &Config, base_name: Option<&str>) -> Vec<Fact> {
         let shown = redact(e);
         out.push(instr("ENV", shown.clone(), &format!("ENV {shown}")));
         let name = e.split('=').next().unwrap_or("");
-        if let Some((_, rt)) = RUNTIME_ENV.iter().find(|(k, _)| *k == name) {
-            // The shipping base image's runtime weighs 20 in a Dockerfile;
-            // the environment an official image sets is that base image.
+        // The shipping base image's runtime weighs 20 in a Dockerfile; the
+        // environment an official image sets (PYTHON_VERSION) is that base
+        // image. Which variables name a runtime is rules/runtimes.toml's.
+        if !name.is_empty() {
             out.push(Fact::new(
                 FactKind::Runtime {
-                    runtime: (*rt).into(),
+                    clue: RuntimeClue::Env(name.to_string()),
                     weight: 20,
                 },
                 Location::file(CONFIG_PATH, &format!("ENV {shown}")),

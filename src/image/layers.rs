@@ -35,17 +35,25 @@ pub struct Limits {
     pub max_bytes: u64,
     /// Entries created, all layers together.
     pub max_entries: u64,
-    /// Bytes read out of decompressors, all layers together: bounds the work
-    /// a bomb can cause even when its entries are refused.
+    /// Bytes read out of decompressors, all layers together (and the outer
+    /// archive, when it is gzip'd): bounds the work a bomb can cause even
+    /// when its entries are refused.
     pub max_input: u64,
+    /// One file larger than this is not written (the scan would not read
+    /// it: it is over the largest binary it analyses).
+    pub max_file_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
+        // A CUDA or PyTorch base unpacks to 5-9 GiB and the service's own
+        // layer comes last, so the total stays high enough for those; the
+        // per-file limit is what stops a layer of giant files early.
         Limits {
             max_bytes: 8 << 30,
             max_entries: 1_000_000,
             max_input: 16 << 30,
+            max_file_bytes: 512 << 20,
         }
     }
 }
@@ -69,6 +77,8 @@ pub struct Unpacker {
     input: u64,
     pub setuid: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems past the listed ones, counted.
+    unlisted: u64,
     /// Paths created by the current layer (and their ancestors): whiteouts
     /// apply to lower layers only.
     touched: HashSet<PathBuf>,
@@ -137,6 +147,7 @@ impl Unpacker {
             input: 0,
             setuid: 0,
             diagnostics: Vec::new(),
+            unlisted: 0,
             touched: HashSet::new(),
             label: String::new(),
             stopped: false,
@@ -145,7 +156,7 @@ impl Unpacker {
 
     fn diag(&mut self, kind: DiagKind, msg: String) {
         // One hostile layer can hold millions of bad entries: keep the first
-        // few per kind of problem and a count of the rest.
+        // few and a count of the rest (`finish`).
         const MAX_DIAGS: usize = 200;
         if self.diagnostics.len() < MAX_DIAGS {
             self.diagnostics.push(Diagnostic::new(
@@ -153,13 +164,26 @@ impl Unpacker {
                 format!("image layer {}", self.label),
                 msg,
             ));
-        } else if self.diagnostics.len() == MAX_DIAGS {
-            self.diagnostics.push(Diagnostic::new(
-                kind,
-                format!("image layer {}", self.label),
-                "more problems in the image's layers were not listed",
-            ));
+        } else {
+            self.unlisted += 1;
         }
+    }
+
+    /// The diagnostics, with one line counting those not listed.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        let mut d = std::mem::take(&mut self.diagnostics);
+        if self.unlisted > 0 {
+            d.push(Diagnostic::new(
+                DiagKind::Note,
+                "image layers",
+                format!(
+                    "and {} more problems in the image's layers, not listed",
+                    self.unlisted
+                ),
+            ));
+            self.unlisted = 0;
+        }
+        d
     }
 
     /// Applies one layer blob (plain, gzip or zstd tar). Problems with single
@@ -237,6 +261,10 @@ impl Unpacker {
     ) -> Result<(), Stop> {
         const MAX_RECORDED: usize = 20_000;
         super::tarwalk::walk(r, |named, entry| {
+            if crate::interrupt::received().is_some() {
+                // The temporary root is being removed: write nothing more.
+                return Err(Stop::Limit("stopped by a signal".into()));
+            }
             if self.entries >= self.limits.max_entries {
                 return Err(Stop::Limit(format!(
                     "over the {}-entry limit",
@@ -261,6 +289,20 @@ impl Unpacker {
             } else if kind.is_file() || kind == tar::EntryType::Continuous || kind.is_gnu_sparse() {
                 if mode & 0o6000 != 0 {
                     self.setuid += 1;
+                }
+                if entry.size() > self.limits.max_file_bytes {
+                    // Skipped unread: the walk reads past its data (which
+                    // still counts against the decompression budget).
+                    self.diag(
+                        DiagKind::TooLarge,
+                        format!(
+                            "{}: {} bytes, over the {}-byte limit for one file; not unpacked",
+                            crate::model::fact::clip(&join(&parts)),
+                            entry.size(),
+                            self.limits.max_file_bytes
+                        ),
+                    );
+                    return Ok(());
                 }
                 let room = self.limits.max_bytes.saturating_sub(self.bytes);
                 if entry.size() > room {
@@ -554,10 +596,11 @@ pub fn resolve_in(
     Ok(out)
 }
 
+/// The entry's path in the form the walk reports (`model::path`).
 fn join(parts: &[OsString]) -> String {
     parts
         .iter()
-        .map(|p| p.to_string_lossy())
+        .map(|p| crate::input::discover::lossless(p))
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -702,6 +745,7 @@ mod tests {
                 max_bytes: 3 << 20,
                 max_entries: 100,
                 max_input: 1 << 30,
+                ..Limits::default()
             },
         );
         u.apply("bomb", &l[..], false);
@@ -714,6 +758,7 @@ mod tests {
                 max_bytes: 1 << 30,
                 max_entries: 100,
                 max_input: 2 << 20,
+                ..Limits::default()
             },
         );
         u.apply("bomb", &l[..], false);

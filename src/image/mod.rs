@@ -12,6 +12,7 @@ pub mod export;
 pub mod layers;
 pub mod osinfo;
 pub mod scope;
+pub mod space;
 pub mod tarwalk;
 
 pub use crate::model::image::ImageInfo;
@@ -28,6 +29,11 @@ use std::path::{Path, PathBuf};
 
 /// Arguments, ports and variables listed in `ImageInfo`, at most.
 const MAX_ARGS: usize = 256;
+/// Layers applied, at most: Docker refuses to build more than 127, so a
+/// manifest with thousands is hostile, and each would be a row in the report.
+const MAX_LAYERS: usize = 1024;
+/// Missing or unreadable layers reported one by one; the rest are counted.
+const MAX_LAYER_DIAGS: usize = 10;
 
 /// What `--image` names: a file or directory, or an image in the local engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,13 +43,20 @@ pub enum Input {
 }
 
 impl Input {
-    /// An existing path is an archive or layout; anything else is NAME:TAG.
-    pub fn parse(spec: &str) -> Input {
-        if Path::new(spec).exists() {
-            Input::Path(PathBuf::from(spec))
-        } else {
-            Input::Engine(spec.to_string())
+    /// An existing path is an archive or layout; anything else is NAME:TAG,
+    /// unless it can only be a path (`./x`, `/x`, `x.tar`...): a typo in a
+    /// file name must not turn into a question to the Docker engine.
+    pub fn parse(spec: &str) -> Result<Input, Error> {
+        let path = Path::new(spec);
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Ok(Input::Path(PathBuf::from(spec)));
         }
+        if looks_like_path(spec) {
+            return Err(Error::NotAnImage(format!(
+                "{spec}: no such file or directory"
+            )));
+        }
+        Ok(Input::Engine(spec.to_string()))
     }
 
     fn shown(&self) -> String {
@@ -54,11 +67,24 @@ impl Input {
     }
 }
 
+/// Whether `spec` cannot be an image reference (`[registry/]name[:tag]`,
+/// lower case, no leading dot or slash) and so must name a file.
+fn looks_like_path(spec: &str) -> bool {
+    let lower = spec.to_ascii_lowercase();
+    spec.starts_with(['/', '.', '~'])
+        || spec.contains('\\')
+        || [".tar", ".tgz", ".gz", ".zst", ".json", ".oci"]
+            .iter()
+            .any(|x| lower.ends_with(x))
+}
+
 /// An image unpacked into a temporary directory, with what was learned on
 /// the way. The directory is deleted when this is dropped.
 pub struct Unpacked {
     /// Holds `rootfs/` (and an exported or decompressed archive).
     _work: tempfile::TempDir,
+    /// Removes `_work` if a signal stops wasmfit (destructors do not run).
+    _on_signal: crate::interrupt::Registration,
     pub root: PathBuf,
     pub info: ImageInfo,
     pub facts: Vec<Fact>,
@@ -73,7 +99,20 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
         .prefix("wasmfit-image-")
         .tempdir()
         .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let on_signal = crate::interrupt::remove_dir(work.path());
     let mut diagnostics = Vec::new();
+    let mut limits = limits;
+    if let Some(room) = space::clamp(work.path(), limits.max_bytes) {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Note,
+            input.shown(),
+            format!(
+                "the temporary directory's file system has room for {room} bytes, less than the {}-byte unpack limit (--max-unpacked-bytes); a larger image is unpacked in part",
+                limits.max_bytes
+            ),
+        ));
+        limits.max_bytes = room;
+    }
     let archive = match input {
         Input::Path(p) => p.clone(),
         Input::Engine(name) => {
@@ -82,7 +121,7 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
             dest
         }
     };
-    let archive = gunzip_outer(&archive, work.path(), limits.max_input)?;
+    let archive = check_and_inflate(&archive, work.path(), limits.max_input)?;
     let store = Store::open(&archive)?;
     let located = store.locate_image()?;
     let config: Config = store.json(&located.config.name)?;
@@ -103,18 +142,32 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
     let mut unpacker = layers::Unpacker::new(&root, limits);
     let mut layers = Vec::new();
     let mut copied = Vec::new();
-    for (i, blob) in located.layers.iter().enumerate() {
+    let mut unreadable = 0usize;
+    if located.layers.len() > MAX_LAYERS {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Malformed,
+            input.shown(),
+            format!(
+                "the manifest lists {} layers; only the first {MAX_LAYERS} were applied (Docker builds at most 127)",
+                located.layers.len()
+            ),
+        ));
+    }
+    for (i, blob) in located.layers.iter().take(MAX_LAYERS).enumerate() {
         let how = created_by.get(i).cloned().flatten();
         let copy = how.as_deref().is_some_and(is_app_copy);
         let id = short_id(&blob.name);
         let stats = match store.open_blob(&blob.name) {
             Ok(r) => unpacker.apply(&id, r, copy),
             Err(e) => {
-                diagnostics.push(Diagnostic::new(
-                    DiagKind::Unreadable,
-                    format!("image layer {id}"),
-                    e.to_string(),
-                ));
+                unreadable += 1;
+                if unreadable <= MAX_LAYER_DIAGS {
+                    diagnostics.push(Diagnostic::new(
+                        DiagKind::Unreadable,
+                        format!("image layer {id}"),
+                        e.to_string(),
+                    ));
+                }
                 Default::default()
             }
         };
@@ -127,7 +180,17 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
             created_by: how.map(|h| clip(&h)),
         });
     }
-    diagnostics.append(&mut unpacker.diagnostics);
+    if unreadable > MAX_LAYER_DIAGS {
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Unreadable,
+            input.shown(),
+            format!(
+                "and {} more layers are missing or unreadable",
+                unreadable - MAX_LAYER_DIAGS
+            ),
+        ));
+    }
+    diagnostics.append(&mut unpacker.take_diagnostics());
 
     let c = &config.config;
     let run = scope::RunSpec {
@@ -214,6 +277,7 @@ pub fn unpack(input: &Input, limits: Limits) -> Result<Unpacked, Error> {
     };
     Ok(Unpacked {
         _work: work,
+        _on_signal: on_signal,
         root,
         info,
         facts,
@@ -309,32 +373,127 @@ fn short_id(name: &str) -> String {
     last.chars().take(12).collect()
 }
 
-/// `docker save | gzip` is common: a gzip'd outer archive is decompressed
-/// into the work directory (bounded) so its blobs can be read in place.
-fn gunzip_outer(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Error> {
+/// Checks that a file given as an image is one before anything large is
+/// written: a tar (the `ustar` magic every `docker save` and OCI tar has),
+/// or a gzip'd tar. `docker save | gzip` is common: it is read once without
+/// writing, to see that it is a tar holding an image manifest, and only then
+/// decompressed into the work directory (bounded) so its blobs can be read
+/// in place. Nothing from the file is quoted in errors.
+fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Error> {
     if path.is_dir() {
         return Ok(path.to_path_buf());
     }
-    let mut head = [0u8; 2];
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    if f.read_exact(&mut head).is_err() || head != [0x1f, 0x8b] {
-        return Ok(path.to_path_buf());
-    }
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let dest = work.join("outer.tar");
-    let mut out = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
-    let n = std::io::copy(
-        &mut flate2::read::MultiGzDecoder::new(f).take(max + 1),
-        &mut out,
-    )
-    .map_err(|e| Error::NotAnImage(format!("{}: broken gzip: {e}", path.display())))?;
-    if n > max {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
         return Err(Error::NotAnImage(format!(
-            "{}: decompresses to more than {max} bytes",
+            "{}: not a regular file or directory",
             path.display()
         )));
     }
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(512).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    let not_image = |what: &str| {
+        Error::NotAnImage(format!(
+            "{}: {what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd",
+            path.display()
+        ))
+    };
+    if is_tar(&head) {
+        return Ok(path.to_path_buf());
+    }
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Err(not_image(
+            "a zstd stream, which is not supported here (decompress it first)",
+        ));
+    }
+    if !head.starts_with(&[0x1f, 0x8b]) {
+        return Err(not_image("not a tar archive"));
+    }
+    let open = || -> Result<_, Error> {
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f)).take(max + 1))
+    };
+    let too_big = || {
+        Error::NotAnImage(format!(
+            "{}: decompresses to more than {max} bytes (--max-image-bytes)",
+            path.display()
+        ))
+    };
+    // First pass, nothing written: a tar that names an image manifest.
+    let mut first = [0u8; 512];
+    let mut peek = open()?;
+    let got = read_full(&mut peek, &mut first).map_err(|_| not_image("broken gzip"))?;
+    if !is_tar(&first[..got]) {
+        return Err(not_image("gzip of something that is not a tar archive"));
+    }
+    let mut counted = CountingReader {
+        inner: open()?,
+        n: 0,
+    };
+    let mut manifest = false;
+    let mut entries = 0usize;
+    let walked = tarwalk::walk::<_, std::io::Error, _>(&mut counted, |named, _| {
+        entries += 1;
+        if entries > archive::MAX_OUTER_ENTRIES {
+            return Err(std::io::Error::other("too many entries"));
+        }
+        let name = named.path.to_string_lossy();
+        let name = name.trim_start_matches("./");
+        manifest |= name == "manifest.json" || name == "index.json";
+        Ok(())
+    });
+    if counted.n > max {
+        return Err(too_big());
+    }
+    if walked.is_err() {
+        return Err(not_image("a broken or oversized tar inside the gzip"));
+    }
+    if !manifest {
+        return Err(not_image(
+            "a gzip'd tar without manifest.json or index.json",
+        ));
+    }
+    // Second pass: the same bytes, now known to be an image, to disk.
+    let dest = work.join("outer.tar");
+    let mut out = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
+    let n = std::io::copy(&mut open()?, &mut out).map_err(|_| not_image("broken gzip"))?;
+    if n > max {
+        return Err(too_big());
+    }
     Ok(dest)
+}
+
+/// A tar header: the `ustar` magic at offset 257 (POSIX and GNU both).
+fn is_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar")
+}
+
+/// Reads until `buf` is full or the input ends.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+/// Counts the bytes read through it.
+struct CountingReader<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
 }
 
 /// Why an image could not be scanned at all (problems with parts of it are

@@ -120,12 +120,9 @@ fn parts(rel: &str) -> Vec<OsString> {
 fn resolve_rel(root: &Path, rel: &str) -> Option<String> {
     let p = resolve_in(root, &parts(rel), false, true).ok()?;
     std::fs::symlink_metadata(&p).ok()?;
-    let r = p
-        .strip_prefix(root)
-        .ok()?
-        .to_string_lossy()
-        .replace('\\', "/");
-    Some(r)
+    let r = p.strip_prefix(root).ok()?;
+    // The same form as the walk's paths, so the two compare equal.
+    Some(crate::input::discover::lossless(r.as_os_str()))
 }
 
 /// Joins an image path given in the config (absolute, or relative to the
@@ -330,7 +327,7 @@ pub fn os_surface(root: &Path, scope: &Scope, setuid: u64) -> (OsSurface, u64) {
         let Ok(rel) = e.path().strip_prefix(root) else {
             continue;
         };
-        let rel = rel.to_string_lossy().replace('\\', "/");
+        let rel = crate::input::discover::lossless(rel.as_os_str());
         all += 1;
         if scope.contains(&rel) {
             continue;

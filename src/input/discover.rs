@@ -2,7 +2,9 @@
 //! out and why.
 //!
 //! The walk never follows symlinks (so it cannot leave the root or loop),
-//! honours `.gitignore` files at every level, and skips vendored and build
+//! honours `.gitignore` and `.ignore` files at every level and above the
+//! root up to the repository root, and `.git/info/exclude`
+//! (`input::ignore_files`), and skips vendored and build
 //! trees by default, because a copy of someone else's code in `vendor/` is not
 //! the service. Binaries and Wasm are recognised by magic bytes, not by name.
 
@@ -55,8 +57,12 @@ pub struct Options {
     pub default_excludes: bool,
     pub gitignore: bool,
     /// Extra paths to exclude (glob patterns, gitignore syntax), e.g. from
-    /// `wasmfit.toml`.
+    /// `wasmfit.toml`, relative to the directory `exclude_base` names.
     pub exclude: Vec<String>,
+    /// The root's path from the directory `exclude` patterns are written
+    /// against, `/`-separated (a `wasmfit.toml` above the scanned
+    /// directory); empty when they are relative to the root.
+    pub exclude_base: String,
     /// Text files larger than this are not read.
     pub max_text_size: u64,
     /// Binaries and Wasm larger than this are not read.
@@ -70,6 +76,7 @@ impl Default for Options {
             default_excludes: true,
             gitignore: true,
             exclude: Vec::new(),
+            exclude_base: String::new(),
             max_text_size: 4 << 20,
             max_binary_size: 512 << 20,
         }
@@ -116,20 +123,25 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if let Some(a) = classify(root, &name, meta.len(), &mut out.diagnostics) {
+        if let Some(mut a) = classify(root, &name, meta.len(), &mut out.diagnostics) {
+            a.rel = root.file_name().map(lossless).unwrap_or_default();
             out.artifacts.push(a);
         }
         return Ok(out);
     }
-    let excludes = build_excludes(root, &opts.exclude);
-    // The `.gitignore` files of the directories above the current entry,
-    // nearest last, with each directory's depth: the walk is depth-first,
-    // so the stack is the current path, and checking an entry costs the
-    // number of ignore files above it, not the depth of the tree.
+    let excludes = build_excludes(&opts.exclude);
+    let base = opts.exclude_base.trim_matches('/');
+    // The ignore files of the directories above the current entry, nearest
+    // last, with each directory's depth: the walk is depth-first, so the
+    // stack is the current path, and checking an entry costs the number of
+    // ignore files above it, not the depth of the tree.
     let mut ignores: Vec<(usize, Gitignore)> = Vec::new();
-    if opts.gitignore {
-        ignores.extend(load_gitignore(root).map(|g| (0, g)));
-    }
+    let above = if opts.gitignore {
+        ignores.extend(super::ignore_files::for_dir(root).map(|g| (0, g)));
+        super::ignore_files::Above::load(root)
+    } else {
+        super::ignore_files::Above::default()
+    };
     let mut walk = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -160,10 +172,18 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             walk.skip_current_dir();
             continue;
         }
-        let ignored = excludes
-            .as_ref()
-            .is_some_and(|g| g.matched(&rel_path, ft.is_dir()).is_ignore())
-            || (opts.gitignore && gitignored(&ignores, path, ft.is_dir()));
+        let excluded = excludes.as_ref().is_some_and(|g| {
+            let p = match base {
+                "" => std::borrow::Cow::Borrowed(rel_path.as_str()),
+                b => std::borrow::Cow::Owned(format!("{b}/{rel_path}")),
+            };
+            g.matched(p.as_ref(), ft.is_dir()).is_ignore()
+        });
+        let ignored = excluded
+            || (opts.gitignore
+                && gitignored(&ignores, path, ft.is_dir())
+                    .or_else(|| above.matched(&rel_path, ft.is_dir()))
+                    .unwrap_or(false));
         if ignored {
             if ft.is_dir() {
                 out.skipped.push(format!("{rel_path}/"));
@@ -172,7 +192,7 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
             continue;
         }
         if ft.is_dir() && opts.gitignore {
-            ignores.extend(load_gitignore(path).map(|g| (depth, g)));
+            ignores.extend(super::ignore_files::for_dir(path).map(|g| (depth, g)));
         }
         if ft.is_symlink() {
             let target = std::fs::read_link(path)
@@ -221,47 +241,55 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
     Ok(out)
 }
 
+/// The path relative to the root, losslessly (`model::path`): on Unix a
+/// backslash is part of a name and bytes that are not UTF-8 are escaped,
+/// never replaced.
 fn rel(root: &Path, p: &Path) -> String {
     let r = p.strip_prefix(root).unwrap_or(p);
-    r.to_string_lossy().replace('\\', "/")
+    lossless(r.as_os_str())
 }
 
-fn build_excludes(root: &Path, patterns: &[String]) -> Option<Gitignore> {
+#[cfg(unix)]
+pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    crate::model::path::encode(s.as_bytes())
+}
+
+/// On Windows `\` separates components; names are UTF-16, shown lossily.
+#[cfg(not(unix))]
+pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
+    s.to_string_lossy().replace('\\', "/")
+}
+
+/// The patterns, matched against paths relative to their base directory
+/// (so the builder gets no root: one would strip a relative scan root's
+/// own name from `services/api/...`).
+fn build_excludes(patterns: &[String]) -> Option<Gitignore> {
     if patterns.is_empty() {
         return None;
     }
-    let mut b = GitignoreBuilder::new(root);
+    let mut b = GitignoreBuilder::new("");
     for p in patterns {
         let _ = b.add_line(None, p);
     }
     b.build().ok()
 }
 
-/// A directory's own `.gitignore`, if it has one.
-fn load_gitignore(dir: &Path) -> Option<Gitignore> {
-    let f = dir.join(".gitignore");
-    // A symlinked ignore file could point anywhere on the host: not read.
-    if !std::fs::symlink_metadata(&f).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
-    let mut b = GitignoreBuilder::new(dir);
-    let _ = b.add(&f);
-    b.build().ok()
-}
-
-/// Whether `path` is ignored by the `.gitignore` of a directory above it;
-/// the nearest file that has an opinion wins, as in git.
-fn gitignored(stack: &[(usize, Gitignore)], path: &Path, is_dir: bool) -> bool {
+/// Whether `path` is ignored (`Some(true)`) or re-included (`Some(false)`)
+/// by the ignore file of a directory between the root and it (`stack`,
+/// nearest last); the nearest file that has an opinion wins, as in git.
+/// `None`: no opinion below the root, so the files above it decide.
+fn gitignored(stack: &[(usize, Gitignore)], path: &Path, is_dir: bool) -> Option<bool> {
     for (_, gi) in stack.iter().rev() {
         let m = gi.matched(path, is_dir);
         if m.is_ignore() {
-            return true;
+            return Some(true);
         }
         if m.is_whitelist() {
-            return false;
+            return Some(false);
         }
     }
-    false
+    None
 }
 
 /// Decides what a file is. Names decide for text formats; magic bytes decide

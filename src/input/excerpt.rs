@@ -130,12 +130,28 @@ fn read_lines(root: &Path, rel: &str) -> Option<Vec<String>> {
     )
 }
 
+/// The file a report path names (`model::path` undoes the escaping of
+/// bytes that are not UTF-8).
+#[cfg(unix)]
+fn real_path(rel: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(&crate::model::path::decode(
+        rel,
+    )))
+}
+
+#[cfg(not(unix))]
+fn real_path(rel: &str) -> PathBuf {
+    PathBuf::from(rel)
+}
+
 /// Joins `rel` to the root, refusing anything that could leave it or that
 /// looks like a secret.
 fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
     // A scan of one file names that file relative to its directory.
     let base = if root.is_file() { root.parent()? } else { root };
-    let rel = Path::new(rel);
+    let real = real_path(rel);
+    let rel = real.as_path();
     let plain = |c: Component| match c {
         Component::Normal(name) => {
             let name = name.to_string_lossy().to_ascii_lowercase();

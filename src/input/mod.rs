@@ -4,6 +4,8 @@
 //! Container images are an input too, unpacked by `crate::image` and then
 //! walked like a tree.
 
+pub mod bounded;
 pub mod discover;
 pub mod excerpt;
+pub(crate) mod ignore_files;
 pub mod repo;

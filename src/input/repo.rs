@@ -20,9 +20,7 @@ pub fn locate(path: &Path) -> Option<Repository> {
     } else {
         path
     };
-    let found = dir
-        .ancestors()
-        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok());
+    let found = root_of(&dir);
     let root = found.unwrap_or(&dir);
     let base: Vec<String> = dir
         .strip_prefix(root)
@@ -38,6 +36,14 @@ pub fn locate(path: &Path) -> Option<Repository> {
         base: base.join("/"),
         git: found.is_some(),
     })
+}
+
+/// The repository root of `dir` (absolute, canonical): the nearest
+/// directory at or above it holding a `.git`, or `None` outside any
+/// repository.
+pub fn root_of(dir: &Path) -> Option<&Path> {
+    dir.ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
 }
 
 #[cfg(test)]

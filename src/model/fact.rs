@@ -257,8 +257,26 @@ pub struct Dependency {
     pub lock: Option<LockEntry>,
 }
 
-/// A language runtime a service may run on, as kept in `rules/runtimes.toml`.
-pub type RuntimeId = String;
+pub use crate::model::runtime::RuntimeId;
+
+/// What a runtime hint says, before `rules/runtimes.toml` says which runtime
+/// it means: parsers know file formats, the rule files know that
+/// `python:3.12-slim` or `PYTHON_VERSION` means CPython.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "clue", content = "value", rename_all = "kebab-case")]
+pub enum RuntimeClue {
+    /// The runtime itself, when the artefact's format names it (a Go
+    /// binary's build info, a `.class` file, a Wasm module).
+    Id(RuntimeId),
+    /// Source code in a language.
+    Language(Language),
+    /// A dependency manifest of an ecosystem (`go.mod`, `pom.xml`).
+    Ecosystem(Ecosystem),
+    /// A base image reference as written after ARG substitution.
+    Image(String),
+    /// The name of an environment variable an image sets.
+    Env(String),
+}
 
 /// Everything a parser can learn that a rule can match on. The set is closed:
 /// a new kind of fact comes with a matcher kind in `rules::model`.
@@ -331,8 +349,14 @@ pub enum FactKind {
     /// A hint that the service runs on a runtime, with a weight: a manifest
     /// or the shipping base image weighs more than one stray script.
     Runtime {
-        runtime: RuntimeId,
+        clue: RuntimeClue,
         weight: u32,
+    },
+    /// A device node the code opens or a binary names (`/dev/kvm`,
+    /// `/dev/nvidia0`): hardware or kernel access by its meaning, whatever
+    /// API opens it.
+    Device {
+        path: String,
     },
 }
 

@@ -14,6 +14,7 @@ pub mod fact;
 pub mod finding;
 pub mod image;
 pub mod language;
+pub mod path;
 pub mod report;
 pub mod runtime;
 pub mod score;

@@ -5,6 +5,66 @@ use crate::model::fact::Location;
 use crate::model::vocab::Tier;
 use serde::{Deserialize, Serialize};
 
+/// The closed set of runtimes wasmfit knows. Each has exactly one entry in
+/// `rules/runtimes.toml` (checked at load), which holds everything else:
+/// its tier, and how images, manifests and sources reveal it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeId {
+    Rust,
+    CCpp,
+    Tinygo,
+    Node,
+    Go,
+    Python,
+    Ruby,
+    Php,
+    Jvm,
+    Dotnet,
+    Beam,
+    Wasm,
+}
+
+impl RuntimeId {
+    pub const ALL: [RuntimeId; 12] = [
+        RuntimeId::Rust,
+        RuntimeId::CCpp,
+        RuntimeId::Tinygo,
+        RuntimeId::Node,
+        RuntimeId::Go,
+        RuntimeId::Python,
+        RuntimeId::Ruby,
+        RuntimeId::Php,
+        RuntimeId::Jvm,
+        RuntimeId::Dotnet,
+        RuntimeId::Beam,
+        RuntimeId::Wasm,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            RuntimeId::Rust => "rust",
+            RuntimeId::CCpp => "c-cpp",
+            RuntimeId::Tinygo => "tinygo",
+            RuntimeId::Node => "node",
+            RuntimeId::Go => "go",
+            RuntimeId::Python => "python",
+            RuntimeId::Ruby => "ruby",
+            RuntimeId::Php => "php",
+            RuntimeId::Jvm => "jvm",
+            RuntimeId::Dotnet => "dotnet",
+            RuntimeId::Beam => "beam",
+            RuntimeId::Wasm => "wasm",
+        }
+    }
+}
+
+impl std::fmt::Display for RuntimeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 /// One detected runtime and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Detected {

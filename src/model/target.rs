@@ -1,5 +1,5 @@
-//! The Wasm platform a service would move to (`wasmfit.toml` `target`), and
-//! the interfaces each offers.
+//! The Wasm platform a service would move to (`wasmfit.toml` `target`).
+//! What each offers is knowledge, in `rules/targets.toml`.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,13 @@ pub enum Target {
 }
 
 impl Target {
+    pub const ALL: [Target; 4] = [
+        Target::Wasmtime,
+        Target::Spin,
+        Target::Wasmcloud,
+        Target::Runwasi,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Target::Wasmtime => "wasmtime",
@@ -26,55 +33,6 @@ impl Target {
             Target::Wasmcloud => "wasmcloud",
             Target::Runwasi => "runwasi",
         }
-    }
-
-    /// The WASI 0.2 worlds and interfaces the host offers a component out of
-    /// the box. Deliberately coarse: hosts add interfaces with every release,
-    /// and this list is for a remark in the report, not for the verdict.
-    pub fn interfaces(self) -> &'static [&'static str] {
-        match self {
-            Target::Wasmtime => &[
-                "wasi:cli/command",
-                "wasi:http/proxy",
-                "wasi:filesystem",
-                "wasi:sockets",
-                "wasi:clocks",
-                "wasi:random",
-            ],
-            Target::Spin => &[
-                "wasi:http/proxy",
-                "wasi:keyvalue",
-                "wasi:config",
-                "spin sqlite, redis, postgres, mysql",
-            ],
-            Target::Wasmcloud => &[
-                "wasi:http/proxy",
-                "wasi:keyvalue",
-                "wasi:blobstore",
-                "wasi:config",
-                "wasi:logging",
-                "wasmcloud:messaging",
-            ],
-            Target::Runwasi => &[
-                "wasi:cli/command",
-                "wasi:http/proxy",
-                "wasi:filesystem",
-                "wasi:sockets",
-            ],
-        }
-    }
-
-    /// Whether the host offers an interface such as `wasi:http/incoming-handler`
-    /// (matched by package and, when listed, interface).
-    pub fn offers(self, interface: &str) -> bool {
-        let pkg = |s: &str| s.split('/').next().unwrap_or(s).to_string();
-        self.interfaces().iter().any(|i| {
-            *i == interface
-                || (!i.contains('/') && pkg(interface) == *i)
-                // `wasi:http/proxy` is the world that includes both handlers.
-                || (*i == "wasi:http/proxy" && pkg(interface) == "wasi:http")
-                || (*i == "wasi:cli/command" && pkg(interface) == "wasi:cli")
-        })
     }
 }
 

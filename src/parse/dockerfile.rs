@@ -8,7 +8,6 @@
 //! each fact's context: the final stage's lineage keeps the file's context,
 //! other stages are `Build`.
 
-mod images;
 mod lex;
 mod packages;
 mod shell;
@@ -16,15 +15,14 @@ mod shell;
 use super::Output;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
 use std::collections::{HashMap, HashSet};
 
-/// Runtime hint weights (see the plan): the shipping image decides the
-/// runtime, a builder image only hints; TinyGo decides Go vs TinyGo wherever
-/// it appears.
+/// Runtime hint weights: the shipping image decides the runtime, a builder
+/// image only hints (a runtime's `image-weight` in rules/runtimes.toml can
+/// say otherwise: TinyGo decides Go vs TinyGo wherever it appears).
 const FINAL_WEIGHT: u32 = 20;
 const BUILD_WEIGHT: u32 = 5;
-const TINYGO_WEIGHT: u32 = 25;
 
 /// Problems reported per file, at most: garbage would otherwise yield one
 /// per line.
@@ -84,7 +82,7 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
         .into_iter()
         .map(|p| (p.line, p.message))
         .collect();
-    let mut globals: HashMap<String, Option<String>> = HashMap::new();
+    let mut globals = Vars::new(lexed.escape);
     let mut stages: Vec<Stage> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
 
@@ -113,10 +111,11 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
             },
             at: Location::line(rel, ins.line, snippet(ins.line)),
         });
+        let was_cut = globals.cut;
         match keyword.as_str() {
-            "ARG" if current.is_none() => declare_args(args, &mut globals, lexed.escape),
+            "ARG" if current.is_none() => declare_args(args, &mut globals),
             "ARG" => {}
-            "FROM" => match from(args, &globals, &stages, lexed.escape) {
+            "FROM" => match from(args, &mut globals, &stages) {
                 Some((image, name, parent)) => stages.push(Stage {
                     name,
                     image,
@@ -154,6 +153,9 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
                 }
             }
             _ => {}
+        }
+        if globals.cut && !was_cut {
+            problems.push((ins.line, expansion_cut()));
         }
     }
     if stages.is_empty() && !lexed.instructions.is_empty() {
@@ -193,20 +195,15 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
             at.clone(),
             stage_context(Some(i)),
         ));
-        if let Some(runtime) = images::runtime_of(&stage.image) {
-            let weight = match (runtime, is_final) {
-                ("tinygo", _) => TINYGO_WEIGHT,
-                (_, true) => FINAL_WEIGHT,
-                _ => BUILD_WEIGHT,
-            };
-            // Runtime hints keep the file's context: their weight already
-            // says how much a builder image counts.
-            let kind = FactKind::Runtime {
-                runtime: runtime.to_string(),
-                weight,
-            };
-            out.facts.push(Fact::new(kind, at, context));
-        }
+        // Which runtime an image means is knowledge (rules/runtimes.toml);
+        // the parser only says which image, and how much its stage weighs.
+        // Runtime hints keep the file's context: their weight already says
+        // how much a builder image counts.
+        let kind = FactKind::Runtime {
+            clue: RuntimeClue::Image(stage.image.clone()),
+            weight: if is_final { FINAL_WEIGHT } else { BUILD_WEIGHT },
+        };
+        out.facts.push(Fact::new(kind, at, context));
     }
     for p in pending {
         let ctx = stage_context(p.stage);
@@ -225,14 +222,14 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
 
 /// `ARG NAME`, `ARG NAME=default`, several per line. Defaults may use the
 /// ARGs declared before them.
-fn declare_args(args: &str, globals: &mut HashMap<String, Option<String>>, escape: char) {
+fn declare_args(args: &str, globals: &mut Vars) {
     for decl in args.split_whitespace() {
         let (name, default) = match decl.split_once('=') {
-            Some((n, d)) => (n, Some(substitute(unquote(d), globals, escape, 0))),
+            Some((n, d)) => (n, Some(globals.substitute(unquote(d), 0))),
             None => (decl, None),
         };
         if !name.is_empty() {
-            globals.insert(name.to_string(), default);
+            globals.values.insert(name.to_string(), default);
         }
     }
 }
@@ -241,9 +238,8 @@ fn declare_args(args: &str, globals: &mut HashMap<String, Option<String>>, escap
 /// the earlier stage it names).
 fn from(
     args: &str,
-    globals: &HashMap<String, Option<String>>,
+    globals: &mut Vars,
     stages: &[Stage],
-    escape: char,
 ) -> Option<(String, Option<String>, Option<usize>)> {
     let mut words = args.split_whitespace().skip_while(|w| w.starts_with("--"));
     let raw = words.next()?;
@@ -251,7 +247,7 @@ fn from(
         (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => Some(name.to_string()),
         _ => None,
     };
-    let image = substitute(raw, globals, escape, 0);
+    let image = globals.substitute(raw, 0);
     let parent = stages.iter().rposition(|s| {
         s.name
             .as_deref()
@@ -264,78 +260,148 @@ fn from(
     Some((resolved, name, parent))
 }
 
-/// Expands `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
-/// `${VAR:+alt}` and `${VAR+alt}` from global ARGs. Unset names expand to
-/// nothing, as in Docker; the escape character before `$` keeps it literal.
-/// Nested defaults are followed a few levels deep.
-fn substitute(s: &str, vars: &HashMap<String, Option<String>>, escape: char, depth: u8) -> String {
-    if depth > 4 || !s.contains('$') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        // `\$` (or `` `$ `` with `# escape=``) is a literal dollar.
-        if out.ends_with(escape) {
-            out.pop();
-            out.push('$');
-            rest = &rest[at + 1..];
-            continue;
+/// Bounds on ARG expansion. Depth alone does not bound it: each line of
+/// `ARG A1=${A0}${A0}` doubles the value, so 60 lines of 20 bytes would
+/// build an exabyte. One value is cut at `MAX_VALUE` bytes (image names and
+/// versions are far shorter), and a file may produce `MAX_EXPANSION` bytes
+/// in all, after which text is kept as written.
+const MAX_VALUE: usize = 4 << 10;
+const MAX_EXPANSION: usize = 1 << 20;
+
+/// Global ARGs and the expansion budget of one file.
+struct Vars {
+    values: HashMap<String, Option<String>>,
+    escape: char,
+    /// Bytes expansions may still produce in this file.
+    budget: usize,
+    /// Set once a value was cut or left unexpanded for lack of budget.
+    cut: bool,
+}
+
+impl Vars {
+    fn new(escape: char) -> Vars {
+        Vars {
+            values: HashMap::new(),
+            escape,
+            budget: MAX_EXPANSION,
+            cut: false,
         }
-        let after = &rest[at + 1..];
-        if let Some(inner_start) = after.strip_prefix('{') {
-            let Some(close) = matching_brace(inner_start) else {
-                out.push_str(&rest[at..]);
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.values.get(name).cloned().flatten()
+    }
+
+    /// Appends `piece` to `out` within `MAX_VALUE` and the file's budget;
+    /// false (and `cut` set) when it did not fit whole.
+    fn push(&mut self, out: &mut String, piece: &str) -> bool {
+        let room = MAX_VALUE.saturating_sub(out.len()).min(self.budget);
+        let fits = piece.len() <= room;
+        let mut n = piece.len().min(room);
+        while !piece.is_char_boundary(n) {
+            n -= 1;
+        }
+        out.push_str(&piece[..n]);
+        self.budget -= n;
+        if !fits {
+            self.cut = true;
+        }
+        fits
+    }
+
+    /// Expands `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+    /// `${VAR:+alt}` and `${VAR+alt}` from global ARGs. Unset names expand
+    /// to nothing, as in Docker; the escape character before `$` keeps it
+    /// literal. Nested defaults are followed a few levels deep; the result
+    /// is bounded (see `MAX_VALUE`).
+    fn substitute(&mut self, s: &str, depth: u8) -> String {
+        // Text as written costs no budget: the file already holds it.
+        if depth > 4 || !s.contains('$') {
+            return clip_to(s, MAX_VALUE).to_string();
+        }
+        if self.budget == 0 {
+            self.cut = true;
+            return clip_to(s, MAX_VALUE).to_string();
+        }
+        let mut out = String::with_capacity(s.len().min(MAX_VALUE));
+        let mut rest = s;
+        while let Some(at) = rest.find('$') {
+            if !self.push(&mut out, &rest[..at]) {
                 return out;
-            };
-            let inner = &inner_start[..close];
-            let name_len = inner
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(inner.len());
-            let (name, op) = inner.split_at(name_len);
-            let value = vars.get(name).cloned().flatten();
-            let expanded = match op {
-                "" => value.unwrap_or_default(),
-                _ if op.starts_with(":-") => match value {
-                    Some(v) if !v.is_empty() => v,
-                    _ => substitute(&op[2..], vars, escape, depth + 1),
-                },
-                _ if op.starts_with(":+") => match value {
-                    Some(v) if !v.is_empty() => substitute(&op[2..], vars, escape, depth + 1),
-                    _ => String::new(),
-                },
-                _ if op.starts_with('-') => {
-                    value.unwrap_or_else(|| substitute(&op[1..], vars, escape, depth + 1))
-                }
-                _ if op.starts_with('+') => match value {
-                    Some(_) => substitute(&op[1..], vars, escape, depth + 1),
-                    None => String::new(),
-                },
-                _ => value.unwrap_or_default(),
-            };
-            out.push_str(&expanded);
-            rest = &inner_start[close + 1..];
-        } else {
-            let name_len = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            if name_len == 0 {
-                out.push('$');
-            } else {
-                out.push_str(
-                    &vars
-                        .get(&after[..name_len])
-                        .cloned()
-                        .flatten()
-                        .unwrap_or_default(),
-                );
             }
-            rest = &after[name_len..];
+            // `\$` (or `` `$ `` with `# escape=``) is a literal dollar.
+            if out.ends_with(self.escape) {
+                out.pop();
+                out.push('$');
+                rest = &rest[at + 1..];
+                continue;
+            }
+            let after = &rest[at + 1..];
+            let expanded = if let Some(inner_start) = after.strip_prefix('{') {
+                let Some(close) = matching_brace(inner_start) else {
+                    self.push(&mut out, &rest[at..]);
+                    return out;
+                };
+                let inner = &inner_start[..close];
+                rest = &inner_start[close + 1..];
+                let name_len = inner
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(inner.len());
+                let (name, op) = inner.split_at(name_len);
+                let value = self.get(name);
+                match op {
+                    "" => value.unwrap_or_default(),
+                    _ if op.starts_with(":-") => match value {
+                        Some(v) if !v.is_empty() => v,
+                        _ => self.substitute(&op[2..], depth + 1),
+                    },
+                    _ if op.starts_with(":+") => match value {
+                        Some(v) if !v.is_empty() => self.substitute(&op[2..], depth + 1),
+                        _ => String::new(),
+                    },
+                    _ if op.starts_with('-') => match value {
+                        Some(v) => v,
+                        None => self.substitute(&op[1..], depth + 1),
+                    },
+                    _ if op.starts_with('+') => match value {
+                        Some(_) => self.substitute(&op[1..], depth + 1),
+                        None => String::new(),
+                    },
+                    _ => value.unwrap_or_default(),
+                }
+            } else {
+                let name_len = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                rest = &after[name_len..];
+                if name_len == 0 {
+                    "$".to_string()
+                } else {
+                    self.get(&after[..name_len]).unwrap_or_default()
+                }
+            };
+            if !self.push(&mut out, &expanded) {
+                return out;
+            }
         }
+        self.push(&mut out, rest);
+        out
     }
-    out.push_str(rest);
-    out
+}
+
+/// The longest prefix of `s` of at most `max` bytes.
+fn clip_to(s: &str, max: usize) -> &str {
+    let mut n = s.len().min(max);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+fn expansion_cut() -> String {
+    format!(
+        "variable expansion over its budget ({MAX_VALUE} bytes a value, {MAX_EXPANSION} a file); values were cut"
+    )
 }
 
 /// Offset of the `}` closing a `${`, counting nested `${...}`.

@@ -10,6 +10,7 @@ pub mod dockerfile;
 pub mod lex;
 pub mod manifest;
 pub mod source;
+pub mod source_sites;
 pub mod wasm;
 
 use crate::model::diag::Diagnostic;

@@ -64,24 +64,6 @@ static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
 static GO_BLOCK_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#""([^"\n]+)""#).expect("go import item"));
 
-/// The runtime a language's source implies, for runtime detection.
-pub fn runtime_of(lang: Language) -> Option<&'static str> {
-    use Language::*;
-    Some(match lang {
-        Go => "go",
-        Rust => "rust",
-        Python => "python",
-        JavaScript | TypeScript => "node",
-        Java | Kotlin => "jvm",
-        C | Cpp => "c-cpp",
-        CSharp => "dotnet",
-        Elixir | Erlang => "beam",
-        Ruby => "ruby",
-        Php => "php",
-        Shell => return None,
-    })
-}
-
 /// Whether a Go file's build constraint (before its `package` clause)
 /// requires the `tools` tag: `//go:build tools`, `// +build tools`.
 fn go_tools_file(text: &str) -> bool {
@@ -186,6 +168,9 @@ pub fn parse_code(
             }
         }
     }
+    // Raw syscalls by number and device nodes, named for what they are.
+    out.facts
+        .extend(crate::parse::source_sites::facts(rel, text, &view, context));
     out.facts.sort_by_key(|f| f.at.line);
     (view, out)
 }

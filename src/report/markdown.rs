@@ -257,17 +257,20 @@ fn table(s: &mut String, r: &Report, findings: &[&Finding], link_base: Option<&s
         } else if !f.context.counts() {
             let _ = write!(sev, " ({})", f.context);
         }
+        // A finding with live evidence lists only that here: its
+        // suppressed places are in the table of suppressions.
+        let shown = |e: &&Evidence| f.suppressed || e.suppressed.is_none();
+        let hidden = f.evidence.iter().filter(|e| !shown(e)).count();
+        let live = f.evidence_total.saturating_sub(hidden);
         let mut places: Vec<String> = f
             .evidence
             .iter()
+            .filter(shown)
             .take(PLACES)
             .map(|e| place(r, e, link_base))
             .collect();
-        if f.evidence_total > PLACES.min(f.evidence.len()) {
-            places.push(format!(
-                "+{} more",
-                f.evidence_total - PLACES.min(f.evidence.len())
-            ));
+        if live > places.len() {
+            places.push(format!("+{} more", live - places.len()));
         }
         let _ = writeln!(
             s,

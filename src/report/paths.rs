@@ -71,7 +71,9 @@ fn given_root_path(root: &str, rel: &str) -> String {
 /// is encoded, so a file name can never end the URI or add a fragment.
 pub fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    // The real bytes of the name (`model::path`), so a name that is not
+    // UTF-8 gets a URI that names the file that exists.
+    for b in crate::model::path::decode(path) {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {

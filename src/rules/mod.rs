@@ -3,11 +3,14 @@
 
 pub mod load;
 pub mod model;
+pub mod runtimes;
 pub mod version;
 
 pub use crate::model::vocab::{Capability, Category, Confidence, Severity, Tier};
 pub use load::{Loader, RuleError};
-pub use model::{Matcher, Package, Rule, RuntimeTier};
+pub use model::{
+    CapabilityClass, Covers, Matcher, Package, PluginHost, Rule, RuntimeTier, TargetHost,
+};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,13 +19,24 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
+/// The built-in rule files as (path, text): what a fleet run fingerprints
+/// to tell reports made with different rules apart.
+pub fn builtin_sources() -> &'static [(&'static str, &'static str)] {
+    builtin::BUILTIN
+}
+
 /// Every loaded rule, package entry and runtime tier.
 #[derive(Debug)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
     pub packages: Vec<Package>,
-    pub runtimes: Vec<RuntimeTier>,
+    pub runtimes: runtimes::Runtimes,
+    /// One entry per `model::target::Target`, in that order.
+    pub targets: Vec<TargetHost>,
+    /// One entry per capability of the vocabulary.
+    pub capabilities: Vec<CapabilityClass>,
+    pub plugin_hosts: Vec<PluginHost>,
 }
 
 impl RuleSet {
@@ -35,7 +49,7 @@ impl RuleSet {
         for dir in extra {
             loader.add_dir(dir)?;
         }
-        loader.finish()
+        loader.finish_complete()
     }
 
     /// The built-in rules only.
@@ -51,8 +65,28 @@ impl RuleSet {
         self.by_id.get(id).copied()
     }
 
-    pub fn runtime(&self, id: &str) -> Option<&RuntimeTier> {
-        self.runtimes.iter().find(|r| r.id == id)
+    pub fn runtime(&self, id: crate::model::runtime::RuntimeId) -> Option<&RuntimeTier> {
+        self.runtimes.get(id)
+    }
+
+    /// What a Wasm platform offers (every target has an entry: checked at
+    /// load).
+    pub fn target(&self, t: crate::model::target::Target) -> Option<&TargetHost> {
+        self.targets.iter().find(|h| h.id == t)
+    }
+
+    /// How a capability stands against WASI 0.2 (every capability has an
+    /// entry: checked at load).
+    pub fn covers(&self, c: Capability) -> Covers {
+        self.capabilities
+            .iter()
+            .find(|k| k.id == c)
+            .map_or(Covers::None, |k| k.covers)
+    }
+
+    /// Whether a dependency runs guest code (rules/plugin-hosts.toml).
+    pub fn is_plugin_host(&self, ecosystem: crate::model::fact::Ecosystem, name: &str) -> bool {
+        self.plugin_hosts.iter().any(|p| p.matches(ecosystem, name))
     }
 
     /// Drops rules by id (a config's `[rules] off`). Package entries and

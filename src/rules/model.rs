@@ -7,12 +7,15 @@
 
 use crate::model::fact::Ecosystem;
 use crate::model::language::Language;
+use crate::model::runtime::RuntimeId;
+use crate::model::target::Target;
 use crate::model::vocab::Tier;
 use crate::model::vocab::{Capability, Category, Confidence, Severity};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-/// One rule file: any mix of rules, package knowledge and runtime tiers.
+/// One rule file: any mix of rules, package knowledge, runtime tiers and
+/// target hosts.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
@@ -22,6 +25,83 @@ pub struct RawFile {
     pub package: Vec<Spanned<Package>>,
     #[serde(default)]
     pub runtime: Vec<Spanned<RuntimeTier>>,
+    #[serde(default)]
+    pub target: Vec<Spanned<TargetHost>>,
+    #[serde(default)]
+    pub capability: Vec<Spanned<CapabilityClass>>,
+    #[serde(default, rename = "plugin-host")]
+    pub plugin_host: Vec<Spanned<PluginHost>>,
+}
+
+/// How a capability stands against WASI 0.2, from `rules/capabilities.toml`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CapabilityClass {
+    pub id: Capability,
+    pub covers: Covers,
+    /// One line: which interface covers it, or why nothing does.
+    pub why: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Covers {
+    /// A WASI 0.2 interface or the component model covers it.
+    Interface,
+    /// A raw kernel or hardware feature.
+    Kernel,
+    /// No counterpart, and not a kernel feature either.
+    None,
+}
+
+/// Dependencies that run guest code (Wasm runtimes, isolating script
+/// engines), from `rules/plugin-hosts.toml`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PluginHost {
+    pub ecosystem: Ecosystem,
+    /// Exact names, or a prefix with a trailing `*`.
+    pub names: Vec<String>,
+}
+
+impl PluginHost {
+    pub fn matches(&self, ecosystem: Ecosystem, name: &str) -> bool {
+        if ecosystem != self.ecosystem {
+            return false;
+        }
+        let name = ecosystem.normalize(name);
+        self.names.iter().any(|n| match n.strip_suffix('*') {
+            Some(p) => name.starts_with(&ecosystem.normalize(p)),
+            None => name == ecosystem.normalize(n),
+        })
+    }
+}
+
+/// A Wasm platform and what it offers, from `rules/targets.toml`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TargetHost {
+    pub id: Target,
+    pub name: String,
+    /// WASI worlds the host runs (`wasi:http/proxy`).
+    #[serde(default)]
+    pub worlds: Vec<String>,
+    /// WIT packages (`wasi:http`) or single interfaces it provides.
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Other host APIs, in words.
+    #[serde(default)]
+    pub host_apis: Vec<String>,
+}
+
+impl TargetHost {
+    /// Whether the host offers an interface such as
+    /// `wasi:http/incoming-handler`: listed itself, or its package is.
+    pub fn offers(&self, interface: &str) -> bool {
+        let interface = interface.split('@').next().unwrap_or(interface);
+        let package = interface.split('/').next().unwrap_or(interface);
+        self.packages.iter().any(|p| p == interface || p == package)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,8 +130,12 @@ pub struct RawRule {
     pub example: Option<String>,
     #[serde(default)]
     pub instead: Option<String>,
+    /// Why the rule has its severity: what stands in the way of a port, and
+    /// how much (shown by `wasmfit explain`).
+    #[serde(default)]
+    pub severity_why: String,
     #[serde(default, rename = "match")]
-    pub matchers: Vec<Matcher>,
+    pub matchers: Vec<Spanned<Matcher>>,
     #[serde(default)]
     pub positive: Vec<Fixture>,
     #[serde(default)]
@@ -150,7 +234,15 @@ pub enum Matcher {
         #[serde(default)]
         confidence: Option<Confidence>,
     },
-    /// Syscall sites by name (`bpf`, `perf_event_open`).
+    /// Device nodes a binary names or source code opens, by regex over the
+    /// path (`^/dev/kfd$`).
+    Device {
+        patterns: Vec<String>,
+        #[serde(default)]
+        confidence: Option<Confidence>,
+    },
+    /// Syscall sites by name (`bpf`, `perf_event_open`): found in machine
+    /// code, or made by number in source (`unix.Syscall(unix.SYS_BPF, ...)`).
     Syscall {
         names: Vec<String>,
         #[serde(default)]
@@ -192,6 +284,7 @@ impl Matcher {
             | Matcher::Function { patterns, .. }
             | Matcher::Library { patterns, .. }
             | Matcher::WasmImport { patterns, .. }
+            | Matcher::Device { patterns, .. }
             | Matcher::File { patterns, .. } => patterns,
             Matcher::Compose { values, .. } => values,
             Matcher::Import { .. }
@@ -221,6 +314,7 @@ impl Matcher {
             Matcher::Function { confidence, .. } => (confidence, Confidence::High),
             Matcher::Library { confidence, .. } => (confidence, Confidence::High),
             Matcher::Syscall { confidence, .. } => (confidence, Confidence::High),
+            Matcher::Device { confidence, .. } => (confidence, Confidence::High),
             Matcher::Section { confidence, .. } => (confidence, Confidence::High),
             Matcher::WasmImport { confidence, .. } => (confidence, Confidence::High),
             Matcher::File { confidence, .. } => (confidence, Confidence::Medium),
@@ -251,6 +345,9 @@ pub struct Fixture {
     pub sections: Vec<String>,
     #[serde(default)]
     pub wasm_imports: Vec<String>,
+    /// Device node paths a binary names.
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 /// Package knowledge: one package with a known Wasm story.
@@ -278,7 +375,7 @@ pub struct Package {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RuntimeTier {
-    pub id: String,
+    pub id: RuntimeId,
     pub name: String,
     pub tier: Tier,
     /// The rule reported for services on this runtime.
@@ -288,6 +385,26 @@ pub struct RuntimeTier {
     /// How to build for Wasm.
     #[serde(default)]
     pub toolchain: String,
+    /// Source languages that hint at this runtime.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<Language>,
+    /// Dependency manifests of these ecosystems hint at this runtime.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecosystems: Vec<Ecosystem>,
+    /// Base images, as described in `rules/runtimes.toml`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    /// The weight of this runtime's base image in any stage, when it
+    /// decides the runtime even in a builder stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_weight: Option<u32>,
+    /// Environment variables official images of this runtime set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// Runtimes whose evidence becomes this one's once this one is seen
+    /// (TinyGo compiles Go source).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absorbs: Vec<RuntimeId>,
 }
 
 /// Where a rule came from, for error messages and `explain`.
@@ -313,7 +430,10 @@ pub struct Rule {
     pub description: String,
     pub example: Option<String>,
     pub instead: Option<String>,
+    pub severity_why: String,
     pub matchers: Vec<Matcher>,
+    /// The line of each `[[rule.match]]` block, in `origin.file`.
+    pub matcher_lines: Vec<usize>,
     pub positive: Vec<Fixture>,
     pub negative: Vec<Fixture>,
     pub origin: Origin,

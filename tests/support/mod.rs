@@ -1,6 +1,6 @@
 //! Shared by the integration tests: finding the external tools some tests
-//! need (Docker, Chromium, Go, a wasm C toolchain), and skipping visibly
-//! when one is missing.
+//! need (Docker, Chromium, Go, gcc, a wasm C toolchain, Rust's wasm
+//! targets, a JDK), and skipping visibly when one is missing.
 //!
 //! A skip is written straight to the process's stderr, not through
 //! `eprintln!`, which the test harness captures: so `SKIPPED: ...` shows in
@@ -11,16 +11,31 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// Whether CI asked for every tool (`WASMFIT_REQUIRE_TOOLS=1`).
+pub fn tools_required() -> bool {
+    std::env::var_os("WASMFIT_REQUIRE_TOOLS").is_some_and(|v| v == "1")
+}
 
 /// Says that `test` did not run and why; fails instead under
 /// `WASMFIT_REQUIRE_TOOLS=1`.
 pub fn skip(test: &str, why: &str) {
-    if std::env::var_os("WASMFIT_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
+    if tools_required() {
         panic!("{test}: {why} (WASMFIT_REQUIRE_TOOLS=1 requires every tool)");
     }
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "SKIPPED: {test}: {why}");
+}
+
+/// Says that `test` cannot mean anything on this machine (not a missing
+/// tool: e.g. a permission test run as root). Never a failure, even in CI,
+/// because installing something cannot fix it.
+pub fn not_applicable(test: &str, why: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "SKIPPED (not applicable): {test}: {why}");
 }
 
 /// The first of `names` found on PATH.
@@ -48,15 +63,159 @@ macro_rules! require_tool {
     };
 }
 
-/// Whether a Docker engine answers (`docker version` exits 0 within 20 s).
+/// Returns the value of an `Option`-returning probe, or skips the calling
+/// test with `why` and returns from it.
+#[macro_export]
+macro_rules! require {
+    ($test:expr, $probe:expr, $why:expr) => {
+        match $probe {
+            Some(v) => v,
+            None => {
+                $crate::support::skip($test, $why);
+                return;
+            }
+        }
+    };
+}
+
+/// Runs `cmd` quietly and says whether it exited 0.
+fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `go` on PATH, else the newest Debian `/usr/lib/go-1.x/bin/go`, as
+/// `wasmfit bench` finds it.
+pub fn go() -> Option<PathBuf> {
+    if let Some(p) = which(&["go"]) {
+        return Some(p);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("go-"))
+        })
+        .map(|p| p.join("bin/go"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+pub const GO_WHY: &str = "Go is not installed (apt-get install golang-1.23-go)";
+
+/// Compiles a one-line C program in a scratch directory with `cc` and
+/// `args`; whether the toolchain works end to end (headers, libc, linker).
+fn compiles_c(cc: &Path, args: &[&str]) -> bool {
+    let Ok(dir) = tempfile::tempdir() else {
+        return false;
+    };
+    let src = dir.path().join("probe.c");
+    if std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void) { puts(\"ok\"); return 0; }\n",
+    )
+    .is_err()
+    {
+        return false;
+    }
+    succeeds(
+        Command::new(cc)
+            .args(args)
+            .arg("-o")
+            .arg(dir.path().join("probe.out"))
+            .arg(&src),
+    )
+}
+
+/// A clang that builds a wasm32-wasi program (clang plus wasi-libc and the
+/// wasm32 builtins), probed once.
+pub fn wasi_clang() -> Option<PathBuf> {
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let mut names: Vec<String> = (14..=22).rev().map(|v| format!("clang-{v}")).collect();
+            names.push("clang".into());
+            names
+                .iter()
+                .filter_map(|n| which(&[n.as_str()]))
+                .find(|cc| compiles_c(cc, &["--target=wasm32-wasi", "-O2"]))
+        })
+        .clone()
+}
+
+pub const WASI_CLANG_WHY: &str = "no clang that builds wasm32-wasi programs \
+     (apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)";
+
+/// gcc that links a static program (gcc plus libc6-dev), probed once.
+pub fn static_gcc() -> Option<PathBuf> {
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| which(&["gcc"]).filter(|cc| compiles_c(cc, &["-static", "-O2"])))
+        .clone()
+}
+
+pub const STATIC_GCC_WHY: &str =
+    "gcc with a static libc is not installed (apt-get install gcc libc6-dev)";
+
+/// Whether rustup has the standard library for `target` installed.
+pub fn rust_target(target: &str) -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(out) = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .stdin(Stdio::null())
+        .output()
+    else {
+        return false;
+    };
+    let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(target)
+        .join("lib")
+        .is_dir()
+}
+
+/// `WASMFIT_CHROMIUM`, else the first of the usual names on PATH.
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WASMFIT_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    which(&[
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ])
+}
+
+pub const CHROMIUM_WHY: &str =
+    "Chromium is not installed (apt-get install chromium, or set WASMFIT_CHROMIUM)";
+
+pub const DOCKER_WHY: &str = "no Docker engine reachable (DOCKER_HOST / /var/run/docker.sock)";
+
+/// Whether a Docker engine answers (`docker version` exits 0 within 20 s),
+/// probed once.
 pub fn docker_available() -> bool {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    *FOUND.get_or_init(probe_docker)
+}
+
+fn probe_docker() -> bool {
     let Some(docker) = which(&["docker"]) else {
         return false;
     };
-    let mut child = match std::process::Command::new(docker)
+    let mut child = match Command::new(docker)
         .args(["version", "--format", "{{.Server.Version}}"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
     {
         Ok(c) => c,
@@ -76,4 +235,12 @@ pub fn docker_available() -> bool {
             }
         }
     }
+}
+
+/// Whether the process runs as root (a file mode cannot keep root out).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

@@ -14,7 +14,8 @@ mod zip;
 use crate::model::artifact::CodeArchive;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
+use crate::model::runtime::RuntimeId;
 use crate::parse::Output;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,7 +46,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
     match kind {
         CodeArchive::Jar => jar(bytes, &mut s),
         CodeArchive::JvmClass => {
-            s.runtime("jvm", 1, "JVM class file");
+            s.runtime(RuntimeId::Jvm, 1, "JVM class file");
             match class::method_refs(bytes) {
                 Ok(refs) => refs.into_iter().for_each(|r| s.symbol(r, rel)),
                 Err(e) => s.malformed(&format!("class file: {e}")),
@@ -54,7 +55,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
         CodeArchive::Pyc => {
             let v = pyc_version(bytes);
             s.runtime(
-                "python",
+                RuntimeId::Python,
                 1,
                 &format!(
                     "CPython bytecode{}",
@@ -63,7 +64,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, kind: CodeArchive, context: Context)
             );
         }
         CodeArchive::Beam => {
-            s.runtime("beam", 1, "BEAM module (Erlang/Elixir bytecode)");
+            s.runtime(RuntimeId::Beam, 1, "BEAM module (Erlang/Elixir bytecode)");
             match beam::imports(bytes) {
                 Ok(imports) => imports.into_iter().for_each(|i| s.symbol(i, rel)),
                 Err(e) => s.malformed(&format!("BEAM file: {e}")),
@@ -82,11 +83,11 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn runtime(&mut self, id: &str, weight: u32, why: &str) {
+    fn runtime(&mut self, id: RuntimeId, weight: u32, why: &str) {
         let at = Location::file(self.rel, why);
         self.out.facts.push(Fact::new(
             FactKind::Runtime {
-                runtime: id.into(),
+                clue: RuntimeClue::Id(id),
                 weight,
             },
             at,
@@ -158,6 +159,7 @@ fn jar(bytes: &[u8], s: &mut Sink) {
     let mut main_class = None;
     let mut classes = 0;
     let mut budget = MAX_INFLATED_TOTAL;
+    let mut cut: Vec<&str> = Vec::new();
     for e in &entries {
         let lower = e.name.to_ascii_lowercase();
         if lower.ends_with(".so")
@@ -175,6 +177,12 @@ fn jar(bytes: &[u8], s: &mut Sink) {
             }
         } else if lower.ends_with(".class") && classes < MAX_CLASSES {
             classes += 1;
+            if e.is_cut() {
+                // Read in part, which a class file cannot be: said once
+                // per jar with a count, so the gap is visible.
+                cut.push(&e.name);
+                continue;
+            }
             match zip::read(bytes, e, &mut budget) {
                 Ok(data) => {
                     if let Ok(refs) = class::method_refs(&data) {
@@ -192,6 +200,14 @@ fn jar(bytes: &[u8], s: &mut Sink) {
             }
         }
     }
+    if let Some(first) = cut.first() {
+        s.malformed(&format!(
+            "{} class entries are larger than {} bytes and were not read (first: {})",
+            cut.len(),
+            zip::MAX_ENTRY,
+            crate::model::fact::clip(first)
+        ));
+    }
     if classes >= MAX_CLASSES {
         s.malformed(&format!(
             "more than {MAX_CLASSES} classes; only the first {MAX_CLASSES} were read"
@@ -199,8 +215,12 @@ fn jar(bytes: &[u8], s: &mut Sink) {
     }
     // A runnable jar is the service; a library jar only hints at the JVM.
     match main_class {
-        Some(c) => s.runtime("jvm", 15, &format!("runnable jar (Main-Class: {c})")),
-        None => s.runtime("jvm", 5, "Java archive"),
+        Some(c) => s.runtime(
+            RuntimeId::Jvm,
+            15,
+            &format!("runnable jar (Main-Class: {c})"),
+        ),
+        None => s.runtime(RuntimeId::Jvm, 5, "Java archive"),
     }
 }
 

@@ -7,7 +7,7 @@ use std::io::Read;
 
 const MAX_ENTRIES: usize = 200_000;
 /// One class file larger than this is not a class file anyone wrote.
-const MAX_ENTRY: u64 = 16 << 20;
+pub const MAX_ENTRY: u64 = 16 << 20;
 
 #[derive(Debug)]
 pub enum Error {
@@ -118,6 +118,14 @@ fn zip64_extra(extra: &[u8], size: &mut u64, compressed: &mut u64, local: &mut u
             return;
         }
         i += 4 + len;
+    }
+}
+
+impl Entry {
+    /// Whether the entry is larger than one entry may be inflated: `read`
+    /// returns only its first `MAX_ENTRY` bytes.
+    pub fn is_cut(&self) -> bool {
+        self.size > MAX_ENTRY
     }
 }
 

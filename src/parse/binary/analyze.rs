@@ -10,6 +10,7 @@ use crate::model::artifact::BinaryFormat;
 use crate::model::binary::BinaryInfo;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::runtime::RuntimeId;
 
 pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Context) -> Analysis {
     let mut warnings = Vec::new();
@@ -75,7 +76,7 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
     };
     let mut out = emit::facts(&ev);
     if let Some((id, why)) = &runtime {
-        out.runtime(id, weight(&n, rel), why);
+        out.runtime(*id, weight(&n, rel), why);
     }
     a.output.facts = out.facts;
     for w in warnings {
@@ -162,7 +163,7 @@ fn classify(
     is_go: bool,
     is_rust: bool,
     go: Option<&gobuild::BuildInfo>,
-) -> Option<(&'static str, String)> {
+) -> Option<(RuntimeId, String)> {
     if n.is_bpf {
         return None;
     }
@@ -182,34 +183,40 @@ fn classify(
         let v = go
             .map(|g| g.go_version.as_str())
             .unwrap_or("version unknown");
-        ("go", format!("Go binary ({v})"))
+        (RuntimeId::Go, format!("Go binary ({v})"))
     } else if is_rust {
         (
-            "rust",
+            RuntimeId::Rust,
             "Rust binary (std paths, symbols or cargo-auditable data)".to_string(),
         )
     } else if n.is_dotnet {
-        ("dotnet", ".NET assembly (PE with a CLI header)".to_string())
+        (
+            RuntimeId::Dotnet,
+            ".NET assembly (PE with a CLI header)".to_string(),
+        )
     } else if let Some(l) = needs("libcoreclr").or_else(|| needs("libhostfxr")) {
-        ("dotnet", format!("needs {l}"))
+        (RuntimeId::Dotnet, format!("needs {l}"))
     } else if name.ends_with(".node")
         || exports("napi_register_module_v")
         || exports("node_register_module_v")
     {
-        ("node", "Node.js native addon".to_string())
+        (RuntimeId::Node, "Node.js native addon".to_string())
     } else if let Some(l) = needs("libnode") {
-        ("node", format!("needs {l}"))
+        (RuntimeId::Node, format!("needs {l}"))
     } else if is_loadable_module(name) || exports("PyInit_") {
-        ("python", "Python extension module".to_string())
+        (RuntimeId::Python, "Python extension module".to_string())
     } else if let Some(l) = needs("libpython") {
-        ("python", format!("embeds CPython ({l})"))
+        (RuntimeId::Python, format!("embeds CPython ({l})"))
     } else if let Some(l) = needs("libjvm") {
-        ("jvm", format!("embeds the JVM ({l})"))
+        (RuntimeId::Jvm, format!("embeds the JVM ({l})"))
     } else if exports("JNI_OnLoad") {
-        ("jvm", "JNI library (exports JNI_OnLoad)".to_string())
+        (
+            RuntimeId::Jvm,
+            "JNI library (exports JNI_OnLoad)".to_string(),
+        )
     } else if name == "beam.smp" || exports("nif_init") || exports("erl_start") {
-        ("beam", "Erlang VM or NIF library".to_string())
+        (RuntimeId::Beam, "Erlang VM or NIF library".to_string())
     } else {
-        ("c-cpp", format!("native {} binary", n.machine))
+        (RuntimeId::CCpp, format!("native {} binary", n.machine))
     })
 }

@@ -41,7 +41,24 @@ fn precheck(bytes: &[u8]) -> Result<(), String> {
 
 pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, String> {
     precheck(bytes)?;
-    let elf = Elf::parse(bytes).map_err(|e| format!("ELF: {e}"))?;
+    // goblin refuses a whole file for one string that is not UTF-8, which
+    // would let one flipped byte hide a binary. The retry reads a copy
+    // whose string tables have each bad byte replaced by `?` (same length,
+    // so every offset still holds).
+    let fixed: Vec<u8>;
+    let (bytes, elf) = match Elf::parse(bytes) {
+        Ok(elf) => (bytes, elf),
+        Err(e) if e.to_string().contains("utf8") => {
+            let (copy, replaced) = sanitize_strings(bytes).ok_or_else(|| format!("ELF: {e}"))?;
+            fixed = copy;
+            let elf = Elf::parse(&fixed).map_err(|e| format!("ELF: {e}"))?;
+            warnings.push(format!(
+                "ELF string tables hold {replaced} bytes that are not UTF-8; read as `?`"
+            ));
+            (fixed.as_slice(), elf)
+        }
+        Err(e) => return Err(format!("ELF: {e}")),
+    };
     let mut n = Native {
         arch: match elf.header.e_machine {
             header::EM_X86_64 if elf.is_64 && elf.little_endian => Some(Arch::X86_64),
@@ -79,6 +96,70 @@ pub(super) fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Native, S
     funcs(&elf, &mut n);
     stubs(bytes, &elf, &mut n);
     Ok(n)
+}
+
+/// A copy of `bytes` in which every byte of a string table (the sections of
+/// type `SHT_STRTAB`, the dynamic string table, the interpreter path) that
+/// is not part of valid UTF-8 is replaced by `?`, and how many were.
+/// Linear in the file; `None` when there is nothing to fix or no tables.
+fn sanitize_strings(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
+    use goblin::container::{Container, Ctx};
+    let h = Elf::parse_header(bytes).ok()?;
+    let container = if h.e_ident[header::EI_CLASS] == header::ELFCLASS64 {
+        Container::Big
+    } else {
+        Container::Little
+    };
+    let ctx = Ctx::new(container, h.endianness().ok()?);
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    if h.e_shnum as usize <= MAX_SECTIONS {
+        let shdrs = section_header::SectionHeader::parse(
+            bytes,
+            h.e_shoff as usize,
+            h.e_shnum as usize,
+            ctx,
+        )
+        .unwrap_or_default();
+        ranges.extend(
+            shdrs
+                .iter()
+                .filter(|s| s.sh_type == section_header::SHT_STRTAB)
+                .map(|s| (s.sh_offset, s.sh_size)),
+        );
+    }
+    let phdrs =
+        program_header::ProgramHeader::parse(bytes, h.e_phoff as usize, h.e_phnum as usize, ctx)
+            .unwrap_or_default();
+    ranges.extend(
+        phdrs
+            .iter()
+            .filter(|p| p.p_type == program_header::PT_INTERP)
+            .map(|p| (p.p_offset, p.p_filesz)),
+    );
+    if let Ok(Some(d)) = goblin::elf::dynamic::Dynamic::parse(bytes, &phdrs, ctx) {
+        ranges.push((d.info.strtab as u64, d.info.strsz as u64));
+    }
+    ranges.sort_unstable();
+    ranges.dedup();
+    let mut copy = bytes.to_vec();
+    let mut replaced = 0;
+    for (offset, size) in ranges {
+        let Some((start, len)) = in_file(bytes, offset, size) else {
+            continue;
+        };
+        let table = &mut copy[start..start + len];
+        let mut at = 0;
+        // Chunks are found on the original bytes and patched in the copy.
+        for chunk in bytes[start..start + len].utf8_chunks() {
+            at += chunk.valid().len();
+            for b in &mut table[at..at + chunk.invalid().len()] {
+                *b = b'?';
+                replaced += 1;
+            }
+            at += chunk.invalid().len();
+        }
+    }
+    (replaced > 0).then_some((copy, replaced))
 }
 
 /// `DT_RUNPATH` and `DT_RPATH` hold `:`-separated lists.

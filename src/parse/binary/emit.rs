@@ -17,7 +17,8 @@ use super::strings::Strings;
 use super::syscalls;
 use crate::model::binary::{GoBinaryInfo, RustBinaryInfo, SyscallUse};
 use crate::model::context::Context;
-use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location};
+use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location, RuntimeClue};
+use crate::model::runtime::RuntimeId;
 use std::collections::{BTreeMap, HashSet};
 
 /// Facts plus the few things the report and the linker pass want.
@@ -52,11 +53,11 @@ impl Out {
 
     /// The runtime hint carries the file's context like everything else:
     /// a Go binary under `tests/` does not make the service a Go one.
-    pub fn runtime(&mut self, id: &str, weight: u32, why: &str) {
+    pub fn runtime(&mut self, id: RuntimeId, weight: u32, why: &str) {
         let at = self.at(why);
         self.push(
             FactKind::Runtime {
-                runtime: id.to_string(),
+                clue: RuntimeClue::Id(id),
                 weight,
             },
             at,
@@ -72,6 +73,7 @@ pub fn facts(ev: &Known) -> Out {
     let mut out = Out::new(ev.rel, ev.context);
     let ctx = ev.context;
     libraries(ev, &mut out);
+    devices(ev, &mut out);
     let calls = call_summary(ev);
     imports(ev, &calls, &mut out);
     for name in &ev.sites.main_callees {
@@ -95,6 +97,14 @@ pub fn facts(ev: &Known) -> Out {
     functions(ev, &mut out);
     dependencies(ev, &mut out);
     out
+}
+
+/// Device nodes the binary names: GPU or kernel access by its meaning.
+fn devices(ev: &Known, out: &mut Out) {
+    for d in &ev.strings.devices {
+        let at = out.at(&format!("device named in a string: {d}"));
+        out.push(FactKind::Device { path: d.clone() }, at, ev.context);
+    }
 }
 
 fn libraries(ev: &Known, out: &mut Out) {

@@ -13,6 +13,8 @@ use super::native::Native;
 const MAX_LIBS: usize = 256;
 const MAX_CRATES: usize = 2000;
 const MAX_EMBEDDED: usize = 64;
+const MAX_DEVICES: usize = 64;
+const MAX_DEVICE_LEN: usize = 96;
 
 #[derive(Debug, Default)]
 pub struct Strings {
@@ -26,6 +28,9 @@ pub struct Strings {
     pub rustc: Option<String>,
     /// File offsets of embedded ELF objects for the BPF machine.
     pub embedded_bpf: Vec<usize>,
+    /// Device node paths (`/dev/kfd`, `/dev/nvidia%d`), in order of first
+    /// appearance.
+    pub devices: Vec<String>,
 }
 
 pub fn scan(bytes: &[u8], n: &Native) -> Strings {
@@ -41,6 +46,7 @@ pub fn scan(bytes: &[u8], n: &Native) -> Strings {
         sections.push(bytes);
     }
     let mut libs = std::collections::HashSet::new();
+    let mut devices = std::collections::HashSet::new();
     let mut crates = std::collections::HashSet::new();
     for data in sections {
         for anchor in [&b".so"[..], b".dll", b".DLL", b".dylib"] {
@@ -72,6 +78,16 @@ pub fn scan(bytes: &[u8], n: &Native) -> Strings {
                 }
             }
         }
+        for at in memchr::memmem::find_iter(data, b"/dev/") {
+            if out.devices.len() >= MAX_DEVICES {
+                break;
+            }
+            if let Some(d) = device_at(data, at) {
+                if devices.insert(d.clone()) {
+                    out.devices.push(d);
+                }
+            }
+        }
         for at in memchr::memmem::find_iter(data, b"\x7fELF").take(10_000) {
             if out.embedded_bpf.len() >= MAX_EMBEDDED {
                 break;
@@ -85,6 +101,27 @@ pub fn scan(bytes: &[u8], n: &Native) -> Strings {
         }
     }
     out
+}
+
+/// A device path starting at `at`, as a whole string: the byte before it
+/// must end the previous string (or be a quote or space), so
+/// `/sys/dev/block` is not `/dev/block`.
+fn device_at(data: &[u8], at: usize) -> Option<String> {
+    if at > 0 && !matches!(data[at - 1], 0 | b'"' | b'\'' | b' ' | b'=' | b'\n') {
+        return None;
+    }
+    let rest = &data[at..];
+    let len = rest
+        .iter()
+        .take(MAX_DEVICE_LEN + 1)
+        .take_while(|&&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.' | b'%' | b':')
+        })
+        .count();
+    if len <= "/dev/".len() || len > MAX_DEVICE_LEN {
+        return None;
+    }
+    std::str::from_utf8(&rest[..len]).ok().map(str::to_string)
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -216,6 +253,18 @@ mod tests {
         );
         // Not a name: `.so` inside a word.
         assert_eq!(libs(b"\0also.sorted\0"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn device_nodes() {
+        let n = Native::default();
+        let d = scan(
+            b"\0/dev/kfd\0open %s\0/dev/nvidia%d\0/sys/dev/block/8:0\0/dev/\0/dev/kfd\0",
+            &n,
+        )
+        .devices;
+        // Whole strings only, once each: `/sys/dev/...` is sysfs, `/dev/` alone no node.
+        assert_eq!(d, vec!["/dev/kfd", "/dev/nvidia%d"]);
     }
 
     #[test]

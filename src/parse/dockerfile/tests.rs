@@ -34,11 +34,16 @@ fn packages(out: &Output) -> Vec<(String, Context, u32)> {
         .collect()
 }
 
+/// Runtime hints as the built-in runtime knowledge resolves them.
 fn runtimes(out: &Output) -> Vec<(String, u32)> {
+    let rules = crate::rules::RuleSet::builtin().unwrap();
     out.facts
         .iter()
         .filter_map(|f| match &f.kind {
-            FactKind::Runtime { runtime, weight } => Some((runtime.clone(), *weight)),
+            FactKind::Runtime { clue, weight } => rules
+                .runtimes
+                .resolve(clue, *weight)
+                .map(|(id, w)| (id.to_string(), w)),
             _ => None,
         })
         .collect()
@@ -228,11 +233,11 @@ fn runtime_weights() {
 
 #[test]
 fn arg_substitution() {
-    let mut vars = HashMap::new();
-    vars.insert("A".to_string(), Some("x".to_string()));
-    vars.insert("EMPTY".to_string(), Some(String::new()));
-    vars.insert("UNSET".to_string(), None);
-    let s = |t: &str| substitute(t, &vars, '\\', 0);
+    let mut vars = Vars::new('\\');
+    vars.values.insert("A".to_string(), Some("x".to_string()));
+    vars.values.insert("EMPTY".to_string(), Some(String::new()));
+    vars.values.insert("UNSET".to_string(), None);
+    let mut s = |t: &str| vars.substitute(t, 0);
     assert_eq!(s("$A:1"), "x:1");
     assert_eq!(s("${A}-y"), "x-y");
     assert_eq!(s("${UNSET:-d}"), "d");
@@ -374,4 +379,39 @@ fn huge_inputs_stay_linear() {
         "took {:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn doubling_args_are_cut_at_the_budget() {
+    // Each line doubles the value: 60 lines would be 2^60 bytes.
+    let mut text = String::from("ARG A0=xy\n");
+    for i in 1..60 {
+        text.push_str(&format!("ARG A{i}=${{A{p}}}${{A{p}-1}}\n", p = i - 1));
+    }
+    text.push_str("FROM ${A59}\n");
+    let started = std::time::Instant::now();
+    let out = parse("Dockerfile", &text, Context::Service);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    let image = &images(&out)[0].0;
+    assert!(image.len() <= MAX_VALUE, "{}", image.len());
+    assert!(image.starts_with("xyxy"), "{}", &image[..8]);
+    let diags: Vec<_> = out.diagnostics.iter().map(|d| &d.message).collect();
+    assert!(
+        diags.iter().any(|m| m.contains("over its budget")),
+        "{diags:?}"
+    );
+}
+
+#[test]
+fn many_args_share_one_budget() {
+    // Thousands of maximal values: the file-wide budget stops expanding.
+    let big = "z".repeat(MAX_VALUE);
+    let mut text = format!("ARG B={big}\n");
+    for i in 0..2000 {
+        text.push_str(&format!("ARG C{i}=$B\n"));
+    }
+    text.push_str("FROM $C1999\n");
+    let out = parse("Dockerfile", &text, Context::Service);
+    // Unexpanded once the budget is spent: kept as written.
+    assert_eq!(images(&out)[0].0, "$C1999");
 }

@@ -31,7 +31,7 @@ const DEP_TABLES: [(&str, Scope); 5] = [
 const MAX_FEATURE_STEPS: usize = 10_000;
 
 pub(crate) fn manifest(sink: &mut Sink) {
-    sink.runtime("rust");
+    sink.runtime(Ecosystem::Crates);
     let Some(root) = parse_toml(sink, "Cargo.toml") else {
         return;
     };

@@ -43,7 +43,7 @@ const TEST_SDKS: [&str; 4] = [
 ];
 
 pub(crate) fn csproj(sink: &mut Sink) {
-    sink.runtime("dotnet");
+    sink.runtime(Ecosystem::Nuget);
     let mut refs: Vec<Reference> = Vec::new();
     let mut open: Option<usize> = None;
     let mut test_project = false;

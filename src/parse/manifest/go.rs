@@ -18,7 +18,7 @@ enum Block {
 }
 
 pub(crate) fn go_mod(sink: &mut Sink) {
-    sink.runtime("go");
+    sink.runtime(Ecosystem::Go);
     let text = sink.text;
     let mut block = Block::None;
     for (idx, raw) in text.lines().enumerate() {

@@ -29,7 +29,7 @@ static MAP_NOTATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(crate) fn build_gradle(sink: &mut Sink) {
-    sink.runtime("jvm");
+    sink.runtime(Ecosystem::Maven);
     let text = sink.text;
     let mut in_block_comment = false;
     for (idx, raw) in text.lines().enumerate() {

@@ -55,7 +55,7 @@ const DEP_OPTIONS: [&str; 12] = [
 ];
 
 pub(crate) fn mix_exs(sink: &mut Sink) {
-    sink.runtime("beam");
+    sink.runtime(Ecosystem::Hex);
     let text = sink.text;
     for c in DEP_TUPLE.captures_iter(text) {
         let (Some(whole), Some(name)) = (c.get(0), c.get(1)) else {

@@ -32,7 +32,7 @@ struct Pom {
 }
 
 pub(crate) fn pom(sink: &mut Sink) {
-    sink.runtime("jvm");
+    sink.runtime(Ecosystem::Maven);
     let mut pom = Pom::default();
     // The dependency being read, and whether it is a managed one.
     let mut current: Option<(RawDep, bool)> = None;
@@ -216,6 +216,9 @@ fn subst(value: &str, props: &HashMap<String, String>) -> String {
             };
             let key = &after[..end];
             match props.get(key) {
+                // The round's result is bounded as it is built, not after:
+                // one line of many references to a long property is large.
+                Some(v) if next.len() + v.trim().len() > MAX_LEN => return out,
                 Some(v) => {
                     next.push_str(v.trim());
                     changed = true;
@@ -364,6 +367,10 @@ mod tests {
         assert!(s.len() <= 2048);
         assert_eq!(subst("${missing}-x", &props), "${missing}-x");
         assert_eq!(subst("${unterminated", &props), "${unterminated");
+        // Many references to one long value: cut while the round is built.
+        props.insert("big".to_string(), "b".repeat(64 << 10));
+        let many = "${big}".repeat(1000);
+        assert!(subst(&many, &props).len() <= many.len().max(1024));
     }
 
     #[test]

@@ -29,7 +29,9 @@ use super::Output;
 use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, Location, LockEntry, Scope};
+use crate::model::fact::{
+    Dependency, Ecosystem, Fact, FactKind, Location, LockEntry, RuntimeClue, Scope,
+};
 
 /// The weight of a manifest's runtime hint (see the plan: manifest = 10).
 const MANIFEST_WEIGHT: u32 = 10;
@@ -142,12 +144,13 @@ impl<'a> Sink<'a> {
         ));
     }
 
-    /// Records the runtime this manifest implies. Called once per manifest,
-    /// never for lock files: a lock beside its manifest must not count twice.
-    pub fn runtime(&mut self, runtime: &str) {
+    /// Records that a manifest of this ecosystem is here; which runtime
+    /// that means is rules/runtimes.toml's. Called once per manifest, never
+    /// for lock files: a lock beside its manifest must not count twice.
+    pub fn runtime(&mut self, ecosystem: Ecosystem) {
         let at = Location::file(self.rel, "dependency manifest");
         let kind = FactKind::Runtime {
-            runtime: runtime.to_string(),
+            clue: RuntimeClue::Ecosystem(ecosystem),
             weight: MANIFEST_WEIGHT,
         };
         self.out.facts.push(Fact::new(kind, at, self.context));
@@ -354,11 +357,16 @@ pub(crate) mod test_util {
             .unwrap_or_else(|| panic!("no dependency {name} in {:#?}", out.facts))
     }
 
+    /// Runtime hints as the built-in runtime knowledge resolves them.
     pub fn runtimes(out: &Output) -> Vec<(String, u32)> {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
         out.facts
             .iter()
             .filter_map(|f| match &f.kind {
-                FactKind::Runtime { runtime, weight } => Some((runtime.clone(), *weight)),
+                FactKind::Runtime { clue, weight } => rules
+                    .runtimes
+                    .resolve(clue, *weight)
+                    .map(|(id, w)| (id.to_string(), w)),
                 _ => None,
             })
             .collect()

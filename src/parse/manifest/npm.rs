@@ -22,7 +22,7 @@ const SECTIONS: [(&str, Scope); 4] = [
 ];
 
 pub(crate) fn package_json(sink: &mut Sink) {
-    sink.runtime("node");
+    sink.runtime(Ecosystem::Npm);
     let Some(doc) = parse_json(sink, "package.json") else {
         return;
     };

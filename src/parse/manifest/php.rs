@@ -15,7 +15,7 @@ use serde_json::Value;
 const SECTIONS: [(&str, Scope); 2] = [("require", Scope::Runtime), ("require-dev", Scope::Dev)];
 
 pub(crate) fn composer_json(sink: &mut Sink) {
-    sink.runtime("php");
+    sink.runtime(Ecosystem::Packagist);
     let Some(doc) = parse_json(sink, "composer.json") else {
         return;
     };

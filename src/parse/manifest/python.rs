@@ -76,7 +76,7 @@ pub(super) fn emit_req(sink: &mut Sink, spec: &str, scope: Scope, line: u32) {
 
 /// requirements.txt and friends (`requirements-dev.txt`, `dev.requirements.txt`).
 pub(crate) fn requirements(sink: &mut Sink) {
-    sink.runtime("python");
+    sink.runtime(Ecosystem::Pypi);
     let file = sink
         .rel
         .rsplit('/')
@@ -148,7 +148,7 @@ fn strip_hash_comment(line: &str) -> &str {
 }
 
 pub(crate) fn pyproject(sink: &mut Sink) {
-    sink.runtime("python");
+    sink.runtime(Ecosystem::Pypi);
     let (doc, errors) = DeTable::parse_recoverable(sink.text);
     if let Some(err) = errors.first() {
         sink.malformed(format!("pyproject.toml: {}", err.message()));
@@ -276,7 +276,7 @@ fn table_spec(t: &DeTable) -> (Option<String>, Vec<String>, bool) {
 }
 
 pub(crate) fn pipfile(sink: &mut Sink) {
-    sink.runtime("python");
+    sink.runtime(Ecosystem::Pypi);
     let (doc, errors) = DeTable::parse_recoverable(sink.text);
     if let Some(err) = errors.first() {
         sink.malformed(format!("Pipfile: {}", err.message()));

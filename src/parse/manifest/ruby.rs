@@ -40,7 +40,7 @@ const WINDOWS_PLATFORMS: [&str; 6] = [
 ];
 
 pub(crate) fn gemfile(sink: &mut Sink) {
-    sink.runtime("ruby");
+    sink.runtime(Ecosystem::Rubygems);
     let text = sink.text;
     // One entry per open block: the scope a `group` or `platforms` block
     // gives its gems, None for any other block (or a shipping group).

@@ -14,7 +14,8 @@ pub use crate::model::wasm::{Grant, HostImport, Memory, Producers, WasmInfo, Was
 
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
+use crate::model::runtime::RuntimeId;
 use crate::parse::Output;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
@@ -69,6 +70,7 @@ pub fn analyze(a: &crate::model::artifact::Artifact) -> (Output, Option<WasmInfo
 pub fn parse(bytes: &[u8], rel: &str, context: Context) -> (Output, WasmInfo) {
     let mut out = Output::default();
     let mut w = Walk::default();
+    let mut malformed = false;
     for payload in Parser::new(0).parse_all(bytes) {
         let step = payload.and_then(|p| w.payload(p));
         if let Err(e) = step {
@@ -76,11 +78,12 @@ pub fn parse(bytes: &[u8], rel: &str, context: Context) -> (Output, WasmInfo) {
                 DiagKind::Malformed,
                 rel,
                 format!(
-                    "malformed Wasm at byte {}: {}; what came before it was used",
+                    "malformed Wasm at byte {}: {}; what came before it was used, but the file does not count as a Wasm build",
                     e.offset(),
                     e.message()
                 ),
             ));
+            malformed = true;
             break;
         }
     }
@@ -96,6 +99,13 @@ pub fn parse(bytes: &[u8], rel: &str, context: Context) -> (Output, WasmInfo) {
     }
     let info = w.summarise(rel, context, bytes.len() as u64);
     out.facts = facts(&info, &w.imports, rel, context);
+    // The magic number and garbage after it is not a Wasm build: what was
+    // read is still described, but only a well-formed file says the service
+    // already runs as Wasm.
+    if malformed {
+        out.facts
+            .retain(|f| !matches!(f.kind, FactKind::Runtime { .. }));
+    }
     (out, info)
 }
 
@@ -572,7 +582,7 @@ fn facts(info: &WasmInfo, imports: &[(String, String)], rel: &str, context: Cont
     };
     facts.push(Fact::new(
         FactKind::Runtime {
-            runtime: "wasm".into(),
+            clue: RuntimeClue::Id(RuntimeId::Wasm),
             weight: if program { 10 } else { 5 },
         },
         Location::file(rel, &format!("{what} ({})", worlds.join(", "))),
@@ -643,9 +653,13 @@ mod tests {
             .filter(|f| matches!(f.kind, FactKind::WasmImport { .. }))
             .collect();
         assert_eq!(imports.len(), 2);
-        assert!(out.facts.iter().any(
-            |f| matches!(&f.kind, FactKind::Runtime { runtime, weight: 10 } if runtime == "wasm")
-        ));
+        assert!(out.facts.iter().any(|f| matches!(
+            &f.kind,
+            FactKind::Runtime {
+                clue: RuntimeClue::Id(RuntimeId::Wasm),
+                weight: 10
+            }
+        )));
     }
 
     #[test]
@@ -662,5 +676,26 @@ mod tests {
         assert_eq!(info.kind, WasmKind::CoreModule);
         let (out, _) = parse(b"\0asm\x0d\0\x01\0garbage", "x.wasm", Context::Service);
         assert_eq!(out.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn garbage_after_the_magic_is_not_wasm_evidence() {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        m.extend_from_slice(&[0xff; 64]);
+        let (out, _) = parse(&m, "x.wasm", Context::Service);
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert!(
+            !out.facts
+                .iter()
+                .any(|f| matches!(f.kind, FactKind::Runtime { .. })),
+            "{:?}",
+            out.facts
+        );
+        // A well-formed module still is.
+        let (out, _) = parse(&tiny_p1(), "x.wasm", Context::Service);
+        assert!(out
+            .facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Runtime { .. })));
     }
 }

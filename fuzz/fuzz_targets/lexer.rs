@@ -1,0 +1,17 @@
+//! The lexer and source parser of every language on arbitrary text; the
+//! first byte picks the language. The code view must keep the text's
+//! length so offsets still point at the same bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wasmfit::model::context::Context;
+use wasmfit::model::language::Language;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let lang = Language::ALL[pick as usize % Language::ALL.len()];
+    let text = String::from_utf8_lossy(rest);
+    let (_view, _out) = wasmfit::parse::source::parse(lang, "src/file", &text, Context::Service);
+});
