@@ -52,7 +52,8 @@ fn main() {
             files
                 .par_iter()
                 .map(|a| {
-                    let r = wasmfit::parse::binary::analyze(a).unwrap_or_default();
+                    let r = wasmfit::parse::binary::analyze(a, &engine.rules.runtimes.binary)
+                        .unwrap_or_default();
                     let mut hits = Vec::new();
                     for f in &r.output.facts {
                         engine.match_fact(f, &mut hits);

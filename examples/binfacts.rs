@@ -27,7 +27,7 @@ fn main() {
         eprintln!("{path}: not a binary or code archive ({:?})", a.kind);
         std::process::exit(1);
     }
-    let Some(r) = wasmfit::parse::binary::analyze(&a) else {
+    let Some(r) = wasmfit::parse::binary::analyze(&a, &knowledge()) else {
         return;
     };
     for f in &r.output.facts {
@@ -61,4 +61,12 @@ fn main() {
             serde_json::to_string(&b.info).unwrap_or_default()
         );
     }
+}
+
+/// The runtime knowledge the scan hands the binary reader (rules/runtimes.toml).
+fn knowledge() -> wasmfit::parse::binary::BinaryKnowledge {
+    wasmfit::rules::RuleSet::builtin()
+        .expect("built-in rules load")
+        .runtimes
+        .binary
 }

@@ -377,9 +377,6 @@ fn scan_base(config: &Path, scan_path: &Path) -> Option<String> {
     )
 }
 
-/// Reads a config file, refusing one over 1 MiB: a settings file is small,
-/// and a scanned tree could hold anything under that name.
-
 /// A gitignore pattern written relative to a directory `base` below the
 /// config file's directory, rewritten relative to the config file's
 /// directory: `--exclude gen/` for a scan of `services/api` becomes

@@ -10,7 +10,6 @@ use crate::analyze::matcher::Engine;
 use crate::analyze::runtime;
 use crate::analyze::score;
 use crate::analyze::signals;
-use crate::analyze::suppress::FileMarkers;
 use crate::input::discover::{self, Discovery};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
@@ -18,7 +17,7 @@ use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
 use crate::model::finding::Source;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
-use crate::model::service::{Service, ServiceKind, ServiceSummary};
+use crate::model::service::{Service, ServiceSummary};
 use crate::parse::{self, Output};
 use crate::rules::{Capability, Confidence, RuleSet};
 use rayon::prelude::*;
@@ -47,62 +46,12 @@ struct FileResult {
     wasm: Option<crate::parse::wasm::WasmInfo>,
     /// A native binary's description and link data (parse::binary).
     binary: Option<crate::parse::binary::Binary>,
-    /// Suppression comments, for the suppression pass.
-    markers: Option<FileMarkers>,
-}
-
-/// What the files of a scan left behind, merged as they finish. Facts,
-/// Wasm and binaries carry their artifact's index, to be put back in the
-/// walk's order (the report lists them in that order).
-#[derive(Default)]
-struct Merged {
-    hits: Vec<Hit>,
-    kept: Vec<(usize, Fact)>,
-    diagnostics: Vec<Diagnostic>,
-    wasm: Vec<(usize, crate::parse::wasm::WasmInfo)>,
-    binaries: Vec<(usize, crate::parse::binary::Binary)>,
-    markers: Vec<FileMarkers>,
-    languages: BTreeMap<String, u64>,
-    service_source_bytes: u64,
-}
-
-impl Merged {
-    fn add(&mut self, i: usize, a: &Artifact, r: FileResult) {
-        self.hits.extend(r.hits);
-        self.kept.extend(r.kept.into_iter().map(|f| (i, f)));
-        self.diagnostics.extend(r.diagnostics);
-        self.wasm.extend(r.wasm.map(|w| (i, w)));
-        self.binaries.extend(r.binary.map(|b| (i, b)));
-        self.markers.extend(r.markers);
-        if let ArtifactKind::Source(l) = a.kind {
-            if a.context.counts() {
-                *self.languages.entry(l.id().to_string()).or_default() += r.source_bytes;
-                self.service_source_bytes += r.source_bytes;
-            }
-        }
-    }
-
-    fn join(mut self, other: Merged) -> Merged {
-        self.hits.extend(other.hits);
-        self.kept.extend(other.kept);
-        self.diagnostics.extend(other.diagnostics);
-        self.wasm.extend(other.wasm);
-        self.binaries.extend(other.binaries);
-        self.markers.extend(other.markers);
-        for (l, n) in other.languages {
-            *self.languages.entry(l).or_default() += n;
-        }
-        self.service_source_bytes += other.service_source_bytes;
-        self
-    }
-
-    fn in_artifact_order(mut self) -> Merged {
-        // Stable: the facts of one file keep their order.
-        self.kept.sort_by_key(|(i, _)| *i);
-        self.wasm.sort_by_key(|(i, _)| *i);
-        self.binaries.sort_by_key(|(i, _)| *i);
-        self
-    }
+    /// A source file's imports, for the reachability walk.
+    imports: Vec<Fact>,
+    /// The file starts a program by itself (`func main`, `__main__`).
+    entry: Option<crate::model::service::EntryKind>,
+    /// It imports by a computed name.
+    dynamic: bool,
 }
 
 /// Called with (files done, files total) as the scan goes.
@@ -127,45 +76,64 @@ pub fn scan_with(
     let rules = engine.rules;
     let started = Instant::now();
     let Discovery {
-        artifacts,
+        mut artifacts,
         mut diagnostics,
         skipped,
     } = discover::discover(root, &opts.discover)?;
+    let mut role_of = assign_roles(&mut artifacts);
+    let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    // Each file's result is folded in as soon as it is done, so only what
-    // files leave behind (hits, a few facts) is held, never every file.
-    let files = artifacts
+    let results: Vec<FileResult> = artifacts
         .par_iter()
-        .enumerate()
-        .fold(Merged::default, |mut m, (i, a)| {
-            m.add(i, a, analyze(engine, a));
+        .map(|a| {
+            let r = analyze(engine, a);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(n, total);
-            m
+            r
         })
-        .reduce(Merged::default, Merged::join)
-        .in_artifact_order();
+        .collect();
 
     // Needed libraries are followed through the tree once every binary is
     // known; what entry points reach are facts like any other, matched here
-    // with the facts from outside the tree (linker.rs).
-    let linked = crate::analyze::linker::post_pass(files.binaries.iter().map(|(_, b)| b));
+    // like the facts of files (linker.rs).
+    let linked =
+        crate::analyze::linker::post_pass(results.iter().filter_map(|r| r.binary.as_ref()));
     let binaries = linked.infos;
     let mut hits = Vec::new();
     for f in &linked.facts {
         engine.match_fact(f, &mut hits);
     }
-    hits.extend(files.hits);
+    let mut kept = Vec::new();
+    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
+    let mut service_source_bytes = 0;
+    let mut wasm = Vec::new();
+    let mut code = Code::default();
+    for (a, r) in artifacts.iter().zip(results) {
+        wasm.extend(r.wasm);
+        code.imports.extend(r.imports);
+        if let Some(k) = r.entry {
+            code.entries.insert(a.rel.clone(), k);
+        }
+        if r.dynamic {
+            code.dynamic.insert(a.rel.clone());
+        }
+        hits.extend(r.hits);
+        kept.extend(r.kept);
+        diagnostics.extend(r.diagnostics);
+        if let ArtifactKind::Source(l) = a.kind {
+            if a.context.counts() {
+                *languages.entry(l.id().to_string()).or_default() += r.source_bytes;
+                service_source_bytes += r.source_bytes;
+            }
+        }
+    }
     for f in &opts.extra_facts {
         engine.match_fact(f, &mut hits);
+        if keep(f) {
+            kept.push(f.clone());
+        }
     }
-    let mut kept: Vec<Fact> = files.kept.into_iter().map(|(_, f)| f).collect();
-    diagnostics.extend(files.diagnostics);
-    let wasm: Vec<_> = files.wasm.into_iter().map(|(_, w)| w).collect();
-    let languages = files.languages;
-    let service_source_bytes = files.service_source_bytes;
-    kept.extend(opts.extra_facts.iter().filter(|f| keep(f)).cloned());
     for s in &skipped {
         diagnostics.push(Diagnostic::new(
             DiagKind::Skipped,
@@ -174,12 +142,225 @@ pub fn scan_with(
         ));
     }
 
+    // Evidence under a path with a role says which role, once per piece.
+    for h in &mut hits {
+        if let Some(r) = role_of.get(&h.evidence.at.path) {
+            if h.evidence.context == r.context && h.evidence.reason.is_none() {
+                h.evidence.reason = Some(r.evidence_reason());
+            }
+        }
+    }
+
     // Lock entries take the scope of the manifest declarations that pull
     // them in, which needs every manifest of the tree (analyze::scopes).
     crate::analyze::scopes::apply(&kept, &mut hits, &mut diagnostics);
 
-    let runtimes = runtime::detect(rules, &kept);
-    if let Some(p) = &runtimes.primary {
+    // What ships: one unit per Dockerfile that builds a service, compose
+    // neighbours beside them, or the whole tree (analyze::units).
+    let name = root_name(root);
+    let mut units = if opts.extra_facts.is_empty() {
+        crate::analyze::units::plan(
+            &crate::analyze::units::Inputs {
+                artifacts: &artifacts,
+                kept: &kept,
+                compose: &composed,
+                root_name: &name,
+            },
+            &mut diagnostics,
+        )
+    } else {
+        // An image is one service: its own scope decided what is in it.
+        crate::analyze::units::whole_tree(&name)
+    };
+    for u in &mut units {
+        if let Some(note) = u.dockerfile.as_ref().and_then(|d| promoted.get(d)) {
+            u.notes.push(note.clone());
+        }
+    }
+    let owners = crate::analyze::units::Owners::new(&units, &composed, &compose_facts, &artifacts);
+    let mut services = Vec::new();
+    let mut containers = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        let unit_kept: Vec<Fact> = kept
+            .iter()
+            .filter(|f| owners.owns(i, &f.at.path, f.at.line))
+            .cloned()
+            .collect();
+        let unit_artifacts: Vec<Artifact> = artifacts
+            .iter()
+            .filter(|a| owners.owns(i, &a.rel, None))
+            .cloned()
+            .collect();
+        let mut unit_hits = owners.hits_for(i, &hits);
+        let mut u = u.clone();
+        let reach = if opts.extra_facts.is_empty() {
+            Some(reach_unit(&mut u, &unit_artifacts, &code, &mut unit_hits))
+        } else {
+            None
+        };
+        // The runtime is the one of the code the service runs: a file no
+        // main entry point reaches is no hint of it.
+        let mut unit_kept = unit_kept;
+        if let Some(o) = &reach {
+            unit_kept.retain(|f| {
+                !matches!(f.kind, FactKind::Runtime { .. })
+                    || !matches!(
+                        o.placed.get(&f.at.path),
+                        Some(crate::analyze::reach::Placed::Unreachable)
+                            | Some(crate::analyze::reach::Placed::Optional(_))
+                    )
+            });
+        }
+        let mut judged = judge(rules, opts, &u, &unit_kept, &unit_artifacts, &mut unit_hits);
+        judged.reachability = reach.map(|o| o.reachability);
+        containers.push(container(&unit_kept));
+        services.push(judged);
+    }
+    let p = services.iter().position(|s| s.primary).unwrap_or(0);
+    let primary = services[p].clone();
+    let container = containers.swap_remove(p);
+    let inventory = inventory(&artifacts, skipped, languages);
+    let inputs = signals::Inputs {
+        dockerfiles: inventory.dockerfiles.clone(),
+        compose_files: inventory.compose_files.clone(),
+        service_source_bytes,
+        plugin_hosts: signals::plugin_hosts(rules, &kept),
+    };
+    let signals = signals::evaluate(rules, &primary.findings, &primary.runtime, &inputs);
+    diagnostics.sort();
+    diagnostics.dedup();
+    let summary = Summary {
+        counted: primary.summary.counted.clone(),
+        not_counted: primary.summary.not_counted,
+        suppressed: primary.summary.suppressed,
+        effort_days: primary.summary.effort_days,
+        files: artifacts.len(),
+        bytes: artifacts.iter().map(|a| a.size).sum(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    // Renderers never read the tree: the lines around the evidence are
+    // read now, while the tree is the one just scanned.
+    let all_findings: Vec<crate::model::finding::Finding> = services
+        .iter()
+        .flat_map(|s| s.findings.iter().cloned())
+        .collect();
+    let excerpts = crate::input::excerpt::capture(root, &all_findings);
+    Ok(Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: Tool {
+            name: "wasmfit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            rules: rules.rules.len(),
+        },
+        root: root.display().to_string(),
+        verdict: primary.verdict,
+        verdict_reason: primary.verdict_reason.clone(),
+        score: primary.score,
+        summary,
+        runtime: primary.runtime.clone(),
+        shape: primary.shape.clone(),
+        findings: primary.findings.clone(),
+        scoring: primary.scoring.clone(),
+        signals,
+        inventory,
+        container,
+        diagnostics,
+        bench: None,
+        image: None,
+        wasm,
+        binaries,
+        target: None,
+        services,
+        roles: roles_listed(&role_of),
+        excerpts,
+        repository: None,
+    })
+}
+
+/// What the reachability walk needs from the parse: imports, the files
+/// that start a program, the files that import by computed names.
+#[derive(Default)]
+struct Code {
+    imports: Vec<Fact>,
+    entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
+    dynamic: std::collections::HashSet<String>,
+}
+
+/// Entry points a unit's files declare themselves (`func main`, a
+/// `__main__` block) are main entry points when nothing else names one,
+/// side ones when the unit's image runs a named file; then the import walk
+/// places every code file and the unit's hits get its verdict
+/// (analyze::reach).
+fn reach_unit(
+    u: &mut crate::analyze::units::Unit,
+    artifacts: &[Artifact],
+    code: &Code,
+    hits: &mut [Hit],
+) -> crate::analyze::reach::Outcome {
+    use crate::analyze::reach;
+    use crate::model::service::EntryPoint;
+    let files: Vec<reach::File> = artifacts
+        .iter()
+        .filter(|a| a.context.counts())
+        .filter_map(|a| match a.kind {
+            ArtifactKind::Source(language) => Some(reach::File {
+                rel: a.rel.clone(),
+                language,
+                dynamic: code.dynamic.contains(&a.rel),
+            }),
+            _ => None,
+        })
+        .collect();
+    let named = u.entry_points.iter().any(|e| e.path.is_some());
+    let mut declared: Vec<&String> = files
+        .iter()
+        .map(|f| &f.rel)
+        .filter(|r| code.entries.contains_key(*r))
+        .collect();
+    declared.sort();
+    for rel in declared {
+        if u.entry_points.iter().any(|e| e.path.as_ref() == Some(rel)) {
+            continue;
+        }
+        u.entry_points.push(EntryPoint {
+            kind: code.entries[rel],
+            path: Some(rel.clone()),
+            declared_in: Location::file(rel, "declares a program entry point"),
+            main: !named,
+        });
+    }
+    let entries: Vec<reach::Entry> = u
+        .entry_points
+        .iter()
+        .filter_map(|e| {
+            e.path.as_ref().map(|p| reach::Entry {
+                rel: p.clone(),
+                main: e.main,
+            })
+        })
+        .collect();
+    let mut outcome = reach::walk(&files, &code.imports, &entries);
+    if u.kind != crate::model::service::ServiceKind::Container {
+        outcome.advisory();
+    }
+    reach::apply(&outcome, &u.name, hits);
+    u.notes.extend(outcome.notes.iter().cloned());
+    outcome
+}
+
+/// One unit's verdict from its own hits and facts: its runtime, findings,
+/// score, shape, and `unknown` when it holds nothing to judge.
+fn judge(
+    rules: &RuleSet,
+    opts: &Options,
+    u: &crate::analyze::units::Unit,
+    kept: &[Fact],
+    artifacts: &[Artifact],
+    hits: &mut Vec<Hit>,
+) -> Service {
+    let mut notes = Vec::new();
+    let (runtimes, counted_runtime) = service_runtime(rules, u, kept, artifacts, &mut notes);
+    if let Some(p) = runtimes.primary.as_ref().filter(|_| counted_runtime) {
         if let Some(idx) = rules.index(&p.rule_id) {
             for at in &p.evidence {
                 let conf = if p.weight >= 10 {
@@ -198,96 +379,192 @@ pub fn scan_with(
             }
         }
     }
-
-    // One suppression pass over every hit, whatever produced it: comments
-    // in files, then the config's entries.
-    crate::analyze::suppress::apply_all(rules, &files.markers, &opts.suppress, &mut hits);
-    let findings = finding::merge(&rules.rules, hits);
-    let scoring = score::score(&findings);
-    let inventory = inventory(&artifacts, skipped, languages);
-    let inputs = signals::Inputs {
-        dockerfiles: inventory.dockerfiles.clone(),
-        compose_files: inventory.compose_files.clone(),
-        service_source_bytes,
-        plugin_hosts: signals::plugin_hosts(rules, &kept),
-    };
-    let signals = signals::evaluate(rules, &findings, &runtimes, &inputs);
-    let shape = shape(&findings);
-    let container = container(&kept);
+    opts.suppress.apply(rules, hits);
+    let findings = finding::merge(&rules.rules, std::mem::take(hits));
+    let mut scoring = score::score(&findings);
+    let verdict_reason =
+        crate::analyze::units::nothing_to_judge(artifacts, opts.extra_facts.len(), &findings);
+    if verdict_reason.is_some() {
+        score::unknown(&mut scoring);
+    }
     let mut counted: BTreeMap<String, usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.counted) {
         *counted.entry(f.severity.to_string()).or_default() += 1;
     }
-    diagnostics.sort();
-    diagnostics.dedup();
-    let summary = Summary {
-        counted,
-        not_counted: findings.iter().filter(|f| !f.context.counts()).count(),
-        suppressed: findings.iter().filter(|f| f.suppressed).count(),
-        effort_days: scoring.effort_days,
-        files: artifacts.len(),
-        bytes: artifacts.iter().map(|a| a.size).sum(),
-        elapsed_ms: started.elapsed().as_millis() as u64,
-    };
-    // One whole-tree service until the service model below finds more.
-    let tree = Service {
-        name: root_name(root),
-        kind: ServiceKind::Tree,
-        root: ".".into(),
-        primary: true,
-        entry_points: Vec::new(),
-        dockerfile: None,
-        compose: None,
-        neighbours: Vec::new(),
-        runtime: runtimes.clone(),
-        shape: shape.clone(),
-        verdict: scoring.verdict,
-        verdict_reason: None,
-        score: scoring.score,
-        scoring: scoring.clone(),
-        findings: findings.clone(),
-        summary: ServiceSummary {
-            counted: summary.counted.clone(),
-            not_counted: summary.not_counted,
-            suppressed: summary.suppressed,
-            effort_days: summary.effort_days,
-        },
-        reachability: None,
-        notes: Vec::new(),
-    };
-    // Renderers never read the tree: the lines around the evidence are
-    // read now, while the tree is the one just scanned.
-    let excerpts = crate::input::excerpt::capture(root, &findings);
-    Ok(Report {
-        schema_version: SCHEMA_VERSION.to_string(),
-        tool: Tool {
-            name: "wasmfit".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            rules: rules.rules.len(),
-        },
-        root: root.display().to_string(),
-        verdict: scoring.verdict,
-        verdict_reason: None,
-        score: scoring.score,
-        summary,
+    Service {
+        name: u.name.clone(),
+        kind: u.kind,
+        root: u.root.clone(),
+        primary: u.primary,
+        entry_points: u.entry_points.clone(),
+        dockerfile: u.dockerfile.clone(),
+        compose: u.compose.clone(),
+        neighbours: u.neighbours.clone(),
         runtime: runtimes,
-        shape,
-        findings,
+        shape: shape(&findings),
+        verdict: scoring.verdict,
+        verdict_reason,
+        score: scoring.score,
+        summary: ServiceSummary {
+            counted,
+            not_counted: findings.iter().filter(|f| !f.context.counts()).count(),
+            suppressed: findings.iter().filter(|f| f.suppressed).count(),
+            effort_days: scoring.effort_days,
+        },
         scoring,
-        signals,
-        inventory,
-        container,
-        diagnostics,
-        bench: None,
-        image: None,
-        wasm,
-        binaries,
-        target: None,
-        services: vec![tree],
-        roles: Vec::new(),
-        excerpts,
-        repository: None,
-    })
+        findings,
+        reachability: None,
+        notes: u.notes.iter().cloned().chain(notes).collect(),
+    }
+}
+
+/// The service's runtime: the one of its main entry points when they name
+/// files (an entry point outweighs every other hint together, so bundled C
+/// headers do not make a Go tool a C program, nor a frontend make a Python
+/// API a Node one), else the weighed hints of its own files and image. A
+/// unit with no service code still gets the runtime of its examples or
+/// tests, reported but not counted (`false`).
+fn service_runtime(
+    rules: &RuleSet,
+    u: &crate::analyze::units::Unit,
+    kept: &[Fact],
+    artifacts: &[Artifact],
+    notes: &mut Vec<String>,
+) -> (crate::model::runtime::Runtimes, bool) {
+    let total: u32 = kept
+        .iter()
+        .filter_map(|f| match f.kind {
+            FactKind::Runtime { weight, .. } if f.context.counts() => Some(weight),
+            _ => None,
+        })
+        .sum();
+    let mut hints: Vec<Fact> = kept.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    for e in u.entry_points.iter().filter(|e| e.main) {
+        let Some(path) = &e.path else { continue };
+        let Some(lang) = artifacts
+            .iter()
+            .find(|a| &a.rel == path)
+            .and_then(|a| match a.kind {
+                ArtifactKind::Source(l) => Some(l),
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        if seen.insert(lang) {
+            hints.push(Fact::new(
+                FactKind::Runtime {
+                    clue: RuntimeClue::Language(lang),
+                    weight: total + 1,
+                },
+                Location::file(path, "the service's entry point"),
+                Context::Service,
+            ));
+        }
+    }
+    let found = runtime::detect(rules, &hints);
+    if found.primary.is_some() {
+        return (found, true);
+    }
+    let side: Vec<Fact> = kept
+        .iter()
+        .filter(|f| matches!(f.context, Context::Example | Context::Test))
+        .map(|f| {
+            let mut f = f.clone();
+            f.context = Context::Service;
+            f
+        })
+        .collect();
+    let fallback = runtime::detect(rules, &side);
+    if let Some(p) = &fallback.primary {
+        notes.push(format!(
+            "runtime {} from examples and tests only: reported, not counted",
+            p.name
+        ));
+    }
+    (fallback, false)
+}
+
+/// Gives each file with a non-service role (CI, packaging, e2e, build
+/// wrapper...) that role's context, where the context came from the path
+/// alone (an image's filter decides its own), and returns the roles by file.
+fn assign_roles(
+    artifacts: &mut [Artifact],
+) -> std::collections::HashMap<String, crate::analyze::roles::Assigned> {
+    let mut out = std::collections::HashMap::new();
+    for a in artifacts.iter_mut() {
+        if a.context != Context::of_path(&a.rel) {
+            continue;
+        }
+        if let Some(r) = crate::analyze::roles::classify(&a.rel) {
+            a.context = r.context;
+            out.insert(a.rel.clone(), r);
+        }
+    }
+    out
+}
+
+/// Reads the compose files before anything else: a Dockerfile a compose
+/// service builds ships, whatever its name says (`Dockerfile.dev` built by
+/// the main compose file is the service's image), so it must be parsed in
+/// service context. Returns the compose facts, the compose services, and
+/// the note for each Dockerfile whose role was lifted.
+#[allow(clippy::type_complexity)]
+fn compose_prepass(
+    artifacts: &mut [Artifact],
+    role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) -> (
+    Vec<Fact>,
+    Vec<crate::analyze::units::ComposeService>,
+    std::collections::HashMap<String, String>,
+) {
+    let mut facts = Vec::new();
+    for a in artifacts.iter().filter(|a| a.kind == ArtifactKind::Compose) {
+        // Diagnostics come from the main pass, which parses it again.
+        let mut ignored = Vec::new();
+        if let Some(text) = read_text(a, &mut ignored) {
+            let out = parse::compose::parse(&a.rel, &text, a.context);
+            facts.extend(
+                out.facts
+                    .into_iter()
+                    .filter(|f| matches!(f.kind, FactKind::Compose { .. })),
+            );
+        }
+    }
+    let composed = crate::analyze::units::compose_services(&facts);
+    let files: std::collections::HashSet<String> =
+        artifacts.iter().map(|a| a.rel.clone()).collect();
+    let exists = |p: &str| files.contains(p);
+    let mut promoted = std::collections::HashMap::new();
+    for c in composed.iter().filter(|c| c.context.counts()) {
+        let Some((dockerfile, _)) = crate::analyze::units::built_dockerfile(c, &exists) else {
+            continue;
+        };
+        let Some(role) = role_of.get(&dockerfile) else {
+            continue;
+        };
+        let note = format!(
+            "`{dockerfile}` looks like a {} but compose service `{}` ({}) builds it, so it ships",
+            role.reason, c.name, c.file
+        );
+        if let Some(a) = artifacts.iter_mut().find(|a| a.rel == dockerfile) {
+            a.context = Context::Service;
+        }
+        role_of.remove(&dockerfile);
+        promoted.insert(dockerfile, note);
+    }
+    (facts, composed, promoted)
+}
+
+/// Each role once, by the directory or file that has it.
+fn roles_listed(
+    role_of: &std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) -> Vec<crate::model::service::Role> {
+    let mut v: Vec<_> = role_of.values().map(|r| r.role()).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// A service's name when nothing better names it: the scanned directory's.
@@ -337,7 +614,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 r.wasm = info;
             }
             ArtifactKind::Binary(_) | ArtifactKind::Archive(_) => {
-                if let Some(b) = parse::binary::analyze(a) {
+                if let Some(b) = parse::binary::analyze(a, &engine.rules.runtimes.binary) {
                     for f in &b.output.facts {
                         engine.match_fact(f, &mut r.hits);
                     }
@@ -357,16 +634,22 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     let out: Output = match a.kind {
         ArtifactKind::Source(lang) => {
             r.source_bytes = text.len() as u64;
-            // Most files contain no literal any rule needs: they are not
-            // lexed, matched or searched for imports at all.
+            // The reachability walk needs every file's imports and entry
+            // marker, so every source file is lexed; the literal prefilter
+            // decides which patterns run at all.
             let cands = engine.candidates(lang, text.as_bytes());
-            let mut out = Output::default();
-            if !cands.is_empty() {
-                let (view, o) =
-                    parse::source::parse_code(lang, &a.rel, &text, a.context, cands.imports);
+            let (view, mut out) = parse::source::parse(lang, &a.rel, &text, a.context);
+            if !cands.code.is_empty() || !cands.strings.is_empty() {
                 engine.match_code(&a.rel, &text, &view, a.context, &cands, &mut r.hits);
-                out = o;
             }
+            r.entry = parse::source::entry_marker(&view, &a.rel, &text);
+            r.dynamic = parse::source::dynamic_imports(&view);
+            r.imports = out
+                .facts
+                .iter()
+                .filter(|f| matches!(f.kind, FactKind::Import { .. }))
+                .cloned()
+                .collect();
             // Which runtime a language means is rules/runtimes.toml's.
             out.facts.push(Fact::new(
                 FactKind::Runtime {
@@ -387,7 +670,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         engine.match_fact(f, &mut r.hits);
     }
     r.diagnostics.extend(out.diagnostics);
-    r.markers = crate::analyze::suppress::read_markers(engine.rules, a, &text, &mut r.diagnostics);
+    crate::analyze::suppress::apply(engine.rules, a, &text, &mut r.hits, &mut r.diagnostics);
     r.kept = out.facts.into_iter().filter(keep).collect();
     r
 }
@@ -403,7 +686,7 @@ fn keep(f: &Fact) -> bool {
         FactKind::Instruction { instruction, .. } => {
             matches!(
                 instruction.as_str(),
-                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD"
+                "EXPOSE" | "VOLUME" | "USER" | "ENTRYPOINT" | "CMD" | "COPY" | "ADD" | "WORKDIR"
             )
         }
         _ => false,

@@ -1,11 +1,9 @@
 //! End-to-end `wasmfit bench` runs on the bench samples against the real
-//! toolchains and Docker engine: the figures must be present, positive and
-//! consistent, artifact sizes must match the files, and nothing labelled
-//! with the run's id may be left on the engine.
-//!
-//! A missing toolchain skips the test, and a missing Docker engine the
-//! container side, with a visible `SKIPPED:` line (`tests/support`); under
-//! `WASMFIT_REQUIRE_TOOLS=1` (CI) both are failures.
+//! toolchains and Docker engine: every row present on every side that ran,
+//! figures positive and consistent, ratios within a row with intervals,
+//! artifact sizes matching the files, and nothing labelled with the run's
+//! id left on the engine. A missing toolchain or engine skips visibly (see
+//! `tests/support`).
 
 mod support;
 
@@ -27,44 +25,19 @@ fn quick(path: PathBuf, run_id: &str) -> BenchOptions {
     BenchOptions {
         path,
         cold_runs: 3,
+        request_runs: 5,
         throughput_runs: 2,
-        duration: Duration::from_millis(300),
+        duration: Duration::from_millis(200),
         warmup: Duration::from_millis(100),
-        wasm_idle: 10,
-        container_idle: 2,
+        connections: 2,
+        density_budget: 96 << 20,
+        density_max: 6,
+        wasm_density_max: 40,
         cache_dir: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-cache")),
         timeout: Duration::from_secs(60),
         run_id: Some(format!("test-{run_id}-{}", std::process::id())),
+        helper: Some(PathBuf::from(env!("CARGO_BIN_EXE_wasmfit"))),
         ..BenchOptions::default()
-    }
-}
-
-/// The toolchains a sample's sides need: `native` tools always, `wasm`
-/// tools when this build embeds wasmtime. Returns false (after a visible
-/// skip) when one is missing.
-fn have_tools(test: &str, language: &str) -> bool {
-    let wasm = bench::WASM_ENABLED;
-    let missing = match language {
-        "c" if support::static_gcc().is_none() => Some(support::STATIC_GCC_WHY),
-        "c" if wasm && support::wasi_clang().is_none() => Some(support::WASI_CLANG_WHY),
-        "go" if support::go().is_none() => Some(support::GO_WHY),
-        "rust-p1" if wasm && !support::rust_target("wasm32-wasip1") => {
-            Some("rustup target wasm32-wasip1 is not installed (rustup target add wasm32-wasip1)")
-        }
-        "rust-p2" if wasm && !support::rust_target("wasm32-wasip2") => {
-            Some("rustup target wasm32-wasip2 is not installed (rustup target add wasm32-wasip2)")
-        }
-        "rust-p1" | "rust-p2" if support::static_gcc().is_none() => {
-            Some("a static native Rust build needs libc6-dev (apt-get install gcc libc6-dev)")
-        }
-        _ => None,
-    };
-    match missing {
-        Some(why) => {
-            support::skip(test, why);
-            false
-        }
-        None => true,
     }
 }
 
@@ -79,16 +52,31 @@ fn check_stats(what: &str, s: &Stats) {
 
 fn check_side(name: &str, side: &SideResults) {
     check_stats(
-        &format!("{name} cold start"),
-        side.cold_start_ms.as_ref().expect("cold start"),
+        &format!("{name} process cold start"),
+        side.process_cold_start_ms
+            .as_ref()
+            .expect("process cold start"),
+    );
+    assert!(
+        side.first_run_ms.is_some_and(|f| f > 0.0),
+        "{name}: first run"
+    );
+    check_stats(
+        &format!("{name} per request"),
+        side.request_ms.as_ref().expect("per request"),
     );
     check_stats(
         &format!("{name} throughput"),
         side.throughput_rps.as_ref().expect("throughput"),
     );
-    let idle = side.idle_memory.as_ref().expect("idle memory");
-    check_stats(&format!("{name} idle memory"), &idle.per_instance_bytes);
-    assert!(idle.instances_per_gib >= 1.0 && idle.instances_per_16gib >= idle.instances_per_gib);
+    assert!(side.cold_start_method.is_some() && side.throughput_mode.is_some());
+    let d = side.density.as_ref().expect("density");
+    assert!(d.instances >= 1, "{name}: density {d:?}");
+    assert!(
+        d.total_bytes > 0 && d.total_bytes <= d.budget_bytes,
+        "{name}: {d:?}"
+    );
+    assert!(!d.stopped_by.is_empty() && !d.method.is_empty());
     let a = side.artifact.as_ref().expect("artifact");
     assert!(a.bytes > 0, "{name}: empty artifact");
     if let Some(path) = &a.path {
@@ -107,13 +95,24 @@ fn check_side(name: &str, side: &SideResults) {
 }
 
 /// Checks every side that ran, and what was skipped and why.
-fn check(r: &BenchResults, expect_wasm_kind: &str) {
+fn check(r: &BenchResults, expect_wasm_kind: &str, docker: bool) {
     check_side("native", r.native.as_ref().expect("native side"));
     if bench::WASM_ENABLED {
         let w = r.wasm.as_ref().expect("wasm side");
         check_side("wasm", w);
+        check_stats(
+            "wasm instantiation",
+            w.instantiate_ms.as_ref().expect("instantiation"),
+        );
+        assert!(w.density.as_ref().unwrap().limits.is_some());
         assert_eq!(r.service.wasm_kind.as_deref(), Some(expect_wasm_kind));
-        assert!(r.comparison.throughput_wasm_over_native.is_some());
+        let t = r
+            .ratios
+            .iter()
+            .find(|x| x.row == "throughput" && x.sides == "wasm / native")
+            .expect("throughput ratio");
+        let (lo, hi) = (t.low.unwrap(), t.high.unwrap());
+        assert!(lo <= t.median && t.median <= hi, "{t:?}");
     } else {
         assert!(r
             .skipped
@@ -125,24 +124,28 @@ fn check(r: &BenchResults, expect_wasm_kind: &str) {
             check_side("container", c);
             assert!(r.service.image_source.is_some());
             assert!(r.versions.docker_engine.is_some());
+            assert!(r
+                .ratios
+                .iter()
+                .any(|x| x.row == "process cold start" && x.sides.starts_with("container")));
             assert_nothing_left(&r.run_id);
         }
         None => {
-            let why = r
-                .skipped
-                .iter()
-                .find(|s| s.what == "container")
-                .map(|s| s.reason.clone());
-            support::skip(
-                &format!("container side of {}", r.service.name),
-                &why.unwrap_or_default(),
+            assert!(
+                !docker,
+                "the engine answers, yet the container side did not run: {:?}",
+                r.skipped
             );
         }
     }
-    assert!(r.machine.cpus >= 1);
-    assert_eq!(r.targets.len(), 4);
-    // The JSON reads back (floats may differ in the last bit, so compare
-    // what identifies the run rather than every figure).
+    // Every ratio compares one row.
+    for x in &r.ratios {
+        assert!(
+            r.definitions.iter().any(|d| d.row == x.row) || x.row == "artifact size",
+            "{x:?}"
+        );
+    }
+    assert!(r.machine.cpus >= 1 && r.machine.load_start.is_some());
     let json = serde_json::to_string(r).unwrap();
     let back: BenchResults = serde_json::from_str(&json).unwrap();
     assert_eq!(
@@ -156,7 +159,7 @@ fn assert_nothing_left(run_id: &str) {
     let filter = format!("label=wasmfit.bench.run={run_id}");
     for args in [
         vec!["ps", "-aq", "--filter", &filter],
-        vec!["images", "-q", "--filter", &filter],
+        vec!["images", "-aq", "--filter", &filter],
     ] {
         let out = Command::new("docker")
             .args(&args)
@@ -169,64 +172,121 @@ fn assert_nothing_left(run_id: &str) {
     }
 }
 
+/// The sides this machine can run, skipping visibly what it cannot.
+fn sides(test: &str) -> (Sides, bool) {
+    let docker = support::docker_available();
+    if !docker {
+        support::skip(
+            test,
+            "container side: no Docker engine answers (`docker version`)",
+        );
+    }
+    (
+        Sides {
+            native: true,
+            container: docker,
+            wasm: true,
+        },
+        docker,
+    )
+}
+
 fn no_progress(_: &str) {}
+
+/// clang that targets wasm32-wasi with a libc and a static gcc, or why not.
+fn wasi_clang() -> Result<(), String> {
+    if support::static_gcc().is_none() {
+        return Err(support::STATIC_GCC_WHY.to_string());
+    }
+    support::wasi_clang()
+        .map(|_| ())
+        .ok_or_else(|| support::WASI_CLANG_WHY.to_string())
+}
+
+fn go_available() -> bool {
+    support::go().is_some()
+}
+
+fn rust_target(t: &str) -> bool {
+    support::rust_target(t) && support::static_gcc().is_some()
+}
 
 #[test]
 fn bench_stdio_c_all_sides() {
-    if !have_tools("bench_stdio_c_all_sides", "c") {
-        return;
+    let test = "bench_stdio_c_all_sides";
+    if let Err(why) = wasi_clang() {
+        return support::skip(test, &why);
     }
-    let r = bench::run(&quick(sample("bench-stdio-c"), "c"), &no_progress)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (s, docker) = sides(test);
+    let mut o = quick(sample("bench-stdio-c"), "c");
+    o.sides = s;
+    o.expect = Some("id".to_string());
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "c");
-    check(&r, "module");
+    check(&r, "module", docker);
 }
 
 #[test]
 fn bench_stdio_rust_all_sides() {
-    if !have_tools("bench_stdio_rust_all_sides", "rust-p1") {
-        return;
+    let test = "bench_stdio_rust_all_sides";
+    if !rust_target("wasm32-wasip1") {
+        return support::skip(test, "rustup target wasm32-wasip1 is not installed");
     }
-    let r = bench::run(&quick(sample("bench-stdio-rust"), "rust"), &no_progress)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (s, docker) = sides(test);
+    let mut o = quick(sample("bench-stdio-rust"), "rust");
+    o.sides = s;
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "rust");
-    check(&r, "module");
+    check(&r, "module", docker);
 }
 
 #[test]
 fn bench_stdio_go_all_sides() {
-    if !have_tools("bench_stdio_go_all_sides", "go") {
-        return;
+    let test = "bench_stdio_go_all_sides";
+    if !go_available() {
+        return support::skip(test, support::GO_WHY);
     }
-    let r = bench::run(&quick(sample("bench-stdio-go"), "go"), &no_progress)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (s, docker) = sides(test);
+    let mut o = quick(sample("bench-stdio-go"), "go");
+    o.sides = s;
+    o.expect = Some("id".to_string());
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "go");
-    check(&r, "module");
+    check(&r, "module", docker);
 }
 
 #[test]
 fn bench_http_rust_all_sides() {
-    if !have_tools("bench_http_rust_all_sides", "rust-p2") {
-        return;
+    let test = "bench_http_rust_all_sides";
+    if !rust_target("wasm32-wasip2") {
+        return support::skip(test, "rustup target wasm32-wasip2 is not installed");
     }
-    let r = bench::run(&quick(sample("bench-http-rust"), "http"), &no_progress)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (s, docker) = sides(test);
+    let mut o = quick(sample("bench-http-rust"), "http");
+    o.sides = s;
+    // The samples' strict contract: numbered documents to POST /transform.
+    o.expect = Some("id".to_string());
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.workload, wasmfit::bench::Workload::Http);
-    check(&r, "component");
+    check(&r, "component", docker);
+    for s in [&r.native, &r.wasm, &r.container].into_iter().flatten() {
+        let l = s.latency_ms.expect("latency percentiles");
+        assert!(l.count > 0 && l.p50 <= l.p99 && l.p99 <= l.max, "{l:?}");
+        assert_eq!(s.errors, 0);
+    }
 }
 
 #[test]
 fn bench_prebuilt_wasm_runs_wasm_side_only() {
     let test = "bench_prebuilt_wasm_runs_wasm_side_only";
     if !bench::WASM_ENABLED {
-        support::skip(
+        return support::skip(
             test,
-            "this build has no embedded wasmtime (cargo test --features bench)",
+            "this build has no embedded wasmtime (--features bench)",
         );
-        return;
     }
-    if !have_tools(test, "c") {
-        return;
+    if let Err(why) = wasi_clang() {
+        return support::skip(test, &why);
     }
     // Build the C sample's module, then bench the .wasm file as it is.
     let mut opts = quick(sample("bench-stdio-c"), "prebuilt");

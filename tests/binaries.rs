@@ -97,7 +97,13 @@ fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
 }
 
 fn analyze(path: &Path) -> Analysis {
-    let a = binary::analyze_file(path, "bin/app", BinaryFormat::Elf, Context::Service);
+    let a = binary::analyze_file(
+        path,
+        "bin/app",
+        BinaryFormat::Elf,
+        Context::Service,
+        &knowledge(),
+    );
     assert!(
         a.output.diagnostics.is_empty(),
         "{:?}",
@@ -561,11 +567,17 @@ fn hostile_binaries_give_diagnostics() {
     }
     for (i, b) in inputs.iter().enumerate() {
         for format in [BinaryFormat::Elf, BinaryFormat::Pe, BinaryFormat::MachO] {
-            let a = binary::parse_bytes(b, "x", format, Context::Service);
+            let a = binary::parse_bytes(b, "x", format, Context::Service, &knowledge());
             let _ = (i, a.output.facts.len());
         }
     }
-    let a = binary::parse_bytes(b"\x7fELF garbage", "x", BinaryFormat::Elf, Context::Service);
+    let a = binary::parse_bytes(
+        b"\x7fELF garbage",
+        "x",
+        BinaryFormat::Elf,
+        Context::Service,
+        &knowledge(),
+    );
     assert_eq!(a.output.diagnostics.len(), 1);
     assert_eq!(
         a.output.diagnostics[0].kind,
@@ -713,7 +725,13 @@ fn ebpf_object_is_an_ebpf_signal() {
     h.resize(52, 0);
     h.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
     h.resize(64, 0);
-    let a = binary::parse_bytes(&h, "probe.bpf.o", BinaryFormat::Elf, Context::Service);
+    let a = binary::parse_bytes(
+        &h,
+        "probe.bpf.o",
+        BinaryFormat::Elf,
+        Context::Service,
+        &knowledge(),
+    );
     assert!(
         a.output.diagnostics.is_empty(),
         "{:?}",
@@ -797,10 +815,24 @@ fn macho_bind_opcodes_with_a_bad_segment_index() {
         .collect();
     let a = binary::fuzzing::binary(&bytes, BinaryFormat::MachO);
     let _ = a;
-    let guarded = binary::parse_bytes(&bytes, "x", BinaryFormat::MachO, Context::Service);
+    let guarded = binary::parse_bytes(
+        &bytes,
+        "x",
+        BinaryFormat::MachO,
+        Context::Service,
+        &knowledge(),
+    );
     assert!(guarded
         .output
         .diagnostics
         .iter()
         .all(|d| !d.message.contains("internal error")));
+}
+
+/// The runtime knowledge the scan hands the binary reader (rules/runtimes.toml).
+fn knowledge() -> wasmfit::parse::binary::BinaryKnowledge {
+    wasmfit::rules::RuleSet::builtin()
+        .expect("built-in rules load")
+        .runtimes
+        .binary
 }

@@ -411,6 +411,7 @@ fn a_bad_utf8_byte_in_an_elf_string_table_keeps_the_evidence() {
         "bin/spawn",
         wasmfit::model::artifact::BinaryFormat::Elf,
         wasmfit::model::context::Context::Service,
+        &knowledge(),
     );
     let names: Vec<String> = a
         .output
@@ -688,4 +689,12 @@ fn a_file_of_broken_suppressions_is_linear_and_its_diagnostics_capped() {
         "{:?}",
         diags.last()
     );
+}
+
+/// The runtime knowledge the scan hands the binary reader (rules/runtimes.toml).
+fn knowledge() -> wasmfit::parse::binary::BinaryKnowledge {
+    wasmfit::rules::RuleSet::builtin()
+        .expect("built-in rules load")
+        .runtimes
+        .binary
 }

@@ -15,6 +15,89 @@ struct Expected {
     rules: Vec<String>,
     #[serde(default)]
     absent: Vec<String>,
+    /// Per service (a multi-part sample): its verdict, and the rules that
+    /// must and must not fire in its service context.
+    #[serde(default)]
+    service: Vec<ExpectedService>,
+    /// Evidence under `path` (a prefix) exists and is all in `context`, in
+    /// every service that lists it.
+    #[serde(default)]
+    context: Vec<ExpectedContext>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedService {
+    name: String,
+    verdict: String,
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    absent: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedContext {
+    path: String,
+    context: String,
+}
+
+/// Per-service and per-path expectations of a multi-part sample.
+fn check_services(name: &str, exp: &Expected, report: &Report, failures: &mut Vec<String>) {
+    for want in &exp.service {
+        let Some(svc) = report.service(&want.name) else {
+            let names: Vec<&str> = report.services.iter().map(|s| s.name.as_str()).collect();
+            failures.push(format!("{name}: no service {} (got {names:?})", want.name));
+            continue;
+        };
+        let counted: Vec<&str> = svc
+            .findings
+            .iter()
+            .filter(|f| f.context.counts() && !f.suppressed)
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        if svc.verdict.id() != want.verdict {
+            failures.push(format!(
+                "{name}/{}: verdict {} (score {}), expected {}; service rules {counted:?}",
+                want.name, svc.verdict, svc.score, want.verdict
+            ));
+        }
+        for r in &want.rules {
+            if !counted.contains(&r.as_str()) {
+                failures.push(format!(
+                    "{name}/{}: {r} not counted; got {counted:?}",
+                    want.name
+                ));
+            }
+        }
+        for r in &want.absent {
+            if counted.contains(&r.as_str()) {
+                failures.push(format!("{name}/{}: decoy {r} counted", want.name));
+            }
+        }
+    }
+    for want in &exp.context {
+        let places: Vec<(String, String)> = report
+            .services
+            .iter()
+            .flat_map(|s| &s.findings)
+            .flat_map(|f| &f.evidence)
+            .filter(|e| e.at.path.starts_with(&want.path))
+            .map(|e| (e.at.path.clone(), e.context.to_string()))
+            .collect();
+        if places.is_empty() {
+            failures.push(format!("{name}: no evidence under {}", want.path));
+        }
+        for (path, ctx) in places {
+            if ctx != want.context {
+                failures.push(format!(
+                    "{name}: {path} in context {ctx}, expected {}",
+                    want.context
+                ));
+            }
+        }
+    }
 }
 
 fn samples() -> Vec<PathBuf> {
@@ -48,6 +131,7 @@ fn every_sample_meets_its_expectations() {
         let exp: Expected =
             toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap();
         let report = scan(&engine, &dir);
+        check_services(&name, &exp, &report, &mut failures);
         let service: Vec<&str> = report
             .findings
             .iter()

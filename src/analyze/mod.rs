@@ -3,8 +3,9 @@
 //! `suppress` applies the user's suppressions, `scopes` gives lock entries
 //! the scope of the manifest declarations that pull them in, `finding`
 //! merges hits per root cause, `runtime` weighs runtime hints, `score`
-//! computes the score, verdict and effort, and `signals` evaluates the
-//! decision framework.
+//! computes the score, verdict and effort, `signals` evaluates the
+//! decision framework, `roles` recognises non-service artefacts, `units` finds what
+//! ships, and `reach` walks the import graph from its entry points.
 //! Nothing here reads files or prints.
 
 mod code_rules;
@@ -12,8 +13,11 @@ pub mod finding;
 pub mod linker;
 mod literals;
 pub mod matcher;
+pub mod reach;
+pub mod roles;
 pub mod runtime;
 pub mod scopes;
 pub mod score;
 pub mod signals;
 pub mod suppress;
+pub mod units;

@@ -23,6 +23,8 @@
 //!   the cap is listed as a deduction of its own.
 //! - Subscores per category are `100 - that category's deductions`.
 //! - Effort is the sum of the counted findings' effort, in person-days.
+//! - A tree with no service code and no counted finding gets `unknown` and
+//!   score 0 (`analyze::units::nothing_to_judge` says why in one line).
 
 use crate::analyze::finding::round1;
 use crate::model::finding::Finding;
@@ -123,6 +125,13 @@ pub fn score(findings: &[Finding]) -> Score {
         effort_days,
         effort_by_category,
     }
+}
+
+/// Turns a score into the verdict for a tree with nothing to judge
+/// (`analyze::units::nothing_to_judge`): `unknown`, score 0, never a pass.
+pub fn unknown(s: &mut Score) {
+    s.verdict = Verdict::Unknown;
+    s.score = 0;
 }
 
 #[cfg(test)]

@@ -118,8 +118,13 @@ pub fn apply_all(rules: &RuleSet, files: &[FileMarkers], config: &PathRules, hit
 }
 
 /// Marks the hits of one text file that a comment in it suppresses.
-#[cfg(test)]
-fn apply(rules: &RuleSet, a: &Artifact, text: &str, hits: &mut [Hit], diags: &mut Vec<Diagnostic>) {
+pub fn apply(
+    rules: &RuleSet,
+    a: &Artifact,
+    text: &str,
+    hits: &mut [Hit],
+    diags: &mut Vec<Diagnostic>,
+) {
     let files: Vec<FileMarkers> = read_markers(rules, a, text, diags).into_iter().collect();
     apply_all(rules, &files, &PathRules::default(), hits);
 }

@@ -1,19 +1,27 @@
-//! The container side: the service's image on the local Docker engine, run
-//! as `docker run` would (default runtime and network), fed the same
-//! requests as the other sides through the attach stream or a port
-//! published on 127.0.0.1. Every container is removed after its run.
+//! The container side: the service's image on the local Docker engine,
+//! started as `docker run` would start it, through bollard. stdio
+//! containers get no network (`network_mode: none`, as `docker run
+//! --network none`): they use none, and the default bridge costs a large
+//! share of a start. HTTP containers publish their port on 127.0.0.1.
+//! Every container is removed after its run; the engine removes the rest
+//! by the run's label.
 
 use crate::bench::docker::Engine;
 use crate::bench::error::{BenchError, BenchResult, Step};
-use crate::bench::httpload;
+use crate::bench::httpload::{self, Conn};
+use crate::bench::load::{self, LoadSpec};
+use crate::bench::local::{Env, SETTLE};
+use crate::bench::side::{self, Fill, Side, Window};
 use crate::bench::sysinfo;
-use crate::bench::workload::{self, LineClock};
+use crate::bench::workload::LineClock;
+use crate::model::bench::{Density, SideResults, Workload};
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
@@ -48,7 +56,7 @@ pub async fn prepare_image(
                 )
             })?;
             let mut missing = Vec::new();
-            for base in dockerfile_bases(&text) {
+            for base in crate::bench::detect::dockerfile_bases(&text) {
                 if base.contains('$') || !engine.has_image(&base).await {
                     missing.push(base);
                 }
@@ -92,37 +100,6 @@ pub async fn prepare_image(
         source: "generated-scratch",
         reason: Some(reason),
     })
-}
-
-/// Base images a Dockerfile pulls: every `FROM` image that is neither
-/// `scratch` nor an earlier stage.
-pub fn dockerfile_bases(text: &str) -> Vec<String> {
-    let mut stages: Vec<String> = Vec::new();
-    let mut bases = Vec::new();
-    for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words
-            .first()
-            .is_none_or(|w| !w.eq_ignore_ascii_case("FROM"))
-        {
-            continue;
-        }
-        let Some(image) = words.iter().skip(1).find(|w| !w.starts_with("--")) else {
-            continue;
-        };
-        let lower = image.to_ascii_lowercase();
-        // Checked before this stage's own name is recorded: `FROM build`
-        // refers to an earlier stage, `FROM x AS x` to an image.
-        if lower != "scratch" && !stages.contains(&lower) && !bases.iter().any(|b| b == image) {
-            bases.push(image.to_string());
-        }
-        if let Some(pos) = words.iter().position(|w| w.eq_ignore_ascii_case("AS")) {
-            if let Some(stage) = words.get(pos + 1) {
-                stages.push(stage.to_ascii_lowercase());
-            }
-        }
-    }
-    bases
 }
 
 /// The build context: the service directory as a tar, without build
@@ -201,6 +178,10 @@ fn stdio_body(tag: &str) -> ContainerCreateBody {
         open_stdin: Some(true),
         stdin_once: Some(true),
         tty: Some(false),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".to_string()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -226,54 +207,87 @@ fn http_body(tag: &str, container_port: u16, host_port: u16) -> ContainerCreateB
     }
 }
 
-/// Creates, attaches, starts, feeds `input` and reads `expect` lines. The
-/// clock starts before the create call: that is what a cold start costs.
-pub async fn stdio_run(
-    engine: &Engine,
-    tag: &str,
-    input: Vec<u8>,
-    clock: LineClock,
-    expect: u64,
-    timeout: Duration,
-) -> BenchResult<(Instant, LineClock)> {
-    let started = Instant::now();
-    let id = engine.create(stdio_body(tag)).await?;
-    let result = stdio_feed(engine, &id, input, clock, expect, timeout, started).await;
-    let result = match result {
-        Err(mut e) if e.log_tail.is_empty() => {
-            let log = engine.logs_tail(&id).await;
-            e = e.with_log(&log);
-            Err(e)
-        }
-        other => other,
-    };
-    engine.remove(&id).await;
-    result.map(|clock| (started, clock))
+type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+
+/// A stdio container: created, attached and started.
+struct Attached {
+    id: String,
+    input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    output: Output,
+    /// Output read past the last answer line.
+    pending: Vec<u8>,
 }
 
-async fn stdio_feed(
-    engine: &Engine,
-    id: &str,
-    input: Vec<u8>,
-    mut clock: LineClock,
-    expect: u64,
-    timeout: Duration,
-    started: Instant,
-) -> BenchResult<LineClock> {
-    let mut attached = engine.attach(id).await?;
-    engine.start(id).await?;
-    let mut writer = attached.input;
-    let feed = tokio::spawn(async move {
-        let _ = writer.write_all(&input).await;
-        let _ = writer.flush().await;
-        // Keep stdin open until the reader is done: closing it ends the
-        // container (stdin_once), which is not what is being measured.
-        writer
-    });
-    let mut stderr = String::new();
-    let read = async {
+/// A started HTTP container and its published address.
+struct Served {
+    id: String,
+    addr: SocketAddr,
+    conn: Option<Conn>,
+}
+
+pub struct ContainerSide {
+    env: Env,
+    engine: Engine,
+    tag: String,
+    port: u16,
+    describe: SideResults,
+    warm: Option<Attached>,
+    server: Option<Served>,
+}
+
+fn cerr(what: impl Into<String>) -> BenchError {
+    BenchError::new(Step::Container, what)
+}
+
+impl ContainerSide {
+    pub fn new(
+        env: Env,
+        engine: Engine,
+        tag: String,
+        port: u16,
+        describe: SideResults,
+    ) -> ContainerSide {
+        ContainerSide {
+            env,
+            engine,
+            tag,
+            port,
+            describe,
+            warm: None,
+            server: None,
+        }
+    }
+
+    fn http(&self) -> bool {
+        self.env.requests.workload == Workload::Http
+    }
+
+    fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.env.handle.block_on(f)
+    }
+
+    async fn attach_start(engine: &Engine, tag: &str) -> BenchResult<Attached> {
+        let id = engine.create(stdio_body(tag)).await?;
+        let attached = engine.attach(&id).await?;
+        engine.start(&id).await?;
+        Ok(Attached {
+            id,
+            input: attached.input,
+            output: attached.output,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Reads the container's output into `clock` until `expect` lines or
+    /// the window closed; stderr is kept for the error message.
+    async fn read_into(
+        output: &mut Output,
+        clock: &mut LineClock,
+        expect: u64,
+        stderr: &mut String,
+    ) {
         while !clock.done(expect) {
-            match attached.output.next().await {
+            match output.next().await {
                 Some(Ok(LogOutput::StdOut { message }))
                 | Some(Ok(LogOutput::Console { message })) => clock.observe(&message),
                 Some(Ok(LogOutput::StdErr { message })) => {
@@ -285,260 +299,423 @@ async fn stdio_feed(
                 Some(Err(_)) | None => break,
             }
         }
-    };
-    let left = timeout.saturating_sub(started.elapsed());
-    let timed_out = tokio::time::timeout(left, read).await.is_err();
-    feed.abort();
-    if timed_out || !clock.done(expect) {
-        let what = if timed_out {
-            format!(
-                "the container gave {} of {expect} answers within {timeout:?}",
-                clock.lines
-            )
-        } else {
-            format!(
-                "the container exited after {} of {expect} answers",
-                clock.lines
-            )
-        };
-        let mut err = BenchError::new(Step::Container, what);
-        if !stderr.is_empty() {
-            err = err.with_log(&stderr);
-        } else {
-            err = err.with_log(&engine.logs_tail(id).await);
-        }
-        return Err(err);
     }
-    Ok(clock)
-}
 
-pub async fn stdio_cold(
-    engine: &Engine,
-    tag: &str,
-    runs: u32,
-    timeout: Duration,
-) -> BenchResult<Vec<f64>> {
-    let mut out = Vec::new();
-    for _ in 0..runs {
-        let (started, clock) = stdio_run(
-            engine,
-            tag,
-            workload::requests(0, 1),
-            LineClock::new(&[]),
-            1,
-            timeout,
-        )
-        .await?;
-        clock
-            .check_first(0)
-            .map_err(|e| BenchError::new(Step::Container, e))?;
-        let first = clock.first_line_at.unwrap_or_else(Instant::now);
-        out.push(first.duration_since(started).as_secs_f64() * 1000.0);
-    }
-    Ok(out)
-}
-
-pub async fn stdio_calibrate(
-    engine: &Engine,
-    tag: &str,
-    n: u64,
-    timeout: Duration,
-) -> BenchResult<f64> {
-    let (_, clock) = stdio_run(
-        engine,
-        tag,
-        workload::requests(0, n),
-        LineClock::new(&[1, n]),
-        n,
-        timeout,
-    )
-    .await?;
-    // From the first answer, so the container's start is not counted.
-    Ok(workload::rate(n - 1, clock.mark(1), clock.mark(n)).unwrap_or(1000.0))
-}
-
-pub async fn stdio_throughput(
-    engine: &Engine,
-    tag: &str,
-    runs: u32,
-    plan: (u64, u64),
-    duration: Duration,
-    timeout: Duration,
-) -> BenchResult<Vec<f64>> {
-    let (w, m) = plan;
-    let input = workload::requests(0, w + m);
-    let mut out = Vec::new();
-    for _ in 0..runs {
-        let (_, clock) = stdio_run(
-            engine,
-            tag,
-            input.clone(),
-            LineClock::windowed(w, duration),
-            w + m,
-            timeout,
-        )
-        .await?;
-        clock
-            .check_first(0)
-            .map_err(|e| BenchError::new(Step::Container, e))?;
-        out.push(clock.window_rate().ok_or_else(|| {
-            BenchError::new(Step::Container, "the measured window has no length")
-        })?);
-    }
-    Ok(out)
-}
-
-/// Create+start to the first good HTTP answer on the published port.
-pub async fn http_cold(
-    engine: &Engine,
-    tag: &str,
-    port: u16,
-    path: &str,
-    runs: u32,
-    timeout: Duration,
-) -> BenchResult<Vec<f64>> {
-    let mut out = Vec::new();
-    for _ in 0..runs {
-        let host_port = crate::bench::native::free_port()?;
+    /// A fresh container fed `input`: (clock start before create, clock).
+    async fn stdio_run(
+        engine: &Engine,
+        tag: &str,
+        input: Vec<u8>,
+        mut clock: LineClock,
+        expect: u64,
+        timeout: Duration,
+    ) -> BenchResult<(Instant, LineClock)> {
         let started = Instant::now();
-        let id = engine.create(http_body(tag, port, host_port)).await?;
-        let result = async {
-            engine.start(&id).await?;
-            let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
-            httpload::first_response(addr, path, started + timeout)
+        let mut a = Self::attach_start(engine, tag).await;
+        let result = match a.as_mut() {
+            Err(_) => None,
+            Ok(a) => {
+                let mut writer = std::mem::replace(&mut a.input, Box::pin(tokio::io::sink()));
+                let feed = tokio::spawn(async move {
+                    let _ = writer.write_all(&input).await;
+                    let _ = writer.flush().await;
+                    // Keep stdin open until the reader is done: closing it
+                    // ends the container (stdin_once).
+                    writer
+                });
+                let mut stderr = String::new();
+                let left = timeout.saturating_sub(started.elapsed());
+                let timed_out = tokio::time::timeout(
+                    left,
+                    Self::read_into(&mut a.output, &mut clock, expect, &mut stderr),
+                )
                 .await
-                .map_err(|e| {
-                    BenchError::new(Step::Container, format!("the service never answered: {e}"))
-                })
-        }
-        .await;
-        let result = match result {
-            Err(e) => Err(e.with_log(&engine.logs_tail(&id).await)),
-            ok => ok,
-        };
-        engine.remove(&id).await;
-        out.push(result?.duration_since(started).as_secs_f64() * 1000.0);
-    }
-    Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn http_throughput(
-    engine: &Engine,
-    tag: &str,
-    port: u16,
-    path: &str,
-    runs: u32,
-    connections: u32,
-    warmup: Duration,
-    duration: Duration,
-    timeout: Duration,
-) -> BenchResult<Vec<f64>> {
-    let host_port = crate::bench::native::free_port()?;
-    let id = engine.create(http_body(tag, port, host_port)).await?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
-    let result = async {
-        engine.start(&id).await?;
-        httpload::first_response(addr, path, Instant::now() + timeout)
-            .await
-            .map_err(|e| {
-                BenchError::new(Step::Container, format!("the service never answered: {e}"))
-            })?;
-        let mut out = Vec::new();
-        for _ in 0..runs {
-            let r = httpload::load(addr, path, connections, warmup, duration)
-                .await
-                .map_err(|e| BenchError::new(Step::Container, format!("load run failed: {e}")))?;
-            out.push(r.rate());
-        }
-        Ok::<_, BenchError>(out)
-    }
-    .await;
-    let result = match result {
-        Err(e) => Err(e.with_log(&engine.logs_tail(&id).await)),
-        ok => ok,
-    };
-    engine.remove(&id).await;
-    result
-}
-
-/// Idle memory of `count` live containers: the cgroup's charge (as `docker
-/// stats` shows it) plus the proportional memory of the container's
-/// containerd shim process, when that process is visible from here.
-/// Returns (bytes per container, whether shims were found).
-#[allow(clippy::too_many_arguments)]
-pub async fn idle(
-    engine: &Engine,
-    tag: &str,
-    http: Option<(u16, &str)>,
-    count: u32,
-    settle: Duration,
-    timeout: Duration,
-) -> BenchResult<(Vec<f64>, bool)> {
-    let mut ids = Vec::new();
-    let result = async {
-        for _ in 0..count {
-            match http {
-                None => {
-                    // stdin stays open (open_stdin) with nothing written: idle.
-                    let id = engine.create(stdio_body(tag)).await?;
-                    ids.push(id.clone());
-                    engine.start(&id).await?;
-                }
-                Some((port, path)) => {
-                    let host_port = crate::bench::native::free_port()?;
-                    let id = engine.create(http_body(tag, port, host_port)).await?;
-                    ids.push(id.clone());
-                    engine.start(&id).await?;
-                    let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
-                    httpload::first_response(addr, path, Instant::now() + timeout)
-                        .await
-                        .map_err(|e| {
-                            BenchError::new(
-                                Step::Container,
-                                format!("the service never answered: {e}"),
-                            )
-                        })?;
-                }
+                .is_err();
+                feed.abort();
+                Some((timed_out, stderr))
             }
+        };
+        let id = a.as_ref().map(|a| a.id.clone()).ok();
+        let out = match (a, result) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Some((timed_out, stderr))) if timed_out || !clock.done(expect) => {
+                let what = if timed_out {
+                    format!(
+                        "the container gave {} of {expect} answer line(s) within {timeout:?} (does the service answer each request line with one line? see --request, --expect)",
+                        clock.lines
+                    )
+                } else {
+                    format!(
+                        "the container exited after {} of {expect} answer line(s)",
+                        clock.lines
+                    )
+                };
+                let log = match (stderr.is_empty(), id.as_deref()) {
+                    (false, _) => stderr,
+                    (true, Some(id)) => engine.logs_tail(id).await,
+                    _ => String::new(),
+                };
+                Err(cerr(what).with_log(&log))
+            }
+            _ => Ok((started, clock)),
+        };
+        if let Some(id) = id {
+            engine.remove(&id).await;
         }
-        tokio::time::sleep(settle).await;
-        let mut out = Vec::new();
-        let mut shims_seen = false;
-        for id in &ids {
-            let Some(cgroup) = engine.memory_usage(id).await else {
-                continue;
-            };
-            let shim: u64 = sysinfo::pids_with_cmdline(&["containerd-shim", id])
+        out
+    }
+
+    fn serve(&mut self) -> BenchResult<(SocketAddr, &mut Served)> {
+        if self.server.is_none() {
+            let host_port = crate::bench::process::free_port(Step::Container)?;
+            let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
+            let (engine, tag, port, r, timeout) = (
+                self.engine.clone(),
+                self.tag.clone(),
+                self.port,
+                self.env.requests.clone(),
+                self.env.timeout,
+            );
+            let served = self.block(async move {
+                let id = engine.create(http_body(&tag, port, host_port)).await?;
+                let ready = async {
+                    engine.start(&id).await?;
+                    httpload::first_response(addr, &r, Instant::now() + timeout)
+                        .await
+                        .map_err(|e| cerr(format!("the service never answered: {e}")))?;
+                    Conn::connect(addr)
+                        .await
+                        .map_err(|e| cerr(format!("cannot connect to the container: {e}")))
+                }
+                .await;
+                match ready {
+                    Ok(conn) => Ok(Served {
+                        id,
+                        addr,
+                        conn: Some(conn),
+                    }),
+                    Err(e) => {
+                        let e = e.with_log(&engine.logs_tail(&id).await);
+                        engine.remove(&id).await;
+                        Err(e)
+                    }
+                }
+            })?;
+            self.server = Some(served);
+        }
+        match self.server.as_mut() {
+            Some(s) => Ok((s.addr, s)),
+            None => Err(cerr("the container is gone")),
+        }
+    }
+
+    /// Total PSS of the container's process and its containerd shim (and,
+    /// for HTTP, the docker-proxy of its port).
+    fn container_pss(
+        engine: &Engine,
+        id: &str,
+        host_port: Option<u16>,
+        handle: &tokio::runtime::Handle,
+    ) -> Option<u64> {
+        let pid = handle.block_on(engine.main_pid(id))?;
+        let mut sum = sysinfo::pss_bytes(pid)?;
+        sum += sysinfo::pids_with_cmdline(&["containerd-shim", id])
+            .into_iter()
+            .filter_map(sysinfo::pss_bytes)
+            .sum::<u64>();
+        if let Some(p) = host_port {
+            sum += sysinfo::pids_with_cmdline(&["docker-proxy", &format!("-host-port {p}")])
                 .into_iter()
                 .filter_map(sysinfo::pss_bytes)
-                .sum();
-            shims_seen |= shim > 0;
-            out.push((cgroup + shim) as f64);
+                .sum::<u64>();
         }
-        Ok::<_, BenchError>((out, shims_seen))
+        Some(sum)
     }
-    .await;
-    for id in &ids {
-        engine.remove(id).await;
+}
+
+impl Side for ContainerSide {
+    fn id(&self) -> &'static str {
+        "container"
     }
-    result
+
+    fn step(&self) -> Step {
+        Step::Container
+    }
+
+    fn cold(&mut self) -> BenchResult<f64> {
+        let (engine, tag, r, timeout) = (
+            self.engine.clone(),
+            self.tag.clone(),
+            self.env.requests.clone(),
+            self.env.timeout,
+        );
+        if self.http() {
+            let port = self.port;
+            return self.block(async move {
+                let host_port = crate::bench::process::free_port(Step::Container)?;
+                let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
+                let started = Instant::now();
+                let id = engine.create(http_body(&tag, port, host_port)).await?;
+                let result = async {
+                    engine.start(&id).await?;
+                    httpload::first_response(addr, &r, started + timeout)
+                        .await
+                        .map_err(|e| cerr(format!("the service never answered: {e}")))
+                }
+                .await;
+                let result = match result {
+                    Err(e) => Err(e.with_log(&engine.logs_tail(&id).await)),
+                    ok => ok,
+                };
+                engine.remove(&id).await;
+                Ok(result?.duration_since(started).as_secs_f64() * 1000.0)
+            });
+        }
+        self.block(async move {
+            let (started, clock) = Self::stdio_run(
+                &engine,
+                &tag,
+                r.stream(0, 1),
+                LineClock::new(&[]),
+                1,
+                timeout,
+            )
+            .await?;
+            r.check(0, None, clock.first_line()).map_err(cerr)?;
+            let first = clock.first_line_at.unwrap_or_else(Instant::now);
+            Ok(first.duration_since(started).as_secs_f64() * 1000.0)
+        })
+    }
+
+    fn request(&mut self, i: u64) -> BenchResult<f64> {
+        let r = self.env.requests.clone();
+        let timeout = self.env.timeout;
+        if self.http() {
+            let handle = self.env.handle.clone();
+            let (_, served) = self.serve()?;
+            let Some(conn) = served.conn.as_mut() else {
+                return Err(cerr("no connection to the container"));
+            };
+            return handle
+                .block_on(httpload::round_trip(conn, &r, i))
+                .map_err(|e| cerr(format!("one request to the warm container: {e}")));
+        }
+        if self.warm.is_none() {
+            let (engine, tag) = (self.engine.clone(), self.tag.clone());
+            self.warm = Some(self.block(async move { Self::attach_start(&engine, &tag).await })?);
+        }
+        let handle = self.env.handle.clone();
+        let Some(a) = self.warm.as_mut() else {
+            return Err(cerr("the warm container is gone"));
+        };
+        handle.block_on(async {
+            let line = r.line(i);
+            let sent = Instant::now();
+            a.input
+                .write_all(&line)
+                .await
+                .and(a.input.flush().await)
+                .map_err(|e| cerr(format!("the container closed its input: {e}")))?;
+            let read = async {
+                loop {
+                    if let Some(end) = a.pending.iter().position(|&b| b == b'\n') {
+                        let at = Instant::now();
+                        let answer: Vec<u8> = a.pending.drain(..=end).collect();
+                        return Ok((at, answer));
+                    }
+                    match a.output.next().await {
+                        Some(Ok(LogOutput::StdOut { message }))
+                        | Some(Ok(LogOutput::Console { message })) => {
+                            a.pending.extend_from_slice(&message)
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return Err(cerr(format!("the attach stream failed: {e}"))),
+                        None => return Err(cerr("the container closed its output")),
+                    }
+                }
+            };
+            let (at, answer) = tokio::time::timeout(timeout, read).await.map_err(|_| {
+                cerr(format!(
+                    "no answer line within {timeout:?} to a single request line"
+                ))
+            })??;
+            r.check(i, None, answer.strip_suffix(b"\n").unwrap_or(&answer))
+                .map_err(cerr)?;
+            Ok(at.duration_since(sent).as_secs_f64() * 1000.0)
+        })
+    }
+
+    fn calibrate(&mut self) -> BenchResult<f64> {
+        if self.http() {
+            return Ok(0.0);
+        }
+        let (engine, tag, r, timeout) = (
+            self.engine.clone(),
+            self.tag.clone(),
+            self.env.requests.clone(),
+            self.env.timeout,
+        );
+        let n = 5_000;
+        self.block(async move {
+            let (_, clock) = Self::stdio_run(
+                &engine,
+                &tag,
+                r.stream(0, n),
+                LineClock::new(&[1, n]),
+                n,
+                timeout,
+            )
+            .await?;
+            clock.check(&r).map_err(cerr)?;
+            Ok(crate::bench::workload::rate(n - 1, clock.mark(1), clock.mark(n)).unwrap_or(1000.0))
+        })
+    }
+
+    fn throughput(&mut self, plan: (u64, u64)) -> BenchResult<Window> {
+        let env = self.env.clone();
+        if self.http() {
+            let (addr, _) = self.serve()?;
+            let spec = LoadSpec {
+                addr,
+                requests: (*env.requests).clone(),
+                connections: env.connections,
+                warmup_ms: env.warmup.as_millis() as u64,
+                duration_ms: env.duration.as_millis() as u64,
+                threads: env.threads,
+            };
+            let report = load::run_process(&env.helper, &spec, Step::Container, env.timeout)?;
+            return Ok(Window {
+                rate: report.rate(),
+                errors: report.errors,
+                latency_us: report.latency_us,
+            });
+        }
+        let (w, m) = plan;
+        let (engine, tag) = (self.engine.clone(), self.tag.clone());
+        let timeout = env.timeout.max(env.duration * 4);
+        self.block(async move {
+            let (_, clock) = Self::stdio_run(
+                &engine,
+                &tag,
+                env.requests.stream(0, w + m),
+                LineClock::windowed(w, env.duration),
+                w + m,
+                timeout,
+            )
+            .await?;
+            clock.check(&env.requests).map_err(cerr)?;
+            let rate = clock
+                .window_rate()
+                .ok_or_else(|| cerr("the measured window has no length"))?;
+            Ok(Window {
+                rate,
+                ..Window::default()
+            })
+        })
+    }
+
+    fn idle(&mut self, fill: Fill) -> BenchResult<Density> {
+        self.finish();
+        let http = self.http();
+        let (engine, tag, port, r, timeout) = (
+            self.engine.clone(),
+            self.tag.clone(),
+            self.port,
+            self.env.requests.clone(),
+            self.env.timeout,
+        );
+        let handle = self.env.handle.clone();
+        let started: std::cell::RefCell<Vec<(String, Option<u16>)>> = Default::default();
+        let engine_base = sysinfo::engine_pss();
+        let outcome = side::fill_to_budget(
+            fill,
+            |k| {
+                for _ in 0..k {
+                    let one = handle.block_on(async {
+                        if http {
+                            let host_port = crate::bench::process::free_port(Step::Container)
+                                .map_err(|e| e.message)?;
+                            let id = engine
+                                .create(http_body(&tag, port, host_port))
+                                .await
+                                .map_err(|e| e.message)?;
+                            started.borrow_mut().push((id.clone(), Some(host_port)));
+                            engine.start(&id).await.map_err(|e| e.message)?;
+                            let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
+                            httpload::first_response(addr, &r, Instant::now() + timeout)
+                                .await
+                                .map_err(|e| format!("container never answered: {e}"))?;
+                        } else {
+                            // stdin stays open with nothing written: idle.
+                            let mut body = stdio_body(&tag);
+                            body.attach_stdin = Some(false);
+                            body.attach_stdout = Some(false);
+                            body.attach_stderr = Some(false);
+                            body.stdin_once = Some(false);
+                            let id = engine.create(body).await.map_err(|e| e.message)?;
+                            started.borrow_mut().push((id.clone(), None));
+                            engine.start(&id).await.map_err(|e| e.message)?;
+                        }
+                        Ok::<(), String>(())
+                    });
+                    one?;
+                }
+                std::thread::sleep(SETTLE);
+                Ok(())
+            },
+            || {
+                let mut sum = 0u64;
+                for (id, port) in started.borrow().iter() {
+                    sum += Self::container_pss(&engine, id, *port, &handle)?;
+                }
+                let engine_now = sysinfo::engine_pss();
+                Some(sum + engine_now.saturating_sub(engine_base))
+            },
+        );
+        let ids: Vec<String> = started.borrow().iter().map(|(id, _)| id.clone()).collect();
+        self.block(async {
+            for id in &ids {
+                engine.remove(id).await;
+            }
+        });
+        Ok(side::density(
+            fill,
+            outcome,
+            0,
+            if http {
+                "total PSS of each container's process, its containerd shim and its docker-proxy, plus the growth of dockerd and containerd; each container answered one request"
+            } else {
+                "total PSS of each container's process and its containerd shim, plus the growth of dockerd and containerd; each container waits on an open, empty stdin (no network)"
+            },
+            None,
+        ))
+    }
+
+    fn describe(&self, into: &mut SideResults) {
+        *into = self.describe.clone();
+    }
+
+    fn finish(&mut self) {
+        let warm = self.warm.take().map(|a| a.id);
+        let served = self.server.take().map(|s| s.id);
+        let engine = self.engine.clone();
+        self.block(async move {
+            for id in warm.into_iter().chain(served) {
+                engine.remove(&id).await;
+            }
+        });
+    }
+}
+
+impl Drop for ContainerSide {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bases_skip_scratch_and_stages() {
-        let df = "FROM --platform=linux/amd64 rust:1.95 AS build\nRUN x\nFROM build AS again\nFROM scratch\nCOPY --from=build /a /a\nFROM alpine:3\n";
-        assert_eq!(dockerfile_bases(df), vec!["rust:1.95", "alpine:3"]);
-        assert!(dockerfile_bases("FROM scratch\n").is_empty());
-        assert_eq!(
-            dockerfile_bases("FROM golang AS build\nFROM build\n"),
-            vec!["golang"]
-        );
-    }
 
     #[test]
     fn scratch_context_holds_dockerfile_and_binary() {
@@ -553,5 +730,11 @@ mod tests {
             .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["Dockerfile", "service"]);
+    }
+
+    #[test]
+    fn stdio_containers_have_no_network() {
+        let b = stdio_body("x");
+        assert_eq!(b.host_config.unwrap().network_mode.as_deref(), Some("none"));
     }
 }

@@ -1,9 +1,16 @@
 //! What kind of service a path holds, for the bench: its language (from its
-//! manifest first, then from file extensions via `crate::model::language`), whether
-//! it is already Wasm, its workload shape and the port an HTTP service uses.
+//! manifest first, as the scan classifies manifests (`ManifestKind`), then
+//! from file extensions via `crate::model::language`), whether it is
+//! already Wasm, its workload shape, the port an HTTP service uses and the
+//! base images it needs. Dockerfile facts come from the scan's own parser
+//! (`parse::dockerfile`): stages, ARG substitution and EXPOSE as it reads
+//! them.
 
 use crate::bench::error::{BenchError, BenchResult, Step};
+use crate::model::artifact::ManifestKind;
 use crate::model::bench::Workload;
+use crate::model::context::Context;
+use crate::model::fact::FactKind;
 use crate::model::language::Language;
 use std::path::{Path, PathBuf};
 
@@ -75,7 +82,7 @@ pub fn detect(path: &Path, workload: Option<Workload>) -> BenchResult<Service> {
         .find(|p| p.is_file());
     let exposed = dockerfile
         .as_deref()
-        .and_then(|d| std::fs::read_to_string(d).ok())
+        .and_then(|d| read_dockerfile(d).ok())
         .and_then(|text| exposed_port(&text));
     let workload = workload.unwrap_or(if exposed.is_some() {
         Workload::Http
@@ -97,18 +104,36 @@ pub fn detect(path: &Path, workload: Option<Workload>) -> BenchResult<Service> {
     })
 }
 
+/// The language a manifest kind builds, for the kinds the bench knows.
+fn manifest_language(kind: ManifestKind) -> Option<Language> {
+    match kind {
+        ManifestKind::CargoToml => Some(Language::Rust),
+        ManifestKind::GoMod => Some(Language::Go),
+        ManifestKind::Pyproject | ManifestKind::Requirements | ManifestKind::Pipfile => {
+            Some(Language::Python)
+        }
+        _ => None,
+    }
+}
+
 /// Manifests decide first: a Go module with a C helper file is a Go service.
 fn language_of(dir: &Path) -> Option<ServiceKind> {
-    if dir.join("Cargo.toml").is_file() {
-        return Some(ServiceKind::Source(Language::Rust));
-    }
-    if dir.join("go.mod").is_file() {
-        return Some(ServiceKind::Source(Language::Go));
-    }
-    if dir.join("pyproject.toml").is_file() || dir.join("requirements.txt").is_file() {
-        return Some(ServiceKind::Source(Language::Python));
-    }
     let files = top_files(dir);
+    let mut by_manifest: Vec<Language> = files
+        .iter()
+        .filter(|f| f.parent() == Some(dir))
+        .filter_map(|f| ManifestKind::from_file_name(&f.file_name()?.to_string_lossy()))
+        .filter_map(manifest_language)
+        .collect();
+    // Rust, then Go, then Python when several manifests sit together.
+    by_manifest.sort_by_key(|l| match l {
+        Language::Rust => 0,
+        Language::Go => 1,
+        _ => 2,
+    });
+    if let Some(l) = by_manifest.first() {
+        return Some(ServiceKind::Source(*l));
+    }
     let mut found = None;
     for f in &files {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -133,6 +158,37 @@ fn language_of(dir: &Path) -> Option<ServiceKind> {
         .map(ServiceKind::Wasm)
 }
 
+/// A Dockerfile's text, bounded like every scanned file.
+pub fn read_dockerfile(path: &Path) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > 4 * 1024 * 1024 {
+        return Err(std::io::Error::other("larger than 4 MiB"));
+    }
+    std::fs::read_to_string(path)
+}
+
+fn dockerfile_facts(text: &str) -> Vec<FactKind> {
+    crate::parse::dockerfile::parse("Dockerfile", text, Context::Service)
+        .facts
+        .into_iter()
+        .map(|f| f.kind)
+        .collect()
+}
+
+/// Base images a Dockerfile pulls: every `FROM` image (after ARG
+/// substitution) that is neither `scratch` nor an earlier stage.
+pub fn dockerfile_bases(text: &str) -> Vec<String> {
+    let mut bases: Vec<String> = Vec::new();
+    for fact in dockerfile_facts(text) {
+        if let FactKind::BaseImage { image, .. } = fact {
+            if !image.eq_ignore_ascii_case("scratch") && !bases.contains(&image) {
+                bases.push(image);
+            }
+        }
+    }
+    bases
+}
+
 /// Files directly in `dir` and in `dir/src`, sorted for a stable choice.
 pub fn top_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -155,22 +211,24 @@ pub fn is_wasm_file(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// The first TCP port an `EXPOSE` line names (`EXPOSE 8080`, `8080/tcp`).
+/// The first TCP port an `EXPOSE` instruction names (`EXPOSE 8080`,
+/// `8080/tcp`), as the scan's Dockerfile parser reads the instructions.
 pub fn exposed_port(dockerfile: &str) -> Option<u16> {
-    dockerfile.lines().find_map(|line| {
-        let mut words = line.split_whitespace();
-        if !words.next()?.eq_ignore_ascii_case("EXPOSE") {
-            return None;
-        }
-        words.find_map(|w| {
-            let (port, proto) = w.split_once('/').unwrap_or((w, "tcp"));
-            if proto.eq_ignore_ascii_case("tcp") {
-                port.parse().ok()
-            } else {
-                None
+    dockerfile_facts(dockerfile)
+        .into_iter()
+        .find_map(|fact| match fact {
+            FactKind::Instruction { instruction, args } if instruction == "EXPOSE" => {
+                args.split_whitespace().find_map(|w| {
+                    let (port, proto) = w.split_once('/').unwrap_or((w, "tcp"));
+                    if proto.eq_ignore_ascii_case("tcp") {
+                        port.parse().ok()
+                    } else {
+                        None
+                    }
+                })
             }
+            _ => None,
         })
-    })
 }
 
 #[cfg(test)]
@@ -180,9 +238,20 @@ mod tests {
     #[test]
     fn expose_lines() {
         assert_eq!(exposed_port("FROM x\nEXPOSE 8080\n"), Some(8080));
-        assert_eq!(exposed_port("expose 53/udp 9000/tcp"), Some(9000));
-        assert_eq!(exposed_port("EXPOSE $PORT"), None);
+        assert_eq!(exposed_port("FROM x\nexpose 53/udp 9000/tcp"), Some(9000));
+        assert_eq!(exposed_port("FROM x\nEXPOSE $PORT"), None);
         assert_eq!(exposed_port("FROM scratch"), None);
+    }
+
+    #[test]
+    fn bases_skip_scratch_and_stages() {
+        let df = "ARG V=1.95\nFROM --platform=linux/amd64 rust:$V AS build\nRUN x\nFROM build AS again\nFROM scratch\nCOPY --from=build /a /a\nFROM alpine:3\n";
+        assert_eq!(dockerfile_bases(df), vec!["rust:1.95", "alpine:3"]);
+        assert!(dockerfile_bases("FROM scratch\n").is_empty());
+        assert_eq!(
+            dockerfile_bases("FROM golang AS build\nFROM build\n"),
+            vec!["golang"]
+        );
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The local Docker engine, through bollard, with the bench's hygiene rules
 //! built in: every call has a timeout, everything created carries the label
-//! `wasmfit.bench` (and this run's id), and is recorded so `cleanup` can
-//! remove it on success, failure and Ctrl-C. Nothing else is ever touched.
+//! `wasmfit.bench` (and this run's id), and `cleanup` removes by that label
+//! (containers, tagged and dangling images) and by the ids the build stream
+//! named, on success, failure and any stop signal. Nothing else is ever
+//! touched. Once a stop is requested no container is created.
 
 use crate::bench::error::{BenchError, BenchResult, Step};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, BuildImageOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-    StartContainerOptions, StatsOptionsBuilder,
+    ListImagesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder, StartContainerOptions, StatsOptionsBuilder,
 };
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -24,10 +26,23 @@ pub const RUN_LABEL: &str = "wasmfit.bench.run";
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Timeout of an image build (a Dockerfile build may compile the service).
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(900);
+/// How long a build stream is still read after a stop signal.
+pub const BUILD_DRAIN: Duration = Duration::from_secs(30);
+
+/// Image ids a classic build names for its steps (` ---> 1a2b3c4d5e6f`).
+pub fn step_image_ids(log: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|l| l.trim().strip_prefix("---> "))
+        .map(str::trim)
+        .filter(|id| id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+        .collect()
+}
 
 #[derive(Default)]
 struct Created {
     containers: Vec<String>,
+    /// Tags and image ids (a build's steps and stages) this run made.
     images: Vec<String>,
 }
 
@@ -151,10 +166,25 @@ impl Engine {
             let mut stream =
                 self.client
                     .build_image(options, None, Some(bollard::body_full(context.into())));
+            // After a stop the stream is still read to its end (bounded), so
+            // every image the build made is named before the cleanup runs.
+            let mut stop_seen: Option<std::time::Instant> = None;
             while let Some(item) = stream.next().await {
+                if crate::bench::reap::stopping() {
+                    let since = *stop_seen.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() > BUILD_DRAIN {
+                        return Err("stopped".to_string());
+                    }
+                }
                 match item {
                     Ok(info) => {
+                        if let Some(id) = info.aux.as_ref().and_then(|a| a.id.clone()) {
+                            self.record_image(&id);
+                        }
                         if let Some(s) = info.stream {
+                            for id in step_image_ids(&s) {
+                                self.record_image(&id);
+                            }
                             log.push_str(&s);
                         }
                         if let Some(detail) = info.error_detail {
@@ -168,9 +198,16 @@ impl Engine {
                     Err(e) => return Err(e.to_string()),
                 }
             }
+            if stop_seen.is_some() {
+                return Err("stopped".to_string());
+            }
             Ok(())
         };
         match tokio::time::timeout(BUILD_TIMEOUT, run).await {
+            Ok(Err(e)) if e == "stopped" => Err(BenchError::new(
+                Step::Interrupted,
+                "stopped during the image build",
+            )),
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(BenchError::new(
                 Step::ImageBuild,
@@ -208,11 +245,39 @@ impl Engine {
         Some(counter.finish())
     }
 
+    fn record_image(&self, id: &str) {
+        self.created
+            .lock()
+            .map(|mut c| {
+                if !c.images.iter().any(|i| i == id) {
+                    c.images.push(id.to_string())
+                }
+            })
+            .ok();
+    }
+
+    /// The host pid of a running container's main process.
+    pub async fn main_pid(&self, id: &str) -> Option<u32> {
+        let inspect = tokio::time::timeout(CALL_TIMEOUT, self.client.inspect_container(id, None))
+            .await
+            .ok()?
+            .ok()?;
+        inspect
+            .state?
+            .pid
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 0)
+    }
+
     /// Creates a container (labelled, recorded for cleanup); returns its id.
+    /// Refused once the run is stopping.
     pub async fn create(
         &self,
         mut body: bollard::models::ContainerCreateBody,
     ) -> BenchResult<String> {
+        if crate::bench::reap::stopping() {
+            return Err(BenchError::new(Step::Interrupted, "stopped"));
+        }
         body.labels = Some(self.labels());
         let created = timed(
             CALL_TIMEOUT,
@@ -321,9 +386,11 @@ impl Engine {
             .ok();
     }
 
-    /// Removes everything this run created: the recorded containers and
-    /// images, then any container still labelled with this run's id (one
-    /// whose create answer was lost to a timeout or Ctrl-C).
+    /// Removes everything this run created: the recorded containers, any
+    /// container labelled with this run's id (one whose create answer was
+    /// lost to a timeout or a signal), then the recorded images (tags and
+    /// the ids the build stream named) and any image, dangling or not,
+    /// that carries the run's label.
     pub async fn cleanup(&self) {
         let (containers, images) = match self.created.lock() {
             Ok(mut c) => (
@@ -352,13 +419,35 @@ impl Engine {
                 }
             }
         }
-        for tag in images {
+        let mut doomed = images;
+        let options = ListImagesOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        if let Ok(Ok(left)) =
+            tokio::time::timeout(CALL_TIMEOUT, self.client.list_images(Some(options))).await
+        {
+            doomed.extend(left.into_iter().map(|i| i.id));
+        }
+        // Newest first: a step's image is the parent of the next one.
+        for image in doomed.iter().rev() {
             let options = RemoveImageOptionsBuilder::default().force(true).build();
             let _ = tokio::time::timeout(
                 CALL_TIMEOUT,
-                self.client.remove_image(&tag, Some(options), None),
+                self.client.remove_image(image, Some(options), None),
             )
             .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_steps_name_their_images() {
+        let log = "Step 1/3 : FROM scratch\n ---> \nStep 2/3 : COPY service /service\n ---> 1a2b3c4d5e6f\nSuccessfully built 9f8e7d6c5b4a\n ---> Running in 0123\n";
+        assert_eq!(step_image_ids(log), vec!["1a2b3c4d5e6f"]);
     }
 }

@@ -40,6 +40,8 @@ pub struct BenchError {
     pub message: String,
     /// The last lines of the relevant log (compiler, docker build, container).
     pub log_tail: Vec<String>,
+    /// The signal that interrupted the run (`Step::Interrupted`).
+    pub signal: Option<i32>,
 }
 
 impl BenchError {
@@ -48,7 +50,13 @@ impl BenchError {
             step,
             message: message.into(),
             log_tail: Vec::new(),
+            signal: None,
         }
+    }
+
+    pub fn with_signal(mut self, signal: i32) -> BenchError {
+        self.signal = Some(signal);
+        self
     }
 
     /// Keeps the last `LOG_TAIL_LINES` non-empty lines of `log`.

@@ -1,10 +1,10 @@
-//! wasmfit's own HTTP/1.1 load generator: keep-alive connections sending
-//! `POST <path>` with the workload's JSON body, as fast as answers come, for
-//! a fixed window after a warm-up. Small on purpose, so its cost per request
-//! is the same whoever answers (native, container or wasmtime) and it needs
-//! no extra tool. Only loopback addresses are ever targeted.
+//! wasmfit's HTTP/1.1 client: keep-alive connections sending the
+//! workload's request and reading whole answers (content-length or
+//! chunked). The load generator (`load`) runs it in a process of its own;
+//! the bench itself uses it for readiness and single round trips. Only
+//! loopback addresses are ever targeted.
 
-use crate::bench::workload;
+use crate::bench::workload::Requests;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -12,6 +12,10 @@ use tokio::net::TcpStream;
 
 /// Largest response head or body accepted.
 const LIMIT: usize = 1 << 20;
+
+/// How often readiness is polled: short, so a fast start is not rounded
+/// up to the poll, and the same for every side.
+pub const POLL: Duration = Duration::from_micros(100);
 
 /// One keep-alive connection.
 pub struct Conn {
@@ -31,16 +35,23 @@ impl Conn {
         })
     }
 
-    /// Sends one request and reads its whole answer: (status, body).
-    pub async fn post(&mut self, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            self.host,
-            body.len()
+    /// Sends request `i` of `r` and reads its whole answer: (status, body).
+    pub async fn send(&mut self, r: &Requests, i: u64) -> std::io::Result<(u16, Vec<u8>)> {
+        let body = r.body(i);
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\nhost: {}\r\n",
+            r.method, r.path, self.host
         );
+        for (name, value) in &r.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !body.is_empty() || r.method != "GET" {
+            head.push_str(&format!("content-length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
         let mut msg = Vec::with_capacity(head.len() + body.len());
         msg.extend_from_slice(head.as_bytes());
-        msg.extend_from_slice(body);
+        msg.extend_from_slice(&body);
         self.stream.write_all(&msg).await?;
         self.read_response().await
     }
@@ -144,128 +155,61 @@ fn bad(what: &str) -> std::io::Error {
 }
 
 /// One request on a fresh connection; checks the answer.
-pub async fn request_once(addr: SocketAddr, path: &str, id: u64) -> Result<(), String> {
+pub async fn request_once(addr: SocketAddr, r: &Requests) -> Result<(), String> {
     let mut conn = Conn::connect(addr).await.map_err(|e| e.to_string())?;
-    let body = workload::request(id);
-    let (status, reply) = conn
-        .post(path, body.trim_end().as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    check(status, &reply, id)
+    let (status, reply) = conn.send(r, 0).await.map_err(|e| e.to_string())?;
+    r.check(0, Some(status), &reply)
+        .map_err(|e| format!("{e} [answered]"))
 }
 
-fn check(status: u16, reply: &[u8], id: u64) -> Result<(), String> {
-    if !(200..300).contains(&status) {
-        return Err(format!(
-            "HTTP {status}: {}",
-            String::from_utf8_lossy(&reply[..reply.len().min(200)])
-        ));
-    }
-    if !workload::answers(reply, id) {
-        return Err(format!(
-            "the response does not answer request {id}: {}",
-            String::from_utf8_lossy(&reply[..reply.len().min(200)])
-        ));
-    }
-    Ok(())
-}
-
-/// Retries one request until it succeeds or `deadline` passes; returns when
-/// the first good answer arrived. A server that is not listening yet (or a
-/// proxy in front of one) refuses or drops the connection: that is retried.
+/// Retries request 0 until it gets an answer or `deadline` passes; returns
+/// when the first good answer arrived. A server that is not listening yet
+/// (or a proxy in front of one) refuses or drops the connection: that is
+/// retried. A complete answer that fails the check is final.
 pub async fn first_response(
     addr: SocketAddr,
-    path: &str,
+    r: &Requests,
     deadline: Instant,
 ) -> Result<Instant, String> {
     let mut last = String::from("no attempt made");
     while Instant::now() < deadline {
+        if crate::bench::reap::stopping() {
+            return Err("stopped".to_string());
+        }
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, request_once(addr, path, 0)).await {
+        match tokio::time::timeout(left, request_once(addr, r)).await {
             Ok(Ok(())) => return Ok(Instant::now()),
+            Ok(Err(e)) if e.ends_with("[answered]") => {
+                return Err(e.trim_end_matches(" [answered]").to_string())
+            }
             Ok(Err(e)) => last = e,
             Err(_) => last = "timed out".to_string(),
         }
-        tokio::time::sleep(Duration::from_micros(500)).await;
+        tokio::time::sleep(POLL).await;
     }
-    Err(format!("no answer on {addr}{path}: {last}"))
+    Err(format!(
+        "no answer on {addr}{} within the timeout: {last}",
+        r.path
+    ))
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LoadResult {
-    /// Good answers completed inside the measured window.
-    pub measured: u64,
-    pub errors: u64,
-    pub window: Duration,
-}
-
-impl LoadResult {
-    pub fn rate(&self) -> f64 {
-        self.measured as f64 / self.window.as_secs_f64().max(1e-9)
-    }
-}
-
-/// Runs `connections` keep-alive clients for `warmup + duration` and counts
-/// the good answers completed in the last `duration`.
-pub async fn load(
-    addr: SocketAddr,
-    path: &str,
-    connections: u32,
-    warmup: Duration,
-    duration: Duration,
-) -> Result<LoadResult, String> {
-    let start = Instant::now();
-    let window_start = start + warmup;
-    let end = window_start + duration;
-    let mut tasks = Vec::new();
-    for c in 0..connections.max(1) {
-        let path = path.to_string();
-        tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::connect(addr).await.map_err(|e| e.to_string())?;
-            let (mut measured, mut errors) = (0u64, 0u64);
-            // Ids interleave across connections so every request is distinct.
-            let mut id = u64::from(c);
-            let step = u64::from(connections.max(1));
-            while Instant::now() < end {
-                let body = workload::request(id);
-                let answer = tokio::time::timeout_at(
-                    end.into(),
-                    conn.post(&path, body.trim_end().as_bytes()),
-                )
-                .await;
-                // The window closed while waiting: that answer does not count.
-                let Ok(answer) = answer else { break };
-                let (status, reply) = answer.map_err(|e| e.to_string())?;
-                let done = Instant::now();
-                match check(status, &reply, id) {
-                    Ok(()) if done >= window_start && done <= end => measured += 1,
-                    Ok(()) => {}
-                    Err(_) => errors += 1,
-                }
-                id += step;
-            }
-            Ok::<_, String>((measured, errors))
-        }));
-    }
-    let mut result = LoadResult {
-        window: duration,
-        ..LoadResult::default()
-    };
-    for t in tasks {
-        let (m, e) = t.await.map_err(|e| e.to_string())??;
-        result.measured += m;
-        result.errors += e;
-    }
-    Ok(result)
+/// One request on an open connection, timed: ms.
+pub async fn round_trip(conn: &mut Conn, r: &Requests, i: u64) -> Result<f64, String> {
+    let started = Instant::now();
+    let (status, reply) = conn.send(r, i).await.map_err(|e| e.to_string())?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    r.check(i, Some(status), &reply)?;
+    Ok(ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::bench::Workload;
     use tokio::net::TcpListener;
 
-    /// A one-connection server answering every request the same way.
-    async fn tiny_server(reply: &'static [u8]) -> SocketAddr {
+    /// A server answering every request the same way.
+    pub async fn tiny_server(reply: &'static [u8]) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -290,46 +234,29 @@ mod tests {
 
     #[tokio::test]
     async fn reads_content_length_and_chunked() {
+        let strict = Requests::from_flags(Workload::Http, None, Some("id")).unwrap();
         let addr = tiny_server(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{\"id\":0}").await;
-        request_once(addr, "/transform", 0).await.unwrap();
+        request_once(addr, &strict).await.unwrap();
         let addr = tiny_server(
             b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4\r\n{\"id\r\n4\r\n\":0}\r\n0\r\n\r\n",
         )
         .await;
-        request_once(addr, "/transform", 0).await.unwrap();
+        request_once(addr, &strict).await.unwrap();
     }
 
     #[tokio::test]
     async fn errors_and_refusals_are_reported() {
+        let get = Requests::default_for(Workload::Http);
         let addr = tiny_server(b"HTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nno\n").await;
-        assert!(request_once(addr, "/x", 0)
+        let e = first_response(addr, &get, Instant::now() + Duration::from_secs(5))
             .await
-            .unwrap_err()
-            .contains("404"));
+            .unwrap_err();
+        assert!(e.contains("404") && e.contains("--request"), "{e}");
         let closed = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
         let deadline = Instant::now() + Duration::from_millis(50);
-        assert!(first_response(closed, "/transform", deadline)
-            .await
-            .is_err());
-    }
-
-    #[tokio::test]
-    async fn load_counts_answers_in_the_window() {
-        let addr = tiny_server(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{\"id\":0}").await;
-        // Only id 0 matches, so later requests count as errors: the counts
-        // must still add up and the call must end on time.
-        let r = load(
-            addr,
-            "/t",
-            1,
-            Duration::from_millis(10),
-            Duration::from_millis(50),
-        )
-        .await
-        .unwrap();
-        assert!(r.errors > 0);
+        assert!(first_response(closed, &get, deadline).await.is_err());
     }
 }

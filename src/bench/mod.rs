@@ -13,8 +13,12 @@ pub mod detect;
 pub mod docker;
 pub mod error;
 pub mod httpload;
-pub mod native;
+pub mod load;
+pub mod local;
+pub mod process;
+pub mod reap;
 mod runner;
+pub mod side;
 pub mod sysinfo;
 pub mod toolchain;
 #[cfg(feature = "bench")]
@@ -57,21 +61,29 @@ pub struct BenchOptions {
     pub path: PathBuf,
     /// Overrides the detected workload shape.
     pub workload: Option<Workload>,
+    /// `--request FILE`: stdio request lines, or one HTTP request.
+    pub request_file: Option<PathBuf>,
+    /// `--expect`: `line`, `2xx`, `id` or a regex.
+    pub expect: Option<String>,
     /// Overrides the default target (wasip1 for stdio, wasip2 for http).
     pub wasm_target: Option<WasmTarget>,
     pub sides: Sides,
+    /// Process cold starts per side (after one first run each).
     pub cold_runs: u32,
+    /// Per-request samples per side.
+    pub request_runs: u32,
+    /// Measured throughput windows per side.
     pub throughput_runs: u32,
     pub duration: Duration,
     pub warmup: Duration,
-    /// Instances held at once for the Wasm idle-memory figure.
-    pub wasm_idle: u32,
-    /// Containers (and native processes) held at once for theirs.
-    pub container_idle: u32,
     /// HTTP only: concurrent keep-alive connections of the load generator.
     pub connections: u32,
-    /// HTTP only: the path requests are posted to.
-    pub http_path: String,
+    /// Density: the memory budget instances are added until.
+    pub density_budget: u64,
+    /// Density: most processes or containers started.
+    pub density_max: u32,
+    /// Density: most Wasm instances (the pool is sized for them).
+    pub wasm_density_max: u32,
     /// Where builds and AOT code are cached; default: the user cache dir.
     pub cache_dir: Option<PathBuf>,
     /// Upper bound for one run (one container start, one throughput run).
@@ -79,6 +91,9 @@ pub struct BenchOptions {
     /// Labels this run's Docker objects (`wasmfit.bench.run`); default: a
     /// fresh id from the process id and the clock.
     pub run_id: Option<String>,
+    /// The wasmfit executable that runs the Wasm host process and the load
+    /// generator; default: the running executable.
+    pub helper: Option<PathBuf>,
 }
 
 impl Default for BenchOptions {
@@ -86,19 +101,23 @@ impl Default for BenchOptions {
         BenchOptions {
             path: PathBuf::from("."),
             workload: None,
+            request_file: None,
+            expect: None,
             wasm_target: None,
             sides: Sides::default(),
             cold_runs: 20,
-            throughput_runs: 5,
-            duration: Duration::from_secs(2),
-            warmup: Duration::from_millis(500),
-            wasm_idle: 100,
-            container_idle: 5,
-            connections: 1,
-            http_path: "/transform".to_string(),
+            request_runs: 50,
+            throughput_runs: 10,
+            duration: Duration::from_secs(1),
+            warmup: Duration::from_millis(300),
+            connections: 4,
+            density_budget: 256 << 20,
+            density_max: 1000,
+            wasm_density_max: 10_000,
             cache_dir: None,
             timeout: Duration::from_secs(60),
             run_id: None,
+            helper: None,
         }
     }
 }

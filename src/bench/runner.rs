@@ -1,97 +1,39 @@
-//! The order of a bench run: detect, build, then each side in turn
-//! (native, Wasm, container), each measured the same way; then the derived
-//! figures. Docker objects are removed at the end whatever happened,
-//! including Ctrl-C, which ends the run with `Step::Interrupted`.
+//! The order of a bench run: detect, build, AOT-compile, prepare the image,
+//! then every side through the one measuring loop (`side::measure_sides`),
+//! then the derived figures. A SIGINT, SIGTERM or SIGHUP at any moment
+//! stops the run: child processes are killed, no container is created
+//! after it, and the cleanup removes what the run made (by its label)
+//! before the error `Step::Interrupted` is returned; the process then
+//! exits with 128 + the signal (`crate::interrupt`).
 
+use crate::bench::container::{self, ContainerSide};
 use crate::bench::detect::{self, Service, ServiceKind};
 use crate::bench::docker::Engine;
 use crate::bench::error::{BenchError, BenchResult, Step};
+use crate::bench::local::{Env, Idle, LocalSide};
+use crate::bench::process::Program;
+use crate::bench::side::{self, Fill, Plan, Side};
 use crate::bench::toolchain::{self, Built, WasmTarget};
-use crate::bench::{compare, container, native, sysinfo, workload, BenchOptions};
+use crate::bench::workload::{self, Requests};
+use crate::bench::{compare, reap, sysinfo, BenchOptions};
 use crate::model::bench::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Requests in the run that sizes the throughput runs.
-const CALIBRATION_REQUESTS: u64 = 5_000;
-/// How long idle instances are left before their memory is read: long
-/// enough for a runtime (Go's) to finish starting up.
-const SETTLE: Duration = Duration::from_millis(500);
-/// Batches of Wasm idle instances (one sample each).
-#[cfg_attr(not(feature = "bench"), allow(dead_code))]
-const WASM_IDLE_BATCHES: u32 = 3;
 
 /// Runs the whole bench. `progress` receives one line per step.
 pub fn run(
     opts: &BenchOptions,
     progress: &(dyn Fn(&str) + Send + Sync),
 ) -> BenchResult<BenchResults> {
+    reap::reset();
     let service = detect::detect(&opts.path, opts.workload)?;
-    let cache = opts
-        .cache_dir
-        .clone()
-        .unwrap_or_else(crate::bench::default_cache_dir);
-    let target = opts
-        .wasm_target
-        .unwrap_or(WasmTarget::default_for(service.workload));
-    let mut results = BenchResults {
-        schema: SCHEMA_VERSION,
-        run_id: opts.run_id.clone().unwrap_or_else(run_id),
-        service: ServiceInfo {
-            path: opts.path.display().to_string(),
-            name: service.name.clone(),
-            language: service.language_id().to_string(),
-            workload: service.workload,
-            ..Default::default()
-        },
-        machine: sysinfo::machine(),
-        versions: Versions {
-            wasmfit: env!("CARGO_PKG_VERSION").to_string(),
-            wasmtime: wasmtime_version().map(str::to_string),
-            ..Default::default()
-        },
-        config: RunConfig {
-            cold_runs: opts.cold_runs,
-            throughput_runs: opts.throughput_runs,
-            duration_ms: opts.duration.as_millis() as u64,
-            warmup_ms: opts.warmup.as_millis() as u64,
-            wasm_idle_instances: opts.wasm_idle,
-            container_idle_instances: opts.container_idle,
-            connections: opts.connections,
-        },
-        ..Default::default()
-    };
-
-    let want_wasm = opts.sides.wasm && crate::bench::WASM_ENABLED;
-    if opts.sides.wasm && !crate::bench::WASM_ENABLED {
-        results.skipped.push(Skipped {
-            what: "wasm".to_string(),
-            reason: "this wasmfit was built without the `bench` feature (no embedded wasmtime); \
-                     rebuild with `--features bench`"
-                .to_string(),
-        });
-    }
-    let is_source = matches!(service.kind, ServiceKind::Source(_));
-    let want_native = is_source && (opts.sides.native || opts.sides.container);
-    if !is_source && (opts.sides.native || opts.sides.container) {
-        results.skipped.push(Skipped {
-            what: "native, container".to_string(),
-            reason: "the service is a prebuilt .wasm file: there is no source to build natively"
-                .to_string(),
-        });
-    }
-
-    let build_dir = cache.join("bench").join(build_key(&service));
-    if want_native || want_wasm {
-        progress(&format!(
-            "building {} ({})",
-            service.name,
-            service.language_id()
-        ));
-    }
-    let built = toolchain::build(&service, &build_dir, want_native, want_wasm, target)?;
-    results.versions.toolchain = built.toolchain_version.clone();
-
+    let requests = Requests::from_flags(
+        service.workload,
+        opts.request_file.as_deref(),
+        opts.expect.as_deref(),
+    )
+    .map_err(|e| BenchError::new(Step::Input, e))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,27 +41,49 @@ pub fn run(
         .map_err(|e| {
             BenchError::new(Step::Input, format!("cannot start the async runtime: {e}"))
         })?;
-    let engine_slot: std::sync::Arc<std::sync::Mutex<Option<Engine>>> = Default::default();
-    // On a signal, the exit waits for the containers to be removed below.
-    let _removing_containers = crate::interrupt::defer();
-    let outcome = runtime.block_on(async {
-        let work = measure(opts, &service, &built, &cache, &mut results, progress, engine_slot.clone());
-        let outcome = tokio::select! {
-            r = work => r,
-            _ = crate::interrupt::wait() => Err(BenchError::new(Step::Interrupted, "stopped by a signal; the containers and images it created were removed")),
-        };
-        let engine = engine_slot.lock().ok().and_then(|mut e| e.take());
-        if let Some(engine) = engine {
-            engine.cleanup().await;
-        }
-        outcome
+    // A signal stops the run (children killed, nothing new created); the
+    // process's exit waits for the cleanup below (`interrupt::defer`).
+    crate::interrupt::install();
+    let _cleanup_first = crate::interrupt::defer();
+    runtime.spawn(async {
+        let sig = crate::interrupt::wait().await;
+        reap::stop(sig);
     });
-    // A Wasm run still on a blocking thread (after Ctrl-C) is not waited for.
+    let engine_slot: Arc<Mutex<Option<Engine>>> = Arc::default();
+    let scratch = tempfile::Builder::new()
+        .prefix("wasmfit-bench-")
+        .tempdir()
+        .map_err(|e| {
+            BenchError::new(
+                Step::Input,
+                format!("cannot create a temporary directory: {e}"),
+            )
+        })?;
+    let outcome = body(
+        opts,
+        &service,
+        requests,
+        runtime.handle().clone(),
+        scratch.path(),
+        &engine_slot,
+        progress,
+    );
+    let engine = engine_slot.lock().ok().and_then(|mut e| e.take());
+    if let Some(engine) = engine {
+        runtime.block_on(engine.cleanup());
+    }
     runtime.shutdown_timeout(Duration::from_millis(200));
-    outcome?;
-    results.comparison = compare::comparison(&results);
-    results.targets = compare::targets(&results);
-    Ok(results)
+    match (outcome, reap::signal().or(crate::interrupt::received())) {
+        (_, Some(sig)) => Err(BenchError::new(
+            Step::Interrupted,
+            format!(
+                "stopped by {}; the processes, containers and images it created were removed",
+                reap::signal_name(sig)
+            ),
+        )
+        .with_signal(sig)),
+        (outcome, None) => outcome,
+    }
 }
 
 #[cfg(feature = "bench")]
@@ -164,54 +128,184 @@ fn run_id() -> String {
     format!("{}-{nanos:08x}", std::process::id())
 }
 
-async fn measure(
+/// The wasmfit executable that hosts Wasm and generates load, checked to
+/// answer the helper protocol. Returns (path, whether it embeds wasmtime).
+fn helper(opts: &BenchOptions) -> BenchResult<(PathBuf, bool)> {
+    let exe = match &opts.helper {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|e| {
+            BenchError::new(
+                Step::Input,
+                format!("cannot find the wasmfit executable: {e}"),
+            )
+        })?,
+    };
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.args(["__bench-helper", "version"]);
+    let out = crate::bench::process::output_with_timeout(&mut cmd, Duration::from_secs(30))
+        .map_err(|e| {
+            BenchError::new(
+                Step::Input,
+                format!("cannot run {} as the bench helper: {e}", exe.display()),
+            )
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let Some(rest) = text.trim().strip_prefix("wasmfit-bench-helper ") else {
+        return Err(BenchError::new(
+            Step::Input,
+            format!(
+                "{} is not a wasmfit that runs the bench helper",
+                exe.display()
+            ),
+        ));
+    };
+    Ok((exe, rest.contains("wasm=true")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn body(
     opts: &BenchOptions,
     service: &Service,
-    built: &Built,
-    cache: &Path,
-    results: &mut BenchResults,
+    requests: Requests,
+    handle: tokio::runtime::Handle,
+    scratch: &Path,
+    engine_slot: &Arc<Mutex<Option<Engine>>>,
     progress: &(dyn Fn(&str) + Send + Sync),
-    engine_slot: std::sync::Arc<std::sync::Mutex<Option<Engine>>>,
-) -> BenchResult<()> {
-    let overhead: Vec<f64> = (0..5)
-        .map(|_| workload::harness_overhead_ns(100_000))
-        .collect();
-    let run_timeout = opts.timeout.max((opts.warmup + opts.duration) * 4);
-    let http = service.workload == Workload::Http;
+) -> BenchResult<BenchResults> {
+    let cache = opts
+        .cache_dir
+        .clone()
+        .unwrap_or_else(crate::bench::default_cache_dir);
+    let target = opts
+        .wasm_target
+        .unwrap_or(WasmTarget::default_for(service.workload));
+    let mut results = BenchResults {
+        schema: SCHEMA_VERSION,
+        run_id: opts.run_id.clone().unwrap_or_else(run_id),
+        service: ServiceInfo {
+            path: opts.path.display().to_string(),
+            name: service.name.clone(),
+            language: service.language_id().to_string(),
+            workload: service.workload,
+            ..Default::default()
+        },
+        machine: sysinfo::machine(),
+        versions: Versions {
+            wasmfit: env!("CARGO_PKG_VERSION").to_string(),
+            wasmtime: wasmtime_version().map(str::to_string),
+            ..Default::default()
+        },
+        config: RunConfig {
+            cold_runs: opts.cold_runs,
+            request_runs: opts.request_runs,
+            throughput_runs: opts.throughput_runs,
+            duration_ms: opts.duration.as_millis() as u64,
+            warmup_ms: opts.warmup.as_millis() as u64,
+            connections: opts.connections,
+            density_budget_bytes: opts.density_budget,
+            density_max_instances: opts.density_max,
+            request: requests.describe(),
+            expect: requests.expect.describe(),
+        },
+        ..Default::default()
+    };
+    let (helper_exe, helper_wasm) = helper(opts)?;
 
-    if let (true, Some(bin)) = (opts.sides.native, built.native.as_deref()) {
-        progress("native: cold start, throughput, idle memory");
-        results.native = Some(native_side(opts, bin, http, run_timeout).await?);
+    let want_wasm = opts.sides.wasm && crate::bench::WASM_ENABLED && helper_wasm;
+    if opts.sides.wasm && !want_wasm {
+        results.skipped.push(Skipped {
+            what: "wasm".to_string(),
+            reason: "this wasmfit was built without the `bench` feature (no embedded wasmtime); \
+                     rebuild with `--features bench`"
+                .to_string(),
+        });
     }
-    if http {
-        results.notes.push(format!(
-            "the HTTP load generator runs inside wasmfit on the same {} CPU(s) as the service; its cost is in every side's figure alike",
-            results.machine.cpus
-        ));
-    } else if let Some(per) = crate::model::bench::Stats::from_samples(&overhead) {
-        let native_ns = results
-            .native
-            .as_ref()
-            .and_then(|n| n.throughput_rps)
-            .map(|s| 1e9 / s.median);
-        results.overhead = Some(Overhead {
-            per_request_ns: per,
-            share_of_native: native_ns.map(|n| per.median / n),
-            method:
-                "counting and timing each answer line (the same code on every side; requests are \
-                     generated before each run), measured in memory with no service"
-                    .to_string(),
+    let is_source = matches!(service.kind, ServiceKind::Source(_));
+    let want_native = is_source && (opts.sides.native || opts.sides.container);
+    if !is_source && (opts.sides.native || opts.sides.container) {
+        results.skipped.push(Skipped {
+            what: "native, container".to_string(),
+            reason: "the service is a prebuilt .wasm file: there is no source to build natively"
+                .to_string(),
         });
     }
 
-    if let (true, Some(wasm)) = (opts.sides.wasm, built.wasm.as_deref()) {
-        progress("wasm: AOT compile (cached), cold start, throughput, idle memory");
-        wasm_side(opts, service, wasm, cache, results, http, run_timeout).await?;
+    let build_dir = cache.join("bench").join(build_key(service));
+    if want_native || want_wasm {
+        progress(&format!(
+            "building {} ({})",
+            service.name,
+            service.language_id()
+        ));
+    }
+    let built =
+        toolchain::build(service, &build_dir, want_native, want_wasm, target).map_err(|e| {
+            if reap::stopping() {
+                BenchError::new(Step::Interrupted, "stopped during the build")
+            } else {
+                e
+            }
+        })?;
+    results.versions.toolchain = built.toolchain_version.clone();
+
+    let env = Env {
+        requests: Arc::new(requests),
+        timeout: opts.timeout,
+        handle: handle.clone(),
+        helper: helper_exe.clone(),
+        connections: opts.connections,
+        warmup: opts.warmup,
+        duration: opts.duration,
+        threads: results.machine.cpus.clamp(1, 4),
+        scratch: scratch.to_path_buf(),
+    };
+    let mut sides: Vec<Box<dyn Side + Send>> = Vec::new();
+    let http = service.workload == Workload::Http;
+
+    if let (true, Some(bin)) = (opts.sides.native, built.native.as_deref()) {
+        let p = Program::new(bin, &[], Step::Native);
+        let describe = SideResults {
+            runtime: "native process (static binary)".to_string(),
+            artifact: file_artifact("binary", bin),
+            cold_start_method: Some(if http {
+                "fresh process to its first good HTTP answer over loopback TCP".to_string()
+            } else {
+                "fresh process, stdin from a file, to its first answer line on a pipe".to_string()
+            }),
+            request_method: Some(if http {
+                "one request on a keep-alive connection to the warm server".to_string()
+            } else {
+                "one request line through the warm process's pipes".to_string()
+            }),
+            throughput_method: Some(throughput_method(
+                http,
+                opts.connections,
+                "the server process",
+            )),
+            throughput_mode: Some("reused instance (one process)".to_string()),
+            ..Default::default()
+        };
+        sides.push(Box::new(LocalSide::new(
+            "native",
+            Step::Native,
+            env.clone(),
+            p.clone(),
+            p,
+            Idle::Processes,
+            describe,
+        )));
+    }
+
+    if let (true, Some(wasm)) = (want_wasm, built.wasm.as_deref()) {
+        progress("wasm: AOT compile (cached) and link");
+        let side = wasm_side(opts, &env, wasm, &cache, &helper_exe, &mut results, http)?;
         results.service.wasm_target = built.wasm_target.clone();
+        sides.push(side);
     }
 
     if opts.sides.container && built.native.is_some() {
-        match Engine::connect(&results.run_id).await {
+        let connected = handle.block_on(Engine::connect(&results.run_id));
+        match connected {
             Err(reason) => results.skipped.push(Skipped {
                 what: "container".to_string(),
                 reason,
@@ -222,367 +316,292 @@ async fn measure(
                 if let Ok(mut slot) = engine_slot.lock() {
                     *slot = Some(engine.clone());
                 }
-                progress("container: image, cold start, throughput, idle memory");
-                container_side(opts, service, built, &engine, results, http, run_timeout).await?;
+                progress("container: building the image");
+                let side = container_side(service, &built, &engine, &env, &mut results, http)?;
+                sides.push(side);
             }
         }
     }
-    Ok(())
-}
 
-fn stats(samples: &[f64], step: Step, what: &str) -> BenchResult<Stats> {
-    Stats::from_samples(samples)
-        .ok_or_else(|| BenchError::new(step, format!("no {what} sample could be taken")))
-}
-
-async fn native_side(
-    opts: &BenchOptions,
-    bin: &Path,
-    http: bool,
-    timeout: Duration,
-) -> BenchResult<SideResults> {
-    let mut side = SideResults {
-        runtime: "native process (static binary)".to_string(),
-        artifact: file_artifact("binary", bin),
-        ..Default::default()
+    if sides.is_empty() {
+        return Err(BenchError::new(Step::Input, "no side left to measure"));
+    }
+    let plan = Plan {
+        cold_runs: opts.cold_runs,
+        request_runs: opts.request_runs,
+        throughput_runs: opts.throughput_runs,
+        warmup: opts.warmup,
+        duration: opts.duration,
+        fill: Fill {
+            budget: opts.density_budget,
+            max: opts.density_max,
+            time_limit: Duration::from_secs(180),
+        },
     };
-    let idle;
+    let mut measured = Vec::new();
+    let out = side::measure_sides(&mut sides, &plan, progress, opts.wasm_density_max)?;
+    drop(sides);
+    for (id, r, samples) in out {
+        measured.push((id, samples.clone()));
+        match id {
+            "native" => results.native = Some(r),
+            "container" => results.container = Some(r),
+            _ => results.wasm = Some(r),
+        }
+    }
+
+    if !http {
+        let overhead: Vec<f64> = (0..5)
+            .map(|_| workload::harness_overhead_ns(100_000))
+            .collect();
+        if let Some(per) = Stats::from_samples(&overhead) {
+            let native_ns = results
+                .native
+                .as_ref()
+                .and_then(|n| n.throughput_rps)
+                .map(|s| 1e9 / s.median);
+            results.overhead = Some(Overhead {
+                per_request_ns: per,
+                share_of_native: native_ns.map(|n| per.median / n),
+                method: "finding and counting each answer line on wasmfit's reader thread (the same code for every side, off the service's threads), measured in memory with no service".to_string(),
+            });
+        }
+    }
+    results.machine.load_end = sysinfo::load_average();
+    results.ratios = compare::ratios(&results, &measured);
+    results.definitions = compare::definitions(http);
+    results.warnings = compare::warnings(&results);
+    results.targets = compare::targets(&results);
+    Ok(results)
+}
+
+fn throughput_method(http: bool, connections: u32, server: &str) -> String {
     if http {
-        side.cold_start_ms = Some(stats(
-            &native::http_cold(bin, &opts.http_path, opts.cold_runs, timeout).await?,
-            Step::Native,
-            "cold start",
-        )?);
-        side.cold_start_method = Some("process spawn to the first good HTTP answer".to_string());
-        side.throughput_rps = Some(stats(
-            &native::http_throughput(
-                bin,
-                &opts.http_path,
-                opts.throughput_runs,
-                opts.connections,
-                opts.warmup,
-                opts.duration,
-                timeout,
-            )
-            .await?,
-            Step::Native,
-            "throughput",
-        )?);
-        side.throughput_method = Some(format!(
-            "{} keep-alive connection(s) on loopback",
-            opts.connections
-        ));
-        idle =
-            native::http_idle(bin, &opts.http_path, opts.container_idle, SETTLE, timeout).await?;
+        format!("wasmfit's load generator in its own process, {connections} keep-alive connection(s) over loopback TCP to {server}; the real elapsed window after a warm-up")
     } else {
-        let bin_buf = bin.to_path_buf();
-        let (cold_runs, runs) = (opts.cold_runs, opts.throughput_runs);
-        let (warmup, duration) = (opts.warmup, opts.duration);
-        let (cold, rps) = tokio::task::spawn_blocking(move || -> BenchResult<_> {
-            let cold = native::stdio_cold(&bin_buf, cold_runs, timeout)?;
-            let rate = native::stdio_calibrate(&bin_buf, CALIBRATION_REQUESTS, timeout)?;
-            let plan = workload::plan(rate, warmup, duration);
-            Ok((
-                cold,
-                native::stdio_throughput(&bin_buf, runs, plan, duration, timeout)?,
-            ))
-        })
-        .await
-        .map_err(|e| {
-            BenchError::new(Step::Native, format!("the measuring thread failed: {e}"))
-        })??;
-        side.cold_start_ms = Some(stats(&cold, Step::Native, "cold start")?);
-        side.cold_start_method = Some("process spawn to the first response line".to_string());
-        side.throughput_rps = Some(stats(&rps, Step::Native, "throughput")?);
-        side.throughput_method =
-            Some("requests piped through stdin/stdout, after a warm-up".to_string());
-        let bin_buf = bin.to_path_buf();
-        let count = opts.container_idle;
-        idle = tokio::task::spawn_blocking(move || native::stdio_idle(&bin_buf, count, SETTLE))
-            .await
-            .map_err(|e| {
-                BenchError::new(Step::Native, format!("the measuring thread failed: {e}"))
-            })??;
+        "a fresh process per window, stdin from a file, answers counted on a pipe by a reader thread; the window opens after the warm-up requests".to_string()
     }
-    if let Some(s) = Stats::from_samples(&idle) {
-        side.idle_memory = Some(IdleMemory::new(
-            s,
-            idle.len() as u32,
-            "proportional set size (PSS) of each idle process".to_string(),
-        ));
-    }
-    Ok(side)
 }
 
 #[cfg(not(feature = "bench"))]
-async fn wasm_side(
+fn wasm_side(
     _: &BenchOptions,
-    _: &Service,
+    _: &Env,
+    _: &Path,
     _: &Path,
     _: &Path,
     _: &mut BenchResults,
     _: bool,
-    _: Duration,
-) -> BenchResult<()> {
-    Ok(())
+) -> BenchResult<Box<dyn Side + Send>> {
+    Err(BenchError::new(
+        Step::Wasm,
+        "this wasmfit has no embedded wasmtime",
+    ))
 }
 
 #[cfg(feature = "bench")]
-async fn wasm_side(
+fn wasm_side(
     opts: &BenchOptions,
-    service: &Service,
+    env: &Env,
     wasm: &Path,
     cache: &Path,
+    helper: &Path,
     results: &mut BenchResults,
     http: bool,
-    timeout: Duration,
-) -> BenchResult<()> {
-    use crate::bench::wasm::{host, http::HttpHost, stdio::StdioHost};
-    let _ = service;
-    // HTTP idle instances are held across all batches (see `idle`).
-    let slots = opts
-        .wasm_idle
-        .saturating_mul(WASM_IDLE_BATCHES)
-        .saturating_add(64)
-        .max(128);
-    let engine = host::engine(slots)?;
+) -> BenchResult<Box<dyn Side + Send>> {
+    use crate::bench::wasm::{helper as h, host, stdio};
+    let engine = host::engine(h::SMALL_POOL)?;
     let (cwasm, kind) = host::precompiled(&engine, wasm, &cache.join("aot"))?;
+    if http && kind != host::WasmKind::Component {
+        return Err(BenchError::new(
+            Step::Wasm,
+            "the http workload needs a wasi:http component, and this is a core module",
+        ));
+    }
     results.service.wasm_kind = Some(kind.id().to_string());
     let mut artifact = file_artifact(&format!("wasm {}", kind.id()), wasm).unwrap_or_default();
     artifact.precompiled_bytes = std::fs::metadata(&cwasm).ok().map(|m| m.len());
+    artifact.precompiled_compressed_bytes = sysinfo::gzip_size(&cwasm);
     artifact.precompiled_path = Some(cwasm.display().to_string());
-    let mut side = SideResults {
+    // Instantiation alone, in this process, for the record.
+    let instantiate = if http {
+        let pre = crate::bench::wasm::http::proxy_pre(&engine, &cwasm)?;
+        env.handle
+            .block_on(crate::bench::wasm::http::instantiate_only(&pre, 200))?
+    } else {
+        let pre = stdio::pre(&engine, &cwasm, kind)?;
+        stdio::instantiate_only(&engine, &pre, 200)?
+    };
+    let cw = cwasm.display().to_string();
+    let k = kind.id();
+    let small = h::SMALL_POOL.to_string();
+    let slots = opts.wasm_density_max.saturating_add(8);
+    let park_slots = slots.to_string();
+    let mode = if http { "http" } else { "stdio" };
+    let exe = helper;
+    let program = Program::new(
+        exe,
+        &[
+            "__bench-helper",
+            "wasm",
+            mode,
+            &cw,
+            "--kind",
+            k,
+            "--slots",
+            &small,
+        ],
+        Step::Wasm,
+    );
+    let request_program = if http {
+        program.clone()
+    } else {
+        Program::new(
+            exe,
+            &[
+                "__bench-helper",
+                "wasm",
+                "fresh",
+                &cw,
+                "--kind",
+                k,
+                "--slots",
+                &small,
+            ],
+            Step::Wasm,
+        )
+    };
+    let park = Program::new(
+        exe,
+        &[
+            "__bench-helper",
+            "wasm",
+            "park",
+            &cw,
+            "--kind",
+            k,
+            "--slots",
+            &park_slots,
+        ],
+        Step::Wasm,
+    );
+    let describe = SideResults {
         runtime: format!(
-            "wasmtime {}, AOT (.cwasm), pooling allocator",
+            "wasmtime {} in a wasmfit host process, AOT (.cwasm), pooling allocator",
             crate::bench::wasm::WASMTIME_VERSION
         ),
         artifact: Some(artifact),
+        cold_start_method: Some(if http {
+            "fresh host process: engine with the pooling allocator, load the .cwasm, serve; to its first good HTTP answer over loopback TCP (as `wasmtime serve`)".to_string()
+        } else {
+            "fresh host process: engine with the pooling allocator, load the .cwasm, instantiate, run; stdin from a file, to its first answer line on a pipe (as `wasmtime run`)".to_string()
+        }),
+        request_method: Some(if http {
+            "one request on a keep-alive connection to the warm host, which instantiates a fresh instance from its InstancePre for it".to_string()
+        } else {
+            "one request line through the warm host's pipes; the host instantiates a fresh instance from its InstancePre for each line".to_string()
+        }),
+        instantiate_ms: Stats::from_samples(&instantiate),
+        throughput_method: Some(throughput_method(
+            http,
+            opts.connections,
+            "the host process",
+        )),
+        throughput_mode: Some(if http {
+            "fresh instance per request (as `wasmtime serve`)".to_string()
+        } else {
+            "reused instance (one instance reads the whole stream)".to_string()
+        }),
+        density: Some(Density {
+            limits: Some(host::pool_limits(slots)),
+            ..Default::default()
+        }),
         ..Default::default()
     };
-    let idle;
-    if http {
-        if kind != host::WasmKind::Component {
-            return Err(BenchError::new(
-                Step::Wasm,
-                "the http workload needs a wasi:http component, and this is a core module",
-            ));
-        }
-        let h = HttpHost::new(engine, cwasm)?;
-        side.cold_start_ms = Some(stats(
-            &h.cold(&opts.http_path, opts.cold_runs).await?,
-            Step::Wasm,
-            "cold start",
-        )?);
-        side.cold_start_method = Some(
-            "load .cwasm + instantiate from the pool + answer one request, in process".to_string(),
-        );
-        let server = h.serve(results.machine.cpus)?;
-        crate::bench::httpload::first_response(
-            server.addr,
-            &opts.http_path,
-            std::time::Instant::now() + timeout,
-        )
-        .await
-        .map_err(|e| {
-            BenchError::new(
-                Step::Wasm,
-                format!("the component never answered over HTTP: {e}"),
-            )
-        })?;
-        let mut rps = Vec::new();
-        for _ in 0..opts.throughput_runs {
-            let r = crate::bench::httpload::load(
-                server.addr,
-                &opts.http_path,
-                opts.connections,
-                opts.warmup,
-                opts.duration,
-            )
-            .await
-            .map_err(|e| BenchError::new(Step::Wasm, format!("load run failed: {e}")))?;
-            rps.push(r.rate());
-        }
-        drop(server);
-        side.throughput_rps = Some(stats(&rps, Step::Wasm, "throughput")?);
-        side.throughput_method = Some(format!(
-            "{} keep-alive connection(s) on loopback to a hyper server, one instance per request",
-            opts.connections
-        ));
-        idle = h
-            .idle(&opts.http_path, opts.wasm_idle, WASM_IDLE_BATCHES)
-            .await?;
-        side.idle_memory = Stats::from_samples(&idle).map(|s| {
-            IdleMemory::new(s, opts.wasm_idle, "resident memory added per live instance that has answered one request, held in the pool".to_string())
-        });
-    } else {
-        let host = std::sync::Arc::new(StdioHost::new(engine, cwasm, kind)?);
-        let h = host.clone();
-        let (cold_runs, runs, warmup, duration) = (
-            opts.cold_runs,
-            opts.throughput_runs,
-            opts.warmup,
-            opts.duration,
-        );
-        let (cold, rps) = tokio::task::spawn_blocking(move || -> BenchResult<_> {
-            let cold = h.cold(cold_runs)?;
-            let rate = h.calibrate(CALIBRATION_REQUESTS)?;
-            Ok((
-                cold,
-                h.throughput(runs, workload::plan(rate, warmup, duration), duration)?,
-            ))
-        })
-        .await
-        .map_err(|e| BenchError::new(Step::Wasm, format!("the measuring thread failed: {e}")))??;
-        side.cold_start_ms = Some(stats(&cold, Step::Wasm, "cold start")?);
-        side.cold_start_method = Some(
-            "load .cwasm + instantiate from the pool + run to the first response line".to_string(),
-        );
-        side.throughput_rps = Some(stats(&rps, Step::Wasm, "throughput")?);
-        side.throughput_method = Some(
-            "requests fed to stdin from memory, answers timed on stdout, after a warm-up"
-                .to_string(),
-        );
-        idle = host
-            .idle(opts.wasm_idle, WASM_IDLE_BATCHES, timeout)
-            .await?;
-        side.idle_memory = Stats::from_samples(&idle).map(|s| {
-            IdleMemory::new(
-                s,
-                opts.wasm_idle,
-                "resident memory added per live instance parked on an empty stdin".to_string(),
-            )
-        });
-    }
-    results.wasm = Some(side);
-    Ok(())
+    Ok(Box::new(LocalSide::new(
+        "wasm",
+        Step::Wasm,
+        env.clone(),
+        program,
+        request_program,
+        Idle::Host(park),
+        describe,
+    )))
 }
 
-async fn container_side(
-    opts: &BenchOptions,
+fn container_side(
     service: &Service,
     built: &Built,
     engine: &Engine,
+    env: &Env,
     results: &mut BenchResults,
     http: bool,
-    timeout: Duration,
-) -> BenchResult<()> {
+) -> BenchResult<Box<dyn Side + Send>> {
     let tag = format!(
         "wasmfit-bench/{}:{}",
         sanitize(&service.name),
         sanitize(&engine.run_id)
     );
-    let image = container::prepare_image(
+    let image = env.handle.block_on(container::prepare_image(
         engine,
         &service.dir,
         service.dockerfile.as_deref(),
         built.native.as_deref(),
         http.then_some(service.port),
         &tag,
-    )
-    .await?;
+    ))?;
     results.service.image_source = Some(image.source.to_string());
     results.service.image_source_reason = image.reason.clone();
-    let mut side = SideResults {
+    let bytes = env.handle.block_on(engine.image_size(&tag)).unwrap_or(0);
+    let compressed = env.handle.block_on(engine.image_compressed_size(&tag));
+    let describe = SideResults {
         runtime: format!(
-            "Docker {} (default runtime and network), {} image",
+            "Docker {} (runc), {} image, {}",
             engine.version.as_deref().unwrap_or("engine"),
             if image.source == "dockerfile" {
                 "Dockerfile-built"
             } else {
                 "generated FROM scratch"
+            },
+            if http {
+                "port published on 127.0.0.1"
+            } else {
+                "no network (--network none)"
             }
         ),
         artifact: Some(Artifact {
             kind: "image".to_string(),
             path: None,
-            bytes: engine.image_size(&tag).await.unwrap_or(0),
-            compressed_bytes: engine.image_compressed_size(&tag).await,
+            bytes,
+            compressed_bytes: compressed,
             ..Default::default()
         }),
+        cold_start_method: Some(if http {
+            "container create + start (bollard, as `docker run`) to the first good HTTP answer on the published port".to_string()
+        } else {
+            "container create + attach + start (bollard, as `docker run -i --network none`) to the first answer line on the attach stream".to_string()
+        }),
+        request_method: Some(if http {
+            "one request on a keep-alive connection to the warm container's published port"
+                .to_string()
+        } else {
+            "one request line through the warm container's attach stream".to_string()
+        }),
+        throughput_method: Some(if http {
+            throughput_method(true, env.connections, "the container's published port")
+        } else {
+            "a fresh container per window, requests and answers through dockerd's attach stream (Docker's stdio transport), answers counted off the service's threads; the window opens after the warm-up requests".to_string()
+        }),
+        throughput_mode: Some("reused instance (one container)".to_string()),
         ..Default::default()
     };
-    let path = opts.http_path.as_str();
-    if http {
-        side.cold_start_ms = Some(stats(
-            &container::http_cold(engine, &tag, service.port, path, opts.cold_runs, timeout)
-                .await?,
-            Step::Container,
-            "cold start",
-        )?);
-        side.cold_start_method = Some(
-            "container create + start to the first good HTTP answer on the published port"
-                .to_string(),
-        );
-        side.throughput_rps = Some(stats(
-            &container::http_throughput(
-                engine,
-                &tag,
-                service.port,
-                path,
-                opts.throughput_runs,
-                opts.connections,
-                opts.warmup,
-                opts.duration,
-                timeout,
-            )
-            .await?,
-            Step::Container,
-            "throughput",
-        )?);
-        side.throughput_method = Some(format!(
-            "{} keep-alive connection(s) to the port published on 127.0.0.1",
-            opts.connections
-        ));
-    } else {
-        side.cold_start_ms = Some(stats(
-            &container::stdio_cold(engine, &tag, opts.cold_runs, timeout).await?,
-            Step::Container,
-            "cold start",
-        )?);
-        side.cold_start_method =
-            Some("container create + attach + start to the first response line".to_string());
-        let rate = container::stdio_calibrate(engine, &tag, CALIBRATION_REQUESTS, timeout).await?;
-        let plan = workload::plan(rate, opts.warmup, opts.duration);
-        side.throughput_rps = Some(stats(
-            &container::stdio_throughput(
-                engine,
-                &tag,
-                opts.throughput_runs,
-                plan,
-                opts.duration,
-                timeout,
-            )
-            .await?,
-            Step::Container,
-            "throughput",
-        )?);
-        side.throughput_method =
-            Some("requests through the attach stream (stdin/stdout), after a warm-up".to_string());
-    }
-    let http_idle = if http {
-        Some((service.port, path))
-    } else {
-        None
-    };
-    let (idle, shims) = container::idle(
-        engine,
-        &tag,
-        http_idle,
-        opts.container_idle,
-        SETTLE,
-        timeout,
-    )
-    .await?;
-    if let Some(s) = Stats::from_samples(&idle) {
-        let method = if shims {
-            "cgroup memory (docker stats) plus the PSS of the container's containerd shim"
-        } else {
-            "cgroup memory (docker stats); the containerd shim was not visible from here and is not counted"
-        };
-        side.idle_memory = Some(IdleMemory::new(s, idle.len() as u32, method.to_string()));
-    }
-    results.container = Some(side);
-    Ok(())
+    Ok(Box::new(ContainerSide::new(
+        env.clone(),
+        engine.clone(),
+        tag,
+        service.port,
+        describe,
+    )))
 }
 
 /// Image repository names allow lowercase letters, digits and `._-`.

@@ -23,7 +23,34 @@ pub fn machine() -> Machine {
         cpu_model,
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
         memory_bytes,
+        load_start: load_average(),
+        load_end: None,
     }
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn load_average() -> Option<[f64; 3]> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let mut v = text.split_whitespace().map(|w| w.parse::<f64>().ok());
+    Some([v.next()??, v.next()??, v.next()??])
+}
+
+/// Total PSS of the Docker engine's own processes (dockerd, containerd),
+/// for the growth a container fill causes; 0 when none is visible.
+pub fn engine_pss() -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .map(|c| matches!(c.trim(), "dockerd" | "containerd"))
+                .unwrap_or(false)
+        })
+        .filter_map(pss_bytes)
+        .sum()
 }
 
 /// A `Name:   1234 kB` field of a /proc file, in KiB.
@@ -125,6 +152,9 @@ mod tests {
     fn machine_has_cpus() {
         let m = machine();
         assert!(m.cpus >= 1);
+        if cfg!(target_os = "linux") {
+            assert!(m.load_start.is_some());
+        }
         assert!(!m.arch.is_empty());
     }
 

@@ -83,16 +83,17 @@ pub fn build(
 /// becomes a Toolchain error naming `install`.
 fn run(mut cmd: Command, step: Step, what: &str, install: &str) -> BenchResult<String> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let output = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => BenchError::new(
-                Step::Toolchain,
-                format!("`{program}` is not installed (needed for {what}): {install}"),
-            ),
-            _ => BenchError::new(step, format!("cannot run `{program}` for {what}: {e}")),
-        })?;
+    cmd.stdin(Stdio::null());
+    let output = crate::bench::reap::output(&mut cmd).map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted => {
+            BenchError::new(Step::Interrupted, "stopped during the build")
+        }
+        std::io::ErrorKind::NotFound => BenchError::new(
+            Step::Toolchain,
+            format!("`{program}` is not installed (needed for {what}): {install}"),
+        ),
+        _ => BenchError::new(step, format!("cannot run `{program}` for {what}: {e}")),
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let text = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
     if !output.status.success() {

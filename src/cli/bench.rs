@@ -11,14 +11,19 @@ use std::time::Duration;
 
 /// Build a service as its container image and as a Wasm port, run the same
 /// workload on both (and on the native binary as the reference), and compare
-/// cold start, steady throughput, idle memory (density) and artifact size.
+/// process cold start, per-request cost, throughput, density at a memory
+/// budget and artifact size.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Workloads: `stdio` sends newline-delimited JSON requests on stdin and reads one \
-response line each; `http` posts the same JSON to --http-path of a wasi:http component and of the \
-container's port (the service listens on $PORT). The Wasm side needs a wasmfit built with \
-`--features bench`; without a reachable Docker engine the container side is skipped and said so.\n\n\
-Exit status: 0 figures measured, 2 a build, toolchain, container or Wasm run failed, 130 interrupted."
+    after_help = "Workloads: `stdio` sends request lines on stdin and reads one answer line each; \
+`http` sends a request to a wasi:http component and to the service's port (the service listens on \
+$PORT). Defaults work for any service: generated JSON lines with any answer line (stdio), `GET /` \
+with a 2xx (http). --request FILE gives your own requests (stdio: one per line; http: `METHOD /path`, \
+headers, a blank line, the body); --expect checks each answer (`line`, `2xx`, `id` for the samples' \
+echo contract, or a regex). The Wasm side needs a wasmfit built with `--features bench`; without a \
+reachable Docker engine the container side is skipped and said so.\n\n\
+Exit status: 0 figures measured, 2 bad input or a build, toolchain, container or Wasm run failed, \
+128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), after removing what the run created."
 )]
 pub struct BenchArgs {
     /// Service directory (Rust, Go, C/C++) or a .wasm file.
@@ -27,6 +32,12 @@ pub struct BenchArgs {
     /// Workload shape; default: http when the Dockerfile EXPOSEs a port, else stdio.
     #[arg(long, value_enum)]
     pub workload: Option<WorkloadArg>,
+    /// Your requests: stdio request lines, or one HTTP request (`METHOD /path`, headers, blank line, body).
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// What a good answer is: `line`, `2xx`, `id` (echoes "id":N of the generated requests) or a regex.
+    #[arg(long, value_name = "CHECK")]
+    pub expect: Option<String>,
     /// Wasm target; default: wasip1 (core module) for stdio, wasip2 (component) for http.
     #[arg(long, value_enum)]
     pub wasm_target: Option<TargetArg>,
@@ -38,36 +49,42 @@ pub struct BenchArgs {
         default_value = "native,container,wasm"
     )]
     pub sides: Vec<SideArg>,
-    /// Cold starts per side.
+    /// Process cold starts per side (after one first run each).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub cold_runs: u32,
-    /// Throughput runs per side.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Per-request samples per side.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub request_runs: u32,
+    /// Measured throughput windows per side (interleaved with the other sides).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub runs: u32,
-    /// Measured window of one throughput run (e.g. 2s, 500ms).
-    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    /// Length of one measured throughput window (e.g. 1s, 500ms).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub duration: Duration,
     /// Warm-up before each measured window.
-    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    #[arg(long, default_value = "300ms", value_parser = parse_duration)]
     pub warmup: Duration,
-    /// Wasm instances held at once for the idle-memory figure.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub wasm_instances: u32,
-    /// Containers (and native processes) held at once for theirs.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=500))]
-    pub containers: u32,
     /// HTTP: concurrent keep-alive connections of the load generator.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub connections: u32,
-    /// HTTP: path the JSON requests are posted to.
-    #[arg(long, default_value = "/transform")]
-    pub http_path: String,
+    /// Density: memory budget instances are added until (e.g. 256MiB, 2GiB).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    pub density_budget: u64,
+    /// Density: most processes or containers started.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub density_max: u32,
+    /// Density: most Wasm instances (the pool is sized for them; at most 14000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=14_000))]
+    pub wasm_density_max: u32,
     /// Cache for builds and AOT-compiled code (default: ~/.cache/wasmfit).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
     /// Upper bound for one run: a container that never answers fails after this.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Label value of this run's Docker objects (`wasmfit.bench.run`); default: generated.
+    #[arg(long, value_parser = parse_run_id)]
+    pub run_id: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: FormatArg,
@@ -77,6 +94,107 @@ pub struct BenchArgs {
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// The bench's helper processes (hidden).
+#[derive(clap::Args, Debug)]
+pub struct HelperArgs {
+    #[command(subcommand)]
+    pub what: HelperCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum HelperCommand {
+    /// Prints the helper protocol version and whether Wasm is embedded.
+    Version,
+    /// The HTTP load generator: reads its spec, prints its report as JSON.
+    Load {
+        #[arg(long)]
+        spec: PathBuf,
+    },
+    /// The Wasm host process.
+    Wasm {
+        mode: String,
+        cwasm: PathBuf,
+        #[arg(long)]
+        kind: String,
+        #[arg(long, default_value_t = 16)]
+        slots: u32,
+    },
+}
+
+/// Runs a helper; its exit status is the helper's (or the guest's).
+pub fn helper(args: &HelperArgs) -> ExitCode {
+    let result: Result<i32, String> = match &args.what {
+        HelperCommand::Version => {
+            println!("wasmfit-bench-helper 1 wasm={}", bench::WASM_ENABLED);
+            Ok(0)
+        }
+        HelperCommand::Load { spec } => bench::load::child_main(spec).map(|_| 0),
+        HelperCommand::Wasm {
+            mode,
+            cwasm,
+            kind,
+            slots,
+        } => wasm_helper(mode, cwasm, kind, *slots),
+    };
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "wasmfit bench helper: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(feature = "bench")]
+fn wasm_helper(mode: &str, cwasm: &std::path::Path, kind: &str, slots: u32) -> Result<i32, String> {
+    bench::wasm::helper::main(mode, cwasm, kind, slots)
+}
+
+#[cfg(not(feature = "bench"))]
+fn wasm_helper(_: &str, _: &std::path::Path, _: &str, _: u32) -> Result<i32, String> {
+    Err("this wasmfit has no embedded wasmtime (build with --features bench)".to_string())
+}
+
+/// Letters, digits, `.`, `_` and `-`: it becomes part of an image tag.
+fn parse_run_id(text: &str) -> Result<String, String> {
+    if !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?}: use 1 to 64 letters, digits, `.`, `_` or `-`"
+        ))
+    }
+}
+
+/// `256MiB`, `2GiB`, `512M`, `1G`, or bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("not a size: {text:?} (try 256MiB or 2GiB)"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" | "kb" => 1024.0,
+        "m" | "mib" | "mb" => 1024.0 * 1024.0,
+        "g" | "gib" | "gb" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("unknown unit in {text:?} (use KiB, MiB or GiB)")),
+    };
+    let bytes = v * mult;
+    if !(1024.0 * 1024.0..=1024.0 * 1024.0 * 1024.0 * 1024.0).contains(&bytes) {
+        return Err(format!("{text:?} is out of range (1 MiB to 1 TiB)"));
+    }
+    Ok(bytes as u64)
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +255,8 @@ impl BenchArgs {
                 WorkloadArg::Stdio => Workload::Stdio,
                 WorkloadArg::Http => Workload::Http,
             }),
+            request_file: self.request.clone(),
+            expect: self.expect.clone(),
             wasm_target: self.wasm_target.map(|t| match t {
                 TargetArg::Wasip1 => WasmTarget::P1,
                 TargetArg::Wasip2 => WasmTarget::P2,
@@ -147,33 +267,35 @@ impl BenchArgs {
                 wasm: has(SideArg::Wasm),
             },
             cold_runs: self.cold_runs,
+            request_runs: self.request_runs,
             throughput_runs: self.runs,
             duration: self.duration,
             warmup: self.warmup,
-            wasm_idle: self.wasm_instances,
-            container_idle: self.containers,
             connections: self.connections,
-            http_path: if self.http_path.starts_with('/') {
-                self.http_path.clone()
-            } else {
-                format!("/{}", self.http_path)
-            },
+            density_budget: self.density_budget,
+            density_max: self.density_max,
+            wasm_density_max: self.wasm_density_max,
             cache_dir: self.cache_dir.clone(),
             timeout: self.timeout,
-            run_id: None,
+            run_id: self.run_id.clone(),
+            helper: None,
         }
     }
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let quiet = args.quiet;
+    // A closed stderr must not end the run (eprintln! would panic).
     let progress = move |line: &str| {
         if !quiet {
-            eprintln!("wasmfit bench: {line}");
+            let _ = writeln!(std::io::stderr(), "wasmfit bench: {line}");
         }
     };
     if args.sides.contains(&SideArg::Wasm) && !bench::WASM_ENABLED && !quiet {
         eprintln!("wasmfit bench: this build has no embedded wasmtime; the Wasm side needs `--features bench`");
+    }
+    if let Some(e) = &args.expect {
+        bench::workload::Expect::parse(e).map_err(super::usage)?;
     }
     match bench::run(&args.options(), &progress) {
         Ok(results) => {
@@ -196,11 +318,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) if e.step == Step::Interrupted => {
-            eprintln!("wasmfit bench: {e}");
-            Ok(ExitCode::from(130))
+            let _ = writeln!(std::io::stderr(), "wasmfit bench: {e}");
+            let code = e.signal.map_or(130, |s| 128 + s);
+            Ok(ExitCode::from(u8::try_from(code).unwrap_or(130)))
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             Ok(ExitCode::from(2))
         }
     }
@@ -236,8 +359,8 @@ mod tests {
             "native,wasm",
             "--runs",
             "2",
-            "--http-path",
-            "t",
+            "--density-budget",
+            "2GiB",
         ])
         .unwrap();
         let o = cli.bench.options();
@@ -250,7 +373,9 @@ mod tests {
             }
         );
         assert_eq!(o.throughput_runs, 2);
-        assert_eq!(o.http_path, "/t");
+        assert_eq!(o.density_budget, 2 << 30);
+        assert!(Cli::try_parse_from(["x", "--density-budget", "12 parsecs"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--run-id", "a b"]).is_err());
         assert!(Cli::try_parse_from(["x", "--runs", "0"]).is_err());
         assert!(Cli::try_parse_from(["x", "--sides", "gpu"]).is_err());
     }

@@ -58,6 +58,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Scan many services, rank where Wasm pays, shard and merge the work.
     Fleet(fleet::FleetArgs),
+    /// The processes `wasmfit bench` starts: the Wasm host and the load generator.
+    #[command(name = "__bench-helper", hide = true)]
+    BenchHelper(bench::HelperArgs),
 }
 
 /// An error that is the user's to fix: exit code 2.
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Init(a) => init::run(a),
         Command::Fleet(a) => fleet::run(a),
+        Command::BenchHelper(a) => return bench::helper(a),
     };
     if let Some(code) = crate::interrupt::exit_code() {
         return ExitCode::from(code);

@@ -69,6 +69,10 @@ pub struct RenderArgs {
     /// not count (tests, build scripts).
     #[arg(long, value_name = "LEVEL", value_enum, default_value_t = sarif::Level::Warning)]
     pub sarif_min_level: sarif::Level,
+    /// Report on the service NAME (as listed under SERVICES) instead of the
+    /// primary one: its verdict, findings and the gate's decision.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -152,8 +156,11 @@ pub fn junit_gate(report: &Report, baseline: Option<&Report>, thresholds: &Thres
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let report = read(&args.file, args.max_report_bytes)?;
+    let mut report = read(&args.file, args.max_report_bytes)?;
     let rules = super::load_rules(&args.rules)?;
+    if let Some(name) = &args.render.service {
+        super::shared::focus(&mut report, &rules, name)?;
+    }
     let thresholds = super::shared::GateArgs {
         fail_on: args.fail_on,
         fail_under: args.fail_under,

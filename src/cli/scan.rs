@@ -101,6 +101,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         report.repository = crate::input::repo::locate(&args.path);
     }
     report.target = Some(config.target);
+    if let Some(name) = &args.render.service {
+        super::shared::focus(&mut report, &rules, name)?;
+    }
     if let Some(b) = &args.bench_results {
         report.bench = Some(read_bench(b)?);
     }
@@ -111,6 +114,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         (true, None, Some(r)) => r.scan(|p| scan_path(p, &opts, &rules, args.quiet))?,
         (true, None, None) => None,
     };
+    // The baseline is compared service to service: the same one, when it
+    // had it (a service new since the baseline is compared with the
+    // baseline's primary).
+    let baseline = baseline.map(|mut b| {
+        if let Some(name) = &args.render.service {
+            let _ = b.focus(name);
+        }
+        b
+    });
     let gate = super::report::junit_gate(&report, baseline.as_ref(), &thresholds);
     if !args.no_report {
         super::render(

@@ -117,6 +117,28 @@ pub fn finish(report: &Report, baseline: Option<&Report>, t: &Thresholds) -> Exi
     }
 }
 
+/// `--service NAME`: the report's subject becomes that service, with the
+/// decision framework evaluated again on its findings. An unknown name is
+/// the user's to fix (exit 2), naming the services there are.
+pub fn focus(
+    report: &mut crate::model::Report,
+    rules: &crate::rules::RuleSet,
+    name: &str,
+) -> anyhow::Result<()> {
+    report
+        .focus(name)
+        .map_err(|e| super::usage(format!("--service {name}: {e}")))?;
+    let inputs = crate::analyze::signals::Inputs {
+        dockerfiles: report.inventory.dockerfiles.clone(),
+        compose_files: report.inventory.compose_files.clone(),
+        service_source_bytes: report.inventory.languages.values().sum(),
+        plugin_hosts: Vec::new(),
+    };
+    report.signals =
+        crate::analyze::signals::evaluate(rules, &report.findings, &report.runtime, &inputs);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,40 +58,78 @@ impl GateOutcome {
 }
 
 /// Evaluates the thresholds on `current`, against `baseline` when given.
+///
+/// A report with several services is judged service by service, each
+/// against the baseline's service of the same name (or the baseline's
+/// primary when it had none), and each failed check names its service.
 pub fn evaluate(current: &Report, baseline: Option<&Report>, t: &Thresholds) -> GateOutcome {
     let mut reasons = Vec::new();
     let mut offenders = Vec::new();
-    // Nothing judged is not a pass: a gate that asks for a verdict fails
-    // when there is none.
-    if t.is_set() && current.verdict == crate::model::score::Verdict::Unknown {
-        reasons.push(format!(
-            "verdict unknown ({})",
-            current
-                .verdict_reason
-                .as_deref()
-                .unwrap_or("nothing to judge")
-        ));
-    }
-    if let Some(worst) = t.fail_on {
-        for f in current
-            .findings
+    let several = current.services.len() > 1;
+    let subjects: Vec<Subject> = if several {
+        current
+            .services
             .iter()
-            .filter(|f| f.counted && f.severity <= worst)
-        {
-            offenders.extend(offending(f, baseline));
+            .map(|s| Subject {
+                primary: s.primary,
+                name: Some(&s.name),
+                findings: &s.findings,
+                score: s.score,
+                verdict: s.verdict,
+                reason: s.verdict_reason.as_deref(),
+            })
+            .collect()
+    } else {
+        vec![Subject {
+            primary: true,
+            name: None,
+            findings: &current.findings,
+            score: current.score,
+            verdict: current.verdict,
+            reason: current.verdict_reason.as_deref(),
+        }]
+    };
+    for sub in subjects {
+        let base = baseline.map(|b| match sub.name.and_then(|n| b.service(n)) {
+            Some(s) => (s.findings.as_slice(), s.score),
+            None => (b.findings.as_slice(), b.score),
+        });
+        let label = |r: String| match sub.name {
+            Some(n) => format!("service {n}: {r}"),
+            None => r,
+        };
+        // Nothing judged is not a pass: a gate that asks for a verdict fails
+        // when there is none.
+        if t.is_set() && sub.primary && sub.verdict == crate::model::score::Verdict::Unknown {
+            reasons.push(label(format!(
+                "verdict unknown ({})",
+                sub.reason.unwrap_or("nothing to judge")
+            )));
         }
-        if !offenders.is_empty() {
-            reasons.push(describe(&offenders, baseline.is_some()));
+        if let Some(worst) = t.fail_on {
+            let mut mine = Vec::new();
+            for f in sub
+                .findings
+                .iter()
+                .filter(|f| f.counted && f.severity <= worst)
+            {
+                mine.extend(offending(f, base.map(|b| b.0)));
+            }
+            if !mine.is_empty() {
+                reasons.push(label(describe(&mine, baseline.is_some())));
+            }
+            offenders.extend(mine);
         }
-    }
-    if let Some(min) = t.fail_under {
-        match baseline {
-            None if current.score < min => reasons.push(format!("score {} < {min}", current.score)),
-            Some(b) if current.score < min && current.score < b.score => reasons.push(format!(
-                "score {} < {min} (down from {})",
-                current.score, b.score
-            )),
-            _ => {}
+        if let Some(min) = t.fail_under {
+            match base {
+                None if sub.score < min => {
+                    reasons.push(label(format!("score {} < {min}", sub.score)))
+                }
+                Some((_, old)) if sub.score < min && sub.score < old => reasons.push(label(
+                    format!("score {} < {min} (down from {old})", sub.score),
+                )),
+                _ => {}
+            }
         }
     }
     GateOutcome {
@@ -101,8 +139,21 @@ pub fn evaluate(current: &Report, baseline: Option<&Report>, t: &Thresholds) -> 
     }
 }
 
+/// What the gate judges: the report, or one of its services.
+struct Subject<'a> {
+    /// The repository's answer: only its `unknown` fails the gate (a
+    /// compose service built from a config-only directory has nothing to
+    /// judge, and that is not the change's fault).
+    primary: bool,
+    name: Option<&'a str>,
+    findings: &'a [Finding],
+    score: u8,
+    verdict: crate::model::score::Verdict,
+    reason: Option<&'a str>,
+}
+
 /// The evidence of a counted finding that fails the gate.
-fn offending(f: &Finding, baseline: Option<&Report>) -> Vec<Offender> {
+fn offending(f: &Finding, baseline: Option<&[Finding]>) -> Vec<Offender> {
     let live = f
         .evidence
         .iter()
@@ -110,7 +161,7 @@ fn offending(f: &Finding, baseline: Option<&Report>) -> Vec<Offender> {
     let Some(b) = baseline else {
         return live.map(|e| offender(f, e)).collect();
     };
-    let Some(old) = b.findings.iter().find(|o| o.rule_id == f.rule_id) else {
+    let Some(old) = b.iter().find(|o| o.rule_id == f.rule_id) else {
         return live.map(|e| offender(f, e)).collect();
     };
     let known: HashSet<&str> = old

@@ -385,19 +385,16 @@ fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Erro
     }
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
-        return Err(Error::NotAnImage(format!(
-            "{}: not a regular file or directory",
-            path.display()
-        )));
+        return Err(Error::NotAnImage("not a regular file or directory".into()));
     }
     let mut head = Vec::with_capacity(512);
     std::fs::File::open(path)
         .and_then(|f| f.take(512).read_to_end(&mut head))
         .map_err(|e| Error::io(path, e))?;
+    // The caller names the file; nothing from inside it is quoted.
     let not_image = |what: &str| {
         Error::NotAnImage(format!(
-            "{}: {what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd",
-            path.display()
+            "{what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd"
         ))
     };
     if is_tar(&head) {
@@ -417,8 +414,7 @@ fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Erro
     };
     let too_big = || {
         Error::NotAnImage(format!(
-            "{}: decompresses to more than {max} bytes (--max-image-bytes)",
-            path.display()
+            "decompresses to more than {max} bytes (--max-image-bytes)"
         ))
     };
     // First pass, nothing written: a tar that names an image manifest.

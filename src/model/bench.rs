@@ -2,37 +2,62 @@
 //! output (`"bench"` in the scan report) and the HTML report render.
 //!
 //! Not feature-gated: a build without wasmtime still reads and writes it.
-//! Times are milliseconds, rates requests per second, sizes bytes.
+//! Times are milliseconds, rates requests per second, sizes bytes. Every
+//! figure says what its clock covers (`definitions`), and a ratio is only
+//! ever taken between two sides measured with the same clock boundaries.
 
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: two cold-start rows, fill-to-budget density, ratios with intervals.
+pub const SCHEMA_VERSION: u32 = 2;
 
+/// `schema` is required: it is what tells bench results from any JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BenchResults {
     pub schema: u32,
     /// The value of the `wasmfit.bench.run` label on this run's Docker objects.
+    #[serde(default)]
     pub run_id: String,
+    #[serde(default)]
     pub service: ServiceInfo,
+    #[serde(default)]
     pub machine: Machine,
+    #[serde(default)]
     pub versions: Versions,
+    #[serde(default)]
     pub config: RunConfig,
     /// The service as a plain host process: the reference for both others.
+    #[serde(default)]
     pub native: Option<SideResults>,
+    #[serde(default)]
     pub container: Option<SideResults>,
+    #[serde(default)]
     pub wasm: Option<SideResults>,
     /// Sides or measurements that were not run, and why.
+    #[serde(default)]
     pub skipped: Vec<Skipped>,
     /// What wasmfit's own request handling costs, so it can be told apart
     /// from the service's.
+    #[serde(default)]
     pub overhead: Option<Overhead>,
-    pub comparison: Comparison,
+    /// Ratios between two sides of one row, with a bootstrap interval.
+    #[serde(default)]
+    pub ratios: Vec<Ratio>,
+    /// One line per row: what its clock covers.
+    #[serde(default)]
+    pub definitions: Vec<Definition>,
+    #[serde(default)]
     pub targets: Vec<TargetCheck>,
+    /// Figures to read with care (a wide spread, a loaded machine).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    #[serde(default)]
     pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ServiceInfo {
     pub path: String,
     pub name: String,
@@ -52,10 +77,10 @@ pub struct ServiceInfo {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Workload {
-    /// Newline-delimited JSON requests on stdin, one response line each.
+    /// Request lines on stdin, one answer line each.
     #[default]
     Stdio,
-    /// `POST` requests against a `wasi:http` component or a listening port.
+    /// HTTP requests to a `wasi:http` component or a listening port.
     Http,
 }
 
@@ -69,6 +94,7 @@ impl Workload {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Machine {
     pub os: String,
     pub kernel: Option<String>,
@@ -76,9 +102,13 @@ pub struct Machine {
     pub cpu_model: Option<String>,
     pub cpus: usize,
     pub memory_bytes: Option<u64>,
+    /// 1, 5 and 15 minute load averages when the run started and ended.
+    pub load_start: Option<[f64; 3]>,
+    pub load_end: Option<[f64; 3]>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Versions {
     pub wasmfit: String,
     pub wasmtime: Option<String>,
@@ -89,25 +119,36 @@ pub struct Versions {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunConfig {
     pub cold_runs: u32,
+    pub request_runs: u32,
     pub throughput_runs: u32,
     pub duration_ms: u64,
     pub warmup_ms: u64,
-    pub wasm_idle_instances: u32,
-    pub container_idle_instances: u32,
     /// HTTP workload only: concurrent keep-alive connections.
     pub connections: u32,
+    pub density_budget_bytes: u64,
+    pub density_max_instances: u32,
+    /// What each request is, in words (`generated JSON lines`, `GET /`...).
+    pub request: String,
+    /// How an answer is checked (`line`, `2xx`, `id`, a regex).
+    pub expect: String,
 }
 
-/// Min, median, 95th percentile and max of repeated runs.
+/// Min, median, 95th percentile, max, mean and coefficient of variation
+/// of repeated runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     pub runs: u32,
     pub min: f64,
     pub median: f64,
     pub p95: f64,
     pub max: f64,
+    pub mean: f64,
+    /// Standard deviation over the mean.
+    pub cv: f64,
 }
 
 impl Stats {
@@ -119,67 +160,112 @@ impl Stats {
             return None;
         }
         s.sort_by(f64::total_cmp);
-        let median = if s.len() % 2 == 1 {
-            s[s.len() / 2]
-        } else {
-            (s[s.len() / 2 - 1] + s[s.len() / 2]) / 2.0
-        };
         // Nearest-rank percentile: with few runs the p95 is the max, which is
         // the honest reading of a small sample.
         let rank = ((0.95 * s.len() as f64).ceil() as usize).clamp(1, s.len());
+        let n = s.len() as f64;
+        let mean = s.iter().sum::<f64>() / n;
+        let var = if s.len() > 1 {
+            s.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
         Some(Stats {
             runs: s.len() as u32,
             min: s[0],
-            median,
+            median: median_sorted(&s),
             p95: s[rank - 1],
             max: s[s.len() - 1],
+            mean,
+            cv: if mean != 0.0 {
+                var.sqrt() / mean.abs()
+            } else {
+                0.0
+            },
         })
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SideResults {
-    /// What ran the service, e.g. `wasmtime 48.0.8, AOT, pooling allocator`.
-    pub runtime: String,
-    /// From "start it" to the first correct response, in ms.
-    pub cold_start_ms: Option<Stats>,
-    /// What the cold start includes, in words.
-    pub cold_start_method: Option<String>,
-    /// Requests per second over the measured window, one sample per run.
-    pub throughput_rps: Option<Stats>,
-    pub throughput_method: Option<String>,
-    pub idle_memory: Option<IdleMemory>,
-    pub artifact: Option<Artifact>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct IdleMemory {
-    /// Bytes per idle instance, one sample per instance or per batch.
-    pub per_instance_bytes: Stats,
-    pub instances: u32,
-    pub method: String,
-    /// 1 GiB divided by the median bytes per instance.
-    pub instances_per_gib: f64,
-    /// 16 GiB divided by the median: the article's 16 GB host, with nothing
-    /// held back for the OS or the engine.
-    pub instances_per_16gib: f64,
-}
-
-impl IdleMemory {
-    pub fn new(per_instance_bytes: Stats, instances: u32, method: String) -> IdleMemory {
-        let per = per_instance_bytes.median.max(1.0);
-        let gib = 1024.0 * 1024.0 * 1024.0;
-        IdleMemory {
-            per_instance_bytes,
-            instances,
-            method,
-            instances_per_gib: (gib / per).floor(),
-            instances_per_16gib: (16.0 * gib / per).floor(),
-        }
+/// The median of sorted samples (the mean of the middle two when even).
+pub fn median_sorted(s: &[f64]) -> f64 {
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    if s.len() % 2 == 1 {
+        s[s.len() / 2]
+    } else {
+        (s[s.len() / 2 - 1] + s[s.len() / 2]) / 2.0
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SideResults {
+    /// What ran the service, e.g. `wasmtime 48.0.8, AOT, pooling allocator`.
+    pub runtime: String,
+    /// Process cold start: a fresh OS process (or container) to its first
+    /// good answer, in ms, without the first run.
+    pub process_cold_start_ms: Option<Stats>,
+    /// The first process cold start of the run (caches cold), in ms.
+    pub first_run_ms: Option<f64>,
+    pub cold_start_method: Option<String>,
+    /// Per request: a fresh Wasm instance from a pre-linked `InstancePre`
+    /// answering one request, or one request to a warm process or
+    /// container, in ms.
+    pub request_ms: Option<Stats>,
+    pub request_method: Option<String>,
+    /// Wasm only: `InstancePre::instantiate` into a fresh store, nothing
+    /// run, in the measuring process, in ms. Not compared with any side.
+    pub instantiate_ms: Option<Stats>,
+    /// Requests per second over each measured window, one sample a window.
+    pub throughput_rps: Option<Stats>,
+    pub throughput_method: Option<String>,
+    /// `reused instance` or `fresh instance per request`.
+    pub throughput_mode: Option<String>,
+    /// HTTP: latency percentiles over every measured window.
+    pub latency_ms: Option<Latency>,
+    /// Answers that failed the check or requests that failed, over every
+    /// measured window: reported, never dropped.
+    pub errors: u64,
+    pub density: Option<Density>,
+    pub artifact: Option<Artifact>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub count: u64,
+}
+
+/// Instances started until the memory of every process involved reached
+/// the budget (or a limit stopped the fill): measured, not extrapolated.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Density {
+    pub budget_bytes: u64,
+    /// Instances alive at the last reading within the budget.
+    pub instances: u32,
+    /// Total memory at that reading (see `method`).
+    pub total_bytes: u64,
+    /// `total_bytes / instances`: includes each side's fixed cost.
+    pub per_instance_bytes: f64,
+    /// Memory of the same processes with no instance (host base, engine
+    /// delta), for reading the fixed cost apart.
+    pub base_bytes: u64,
+    /// `budget`, `max instances`, `time limit`, or the failure that ended
+    /// the fill.
+    pub stopped_by: String,
+    pub method: String,
+    /// The side's own limits that apply (pool slots, address space).
+    pub limits: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Artifact {
     /// `binary`, `image`, `wasm module` or `wasm component`.
     pub kind: String,
@@ -191,9 +277,11 @@ pub struct Artifact {
     /// Wasm only: the AOT-compiled `.cwasm` wasmtime loads.
     pub precompiled_path: Option<String>,
     pub precompiled_bytes: Option<u64>,
+    pub precompiled_compressed_bytes: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Skipped {
     /// `native`, `container`, `wasm`, or a side and a measurement.
     pub what: String,
@@ -201,31 +289,41 @@ pub struct Skipped {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Overhead {
-    /// wasmfit generating one request and finding its response line, with no
-    /// service in between (in-memory), in nanoseconds.
+    /// wasmfit finding and counting one answer line, with no service in
+    /// between (in memory), in nanoseconds.
     pub per_request_ns: Stats,
     /// The same as a share of the native service's time per request.
     pub share_of_native: Option<f64>,
     pub method: String,
 }
 
+/// `numerator / denominator` of one row's medians, with a 95% percentile
+/// bootstrap interval over both sides' samples.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Comparison {
-    /// Median container cold start over median wasm cold start.
-    pub cold_start_container_over_wasm: Option<f64>,
-    /// Median wasm throughput over median native throughput.
-    pub throughput_wasm_over_native: Option<f64>,
-    /// Median container throughput over median native throughput.
-    pub throughput_container_over_native: Option<f64>,
-    /// Wasm instances per GiB over containers per GiB.
-    pub density_wasm_over_container: Option<f64>,
-    /// Image bytes over `.wasm` bytes.
-    pub size_image_over_wasm: Option<f64>,
+#[serde(default)]
+pub struct Ratio {
+    /// The row: `process cold start`, `per request`, `throughput`,
+    /// `density`, `artifact size`.
+    pub row: String,
+    /// e.g. `container / wasm`.
+    pub sides: String,
+    pub median: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
 }
 
-/// One of the targets, checked against this run's figures.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Definition {
+    pub row: String,
+    pub clock: String,
+}
+
+/// One of the bench's targets, checked against this run's figures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TargetCheck {
     pub name: String,
     pub target: String,
@@ -245,10 +343,12 @@ mod tests {
             (s.min, s.median, s.p95, s.max, s.runs),
             (1.0, 2.0, 3.0, 3.0, 3)
         );
+        assert!((s.cv - 0.5).abs() < 1e-9, "{}", s.cv);
         let s = Stats::from_samples(&[4.0, 1.0, 2.0, 3.0]).unwrap();
         assert_eq!(s.median, 2.5);
         let many: Vec<f64> = (1..=100).map(f64::from).collect();
         assert_eq!(Stats::from_samples(&many).unwrap().p95, 95.0);
+        assert_eq!(Stats::from_samples(&[7.0]).unwrap().cv, 0.0);
     }
 
     #[test]
@@ -256,14 +356,6 @@ mod tests {
         assert!(Stats::from_samples(&[]).is_none());
         assert!(Stats::from_samples(&[f64::NAN]).is_none());
         assert_eq!(Stats::from_samples(&[f64::NAN, 5.0]).unwrap().median, 5.0);
-    }
-
-    #[test]
-    fn density_from_median() {
-        let s = Stats::from_samples(&[1024.0 * 1024.0]).unwrap();
-        let m = IdleMemory::new(s, 1, String::new());
-        assert_eq!(m.instances_per_gib, 1024.0);
-        assert_eq!(m.instances_per_16gib, 16384.0);
     }
 
     #[test]

@@ -104,6 +104,14 @@ impl Context {
                 "doc" | "docs" | "documentation" => return Context::Docs,
                 "xtask" | "scripts" | "script" | "tools" | "tooling" | "ci" | ".github"
                 | ".gitlab" | ".circleci" | "buildscripts" | "hack" => return Context::Build,
+                // `push-examples/`, `code_examples/`, `examples-go/`
+                d if d.ends_with("-examples")
+                    || d.ends_with("_examples")
+                    || d.starts_with("examples-")
+                    || d.starts_with("examples_") =>
+                {
+                    return Context::Example
+                }
                 _ => {}
             }
         }
@@ -190,6 +198,7 @@ mod tests {
             ("xtask/src/main.rs", Context::Build),
             ("Makefile", Context::Build),
             ("examples/demo.rs", Context::Example),
+            ("extra/push-examples/go/index.go", Context::Example),
             ("docs/guide.md", Context::Docs),
             ("README.md", Context::Docs),
             ("benches/scan.rs", Context::Test),

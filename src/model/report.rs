@@ -91,6 +91,42 @@ impl Report {
     pub fn service(&self, name: &str) -> Option<&crate::model::service::Service> {
         self.services.iter().find(|s| s.name == name)
     }
+
+    /// Makes the service named `name` the report's only subject
+    /// (`--service`): the other services are dropped, it becomes primary,
+    /// and the top-level verdict, score, runtime, shape, findings and
+    /// counts are its, so every renderer and the gate speak of it alone.
+    /// The error lists the names there are. Signals are the caller's to
+    /// evaluate again.
+    pub fn focus(&mut self, name: &str) -> Result<(), String> {
+        let Some(i) = self.services.iter().position(|s| s.name == name) else {
+            let names: Vec<&str> = self.services.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!(
+                "no service `{name}` in this report (services: {})",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ));
+        };
+        let mut s = self.services.swap_remove(i);
+        s.primary = true;
+        self.services = vec![s];
+        let s = &self.services[0];
+        self.verdict = s.verdict;
+        self.verdict_reason = s.verdict_reason.clone();
+        self.score = s.score;
+        self.runtime = s.runtime.clone();
+        self.shape = s.shape.clone();
+        self.findings = s.findings.clone();
+        self.scoring = s.scoring.clone();
+        self.summary.counted = s.summary.counted.clone();
+        self.summary.not_counted = s.summary.not_counted;
+        self.summary.suppressed = s.summary.suppressed;
+        self.summary.effort_days = s.summary.effort_days;
+        Ok(())
+    }
 }
 
 /// The repository around a scanned tree, found without running git.

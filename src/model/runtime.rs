@@ -65,6 +65,33 @@ impl std::fmt::Display for RuntimeId {
     }
 }
 
+/// What a language runtime does on its own behalf in a compiled binary,
+/// from `rules/runtimes.toml`: evidence it explains is runtime-internal,
+/// not the service's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Internals {
+    /// Syscalls the runtime's standard library makes through libc's
+    /// `syscall()`.
+    #[serde(default)]
+    pub syscalls: Vec<String>,
+    /// libc imports every binary of the runtime carries.
+    #[serde(default)]
+    pub imports: Vec<String>,
+    /// Packages that handle signals for the program: with one linked, the
+    /// signal imports are the program's own.
+    #[serde(default)]
+    pub signal_packages: Vec<String>,
+}
+
+/// The runtime knowledge the binary reader needs, handed to it by the scan
+/// (parsers read no rule files).
+#[derive(Clone, Debug, Default)]
+pub struct BinaryKnowledge {
+    pub go: Internals,
+    pub rust: Internals,
+}
+
 /// One detected runtime and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Detected {

@@ -369,6 +369,36 @@ impl Emitter<'_> {
             return;
         }
         match name {
+            // What the service is built from: the unit it ships
+            // (`analyze::units`), not a capability.
+            "build" => match &value.value {
+                Node::Scalar(dir) => self.push(service, "build", dir.clone(), line, ctx),
+                Node::Map(_) => {
+                    let get = |k: &str| value.value.get(k).and_then(|v| v.value.scalar());
+                    let dir = get("context").unwrap_or(".").to_string();
+                    self.push(service, "build", dir, line, ctx);
+                    if let Some(file) = get("dockerfile") {
+                        self.push(service, "build.dockerfile", file.to_string(), line, ctx);
+                    }
+                }
+                _ => {}
+            },
+            "command" | "entrypoint" => {
+                let text = match &value.value {
+                    Node::Scalar(s) => Some(s.clone()),
+                    Node::Seq(items) => Some(
+                        items
+                            .iter()
+                            .filter_map(|i| i.value.scalar())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    _ => None,
+                };
+                if let Some(t) = text {
+                    self.push(service, name, t, line, ctx);
+                }
+            }
             "deploy" => {
                 let devices = value
                     .value

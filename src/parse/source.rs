@@ -8,6 +8,7 @@ use super::Output;
 use crate::model::context::Context;
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::language::Language;
+use crate::model::service::EntryKind;
 use crate::parse::lex::{self, CodeView};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -173,6 +174,91 @@ pub fn parse_code(
         .extend(crate::parse::source_sites::facts(rel, text, &view, context));
     out.facts.sort_by_key(|f| f.at.line);
     (view, out)
+}
+
+static DYNAMIC_IMPORT: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
+    use Language::*;
+    let table: &[(Language, &str)] = &[
+        (Python, r"\bimportlib\.import_module\s*\(|\b__import__\s*\("),
+        // Strings keep their quotes in the code view: a name that does
+        // not start with one is computed.
+        (
+            JavaScript,
+            r#"\brequire\s*\(\s*[^'"`\s)]|\bimport\s*\(\s*[^'"`\s)]"#,
+        ),
+    ];
+    table
+        .iter()
+        .map(|(l, p)| (*l, Regex::new(p).expect("dynamic import regex")))
+        .collect()
+});
+
+/// Whether the file imports by a computed name (`importlib.import_module(x)`,
+/// `require(name)`, `import(url)`): an import graph cannot follow it.
+pub fn dynamic_imports(view: &CodeView) -> bool {
+    DYNAMIC_IMPORT
+        .iter()
+        .filter(|(l, _)| l.family().contains(&view.language))
+        .any(|(_, re)| re.is_match(&view.code))
+}
+
+static ENTRY: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
+    use Language::*;
+    let table: &[(Language, &str)] = &[
+        (Go, r"(?m)^func[ \t]+main[ \t]*\([ \t]*\)"),
+        (Rust, r"(?m)^(?:async[ \t]+)?fn[ \t]+main[ \t]*\("),
+        (
+            Java,
+            r"\bstatic[ \t]+void[ \t]+main[ \t]*\(|\bfun[ \t]+main[ \t]*\(",
+        ),
+        (C, r"(?m)^[ \t]*(?:int|void)[ \t]+main[ \t]*\("),
+        (
+            CSharp,
+            r"\bstatic[ \t]+(?:async[ \t]+)?(?:void|int|Task(?:<int>)?)[ \t]+Main[ \t]*\(",
+        ),
+    ];
+    table
+        .iter()
+        .map(|(l, p)| (*l, Regex::new(p).expect("entry regex")))
+        .collect()
+});
+
+static GO_PACKAGE_MAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^package[ \t]+main\b").expect("package main"));
+static PY_MAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*['"]__main__['"]"#).expect("py main")
+});
+
+/// Whether the file starts a program by itself, and how: Go `package main`
+/// with `func main()`, a Python `if __name__ == "__main__":` block or a
+/// package `__main__.py`, Rust `fn main` in `main.rs` or `src/bin/`, a JVM
+/// or .NET `main`, a C `main`. Only code counts, not a comment.
+pub fn entry_marker(view: &CodeView, rel: &str, text: &str) -> Option<EntryKind> {
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    let code = |re: &Regex, hay: &str| re.find_iter(hay).any(|m| view.is_code(text, m.start()));
+    let found = |lang: Language| {
+        ENTRY
+            .iter()
+            .filter(|(l, _)| l.family().contains(&lang))
+            .any(|(_, re)| code(re, &view.code))
+    };
+    match view.language {
+        Language::Go => {
+            (code(&GO_PACKAGE_MAIN, &view.code) && found(Language::Go)).then_some(EntryKind::GoMain)
+        }
+        Language::Python => (file == "__main__.py"
+            || PY_MAIN
+                .find_iter(text)
+                .any(|m| view.is_code(text, m.start())))
+        .then_some(EntryKind::PythonMain),
+        Language::Rust => ((file == "main.rs" || rel.contains("src/bin/"))
+            && found(Language::Rust))
+        .then_some(EntryKind::CargoBin),
+        Language::Java | Language::Kotlin => found(Language::Java).then_some(EntryKind::JvmMain),
+        Language::C | Language::Cpp => found(Language::C).then_some(EntryKind::CMain),
+        Language::CSharp => found(Language::CSharp).then_some(EntryKind::Dotnet),
+        _ => None,
+    }
 }
 
 fn normalize(lang: Language, module: &str) -> String {

@@ -4,6 +4,7 @@
 //! ratios, the targets and the published figures to read them against.
 
 use crate::model::bench::{Artifact, BenchResults, SideResults, Stats};
+
 use std::fmt::Write;
 
 /// The published figures the table is read against (8-core M3 VM, 16 GB).
@@ -70,14 +71,14 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
     let c = &r.config;
     writeln!(
         out,
-        "runs: {} cold starts per side; {} throughput runs of {:.1} s after {:.1} s warm-up{}; idle: {} Wasm instances, {} containers/processes",
+        "runs: {} process cold starts (+1 first) and {} per-request samples per side; {} throughput windows of {:.1} s after {:.1} s warm-up{}, sides interleaved; density budget {}",
         c.cold_runs,
+        c.request_runs,
         c.throughput_runs,
         c.duration_ms as f64 / 1000.0,
         c.warmup_ms as f64 / 1000.0,
         if s.workload == crate::model::bench::Workload::Http { format!(", {} connection(s)", c.connections) } else { String::new() },
-        c.wasm_idle_instances,
-        c.container_idle_instances
+        bytes(c.density_budget_bytes)
     )?;
     if let (Some(src), reason) = (&s.image_source, &s.image_source_reason) {
         writeln!(
@@ -92,92 +93,128 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
     if let (Some(kind), Some(target)) = (&s.wasm_kind, &s.wasm_target) {
         writeln!(out, "wasm: {kind} built for {target}")?;
     }
+    writeln!(out, "requests: {}; check: {}", c.request, c.expect)?;
+    if let Some(l) = m.load_start {
+        writeln!(
+            out,
+            "load average: {:.2} {:.2} {:.2} at the start{}",
+            l[0],
+            l[1],
+            l[2],
+            m.load_end
+                .map(|e| format!(", {:.2} {:.2} {:.2} at the end", e[0], e[1], e[2]))
+                .unwrap_or_default()
+        )?;
+    }
     writeln!(out)?;
 
     let rows = sides(r);
     let header = [
         "Runtime",
-        "Cold start",
-        "Steady throughput (req/s)",
-        "Idle memory/instance",
-        "Instances per 16 GiB",
+        "Process cold start",
+        "First run",
+        "Per request",
+        "Throughput (req/s)",
+        "Density at budget",
         "Artifact",
     ];
     let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for (name, side) in &rows {
         table.push(vec![
             name.to_string(),
-            side.cold_start_ms.map_or("-".to_string(), |s| ms(s.median)),
+            side.process_cold_start_ms
+                .map_or("-".to_string(), |s| ms(s.median)),
+            side.first_run_ms.map_or("-".to_string(), ms),
+            side.request_ms.map_or("-".to_string(), |s| ms(s.median)),
             side.throughput_rps
                 .map_or("-".to_string(), |s| thousands(s.median)),
-            side.idle_memory.as_ref().map_or("-".to_string(), |i| {
-                bytes(i.per_instance_bytes.median as u64)
+            side.density.as_ref().map_or("-".to_string(), |d| {
+                format!("{} ({})", d.instances, bytes(d.total_bytes))
             }),
-            side.idle_memory
-                .as_ref()
-                .map_or("-".to_string(), |i| thousands(i.instances_per_16gib)),
             side.artifact.as_ref().map_or("-".to_string(), artifact),
         ]);
     }
     markdown_table(out, &table)?;
     writeln!(
         out,
-        "(medians; cold start: {})",
-        rows.iter()
-            .filter_map(|(n, s)| s.cold_start_method.as_ref().map(|m| format!("{n}: {m}")))
-            .collect::<Vec<_>>()
-            .join("; ")
+        "(medians; density: instances within the budget and their total memory)"
     )?;
+    for d in &r.definitions {
+        writeln!(out, "  {}: {}", d.row, d.clock)?;
+    }
     writeln!(out)?;
 
-    writeln!(out, "spread (min / median / p95 / max, runs):")?;
+    writeln!(out, "how each side was measured:")?;
     for (name, side) in &rows {
-        if let Some(s) = side.cold_start_ms {
-            writeln!(out, "  {name:<17} cold start ms     {}", spread(s, 3))?;
+        writeln!(out, "  {name}: {}", side.runtime)?;
+        for (what, m) in [
+            ("process cold start", &side.cold_start_method),
+            ("per request", &side.request_method),
+            ("throughput", &side.throughput_method),
+            ("throughput mode", &side.throughput_mode),
+        ] {
+            if let Some(m) = m {
+                writeln!(out, "    {what}: {m}")?;
+            }
         }
-        if let Some(s) = side.throughput_rps {
-            writeln!(out, "  {name:<17} throughput req/s  {}", spread(s, 0))?;
-        }
-        if let Some(i) = &side.idle_memory {
-            let kib = Stats {
-                min: i.per_instance_bytes.min / 1024.0,
-                median: i.per_instance_bytes.median / 1024.0,
-                p95: i.per_instance_bytes.p95 / 1024.0,
-                max: i.per_instance_bytes.max / 1024.0,
-                runs: i.per_instance_bytes.runs,
-            };
+        if let Some(d) = &side.density {
             writeln!(
                 out,
-                "  {name:<17} idle KiB/instance {}  [{}]",
-                spread(kib, 0),
-                i.method
+                "    density: {} within {} (stopped by {}; {:.0} KiB per instance including fixed costs, {} base); {}",
+                d.instances,
+                bytes(d.budget_bytes),
+                d.stopped_by,
+                d.per_instance_bytes / 1024.0,
+                bytes(d.base_bytes),
+                d.method
+            )?;
+            if let Some(l) = &d.limits {
+                writeln!(out, "    limits: {l}")?;
+            }
+        }
+    }
+    writeln!(out)?;
+
+    writeln!(out, "spread (min / median / p95 / max, CV, runs):")?;
+    for (name, side) in &rows {
+        for (what, st, d) in [
+            ("process cold start ms", side.process_cold_start_ms, 3),
+            ("per request ms       ", side.request_ms, 3),
+            ("instantiation ms     ", side.instantiate_ms, 4),
+            ("throughput req/s     ", side.throughput_rps, 0),
+        ] {
+            if let Some(s) = st {
+                writeln!(out, "  {name:<17} {what} {}", spread(s, d))?;
+            }
+        }
+        if let Some(l) = &side.latency_ms {
+            writeln!(
+                out,
+                "  {name:<17} latency ms            p50 {:.3} / p90 {:.3} / p99 {:.3} / max {:.3} ({} answers, {} errors)",
+                l.p50, l.p90, l.p99, l.max, l.count, side.errors
             )?;
         }
     }
     writeln!(out)?;
 
-    let cmp = &r.comparison;
-    let mut ratios = Vec::new();
-    if let Some(x) = cmp.cold_start_container_over_wasm {
-        ratios.push(format!("container cold start = {x:.0}x Wasm"));
-    }
-    if let Some(x) = cmp.throughput_wasm_over_native {
-        ratios.push(format!("Wasm throughput = {:.0}% of native", x * 100.0));
-    }
-    if let Some(x) = cmp.throughput_container_over_native {
-        ratios.push(format!(
-            "container throughput = {:.0}% of native",
-            x * 100.0
-        ));
-    }
-    if let Some(x) = cmp.density_wasm_over_container {
-        ratios.push(format!("Wasm density = {x:.1}x containers"));
-    }
-    if let Some(x) = cmp.size_image_over_wasm {
-        ratios.push(format!("image = {x:.1}x the .wasm"));
-    }
-    if !ratios.is_empty() {
-        writeln!(out, "ratios: {}", ratios.join("; "))?;
+    if !r.ratios.is_empty() {
+        writeln!(
+            out,
+            "ratios of medians within a row (95% bootstrap interval):"
+        )?;
+        for x in &r.ratios {
+            let interval = match (x.low, x.high) {
+                (Some(lo), Some(hi)) => format!(" ({} - {})", times(lo), times(hi)),
+                _ => " (one reading per side)".to_string(),
+            };
+            writeln!(
+                out,
+                "  {:<22} {:<18} {}{interval}",
+                x.row,
+                x.sides,
+                times(x.median)
+            )?;
+        }
     }
     if let Some(o) = &r.overhead {
         writeln!(
@@ -201,6 +238,9 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
             writeln!(out, "  {mark} {}: {} -> {}", t.name, t.target, t.measured)?;
         }
     }
+    for w in &r.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
     for sk in &r.skipped {
         writeln!(out, "skipped {}: {}", sk.what, sk.reason)?;
     }
@@ -209,6 +249,17 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
     }
     writeln!(out, "{ARTICLE}")?;
     Ok(())
+}
+
+/// A ratio: 2 decimals under 10, 1 under 100, none above.
+fn times(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2}x")
+    } else if v < 100.0 {
+        format!("{v:.1}x")
+    } else {
+        format!("{v:.0}x")
+    }
 }
 
 fn markdown_table(out: &mut String, rows: &[Vec<String>]) -> std::fmt::Result {
@@ -238,11 +289,12 @@ fn markdown_table(out: &mut String, rows: &[Vec<String>]) -> std::fmt::Result {
 
 fn spread(s: Stats, decimals: usize) -> String {
     format!(
-        "{:.d$} / {:.d$} / {:.d$} / {:.d$}  ({} runs)",
+        "{:.d$} / {:.d$} / {:.d$} / {:.d$}  (CV {:.1}%, {} runs)",
         s.min,
         s.median,
         s.p95,
         s.max,
+        s.cv * 100.0,
         s.runs,
         d = decimals
     )
@@ -299,6 +351,9 @@ fn artifact(a: &Artifact) -> String {
     }
     if let Some(p) = a.precompiled_bytes {
         s.push_str(&format!(", {} .cwasm", bytes(p)));
+        if let Some(c) = a.precompiled_compressed_bytes {
+            s.push_str(&format!(" ({} gz)", bytes(c)));
+        }
     }
     s
 }
@@ -306,7 +361,7 @@ fn artifact(a: &Artifact) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::bench::{IdleMemory, SideResults};
+    use crate::model::bench::{Density, Ratio, SideResults};
 
     #[test]
     fn units() {
@@ -323,18 +378,26 @@ mod tests {
     fn table_has_a_row_per_side_and_the_article() {
         let side = SideResults {
             runtime: "x".to_string(),
-            cold_start_ms: Stats::from_samples(&[1.0, 2.0]),
+            process_cold_start_ms: Stats::from_samples(&[1.0, 2.0]),
+            first_run_ms: Some(180.2),
             throughput_rps: Stats::from_samples(&[1000.0]),
-            idle_memory: Some(IdleMemory::new(
-                Stats::from_samples(&[2048.0]).unwrap(),
-                1,
-                "m".to_string(),
-            )),
+            density: Some(Density {
+                instances: 12,
+                total_bytes: 2048,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let r = BenchResults {
             native: Some(side.clone()),
             wasm: Some(side),
+            ratios: vec![Ratio {
+                row: "throughput".to_string(),
+                sides: "wasm / native".to_string(),
+                median: 0.8,
+                low: Some(0.7),
+                high: Some(0.9),
+            }],
             ..Default::default()
         };
         let text = render(&r);
@@ -342,5 +405,7 @@ mod tests {
         assert!(text.contains("| wasmtime AOT"));
         assert!(!text.contains("| Docker container"));
         assert!(text.contains("180 ms"));
+        assert!(text.contains("0.80x (0.70x - 0.90x)"), "{text}");
+        assert!(text.contains("12 (2.0 KiB)"), "{text}");
     }
 }

@@ -22,6 +22,10 @@ pub struct Row<'a> {
     /// context and not suppressed. A test file's evidence of a counted
     /// finding does not.
     pub counted: bool,
+    /// The service it belongs to, when the report has several.
+    pub service: Option<&'a str>,
+    /// The report it comes from, to place other paths (a reach chain).
+    pub report: &'a Report,
 }
 
 impl Row<'_> {
@@ -34,17 +38,43 @@ impl Row<'_> {
     }
 }
 
+/// One row per place: the report's findings, or, when it has several
+/// services, every service's findings, each row naming its service.
 pub fn rows(report: &Report) -> Vec<Row<'_>> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
-    for f in &report.findings {
+    let sets: Vec<(Option<&str>, &[Finding])> = if report.services.len() > 1 {
+        report
+            .services
+            .iter()
+            .map(|s| (Some(s.name.as_str()), s.findings.as_slice()))
+            .collect()
+    } else {
+        vec![(None, report.findings.as_slice())]
+    };
+    for (service, findings) in sets {
+        rows_of(report, service, findings, &mut seen, &mut out);
+    }
+    out
+}
+
+fn rows_of<'a>(
+    report: &'a Report,
+    service: Option<&'a str>,
+    findings: &'a [Finding],
+    seen: &mut HashMap<String, usize>,
+    out: &mut Vec<Row<'a>>,
+) {
+    for f in findings {
         if f.evidence.is_empty() {
             out.push(Row {
                 finding: f,
                 evidence: None,
                 path: repo_path(report, "."),
-                fingerprint: unique(&mut seen, &f.fingerprint),
+                fingerprint: unique(seen, &f.fingerprint),
                 counted: f.counted,
+                service,
+                report,
             });
         }
         for e in &f.evidence {
@@ -52,12 +82,13 @@ pub fn rows(report: &Report) -> Vec<Row<'_>> {
                 finding: f,
                 evidence: Some(e),
                 path: repo_path(report, &e.at.path),
-                fingerprint: unique(&mut seen, &e.fingerprint),
+                fingerprint: unique(seen, &e.fingerprint),
                 counted: f.counted && e.context.counts() && e.suppressed.is_none(),
+                service,
+                report,
             });
         }
     }
-    out
 }
 
 /// Every suppressed place, with its finding, in report order.

@@ -164,11 +164,16 @@ fn render(report: &Report, link_base: Option<&str>) -> String {
 fn headline(r: &Report) -> String {
     let blockers = r.summary.counted.get("blocker").copied().unwrap_or(0);
     match r.verdict {
-        crate::model::score::Verdict::GoodFit => {
-            "**Good fit**: this service can run on wasmtime (WASI 0.2) with little change.".into()
-        }
-        crate::model::score::Verdict::Porting => {
-            "**Porting**: Wasm is reachable, after the work below.".into()
+        v @ (crate::model::score::Verdict::GoodFit | crate::model::score::Verdict::Porting) => {
+            let h = crate::model::score::headline(v, &r.findings);
+            // `Good fit: ...` -> `**Good fit**: ...`
+            match h.split_once([':', ',']) {
+                Some((head, rest)) => {
+                    let sep = &h[head.len()..head.len() + 1];
+                    format!("**{head}**{sep}{rest}")
+                }
+                None => h.to_string(),
+            }
         }
         crate::model::score::Verdict::Stay => format!(
             "**Stay on containers**: {} blocker{} without a WASI 0.2 equivalent.",

@@ -139,7 +139,18 @@ struct SarifResult {
     partial_fingerprints: Map<String, Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
+    /// How the service's entry point reaches the place, one step each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Related>,
     properties: Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Related {
+    id: usize,
+    physical_location: Physical,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -265,12 +276,7 @@ fn render(report: &Report, rules: &RuleSet, min_level: Level) -> String {
             },
             original_uri_base_ids: bases,
             results,
-            properties: json!({
-                "verdict": report.verdict,
-                "score": report.score,
-                "effortDays": report.summary.effort_days,
-                "reportSchemaVersion": report.schema_version,
-            }),
+            properties: run_properties(report),
         }],
     };
     let mut s =
@@ -280,6 +286,35 @@ fn render(report: &Report, rules: &RuleSet, min_level: Level) -> String {
 }
 
 /// The project's home, when the package says where it is.
+/// The verdict, and each service's when there are several.
+fn run_properties(report: &Report) -> Value {
+    let mut p = json!({
+        "verdict": report.verdict,
+        "score": report.score,
+        "effortDays": report.summary.effort_days,
+        "reportSchemaVersion": report.schema_version,
+    });
+    if let Some(why) = &report.verdict_reason {
+        p["verdictReason"] = json!(why);
+    }
+    if report.services.len() > 1 {
+        p["services"] = report
+            .services
+            .iter()
+            .map(|s| {
+                json!({
+                    "name": s.name,
+                    "root": s.root,
+                    "primary": s.primary,
+                    "verdict": s.verdict,
+                    "score": s.score,
+                })
+            })
+            .collect();
+    }
+    p
+}
+
 fn information_uri() -> Option<&'static str> {
     [
         option_env!("CARGO_PKG_HOMEPAGE"),
@@ -436,6 +471,9 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
         if let Some(n) = &e.note {
             message.push_str(&format!(" {n}"));
         }
+        if let Some(why) = &e.reason {
+            message.push_str(&format!(" Why: {why}."));
+        }
     }
     if row.line().is_none() {
         message.push_str(
@@ -461,6 +499,38 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
         props["source"] = json!(e.source);
         props["confidence"] = json!(e.confidence);
     }
+    if let Some(svc) = row.service {
+        props["service"] = json!(svc);
+    }
+    let related = row
+        .evidence
+        .map(|e| {
+            e.chain
+                .iter()
+                .enumerate()
+                .map(|(i, at)| Related {
+                    id: i + 1,
+                    physical_location: Physical {
+                        artifact_location: ArtifactLocation {
+                            uri: uri_path(&super::paths::repo_path(row.report, &at.path)),
+                            uri_base_id: Some(SRCROOT),
+                        },
+                        region: Some(Region {
+                            start_line: at.line.filter(|l| *l > 0).unwrap_or(1),
+                            snippet: None,
+                        }),
+                    },
+                    message: Text {
+                        text: if i == 0 {
+                            "entry point".to_string()
+                        } else {
+                            format!("reached through step {i}")
+                        },
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     SarifResult {
         rule_id: f.rule_id.clone(),
         rule_index,
@@ -476,6 +546,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult {
             })
             .into_iter()
             .collect(),
+        related_locations: related,
         properties: props,
     }
 }

@@ -16,6 +16,8 @@ use std::io::{self, Write};
 const SHOWN: usize = 6;
 /// Suppressed places listed before "and N more".
 const SHOWN_SUPPRESSED: usize = 20;
+/// Paths with a non-service role listed before "and N more".
+const SHOWN_ROLES: usize = 10;
 
 struct Paint {
     on: bool,
@@ -73,10 +75,10 @@ fn render(r: &Report, color: bool) -> String {
     let dim = Style::new().effects(Effects::DIMMED);
     let mut s = String::new();
     let _ = writeln!(s, "{} {}", p.s(bold, "wasmfit"), r.root);
-    let effort = if r.verdict == Verdict::Stay {
-        STAY_EFFORT.to_string()
-    } else {
-        format!("effort ~{} person-days", r.summary.effort_days)
+    let effort = match r.verdict {
+        Verdict::Stay => STAY_EFFORT.to_string(),
+        Verdict::Unknown => "nothing to judge".to_string(),
+        _ => format!("effort ~{} person-days", r.summary.effort_days),
     };
     let _ = writeln!(
         s,
@@ -84,6 +86,14 @@ fn render(r: &Report, color: bool) -> String {
         p.s(verdict_style(r.verdict), &r.verdict.id().to_uppercase()),
         r.score,
     );
+    let _ = writeln!(
+        s,
+        "  {}",
+        crate::model::score::headline(r.verdict, &r.findings)
+    );
+    if let Some(why) = &r.verdict_reason {
+        let _ = writeln!(s, "  why: {why}");
+    }
     match &r.runtime.primary {
         Some(rt) => {
             let _ = writeln!(
@@ -110,6 +120,7 @@ fn render(r: &Report, color: bool) -> String {
     );
     let suppressed = flat::suppressed(r);
     let _ = writeln!(s, "  findings: {}", tally(r, suppressed.len()));
+    services_section(&mut s, &p, r);
 
     for sev in Severity::ALL {
         let group: Vec<&Finding> = r
@@ -144,13 +155,43 @@ fn render(r: &Report, color: bool) -> String {
         );
         for f in other {
             let first = f.evidence.first().map(where_).unwrap_or_default();
+            let why = f
+                .evidence
+                .first()
+                .and_then(|e| e.reason.as_deref())
+                .map(|w| format!(": {w}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
                 "  {} {} [{}] {}",
                 f.rule_id,
                 f.title,
                 f.context,
-                p.s(dim, &first)
+                p.s(dim, &format!("{first}{why}"))
+            );
+        }
+    }
+    if !r.roles.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{} ({})",
+            p.s(bold, "NOT THE SERVICE"),
+            count(r.roles.len(), "path", "paths")
+        );
+        for role in r.roles.iter().take(SHOWN_ROLES) {
+            let _ = writeln!(
+                s,
+                "  {} [{}] {}",
+                role.path,
+                role.context,
+                p.s(dim, &role.reason)
+            );
+        }
+        if r.roles.len() > SHOWN_ROLES {
+            let _ = writeln!(
+                s,
+                "  ... and {} more (see --format json)",
+                r.roles.len() - SHOWN_ROLES
             );
         }
     }
@@ -240,6 +281,90 @@ fn render(r: &Report, color: bool) -> String {
     s
 }
 
+/// The services found, when there is more to say than "the whole tree":
+/// each with its verdict, the one this report is about marked `*`, then
+/// the neighbours beside them and any fallback notes.
+fn services_section(s: &mut String, p: &Paint, r: &Report) {
+    use crate::model::service::ServiceKind;
+    let dim = Style::new().effects(Effects::DIMMED);
+    let bold = Style::new().effects(Effects::BOLD);
+    let trivial = r.services.len() == 1
+        && r.services[0].kind == ServiceKind::Tree
+        && r.services[0].neighbours.is_empty()
+        && r.services[0].notes.is_empty();
+    if r.services.is_empty() || trivial {
+        return;
+    }
+    let _ = writeln!(s, "\n{} ({})", p.s(bold, "SERVICES"), r.services.len());
+    for svc in &r.services {
+        let mark = if svc.primary { "*" } else { " " };
+        let from = svc
+            .dockerfile
+            .as_deref()
+            .map(|d| format!(" from {d}"))
+            .unwrap_or_default();
+        let runtime = svc
+            .runtime
+            .primary
+            .as_ref()
+            .map(|rt| format!(", runtime {}", rt.name))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {mark} {}  {}  score {}  [{} at {}{from}{runtime}]",
+            svc.name,
+            p.s(verdict_style(svc.verdict), &svc.verdict.id().to_uppercase()),
+            svc.score,
+            svc.kind,
+            svc.root,
+        );
+        if let Some(why) = &svc.verdict_reason {
+            let _ = writeln!(s, "      {}", p.s(dim, &format!("why: {why}")));
+        }
+        for e in svc.entry_points.iter().take(3) {
+            let at = match e.declared_in.line {
+                Some(l) => format!("{}:{l}", e.declared_in.path),
+                None => e.declared_in.path.clone(),
+            };
+            let target = e.path.as_deref().unwrap_or("(no file in the tree)");
+            let _ = writeln!(
+                s,
+                "      {}",
+                p.s(dim, &format!("entry ({}): {target}, named at {at}", e.kind))
+            );
+        }
+        for n in &svc.notes {
+            let _ = writeln!(s, "      {}", p.s(dim, &format!("note: {n}")));
+        }
+    }
+    let mut shown = std::collections::BTreeSet::new();
+    for n in r.services.iter().flat_map(|x| &x.neighbours) {
+        if !shown.insert((n.compose.clone(), n.name.clone())) {
+            continue;
+        }
+        let notes = if n.notes.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", n.notes.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "    neighbour {} ({}, {}{notes}): not the service's code, not counted",
+            n.name, n.image, n.compose
+        );
+    }
+    if r.services.len() > 1 {
+        let _ = writeln!(
+            s,
+            "  {}",
+            p.s(
+                dim,
+                "* this report's service; pick another with --service NAME"
+            )
+        );
+    }
+}
+
 /// `1 blocker, 1 minor counted; 3 info; 1 not counted; 2 places suppressed`.
 fn tally(r: &Report, suppressed: usize) -> String {
     let counted: Vec<String> = Severity::ALL
@@ -319,6 +444,24 @@ fn finding(s: &mut String, p: &Paint, f: &Finding) {
         let _ = writeln!(s, "    {}{}  {}", where_(e), ctx, p.s(dim, &e.at.snippet));
         if let Some(n) = &e.note {
             let _ = writeln!(s, "      {}", p.s(dim, n));
+        }
+        if let Some(why) = &e.reason {
+            let _ = writeln!(s, "      {}", p.s(dim, &format!("why: {why}")));
+        }
+        if !e.chain.is_empty() {
+            let steps: Vec<String> = e
+                .chain
+                .iter()
+                .map(|at| match at.line {
+                    Some(l) => format!("{}:{l}", at.path),
+                    None => at.path.clone(),
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "      {}",
+                p.s(dim, &format!("reached: {} -> here", steps.join(" -> ")))
+            );
         }
     }
     // Suppressed places are listed in their own section.

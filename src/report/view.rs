@@ -157,16 +157,7 @@ pub fn build<'a>(r: &'a Report, raw: &Value) -> View<'a> {
     let circumference = 2.0 * std::f64::consts::PI * 52.0;
     let dash = circumference * f64::from(r.score.min(100)) / 100.0;
     View {
-        verdict_text: match r.verdict {
-            Verdict::GoodFit => {
-                "Good fit: this service can run on wasmtime with WASI 0.2 with little or no change."
-            }
-            Verdict::Porting => "Porting: Wasm is within reach, after the work listed below.",
-            Verdict::Stay => {
-                "Stay on containers: what this service needs has no WASI 0.2 equivalent yet."
-            }
-            Verdict::Unknown => "Unknown: no service code was found to judge.",
-        },
+        verdict_text: crate::model::score::headline(r.verdict, &r.findings),
         gauge: Gauge {
             dash: format!("{dash:.1}"),
             gap: format!("{:.1}", circumference - dash),

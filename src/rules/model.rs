@@ -7,7 +7,7 @@
 
 use crate::model::fact::Ecosystem;
 use crate::model::language::Language;
-use crate::model::runtime::RuntimeId;
+use crate::model::runtime::{Internals, RuntimeId};
 use crate::model::target::Target;
 use crate::model::vocab::Tier;
 use crate::model::vocab::{Capability, Category, Confidence, Severity};
@@ -405,6 +405,9 @@ pub struct RuntimeTier {
     /// (TinyGo compiles Go source).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absorbs: Vec<RuntimeId>,
+    /// What the runtime does on its own behalf in a compiled binary.
+    #[serde(default)]
+    pub internals: Internals,
 }
 
 /// Where a rule came from, for error messages and `explain`.

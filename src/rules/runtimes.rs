@@ -5,7 +5,7 @@
 use super::model::RuntimeTier;
 use crate::model::fact::{Ecosystem, RuntimeClue};
 use crate::model::language::Language;
-use crate::model::runtime::RuntimeId;
+use crate::model::runtime::{BinaryKnowledge, RuntimeId};
 use std::collections::HashMap;
 
 /// One `images` entry: exact or prefix (`python3*`), over the repository
@@ -52,6 +52,9 @@ pub struct Runtimes {
     /// a last part that many repositories share.
     repo_images: Vec<(ImagePat, RuntimeId)>,
     last_images: Vec<(ImagePat, RuntimeId)>,
+    /// What the binary reader needs to tell the runtime's own evidence
+    /// from the service's.
+    pub binary: BinaryKnowledge,
 }
 
 impl Runtimes {
@@ -106,6 +109,17 @@ impl Runtimes {
                 }
             }
         }
+        let internals = |id| {
+            tiers
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| t.internals.clone())
+                .unwrap_or_default()
+        };
+        r.binary = BinaryKnowledge {
+            go: internals(RuntimeId::Go),
+            rust: internals(RuntimeId::Rust),
+        };
         r.tiers = tiers;
         Ok(r)
     }
@@ -266,5 +280,15 @@ mod tests {
             r(RuntimeClue::Id(RuntimeId::Wasm)),
             Some((RuntimeId::Wasm, 7))
         );
+    }
+
+    #[test]
+    fn binary_knowledge_comes_from_the_runtime_entries() {
+        let b = &RuleSet::builtin().unwrap().runtimes.binary;
+        assert!(b.rust.syscalls.iter().any(|s| s == "futex"));
+        assert!(b.rust.imports.iter().any(|s| s == "sigaltstack"));
+        assert!(b.rust.signal_packages.iter().any(|s| s == "signal-hook"));
+        assert!(b.go.imports.iter().any(|s| s == "getaddrinfo"));
+        assert!(b.go.syscalls.is_empty());
     }
 }

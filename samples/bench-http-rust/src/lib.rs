@@ -1,5 +1,6 @@
 //! The HTTP benchmark service: `POST /transform` with one JSON request as the
-//! body answers one transformed JSON response; `GET /health` answers `ok`.
+//! body answers one transformed JSON response; `GET /health` answers `ok`;
+//! `GET /` answers a small JSON greeting.
 //!
 //! Request:  {"id":7,"name":"ada","values":[1,2,3]}
 //! Response: {"id":7,"name":"ADA","sum":6,"count":3}
@@ -12,6 +13,11 @@
 pub fn handle(method: &str, path: &str, body: &[u8]) -> (u16, &'static str, String) {
     match (method, path) {
         ("GET", "/health") => (200, "text/plain", "ok\n".to_string()),
+        ("GET", "/") => (
+            200,
+            "application/json",
+            "{\"service\":\"bench-http-rust\"}\n".to_string(),
+        ),
         ("POST", "/transform") => match std::str::from_utf8(body).ok().and_then(transform) {
             Some(reply) => (200, "application/json", reply),
             None => (

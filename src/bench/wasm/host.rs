@@ -38,6 +38,18 @@ pub fn err(what: &str, e: impl std::fmt::Display) -> BenchError {
     BenchError::new(Step::Wasm, format!("{what}: {e}"))
 }
 
+/// Memory slots a pool may reserve: each reserves 4 GiB of address space
+/// plus a guard region, and a 47-bit user address space holds about 32k.
+pub const MAX_MEMORY_SLOTS: u32 = 28_000;
+
+/// The pool's limits in words, for the density figure.
+pub fn pool_limits(slots: u32) -> String {
+    let memories = slots.saturating_mul(2).min(MAX_MEMORY_SLOTS);
+    format!(
+        "pooling allocator: {slots} instance slots, {memories} memory slots, each reserving 4 GiB of address space plus guard pages (a 47-bit address space caps one process near 32k memories)"
+    )
+}
+
 /// The engine every measurement uses. `slots` sizes the pool: enough for
 /// the idle-instance count plus the server's concurrent requests.
 pub fn engine(slots: u32) -> BenchResult<Engine> {
@@ -46,7 +58,7 @@ pub fn engine(slots: u32) -> BenchResult<Engine> {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(slots)
         .total_core_instances(slots.saturating_mul(8))
-        .total_memories(slots.saturating_mul(2))
+        .total_memories(slots.saturating_mul(2).min(MAX_MEMORY_SLOTS))
         .total_tables(slots.saturating_mul(8))
         .total_stacks(slots);
     let mut config = Config::new();

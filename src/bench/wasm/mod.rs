@@ -1,7 +1,9 @@
-//! The Wasm side, on an embedded wasmtime (only with the `bench` feature):
-//! the host setup (`host`), custom stdio (`streams`) and the two workload
-//! shapes (`stdio`, `http`).
+//! The Wasm side, on wasmtime (only with the `bench` feature): the host
+//! setup (`host`), the Wasm host process the bench starts (`helper`), the
+//! two workload shapes (`stdio`, `http`) and a stdin that never delivers
+//! (`streams`).
 
+pub mod helper;
 pub mod host;
 pub mod http;
 pub mod stdio;

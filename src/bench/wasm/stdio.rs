@@ -1,23 +1,22 @@
-//! The stdio workload on wasmtime: a core module through WASI preview 1 or a
-//! `wasi:cli/command` component through WASI 0.2, fed from memory and timed
-//! by its stdout. Cold start = load the precompiled code + instantiate from
-//! the pool + run until the first response line.
+//! The stdio workload on wasmtime, inside the Wasm host process: a core
+//! module through WASI preview 1 or a `wasi:cli/command` component through
+//! WASI 0.2, run on the process's real stdin and stdout (what `wasmtime
+//! run` does), one fresh instance per request line, or parked on an empty
+//! stdin for the density fill.
 
 use crate::bench::error::{BenchError, BenchResult, Step};
-use crate::bench::sysinfo;
 use crate::bench::wasm::host::{self, err, WasmKind};
-use crate::bench::wasm::streams::{ClockOut, ParkedIn};
-use crate::bench::workload::{self, LineClock};
+use crate::bench::wasm::streams::ParkedIn;
 use bytes::Bytes;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store};
-use wasmtime_wasi::cli::StdinStream;
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// Store data of a command component.
@@ -35,305 +34,275 @@ impl WasiView for CliState {
     }
 }
 
-/// Everything a stdio run needs, built once: the engine and linkers play
-/// the long-running host; loading the code is part of each run.
-pub struct StdioHost {
-    engine: Engine,
-    cwasm: PathBuf,
-    kind: WasmKind,
-    p1_sync: wasmtime::Linker<WasiP1Ctx>,
-    p1_async: wasmtime::Linker<WasiP1Ctx>,
-    p2_sync: wasmtime::component::Linker<CliState>,
-    p2_async: wasmtime::component::Linker<CliState>,
+/// The loaded code, linked once: what a long-running host keeps.
+pub enum Pre {
+    Module(wasmtime::InstancePre<WasiP1Ctx>),
+    Component(wasmtime_wasi::p2::bindings::sync::CommandPre<CliState>),
 }
 
-/// Bytes of guest stderr kept for error messages.
-const STDERR_CAP: usize = 64 * 1024;
-
-fn builder(
-    stdin: impl StdinStream + 'static,
-    out: ClockOut,
-    stderr: &MemoryOutputPipe,
-) -> WasiCtxBuilder {
-    let mut b = WasiCtxBuilder::new();
-    b.stdin(stdin)
-        .stdout(out)
-        .stderr(stderr.clone())
-        .arg("service");
-    b
+/// Loads the `.cwasm` and links it against WASI (synchronous).
+pub fn pre(engine: &Engine, cwasm: &Path, kind: WasmKind) -> BenchResult<Pre> {
+    match kind {
+        WasmKind::Module => {
+            let mut linker = wasmtime::Linker::new(engine);
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |t| t)
+                .map_err(|e| err("linking WASI", e))?;
+            let module = host::load_module(engine, cwasm)?;
+            Ok(Pre::Module(
+                linker
+                    .instantiate_pre(&module)
+                    .map_err(|e| err("linking the module", e))?,
+            ))
+        }
+        WasmKind::Component => {
+            let mut linker = wasmtime::component::Linker::new(engine);
+            wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+                .map_err(|e| err("linking WASI", e))?;
+            let component = host::load_component(engine, cwasm)?;
+            let pre = linker
+                .instantiate_pre(&component)
+                .map_err(|e| err("linking the component", e))?;
+            Ok(Pre::Component(
+                wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre)
+                    .map_err(|e| err("the component is not a wasi:cli command", e))?,
+            ))
+        }
+    }
 }
 
-/// A guest's `exit(0)` arrives as an error; anything else is a failure.
-fn finished(result: wasmtime::Result<()>, stderr: &MemoryOutputPipe) -> BenchResult<()> {
+/// A guest's `exit(n)` arrives as an error: its status, or the trap.
+fn exit_code(result: wasmtime::Result<()>) -> Result<i32, String> {
     match result {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(0),
         Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(I32Exit(0)) => Ok(()),
-            Some(I32Exit(code)) => Err(BenchError::new(
-                Step::Wasm,
-                format!("the guest exited with status {code}"),
-            )
-            .with_log(&String::from_utf8_lossy(&stderr.contents()))),
-            None => Err(
-                BenchError::new(Step::Wasm, format!("the guest trapped: {e:?}"))
-                    .with_log(&String::from_utf8_lossy(&stderr.contents())),
-            ),
+            Some(I32Exit(code)) => Ok(*code),
+            None => Err(format!("the guest trapped: {e:?}")),
         },
     }
 }
 
-impl StdioHost {
-    pub fn new(engine: Engine, cwasm: PathBuf, kind: WasmKind) -> BenchResult<StdioHost> {
-        let mut p1_sync = wasmtime::Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut p1_sync, |t| t)
-            .map_err(|e| err("linking WASI", e))?;
-        let mut p1_async = wasmtime::Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_async(&mut p1_async, |t| t)
-            .map_err(|e| err("linking WASI", e))?;
-        let mut p2_sync = wasmtime::component::Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut p2_sync).map_err(|e| err("linking WASI", e))?;
-        let mut p2_async = wasmtime::component::Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut p2_async)
-            .map_err(|e| err("linking WASI", e))?;
-        Ok(StdioHost {
-            engine,
-            cwasm,
-            kind,
-            p1_sync,
-            p1_async,
-            p2_sync,
-            p2_async,
-        })
-    }
-
-    /// One instance from load to exit (or until `clock` is done: then its
-    /// stdout closes and however the guest ends is fine), fed `input`.
-    /// Returns when it started and the clock of its output.
-    pub fn run(
-        &self,
-        input: Bytes,
-        clock: LineClock,
-        expect: u64,
-    ) -> BenchResult<(Instant, LineClock)> {
-        let clock = Arc::new(Mutex::new(clock));
-        let out = ClockOut::new(clock.clone(), expect);
-        let done = {
-            let clock = clock.clone();
-            move || clock.lock().map(|c| c.done(expect)).unwrap_or(false)
-        };
-        let stderr = MemoryOutputPipe::new(STDERR_CAP);
-        let stdin = MemoryInputPipe::new(input);
-        let started = Instant::now();
-        match self.kind {
-            WasmKind::Module => {
-                let module = host::load_module(&self.engine, &self.cwasm)?;
-                let pre = self
-                    .p1_sync
-                    .instantiate_pre(&module)
-                    .map_err(|e| err("linking the module", e))?;
-                let mut store = Store::new(&self.engine, builder(stdin, out, &stderr).build_p1());
-                let instance = pre
-                    .instantiate(&mut store)
-                    .map_err(|e| err("instantiating the module", e))?;
-                let start = instance
-                    .get_typed_func::<(), ()>(&mut store, "_start")
-                    .map_err(|e| err("the module has no _start (is it a WASI command?)", e))?;
-                let result = start.call(&mut store, ());
-                if !done() {
-                    finished(result, &stderr)?;
-                }
-            }
-            WasmKind::Component => {
-                use wasmtime_wasi::p2::bindings::sync::CommandPre;
-                let component = host::load_component(&self.engine, &self.cwasm)?;
-                let pre = self
-                    .p2_sync
-                    .instantiate_pre(&component)
-                    .map_err(|e| err("linking the component", e))?;
-                let pre = CommandPre::new(pre)
-                    .map_err(|e| err("the component is not a wasi:cli command", e))?;
-                let state = CliState {
-                    ctx: builder(stdin, out, &stderr).build(),
+/// Runs one instance with `ctx`; returns the guest's exit status.
+fn run_one(engine: &Engine, pre: &Pre, ctx: WasiCtxBuilder) -> Result<i32, String> {
+    let mut ctx = ctx;
+    match pre {
+        Pre::Module(pre) => {
+            let mut store = Store::new(engine, ctx.build_p1());
+            let instance = pre
+                .instantiate(&mut store)
+                .map_err(|e| format!("instantiating the module: {e:?}"))?;
+            let start = instance
+                .get_typed_func::<(), ()>(&mut store, "_start")
+                .map_err(|e| format!("the module has no _start (is it a WASI command?): {e}"))?;
+            exit_code(start.call(&mut store, ()))
+        }
+        Pre::Component(pre) => {
+            let mut store = Store::new(
+                engine,
+                CliState {
+                    ctx: ctx.build(),
                     table: ResourceTable::new(),
-                };
-                let mut store = Store::new(&self.engine, state);
-                let command = pre
-                    .instantiate(&mut store)
-                    .map_err(|e| err("instantiating the component", e))?;
-                let result = command.wasi_cli_run().call_run(&mut store);
-                match result {
-                    Ok(Ok(())) => {}
-                    _ if done() => {}
-                    Ok(Err(())) => {
-                        return Err(BenchError::new(
-                            Step::Wasm,
-                            "the component's run returned an error",
-                        )
-                        .with_log(&String::from_utf8_lossy(&stderr.contents())))
-                    }
-                    Err(e) => finished(Err(e), &stderr)?,
-                }
-            }
-        }
-        let clock = match clock.lock() {
-            Ok(mut c) => std::mem::replace(&mut *c, LineClock::new(&[])),
-            Err(_) => return Err(BenchError::new(Step::Wasm, "the output clock was poisoned")),
-        };
-        Ok((started, clock))
-    }
-
-    /// Load + instantiate + first response line, in ms, once per run.
-    pub fn cold(&self, runs: u32) -> BenchResult<Vec<f64>> {
-        let mut out = Vec::new();
-        for _ in 0..runs {
-            let (started, clock) =
-                self.run(workload::requests(0, 1).into(), LineClock::new(&[]), 1)?;
-            clock
-                .check_first(0)
-                .map_err(|e| BenchError::new(Step::Wasm, e))?;
-            let first = clock.first_line_at.unwrap_or_else(Instant::now);
-            out.push(first.duration_since(started).as_secs_f64() * 1000.0);
-        }
-        Ok(out)
-    }
-
-    pub fn calibrate(&self, n: u64) -> BenchResult<f64> {
-        let (started, clock) =
-            self.run(workload::requests(0, n).into(), LineClock::new(&[n]), n)?;
-        expect_lines(&clock, n)?;
-        Ok(workload::rate(n, Some(started), clock.mark(n)).unwrap_or(1000.0))
-    }
-
-    pub fn throughput(
-        &self,
-        runs: u32,
-        plan: (u64, u64),
-        duration: Duration,
-    ) -> BenchResult<Vec<f64>> {
-        let (w, m) = plan;
-        let input = Bytes::from(workload::requests(0, w + m));
-        let mut out = Vec::new();
-        for _ in 0..runs {
-            let (_, clock) = self.run(input.clone(), LineClock::windowed(w, duration), w + m)?;
-            if !clock.done(w + m) {
-                return Err(BenchError::new(
-                    Step::Wasm,
-                    format!("the guest answered {} of {} requests", clock.lines, w + m),
-                ));
-            }
-            clock
-                .check_first(0)
-                .map_err(|e| BenchError::new(Step::Wasm, e))?;
-            out.push(
-                clock.window_rate().ok_or_else(|| {
-                    BenchError::new(Step::Wasm, "the measured window has no length")
-                })?,
+                },
             );
+            let command = pre
+                .instantiate(&mut store)
+                .map_err(|e| format!("instantiating the component: {e:?}"))?;
+            match exit_code(command.wasi_cli_run().call_run(&mut store).map(|_| ())) {
+                Ok(code) => Ok(code),
+                Err(e) => Err(e),
+            }
         }
-        Ok(out)
     }
+}
 
-    /// Resident memory added per live instance: `count` instances are
-    /// started and left waiting on an empty stdin, after one warm instance
-    /// so that code pages shared by all are not charged to the batch.
-    /// One sample (bytes per instance) per batch.
-    pub async fn idle(&self, count: u32, batches: u32, timeout: Duration) -> BenchResult<Vec<f64>> {
-        let mut samples = Vec::new();
-        for _ in 0..batches {
-            let waiting = Arc::new(AtomicU32::new(0));
-            let mut tasks = vec![self.park(waiting.clone())?];
-            wait_for(&waiting, 1, timeout).await?;
-            let before = sysinfo::self_rss_bytes().unwrap_or(0);
-            for _ in 0..count {
-                tasks.push(self.park(waiting.clone())?);
-            }
-            wait_for(&waiting, count + 1, timeout).await?;
-            let after = sysinfo::self_rss_bytes().unwrap_or(0);
-            for t in &tasks {
-                t.abort();
-            }
-            for t in tasks {
-                let _ = t.await;
-            }
-            samples.push(after.saturating_sub(before) as f64 / f64::from(count.max(1)));
+fn base_ctx() -> WasiCtxBuilder {
+    let mut b = WasiCtxBuilder::new();
+    b.arg("service");
+    b
+}
+
+/// `wasmtime run`: one instance on the process's own stdin and stdout.
+pub fn run_inherited(engine: &Engine, pre: &Pre) -> Result<i32, String> {
+    let mut ctx = base_ctx();
+    ctx.inherit_stdio();
+    run_one(engine, pre, ctx)
+}
+
+/// One fresh instance per line of the process's stdin: the instance gets
+/// the line as its whole input and answers on the process's stdout.
+pub fn run_fresh_per_line(engine: &Engine, pre: &Pre) -> Result<i32, String> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock();
+    loop {
+        let mut line = Vec::new();
+        match lines.read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(0),
+            Ok(_) => {}
+            Err(e) => return Err(format!("reading stdin: {e}")),
         }
-        Ok(samples)
+        let mut ctx = base_ctx();
+        ctx.stdin(MemoryInputPipe::new(Bytes::from(line)))
+            .inherit_stdout()
+            .inherit_stderr();
+        let code = run_one(engine, pre, ctx)?;
+        if code != 0 {
+            return Ok(code);
+        }
+        let _ = std::io::stdout().flush();
     }
+}
 
-    /// Starts one instance that runs until it blocks on stdin, forever.
-    fn park(&self, waiting: Arc<AtomicU32>) -> BenchResult<tokio::task::JoinHandle<()>> {
-        let stdin = ParkedIn::new(waiting);
-        let out = ClockOut::new(Arc::new(Mutex::new(LineClock::new(&[]))), u64::MAX);
-        let stderr = MemoryOutputPipe::new(STDERR_CAP);
-        let engine = self.engine.clone();
-        match self.kind {
+/// `InstancePre::instantiate` into a fresh store, not run: ms per sample.
+pub fn instantiate_only(engine: &Engine, pre: &Pre, runs: u32) -> BenchResult<Vec<f64>> {
+    let mut out = Vec::new();
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        match pre {
+            Pre::Module(pre) => {
+                let mut store = Store::new(engine, base_ctx().build_p1());
+                pre.instantiate(&mut store)
+                    .map_err(|e| err("instantiating the module", e))?;
+                out.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            Pre::Component(pre) => {
+                let mut store = Store::new(
+                    engine,
+                    CliState {
+                        ctx: base_ctx().build(),
+                        table: ResourceTable::new(),
+                    },
+                );
+                pre.instantiate(&mut store)
+                    .map_err(|e| err("instantiating the component", e))?;
+                out.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Instances parked on an empty stdin, each in its own async task, held
+/// until the host process exits.
+pub struct Parker {
+    engine: Engine,
+    module: Option<wasmtime::InstancePre<WasiP1Ctx>>,
+    component: Option<wasmtime_wasi::p2::bindings::CommandPre<CliState>>,
+    waiting: Arc<AtomicU32>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Parker {
+    pub fn new(engine: &Engine, cwasm: &Path, kind: WasmKind) -> BenchResult<Parker> {
+        let mut p = Parker {
+            engine: engine.clone(),
+            module: None,
+            component: None,
+            waiting: Arc::default(),
+            tasks: Vec::new(),
+        };
+        match kind {
             WasmKind::Module => {
-                let module = host::load_module(&engine, &self.cwasm)?;
-                let pre = self
-                    .p1_async
-                    .instantiate_pre(&module)
-                    .map_err(|e| err("linking the module", e))?;
-                let ctx = builder(stdin, out, &stderr).build_p1();
-                Ok(tokio::spawn(async move {
-                    let mut store = Store::new(&engine, ctx);
-                    let Ok(instance) = pre.instantiate_async(&mut store).await else {
-                        return;
-                    };
-                    let Ok(start) = instance.get_typed_func::<(), ()>(&mut store, "_start") else {
-                        return;
-                    };
-                    let _ = start.call_async(&mut store, ()).await;
-                }))
+                let mut linker = wasmtime::Linker::new(engine);
+                wasmtime_wasi::p1::add_to_linker_async(&mut linker, |t| t)
+                    .map_err(|e| err("linking WASI", e))?;
+                let module = host::load_module(engine, cwasm)?;
+                p.module = Some(
+                    linker
+                        .instantiate_pre(&module)
+                        .map_err(|e| err("linking the module", e))?,
+                );
             }
             WasmKind::Component => {
-                use wasmtime_wasi::p2::bindings::CommandPre;
-                let component = host::load_component(&engine, &self.cwasm)?;
-                let pre = self
-                    .p2_async
+                let mut linker = wasmtime::component::Linker::new(engine);
+                wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+                    .map_err(|e| err("linking WASI", e))?;
+                let component = host::load_component(engine, cwasm)?;
+                let pre = linker
                     .instantiate_pre(&component)
                     .map_err(|e| err("linking the component", e))?;
-                let pre = CommandPre::new(pre)
-                    .map_err(|e| err("the component is not a wasi:cli command", e))?;
-                let state = CliState {
-                    ctx: builder(stdin, out, &stderr).build(),
-                    table: ResourceTable::new(),
-                };
-                Ok(tokio::spawn(async move {
-                    let mut store = Store::new(&engine, state);
-                    let Ok(command) = pre.instantiate_async(&mut store).await else {
-                        return;
-                    };
-                    let _ = command.wasi_cli_run().call_run(&mut store).await;
-                }))
+                p.component = Some(
+                    wasmtime_wasi::p2::bindings::CommandPre::new(pre)
+                        .map_err(|e| err("the component is not a wasi:cli command", e))?,
+                );
             }
         }
+        Ok(p)
     }
-}
 
-fn expect_lines(clock: &LineClock, n: u64) -> BenchResult<()> {
-    if clock.lines < n {
-        return Err(BenchError::new(
-            Step::Wasm,
-            format!("the guest answered {} of {n} requests", clock.lines),
-        ));
+    pub fn count(&self) -> usize {
+        self.tasks.len()
     }
-    Ok(())
-}
 
-/// Waits until `n` instances reached their first stdin read.
-async fn wait_for(waiting: &AtomicU32, n: u32, timeout: Duration) -> BenchResult<()> {
-    let deadline = Instant::now() + timeout;
-    while waiting.load(Ordering::SeqCst) < n {
-        if Instant::now() > deadline {
-            return Err(BenchError::new(
-                Step::Wasm,
-                format!(
-                    "only {} of {n} instances reached their first read of stdin within {timeout:?}",
-                    waiting.load(Ordering::SeqCst)
-                ),
-            ));
+    /// Starts `k` more instances and waits until every one reached its
+    /// first read of stdin (finished starting up), or one failed.
+    pub async fn add(&mut self, k: u32, timeout: Duration) -> Result<(), String> {
+        let failed = Arc::new(std::sync::Mutex::new(None::<String>));
+        for _ in 0..k {
+            let mut ctx = base_ctx();
+            ctx.stdin(ParkedIn::new(self.waiting.clone()));
+            let engine = self.engine.clone();
+            let failed = failed.clone();
+            let note = move |e: String| {
+                if let Ok(mut f) = failed.lock() {
+                    f.get_or_insert(e);
+                }
+            };
+            let task = if let Some(pre) = self.module.clone() {
+                tokio::spawn(async move {
+                    let mut store = Store::new(&engine, ctx.build_p1());
+                    match pre.instantiate_async(&mut store).await {
+                        Err(e) => note(format!("{e}")),
+                        Ok(instance) => {
+                            match instance.get_typed_func::<(), ()>(&mut store, "_start") {
+                                Err(e) => note(e.to_string()),
+                                Ok(start) => {
+                                    if let Err(e) = start.call_async(&mut store, ()).await {
+                                        note(format!("the instance ended: {e}"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                })
+            } else if let Some(pre) = self.component.clone() {
+                tokio::spawn(async move {
+                    let mut store = Store::new(
+                        &engine,
+                        CliState {
+                            ctx: ctx.build(),
+                            table: ResourceTable::new(),
+                        },
+                    );
+                    match pre.instantiate_async(&mut store).await {
+                        Err(e) => note(format!("{e}")),
+                        Ok(command) => {
+                            let _ = command.wasi_cli_run().call_run(&mut store).await;
+                            note("the instance ended".to_string());
+                        }
+                    }
+                })
+            } else {
+                return Err("nothing loaded".to_string());
+            };
+            self.tasks.push(task);
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        let want = self.tasks.len() as u32;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(e) = failed.lock().ok().and_then(|f| f.clone()) {
+                return Err(e);
+            }
+            if self.waiting.load(std::sync::atomic::Ordering::SeqCst) >= want {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("instances not parked within {timeout:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
-    Ok(())
+}
+
+/// `BenchError` for the host process's own failures.
+pub fn host_err(what: impl Into<String>) -> BenchError {
+    BenchError::new(Step::Wasm, what)
 }

@@ -10,9 +10,15 @@ use crate::model::artifact::BinaryFormat;
 use crate::model::binary::BinaryInfo;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::runtime::RuntimeId;
+use crate::model::runtime::{BinaryKnowledge, RuntimeId};
 
-pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Context) -> Analysis {
+pub(super) fn run(
+    bytes: &[u8],
+    rel: &str,
+    format: BinaryFormat,
+    context: Context,
+    knowledge: &BinaryKnowledge,
+) -> Analysis {
     let mut warnings = Vec::new();
     let read = match format {
         BinaryFormat::Elf => elf::read(bytes, &mut warnings),
@@ -60,6 +66,7 @@ pub(super) fn run(bytes: &[u8], rel: &str, format: BinaryFormat, context: Contex
     let runtime = classify(rel, &n, is_go, is_rust, go.as_ref());
     let ev = Known {
         rel,
+        knowledge,
         context,
         native: &n,
         go: go.as_ref(),

@@ -35,49 +35,6 @@ pub fn is_c_runtime(name: &str) -> bool {
     .any(|p| n.starts_with(p))
 }
 
-/// libc functions Go's runtime/cgo, net and os/user packages call: in a
-/// cgo binary these are the runtime's, whatever the service does.
-pub const GO_CGO_IMPORTS: &[&str] = &[
-    "sigaction",
-    "sigaddset",
-    "sigemptyset",
-    "sigfillset",
-    "sigismember",
-    "sigaltstack",
-    "setuid",
-    "setgid",
-    "setgroups",
-    "setegid",
-    "seteuid",
-    "setregid",
-    "setreuid",
-    "setresgid",
-    "setresuid",
-    "setenv",
-    "unsetenv",
-    "mmap",
-    "munmap",
-    "nanosleep",
-    "getaddrinfo",
-    "freeaddrinfo",
-    "getnameinfo",
-    "gai_strerror",
-    "getpwnam_r",
-    "getpwuid_r",
-    "getgrnam_r",
-    "getgrgid_r",
-    "getgrouplist",
-    "res_search",
-    "res_ninit",
-    "res_nsearch",
-    "res_nclose",
-    "dlopen",
-    "dlsym",
-    "dlerror",
-    "dlclose",
-    "abort",
-];
-
 /// What the call sites of a few libc functions say, per function.
 #[derive(Default)]
 pub struct Calls {
@@ -223,7 +180,7 @@ pub fn attribute(
         }
         // std's futex and friends are inlined into the caller's code, so the
         // number says more than the enclosing function.
-        if via_libc && rust::STD_SYSCALLS.contains(&nr_name) {
+        if via_libc && ev.knowledge.rust.syscalls.iter().any(|s| s == nr_name) {
             return (
                 Context::RuntimeInternal,
                 "one of Rust std's own syscalls (futex, statx, getrandom, clone3...)",

@@ -7,12 +7,10 @@
 //! numbers, and `prctl` is harmless only when every site passes
 //! `PR_SET_NAME`.
 
-use super::attrib::{
-    self, attribute, call_summary, crate_names, is_c_runtime, Calls, GO_CGO_IMPORTS,
-};
+use super::attrib::{self, attribute, call_summary, crate_names, is_c_runtime, Calls};
 use super::gobuild::BuildInfo;
 use super::known::Known;
-use super::rust::{self, AuditPackage};
+use super::rust::AuditPackage;
 use super::strings::Strings;
 use super::syscalls;
 use crate::model::binary::{GoBinaryInfo, RustBinaryInfo, SyscallUse};
@@ -160,7 +158,7 @@ fn imports(ev: &Known, calls: &Calls, out: &mut Out) {
     let rust_signals = ev.is_rust
         && crate_names(ev)
             .iter()
-            .any(|c| rust::SIGNAL_CRATES.contains(&c.as_str()));
+            .any(|c| ev.knowledge.rust.signal_packages.contains(c));
     let syscall_ctx = attrib::syscall_import_context(ev, calls);
     for imp in &n.imports {
         let name = imp.name.as_str();
@@ -170,7 +168,7 @@ fn imports(ev: &Known, calls: &Calls, out: &mut Out) {
                 "imported by the C library itself".into(),
             )
         } else if ev.is_go
-            && (GO_CGO_IMPORTS.contains(&name)
+            && (ev.knowledge.go.imports.iter().any(|i| i == name)
                 || name.starts_with("pthread_")
                 || name.starts_with("__"))
         {
@@ -179,7 +177,7 @@ fn imports(ev: &Known, calls: &Calls, out: &mut Out) {
                 "used by Go's runtime/cgo, net or os/user".into(),
             )
         } else if ev.is_rust
-            && rust::STD_IMPORTS.contains(&name)
+            && ev.knowledge.rust.imports.iter().any(|i| i == name)
             && !(rust_signals && name.starts_with("sig"))
         {
             (

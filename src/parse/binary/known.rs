@@ -9,10 +9,13 @@ use super::rust::{self, AuditPackage};
 use super::sites::Sites;
 use super::strings::Strings;
 use crate::model::context::Context;
+use crate::model::runtime::BinaryKnowledge;
 
 /// Everything known about one binary when facts are made.
 pub struct Known<'a> {
     pub rel: &'a str,
+    /// What the Go and Rust runtimes do on their own behalf (rules data).
+    pub knowledge: &'a BinaryKnowledge,
     pub context: Context,
     pub native: &'a Native,
     pub go: Option<&'a BuildInfo>,

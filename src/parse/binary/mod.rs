@@ -30,6 +30,7 @@ use crate::model::artifact::{Artifact, ArtifactKind, BinaryFormat};
 use crate::model::binary::BinaryInfo;
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
+pub use crate::model::runtime::BinaryKnowledge;
 use crate::parse::Output;
 use std::path::Path;
 
@@ -51,15 +52,23 @@ pub struct Analysis {
 }
 
 /// Memory-maps and analyses one binary, as the scan pipeline calls it.
-pub fn parse(path: &Path, rel: &str, format: BinaryFormat, context: Context) -> Output {
-    analyze_file(path, rel, format, context).output
+pub fn parse(
+    path: &Path,
+    rel: &str,
+    format: BinaryFormat,
+    context: Context,
+    knowledge: &BinaryKnowledge,
+) -> Output {
+    analyze_file(path, rel, format, context, knowledge).output
 }
 
 /// Analyses an artefact of a compiled kind (a native binary or a code
 /// archive); `None` for kinds other analysers own (Wasm, text).
-pub fn analyze(a: &Artifact) -> Option<Analysis> {
+pub fn analyze(a: &Artifact, knowledge: &BinaryKnowledge) -> Option<Analysis> {
     match a.kind {
-        ArtifactKind::Binary(format) => Some(analyze_file(&a.path, &a.rel, format, a.context)),
+        ArtifactKind::Binary(format) => {
+            Some(analyze_file(&a.path, &a.rel, format, a.context, knowledge))
+        }
         ArtifactKind::Archive(kind) => Some(Analysis {
             output: crate::parse::archive::parse(&a.path, &a.rel, kind, a.context),
             binary: None,
@@ -69,9 +78,15 @@ pub fn analyze(a: &Artifact) -> Option<Analysis> {
 }
 
 /// Maps the file once and hands the bytes to [`parse_bytes`].
-pub fn analyze_file(path: &Path, rel: &str, format: BinaryFormat, context: Context) -> Analysis {
+pub fn analyze_file(
+    path: &Path,
+    rel: &str,
+    format: BinaryFormat,
+    context: Context,
+    knowledge: &BinaryKnowledge,
+) -> Analysis {
     match crate::parse::map_file(path) {
-        Ok(map) => parse_bytes(&map, rel, format, context),
+        Ok(map) => parse_bytes(&map, rel, format, context, knowledge),
         Err(e) => unreadable(rel, &e.to_string()),
     }
 }
@@ -86,10 +101,16 @@ fn unreadable(rel: &str, why: &str) -> Analysis {
 
 /// Analyses a binary held in memory. The mmap path and the fuzzers both
 /// come through here, so what the fuzzers exercise is what scans run.
-pub fn parse_bytes(bytes: &[u8], rel: &str, format: BinaryFormat, context: Context) -> Analysis {
+pub fn parse_bytes(
+    bytes: &[u8],
+    rel: &str,
+    format: BinaryFormat,
+    context: Context,
+    knowledge: &BinaryKnowledge,
+) -> Analysis {
     // Third-party parsers have had panics on hostile input; one broken file
     // must cost a diagnostic, not the scan. The fuzz targets look for these.
-    let run = std::panic::AssertUnwindSafe(|| analyze::run(bytes, rel, format, context));
+    let run = std::panic::AssertUnwindSafe(|| analyze::run(bytes, rel, format, context, knowledge));
     match std::panic::catch_unwind(run) {
         Ok(a) => a,
         Err(_) => {
@@ -112,10 +133,17 @@ pub mod fuzzing {
     use super::*;
 
     pub fn binary(bytes: &[u8], format: BinaryFormat) -> usize {
-        analyze::run(bytes, "fuzz", format, Context::Service)
-            .output
-            .facts
-            .len()
+        // Parsing robustness does not depend on the runtime lists.
+        analyze::run(
+            bytes,
+            "fuzz",
+            format,
+            Context::Service,
+            &BinaryKnowledge::default(),
+        )
+        .output
+        .facts
+        .len()
     }
 
     pub fn go_pclntab(bytes: &[u8]) -> usize {

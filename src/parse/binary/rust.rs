@@ -93,41 +93,6 @@ pub fn is_runtime_fn(name: &str) -> bool {
         .any(|p| n.starts_with(p))
 }
 
-/// Syscalls Rust's standard library makes through libc's `syscall()`:
-/// futex for locks and thread parking, statx for metadata, getrandom for
-/// HashMap seeds, clone3 and pidfd for `Command`, copy_file_range for
-/// `fs::copy`. In a stripped binary a site with one of these numbers is
-/// taken to be std's.
-pub const STD_SYSCALLS: &[&str] = &[
-    "futex",
-    "statx",
-    "getrandom",
-    "clone3",
-    "copy_file_range",
-    "pidfd_open",
-    "pidfd_send_signal",
-    "pidfd_getfd",
-    "gettid",
-];
-
-/// Imports std brings into every binary: the stack-overflow handler
-/// (sigaltstack, sigaction), SIGPIPE reset (signal), and weak symbol lookup
-/// (dlsym) for newer libc functions. `chroot` comes with `Command`
-/// (for `CommandExt::chroot`) whether or not the program ever asks for it.
-pub const STD_IMPORTS: &[&str] = &[
-    "sigaltstack",
-    "sigaction",
-    "signal",
-    "dlsym",
-    "__cxa_thread_atexit_impl",
-    "gnu_get_libc_version",
-    "chroot",
-];
-
-/// Crates that handle signals for the program: with one of them linked,
-/// `sigaction` is the service's own.
-pub const SIGNAL_CRATES: &[&str] = &["signal-hook", "signal-hook-registry", "ctrlc", "nix"];
-
 #[cfg(test)]
 mod tests {
     use super::*;

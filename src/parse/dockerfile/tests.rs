@@ -1,6 +1,7 @@
 //! Dockerfile parser tests on realistic files and on broken input.
 
 use super::*;
+use crate::model::fact::RuntimeClue;
 
 fn images(out: &Output) -> Vec<(String, Option<String>, bool, Context, u32)> {
     out.facts
@@ -34,16 +35,16 @@ fn packages(out: &Output) -> Vec<(String, Context, u32)> {
         .collect()
 }
 
-/// Runtime hints as the built-in runtime knowledge resolves them.
+/// The base images stages report as runtime hints, with their weight
+/// (which runtime an image means is rules/runtimes.toml's, tested there).
 fn runtimes(out: &Output) -> Vec<(String, u32)> {
-    let rules = crate::rules::RuleSet::builtin().unwrap();
     out.facts
         .iter()
         .filter_map(|f| match &f.kind {
-            FactKind::Runtime { clue, weight } => rules
-                .runtimes
-                .resolve(clue, *weight)
-                .map(|(id, w)| (id.to_string(), w)),
+            FactKind::Runtime {
+                clue: RuntimeClue::Image(image),
+                weight,
+            } => Some((image.clone(), *weight)),
             _ => None,
         })
         .collect()
@@ -108,7 +109,13 @@ fn go_multistage() {
             ("ca-certificates".into(), Context::Build, 5)
         ]
     );
-    assert_eq!(runtimes(&out), [("go".to_string(), 5)]);
+    assert_eq!(
+        runtimes(&out),
+        [
+            ("golang:1.22-bookworm".to_string(), 5),
+            ("gcr.io/distroless/static-debian12".to_string(), 20)
+        ]
+    );
     let ins = instructions(&out);
     assert_eq!(ins.len(), 12);
     assert!(ins.contains(&("EXPOSE".into(), "8080".into(), Context::Service)));
@@ -192,7 +199,10 @@ fn final_stage_lineage() {
     );
     assert_eq!(
         runtimes(&out),
-        [("python".to_string(), 5), ("python".to_string(), 20)]
+        [
+            ("python:3.12-slim".to_string(), 5),
+            ("python:3.12-slim".to_string(), 20)
+        ]
     );
     let ins = instructions(&out);
     let heredoc = ins.iter().find(|i| i.1.starts_with("<<EOF")).unwrap();
@@ -219,15 +229,29 @@ fn final_stage_lineage() {
 fn runtime_weights() {
     let text = "FROM tinygo/tinygo:0.31.2 AS build\nRUN tinygo build -o app.wasm -target=wasi .\nFROM scratch\nCOPY --from=build /src/app.wasm /app.wasm\n";
     let out = parse("Dockerfile", text, Context::Service);
-    assert_eq!(runtimes(&out), [("tinygo".to_string(), 25)]);
+    // A builder weighs less than the stage that ships; TinyGo's own weight
+    // is rules/runtimes.toml's `image-weight`.
+    assert_eq!(
+        runtimes(&out),
+        [
+            ("tinygo/tinygo:0.31.2".to_string(), 5),
+            ("scratch".to_string(), 20)
+        ]
+    );
     let out = parse(
         "Dockerfile",
         "FROM pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime\nRUN pip install fastapi\n",
         Context::Service,
     );
-    assert_eq!(runtimes(&out), [("python".to_string(), 20)]);
+    assert_eq!(
+        runtimes(&out),
+        [(
+            "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime".to_string(),
+            20
+        )]
+    );
     let out = parse("Dockerfile", "FROM eclipse-temurin:21-jre\n", Context::Test);
-    assert_eq!(runtimes(&out), [("jvm".to_string(), 20)]);
+    assert_eq!(runtimes(&out), [("eclipse-temurin:21-jre".to_string(), 20)]);
     assert_eq!(out.facts[0].context, Context::Test);
 }
 
@@ -260,7 +284,13 @@ fn escape_directive_and_windows() {
     let text = "# escape=`\nFROM mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022\nRUN powershell -Command `\n    Write-Host hello\nWORKDIR C:\\app\n";
     let out = parse("Dockerfile", text, Context::Service);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
-    assert_eq!(runtimes(&out), [("dotnet".to_string(), 20)]);
+    assert_eq!(
+        runtimes(&out),
+        [(
+            "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022".to_string(),
+            20
+        )]
+    );
     let ins = instructions(&out);
     assert_eq!(ins[1].1, "powershell -Command Write-Host hello");
     assert_eq!(ins[2].1, "C:\\app");

@@ -396,7 +396,7 @@ shared = { version = "2.1", default-features = false }
         assert_eq!(get("cc").3, Context::Build);
         assert_eq!(get("nix").4, 22);
         assert_eq!(get("bindgen").3, Context::Build);
-        assert_eq!(runtimes(&out), vec![("rust".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("crates".to_string(), 10)]);
 
         let feats = |n: &str| match &find(&out, n).kind {
             FactKind::Dependency(d) => d.features.clone(),

@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(rows[1].0, "SkiaSharp");
         assert_eq!(rows[1].4, 7);
         assert_eq!(rows[2].1.as_deref(), Some("2.46.6"));
-        assert_eq!(runtimes(&out), vec![("dotnet".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("nuget".to_string(), 10)]);
     }
 
     #[test]

@@ -217,7 +217,7 @@ dependencies {
             get("com.github.jnr:jnr-ffi").1.as_deref(),
             Some("$jnrVersion")
         );
-        assert_eq!(runtimes(&out), vec![("jvm".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("maven".to_string(), 10)]);
         no_panic(ManifestKind::Gradle, GRADLE);
     }
 }

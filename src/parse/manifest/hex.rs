@@ -201,7 +201,7 @@ end
             ]
         );
         assert_eq!(rows[0].1.as_deref(), Some("~> 1.7.12"));
-        assert_eq!(runtimes(&out), vec![("beam".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("hex".to_string(), 10)]);
         no_panic(ManifestKind::MixExs, MIX);
         let unclosed = "{:a, ".repeat(100_000);
         let _ = parse(ManifestKind::MixExs, "mix.exs", &unclosed, Context::Service);

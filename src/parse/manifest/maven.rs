@@ -356,7 +356,7 @@ mod tests {
                 .snippet,
             "<artifactId>netty-transport-native-epoll</artifactId>"
         );
-        assert_eq!(runtimes(&out), vec![("jvm".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("maven".to_string(), 10)]);
     }
 
     #[test]

@@ -357,16 +357,16 @@ pub(crate) mod test_util {
             .unwrap_or_else(|| panic!("no dependency {name} in {:#?}", out.facts))
     }
 
-    /// Runtime hints as the built-in runtime knowledge resolves them.
+    /// The ecosystems manifests report as runtime hints (which runtime
+    /// each means is rules/runtimes.toml's, tested there).
     pub fn runtimes(out: &Output) -> Vec<(String, u32)> {
-        let rules = crate::rules::RuleSet::builtin().unwrap();
         out.facts
             .iter()
             .filter_map(|f| match &f.kind {
-                FactKind::Runtime { clue, weight } => rules
-                    .runtimes
-                    .resolve(clue, *weight)
-                    .map(|(id, w)| (id.to_string(), w)),
+                FactKind::Runtime {
+                    clue: RuntimeClue::Ecosystem(e),
+                    weight,
+                } => Some((e.to_string(), *weight)),
                 _ => None,
             })
             .collect()

@@ -223,7 +223,7 @@ mod tests {
         // A peer also listed for development: only the dev declaration.
         assert_eq!(rows.iter().filter(|r| r.0 == "jest").count(), 1);
         assert_eq!(find(&out, "express").at.snippet, r#""express": "^4.19.2","#);
-        assert_eq!(runtimes(&out), vec![("node".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("npm".to_string(), 10)]);
     }
 
     #[test]

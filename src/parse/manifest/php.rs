@@ -124,7 +124,7 @@ mod tests {
             text,
             Context::Service,
         );
-        assert_eq!(runtimes(&out), vec![("php".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("packagist".to_string(), 10)]);
         assert!(out.diagnostics.is_empty());
         let rows = deps(&out);
         let got: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.3, r.4)).collect();

@@ -375,7 +375,7 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
         );
         assert_eq!(rows[2].1.as_deref(), Some("==2.9.9"));
         assert_eq!(rows[3].1.as_deref(), Some("==0.30.0"));
-        assert_eq!(runtimes(&out), vec![("python".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("pypi".to_string(), 10)]);
 
         let out = parse(
             ManifestKind::Requirements,
@@ -468,7 +468,7 @@ dev-dependencies = ["mypy"]
         assert_eq!(get("inotify").3, Context::Optional);
         assert_eq!(get("mypy").3, Context::Dev);
         assert!(rows.iter().all(|r| r.0 != "python"));
-        assert_eq!(runtimes(&out), vec![("python".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("pypi".to_string(), 10)]);
     }
 
     #[test]

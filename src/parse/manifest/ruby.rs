@@ -361,7 +361,7 @@ gem "sidekiq", groups: [:default, :test]
             ]
         );
         assert_eq!(rows[1].1.as_deref(), Some(">= 0.18, < 2.0"));
-        assert_eq!(runtimes(&out), vec![("ruby".to_string(), 10)]);
+        assert_eq!(runtimes(&out), vec![("rubygems".to_string(), 10)]);
         no_panic(ManifestKind::Gemfile, GEMFILE);
     }
 

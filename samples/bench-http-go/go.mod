@@ -1,0 +1,3 @@
+module example.com/bench-http-go
+
+go 1.21

@@ -1,0 +1,4 @@
+import { render } from "preact";
+import { Orders } from "./orders";
+
+render(<Orders />, document.getElementById("app")!);

@@ -1,0 +1,291 @@
+//! Non-service artefacts by role: CI folders, packaging, build tool
+//! wrappers, end-to-end and BDD tests, spec helpers, fixtures, guest root
+//! filesystems, generated kernel headers, and Dockerfiles named for one of
+//! those jobs. Each gets a context and a reason a reader can check, so a
+//! `subprocess` in a CI script or a `Runtime.exec` in `maven-wrapper.jar`
+//! is listed but never charged to the service.
+//!
+//! The path decides, as for `Context::of_path`; this refines that first
+//! guess with roles it cannot tell apart (a CI folder from a build script,
+//! a Cypress folder from service code) and says why.
+
+use crate::model::context::Context;
+use crate::model::service::Role;
+
+/// The role of one path: the directory (ending in `/`) or file that has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Assigned {
+    pub path: String,
+    pub context: Context,
+    pub reason: &'static str,
+}
+
+impl Assigned {
+    pub(crate) fn role(&self) -> Role {
+        Role {
+            path: self.path.clone(),
+            context: self.context,
+            reason: self.reason.to_string(),
+        }
+    }
+
+    /// The reason evidence under this path carries.
+    pub(crate) fn evidence_reason(&self) -> String {
+        format!("{} ({})", self.reason, self.path)
+    }
+}
+
+const CI: &str = "CI configuration and the scripts it runs";
+const PACKAGING: &str = "packaging for another channel (.deb, .rpm, snap, installer)";
+const DEVCONTAINER: &str = "development container";
+const E2E: &str = "end-to-end tests";
+const BDD: &str = "BDD step definitions and support code";
+const SPEC_HELPER: &str = "test and spec helpers";
+const FIXTURES: &str = "test fixtures and data";
+const WRAPPER: &str = "build tool wrapper (downloads and runs the build tool)";
+const GUEST: &str = "guest or VM root filesystem: runs in the guest, not as the service";
+const KERNEL_HEADER: &str = "generated kernel type header";
+const TEST_IMAGE: &str = "test image (Dockerfile named for tests)";
+const DEV_IMAGE: &str = "development image (Dockerfile named for development)";
+const DOCS_IMAGE: &str = "documentation image";
+const PACKAGING_IMAGE: &str = "packaging image (builds a package, not the service)";
+const CI_IMAGE: &str = "CI image";
+const BUILD_IMAGE: &str = "build image (Dockerfile named for building, not shipping)";
+const TEST_COMPOSE: &str = "test compose file (named for tests)";
+const DEV_COMPOSE: &str = "development compose file (named for development, or the local override)";
+
+/// The role of `rel` (relative to the scan root, `/`-separated), when it is
+/// one of the non-service roles. The outermost directory with a role wins:
+/// everything under `.github/` is CI, whatever it is named.
+pub(crate) fn classify(rel: &str) -> Option<Assigned> {
+    let lower = rel.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('/').collect();
+    let (file, dirs) = parts.split_last()?;
+    let dir_role = |i: usize, context, reason| Assigned {
+        path: format!(
+            "{}/",
+            rel.split('/').take(i + 1).collect::<Vec<_>>().join("/")
+        ),
+        context,
+        reason,
+    };
+    for (i, d) in dirs.iter().enumerate() {
+        let next = dirs.get(i + 1).copied();
+        let found = match (*d, next) {
+            (
+                ".github" | ".gitlab" | ".circleci" | ".buildkite" | ".woodpecker" | ".drone"
+                | ".azure-pipelines" | ".teamcity" | "ci" | ".ci",
+                _,
+            ) => Some((Context::Ci, CI)),
+            (
+                "packaging" | "debian" | "rpm" | "snap" | "flatpak" | "appimage" | "homebrew"
+                | "chocolatey" | "nsis" | "wix" | "installer" | "installers",
+                _,
+            ) => Some((Context::Packaging, PACKAGING)),
+            (".devcontainer", _) => Some((Context::Dev, DEVCONTAINER)),
+            ("cypress" | "playwright" | "selenium" | "e2e" | "e2e-tests" | "end-to-end", _) => {
+                Some((Context::Test, E2E))
+            }
+            ("fixtures" | "__fixtures__" | "testdata" | "test-data", _) => {
+                Some((Context::Test, FIXTURES))
+            }
+            ("rootfs" | "initramfs" | "initrd" | "sysroot" | "guest-rootfs", _) => {
+                Some((Context::Vendored, GUEST))
+            }
+            ("features", Some("step_definitions" | "steps" | "support")) => {
+                return Some(dir_role(i + 1, Context::Test, BDD));
+            }
+            ("spec" | "test" | "tests", Some("support" | "helpers")) => {
+                return Some(dir_role(i + 1, Context::Test, SPEC_HELPER));
+            }
+            (".mvn" | "gradle", Some("wrapper")) => {
+                return Some(dir_role(i + 1, Context::Build, WRAPPER));
+            }
+            _ => None,
+        };
+        if let Some((context, reason)) = found {
+            return Some(dir_role(i, context, reason));
+        }
+    }
+    let (context, reason) = file_role(file)?;
+    Some(Assigned {
+        path: rel.to_string(),
+        context,
+        reason,
+    })
+}
+
+fn file_role(file: &str) -> Option<(Context, &'static str)> {
+    Some(match file {
+        "mvnw" | "mvnw.cmd" | "gradlew" | "gradlew.bat" | "maven-wrapper.jar"
+        | "gradle-wrapper.jar" => (Context::Build, WRAPPER),
+        ".travis.yml"
+        | "jenkinsfile"
+        | "azure-pipelines.yml"
+        | ".drone.yml"
+        | "appveyor.yml"
+        | "cloudbuild.yaml"
+        | "bitbucket-pipelines.yml" => (Context::Ci, CI),
+        _ if file.starts_with(".gitlab-ci") => (Context::Ci, CI),
+        "spec_helper.rb" | "rails_helper.rb" | "test_helper.rb" | "test_helper.exs"
+        | "setuptests.js" | "setuptests.ts" | "jest.setup.js" | "jest.setup.ts" => {
+            (Context::Test, SPEC_HELPER)
+        }
+        "snapcraft.yaml" | "pkgbuild" => (Context::Packaging, PACKAGING),
+        _ if file.starts_with("playwright.config.") || file.starts_with("cypress.config.") => {
+            (Context::Test, E2E)
+        }
+        _ if [".cy.js", ".cy.ts", ".cy.jsx", ".cy.tsx"]
+            .iter()
+            .any(|s| file.ends_with(s)) =>
+        {
+            (Context::Test, E2E)
+        }
+        _ if file.starts_with("vmlinux") && file.ends_with(".h") => {
+            (Context::Vendored, KERNEL_HEADER)
+        }
+        _ if file.contains("dockerfile") || file.contains("containerfile") => {
+            return dockerfile_role(file)
+        }
+        _ if file.contains("compose") && (file.ends_with(".yml") || file.ends_with(".yaml")) => {
+            return compose_role(file)
+        }
+        _ => return None,
+    })
+}
+
+/// A Dockerfile named for a job other than shipping the service
+/// (`Dockerfile.e2e`, `playwright.Dockerfile`, `Dockerfile-deb`). A compose
+/// service that builds one makes it the service's again (`analyze::units`).
+fn dockerfile_role(file: &str) -> Option<(Context, &'static str)> {
+    for word in file.split(['.', '-', '_']) {
+        let role = match word {
+            "test" | "tests" | "e2e" | "playwright" | "cypress" | "selenium" | "integration"
+            | "acceptance" => (Context::Test, TEST_IMAGE),
+            "dev" | "devel" | "develop" | "development" | "devcontainer" | "local" => {
+                (Context::Dev, DEV_IMAGE)
+            }
+            "docs" | "doc" | "mkdocs" | "sphinx" => (Context::Docs, DOCS_IMAGE),
+            "deb" | "rpm" | "package" | "packaging" | "snap" | "appimage" | "debian" => {
+                (Context::Packaging, PACKAGING_IMAGE)
+            }
+            "ci" => (Context::Ci, CI_IMAGE),
+            "builder" | "build" | "buildenv" | "toolchain" => (Context::Build, BUILD_IMAGE),
+            _ => continue,
+        };
+        return Some(role);
+    }
+    None
+}
+
+/// A compose file named for a job other than running the service
+/// (`docker-compose.e2e.yml`, `compose.dev.yaml`), or the override file
+/// Compose merges in on developer machines.
+fn compose_role(file: &str) -> Option<(Context, &'static str)> {
+    if file.split(['.', '-', '_']).any(|w| w == "override") {
+        return Some((Context::Dev, DEV_COMPOSE));
+    }
+    let (context, _) = dockerfile_role(file)?;
+    Some((
+        context,
+        match context {
+            Context::Test => TEST_COMPOSE,
+            Context::Dev => DEV_COMPOSE,
+            Context::Docs => DOCS_IMAGE,
+            Context::Packaging => PACKAGING_IMAGE,
+            _ => CI_IMAGE,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(rel: &str) -> Option<(Context, String)> {
+        classify(rel).map(|a| (a.context, a.path))
+    }
+
+    #[test]
+    fn roles_by_directory_name_the_outermost_directory() {
+        let cases = [
+            (".github/workflows/release.sh", Context::Ci, ".github/"),
+            ("ci/run.py", Context::Ci, "ci/"),
+            ("packaging/deb/build.sh", Context::Packaging, "packaging/"),
+            ("debian/rules", Context::Packaging, "debian/"),
+            (".devcontainer/Dockerfile", Context::Dev, ".devcontainer/"),
+            ("web/cypress/support/e2e.js", Context::Test, "web/cypress/"),
+            (
+                "features/step_definitions/x.rb",
+                Context::Test,
+                "features/step_definitions/",
+            ),
+            ("spec/support/helpers.rb", Context::Test, "spec/support/"),
+            (
+                ".mvn/wrapper/maven-wrapper.jar",
+                Context::Build,
+                ".mvn/wrapper/",
+            ),
+            (
+                "gradle/wrapper/gradle-wrapper.jar",
+                Context::Build,
+                "gradle/wrapper/",
+            ),
+            (
+                "guest/rootfs/usr/bin/init.sh",
+                Context::Vendored,
+                "guest/rootfs/",
+            ),
+            ("pkg/testdata/a.go", Context::Test, "pkg/testdata/"),
+        ];
+        for (rel, c, path) in cases {
+            assert_eq!(ctx(rel), Some((c, path.to_string())), "{rel}");
+        }
+    }
+
+    #[test]
+    fn roles_by_file_name() {
+        let cases = [
+            ("mvnw", Context::Build),
+            ("gradlew", Context::Build),
+            (".gitlab-ci.yml", Context::Ci),
+            ("Jenkinsfile", Context::Ci),
+            ("spec/spec_helper.rb", Context::Test),
+            ("playwright.config.ts", Context::Test),
+            ("bpf/vmlinux.h", Context::Vendored),
+            ("bpf/vmlinux_x86.h", Context::Vendored),
+            ("Dockerfile.e2e", Context::Test),
+            ("playwright.Dockerfile", Context::Test),
+            ("Dockerfile-deb", Context::Packaging),
+            ("docker/Dockerfile.dev", Context::Dev),
+            ("Dockerfile.docs", Context::Docs),
+            ("docker/builder-go.dockerfile", Context::Build),
+            ("docker-compose.e2e.yml", Context::Test),
+            ("compose.dev.yaml", Context::Dev),
+            ("docker-compose.override.yml", Context::Dev),
+        ];
+        for (rel, c) in cases {
+            assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
+        }
+    }
+
+    #[test]
+    fn service_paths_have_no_role() {
+        for rel in [
+            "Dockerfile",
+            "Containerfile",
+            "api/Dockerfile",
+            "Dockerfile.prod",
+            "src/main.rs",
+            "pkg/server/server.go",
+            "app/features/flags.py",
+            "src/ci_helpers.py",
+            "include/linux.h",
+            "app/models/spec.rb",
+            "docker-compose.yml",
+            "compose.prod.yaml",
+        ] {
+            assert_eq!(ctx(rel), None, "{rel}");
+        }
+    }
+}

@@ -1,0 +1,1185 @@
+//! Deployable units: what in a tree ships, and whether there is anything
+//! to judge at all.
+//!
+//! A unit is a Dockerfile that builds a service (one a compose service
+//! `build:`s, or any Dockerfile in service context, the conventional root
+//! one first), with the files its `COPY`/`ADD` instructions take from the
+//! build context as its scope. Compose services that only run an `image:`
+//! are neighbours: listed, never charged to a service. A tree with no
+//! container is one unit, the whole tree, as before units existed.
+//!
+//! Each piece of evidence belongs to the unit whose scope holds its path
+//! most narrowly; a compose setting to the unit its compose service builds;
+//! a Dockerfile line to the unit it builds.
+
+use crate::analyze::finding::Hit;
+use crate::model::artifact::{Artifact, ArtifactKind};
+use crate::model::context::Context;
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::finding::Finding;
+use crate::model::service::{ComposeRef, EntryKind, EntryPoint, Neighbour, ServiceKind};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// One compose service, from its settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ComposeService {
+    pub file: String,
+    pub name: String,
+    pub line: Option<u32>,
+    pub context: Context,
+    /// The build context as written (`.`, `./api`).
+    pub build: Option<String>,
+    pub dockerfile: Option<String>,
+    pub image: Option<String>,
+    pub image_line: Option<u32>,
+    pub command: Option<String>,
+    /// Every setting, for what a neighbour asks of the host.
+    pub settings: Vec<(String, String)>,
+}
+
+/// The compose services named by `facts` (the `Compose` facts of every
+/// compose file), in the order they are written.
+pub(crate) fn compose_services(facts: &[Fact]) -> Vec<ComposeService> {
+    let mut out: Vec<ComposeService> = Vec::new();
+    for f in facts {
+        let FactKind::Compose {
+            service,
+            key,
+            value,
+        } = &f.kind
+        else {
+            continue;
+        };
+        let i = match out
+            .iter()
+            .position(|c| c.file == f.at.path && &c.name == service)
+        {
+            Some(i) => i,
+            None => {
+                out.push(ComposeService {
+                    file: f.at.path.clone(),
+                    name: service.clone(),
+                    line: f.at.line,
+                    context: f.context,
+                    build: None,
+                    dockerfile: None,
+                    image: None,
+                    image_line: None,
+                    command: None,
+                    settings: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let c = &mut out[i];
+        c.line = match (c.line, f.at.line) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match key.as_str() {
+            "build" => c.build = Some(value.clone()),
+            "build.dockerfile" => c.dockerfile = Some(value.clone()),
+            "image" => {
+                c.image = Some(value.clone());
+                c.image_line = f.at.line;
+            }
+            "command" | "entrypoint" if c.command.is_none() => c.command = Some(value.clone()),
+            _ => {}
+        }
+        c.settings.push((key.clone(), value.clone()));
+    }
+    out
+}
+
+/// `base` joined with `rel`, `.` and `..` folded, `/`-separated, no leading
+/// `./`; the root is the empty string. `None` when it leaves the root or is
+/// absolute.
+pub(crate) fn join(base: &str, rel: &str) -> Option<String> {
+    if rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for p in base.split('/').chain(rel.split('/')) {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// A deployable unit, before it is judged.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Unit {
+    pub name: String,
+    pub kind: ServiceKind,
+    /// Its directory (`.` for the root).
+    pub root: String,
+    /// Path prefixes that are its files: `""` for the whole tree, `app/`
+    /// for a directory, `wsgi.py` for one file.
+    pub scope: Vec<String>,
+    pub dockerfile: Option<String>,
+    /// Other Dockerfiles that build the same files (a variant image).
+    pub also_built_by: Vec<String>,
+    pub compose: Option<ComposeRef>,
+    /// Every compose service that builds it, in the file that names them.
+    pub compose_services: Vec<(String, String)>,
+    pub entry_points: Vec<EntryPoint>,
+    pub neighbours: Vec<Neighbour>,
+    pub notes: Vec<String>,
+    pub primary: bool,
+}
+
+impl Unit {
+    /// How narrowly the unit's scope holds `path`: the length of the
+    /// longest matching prefix, or `None` when it does not.
+    fn holds(&self, path: &str) -> Option<usize> {
+        self.scope
+            .iter()
+            .filter(|p| {
+                p.is_empty()
+                    || path == p.as_str()
+                    || p.ends_with('/') && path.starts_with(p.as_str())
+            })
+            .map(|p| p.len())
+            .max()
+    }
+}
+
+/// Which Dockerfile a compose service builds, relative to the scan root,
+/// and its build context directory (`""` for the root).
+pub(crate) fn built_dockerfile(
+    c: &ComposeService,
+    exists: &dyn Fn(&str) -> bool,
+) -> Option<(String, String)> {
+    let build = c.build.as_deref()?;
+    // A remote build context (a git URL, an archive URL) is not the tree.
+    if build.contains("://") || build.starts_with("git@") || build.starts_with("github.com/") {
+        return None;
+    }
+    let ctx = join(dir_of(&c.file), build)?;
+    let file = match &c.dockerfile {
+        Some(d) => join(&ctx, d)?,
+        None => {
+            let containerfile = join(&ctx, "Containerfile")?;
+            let dockerfile = join(&ctx, "Dockerfile")?;
+            if !exists(&dockerfile) && exists(&containerfile) {
+                containerfile
+            } else {
+                dockerfile
+            }
+        }
+    };
+    Some((file, ctx))
+}
+
+/// What the unit planner reads.
+pub(crate) struct Inputs<'a> {
+    pub artifacts: &'a [Artifact],
+    /// Kept facts: Dockerfile instructions and base images among them.
+    pub kept: &'a [Fact],
+    pub compose: &'a [ComposeService],
+    /// The scan root's directory name, for a unit at the root.
+    pub root_name: &'a str,
+}
+
+/// Finds the deployable units. Never empty: without a container the whole
+/// tree is one unit.
+pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit> {
+    let files: HashSet<&str> = inp.artifacts.iter().map(|a| a.rel.as_str()).collect();
+    let dirs: HashSet<&str> = inp
+        .artifacts
+        .iter()
+        .flat_map(|a| a.rel.match_indices('/').map(move |(i, _)| &a.rel[..i]))
+        .collect();
+    let exists = |p: &str| files.contains(p);
+    let mut units: Vec<Unit> = Vec::new();
+    // Image-only compose services are third-party software beside the
+    // service, except the tree's own published image (named like the tree
+    // or one of its built services), and except in a tree that holds no
+    // code at all: a deployment repository ships exactly those images.
+    let built: Vec<&str> = inp
+        .compose
+        .iter()
+        .filter(|c| c.build.is_some())
+        .map(|c| c.name.as_str())
+        .collect();
+    let deployment_only = !inp.artifacts.iter().any(|a| {
+        a.context.counts()
+            && matches!(
+                a.kind,
+                ArtifactKind::Source(_)
+                    | ArtifactKind::Binary(_)
+                    | ArtifactKind::Wasm
+                    | ArtifactKind::Archive(_)
+                    | ArtifactKind::Dockerfile
+            )
+    });
+    let own_image = |c: &ComposeService| {
+        deployment_only
+            || c.image.as_deref().is_some_and(|i| {
+                let repo = image_name(i);
+                repo == inp.root_name.to_ascii_lowercase()
+                    || built.iter().any(|b| b.to_ascii_lowercase() == repo)
+            })
+    };
+    let own_images: Vec<(String, String)> = inp
+        .compose
+        .iter()
+        .filter(|c| c.build.is_none() && c.image.is_some() && c.context.counts() && own_image(c))
+        .map(|c| (c.file.clone(), c.name.clone()))
+        .collect();
+    let neighbours: Vec<Neighbour> = neighbours(inp.compose)
+        .into_iter()
+        .filter(|n| {
+            !own_images
+                .iter()
+                .any(|(f, s)| f == &n.compose && s == &n.name)
+        })
+        .collect();
+    for c in inp.compose.iter().filter(|c| c.context.counts()) {
+        let Some(build) = &c.build else { continue };
+        let Some((dockerfile, ctx)) = built_dockerfile(c, &exists) else {
+            diagnostics.push(Diagnostic::new(
+                DiagKind::Note,
+                &c.file,
+                format!(
+                    "compose service `{}` builds from `{build}`, outside the scanned tree (a parent directory or a URL): it is not judged as a service",
+                    c.name
+                ),
+            ));
+            continue;
+        };
+        if let Some(u) = units
+            .iter_mut()
+            .find(|u| u.dockerfile.as_deref() == Some(dockerfile.as_str()))
+        {
+            u.compose_services.push((c.file.clone(), c.name.clone()));
+            continue;
+        }
+        let mut u = Unit {
+            name: c.name.clone(),
+            kind: ServiceKind::Container,
+            root: if ctx.is_empty() {
+                ".".into()
+            } else {
+                ctx.clone()
+            },
+            scope: Vec::new(),
+            dockerfile: Some(dockerfile.clone()),
+            also_built_by: Vec::new(),
+            compose: Some(ComposeRef {
+                file: c.file.clone(),
+                service: c.name.clone(),
+                line: c.line,
+            }),
+            compose_services: vec![(c.file.clone(), c.name.clone())],
+            entry_points: Vec::new(),
+            neighbours: neighbours
+                .iter()
+                .filter(|n| n.compose == c.file)
+                .cloned()
+                .collect(),
+            notes: Vec::new(),
+            primary: false,
+        };
+        if exists(&dockerfile) {
+            u.scope = copy_scope(inp.kept, &dockerfile, &ctx, &files, &dirs);
+            u.entry_points = entry_points(inp.kept, &dockerfile, &u, inp.artifacts);
+        } else {
+            diagnostics.push(Diagnostic::new(
+                DiagKind::Note,
+                &c.file,
+                format!(
+                    "compose service `{}` builds `{dockerfile}`, which is not in the tree: judged on its whole build context",
+                    c.name
+                ),
+            ));
+            u.notes.push(format!(
+                "`{dockerfile}` is missing: the whole build context `{}` is judged",
+                u.root
+            ));
+            u.scope = vec![prefix(&ctx)];
+        }
+        if let Some(cmd) = &c.command {
+            u.entry_points.push(EntryPoint {
+                kind: EntryKind::Compose,
+                path: None,
+                declared_in: Location::line(&c.file, c.line.unwrap_or(1), cmd),
+                main: true,
+            });
+        }
+        add(&mut units, u);
+    }
+    // Dockerfiles in service context no compose service builds: the root
+    // one first, then by path.
+    let mut standalone: Vec<&Artifact> = inp
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Dockerfile && a.context.counts())
+        .filter(|a| {
+            !units.iter().any(|u| {
+                u.dockerfile.as_deref() == Some(a.rel.as_str()) || u.also_built_by.contains(&a.rel)
+            })
+        })
+        .collect();
+    standalone.sort_by_key(|a| (a.rel.contains('/'), a.rel.clone()));
+    for a in standalone {
+        let dir = dir_of(&a.rel).to_string();
+        // `docker build -f docker/Dockerfile .` is common: when the COPY
+        // sources are not under the Dockerfile's directory but are under
+        // the root, the root is the build context.
+        let mut ctx = dir.clone();
+        let mut scope = copy_scope(inp.kept, &a.rel, &ctx, &files, &dirs);
+        // A directory that only holds Docker files (`docker/`, `deploy/`)
+        // is not a service: its Dockerfiles build from the root.
+        let holder = matches!(
+            dir.rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .as_str(),
+            "docker"
+                | ".docker"
+                | "dockerfiles"
+                | "docker-files"
+                | "deploy"
+                | "deployment"
+                | "container"
+                | "containers"
+                | "build"
+                | "image"
+                | "images"
+        );
+        if holder && !dir.contains('/') {
+            ctx = String::new();
+            scope = copy_scope(inp.kept, &a.rel, "", &files, &dirs);
+        } else if !dir.is_empty() && scope.iter().all(|p| p == &format!("{dir}/") || p == &a.rel) {
+            let at_root = copy_scope(inp.kept, &a.rel, "", &files, &dirs);
+            if at_root.iter().any(|p| p != &a.rel && !p.is_empty()) {
+                ctx = String::new();
+                scope = at_root;
+            }
+        }
+        let base = if ctx.is_empty() {
+            inp.root_name.to_string()
+        } else {
+            ctx.rsplit('/').next().unwrap_or(&ctx).to_string()
+        };
+        let mut name = base.clone();
+        if units.iter().any(|u| u.name == name) {
+            name = format!("{base}:{}", a.rel.rsplit('/').next().unwrap_or(&a.rel));
+        }
+        let mut u = Unit {
+            name,
+            kind: ServiceKind::Container,
+            root: if ctx.is_empty() {
+                ".".into()
+            } else {
+                ctx.clone()
+            },
+            scope,
+            dockerfile: Some(a.rel.clone()),
+            also_built_by: Vec::new(),
+            compose: None,
+            compose_services: Vec::new(),
+            entry_points: Vec::new(),
+            neighbours: Vec::new(),
+            notes: Vec::new(),
+            primary: false,
+        };
+        u.entry_points = entry_points(inp.kept, &a.rel, &u, inp.artifacts);
+        add(&mut units, u);
+    }
+    if units.is_empty() {
+        let mut tree = whole_tree(inp.root_name);
+        tree[0].neighbours = neighbours;
+        tree[0].compose_services = own_images;
+        return tree;
+    }
+    // The primary: the root's Dockerfile, else the first compose service
+    // built from the tree, else the unit that holds the most code.
+    let code: Vec<&str> = inp
+        .artifacts
+        .iter()
+        .filter(|a| a.context.counts() && matches!(a.kind, ArtifactKind::Source(_)))
+        .map(|a| a.rel.as_str())
+        .collect();
+    let primary = units
+        .iter()
+        .position(|u| u.root == "." && u.dockerfile.as_deref().is_some_and(|d| !d.contains('/')))
+        .or_else(|| units.iter().position(|u| u.compose.is_some()))
+        .or_else(|| {
+            (0..units.len()).max_by_key(|&i| {
+                let held = code.iter().filter(|p| units[i].holds(p).is_some()).count();
+                (held, std::cmp::Reverse(i))
+            })
+        })
+        .unwrap_or(0);
+    units[primary].primary = true;
+    units[primary].compose_services.extend(own_images);
+    if units[primary].neighbours.is_empty() {
+        units[primary].neighbours = neighbours;
+    }
+    units
+}
+
+/// Adds a unit, or, when an earlier unit already takes exactly the same
+/// files (a variant image of the same code, a worker built from the web
+/// image's context), folds it into that one: the same files cannot have two
+/// verdicts.
+fn add(units: &mut Vec<Unit>, u: Unit) {
+    let mut mine: Vec<&String> = u
+        .scope
+        .iter()
+        .filter(|p| Some(*p) != u.dockerfile.as_ref())
+        .collect();
+    mine.sort();
+    let same = units.iter().position(|o| {
+        let mut theirs: Vec<&String> = o
+            .scope
+            .iter()
+            .filter(|p| Some(*p) != o.dockerfile.as_ref())
+            .collect();
+        theirs.sort();
+        o.root == u.root && theirs == mine
+    });
+    let Some(i) = same else {
+        units.push(u);
+        return;
+    };
+    let o = &mut units[i];
+    if let Some(d) = u.dockerfile {
+        o.notes.push(format!(
+            "`{d}` builds the same files{}: judged with this service",
+            u.compose
+                .as_ref()
+                .map(|c| format!(" (compose service `{}`)", c.service))
+                .unwrap_or_default()
+        ));
+        o.scope.push(d.clone());
+        o.also_built_by.push(d);
+    }
+    o.compose_services.extend(u.compose_services);
+    for e in u.entry_points {
+        if !o.entry_points.contains(&e) {
+            o.entry_points.push(e);
+        }
+    }
+}
+
+/// The whole tree as one unit, as before units existed.
+pub(crate) fn whole_tree(name: &str) -> Vec<Unit> {
+    vec![Unit {
+        name: name.to_string(),
+        kind: ServiceKind::Tree,
+        root: ".".into(),
+        scope: vec![String::new()],
+        dockerfile: None,
+        also_built_by: Vec::new(),
+        compose: None,
+        compose_services: Vec::new(),
+        entry_points: Vec::new(),
+        neighbours: Vec::new(),
+        notes: Vec::new(),
+        primary: true,
+    }]
+}
+
+fn prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
+
+/// The repository name of an image reference, lower case, without
+/// registry, owner, tag or digest: `ghcr.io/acme/shop-api:1.2` -> `shop-api`.
+fn image_name(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    last.split(':').next().unwrap_or(last).to_ascii_lowercase()
+}
+
+/// Compose services that run an image and build nothing: third-party
+/// software beside the service.
+fn neighbours(compose: &[ComposeService]) -> Vec<Neighbour> {
+    compose
+        .iter()
+        .filter(|c| c.build.is_none())
+        .filter_map(|c| {
+            let image = c.image.clone()?;
+            let mut notes: Vec<String> = Vec::new();
+            for (k, v) in &c.settings {
+                let note = match k.as_str() {
+                    "privileged" if matches!(v.as_str(), "true" | "yes") => "privileged".into(),
+                    "network_mode" | "pid" | "ipc" if v == "host" => format!("{k}: host"),
+                    "cap_add" => format!("cap_add {v}"),
+                    "devices" => format!("device {v}"),
+                    "volumes" if v.contains("docker.sock") => {
+                        "mounts the Docker socket".to_string()
+                    }
+                    "volumes"
+                        if ["/proc", "/sys", "/dev", "/lib/modules"].iter().any(|p| {
+                            v.starts_with(&format!("{p}:")) || v.starts_with(&format!("{p}/"))
+                        }) =>
+                    {
+                        format!("mounts {}", v.split(':').next().unwrap_or(v))
+                    }
+                    _ => continue,
+                };
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            Some(Neighbour {
+                name: c.name.clone(),
+                image,
+                compose: c.file.clone(),
+                line: c.image_line.or(c.line),
+                notes,
+            })
+        })
+        .collect()
+}
+
+/// The Dockerfile's `COPY`/`ADD` sources (not `--from` another stage or an
+/// image, not URLs) under the build context `ctx`, as scope prefixes, plus
+/// the Dockerfile itself. `COPY . .`, a glob at the context's top or a
+/// variable means the whole context.
+fn copy_scope(
+    kept: &[Fact],
+    dockerfile: &str,
+    ctx: &str,
+    files: &HashSet<&str>,
+    dirs: &HashSet<&str>,
+) -> Vec<String> {
+    let mut scope = vec![dockerfile.to_string()];
+    let mut any = false;
+    for f in kept.iter().filter(|f| f.at.path == dockerfile) {
+        let FactKind::Instruction { instruction, args } = &f.kind else {
+            continue;
+        };
+        if instruction != "COPY" && instruction != "ADD" {
+            continue;
+        }
+        let words = instruction_words(args);
+        if words.iter().any(|w| w.starts_with("--from")) {
+            continue;
+        }
+        let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+        let Some((_, sources)) = words.split_last() else {
+            continue;
+        };
+        for src in sources {
+            if src.contains("://") || src.starts_with("git@") {
+                continue;
+            }
+            any = true;
+            // A glob or a variable: the directory before it.
+            let cut = src.find(['*', '?', '[', '$']).unwrap_or(src.len());
+            let fixed = &src[..cut];
+            let fixed = if cut < src.len() {
+                fixed.rsplit_once('/').map_or("", |(d, _)| d)
+            } else {
+                fixed
+            };
+            let Some(p) = join(ctx, fixed) else {
+                continue;
+            };
+            if p.is_empty() || dirs.contains(p.as_str()) {
+                scope.push(prefix(&p));
+            } else if files.contains(p.as_str()) {
+                scope.push(p);
+            }
+        }
+    }
+    // No COPY at all (an image assembled from packages), or only sources
+    // that are not in the tree: the build context, as before.
+    if !any {
+        scope.push(prefix(ctx));
+    }
+    scope.sort();
+    scope.dedup();
+    scope
+}
+
+/// The words of an instruction's arguments: a JSON array, or
+/// whitespace-separated shell words with quotes removed.
+pub(crate) fn instruction_words(args: &str) -> Vec<String> {
+    let t = args.trim();
+    if t.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<Vec<String>>(t) {
+            return v;
+        }
+    }
+    t.split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']).to_string())
+        .collect()
+}
+
+/// The shipping stage's `ENTRYPOINT`/`CMD`, resolved to a file of the unit
+/// when it names one (`python app.py`, `gunicorn wsgi:app`, `node
+/// server.js`).
+fn entry_points(
+    kept: &[Fact],
+    dockerfile: &str,
+    u: &Unit,
+    artifacts: &[Artifact],
+) -> Vec<EntryPoint> {
+    let mut last: Option<&Fact> = None;
+    let mut entry: Option<&Fact> = None;
+    for f in kept
+        .iter()
+        .filter(|f| f.at.path == dockerfile && f.context.counts())
+    {
+        if let FactKind::Instruction { instruction, .. } = &f.kind {
+            match instruction.as_str() {
+                "CMD" => last = Some(f),
+                "ENTRYPOINT" => entry = Some(f),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for f in [entry, last].into_iter().flatten() {
+        let FactKind::Instruction { args, .. } = &f.kind else {
+            continue;
+        };
+        let words = instruction_words(args);
+        let (kind, path) = resolve_command(&words, u, artifacts);
+        out.push(EntryPoint {
+            kind,
+            path,
+            declared_in: f.at.clone(),
+            main: true,
+        });
+    }
+    out
+}
+
+/// What a command line starts, as a file of the unit when it names one.
+pub(crate) fn resolve_command(
+    words: &[String],
+    u: &Unit,
+    artifacts: &[Artifact],
+) -> (EntryKind, Option<String>) {
+    let program = words
+        .first()
+        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+        .unwrap_or_default();
+    let find = |tail: &str| -> Option<String> {
+        let tail = tail.trim_start_matches("./").trim_start_matches('/');
+        if tail.is_empty() {
+            return None;
+        }
+        // The shortest in-scope path that ends with it: WORKDIR and COPY
+        // destinations rarely change the last components.
+        artifacts
+            .iter()
+            .filter(|a| matches!(a.kind, ArtifactKind::Source(_)) && u.holds(&a.rel).is_some())
+            .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
+            .map(|a| a.rel.clone())
+            .min_by_key(|r| r.len())
+    };
+    let wsgi = matches!(
+        program.as_str(),
+        "gunicorn" | "uvicorn" | "uwsgi" | "hypercorn" | "daphne" | "granian"
+    );
+    if wsgi {
+        for w in words.iter().skip(1).filter(|w| !w.starts_with('-')) {
+            let module = w.split(':').next().unwrap_or(w);
+            if module.contains('=') || module.is_empty() {
+                continue;
+            }
+            let file = format!("{}.py", module.replace('.', "/"));
+            if let Some(p) = find(&file) {
+                return (EntryKind::Wsgi, Some(p));
+            }
+        }
+        return (EntryKind::Wsgi, None);
+    }
+    if program.starts_with("python") {
+        if let Some(i) = words.iter().position(|w| w == "-m") {
+            if let Some(m) = words.get(i + 1) {
+                let base = m.replace('.', "/");
+                let p =
+                    find(&format!("{base}/__main__.py")).or_else(|| find(&format!("{base}.py")));
+                return (EntryKind::PythonMain, p);
+            }
+        }
+    }
+    for w in words.iter().filter(|w| !w.starts_with('-')) {
+        let code = [
+            ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".php", ".pl", ".ex", ".exs",
+        ]
+        .iter()
+        .any(|e| w.ends_with(e));
+        if code {
+            if let Some(p) = find(w) {
+                let kind = if w.ends_with(".py") {
+                    EntryKind::PythonMain
+                } else if w.ends_with(".php") {
+                    EntryKind::Php
+                } else {
+                    EntryKind::Dockerfile
+                };
+                return (kind, Some(p));
+            }
+        }
+    }
+    (EntryKind::Dockerfile, None)
+}
+
+/// Why there is nothing to judge, or `None` when there is: a tree with no
+/// code in the service's context (no source, binary, Wasm or code archive)
+/// and no counted finding from its manifests, Dockerfiles or image facts
+/// has no service to give a verdict on. A score of 100 for an empty
+/// directory would be a pass nobody earned.
+pub(crate) fn nothing_to_judge(
+    artifacts: &[Artifact],
+    extra_facts: usize,
+    findings: &[Finding],
+) -> Option<String> {
+    let code = |a: &&Artifact| {
+        matches!(
+            a.kind,
+            ArtifactKind::Source(_)
+                | ArtifactKind::Binary(_)
+                | ArtifactKind::Wasm
+                | ArtifactKind::Archive(_)
+        )
+    };
+    if extra_facts > 0
+        || findings.iter().any(|f| f.counted)
+        || artifacts.iter().filter(code).any(|a| a.context.counts())
+    {
+        return None;
+    }
+    if artifacts.is_empty() {
+        return Some("no service code: no file wasmfit reads was found".into());
+    }
+    let mut by_context: BTreeMap<Context, usize> = BTreeMap::new();
+    for a in artifacts.iter().filter(code) {
+        *by_context.entry(a.context).or_default() += 1;
+    }
+    let files = artifacts.len();
+    let plural = if files == 1 { "" } else { "s" };
+    if by_context.is_empty() {
+        return Some(format!(
+            "no service code: {files} file{plural} read, none of them code (source, binary, Wasm)"
+        ));
+    }
+    let parts: Vec<String> = by_context.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    Some(format!(
+        "no service code: {files} file{plural} read, the code among them is not the service's ({})",
+        parts.join(", ")
+    ))
+}
+
+/// Where a piece of evidence belongs, for one unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// The unit's own: kept as it is.
+    Own,
+    /// Another unit's: left out of this one.
+    Other,
+    /// A neighbour of this unit (a third-party image beside it): listed in
+    /// context `neighbour` with this reason, never counted.
+    Neighbour(String),
+    /// No unit's: the primary unit lists it, not counted.
+    Nobody,
+}
+
+/// Decides, for each unit, which evidence is its own.
+pub(crate) struct Owners<'a> {
+    units: &'a [Unit],
+    compose: &'a [ComposeService],
+    /// (compose file, line) -> the compose services whose settings are
+    /// written there (several when one `extends` another).
+    compose_at: HashMap<(String, u32), Vec<usize>>,
+    dockerfiles: HashSet<String>,
+}
+
+impl<'a> Owners<'a> {
+    pub(crate) fn new(
+        units: &'a [Unit],
+        compose: &'a [ComposeService],
+        compose_facts: &[Fact],
+        artifacts: &[Artifact],
+    ) -> Owners<'a> {
+        let mut compose_at: HashMap<(String, u32), Vec<usize>> = HashMap::new();
+        for f in compose_facts {
+            let (FactKind::Compose { service, .. }, Some(line)) = (&f.kind, f.at.line) else {
+                continue;
+            };
+            if let Some(i) = compose
+                .iter()
+                .position(|c| c.file == f.at.path && &c.name == service)
+            {
+                let v = compose_at.entry((f.at.path.clone(), line)).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        let dockerfiles = artifacts
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::Dockerfile)
+            .map(|a| a.rel.clone())
+            .collect();
+        Owners {
+            units,
+            compose,
+            compose_at,
+            dockerfiles,
+        }
+    }
+
+    /// Where the evidence at `path:line` belongs for unit `i`.
+    pub(crate) fn place(&self, i: usize, path: &str, line: Option<u32>) -> Place {
+        let u = &self.units[i];
+        if let Some(services) = line.and_then(|l| self.compose_at.get(&(path.to_string(), l))) {
+            let named = |u: &Unit, c: &ComposeService| {
+                u.compose_services
+                    .iter()
+                    .any(|(f, n)| f == &c.file && n == &c.name)
+            };
+            let cs: Vec<&ComposeService> = services.iter().map(|&k| &self.compose[k]).collect();
+            if cs.iter().any(|c| named(u, c)) {
+                return Place::Own;
+            }
+            if cs
+                .iter()
+                .any(|c| self.units.iter().any(|other| named(other, c)))
+            {
+                return Place::Other;
+            }
+            for c in &cs {
+                if let Some(n) = u
+                    .neighbours
+                    .iter()
+                    .find(|n| n.compose == c.file && n.name == c.name)
+                {
+                    return Place::Neighbour(format!(
+                        "third-party image `{}` run beside the service by {} (`{}`), not its code",
+                        n.image, n.compose, n.name
+                    ));
+                }
+            }
+            if cs.iter().all(|c| c.build.is_none() && c.image.is_some()) {
+                return Place::Other;
+            }
+            return Place::Nobody;
+        }
+        if self.dockerfiles.contains(path) {
+            let builds = |u: &Unit| {
+                u.dockerfile.as_deref() == Some(path) || u.also_built_by.iter().any(|d| d == path)
+            };
+            return match self.units.iter().position(builds) {
+                Some(j) if j == i => Place::Own,
+                Some(_) => Place::Other,
+                None => Place::Nobody,
+            };
+        }
+        let best = self
+            .units
+            .iter()
+            .enumerate()
+            .filter_map(|(j, u)| u.holds(path).map(|n| (n, std::cmp::Reverse(j))))
+            .max()
+            .map(|(_, std::cmp::Reverse(j))| j);
+        match best {
+            Some(j) if j == i => Place::Own,
+            Some(_) => Place::Other,
+            None => Place::Nobody,
+        }
+    }
+
+    /// Unit `i`'s hits: its own as they are, its neighbours' in context
+    /// `neighbour`, and, for the primary unit, what belongs to no unit
+    /// (counted evidence there becomes `unreachable`: nothing ships it).
+    pub(crate) fn hits_for(&self, i: usize, hits: &[Hit]) -> Vec<Hit> {
+        let primary = self.units[i].primary;
+        let single = self.units.len() == 1;
+        let mut out = Vec::new();
+        for h in hits {
+            let e = &h.evidence;
+            match self.place(i, &e.at.path, e.at.line) {
+                Place::Own => out.push(h.clone()),
+                Place::Other => {}
+                Place::Neighbour(why) => {
+                    let mut h = h.clone();
+                    h.evidence.context = Context::Neighbour;
+                    h.evidence.reason = Some(why);
+                    out.push(h);
+                }
+                Place::Nobody if primary => {
+                    let mut h = h.clone();
+                    if h.evidence.context.counts() && !single {
+                        h.evidence.context = Context::Unreachable;
+                        h.evidence.reason = Some(
+                            "in no service's files: no Dockerfile copies it and no service builds it"
+                                .into(),
+                        );
+                    }
+                    out.push(h);
+                }
+                Place::Nobody => {}
+            }
+        }
+        out
+    }
+
+    /// Whether unit `i` judges a fact at `path:line` as its own (for its
+    /// runtime and container).
+    pub(crate) fn owns(&self, i: usize, path: &str, line: Option<u32>) -> bool {
+        self.place(i, path, line) == Place::Own
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::language::Language;
+
+    fn art(rel: &str, kind: ArtifactKind) -> Artifact {
+        Artifact {
+            path: rel.into(),
+            rel: rel.into(),
+            kind,
+            context: Context::of_path(rel),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn image_names() {
+        assert_eq!(image_name("ghcr.io/acme/shop-api:1.2"), "shop-api");
+        assert_eq!(image_name("postgres:16-alpine"), "postgres");
+        assert_eq!(image_name("registry:5000/x/y@sha256:ab"), "y");
+    }
+
+    fn compose_fact(service: &str, key: &str, value: &str, line: u32) -> Fact {
+        Fact::new(
+            FactKind::Compose {
+                service: service.into(),
+                key: key.into(),
+                value: value.into(),
+            },
+            Location::line("docker-compose.yml", line, ""),
+            Context::Service,
+        )
+    }
+
+    fn plan_of(arts: &[Artifact], facts: &[Fact], root: &str) -> Vec<Unit> {
+        let compose = compose_services(facts);
+        let mut diags = Vec::new();
+        plan(
+            &Inputs {
+                artifacts: arts,
+                kept: &[],
+                compose: &compose,
+                root_name: root,
+            },
+            &mut diags,
+        )
+    }
+
+    #[test]
+    fn third_party_images_are_neighbours_but_the_trees_own_image_is_not() {
+        let facts = [
+            compose_fact("api", "image", "ghcr.io/acme/shop:2", 3),
+            compose_fact("db", "image", "postgres:16", 5),
+            compose_fact("proxy", "image", "traefik:v3", 7),
+            compose_fact(
+                "proxy",
+                "volumes",
+                "/var/run/docker.sock:/var/run/docker.sock",
+                8,
+            ),
+        ];
+        let arts = [art("app.py", ArtifactKind::Source(Language::Python))];
+        let units = plan_of(&arts, &facts, "shop");
+        assert_eq!(units.len(), 1);
+        let names: Vec<&str> = units[0]
+            .neighbours
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(names, ["db", "proxy"]);
+        assert_eq!(units[0].neighbours[1].notes, ["mounts the Docker socket"]);
+        assert_eq!(
+            units[0].compose_services,
+            [("docker-compose.yml".to_string(), "api".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_tree_of_only_a_compose_file_ships_its_images() {
+        let facts = [compose_fact(
+            "agent",
+            "image",
+            "registry.example.com/agent:1",
+            3,
+        )];
+        let arts = [art("docker-compose.yml", ArtifactKind::Compose)];
+        let units = plan_of(&arts, &facts, "deploy");
+        assert!(units[0].neighbours.is_empty());
+        assert_eq!(units[0].compose_services.len(), 1);
+    }
+
+    #[test]
+    fn compose_builds_make_units_and_equal_scopes_fold_into_one() {
+        let facts = [
+            compose_fact("web", "build", ".", 3),
+            compose_fact("worker", "build", ".", 6),
+            compose_fact("worker", "build.dockerfile", "Dockerfile.worker", 6),
+            compose_fact("site", "build", "./site", 9),
+        ];
+        let arts = [
+            art("Dockerfile", ArtifactKind::Dockerfile),
+            art("Dockerfile.worker", ArtifactKind::Dockerfile),
+            art("app.py", ArtifactKind::Source(Language::Python)),
+            art("site/index.js", ArtifactKind::Source(Language::JavaScript)),
+        ];
+        let units = plan_of(&arts, &facts, "shop");
+        let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+        // No COPY facts: each unit takes its build context; web and worker
+        // take the same one and are one unit.
+        assert_eq!(names, ["web", "site"]);
+        assert_eq!(units[0].also_built_by, ["Dockerfile.worker"]);
+        assert_eq!(units[0].compose_services.len(), 2);
+        assert!(units[0].primary);
+        assert_eq!(units[1].root, "site");
+        // site's files are its own, the rest the web unit's.
+        let compose = compose_services(&facts);
+        let owners = Owners::new(&units, &compose, &facts, &arts);
+        assert_eq!(owners.place(1, "site/index.js", Some(1)), Place::Own);
+        assert_eq!(owners.place(0, "site/index.js", Some(1)), Place::Other);
+        assert_eq!(owners.place(0, "app.py", Some(1)), Place::Own);
+        assert_eq!(owners.place(0, "docker-compose.yml", Some(6)), Place::Own);
+        assert_eq!(owners.place(1, "docker-compose.yml", Some(6)), Place::Other);
+    }
+
+    #[test]
+    fn remote_build_contexts_are_not_the_tree() {
+        let facts = [compose_fact(
+            "app",
+            "build",
+            "https://github.com/acme/app.git#main",
+            3,
+        )];
+        let arts = [art("app.php", ArtifactKind::Source(Language::Php))];
+        let compose = compose_services(&facts);
+        let mut diags = Vec::new();
+        let units = plan(
+            &Inputs {
+                artifacts: &arts,
+                kept: &[],
+                compose: &compose,
+                root_name: "x",
+            },
+            &mut diags,
+        );
+        assert_eq!(units[0].kind, ServiceKind::Tree);
+        assert!(
+            diags[0].message.contains("outside the scanned tree"),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn dockerfiles_in_a_docker_folder_build_from_the_root_and_the_biggest_unit_is_primary() {
+        let arts = [
+            art("docker/Dockerfile", ArtifactKind::Dockerfile),
+            art("agent/Dockerfile", ArtifactKind::Dockerfile),
+            art("agent/x.go", ArtifactKind::Source(Language::Go)),
+            art("main.go", ArtifactKind::Source(Language::Go)),
+            art("pkg/a.go", ArtifactKind::Source(Language::Go)),
+        ];
+        let units = plan_of(&arts, &[], "nebula");
+        let d = units
+            .iter()
+            .find(|u| u.dockerfile.as_deref() == Some("docker/Dockerfile"))
+            .unwrap();
+        assert_eq!((d.name.as_str(), d.root.as_str()), ("nebula", "."));
+        assert!(d.primary);
+        assert!(!units.iter().find(|u| u.root == "agent").unwrap().primary);
+    }
+
+    #[test]
+    fn joins_fold_dots_and_refuse_to_leave_the_root() {
+        assert_eq!(join("a/b", "../c").as_deref(), Some("a/c"));
+        assert_eq!(join("", "./api").as_deref(), Some("api"));
+        assert_eq!(join("", "."), Some(String::new()));
+        assert_eq!(join("a", "../../x"), None);
+        assert_eq!(join("", "/etc"), None);
+    }
+
+    #[test]
+    fn commands_resolve_to_entry_files() {
+        let arts = [
+            art("api/main.py", ArtifactKind::Source(Language::Python)),
+            art("api/pkg/wsgi.py", ArtifactKind::Source(Language::Python)),
+            art(
+                "api/pkg/__main__.py",
+                ArtifactKind::Source(Language::Python),
+            ),
+            art("web/server.js", ArtifactKind::Source(Language::JavaScript)),
+        ];
+        let mut u = whole_tree("x").remove(0);
+        u.scope = vec!["api/".into()];
+        let w = |s: &str| instruction_words(s);
+        assert_eq!(
+            resolve_command(&w(r#"["uvicorn", "main:app", "--port", "80"]"#), &u, &arts),
+            (EntryKind::Wsgi, Some("api/main.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w("gunicorn -w 2 pkg.wsgi:application"), &u, &arts),
+            (EntryKind::Wsgi, Some("api/pkg/wsgi.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w("python -m pkg"), &u, &arts),
+            (EntryKind::PythonMain, Some("api/pkg/__main__.py".into()))
+        );
+        // Out of the unit's scope: not its entry.
+        assert_eq!(
+            resolve_command(&w("node server.js"), &u, &arts),
+            (EntryKind::Dockerfile, None)
+        );
+    }
+
+    #[test]
+    fn an_empty_tree_has_nothing_to_judge() {
+        let why = nothing_to_judge(&[], 0, &[]).expect("unknown");
+        assert!(why.starts_with("no service code"), "{why}");
+    }
+
+    #[test]
+    fn docs_tests_and_examples_are_not_service_code() {
+        let arts = [
+            art("README.md", ArtifactKind::Marker),
+            art("tests/test_x.py", ArtifactKind::Source(Language::Python)),
+            art("examples/demo.go", ArtifactKind::Source(Language::Go)),
+        ];
+        let why = nothing_to_judge(&arts, 0, &[]).expect("unknown");
+        assert!(why.contains("1 test") && why.contains("1 example"), "{why}");
+    }
+
+    #[test]
+    fn service_code_or_image_facts_are_something_to_judge() {
+        let arts = [art("app.py", ArtifactKind::Source(Language::Python))];
+        assert_eq!(nothing_to_judge(&arts, 0, &[]), None);
+        assert_eq!(nothing_to_judge(&[], 3, &[]), None);
+    }
+}

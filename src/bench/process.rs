@@ -1,0 +1,287 @@
+//! Services as OS processes: the native binary, and the Wasm host process
+//! (`wasmfit __bench-helper wasm`) running the `.cwasm`. Both go through
+//! exactly this code, so their figures have the same clock boundaries:
+//! stdin from a file, stdout through a pipe read on a thread of wasmfit's
+//! own, or a server in its own process on a loopback port.
+
+use crate::bench::error::{BenchError, BenchResult, Step};
+use crate::bench::reap::ChildGuard;
+use crate::bench::workload::{LineClock, Requests};
+use std::ffi::OsString;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A command that runs the service.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub exe: PathBuf,
+    pub args: Vec<OsString>,
+    pub step: Step,
+}
+
+impl Program {
+    pub fn new(exe: &Path, args: &[&str], step: Step) -> Program {
+        Program {
+            exe: exe.to_path_buf(),
+            args: args.iter().map(OsString::from).collect(),
+            step,
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.exe);
+        c.args(&self.args);
+        c
+    }
+
+    fn spawn(&self, mut cmd: Command) -> BenchResult<ChildGuard> {
+        if crate::bench::reap::stopping() {
+            return Err(BenchError::new(Step::Interrupted, "stopped"));
+        }
+        cmd.spawn().map(ChildGuard::new).map_err(|e| {
+            BenchError::new(
+                self.step,
+                format!("cannot start {}: {e}", self.exe.display()),
+            )
+        })
+    }
+}
+
+/// Collects a pipe's output on a thread, keeping at most 64 KiB.
+pub fn drain<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = r.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if kept.len() < 64 * 1024 {
+                kept.extend_from_slice(&buf[..n]);
+            }
+        }
+        let _ = tx.send(String::from_utf8_lossy(&kept).into_owned());
+    });
+    rx
+}
+
+/// Starts the program with stdin read from `input` (a file) and reads its
+/// stdout into `clock` on a reader thread until it is done (`expect`
+/// lines, or its throughput window closed) or the process exits. The
+/// clock starts just before the spawn. `timeout` bounds the whole run;
+/// the process is killed at the end.
+pub fn stdio_run(
+    p: &Program,
+    input: &Path,
+    clock: LineClock,
+    expect: u64,
+    timeout: Duration,
+) -> BenchResult<(Instant, LineClock)> {
+    let file = std::fs::File::open(input)
+        .map_err(|e| BenchError::new(p.step, format!("cannot open {}: {e}", input.display())))?;
+    let mut cmd = p.command();
+    cmd.stdin(Stdio::from(file))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut guard = p.spawn(cmd)?;
+    let (Some(mut stdout), Some(stderr)) = (guard.0.stdout.take(), guard.0.stderr.take()) else {
+        return Err(BenchError::new(p.step, "the process has no stdio pipes"));
+    };
+    let errors = drain(stderr);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut clock = clock;
+        let mut buf = vec![0u8; 64 * 1024];
+        while !clock.done(expect) {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => clock.observe(&buf[..n]),
+            }
+        }
+        let _ = tx.send(clock);
+    });
+    let log = |guard: ChildGuard| {
+        drop(guard);
+        errors
+            .recv_timeout(Duration::from_secs(1))
+            .unwrap_or_default()
+    };
+    let clock = match rx.recv_timeout(timeout) {
+        Ok(c) => c,
+        Err(_) => {
+            return Err(BenchError::new(
+                p.step,
+                format!(
+                    "no complete answer within {timeout:?}: the service hangs, answers too slowly, or does not answer each request line with one line (see --request, --expect)"
+                ),
+            )
+            .with_log(&log(guard)))
+        }
+    };
+    if !clock.done(expect) {
+        let what = if clock.lines == 0 && clock.head.len() >= 4096 {
+            "the service wrote 4 KiB or more with no newline (not line-oriented answers?)"
+                .to_string()
+        } else {
+            format!(
+                "the service answered {} of {expect} request line(s) and closed its output",
+                clock.lines
+            )
+        };
+        return Err(BenchError::new(p.step, what).with_log(&log(guard)));
+    }
+    Ok((started, clock))
+}
+
+/// A running stdio service fed one line at a time: per-request latency.
+pub struct WarmStdio {
+    _guard: ChildGuard,
+    stdin: std::process::ChildStdin,
+    lines: mpsc::Receiver<(Instant, Vec<u8>)>,
+    step: Step,
+}
+
+impl WarmStdio {
+    pub fn start(p: &Program) -> BenchResult<WarmStdio> {
+        let mut cmd = p.command();
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut guard = p.spawn(cmd)?;
+        let (Some(stdin), Some(stdout)) = (guard.0.stdin.take(), guard.0.stdout.take()) else {
+            return Err(BenchError::new(p.step, "the process has no stdio pipes"));
+        };
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        if tx.send((Instant::now(), line)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(WarmStdio {
+            _guard: guard,
+            stdin,
+            lines: rx,
+            step: p.step,
+        })
+    }
+
+    /// Writes request `i` and waits for its answer line: ms.
+    pub fn round_trip(&mut self, r: &Requests, i: u64, timeout: Duration) -> BenchResult<f64> {
+        let line = r.line(i);
+        let sent = Instant::now();
+        self.stdin
+            .write_all(&line)
+            .and_then(|_| self.stdin.flush())
+            .map_err(|e| {
+                BenchError::new(self.step, format!("the service closed its input: {e}"))
+            })?;
+        let (at, answer) = self.lines.recv_timeout(timeout).map_err(|_| {
+            BenchError::new(
+                self.step,
+                format!("no answer line within {timeout:?} to a single request line (does the service answer before its input ends?)"),
+            )
+        })?;
+        r.check(i, None, answer.strip_suffix(b"\n").unwrap_or(&answer))
+            .map_err(|e| BenchError::new(self.step, e))?;
+        Ok(at.duration_since(sent).as_secs_f64() * 1000.0)
+    }
+}
+
+/// A server process listening on `port` (given as `PORT`).
+pub fn spawn_server(p: &Program, port: u16) -> BenchResult<ChildGuard> {
+    let mut cmd = p.command();
+    cmd.env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    p.spawn(cmd)
+}
+
+/// The last lines a server wrote to stderr, after killing it.
+pub fn server_log(guard: &mut ChildGuard) -> String {
+    let _ = guard.0.kill();
+    guard
+        .0
+        .stderr
+        .take()
+        .map(|e| {
+            drain(e)
+                .recv_timeout(Duration::from_secs(1))
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+/// A free loopback port.
+pub fn free_port(step: Step) -> BenchResult<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| BenchError::new(step, format!("no free port: {e}")))
+}
+
+/// Runs a command to completion (stdout and stderr captured), killing it
+/// after `limit`.
+pub fn output_with_timeout(
+    cmd: &mut Command,
+    limit: Duration,
+) -> std::io::Result<std::process::Output> {
+    if crate::bench::reap::stopping() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "stopped",
+        ));
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut guard = ChildGuard::new(cmd.spawn()?);
+    let out = guard.0.stdout.take().map(drain_bytes);
+    let err = guard.0.stderr.take().map(drain_bytes);
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match guard.0.try_wait()? {
+            Some(s) => break s,
+            None if Instant::now() > deadline => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no result within {limit:?}"),
+                ))
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let take = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
+        rx.and_then(|r| r.recv_timeout(Duration::from_secs(5)).ok())
+            .unwrap_or_default()
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: take(out),
+        stderr: take(err),
+    })
+}
+
+fn drain_bytes<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = r.read_to_end(&mut v);
+        let _ = tx.send(v);
+    });
+    rx
+}

@@ -1,0 +1,429 @@
+//! The service model as users meet it: what is judged, what is not, and why.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn wasmfit() -> Command {
+    let mut c = Command::cargo_bin("wasmfit").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn scan_json(dir: &Path, extra: &[&str]) -> (serde_json::Value, i32) {
+    let out = wasmfit()
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (v, code)
+}
+
+#[test]
+fn an_empty_directory_is_unknown_not_a_good_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, code) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["verdict"], "unknown");
+    assert_eq!(r["score"], 0);
+    let why = r["verdict_reason"].as_str().expect("reason");
+    assert!(why.starts_with("no service code"), "{why}");
+    assert_eq!(why.lines().count(), 1);
+    assert_eq!(r["services"][0]["verdict"], "unknown");
+}
+
+#[test]
+fn docs_and_tests_only_is_unknown_and_text_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "README.md", "# notes\n");
+    write(
+        dir.path(),
+        "tests/test_x.py",
+        "import subprocess\nsubprocess.run(['ls'])\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert_eq!(r["verdict"], "unknown");
+    let out = wasmfit().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("UNKNOWN"), "{text}");
+    assert!(text.contains("why: no service code"), "{text}");
+}
+
+#[test]
+fn service_code_is_judged_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.py", "print('hi')\n");
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert_eq!(r["verdict"], "good-fit");
+    assert!(r.get("verdict_reason").is_none());
+}
+
+#[test]
+fn the_gate_fails_on_unknown_when_a_threshold_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, code) = scan_json(dir.path(), &["--fail-on", "blocker"]);
+    assert_eq!(code, 1);
+    let (_, code) = scan_json(dir.path(), &["--fail-under", "10"]);
+    assert_eq!(code, 1);
+}
+
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+#[test]
+fn a_monorepo_has_a_verdict_per_service_and_neighbours() {
+    let (r, code) = scan_json(&sample("monorepo-api-web"), &[]);
+    assert_eq!(code, 0);
+    let services = r["services"].as_array().unwrap();
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["api", "web"]);
+    let api = &services[0];
+    assert_eq!(api["primary"], true);
+    assert_eq!(api["kind"], "container");
+    assert_eq!(api["dockerfile"], "api/Dockerfile");
+    assert_eq!(api["entry_points"][0]["path"], "api/main.py");
+    let neighbours: Vec<&str> = api["neighbours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(neighbours, ["proxy", "db"]);
+    let proxy = &api["neighbours"][0];
+    assert!(
+        proxy["notes"].to_string().contains("Docker socket"),
+        "{proxy}"
+    );
+    // The web service's findings hold nothing of the API's files.
+    let web = &services[1];
+    for f in web["findings"].as_array().unwrap() {
+        for e in f["evidence"].as_array().unwrap() {
+            assert!(!e["path"].as_str().unwrap().starts_with("api/"), "{e}");
+        }
+    }
+    // Roles are listed once with their reason.
+    let roles = r["roles"].to_string();
+    assert!(
+        roles.contains("packaging/") && roles.contains("e2e/"),
+        "{roles}"
+    );
+}
+
+#[test]
+fn service_picks_one_and_an_unknown_name_is_exit_2() {
+    let (r, _) = scan_json(&sample("monorepo-api-web"), &["--service", "web"]);
+    assert_eq!(r["services"].as_array().unwrap().len(), 1);
+    assert_eq!(r["services"][0]["name"], "web");
+    assert_eq!(r["services"][0]["primary"], true);
+    assert_eq!(r["verdict"], r["services"][0]["verdict"]);
+    let out = wasmfit()
+        .arg("scan")
+        .arg(sample("monorepo-api-web"))
+        .args(["--service", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--service nope") && err.contains("api, web"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn text_lists_services_and_neighbours() {
+    let out = wasmfit()
+        .arg("scan")
+        .arg(sample("monorepo-api-web"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("SERVICES (2)"), "{text}");
+    assert!(text.contains("* api"), "{text}");
+    assert!(text.contains("neighbour proxy (traefik:v3.1"), "{text}");
+    assert!(text.contains("NOT THE SERVICE"), "{text}");
+}
+
+#[test]
+fn a_compose_file_naming_a_missing_dockerfile_degrades_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  api:\n    build:\n      context: ./api\n      dockerfile: Dockerfile.prod\n  up:\n    build: ../elsewhere\n",
+    );
+    write(
+        dir.path(),
+        "api/app.py",
+        "import subprocess\nsubprocess.run(['ls'])\n",
+    );
+    let (r, code) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    let api = &r["services"][0];
+    assert_eq!(api["name"], "api");
+    assert!(api["notes"].to_string().contains("missing"), "{api}");
+    // Judged on its whole build context: the spawn counts.
+    assert_eq!(api["verdict"], "stay");
+    let diags = r["diagnostics"].to_string();
+    assert!(diags.contains("Dockerfile.prod"), "{diags}");
+    assert!(diags.contains("outside the scanned tree"), "{diags}");
+}
+
+#[test]
+fn a_dockerfile_named_for_development_ships_when_compose_builds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n",
+    );
+    write(
+        dir.path(),
+        "Dockerfile.dev",
+        "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y ffmpeg\nCOPY . /app\nCMD [\"python\", \"/app/app.py\"]\n",
+    );
+    write(dir.path(), "app.py", "print('hi')\n");
+    let (r, _) = scan_json(dir.path(), &[]);
+    let app = &r["services"][0];
+    assert_eq!(app["dockerfile"], "Dockerfile.dev");
+    assert!(
+        app["notes"].to_string().contains("builds it, so it ships"),
+        "{app}"
+    );
+    // Its installs are the service's again.
+    let ctx: Vec<String> = app["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+        .filter(|e| e["path"] == "Dockerfile.dev")
+        .map(|e| e["context"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !ctx.is_empty() && ctx.iter().all(|c| c == "service"),
+        "{ctx:?}"
+    );
+    // Without compose, the same file is a development image.
+    std::fs::remove_file(dir.path().join("docker-compose.yml")).unwrap();
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert!(
+        r["roles"].to_string().contains("Dockerfile.dev"),
+        "{}",
+        r["roles"]
+    );
+}
+
+#[test]
+fn counted_evidence_carries_its_chain_in_json_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /srv\nCMD [\"python\", \"app.py\"]\n",
+    );
+    write(
+        dir.path(),
+        "app.py",
+        "from media.convert import run\nrun()\n",
+    );
+    write(dir.path(), "media/__init__.py", "");
+    write(
+        dir.path(),
+        "media/convert.py",
+        "import subprocess\n\ndef run():\n    subprocess.run(['ffmpeg'])\n",
+    );
+    write(
+        dir.path(),
+        "media/unused.py",
+        "import os\n\ndef go():\n    os.system('rm -rf /tmp/x')\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let svc = &r["services"][0];
+    assert_eq!(
+        svc["reachability"]["status"], "complete",
+        "{}",
+        svc["reachability"]
+    );
+    let ev: Vec<&serde_json::Value> = svc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap())
+        .collect();
+    let convert = ev
+        .iter()
+        .find(|e| e["path"] == "media/convert.py" && e["context"] == "service")
+        .expect("convert.py counted");
+    let chain: Vec<&str> = convert["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(chain, ["app.py", "app.py"]);
+    let unused = ev
+        .iter()
+        .find(|e| e["path"] == "media/unused.py")
+        .expect("unused.py listed");
+    assert_eq!(unused["context"], "unreachable");
+    assert!(unused["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no entry point"));
+
+    let out = wasmfit()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let with_flow = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("media/convert.py"))
+        })
+        .expect("a result in convert.py");
+    assert!(
+        with_flow["relatedLocations"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
+        "{with_flow}"
+    );
+}
+
+#[test]
+fn the_gate_names_the_service_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  api:\n    build: ./api\n  worker:\n    build: ./worker\n",
+    );
+    write(
+        dir.path(),
+        "api/Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /srv\nCMD [\"python\", \"app.py\"]\n",
+    );
+    write(dir.path(), "api/app.py", "print('ok')\n");
+    write(
+        dir.path(),
+        "worker/Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /srv\nCMD [\"python\", \"run.py\"]\n",
+    );
+    write(
+        dir.path(),
+        "worker/run.py",
+        "import subprocess\nsubprocess.run(['ffmpeg'])\n",
+    );
+    let out = wasmfit()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--fail-on", "blocker"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("service worker:"), "{err}");
+    assert!(!err.contains("service api:"), "{err}");
+    // The API alone passes.
+    let out = wasmfit()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--fail-on", "blocker", "--service", "api"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ci_and_wrapper_evidence_says_why_it_is_not_counted() {
+    let (r, _) = scan_json(&sample("jvm-mvnw-wrapper"), &[]);
+    let ev: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap())
+        .collect();
+    let ci = ev
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().starts_with(".github/"))
+        .expect("CI evidence listed");
+    assert_eq!(ci["context"], "ci");
+    assert!(
+        ci["reason"].as_str().unwrap().contains("CI configuration"),
+        "{ci}"
+    );
+}
+
+#[test]
+fn the_runtime_is_the_entry_points_not_the_file_majority() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "go.mod",
+        "module example.com/probe\n\ngo 1.22\n",
+    );
+    write(
+        dir.path(),
+        "main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n",
+    );
+    for i in 0..30 {
+        write(
+            dir.path(),
+            &format!("include/bundled{i}.h"),
+            "#define X 1\nint helper(void);\n",
+        );
+    }
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /probe .\nFROM scratch\nCOPY --from=build /probe /probe\nENTRYPOINT [\"/probe\"]\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert_eq!(r["runtime"]["primary"]["id"], "go", "{}", r["runtime"]);
+}
+
+#[test]
+fn a_tree_of_only_examples_still_gets_its_runtime_but_no_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "examples/hello.py", "print('hello')\n");
+    write(dir.path(), "examples/serve.py", "import http.server\n");
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert_eq!(r["verdict"], "unknown");
+    assert_eq!(r["runtime"]["primary"]["id"], "python", "{}", r["runtime"]);
+    assert!(
+        r["services"][0]["notes"]
+            .to_string()
+            .contains("examples and tests only"),
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(r["summary"]["counted"], serde_json::json!({}));
+}
