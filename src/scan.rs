@@ -95,9 +95,15 @@ pub fn scan_with(
         .collect();
 
     // Needed libraries are followed through the tree once every binary is
-    // known; what entry points reach becomes their evidence (linker.rs).
-    let (mut hits, binaries) =
-        crate::analyze::linker::post_pass(engine, results.iter().filter_map(|r| r.binary.as_ref()));
+    // known; what entry points reach are facts like any other, matched here
+    // like the facts of files (linker.rs).
+    let linked =
+        crate::analyze::linker::post_pass(results.iter().filter_map(|r| r.binary.as_ref()));
+    let binaries = linked.infos;
+    let mut hits = Vec::new();
+    for f in &linked.facts {
+        engine.match_fact(f, &mut hits);
+    }
     let mut kept = Vec::new();
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
@@ -629,8 +635,14 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     let out: Output = match a.kind {
         ArtifactKind::Source(lang) => {
             r.source_bytes = text.len() as u64;
+            // The reachability walk needs every file's imports and entry
+            // marker, so every source file is lexed; the literal prefilter
+            // decides which patterns run at all.
+            let cands = engine.candidates(lang, text.as_bytes());
             let (view, mut out) = parse::source::parse(lang, &a.rel, &text, a.context);
-            engine.match_code(&a.rel, &text, &view, a.context, &mut r.hits);
+            if !cands.code.is_empty() || !cands.strings.is_empty() {
+                engine.match_code(&a.rel, &text, &view, a.context, &cands, &mut r.hits);
+            }
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
             r.imports = out

@@ -25,15 +25,16 @@ pub struct Hit {
 }
 
 impl Hit {
+    /// `_rule` names the rule whose id the evidence's fingerprint takes,
+    /// computed in `merge` for the evidence a finding keeps.
     pub fn new(
-        rule: &Rule,
+        _rule: &Rule,
         rule_index: usize,
         at: Location,
         context: Context,
         source: Source,
         confidence: Confidence,
     ) -> Hit {
-        let fingerprint = fingerprint(&rule.id, &at);
         Hit {
             rule: rule_index,
             matcher: None,
@@ -43,7 +44,8 @@ impl Hit {
                 source,
                 confidence,
                 note: None,
-                fingerprint,
+                // Hashed in `build`, for the evidence a finding keeps.
+                fingerprint: String::new(),
                 suppressed: None,
                 reason: None,
                 chain: Vec::new(),
@@ -172,6 +174,9 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     let effort = round1(rule.effort * (1.0 + sites.ln() * 0.5).min(3.0));
     let total = ev.len();
     ev.truncate(MAX_EVIDENCE);
+    for e in ev.iter_mut().filter(|e| e.fingerprint.is_empty()) {
+        e.fingerprint = fingerprint(&rule.id, &e.at);
+    }
     let mut h = Sha256::new();
     h.update(rule.id.as_bytes());
     for e in &ev {

@@ -9,8 +9,6 @@
 //! ("needed via libavutil.so.57"). A pure function over what each binary
 //! said about itself, run once after every file was analysed.
 
-use crate::analyze::finding::Hit;
-use crate::analyze::matcher::Engine;
 use crate::model::binary::BinaryInfo;
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::parse::binary::{Binary, LinkInfo};
@@ -57,19 +55,12 @@ pub struct Linked {
     pub resolved: BTreeMap<String, Vec<String>>,
 }
 
-/// The scan's post-pass: follows libraries, matches the facts it produced,
-/// and returns the hits with the binaries' report entries (their resolved
-/// libraries filled in).
-pub fn post_pass<'a>(
-    engine: &Engine,
-    binaries: impl Iterator<Item = &'a Binary>,
-) -> (Vec<Hit>, Vec<BinaryInfo>) {
+/// The scan's post-pass: follows libraries and returns the facts it
+/// produced with the binaries' report entries (their resolved libraries
+/// filled in). Matching them is the scan's one matching pass, not ours.
+pub fn post_pass<'a>(binaries: impl Iterator<Item = &'a Binary>) -> PostPass {
     let binaries: Vec<&Binary> = binaries.collect();
     let linked = follow(&binaries.iter().map(|b| &b.link).collect::<Vec<_>>());
-    let mut hits = Vec::new();
-    for f in &linked.facts {
-        engine.match_fact(f, &mut hits);
-    }
     let infos = binaries
         .iter()
         .map(|b| {
@@ -78,7 +69,17 @@ pub fn post_pass<'a>(
             info
         })
         .collect();
-    (hits, infos)
+    PostPass {
+        facts: linked.facts,
+        infos,
+    }
+}
+
+/// What following the tree's binaries produced: facts for the one matching
+/// pass, and each binary's description with what it resolved to.
+pub struct PostPass {
+    pub facts: Vec<Fact>,
+    pub infos: Vec<BinaryInfo>,
 }
 
 /// Follows every entry point's needed libraries through the tree.

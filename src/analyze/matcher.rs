@@ -1,60 +1,92 @@
-//! The matching engine: every rule compiled once into per-kind indexes, then
-//! applied to each file's code view and facts in one pass.
+//! The matching engine: every rule indexed once per kind, then applied to
+//! each file's code view and facts in one pass.
 //!
-//! Source patterns of all rules for a language go into one `RegexSet`, so a
-//! file is scanned once to learn which patterns occur at all; only those are
-//! then run again to find their lines. Names (symbols, syscalls, packages) go
-//! into hash maps.
+//! Code rules (source and string patterns, import modules) are kept per
+//! language and built on first use behind a literal prefilter
+//! (`code_rules`). Names (symbols, syscalls, packages) go into hash maps;
+//! the regexes over facts compile the first time a fact needs them.
 
+use crate::analyze::code_rules::{CodePat, CodeRules, Spec};
 use crate::analyze::finding::Hit;
 use crate::model::context::Context;
 use crate::model::fact::{Ecosystem, Fact, FactKind, Location};
 use crate::model::finding::Source;
 use crate::model::language::Language;
 use crate::parse::lex::CodeView;
-use crate::parse::source::{in_spans, line_text};
 use crate::rules::version::Range;
 use crate::rules::{Confidence, Matcher, RuleSet};
 use regex::{Regex, RegexSet};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-/// One compiled pattern and the rule it belongs to.
+pub use crate::analyze::code_rules::Candidates;
+
+/// A regex compiled the first time it is needed.
+struct LazyRe {
+    pattern: String,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl LazyRe {
+    fn new(pattern: &str) -> LazyRe {
+        LazyRe {
+            pattern: pattern.to_string(),
+            re: OnceLock::new(),
+        }
+    }
+
+    fn is_match(&self, hay: &str) -> bool {
+        // Patterns were validated on load; one that still fails to compile
+        // matches nothing rather than taking the scan down.
+        self.re
+            .get_or_init(|| Regex::new(&self.pattern).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(hay))
+    }
+}
+
+/// One pattern over facts and the rule it belongs to.
 struct Pat {
     rule: usize,
     /// Which `[[rule.match]]` block of the rule this came from.
     block: Option<u16>,
-    re: Regex,
+    re: LazyRe,
     confidence: Confidence,
 }
 
-/// A set of patterns answered with one scan, then located one by one.
+/// A set of patterns answered with one scan, compiled on first use.
 #[derive(Default)]
 struct PatSet {
-    set: Option<RegexSet>,
-    pats: Vec<Pat>,
+    set: OnceLock<Option<RegexSet>>,
+    pats: Vec<SetPat>,
+}
+
+struct SetPat {
+    rule: usize,
+    block: Option<u16>,
+    pattern: String,
+    confidence: Confidence,
 }
 
 impl PatSet {
     fn push(&mut self, rule: usize, block: Option<u16>, re: &str, confidence: Confidence) {
-        // Patterns were validated on load; one that still fails is skipped
-        // rather than taking the scan down.
-        if let Ok(re) = Regex::new(re) {
-            self.pats.push(Pat {
-                rule,
-                block,
-                re,
-                confidence,
-            });
-        }
-    }
-
-    fn build(&mut self) {
-        self.set = RegexSet::new(self.pats.iter().map(|p| p.re.as_str())).ok();
+        self.pats.push(SetPat {
+            rule,
+            block,
+            pattern: re.to_string(),
+            confidence,
+        });
     }
 
     /// Indices of the patterns that match anywhere in `hay`.
     fn matching(&self, hay: &str) -> Vec<usize> {
-        match &self.set {
+        if self.pats.is_empty() {
+            return Vec::new();
+        }
+        let set = self
+            .set
+            .get_or_init(|| RegexSet::new(self.pats.iter().map(|p| p.pattern.as_str())).ok());
+        match set {
             Some(s) => s.matches(hay).into_iter().collect(),
             None => Vec::new(),
         }
@@ -80,6 +112,13 @@ impl NamePat {
             NamePat::Prefix(p) => s.starts_with(p.as_str()),
         }
     }
+
+    /// What every matching name contains.
+    fn literal(&self) -> &str {
+        match self {
+            NamePat::Exact(s) | NamePat::Prefix(s) => s,
+        }
+    }
 }
 
 struct DepEntry {
@@ -101,14 +140,13 @@ struct Named {
 /// All rules, compiled.
 pub struct Engine<'r> {
     pub rules: &'r RuleSet,
-    source: HashMap<Language, PatSet>,
-    strings: HashMap<Language, PatSet>,
+    code: CodeRules,
     imports: HashMap<Language, Vec<(NamePat, Named)>>,
     deps: HashMap<(Ecosystem, String), Vec<DepEntry>>,
     dockerfile: Vec<(Option<String>, Pat)>,
     base_images: Vec<(bool, Pat)>,
     os_packages: Vec<(NamePat, Named)>,
-    compose: Vec<(String, Vec<Regex>, Named)>,
+    compose: Vec<(String, Vec<LazyRe>, Named)>,
     symbols: HashMap<String, Vec<Named>>,
     functions: PatSet,
     libraries: PatSet,
@@ -121,10 +159,10 @@ pub struct Engine<'r> {
 
 impl<'r> Engine<'r> {
     pub fn new(rules: &'r RuleSet) -> Engine<'r> {
+        let mut specs: HashMap<Language, Spec> = HashMap::new();
         let mut e = Engine {
             rules,
-            source: HashMap::new(),
-            strings: HashMap::new(),
+            code: CodeRules::default(),
             imports: HashMap::new(),
             deps: HashMap::new(),
             dockerfile: Vec::new(),
@@ -142,7 +180,7 @@ impl<'r> Engine<'r> {
         };
         for (idx, rule) in rules.rules.iter().enumerate() {
             for (block, m) in rule.matchers.iter().enumerate() {
-                e.add(idx, u16::try_from(block).ok(), m);
+                e.add(idx, u16::try_from(block).ok(), m, &mut specs);
             }
         }
         for p in &rules.packages {
@@ -165,22 +203,33 @@ impl<'r> Engine<'r> {
                     confidence: Confidence::Medium,
                 });
         }
-        for set in e.source.values_mut().chain(e.strings.values_mut()) {
-            set.build();
+        // The parser finds facts of its own in the code view of every
+        // language; a file without their literals need not be lexed.
+        for lang in Language::ALL {
+            let spec = specs.entry(lang).or_default();
+            spec.sites = crate::parse::source_sites::NEEDED
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         }
-        for set in [
-            &mut e.functions,
-            &mut e.libraries,
-            &mut e.wasm_imports,
-            &mut e.devices,
-            &mut e.files,
-        ] {
-            set.build();
+        for (lang, imports) in &e.imports {
+            let spec = specs.entry(*lang).or_default();
+            spec.modules
+                .extend(imports.iter().map(|(p, _)| p.literal().to_string()));
         }
+        let mut specs: Vec<(Language, Spec)> = specs.into_iter().collect();
+        specs.sort_by_key(|(l, _)| *l);
+        e.code = CodeRules::new(specs);
         e
     }
 
-    fn add(&mut self, rule: usize, block: Option<u16>, m: &Matcher) {
+    fn add(
+        &mut self,
+        rule: usize,
+        block: Option<u16>,
+        m: &Matcher,
+        specs: &mut HashMap<Language, Spec>,
+    ) {
         let confidence = m.confidence();
         let named = || Named {
             rule,
@@ -198,15 +247,15 @@ impl<'r> Engine<'r> {
                 patterns,
                 ..
             } => {
-                let target = if matches!(m, Matcher::Source { .. }) {
-                    &mut self.source
-                } else {
-                    &mut self.strings
-                };
                 for lang in languages.iter().flat_map(|l| l.family()) {
-                    let set = target.entry(*lang).or_default();
+                    let spec = specs.entry(*lang).or_default();
+                    let target = if matches!(m, Matcher::Source { .. }) {
+                        &mut spec.code
+                    } else {
+                        &mut spec.strings
+                    };
                     for p in patterns {
-                        set.push(rule, block, p, confidence);
+                        target.push(CodePat::new(rule, block, p, confidence));
                     }
                 }
             }
@@ -249,18 +298,16 @@ impl<'r> Engine<'r> {
                 ..
             } => {
                 for p in patterns {
-                    if let Ok(re) = Regex::new(p) {
-                        let instr = instruction.as_ref().map(|i| i.to_ascii_uppercase());
-                        self.dockerfile.push((
-                            instr,
-                            Pat {
-                                rule,
-                                block,
-                                re,
-                                confidence,
-                            },
-                        ));
-                    }
+                    let instr = instruction.as_ref().map(|i| i.to_ascii_uppercase());
+                    self.dockerfile.push((
+                        instr,
+                        Pat {
+                            rule,
+                            block,
+                            re: LazyRe::new(p),
+                            confidence,
+                        },
+                    ));
                 }
             }
             Matcher::BaseImage {
@@ -269,17 +316,15 @@ impl<'r> Engine<'r> {
                 ..
             } => {
                 for p in patterns {
-                    if let Ok(re) = Regex::new(p) {
-                        self.base_images.push((
-                            *final_only,
-                            Pat {
-                                rule,
-                                block,
-                                re,
-                                confidence,
-                            },
-                        ));
-                    }
+                    self.base_images.push((
+                        *final_only,
+                        Pat {
+                            rule,
+                            block,
+                            re: LazyRe::new(p),
+                            confidence,
+                        },
+                    ));
                 }
             }
             Matcher::OsPackage { names, .. } => {
@@ -288,7 +333,7 @@ impl<'r> Engine<'r> {
                 }
             }
             Matcher::Compose { key, values, .. } => {
-                let res = values.iter().filter_map(|v| Regex::new(v).ok()).collect();
+                let res = values.iter().map(|v| LazyRe::new(v)).collect();
                 self.compose.push((key.clone(), res, named()));
             }
             Matcher::Symbol { names, .. } => {
@@ -344,58 +389,92 @@ impl<'r> Engine<'r> {
         h
     }
 
-    /// Source and string patterns over one lexed file. One hit per rule per
-    /// line: three patterns of the same rule on one line are one place.
+    /// What a source file's raw bytes may match; empty when nothing can,
+    /// and the file then needs no lexing, no patterns and no imports.
+    pub fn candidates(&self, lang: Language, raw: &[u8]) -> Candidates {
+        self.code
+            .get(lang)
+            .map(|c| c.candidates(raw))
+            .unwrap_or_default()
+    }
+
+    /// The code patterns that have no literal to prefilter on and run on
+    /// every file of their language, as (rule id, pattern). Building every
+    /// language's index, this is for tests and diagnostics.
+    pub fn unfiltered_patterns(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let langs: Vec<Language> = self.code.languages().collect();
+        for lang in langs {
+            if let Some(c) = self.code.get(lang) {
+                for p in c.unfiltered() {
+                    let id = self.rules.rules[p.rule].id.clone();
+                    out.push((id, p.pattern().to_string()));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Source and string patterns over one lexed file, the ones the
+    /// prefilter left possible. One hit per rule per line: three patterns
+    /// of the same rule on one line are one place.
     pub fn match_code(
         &self,
         rel: &str,
         text: &str,
         view: &CodeView,
         context: Context,
+        cands: &Candidates,
         out: &mut Vec<Hit>,
     ) {
-        let test_spans = crate::parse::source::test_spans(view);
+        let Some(lang) = self.code.get(view.language) else {
+            return;
+        };
         let ctx_at = |off: usize| {
-            if in_spans(&test_spans, off) {
+            if view.in_test(off) {
                 Context::Test
             } else {
                 context
             }
         };
         let mut seen: std::collections::HashSet<(usize, u32)> = std::collections::HashSet::new();
-        if let Some(set) = self.source.get(&view.language) {
-            for i in set.matching(&view.code) {
-                let p = &set.pats[i];
-                for m in p.re.find_iter(&view.code) {
-                    let line = view.line_of(m.start());
-                    if seen.insert((p.rule, line)) {
-                        let at = Location::line(rel, line, line_text(text, view, line));
-                        out.push(self.hit(
-                            (p.rule, p.block),
-                            at,
-                            ctx_at(m.start()),
-                            Source::Code,
-                            p.confidence,
-                        ));
-                    }
+        for &i in &cands.code {
+            let p = &lang.code[i];
+            for start in p.starts_in_code(&view.code) {
+                let line = view.line_of(start);
+                if seen.insert((p.rule, line)) {
+                    let at = Location::line(rel, line, view.line_text(text, line));
+                    out.push(self.hit(
+                        (p.rule, p.block),
+                        at,
+                        ctx_at(start),
+                        Source::Code,
+                        p.confidence,
+                    ));
                 }
             }
         }
-        if let Some(set) = self.strings.get(&view.language) {
-            for s in &view.strings {
-                for i in set.matching(&s.text) {
-                    let p = &set.pats[i];
-                    let line = view.line_of(s.start);
-                    if seen.insert((p.rule, line)) {
-                        let at = Location::line(rel, line, line_text(text, view, line));
-                        out.push(self.hit(
-                            (p.rule, p.block),
-                            at,
-                            ctx_at(s.start),
-                            Source::String,
-                            p.confidence,
-                        ));
-                    }
+        if cands.strings.is_empty() {
+            return;
+        }
+        for s in &view.strings {
+            for i in lang.strings_matching(&s.text) {
+                if cands.strings.binary_search(&i).is_err() {
+                    continue;
+                }
+                let p = &lang.strings[i];
+                let line = view.line_of(s.start);
+                if seen.insert((p.rule, line)) {
+                    let at = Location::line(rel, line, view.line_text(text, line));
+                    out.push(self.hit(
+                        (p.rule, p.block),
+                        at,
+                        ctx_at(s.start),
+                        Source::String,
+                        p.confidence,
+                    ));
                 }
             }
         }

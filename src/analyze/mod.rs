@@ -8,8 +8,10 @@
 //! ships, and `reach` walks the import graph from its entry points.
 //! Nothing here reads files or prints.
 
+mod code_rules;
 pub mod finding;
 pub mod linker;
+mod literals;
 pub mod matcher;
 pub mod reach;
 pub mod roles;

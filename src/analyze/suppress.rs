@@ -46,18 +46,25 @@ impl Marker {
     }
 }
 
-/// Marks the hits of one text file that a comment in it suppresses, and
-/// reports suppressions that are malformed or have no reason.
-pub fn apply(
+/// The suppression comments of one file, read while its text is at hand
+/// and applied in the scan's one suppression pass (`apply_all`).
+#[derive(Clone, Debug)]
+pub struct FileMarkers {
+    path: String,
+    markers: Vec<Marker>,
+}
+
+/// Reads the suppression comments of one text file, and reports the ones
+/// that are malformed or have no reason.
+pub fn read_markers(
     rules: &RuleSet,
     a: &Artifact,
     text: &str,
-    hits: &mut [Hit],
     diags: &mut Vec<Diagnostic>,
-) {
+) -> Option<FileMarkers> {
     // Nearly no file has a marker; this is the whole cost for them.
     if !text.contains(MARKER) {
-        return;
+        return None;
     }
     let before = diags.len();
     let markers = markers(rules, a, text, diags);
@@ -71,36 +78,66 @@ pub fn apply(
             format!("and {more} more problems with suppressions in this file"),
         ));
     }
-    if markers.is_empty() {
-        return;
-    }
-    for h in hits.iter_mut() {
-        let e = &mut h.evidence;
-        let (Some(line), None) = (e.at.line, &e.suppressed) else {
-            continue;
-        };
-        if e.at.path != a.rel {
-            continue;
+    (!markers.is_empty()).then(|| FileMarkers {
+        path: a.rel.clone(),
+        markers,
+    })
+}
+
+/// The one suppression pass, over every hit the scan produced: comments in
+/// files first, then `[[suppress]]` entries for what they left.
+pub fn apply_all(rules: &RuleSet, files: &[FileMarkers], config: &PathRules, hits: &mut [Hit]) {
+    if !files.is_empty() {
+        let by_path: std::collections::HashMap<&str, &FileMarkers> =
+            files.iter().map(|f| (f.path.as_str(), f)).collect();
+        let mut per_file: std::collections::HashMap<&str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, h) in hits.iter_mut().enumerate() {
+            let Some((path, fm)) = by_path.get_key_value(h.evidence.at.path.as_str()) else {
+                continue;
+            };
+            per_file.entry(*path).or_default().push(i);
+            let e = &mut h.evidence;
+            let (Some(line), None) = (e.at.line, &e.suppressed) else {
+                continue;
+            };
+            let id = rules.rules[h.rule].id.as_str();
+            if let Some(m) = fm
+                .markers
+                .iter()
+                .find(|m| m.covers(line) && m.rules.iter().any(|r| r == id))
+            {
+                e.suppressed = Some(m.reason.clone());
+            }
         }
-        let id = rules.rules[h.rule].id.as_str();
-        if let Some(m) = markers
-            .iter()
-            .find(|m| m.covers(line) && m.rules.iter().any(|r| r == id))
-        {
-            e.suppressed = Some(m.reason.clone());
+        for idx in per_file.values() {
+            follow_imports(hits, idx);
         }
     }
-    follow_imports(a, hits);
+    config.apply(rules, hits);
+}
+
+/// Marks the hits of one text file that a comment in it suppresses.
+pub fn apply(
+    rules: &RuleSet,
+    a: &Artifact,
+    text: &str,
+    hits: &mut [Hit],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let files: Vec<FileMarkers> = read_markers(rules, a, text, diags).into_iter().collect();
+    apply_all(rules, &files, &PathRules::default(), hits);
 }
 
 /// An import is evidence only through what uses it: when every other piece
 /// of a rule's evidence in the file is suppressed, its imports are too, so
-/// one comment at the call site is enough.
-fn follow_imports(a: &Artifact, hits: &mut [Hit]) {
+/// one comment at the call site is enough. `idx` are the file's hits.
+fn follow_imports(hits: &mut [Hit], idx: &[usize]) {
     let mut reasons: Vec<(usize, Option<String>)> = Vec::new();
-    for h in hits
+    for h in idx
         .iter()
-        .filter(|h| h.evidence.at.path == a.rel && h.evidence.source != Source::Import)
+        .map(|&i| &hits[i])
+        .filter(|h| h.evidence.source != Source::Import)
     {
         let entry = match reasons.iter_mut().find(|(r, _)| *r == h.rule) {
             Some(e) => e,
@@ -113,12 +150,13 @@ fn follow_imports(a: &Artifact, hits: &mut [Hit]) {
             entry.1 = None;
         }
     }
-    for h in hits.iter_mut() {
-        let e = &mut h.evidence;
-        if e.source != Source::Import || e.suppressed.is_some() || e.at.path != a.rel {
+    for &i in idx {
+        let rule = hits[i].rule;
+        let e = &mut hits[i].evidence;
+        if e.source != Source::Import || e.suppressed.is_some() {
             continue;
         }
-        if let Some((_, Some(reason))) = reasons.iter().find(|(r, _)| *r == h.rule) {
+        if let Some((_, Some(reason))) = reasons.iter().find(|(r, _)| *r == rule) {
             e.suppressed = Some(format!("{reason} (import used only by suppressed lines)"));
         }
     }

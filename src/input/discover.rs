@@ -13,9 +13,8 @@ use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::language::Language;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Directories skipped unless `--no-default-excludes` is given.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -132,8 +131,13 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
     }
     let excludes = build_excludes(&opts.exclude);
     let base = opts.exclude_base.trim_matches('/');
-    let mut ignores: HashMap<PathBuf, Option<Gitignore>> = HashMap::new();
+    // The ignore files of the directories above the current entry, nearest
+    // last, with each directory's depth: the walk is depth-first, so the
+    // stack is the current path, and checking an entry costs the number of
+    // ignore files above it, not the depth of the tree.
+    let mut ignores: Vec<(usize, Gitignore)> = Vec::new();
     let above = if opts.gitignore {
+        ignores.extend(super::ignore_files::for_dir(root).map(|g| (0, g)));
         super::ignore_files::Above::load(root)
     } else {
         super::ignore_files::Above::default()
@@ -155,6 +159,10 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         if entry.depth() == 0 {
             continue;
         }
+        let depth = entry.depth();
+        while ignores.last().is_some_and(|(d, _)| *d >= depth) {
+            ignores.pop();
+        }
         let path = entry.path();
         let rel_path = rel(root, path);
         let ft = entry.file_type();
@@ -173,7 +181,7 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
         });
         let ignored = excluded
             || (opts.gitignore
-                && gitignored(root, path, ft.is_dir(), &mut ignores)
+                && gitignored(&ignores, path, ft.is_dir())
                     .or_else(|| above.matched(&rel_path, ft.is_dir()))
                     .unwrap_or(false));
         if ignored {
@@ -182,6 +190,9 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
                 walk.skip_current_dir();
             }
             continue;
+        }
+        if ft.is_dir() && opts.gitignore {
+            ignores.extend(super::ignore_files::for_dir(path).map(|g| (depth, g)));
         }
         if ft.is_symlink() {
             let target = std::fs::read_link(path)
@@ -265,33 +276,18 @@ fn build_excludes(patterns: &[String]) -> Option<Gitignore> {
 }
 
 /// Whether `path` is ignored (`Some(true)`) or re-included (`Some(false)`)
-/// by an ignore file in any directory between the root and it; the nearest
-/// file that has an opinion wins, as in git. `None`: no opinion below the
-/// root, so the files above it decide.
-fn gitignored(
-    root: &Path,
-    path: &Path,
-    is_dir: bool,
-    cache: &mut HashMap<PathBuf, Option<Gitignore>>,
-) -> Option<bool> {
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        let gi = cache
-            .entry(d.to_path_buf())
-            .or_insert_with(|| super::ignore_files::for_dir(d));
-        if let Some(gi) = gi {
-            let m = gi.matched(path, is_dir);
-            if m.is_ignore() {
-                return Some(true);
-            }
-            if m.is_whitelist() {
-                return Some(false);
-            }
+/// by the ignore file of a directory between the root and it (`stack`,
+/// nearest last); the nearest file that has an opinion wins, as in git.
+/// `None`: no opinion below the root, so the files above it decide.
+fn gitignored(stack: &[(usize, Gitignore)], path: &Path, is_dir: bool) -> Option<bool> {
+    for (_, gi) in stack.iter().rev() {
+        let m = gi.matched(path, is_dir);
+        if m.is_ignore() {
+            return Some(true);
         }
-        if d == root {
-            break;
+        if m.is_whitelist() {
+            return Some(false);
         }
-        dir = d.parent();
     }
     None
 }

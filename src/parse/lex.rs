@@ -28,6 +28,9 @@ pub struct CodeView {
     pub code: String,
     pub strings: Vec<StrLit>,
     pub comments: Vec<Range<usize>>,
+    /// Spans of test-only code inside the file (Rust `#[cfg(test)]`
+    /// modules), set by the source parser.
+    pub test_spans: Vec<Range<usize>>,
     line_starts: Vec<usize>,
 }
 
@@ -47,6 +50,17 @@ impl CodeView {
             .get(i + 1)
             .map_or(len, |&e| e.saturating_sub(1));
         start..end.max(start)
+    }
+
+    /// The text of a 1-based line of the original source.
+    pub fn line_text<'a>(&self, original: &'a str, line: u32) -> &'a str {
+        let r = self.line_range(line, original.len());
+        original.get(r).unwrap_or("")
+    }
+
+    /// Whether `offset` is inside test-only code.
+    pub fn in_test(&self, offset: usize) -> bool {
+        self.test_spans.iter().any(|r| r.contains(&offset))
     }
 
     /// Whether the byte at `offset` is code (not inside a comment or string).
@@ -178,7 +192,24 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
     // The last significant code byte, for telling a JS regex literal from a
     // division.
     let mut prev_code: u8 = b'\n';
+    let special = special_bytes(&syn);
     while i < b.len() {
+        // Fast path: bytes that cannot start a comment, string or literal
+        // are plain code and stay as they are.
+        let run = i;
+        while i < b.len() && !special[b[i] as usize] {
+            i += 1;
+        }
+        if i > run {
+            if syn.js_regex {
+                if let Some(&last) = b[run..i].iter().rev().find(|c| !c.is_ascii_whitespace()) {
+                    prev_code = last;
+                }
+            }
+            if i == b.len() {
+                break;
+            }
+        }
         let c = b[i];
         // Line comments.
         if let Some(tok) = syn
@@ -191,7 +222,7 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
                 || b[i - 1].is_ascii_whitespace()
                 || b[i - 1] == b';';
             if ok && !(tok == &"#" && lang == Language::Php && b.get(i + 1) == Some(&b'[')) {
-                let end = memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p);
+                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p);
                 blank(&mut code, i, end);
                 comments.push(i..end);
                 i = end;
@@ -314,12 +345,7 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         i += 1;
     }
     let mut line_starts = vec![0];
-    line_starts.extend(
-        b.iter()
-            .enumerate()
-            .filter(|(_, &c)| c == b'\n')
-            .map(|(i, _)| i + 1),
-    );
+    line_starts.extend(memchr::memchr_iter(b'\n', b).map(|i| i + 1));
     // Only spaces replaced bytes and the rest was ASCII code, so this holds.
     let code = String::from_utf8(code).unwrap_or_default();
     CodeView {
@@ -327,27 +353,57 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         code,
         strings,
         comments,
+        test_spans: Vec::new(),
         line_starts,
     }
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
+/// Which bytes can start something the lexer must look at: a comment, a
+/// string, a character or regex literal, or a non-ASCII byte to blank.
+/// Every other byte is plain code, skipped without a comparison.
+fn special_bytes(syn: &Syntax) -> [bool; 256] {
+    let mut t = [false; 256];
+    for tok in syn.line_comment {
+        t[tok.as_bytes()[0] as usize] = true;
+    }
+    if let Some((open, _)) = syn.block_comment {
+        let o = open.as_bytes();
+        t[o[0] as usize] = true;
+        if o[0] == b'\n' && o.len() > 1 {
+            // A block opener at the very start of the file has no newline.
+            t[o[1] as usize] = true;
+        }
+    }
+    for q in [b'"', b'\'', b'`'] {
+        t[q as usize] = true;
+    }
+    if syn.rust_raw {
+        t[b'r' as usize] = true;
+        t[b'b' as usize] = true;
+    }
+    if syn.csharp_verbatim {
+        t[b'@' as usize] = true;
+    }
+    if syn.js_regex {
+        t[b'/' as usize] = true;
+    }
+    for c in t.iter_mut().skip(0x80) {
+        *c = true;
+    }
+    t
 }
 
 fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from > b.len() {
         return None;
     }
-    b[from..]
-        .windows(pat.len())
-        .position(|w| w == pat)
-        .map(|p| from + p)
+    memchr::memmem::find(&b[from..], pat).map(|p| from + p)
 }
 
 fn find_escaped(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     let mut j = from;
     while j < b.len() {
+        j += memchr::memchr2(b'\\', pat[0], &b[j..])?;
         if b[j] == b'\\' {
             j += 2;
             continue;
@@ -387,9 +443,16 @@ fn push_string(out: &mut Vec<StrLit>, src: &str, start: usize, end: usize) {
 
 fn block_end(b: &[u8], from: usize, open: &str, close: &str, nested: bool) -> usize {
     let (open, close) = (open.as_bytes(), close.as_bytes());
+    if !nested {
+        return find(b, from, close).map_or(b.len(), |p| p + close.len());
+    }
     let mut depth = 1;
     let mut j = from;
     while j < b.len() {
+        match memchr::memchr2(open[0], close[0], &b[j..]) {
+            Some(p) => j += p,
+            None => break,
+        }
         if b[j..].starts_with(close) {
             depth -= 1;
             j += close.len();
@@ -414,6 +477,10 @@ fn string_end(b: &[u8], from: usize, quote: u8, raw: bool) -> usize {
     let multiline = quote == b'`';
     let mut j = from;
     while j < b.len() {
+        match memchr::memchr3(b'\\', quote, b'\n', &b[j..]) {
+            Some(p) => j += p,
+            None => break,
+        }
         match b[j] {
             b'\\' if !raw => j += 2,
             c if c == quote => return j,

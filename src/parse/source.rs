@@ -92,6 +92,18 @@ fn go_tools_file(text: &str) -> bool {
 
 /// Lexes a source file and extracts its imports.
 pub fn parse(lang: Language, rel: &str, text: &str, context: Context) -> (CodeView, Output) {
+    parse_code(lang, rel, text, context, true)
+}
+
+/// Lexes a source file, marks its test-only spans, and extracts its imports
+/// when `imports` says a rule could use them.
+pub fn parse_code(
+    lang: Language,
+    rel: &str,
+    text: &str,
+    context: Context,
+    imports: bool,
+) -> (CodeView, Output) {
     // A Go file built only with the `tools` tag pins build tools in go.mod;
     // no build of the service compiles it.
     let context = if lang == Language::Go && context.counts() && go_tools_file(text) {
@@ -99,15 +111,13 @@ pub fn parse(lang: Language, rel: &str, text: &str, context: Context) -> (CodeVi
     } else {
         context
     };
-    let view = lex::lex(lang, text);
+    let mut view = lex::lex(lang, text);
+    if lang == Language::Rust {
+        view.test_spans = rust_test_modules(&view.code);
+    }
     let mut out = Output::default();
-    let test_spans = if lang == Language::Rust {
-        rust_test_modules(&view.code)
-    } else {
-        Vec::new()
-    };
     for (l, re) in IMPORTS.iter() {
-        if !l.family().contains(&lang) {
+        if !imports || !l.family().contains(&lang) {
             continue;
         }
         for cap in re.captures_iter(text) {
@@ -142,12 +152,12 @@ pub fn parse(lang: Language, rel: &str, text: &str, context: Context) -> (CodeVi
                     continue;
                 }
                 let line = view.line_of(off);
-                let ctx = if in_spans(&test_spans, off) {
+                let ctx = if view.in_test(off) {
                     Context::Test
                 } else {
                     context
                 };
-                let snippet = line_text(text, &view, line);
+                let snippet = view.line_text(text, line);
                 out.facts.push(Fact::new(
                     FactKind::Import {
                         language: lang,
@@ -265,17 +275,6 @@ fn inside(spans: &[std::ops::Range<usize>], off: usize) -> bool {
     spans.iter().any(|r| r.contains(&off))
 }
 
-/// Whether `off` falls in one of the (sorted) spans.
-pub fn in_spans(spans: &[std::ops::Range<usize>], off: usize) -> bool {
-    inside(spans, off)
-}
-
-/// The text of a 1-based line of the original source.
-pub fn line_text<'a>(text: &'a str, view: &CodeView, line: u32) -> &'a str {
-    let r = view.line_range(line, text.len());
-    text.get(r).unwrap_or("")
-}
-
 static CFG_TEST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{")
         .expect("cfg(test) regex")
@@ -301,15 +300,6 @@ fn rust_test_modules(code: &str) -> Vec<std::ops::Range<usize>> {
             m.start()..j
         })
         .collect()
-}
-
-/// The spans of test-only code inside a file (Rust `#[cfg(test)]` modules).
-pub fn test_spans(view: &CodeView) -> Vec<std::ops::Range<usize>> {
-    if view.language == Language::Rust {
-        rust_test_modules(&view.code)
-    } else {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]

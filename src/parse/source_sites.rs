@@ -11,9 +11,13 @@ use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::language::Language;
 use crate::parse::binary::syscalls::{self, Arch};
 use crate::parse::lex::CodeView;
-use crate::parse::source::{in_spans, line_text, test_spans};
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// Literals (compared ASCII case-insensitively) without which a file has
+/// no site: every pattern below needs `syscall`, every device `/dev/`. A
+/// file's bytes without either need not be lexed for sites.
+pub const NEEDED: &[&str] = &["syscall", "/dev/"];
 
 /// Facts per file, at most: a generated syscall table must not flood the
 /// report.
@@ -53,9 +57,8 @@ static RAW_SYSCALL: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
 /// Raw syscall and device-node facts of one lexed file.
 pub fn facts(rel: &str, text: &str, view: &CodeView, context: Context) -> Vec<Fact> {
     let mut out = Vec::new();
-    let tests = test_spans(view);
     let ctx_at = |off: usize| {
-        if in_spans(&tests, off) {
+        if view.in_test(off) {
             Context::Test
         } else {
             context
@@ -85,7 +88,7 @@ pub fn facts(rel: &str, text: &str, view: &CodeView, context: Context) -> Vec<Fa
             let line = view.line_of(whole.start());
             out.push(Fact::new(
                 FactKind::Syscall { name },
-                Location::line(rel, line, line_text(text, view, line)),
+                Location::line(rel, line, view.line_text(text, line)),
                 ctx_at(whole.start()),
             ));
         }
@@ -110,7 +113,7 @@ pub fn facts(rel: &str, text: &str, view: &CodeView, context: Context) -> Vec<Fa
             FactKind::Device {
                 path: path.to_string(),
             },
-            Location::line(rel, line, line_text(text, view, line)),
+            Location::line(rel, line, view.line_text(text, line)),
             ctx_at(s.start),
         ));
     }

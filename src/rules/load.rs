@@ -7,7 +7,6 @@ use super::model::{
 use super::runtimes::Runtimes;
 use super::version::Range;
 use super::RuleSet;
-use regex::Regex;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -337,7 +336,11 @@ fn valid_id(id: &str) -> bool {
 
 fn check_matcher(m: &Matcher) -> Result<(), String> {
     for p in m.regexes() {
-        Regex::new(p).map_err(|e| format!("bad regex `{p}`: {}", first_line(&e.to_string())))?;
+        // Parsing is the whole check: compiling every pattern here cost a
+        // scan most of its start-up, and patterns compile when first used.
+        regex_syntax::Parser::new()
+            .parse(p)
+            .map_err(|e| format!("bad regex `{p}`: {}", first_line(&e.to_string())))?;
     }
     match m {
         Matcher::Dependency {
