@@ -55,13 +55,14 @@ fn a_dev_only_plugin_host_is_not() {
 
 #[test]
 fn base_images_and_languages_resolve_through_runtimes_toml() {
-    // The final stage's image decides over the builder and the source.
+    // The final stage's image decides over the builder and over source
+    // that declares no entry point (an entry point would name the runtime).
     let r = scan(&[
         (
             "Dockerfile",
             "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM gcr.io/distroless/java17-debian12\nCOPY --from=build /app /app\n",
         ),
-        ("main.go", "package main\n\nfunc main() {}\n"),
+        ("util.go", "package util\n\nfunc Helper() {}\n"),
     ]);
     let primary = r.runtime.primary.as_ref().unwrap();
     assert_eq!(primary.id, "jvm", "{:?}", r.runtime);

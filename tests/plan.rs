@@ -400,7 +400,7 @@ fn hostile_names_and_values_stay_inside_their_strings() {
     std::fs::create_dir_all(&svc).unwrap();
     std::fs::write(
         svc.join("Dockerfile"),
-        "FROM scratch\nCOPY app /app\nENV A=\"x\\\"\\n---\\nkind: Secret\" B='#{{ }}'\nEXPOSE 9000\nENTRYPOINT [\"/app\"]\n",
+        "FROM scratch\nCOPY . /app\nENV A=\"x\\\"\\n---\\nkind: Secret\" B='#{{ }}'\nEXPOSE 9000\nENTRYPOINT [\"/app\"]\n",
     )
     .unwrap();
     std::fs::write(svc.join("main.rs"), "fn main() { println!(\"hi\"); }\n").unwrap();
@@ -509,7 +509,7 @@ fn plan_refuses_what_it_cannot_plan() {
         .arg(empty.path())
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("nothing to plan"));
+        .stderr(predicates::str::contains("no service code"));
     // A stay verdict writes nothing without --force.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");

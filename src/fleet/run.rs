@@ -214,6 +214,17 @@ fn reusable(fleet: &FleetDir, input: &Input, content: &str, tool: &ToolInfo) -> 
     (old.report_sha256.as_deref() == Some(hash::bytes(&bytes).as_str())).then_some(old)
 }
 
+/// The primary service's migration plan, as `wasmfit scan` adds it to
+/// every report (none for a service with no verdict).
+fn with_plan(mut report: Report, rules: &RuleSet) -> Report {
+    let mut opts = crate::plan::Options::default();
+    if let Some(t) = report.target {
+        opts.platform = t;
+    }
+    report.plan = crate::plan::build(&report, rules, &opts).ok();
+    report
+}
+
 /// Scans one input as `wasmfit scan -f json` would, with the service's
 /// own `wasmfit.toml`; the wall time moves to the entry.
 fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, String> {
@@ -226,7 +237,8 @@ fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, S
             crate::image::Limits::default(),
             &noop,
         )
-        .map_err(|e| format!("image {}: {e}", input.path.display()))?
+        .map_err(|e| format!("image {}: {e}", input.path.display()))
+        .map(|r| with_plan(r, engine.rules))?
     } else {
         let config = crate::config::Config::find(&input.path, None).map_err(|e| e.to_string())?;
         let mut opts = settings.scan.clone();
@@ -235,7 +247,7 @@ fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, S
         opts.discover.exclude = config.exclude.iter().cloned().chain(fleet_wide).collect();
         opts.suppress = config.suppress.clone();
         let fail = |e: std::io::Error| format!("{}: {e}", input.path.display());
-        let mut report = if config.file.is_some() {
+        let report = if config.file.is_some() {
             // The service's config may add rule directories, re-grade or
             // switch off rules: its own rule set.
             let dirs: Vec<PathBuf> = config
@@ -246,12 +258,16 @@ fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, S
                 .collect();
             let mut rules = RuleSet::load(&dirs).map_err(|e| e.to_string())?;
             config.apply(&mut rules).map_err(|e| e.to_string())?;
-            crate::scan::scan(&input.path, &opts, &rules, &noop).map_err(fail)?
+            let mut r = crate::scan::scan(&input.path, &opts, &rules, &noop).map_err(fail)?;
+            r.repository = crate::input::repo::locate(&input.path);
+            r.target = Some(config.target);
+            with_plan(r, &rules)
         } else {
-            crate::scan::scan_with(&input.path, &opts, engine, &noop).map_err(fail)?
+            let mut r = crate::scan::scan_with(&input.path, &opts, engine, &noop).map_err(fail)?;
+            r.repository = crate::input::repo::locate(&input.path);
+            r.target = Some(config.target);
+            with_plan(r, engine.rules)
         };
-        report.repository = crate::input::repo::locate(&input.path);
-        report.target = Some(config.target);
         report
     };
     report.summary.elapsed_ms = 0;
