@@ -622,7 +622,7 @@ fn try_build_builds_the_c_sample_and_checks_the_world() {
 #[test]
 fn try_build_of_the_go_sample_runs_offline_in_the_sandbox() {
     let test = "try_build_of_the_go_sample_runs_offline_in_the_sandbox";
-    let Some(go) = support::which(&["go", "tinygo"]).or_else(go_in_usr_lib) else {
+    let Some(go) = support::which(&["go", "tinygo"]).or_else(support::go) else {
         support::skip(test, "Go 1.21+ or TinyGo on PATH (or in /usr/lib/go-*/bin)");
         return;
     };
@@ -655,19 +655,6 @@ fn try_build_of_the_go_sample_runs_offline_in_the_sandbox() {
     let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     let t = &r["plan"]["try_build"];
     assert_eq!(t["status"], "built", "{t:#}");
-}
-
-/// Debian's Go packages install outside PATH.
-fn go_in_usr_lib() -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib")
-        .ok()?
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("go-"))
-        .map(|e| e.path().join("bin/go"))
-        .filter(|p| p.is_file())
-        .collect();
-    found.sort();
-    found.pop()
 }
 
 #[test]

@@ -262,6 +262,12 @@ fn find_go() -> PathBuf {
     if which("go").is_some() {
         return PathBuf::from("go");
     }
+    debian_go().unwrap_or_else(|| PathBuf::from("go"))
+}
+
+/// The newest Debian `golang-1.x-go` install (`/usr/lib/go-1.x/bin/go`),
+/// which Debian leaves off PATH.
+pub fn debian_go() -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib")
         .into_iter()
         .flatten()
@@ -275,7 +281,7 @@ fn find_go() -> PathBuf {
         .filter(|p| p.is_file())
         .collect();
     found.sort();
-    found.pop().unwrap_or_else(|| PathBuf::from("go"))
+    found.pop()
 }
 
 fn go(

@@ -90,23 +90,7 @@ fn succeeds(cmd: &mut Command) -> bool {
 /// `go` on PATH, else the newest Debian `/usr/lib/go-1.x/bin/go`, as
 /// `wasmfit bench` finds it.
 pub fn go() -> Option<PathBuf> {
-    if let Some(p) = which(&["go"]) {
-        return Some(p);
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("go-"))
-        })
-        .map(|p| p.join("bin/go"))
-        .filter(|p| p.is_file())
-        .collect();
-    found.sort();
-    found.pop()
+    which(&["go"]).or_else(wasmfit::bench::toolchain::debian_go)
 }
 
 pub const GO_WHY: &str = "Go is not installed (apt-get install golang-1.23-go)";
