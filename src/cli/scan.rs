@@ -106,11 +106,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     // Every report carries the primary service's migration plan; a service
     // with no verdict has none.
-    let plan_opts = crate::plan::Options {
-        platform: config.target,
-        ..Default::default()
-    };
-    report.plan = crate::plan::build(&report, &rules, &plan_opts).ok();
+    report.plan = crate::plan::for_report(&report, &rules);
     if let Some(b) = &args.bench_results {
         report.bench = Some(read_bench(b)?);
     }

@@ -214,17 +214,6 @@ fn reusable(fleet: &FleetDir, input: &Input, content: &str, tool: &ToolInfo) -> 
     (old.report_sha256.as_deref() == Some(hash::bytes(&bytes).as_str())).then_some(old)
 }
 
-/// The primary service's migration plan, as `wasmfit scan` adds it to
-/// every report (none for a service with no verdict).
-fn with_plan(mut report: Report, rules: &RuleSet) -> Report {
-    let mut opts = crate::plan::Options::default();
-    if let Some(t) = report.target {
-        opts.platform = t;
-    }
-    report.plan = crate::plan::build(&report, rules, &opts).ok();
-    report
-}
-
 /// Scans one input as `wasmfit scan -f json` would, with the service's
 /// own `wasmfit.toml`; the wall time moves to the entry.
 fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, String> {
@@ -238,7 +227,10 @@ fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, S
             &noop,
         )
         .map_err(|e| format!("image {}: {e}", input.path.display()))
-        .map(|r| with_plan(r, engine.rules))?
+        .map(|mut r| {
+            r.plan = crate::plan::for_report(&r, engine.rules);
+            r
+        })?
     } else {
         let config = crate::config::Config::find(&input.path, None).map_err(|e| e.to_string())?;
         let mut opts = settings.scan.clone();
@@ -261,12 +253,14 @@ fn scan(input: &Input, engine: &Engine, settings: &Settings) -> Result<Report, S
             let mut r = crate::scan::scan(&input.path, &opts, &rules, &noop).map_err(fail)?;
             r.repository = crate::input::repo::locate(&input.path);
             r.target = Some(config.target);
-            with_plan(r, &rules)
+            r.plan = crate::plan::for_report(&r, &rules);
+            r
         } else {
             let mut r = crate::scan::scan_with(&input.path, &opts, engine, &noop).map_err(fail)?;
             r.repository = crate::input::repo::locate(&input.path);
             r.target = Some(config.target);
-            with_plan(r, engine.rules)
+            r.plan = crate::plan::for_report(&r, engine.rules);
+            r
         };
         report
     };

@@ -47,6 +47,16 @@ pub enum PlanError {
 /// commands work as written against `docker run -p 5000:5000 registry:2`.
 pub const LOCAL_REGISTRY: &str = "localhost:5000";
 
+/// The plan every report carries: the primary service's, on the report's
+/// target platform; none for a service with no verdict.
+pub fn for_report(report: &Report, rules: &RuleSet) -> Option<Plan> {
+    let mut opts = Options::default();
+    if let Some(t) = report.target {
+        opts.platform = t;
+    }
+    build(report, rules, &opts).ok()
+}
+
 /// Builds the plan for the chosen service.
 pub fn build(report: &Report, rules: &RuleSet, opts: &Options) -> Result<Plan, PlanError> {
     let service = pick(report, opts.service.as_deref())?;
