@@ -446,7 +446,9 @@ impl Engine {
                     break;
                 }
                 if std::time::Instant::now() >= deadline {
-                    return Err(self.leftover_hint("stopped answering"));
+                    return Err(
+                        self.leftover_hint(&format!("did not come back within {RETURN_WAIT:?}"))
+                    );
                 }
             }
         }
