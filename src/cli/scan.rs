@@ -34,7 +34,7 @@ pub struct ScanArgs {
     /// Text files larger than this many bytes are not read.
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
     pub max_file_size: u64,
-    /// No progress output.
+    /// No progress output, and no notes on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Print no report, only the gate's one line on stderr when it fails
@@ -98,7 +98,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => scan_path(&args.path, &opts, &rules, args.quiet)?,
     };
     if args.image.is_none() {
-        report.repository = crate::input::repo::locate(&args.path);
+        report.repository = super::shared::repository(&args.path, args.quiet || args.no_report);
     }
     report.target = Some(config.target);
     if let Some(name) = &args.render.service {
