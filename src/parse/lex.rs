@@ -200,6 +200,7 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         comments: Vec::new(),
         prev_code: b'\n',
         stack: Vec::new(),
+        stops: Vec::new(),
     };
     let top = special_bytes(lang, &syn, false);
     let in_hole = special_bytes(lang, &syn, true);
@@ -245,6 +246,8 @@ struct Lexer<'a> {
     /// The interpolated strings and holes the lexer is inside; empty in
     /// plain code.
     stack: Vec<Frame>,
+    /// `interp::stops` of each kind of string met so far.
+    stops: Vec<(StrKind, [bool; 256])>,
 }
 
 impl Lexer<'_> {
@@ -267,6 +270,29 @@ impl Lexer<'_> {
             return i;
         }
         let c = b[i];
+        // Inside a hole, brackets find the hole's end. None of these bytes
+        // starts a comment, string or literal in any language.
+        if let Some(Frame::Hole(h)) = self.stack.last_mut() {
+            match c {
+                b'{' | b'(' | b'[' => h.depth = h.depth.saturating_add(1),
+                // The brace that balances the opener: back to the string.
+                b'}' if h.depth == 0 => {
+                    self.stack.pop();
+                    return i + 1;
+                }
+                b'}' | b')' | b']' => h.depth = h.depth.saturating_sub(1),
+                b':' | b'!' if h.depth == 0 => {
+                    if let Some(kind) = interp::spec_at(h.spec, b, i) {
+                        self.stack.pop();
+                        return self.open_string(kind, i + 1);
+                    }
+                }
+                _ => {}
+            }
+            if matches!(c, b'{' | b'}' | b'(' | b')' | b'[' | b']' | b':' | b'!') {
+                return self.plain_code(i);
+            }
+        }
         // Line comments.
         if let Some(tok) = syn
             .line_comment
@@ -386,24 +412,12 @@ impl Lexer<'_> {
                 return end + 1;
             }
         }
-        if let Some(Frame::Hole(h)) = self.stack.last_mut() {
-            match c {
-                b'{' | b'(' | b'[' => h.depth = h.depth.saturating_add(1),
-                // The brace that balances the opener: back to the string.
-                b'}' if h.depth == 0 => {
-                    self.stack.pop();
-                    return i + 1;
-                }
-                b'}' | b')' | b']' => h.depth = h.depth.saturating_sub(1),
-                b':' | b'!' if h.depth == 0 => {
-                    if let Some(kind) = interp::spec_at(h.spec, b, i) {
-                        self.stack.pop();
-                        return self.open_string(kind, i + 1);
-                    }
-                }
-                _ => {}
-            }
-        }
+        self.plain_code(i)
+    }
+
+    /// One byte of code at `i` that starts nothing.
+    fn plain_code(&mut self, i: usize) -> usize {
+        let c = self.b[i];
         if !c.is_ascii_whitespace() {
             self.prev_code = c;
         }
@@ -439,9 +453,17 @@ impl Lexer<'_> {
         let may_open = self.stack.len() < interp::MAX_NESTING;
         // A format spec is formatting, not a string of the program.
         let record = kind.end != End::Brace;
+        let stops = self.stops(kind);
         let mut j = from;
         while j < b.len() {
-            let c = b[j];
+            // Bytes that cannot end the string, escape or open a hole are
+            // skipped without the checks below.
+            while j < b.len() && !stops[b[j] as usize] {
+                j += 1;
+            }
+            let Some(&c) = b.get(j) else {
+                break;
+            };
             if c == b'\\' {
                 match kind.escape {
                     Escape::Backslash => {
@@ -504,6 +526,17 @@ impl Lexer<'_> {
             j += 1;
         }
         self.end_string(from, b.len(), b.len(), record)
+    }
+
+    /// The bytes `string_part` must look at in strings of `kind`, built
+    /// once per kind and file.
+    fn stops(&mut self, kind: StrKind) -> [bool; 256] {
+        if let Some((_, t)) = self.stops.iter().find(|(k, _)| *k == kind) {
+            return *t;
+        }
+        let t = interp::stops(kind);
+        self.stops.push((kind, t));
+        t
     }
 
     /// Blanks a literal part `from..to` and records it as a string.

@@ -205,6 +205,38 @@ pub(super) fn string_at(lang: Language, b: &[u8], i: usize, delim: Delim) -> Opt
     }
 }
 
+/// The bytes of a string of `kind` that may end it, escape the next byte or
+/// open a hole; every other byte is text.
+pub(super) fn stops(kind: StrKind) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut set = |c: u8| t[c as usize] = true;
+    if matches!(kind.escape, Escape::Backslash | Escape::Python) {
+        set(b'\\');
+    }
+    match kind.end {
+        End::Quote(q) | End::Triple(q) => set(q),
+        End::Pair(open, close) => {
+            set(open);
+            set(close);
+        }
+        End::Brace => set(b'}'),
+    }
+    if !kind.multiline {
+        set(b'\n');
+    }
+    match kind.holes {
+        Holes::None => {}
+        Holes::DollarBrace | Holes::Kotlin => set(b'$'),
+        Holes::HashBrace => set(b'#'),
+        Holes::Braces { .. } => set(b'{'),
+        Holes::Php => {
+            set(b'$');
+            set(b'{');
+        }
+    }
+    t
+}
+
 /// Whether the quote at `i` follows a Python string prefix with an `f`
 /// (`f`, `rf`, `fr` in any case) that is not the tail of a name.
 fn f_prefix(b: &[u8], i: usize) -> bool {
