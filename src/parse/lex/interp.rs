@@ -388,24 +388,17 @@ mod tests {
 
     #[test]
     fn brace_runs() {
-        let one = Holes::Braces {
-            n: 1,
-            spec: Spec::Python,
-        };
+        let braces = |n, spec| Holes::Braces { n, spec };
+        let (one, two) = (braces(1, Spec::Python), braces(2, Spec::CSharp));
         assert_eq!(opening(one, b"{{x", 0), Opening::Literal(2));
-        assert!(matches!(
-            opening(one, b"{{{x}", 0),
-            Opening::Hole { at: 2, code: 3, .. }
-        ));
-        let two = Holes::Braces {
-            n: 2,
-            spec: Spec::CSharp,
-        };
         assert_eq!(opening(two, b"{x", 0), Opening::Literal(1));
-        assert!(matches!(
-            opening(two, b"{{{x", 0),
-            Opening::Hole { at: 1, code: 3, .. }
-        ));
+        // The last brace(s) of a run open the hole; the code starts after.
+        for (holes, text, hole_at) in [(one, &b"{{{x}"[..], 2), (two, b"{{{x", 1)] {
+            assert!(
+                matches!(opening(holes, text, 0), Opening::Hole { at, code: 3, .. } if at == hole_at),
+                "{holes:?}"
+            );
+        }
     }
 
     #[test]
