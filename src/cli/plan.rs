@@ -55,7 +55,7 @@ pub struct PlanArgs {
     /// Read settings from FILE instead of PATH/wasmfit.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// No progress output.
+    /// No progress output, and no notes on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -87,7 +87,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let mut report = super::scan::scan_path(&args.path, &opts, &rules, args.quiet)?;
-    report.repository = crate::input::repo::locate(&args.path);
+    report.repository = super::shared::repository(&args.path, args.quiet);
     let platform = args.platform.unwrap_or(config.target);
     report.target = Some(platform);
     let popts = crate::plan::Options {

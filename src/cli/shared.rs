@@ -8,6 +8,7 @@ use crate::gate;
 use crate::model::Report;
 use crate::rules::{RuleSet, Severity};
 use clap::{Args, ValueEnum};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,6 +37,42 @@ pub struct GateArgs {
     /// `origin/main`), made in a temporary git worktree.
     #[arg(long, value_name = "GIT_REF")]
     pub baseline_ref: Option<String>,
+}
+
+/// Which files a scan reads and with which rules: the flags `scan` and
+/// `fleet scan` share.
+#[derive(Args, Debug)]
+pub struct WalkArgs {
+    /// Also load every *.toml rule file in DIR (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Exclude paths matching this gitignore-style pattern, relative to
+    /// the directory scanned (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also scan vendored and build trees (vendor/, node_modules/, target/...).
+    #[arg(long)]
+    pub no_default_excludes: bool,
+    /// Do not honour ignore files (.gitignore, .ignore, .git/info/exclude).
+    #[arg(long)]
+    pub no_gitignore: bool,
+    /// Text files larger than this many bytes are not read.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
+    pub max_file_size: u64,
+}
+
+impl WalkArgs {
+    /// The walk these flags ask for, excluding `exclude` (the flags'
+    /// patterns as the caller has placed them).
+    pub fn discover(&self, exclude: Vec<String>) -> crate::input::discover::Options {
+        crate::input::discover::Options {
+            default_excludes: !self.no_default_excludes,
+            gitignore: !self.no_gitignore,
+            exclude,
+            max_text_size: self.max_file_size,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -103,6 +140,24 @@ pub fn read_baseline(args: &GateArgs) -> anyhow::Result<Option<Report>> {
     crate::report::json::parse_slice(&bytes)
         .map(Some)
         .map_err(|e| super::usage(format!("{}: baseline: {e}", file.display())))
+}
+
+/// The repository around a scanned path. Outside any git repository the
+/// report's paths are relative to the scan root, which is not where CI
+/// systems resolve them (the checkout's root): said once, on stderr, unless
+/// `quiet`.
+pub fn repository(path: &Path, quiet: bool) -> Option<crate::model::report::Repository> {
+    let repo = crate::input::repo::locate(path);
+    if !quiet && repo.as_ref().is_some_and(|r| !r.git) {
+        let shown = path.display().to_string();
+        // A closed stderr must not end the run (eprintln! would panic).
+        let _ = writeln!(
+            std::io::stderr(),
+            "wasmfit: note: {} is not inside a git repository: paths are relative to the scan root",
+            crate::report::escape::visible(&shown)
+        );
+    }
+    repo
 }
 
 /// Evaluates the gate; on failure prints its one summary line on stderr
