@@ -678,13 +678,24 @@ fn check_world(wasm: &Path, plan: &Plan, out: &mut TryBuild) {
     };
     let (_, info) = crate::parse::wasm::parse(&bytes, &plan.build.output, Context::Service);
     let unversioned = |s: &str| s.split('@').next().unwrap_or(s).to_string();
-    let world: Vec<String> = plan
+    let mut world: Vec<String> = plan
         .world
         .imports
         .iter()
         .map(|i| unversioned(i))
         .chain(crate::plan::wit::IMPLIED.iter().map(|i| i.to_string()))
         .collect();
+    // The HTTP interfaces `use` wasi:http/types: a world that names one
+    // imports it (wit-parser adds it), so the component may too.
+    if plan
+        .world
+        .imports
+        .iter()
+        .chain(&plan.world.exports)
+        .any(|i| i.starts_with("wasi:http/"))
+    {
+        world.push("wasi:http/types".into());
+    }
     if info.interfaces.is_empty() && !info.preview1.is_empty() {
         // A command adapts to a component; a preview 1 module cannot export
         // wasi:http/incoming-handler, so an HTTP service needs a wasip2
