@@ -157,9 +157,10 @@ async fn logs(engine: &Engine, id: &str) -> Vec<u8> {
     out
 }
 
-/// A build context of one Dockerfile: an image with no files at all.
+/// A build context of one Dockerfile: an image with no files at all (the
+/// LABEL makes it an image: a bare `FROM scratch` generates none).
 fn scratch_context() -> Result<Vec<u8>, TryBuildError> {
-    let dockerfile = b"FROM scratch\n";
+    let dockerfile = b"FROM scratch\nLABEL wasmfit.sandbox=try-build\n";
     let mut builder = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);

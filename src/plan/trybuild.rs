@@ -254,7 +254,11 @@ fn recipe(
                 ]
                 .map(String::from)
                 .to_vec(),
-                env: Vec::new(),
+                // Its errors, without the Rust backtrace of the tool itself.
+                env: vec![
+                    ("RUST_BACKTRACE".into(), "0".into()),
+                    ("RUST_LIB_BACKTRACE".into(), "0".into()),
+                ],
                 output: PathBuf::from(&out),
                 needs_wit: true,
             })
