@@ -558,6 +558,39 @@ fn unshare_works() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// `unshare_works`, or says the test is not applicable here.
+fn sandbox_or_skip(test: &str) -> bool {
+    if unshare_works() {
+        return true;
+    }
+    support::not_applicable(
+        test,
+        "unshare -rn (unprivileged user namespaces) is not available",
+    );
+    false
+}
+
+/// `wasmfit plan -q --try-build --timeout 600 -f json ARGS... PATH`, which
+/// must exit 0; returns the plan's `try_build` and the whole report.
+fn try_build(path: &Path, args: &[&str]) -> (Value, Value) {
+    let assert = wasmfit()
+        .args([
+            "plan",
+            "-q",
+            "--try-build",
+            "--timeout",
+            "600",
+            "-f",
+            "json",
+        ])
+        .args(args)
+        .arg(path)
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    (r["plan"]["try_build"].clone(), r)
+}
+
 #[test]
 fn try_build_builds_the_c_sample_and_checks_the_world() {
     let test = "try_build_builds_the_c_sample_and_checks_the_world";
@@ -566,32 +599,15 @@ fn try_build_builds_the_c_sample_and_checks_the_world() {
         &["clang", "clang-19"],
         "a clang with the wasm32-wasi target and a WASI sysroot"
     );
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
-    let assert = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--try-build",
-            "--timeout",
-            "300",
-            "-f",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(sample_path("bench-stdio-c"))
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    let t = &r["plan"]["try_build"];
+    let (t, _) = try_build(
+        &sample_path("bench-stdio-c"),
+        &["--out", out.to_str().unwrap()],
+    );
     assert_eq!(t["status"], "built", "{t:#}");
     assert!(t["command"]
         .as_str()
@@ -608,11 +624,7 @@ fn try_build_of_the_go_sample_runs_offline_in_the_sandbox() {
         support::skip(test, "Go 1.21+ or TinyGo on PATH (or in /usr/lib/go-*/bin)");
         return;
     };
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
     let path = format!(
@@ -652,11 +664,7 @@ fn try_build_of_the_go_sample_runs_offline_in_the_sandbox() {
 fn a_build_that_hangs_is_killed_at_the_time_limit_and_reported() {
     let test = "a_build_that_hangs_is_killed_at_the_time_limit_and_reported";
     require_tool!(test, &["cargo"], "cargo");
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
     let has_target = std::process::Command::new("rustc")
@@ -788,28 +796,10 @@ fn a_signal_during_try_build_kills_the_build_and_removes_the_copy() {
 fn try_build_of_a_rust_command_stays_inside_its_world() {
     let test = "try_build_of_a_rust_command_stays_inside_its_world";
     require_tool!(test, &["cargo"], "cargo");
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
-    let assert = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--try-build",
-            "--timeout",
-            "600",
-            "-f",
-            "json",
-        ])
-        .arg(sample_path("bench-stdio-rust"))
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    let t = &r["plan"]["try_build"];
+    let (t, _) = try_build(&sample_path("bench-stdio-rust"), &[]);
     if t["status"] == "failed"
         && t["errors"].as_array().is_some_and(|e| {
             !e.is_empty()
@@ -1082,11 +1072,7 @@ fn the_rust_http_sample_goes_from_a_scan_to_a_component_that_answers_http() {
         support::skip(test, "rustup target add wasm32-wasip2");
         return;
     }
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
     if !serves_wasm(test) {
@@ -1119,25 +1105,10 @@ fn the_rust_http_sample_goes_from_a_scan_to_a_component_that_answers_http() {
     // plan --try-build --out: built in the sandbox, inside the world.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
-    let plan = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--platform",
-            "runwasi",
-            "--try-build",
-            "--timeout",
-            "600",
-            "-f",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&sample)
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&plan.get_output().stdout).unwrap();
-    let t = &r["plan"]["try_build"];
+    let (t, _) = try_build(
+        &sample,
+        &["--platform", "runwasi", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(t["status"], "built", "{t:#}");
     assert!(
         t["command"].as_str().unwrap().contains("--lib"),
@@ -1191,28 +1162,11 @@ fn the_rust_http_sample_goes_from_a_scan_to_a_component_that_answers_http() {
 fn try_build_of_the_python_api_maps_the_framework_failure_to_its_finding() {
     let test = "try_build_of_the_python_api_maps_the_framework_failure_to_its_finding";
     require_tool!(test, &["componentize-py"], "pip install componentize-py");
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
     // The monorepo's primary service is the FastAPI app in api/.
-    let assert = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--try-build",
-            "--timeout",
-            "300",
-            "-f",
-            "json",
-        ])
-        .arg(sample_path("monorepo-api-web"))
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let (_, r) = try_build(&sample_path("monorepo-api-web"), &[]);
     let p = &r["plan"];
     assert_eq!(p["service"], "api");
     let t = &p["try_build"];
@@ -1249,32 +1203,15 @@ fn try_build_of_the_python_api_maps_the_framework_failure_to_its_finding() {
 fn try_build_of_a_python_handler_builds_a_component_that_answers_http() {
     let test = "try_build_of_a_python_handler_builds_a_component_that_answers_http";
     require_tool!(test, &["componentize-py"], "pip install componentize-py");
-    if !unshare_works() {
-        support::not_applicable(
-            test,
-            "unshare -rn (unprivileged user namespaces) is not available",
-        );
+    if !sandbox_or_skip(test) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
-    let assert = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--try-build",
-            "--timeout",
-            "300",
-            "-f",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(repo().join("tests/data/plan/python-handler"))
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    let t = &r["plan"]["try_build"];
+    let (t, _) = try_build(
+        &repo().join("tests/data/plan/python-handler"),
+        &["--out", out.to_str().unwrap()],
+    );
     assert_eq!(t["status"], "built", "{t:#}");
     let artifact = PathBuf::from(t["artifact"].as_str().unwrap());
     assert!(artifact.is_file());
@@ -1337,25 +1274,10 @@ fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
     let out = tmp.path().join("deploy");
     // --sandbox container forces the fallback `auto` takes where
     // `unshare -rn` fails.
-    let assert = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--try-build",
-            "--sandbox",
-            "container",
-            "--timeout",
-            "300",
-            "-f",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(sample_path("bench-stdio-c"))
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    let t = &r["plan"]["try_build"];
+    let (t, _) = try_build(
+        &sample_path("bench-stdio-c"),
+        &["--sandbox", "container", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(t["status"], "built", "{t:#}");
     assert!(
         t["command"]
@@ -1396,24 +1318,7 @@ fn a_container_build_cannot_reach_the_network() {
         "fn main() {\n    let addr = std::net::SocketAddr::from(([1, 1, 1, 1], 53));\n    if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(5)).is_ok() {\n        panic!(\"NETWORK REACHABLE\");\n    }\n    // Only loopback exists.\n    let ifs = std::fs::read_to_string(\"/proc/net/dev\").unwrap_or_default();\n    if ifs.lines().skip(2).any(|l| !l.trim_start().starts_with(\"lo:\")) {\n        panic!(\"AN INTERFACE BESIDE LOOPBACK: {ifs}\");\n    }\n}\n",
     )
     .unwrap();
-    let assert = wasmfit()
-        .args([
-            "plan",
-            "-q",
-            "--force",
-            "--try-build",
-            "--sandbox",
-            "container",
-            "--timeout",
-            "300",
-            "-f",
-            "json",
-        ])
-        .arg(&root)
-        .assert()
-        .success();
-    let r: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    let t = &r["plan"]["try_build"];
+    let (t, _) = try_build(&root, &["--force", "--sandbox", "container"]);
     assert_eq!(t["status"], "built", "{t:#}");
     assert_eq!(try_build_leftovers(), Vec::<String>::new());
 }

@@ -54,15 +54,6 @@ pub fn engine_answers() -> bool {
     runtime().is_ok_and(|rt| rt.block_on(Engine::connect("probe")).is_ok())
 }
 
-/// A run id for labels and the image tag: process id and clock.
-fn run_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("try-build-{}-{nanos:08x}", std::process::id())
-}
-
 /// Builds in a container; returns how the build ended.
 pub fn run(build: &Build) -> Result<BuildStatus, TryBuildError> {
     let program = resolve(build.program)
@@ -71,7 +62,9 @@ pub fn run(build: &Build) -> Result<BuildStatus, TryBuildError> {
     // A signal's exit waits for this run to remove what it created.
     let _wait_for_cleanup = crate::interrupt::defer();
     rt.block_on(async {
-        let engine = Engine::connect(&run_id())
+        // The bench's run id (process id and clock), marked as a try-build's.
+        let run_id = format!("try-build-{}", crate::bench::runner::run_id());
+        let engine = Engine::connect(&run_id)
             .await
             .map_err(TryBuildError::NoSandbox)?;
         let result = contained(&engine, build, &program).await;
