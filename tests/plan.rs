@@ -558,6 +558,29 @@ fn unshare_works() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether cargo and the wasm32-wasip2 target are installed; skips visibly
+/// when not.
+fn cargo_wasip2_or_skip(test: &str) -> bool {
+    if support::which(&["cargo"]).is_none() {
+        support::skip(test, "cargo");
+        return false;
+    }
+    if !support::rust_target("wasm32-wasip2") {
+        support::skip(test, "rustup target add wasm32-wasip2");
+        return false;
+    }
+    true
+}
+
+/// Whether a Docker engine answers; skips visibly when not.
+fn docker_or_skip(test: &str) -> bool {
+    if support::docker_available() {
+        return true;
+    }
+    support::skip(test, support::DOCKER_WHY);
+    false
+}
+
 /// `unshare_works`, or says the test is not applicable here.
 fn sandbox_or_skip(test: &str) -> bool {
     if unshare_works() {
@@ -1067,9 +1090,7 @@ fn check_k8s(out: &Path) {
 #[test]
 fn the_rust_http_sample_goes_from_a_scan_to_a_component_that_answers_http() {
     let test = "the_rust_http_sample_goes_from_a_scan_to_a_component_that_answers_http";
-    require_tool!(test, &["cargo"], "cargo");
-    if !support::rust_target("wasm32-wasip2") {
-        support::skip(test, "rustup target add wasm32-wasip2");
+    if !cargo_wasip2_or_skip(test) {
         return;
     }
     if !sandbox_or_skip(test) {
@@ -1265,8 +1286,7 @@ fn try_build_leftovers() -> Vec<String> {
 #[test]
 fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
     let test = "try_build_in_a_container_builds_offline_and_leaves_nothing";
-    if !support::docker_available() {
-        support::skip(test, support::DOCKER_WHY);
+    if !docker_or_skip(test) {
         return;
     }
     require!(test, support::wasi_clang(), support::WASI_CLANG_WHY);
@@ -1293,13 +1313,10 @@ fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
 #[test]
 fn a_container_build_cannot_reach_the_network() {
     let test = "a_container_build_cannot_reach_the_network";
-    if !support::docker_available() {
-        support::skip(test, support::DOCKER_WHY);
+    if !docker_or_skip(test) {
         return;
     }
-    require_tool!(test, &["cargo"], "cargo");
-    if !support::rust_target("wasm32-wasip2") {
-        support::skip(test, "rustup target add wasm32-wasip2");
+    if !cargo_wasip2_or_skip(test) {
         return;
     }
     // A build script that tries to connect out: it fails the build when it
@@ -1326,13 +1343,10 @@ fn a_container_build_cannot_reach_the_network() {
 #[test]
 fn a_signal_during_a_container_build_removes_the_container() {
     let test = "a_signal_during_a_container_build_removes_the_container";
-    if !support::docker_available() {
-        support::skip(test, support::DOCKER_WHY);
+    if !docker_or_skip(test) {
         return;
     }
-    require_tool!(test, &["cargo"], "cargo");
-    if !support::rust_target("wasm32-wasip2") {
-        support::skip(test, "rustup target add wasm32-wasip2");
+    if !cargo_wasip2_or_skip(test) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
