@@ -572,6 +572,13 @@ fn cargo_wasip2_or_skip(test: &str) -> bool {
     true
 }
 
+/// The container tests list every try-build container on the engine, so
+/// they run one at a time (the harness runs tests in parallel).
+fn container_test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Whether a Docker engine answers; skips visibly when not.
 fn docker_or_skip(test: &str) -> bool {
     if support::docker_available() {
@@ -1286,6 +1293,7 @@ fn try_build_leftovers() -> Vec<String> {
 #[test]
 fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
     let test = "try_build_in_a_container_builds_offline_and_leaves_nothing";
+    let _one_at_a_time = container_test_lock();
     if !docker_or_skip(test) {
         return;
     }
@@ -1313,10 +1321,9 @@ fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
 #[test]
 fn a_container_build_cannot_reach_the_network() {
     let test = "a_container_build_cannot_reach_the_network";
-    if !docker_or_skip(test) {
-        return;
-    }
-    if !cargo_wasip2_or_skip(test) {
+    let _one_at_a_time = container_test_lock();
+    // Short-circuits: one skip line, for the first thing missing.
+    if !docker_or_skip(test) || !cargo_wasip2_or_skip(test) {
         return;
     }
     // A build script that tries to connect out: it fails the build when it
@@ -1343,10 +1350,9 @@ fn a_container_build_cannot_reach_the_network() {
 #[test]
 fn a_signal_during_a_container_build_removes_the_container() {
     let test = "a_signal_during_a_container_build_removes_the_container";
-    if !docker_or_skip(test) {
-        return;
-    }
-    if !cargo_wasip2_or_skip(test) {
+    let _one_at_a_time = container_test_lock();
+    // Short-circuits: one skip line, for the first thing missing.
+    if !docker_or_skip(test) || !cargo_wasip2_or_skip(test) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
