@@ -135,7 +135,7 @@ fn file_artifact(kind: &str, path: &Path) -> Option<Artifact> {
 }
 
 /// A per-run id for labels and image tags.
-fn run_id() -> String {
+pub(crate) fn run_id() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
