@@ -634,7 +634,9 @@ impl<'r> Engine<'r> {
                 };
                 self.match_set(&self.devices, path, fact, source, out)
             }
-            FactKind::Runtime { .. } => {}
+            // Entry points say how a program starts, for the service
+            // model (analyze::entries); no rule reads them.
+            FactKind::Runtime { .. } | FactKind::Entry { .. } => {}
         }
     }
 
