@@ -192,7 +192,7 @@ fn command(cmd: &str, dir: &str, u: &Unit, artifacts: &[Artifact]) -> Target {
     // one that keeps running.
     let last: Vec<String> = words
         .split(|w| w == "&&" || w == ";")
-        .last()
+        .next_back()
         .unwrap_or(&[])
         .to_vec();
     let program = last
