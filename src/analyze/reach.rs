@@ -733,6 +733,16 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
             node_of(from)
         };
         for target in ix.resolve(from, module, &fact.at.snippet) {
+            // C and C++: a source file that includes a header of the
+            // program implements or uses what it declares, whatever its
+            // name (`intel.h` implemented by `intel_i915.c`); the build
+            // links it with the rest.
+            if matches!(from.language, Language::C | Language::Cpp) && target != from.rel {
+                edges
+                    .entry(target.clone())
+                    .or_default()
+                    .push((from.rel.clone(), Location::file(&from.rel, "includes it")));
+            }
             let target = match by_rel.get(target.as_str()) {
                 Some(f) => node_of(f),
                 None => target,
@@ -1476,8 +1486,16 @@ mod tests {
             file("include/net/conn.h", Language::Cpp),
             file("src/net/conn.cpp", Language::Cpp),
             file("src/fuzz.c", Language::C),
+            file("src/watch_inotify.c", Language::C),
         ];
         let imports = [
+            import(
+                "src/watch_inotify.c",
+                1,
+                "watch.h",
+                "#include \"watch.h\"",
+                Language::C,
+            ),
             import(
                 "src/main.c",
                 1,
@@ -1504,6 +1522,7 @@ mod tests {
         for rel in [
             "src/watch.h",
             "src/watch.c",
+            "src/watch_inotify.c",
             "include/net/conn.h",
             "src/net/conn.cpp",
         ] {
