@@ -68,11 +68,18 @@ pub fn run(build: &Build) -> Result<BuildStatus, TryBuildError> {
             .await
             .map_err(TryBuildError::NoSandbox)?;
         let result = contained(&engine, build, &program).await;
-        engine.cleanup().await;
+        // What could not be removed is an error of its own: the run must
+        // not leave a container behind silently.
+        let leftover = engine.cleanup(&|_: &str| {}).await.err();
         if crate::interrupt::received().is_some() {
             let _ = std::fs::remove_dir_all(build.scratch);
         }
-        result
+        match leftover {
+            Some(e) if result.is_ok() => Err(TryBuildError::Io(format!(
+                "the build container was not removed: {e}"
+            ))),
+            _ => result,
+        }
     })
 }
 
