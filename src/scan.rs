@@ -252,7 +252,7 @@ pub fn scan_with(
             version: env!("CARGO_PKG_VERSION").into(),
             rules: rules.rules.len(),
         },
-        root: root.display().to_string(),
+        root: crate::model::path::from_os(root.as_os_str()),
         verdict: primary.verdict,
         verdict_reason: primary.verdict_reason.clone(),
         score: primary.score,
