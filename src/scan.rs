@@ -575,7 +575,9 @@ fn root_name(root: &Path) -> String {
         .as_deref()
         .unwrap_or(root)
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        // As paths are (`model::path`): a name that is not UTF-8 is shown
+        // with escapes, not with U+FFFD.
+        .map(crate::model::path::from_os)
         .unwrap_or_else(|| "service".into())
 }
 

@@ -428,14 +428,18 @@ fn names_that_are_not_utf8_survive_every_format_and_a_round_trip() {
             .code()
     };
     assert_eq!(gate(&file), Some(0));
-    // A baseline that names the file lossily is another file: the
-    // evidence there is new and the gate fails.
-    let lossy = saved.path().join("lossy.json");
-    std::fs::write(
-        &lossy,
-        json.replace("bad\\\\xFFname.py", "bad\u{fffd}name.py"),
-    )
-    .unwrap();
-    assert_ne!(std::fs::read(&lossy).unwrap(), json.as_bytes());
-    assert_eq!(gate(&lossy), Some(1));
+    // A baseline of the tree when the file's name held another byte that is
+    // not UTF-8 names another file: that evidence is new and the gate
+    // fails. (Shown lossily, both names would be `bad\u{fffd}name.py`.)
+    let (real, other) = (
+        svc.join(os(b"bad\xffname.py")),
+        svc.join(os(b"bad\xfename.py")),
+    );
+    std::fs::rename(&real, &other).unwrap();
+    let before = stdout(wasmfit().args(["scan", "-f", "json"]).arg(&svc));
+    std::fs::rename(&other, &real).unwrap();
+    assert!(before.contains(r#"bad\\xFEname.py"#), "{before}");
+    let renamed = saved.path().join("renamed.json");
+    std::fs::write(&renamed, before).unwrap();
+    assert_eq!(gate(&renamed), Some(1));
 }
