@@ -33,12 +33,12 @@ fn exit_2(c: &mut Command) -> String {
 }
 
 fn json_scan(dir: &Path) -> Value {
-    let out = wasmfit()
-        .args(["scan", "-q", "-f", "json"])
-        .arg(dir)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    json_of(wasmfit().args(["scan", "-q", "-f", "json"]).arg(dir))
+}
+
+/// Runs a command that must succeed and reads its output as JSON.
+fn json_of(c: &mut Command) -> Value {
+    let out = c.timeout(Duration::from_secs(120)).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -230,6 +230,19 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
+/// `scan --image IMAGE` with FLAGS and TMPDIR=`tmp`, which must fail with
+/// exit 2: its stderr.
+fn image_error(tmp: &Path, image: &Path, flags: &[&str]) -> String {
+    exit_2(
+        wasmfit()
+            .env("TMPDIR", tmp)
+            .args(["scan", "-q"])
+            .args(flags)
+            .arg("--image")
+            .arg(image),
+    )
+}
+
 /// Files left in `dir` whose name starts with `prefix`.
 fn leftovers(dir: &Path, prefix: &str) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -249,12 +262,7 @@ fn gzip_of_zeros_is_refused_before_anything_is_written() {
     assert!(zeros.len() < 1 << 20);
     let p = dir.path().join("image.tar.gz");
     std::fs::write(&p, &zeros).unwrap();
-    let err = exit_2(
-        wasmfit()
-            .env("TMPDIR", tmp.path())
-            .args(["scan", "-q", "--image"])
-            .arg(&p),
-    );
+    let err = image_error(tmp.path(), &p, &[]);
     assert!(err.contains("not a tar archive"), "{err}");
     assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
     // A gzip'd tar of a big file but no image manifest: read, never written.
@@ -266,12 +274,7 @@ fn gzip_of_zeros_is_refused_before_anything_is_written() {
         .to_string();
     assert!(e.contains("without manifest.json"), "{e}");
     // Over the flag's budget: refused with the flag named.
-    let err = exit_2(
-        wasmfit()
-            .env("TMPDIR", tmp.path())
-            .args(["scan", "-q", "--max-image-bytes", "1000000", "--image"])
-            .arg(&p),
-    );
+    let err = image_error(tmp.path(), &p, &["--max-image-bytes", "1000000"]);
     assert!(err.contains("--max-image-bytes"), "{err}");
     assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
 }
@@ -534,21 +537,14 @@ fn evidence_of(report: &Value, rule: &str) -> Vec<String> {
 }
 
 fn json_image_scan(tmp: &Path, image: &Path, flags: &[&str]) -> Value {
-    let out = wasmfit()
-        .env("TMPDIR", tmp)
-        .args(["scan", "-q", "-f", "json"])
-        .args(flags)
-        .arg("--image")
-        .arg(image)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(
+        wasmfit()
+            .env("TMPDIR", tmp)
+            .args(["scan", "-q", "-f", "json"])
+            .args(flags)
+            .arg("--image")
+            .arg(image),
+    )
 }
 
 #[test]
@@ -614,20 +610,10 @@ fn a_zstd_layer_bomb_stops_at_the_budget() {
     // The same bomb as a whole zstd archive: refused before it is written.
     let packed = dir.path().join("img.tar.zst");
     std::fs::write(&packed, zstd(&tar_of(&files))).unwrap();
-    let err = exit_2(
-        wasmfit()
-            .env("TMPDIR", tmp.path())
-            .args(["scan", "-q", "--max-image-bytes", "30000000", "--image"])
-            .arg(&packed),
-    );
+    let err = image_error(tmp.path(), &packed, &["--max-image-bytes", "30000000"]);
     assert!(err.contains("--max-image-bytes"), "{err}");
     std::fs::write(&packed, zstd(&zeros)).unwrap();
-    let err = exit_2(
-        wasmfit()
-            .env("TMPDIR", tmp.path())
-            .args(["scan", "-q", "--image"])
-            .arg(&packed),
-    );
+    let err = image_error(tmp.path(), &packed, &[]);
     assert!(
         err.contains("zstd stream of something that is not a tar"),
         "{err}"

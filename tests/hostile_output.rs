@@ -146,18 +146,23 @@ fn hostile_report() -> String {
     doc.to_string()
 }
 
+/// A saved report rendered as text, without colour.
+fn report_text(file: &Path) -> String {
+    stdout(
+        wasmfit()
+            .env("NO_COLOR", "1")
+            .arg("report")
+            .arg(file)
+            .args(["-f", "text"]),
+    )
+}
+
 #[test]
 fn text_output_escapes_every_string_of_a_saved_report() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hostile.json");
     std::fs::write(&file, hostile_report()).unwrap();
-    let plain = stdout(
-        wasmfit()
-            .env("NO_COLOR", "1")
-            .arg("report")
-            .arg(&file)
-            .args(["-f", "text"]),
-    );
+    let plain = report_text(&file);
     assert_eq!(unsafe_chars(&plain), [], "{plain}");
     assert!(plain.matches("\\x1b[2K").count() > 20, "{plain}");
     let colour = stdout(
@@ -407,13 +412,7 @@ fn names_that_are_not_utf8_survive_every_format_and_a_round_trip() {
     let again = stdout(wasmfit().arg("report").arg(&file).args(["-f", "sarif"]));
     assert!(again.contains("svc%FEdir/bad%FFname.py"), "{again}");
     assert!(again.contains("svc%FEdir/a%5Cb.py"), "{again}");
-    let again = stdout(
-        wasmfit()
-            .env("NO_COLOR", "1")
-            .arg("report")
-            .arg(&file)
-            .args(["-f", "text"]),
-    );
+    let again = report_text(&file);
     assert!(again.contains("bad\\xFFname.py:2"), "{again}");
 
     // As a baseline it matches the same files: nothing is new.
