@@ -144,6 +144,14 @@ fn run_cleanups() {
     }
 }
 
+/// The listener's own runtime: one thread, its timers and signals.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()
+}
+
 /// The three signals, listened to on a runtime of their own.
 #[cfg(unix)]
 struct Listener {
@@ -158,10 +166,7 @@ impl Listener {
     /// `None` when the signals cannot be listened to (the defaults stay).
     fn new() -> Option<Listener> {
         use tokio::signal::unix::{signal, SignalKind};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
+        let rt = runtime()?;
         let _guard = rt.enter();
         Some(Listener {
             int: signal(SignalKind::interrupt()).ok()?,
@@ -196,11 +201,7 @@ struct Listener(tokio::runtime::Runtime);
 #[cfg(not(unix))]
 impl Listener {
     fn new() -> Option<Listener> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        Some(Listener(rt))
+        Some(Listener(runtime()?))
     }
 
     fn next(&mut self, limit: Option<Duration>) -> Option<i32> {

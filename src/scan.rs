@@ -10,6 +10,7 @@ use crate::analyze::matcher::Engine;
 use crate::analyze::runtime;
 use crate::analyze::score;
 use crate::analyze::signals;
+use crate::analyze::suppress::{self, FileMarkers};
 use crate::input::discover::{self, Discovery};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
@@ -52,6 +53,9 @@ struct FileResult {
     entry: Option<crate::model::service::EntryKind>,
     /// It imports by a computed name.
     dynamic: bool,
+    /// Its `wasmfit: ignore[...]` comments, applied in the one suppression
+    /// pass once the hits of every producer are in.
+    markers: Option<FileMarkers>,
 }
 
 /// Called with (files done, files total) as the scan goes.
@@ -109,8 +113,10 @@ pub fn scan_with(
     let mut service_source_bytes = 0;
     let mut wasm = Vec::new();
     let mut code = Code::default();
+    let mut markers = Vec::new();
     for (a, r) in artifacts.iter().zip(results) {
         wasm.extend(r.wasm);
+        markers.extend(r.markers);
         code.imports.extend(r.imports);
         if let Some(k) = r.entry {
             code.entries.insert(a.rel.clone(), k);
@@ -211,7 +217,15 @@ pub fn scan_with(
                     )
             });
         }
-        let mut judged = judge(rules, opts, &u, &unit_kept, &unit_artifacts, &mut unit_hits);
+        let mut judged = judge(
+            rules,
+            opts,
+            &u,
+            &unit_kept,
+            &unit_artifacts,
+            &markers,
+            &mut unit_hits,
+        );
         judged.reachability = reach.map(|o| o.reachability);
         containers.push(container(&unit_kept));
         services.push(judged);
@@ -349,14 +363,17 @@ fn reach_unit(
     outcome
 }
 
-/// One unit's verdict from its own hits and facts: its runtime, findings,
-/// score, shape, and `unknown` when it holds nothing to judge.
+/// One unit's verdict from its own hits, facts and files: its runtime,
+/// findings, score, shape, and `unknown` when it holds nothing to judge.
+/// Its hits, the runtime's among them, go through the one suppression
+/// pass here.
 fn judge(
     rules: &RuleSet,
     opts: &Options,
     u: &crate::analyze::units::Unit,
     kept: &[Fact],
     artifacts: &[Artifact],
+    markers: &[FileMarkers],
     hits: &mut Vec<Hit>,
 ) -> Service {
     let mut notes = Vec::new();
@@ -380,7 +397,7 @@ fn judge(
             }
         }
     }
-    opts.suppress.apply(rules, hits);
+    suppress::apply_all(rules, markers, &opts.suppress, hits);
     let findings = finding::merge(&rules.rules, std::mem::take(hits));
     let mut scoring = score::score(&findings);
     let verdict_reason =
@@ -673,7 +690,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         engine.match_fact(f, &mut r.hits);
     }
     r.diagnostics.extend(out.diagnostics);
-    crate::analyze::suppress::apply(engine.rules, a, &text, &mut r.hits, &mut r.diagnostics);
+    r.markers = suppress::read_markers(engine.rules, a, &text, &mut r.diagnostics);
     r.kept = out.facts.into_iter().filter(keep).collect();
     r
 }
@@ -867,30 +884,19 @@ const COMPOSE_RUN_KEYS: [&str; 4] = ["build", "ports", "environment", "healthche
 
 /// The settings of the first compose service the tree builds.
 fn compose_settings(kept: &[Fact]) -> Option<crate::model::report::ComposeSettings> {
-    let built = kept.iter().find_map(|f| match &f.kind {
-        FactKind::Compose { service, key, .. } if key == "build" && f.context.counts() => {
-            Some(service.clone())
-        }
-        _ => None,
-    })?;
+    let settings = || {
+        kept.iter()
+            .filter(|f| f.context.counts())
+            .filter_map(Fact::compose)
+    };
+    let (built, _, _) = settings().find(|(_, key, _)| *key == "build")?;
     let mut c = crate::model::report::ComposeSettings {
-        service: built.clone(),
+        service: built.to_string(),
         ..Default::default()
     };
-    for f in kept.iter().filter(|f| f.context.counts()) {
-        let FactKind::Compose {
-            service,
-            key,
-            value,
-        } = &f.kind
-        else {
-            continue;
-        };
-        if *service != built {
-            continue;
-        }
-        match key.as_str() {
-            "ports" if !c.ports.contains(value) => c.ports.push(value.clone()),
+    for (_, key, value) in settings().filter(|(service, _, _)| *service == built) {
+        match key {
+            "ports" if !c.ports.iter().any(|p| p == value) => c.ports.push(value.to_string()),
             "environment" if c.env.len() < MAX_ENV => {
                 if let Some((k, v)) = value.split_once('=') {
                     let mut value = v.to_string();

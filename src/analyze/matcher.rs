@@ -27,6 +27,25 @@ struct LazyRe {
     re: OnceLock<Option<Regex>>,
 }
 
+impl Pat {
+    fn new(pattern: &str, by: Named) -> Pat {
+        Pat {
+            by,
+            re: LazyRe::new(pattern),
+        }
+    }
+}
+
+impl Named {
+    fn of(p: &CodePat) -> Named {
+        Named {
+            rule: p.rule,
+            block: p.block,
+            confidence: p.confidence,
+        }
+    }
+}
+
 impl LazyRe {
     fn new(pattern: &str) -> LazyRe {
         LazyRe {
@@ -47,11 +66,8 @@ impl LazyRe {
 
 /// One pattern over facts and the rule it belongs to.
 struct Pat {
-    rule: usize,
-    /// Which `[[rule.match]]` block of the rule this came from.
-    block: Option<u16>,
+    by: Named,
     re: LazyRe,
-    confidence: Confidence,
 }
 
 /// A set of patterns answered with one scan, compiled on first use.
@@ -62,20 +78,16 @@ struct PatSet {
 }
 
 struct SetPat {
-    rule: usize,
-    block: Option<u16>,
+    by: Named,
     pattern: String,
-    confidence: Confidence,
 }
 
 impl PatSet {
-    fn push(&mut self, rule: usize, block: Option<u16>, re: &str, confidence: Confidence) {
-        self.pats.push(SetPat {
-            rule,
-            block,
-            pattern: re.to_string(),
-            confidence,
-        });
+    fn extend(&mut self, patterns: &[String], by: Named) {
+        self.pats.extend(patterns.iter().map(|p| SetPat {
+            by,
+            pattern: p.clone(),
+        }));
     }
 
     /// Indices of the patterns that match anywhere in `hay`.
@@ -89,6 +101,13 @@ impl PatSet {
         match set {
             Some(s) => s.matches(hay).into_iter().collect(),
             None => Vec::new(),
+        }
+    }
+
+    /// Calls `f` with the origin of every pattern that matches `hay`.
+    fn each(&self, hay: &str, mut f: impl FnMut(Named)) {
+        for i in self.matching(hay) {
+            f(self.pats[i].by);
         }
     }
 }
@@ -122,15 +141,17 @@ impl NamePat {
 }
 
 struct DepEntry {
-    rule: usize,
-    /// None for `[[package]]` knowledge, which belongs to no block.
-    block: Option<u16>,
+    /// Its block is None for `[[package]]` knowledge, which belongs to no
+    /// block.
+    by: Named,
     versions: Option<Range>,
     features: Vec<String>,
     note: Option<String>,
-    confidence: Confidence,
 }
 
+/// Where a hit comes from: the rule, which `[[rule.match]]` block of it,
+/// and how sure a match of it is.
+#[derive(Clone, Copy)]
 struct Named {
     rule: usize,
     block: Option<u16>,
@@ -195,12 +216,14 @@ impl<'r> Engine<'r> {
                 .entry((p.ecosystem, p.ecosystem.normalize(&p.name)))
                 .or_default()
                 .push(DepEntry {
-                    rule: idx,
-                    block: None,
+                    by: Named {
+                        rule: idx,
+                        block: None,
+                        confidence: Confidence::Medium,
+                    },
                     versions: p.versions.as_deref().and_then(|v| Range::parse(v).ok()),
                     features: p.features.clone(),
                     note: Some(note),
-                    confidence: Confidence::Medium,
                 });
         }
         // The parser finds facts of its own in the code view of every
@@ -231,22 +254,14 @@ impl<'r> Engine<'r> {
         specs: &mut HashMap<Language, Spec>,
     ) {
         let confidence = m.confidence();
-        let named = || Named {
+        let named = Named {
             rule,
             block,
             confidence,
         };
         match m {
-            Matcher::Source {
-                languages,
-                patterns,
-                ..
-            }
-            | Matcher::String {
-                languages,
-                patterns,
-                ..
-            } => {
+            Matcher::Source { .. } | Matcher::String { .. } => {
+                let (languages, patterns) = m.code().unwrap_or_default();
                 for lang in languages.iter().flat_map(|l| l.family()) {
                     let spec = specs.entry(*lang).or_default();
                     let target = if matches!(m, Matcher::Source { .. }) {
@@ -267,7 +282,7 @@ impl<'r> Engine<'r> {
                         self.imports
                             .entry(*lang)
                             .or_default()
-                            .push((NamePat::new(module), named()));
+                            .push((NamePat::new(module), named));
                     }
                 }
             }
@@ -283,12 +298,10 @@ impl<'r> Engine<'r> {
                         .entry((*ecosystem, ecosystem.normalize(n)))
                         .or_default()
                         .push(DepEntry {
-                            rule,
-                            block,
+                            by: named,
                             versions: versions.as_deref().and_then(|v| Range::parse(v).ok()),
                             features: features.clone(),
                             note: None,
-                            confidence,
                         });
                 }
             }
@@ -297,95 +310,41 @@ impl<'r> Engine<'r> {
                 patterns,
                 ..
             } => {
-                for p in patterns {
-                    let instr = instruction.as_ref().map(|i| i.to_ascii_uppercase());
-                    self.dockerfile.push((
-                        instr,
-                        Pat {
-                            rule,
-                            block,
-                            re: LazyRe::new(p),
-                            confidence,
-                        },
-                    ));
-                }
+                let instr = instruction.as_ref().map(|i| i.to_ascii_uppercase());
+                self.dockerfile
+                    .extend(patterns.iter().map(|p| (instr.clone(), Pat::new(p, named))));
             }
             Matcher::BaseImage {
                 patterns,
                 final_only,
                 ..
             } => {
-                for p in patterns {
-                    self.base_images.push((
-                        *final_only,
-                        Pat {
-                            rule,
-                            block,
-                            re: LazyRe::new(p),
-                            confidence,
-                        },
-                    ));
-                }
+                self.base_images
+                    .extend(patterns.iter().map(|p| (*final_only, Pat::new(p, named))));
             }
             Matcher::OsPackage { names, .. } => {
-                for n in names {
-                    self.os_packages.push((NamePat::new(n), named()));
-                }
+                self.os_packages
+                    .extend(names.iter().map(|n| (NamePat::new(n), named)));
             }
             Matcher::Compose { key, values, .. } => {
                 let res = values.iter().map(|v| LazyRe::new(v)).collect();
-                self.compose.push((key.clone(), res, named()));
+                self.compose.push((key.clone(), res, named));
             }
-            Matcher::Symbol { names, .. } => {
-                for n in names {
-                    self.symbols.entry(n.clone()).or_default().push(named());
-                }
-            }
-            Matcher::Syscall { names, .. } => {
-                for n in names {
-                    self.syscalls.entry(n.clone()).or_default().push(named());
-                }
-            }
-            Matcher::Section { names, .. } => {
-                for n in names {
-                    self.sections.entry(n.clone()).or_default().push(named());
-                }
-            }
-            Matcher::Function { patterns, .. } => patterns
-                .iter()
-                .for_each(|p| self.functions.push(rule, block, p, confidence)),
-            Matcher::Library { patterns, .. } => patterns
-                .iter()
-                .for_each(|p| self.libraries.push(rule, block, p, confidence)),
-            Matcher::WasmImport { patterns, .. } => patterns
-                .iter()
-                .for_each(|p| self.wasm_imports.push(rule, block, p, confidence)),
-            Matcher::Device { patterns, .. } => patterns
-                .iter()
-                .for_each(|p| self.devices.push(rule, block, p, confidence)),
-            Matcher::File { patterns, .. } => patterns
-                .iter()
-                .for_each(|p| self.files.push(rule, block, p, confidence)),
+            Matcher::Symbol { names, .. } => index_names(&mut self.symbols, names, named),
+            Matcher::Syscall { names, .. } => index_names(&mut self.syscalls, names, named),
+            Matcher::Section { names, .. } => index_names(&mut self.sections, names, named),
+            Matcher::Function { patterns, .. } => self.functions.extend(patterns, named),
+            Matcher::Library { patterns, .. } => self.libraries.extend(patterns, named),
+            Matcher::WasmImport { patterns, .. } => self.wasm_imports.extend(patterns, named),
+            Matcher::Device { patterns, .. } => self.devices.extend(patterns, named),
+            Matcher::File { patterns, .. } => self.files.extend(patterns, named),
         }
     }
 
-    fn hit(
-        &self,
-        (rule, block): (usize, Option<u16>),
-        at: Location,
-        context: Context,
-        source: Source,
-        confidence: Confidence,
-    ) -> Hit {
-        let mut h = Hit::new(
-            &self.rules.rules[rule],
-            rule,
-            at,
-            context,
-            source,
-            confidence,
-        );
-        h.matcher = block;
+    fn hit(&self, by: Named, at: Location, context: Context, source: Source) -> Hit {
+        let rule = &self.rules.rules[by.rule];
+        let mut h = Hit::new(rule, by.rule, at, context, source, by.confidence);
+        h.matcher = by.block;
         h
     }
 
@@ -446,13 +405,7 @@ impl<'r> Engine<'r> {
                 let line = view.line_of(start);
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
-                    out.push(self.hit(
-                        (p.rule, p.block),
-                        at,
-                        ctx_at(start),
-                        Source::Code,
-                        p.confidence,
-                    ));
+                    out.push(self.hit(Named::of(p), at, ctx_at(start), Source::Code));
                 }
             }
         }
@@ -468,13 +421,7 @@ impl<'r> Engine<'r> {
                 let line = view.line_of(s.start);
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
-                    out.push(self.hit(
-                        (p.rule, p.block),
-                        at,
-                        ctx_at(s.start),
-                        Source::String,
-                        p.confidence,
-                    ));
+                    out.push(self.hit(Named::of(p), at, ctx_at(s.start), Source::String));
                 }
             }
         }
@@ -482,20 +429,21 @@ impl<'r> Engine<'r> {
 
     /// Every matcher kind that reads facts.
     pub fn match_fact(&self, fact: &Fact, out: &mut Vec<Hit>) {
-        let at = || fact.at.clone();
-        let ctx = fact.context;
+        let mut emit = |by: Named, source| {
+            out.push(self.hit(by, fact.at.clone(), fact.context, source));
+        };
+        // A site with a line is a call by number, or a device path, in
+        // source code; one without is in a binary.
+        let site = if fact.at.line.is_some() {
+            Source::Code
+        } else {
+            Source::Binary
+        };
         match &fact.kind {
             FactKind::Import { language, module } => {
-                for (pat, n) in self.imports.get(language).into_iter().flatten() {
-                    if pat.matches(module) {
-                        out.push(self.hit(
-                            (n.rule, n.block),
-                            at(),
-                            ctx,
-                            Source::Import,
-                            n.confidence,
-                        ));
-                    }
+                let named = self.imports.get(language).into_iter().flatten();
+                for (_, n) in named.filter(|(pat, _)| pat.matches(module)) {
+                    emit(*n, Source::Import);
                 }
             }
             FactKind::Dependency(d) => {
@@ -514,13 +462,11 @@ impl<'r> Engine<'r> {
                     }
                     // A package only a lock file names is usually transitive:
                     // present, but rarely the code path the service relies on.
-                    let confidence = if is_lock_file(&fact.at.path) {
-                        Confidence::Low
-                    } else {
-                        e.confidence
-                    };
-                    let mut h =
-                        self.hit((e.rule, e.block), at(), ctx, Source::Dependency, confidence);
+                    let mut by = e.by;
+                    if is_lock_file(&fact.at.path) {
+                        by.confidence = Confidence::Low;
+                    }
+                    let mut h = self.hit(by, fact.at.clone(), fact.context, Source::Dependency);
                     h.evidence.note = e.note.clone();
                     out.push(h);
                 }
@@ -530,125 +476,75 @@ impl<'r> Engine<'r> {
             } => {
                 for (final_only, p) in &self.base_images {
                     if (*is_final || !final_only) && p.re.is_match(image) {
-                        out.push(self.hit(
-                            (p.rule, p.block),
-                            at(),
-                            ctx,
-                            Source::Dockerfile,
-                            p.confidence,
-                        ));
+                        emit(p.by, Source::Dockerfile);
                     }
                 }
             }
             FactKind::OsPackage { name, .. } => {
-                for (pat, n) in &self.os_packages {
-                    if pat.matches(name) {
-                        out.push(self.hit(
-                            (n.rule, n.block),
-                            at(),
-                            ctx,
-                            Source::Dockerfile,
-                            n.confidence,
-                        ));
-                    }
+                for (_, n) in self.os_packages.iter().filter(|(pat, _)| pat.matches(name)) {
+                    emit(*n, Source::Dockerfile);
                 }
             }
             FactKind::Instruction { instruction, args } => {
                 for (want, p) in &self.dockerfile {
                     if want.as_ref().is_none_or(|w| w == instruction) && p.re.is_match(args) {
-                        out.push(self.hit(
-                            (p.rule, p.block),
-                            at(),
-                            ctx,
-                            Source::Dockerfile,
-                            p.confidence,
-                        ));
+                        emit(p.by, Source::Dockerfile);
                     }
                 }
             }
             FactKind::Compose { key, value, .. } => {
                 for (k, values, n) in &self.compose {
                     if k == key && (values.is_empty() || values.iter().any(|v| v.is_match(value))) {
-                        out.push(self.hit(
-                            (n.rule, n.block),
-                            at(),
-                            ctx,
-                            Source::Compose,
-                            n.confidence,
-                        ));
+                        emit(*n, Source::Compose);
                     }
                 }
             }
             FactKind::Symbol { name } => {
-                for n in self
-                    .symbols
-                    .get(normalize_symbol(name))
+                let named = self.symbols.get(normalize_symbol(name));
+                named
                     .into_iter()
                     .flatten()
-                {
-                    out.push(self.hit((n.rule, n.block), at(), ctx, Source::Binary, n.confidence));
-                }
+                    .for_each(|n| emit(*n, Source::Binary));
             }
             FactKind::Syscall { name } => {
-                // A site with a line is a call by number in source code.
-                let source = if fact.at.line.is_some() {
-                    Source::Code
-                } else {
-                    Source::Binary
-                };
                 // `*` in a rule matches every resolved syscall site; a rule
                 // that also names this syscall still gets one hit.
                 let mut done = std::collections::HashSet::new();
                 let named = self.syscalls.get(name).into_iter().flatten();
                 for n in named.chain(self.syscalls.get("*").into_iter().flatten()) {
                     if done.insert(n.rule) {
-                        out.push(self.hit((n.rule, n.block), at(), ctx, source, n.confidence));
+                        emit(*n, site);
                     }
                 }
             }
             FactKind::Section { name } => {
-                for n in self.sections.get(name).into_iter().flatten() {
-                    out.push(self.hit((n.rule, n.block), at(), ctx, Source::Binary, n.confidence));
-                }
+                let named = self.sections.get(name);
+                named
+                    .into_iter()
+                    .flatten()
+                    .for_each(|n| emit(*n, Source::Binary));
             }
-            FactKind::Function { name } => {
-                self.match_set(&self.functions, name, fact, Source::Binary, out)
-            }
-            FactKind::Library { name } => {
-                self.match_set(&self.libraries, name, fact, Source::Binary, out)
-            }
+            FactKind::Function { name } => self.functions.each(name, |by| emit(by, Source::Binary)),
+            FactKind::Library { name } => self.libraries.each(name, |by| emit(by, Source::Binary)),
             FactKind::WasmImport { module, name } => {
                 let key = if name.is_empty() {
                     module.clone()
                 } else {
                     format!("{module}/{name}")
                 };
-                self.match_set(&self.wasm_imports, &key, fact, Source::Wasm, out)
+                self.wasm_imports.each(&key, |by| emit(by, Source::Wasm))
             }
-            FactKind::File { name } => self.match_set(&self.files, name, fact, Source::File, out),
-            FactKind::Device { path } => {
-                let source = if fact.at.line.is_some() {
-                    Source::Code
-                } else {
-                    Source::Binary
-                };
-                self.match_set(&self.devices, path, fact, source, out)
-            }
+            FactKind::File { name } => self.files.each(name, |by| emit(by, Source::File)),
+            FactKind::Device { path } => self.devices.each(path, |by| emit(by, site)),
             FactKind::Runtime { .. } => {}
         }
     }
+}
 
-    fn match_set(&self, set: &PatSet, hay: &str, fact: &Fact, source: Source, out: &mut Vec<Hit>) {
-        for i in set.matching(hay) {
-            let p = &set.pats[i];
-            out.push(self.hit(
-                (p.rule, p.block),
-                fact.at.clone(),
-                fact.context,
-                source,
-                p.confidence,
-            ));
-        }
+/// Adds every name of a matcher block to a by-name index.
+fn index_names(index: &mut HashMap<String, Vec<Named>>, names: &[String], by: Named) {
+    for n in names {
+        index.entry(n.clone()).or_default().push(by);
     }
 }
 

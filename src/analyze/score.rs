@@ -137,28 +137,13 @@ pub fn unknown(s: &mut Score) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::context::Context;
-    use crate::rules::Capability;
 
     fn f(id: &str, sev: Severity, conf: Confidence) -> Finding {
         Finding {
-            rule_id: id.into(),
-            title: "t".into(),
-            capability: Capability::ProcessSpawn,
-            category: Category::Process,
-            severity: sev,
-            context: Context::Service,
             confidence: conf,
             counted: sev != Severity::Info,
-            lock_only: false,
-            suppressed: false,
-            message: String::new(),
-            remediation: String::new(),
-            wasi: "none".into(),
             effort: 2.0,
-            fingerprint: String::new(),
-            evidence: Vec::new(),
-            evidence_total: 0,
+            ..Finding::sample(id, sev, Vec::new())
         }
     }
 

@@ -117,18 +117,6 @@ pub fn apply_all(rules: &RuleSet, files: &[FileMarkers], config: &PathRules, hit
     config.apply(rules, hits);
 }
 
-/// Marks the hits of one text file that a comment in it suppresses.
-pub fn apply(
-    rules: &RuleSet,
-    a: &Artifact,
-    text: &str,
-    hits: &mut [Hit],
-    diags: &mut Vec<Diagnostic>,
-) {
-    let files: Vec<FileMarkers> = read_markers(rules, a, text, diags).into_iter().collect();
-    apply_all(rules, &files, &PathRules::default(), hits);
-}
-
 /// An import is evidence only through what uses it: when every other piece
 /// of a rule's evidence in the file is suppressed, its imports are too, so
 /// one comment at the call site is enough. `idx` are the file's hits.
@@ -314,7 +302,7 @@ impl PathRules {
     }
 
     /// Marks hits that an entry covers and no comment has suppressed yet.
-    pub fn apply(&self, rules: &RuleSet, hits: &mut [Hit]) {
+    fn apply(&self, rules: &RuleSet, hits: &mut [Hit]) {
         if self.entries.is_empty() {
             return;
         }
@@ -363,35 +351,14 @@ mod tests {
     use crate::model::context::Context;
     use crate::model::fact::Location;
     use crate::model::language::Language;
+    use crate::rules::load::test_rule;
     use crate::rules::Confidence;
-
-    const RULES: &str = r#"
-[[rule]]
-id = "WF101"
-title = "t"
-category = "process"
-capability = "process-spawn"
-severity = "blocker"
-effort = 1
-message = "m"
-remediation = "r"
-wasi = "none"
-
-[[rule]]
-id = "WF601"
-title = "t"
-category = "concurrency"
-capability = "threads"
-severity = "major"
-effort = 1
-message = "m"
-remediation = "r"
-wasi = "none"
-"#;
 
     fn rules() -> RuleSet {
         let mut l = crate::rules::Loader::default();
-        l.add_file("t.toml", RULES).expect("test rules");
+        let rules = test_rule("WF101", "process", "process-spawn", "blocker")
+            + &test_rule("WF601", "concurrency", "threads", "major");
+        l.add_file("t.toml", &rules).expect("test rules");
         l.finish().expect("test rules")
     }
 
@@ -415,6 +382,18 @@ wasi = "none"
             Source::Code,
             Confidence::High,
         )
+    }
+
+    /// The one pass over the hits of one text file.
+    fn apply(
+        rules: &RuleSet,
+        a: &Artifact,
+        text: &str,
+        hits: &mut [Hit],
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let files: Vec<FileMarkers> = read_markers(rules, a, text, diags).into_iter().collect();
+        apply_all(rules, &files, &PathRules::default(), hits);
     }
 
     fn run(

@@ -139,6 +139,31 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
+    /// A unit in directory `dir` (`""` for the root) with nothing known
+    /// yet about what else builds it or how it starts.
+    fn new(
+        name: String,
+        kind: ServiceKind,
+        dir: &str,
+        scope: Vec<String>,
+        dockerfile: Option<String>,
+    ) -> Unit {
+        Unit {
+            name,
+            kind,
+            root: if dir.is_empty() { "." } else { dir }.to_string(),
+            scope,
+            dockerfile,
+            also_built_by: Vec::new(),
+            compose: None,
+            compose_services: Vec::new(),
+            entry_points: Vec::new(),
+            neighbours: Vec::new(),
+            notes: Vec::new(),
+            primary: false,
+        }
+    }
+
     /// How narrowly the unit's scope holds `path`: the length of the
     /// longest matching prefix, or `None` when it does not.
     fn holds(&self, path: &str) -> Option<usize> {
@@ -265,31 +290,26 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             u.compose_services.push((c.file.clone(), c.name.clone()));
             continue;
         }
+        let unit = Unit::new(
+            c.name.clone(),
+            ServiceKind::Container,
+            &ctx,
+            Vec::new(),
+            Some(dockerfile.clone()),
+        );
         let mut u = Unit {
-            name: c.name.clone(),
-            kind: ServiceKind::Container,
-            root: if ctx.is_empty() {
-                ".".into()
-            } else {
-                ctx.clone()
-            },
-            scope: Vec::new(),
-            dockerfile: Some(dockerfile.clone()),
-            also_built_by: Vec::new(),
             compose: Some(ComposeRef {
                 file: c.file.clone(),
                 service: c.name.clone(),
                 line: c.line,
             }),
             compose_services: vec![(c.file.clone(), c.name.clone())],
-            entry_points: Vec::new(),
             neighbours: neighbours
                 .iter()
                 .filter(|n| n.compose == c.file)
                 .cloned()
                 .collect(),
-            notes: Vec::new(),
-            primary: false,
+            ..unit
         };
         if exists(&dockerfile) {
             u.scope = copy_scope(inp.kept, &dockerfile, &ctx, &files, &dirs);
@@ -378,24 +398,8 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         if units.iter().any(|u| u.name == name) {
             name = format!("{base}:{}", a.rel.rsplit('/').next().unwrap_or(&a.rel));
         }
-        let mut u = Unit {
-            name,
-            kind: ServiceKind::Container,
-            root: if ctx.is_empty() {
-                ".".into()
-            } else {
-                ctx.clone()
-            },
-            scope,
-            dockerfile: Some(a.rel.clone()),
-            also_built_by: Vec::new(),
-            compose: None,
-            compose_services: Vec::new(),
-            entry_points: Vec::new(),
-            neighbours: Vec::new(),
-            notes: Vec::new(),
-            primary: false,
-        };
+        let dockerfile = Some(a.rel.clone());
+        let mut u = Unit::new(name, ServiceKind::Container, &ctx, scope, dockerfile);
         u.entry_points = entry_points(inp.kept, &a.rel, &u, inp.artifacts);
         add(&mut units, u);
     }
@@ -478,19 +482,11 @@ fn add(units: &mut Vec<Unit>, u: Unit) {
 
 /// The whole tree as one unit, as before units existed.
 pub(crate) fn whole_tree(name: &str) -> Vec<Unit> {
+    let scope = vec![String::new()];
+    let unit = Unit::new(name.to_string(), ServiceKind::Tree, "", scope, None);
     vec![Unit {
-        name: name.to_string(),
-        kind: ServiceKind::Tree,
-        root: ".".into(),
-        scope: vec![String::new()],
-        dockerfile: None,
-        also_built_by: Vec::new(),
-        compose: None,
-        compose_services: Vec::new(),
-        entry_points: Vec::new(),
-        neighbours: Vec::new(),
-        notes: Vec::new(),
         primary: true,
+        ..unit
     }]
 }
 

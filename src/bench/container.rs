@@ -9,11 +9,10 @@
 use crate::bench::docker::Engine;
 use crate::bench::error::{BenchError, BenchResult, Step};
 use crate::bench::httpload::{self, Conn};
-use crate::bench::load::{self, LoadSpec};
 use crate::bench::local::{Env, SETTLE};
 use crate::bench::side::{self, Fill, Side, Window};
 use crate::bench::sysinfo;
-use crate::bench::workload::LineClock;
+use crate::bench::workload::{LineClock, Requests};
 use crate::model::bench::{Density, SideResults, Workload};
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
@@ -22,6 +21,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
@@ -151,21 +151,15 @@ fn scratch_context(binary: &Path, port: Option<u16>) -> BenchResult<Vec<u8>> {
     }
     dockerfile.push_str("ENTRYPOINT [\"/service\"]\n");
     let mut builder = tar::Builder::new(Vec::new());
-    let mut header = tar::Header::new_gnu();
-    header.set_size(dockerfile.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    builder
-        .append_data(&mut header, "Dockerfile", dockerfile.as_bytes())
-        .map_err(pack)?;
-    let bytes = std::fs::read(binary).map_err(pack)?;
-    let mut header = tar::Header::new_gnu();
-    header.set_size(bytes.len() as u64);
-    header.set_mode(0o755);
-    header.set_cksum();
-    builder
-        .append_data(&mut header, "service", bytes.as_slice())
-        .map_err(pack)?;
+    let mut add = |name: &str, bytes: &[u8], mode: u32| {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(mode);
+        header.set_cksum();
+        builder.append_data(&mut header, name, bytes).map_err(pack)
+    };
+    add("Dockerfile", dockerfile.as_bytes(), 0o644)?;
+    add("service", &std::fs::read(binary).map_err(pack)?, 0o755)?;
     builder.into_inner().map_err(pack)
 }
 
@@ -260,6 +254,15 @@ impl ContainerSide {
 
     fn http(&self) -> bool {
         self.env.requests.workload == Workload::Http
+    }
+
+    /// What a measuring future needs of the side, owned so that it can
+    /// move in: the engine, the image tag, the service's port, the
+    /// requests and the time limit.
+    fn owned(&self) -> (Engine, String, u16, Arc<Requests>, Duration) {
+        let env = &self.env;
+        let (engine, tag) = (self.engine.clone(), self.tag.clone());
+        (engine, tag, self.port, env.requests.clone(), env.timeout)
     }
 
     fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
@@ -369,13 +372,7 @@ impl ContainerSide {
         if self.server.is_none() {
             let host_port = crate::bench::process::free_port(Step::Container)?;
             let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
-            let (engine, tag, port, r, timeout) = (
-                self.engine.clone(),
-                self.tag.clone(),
-                self.port,
-                self.env.requests.clone(),
-                self.env.timeout,
-            );
+            let (engine, tag, port, r, timeout) = self.owned();
             let served = self.block(async move {
                 let id = engine.create(http_body(&tag, port, host_port)).await?;
                 let ready = async {
@@ -443,12 +440,7 @@ impl Side for ContainerSide {
     }
 
     fn cold(&mut self) -> BenchResult<f64> {
-        let (engine, tag, r, timeout) = (
-            self.engine.clone(),
-            self.tag.clone(),
-            self.env.requests.clone(),
-            self.env.timeout,
-        );
+        let (engine, tag, _, r, timeout) = self.owned();
         if self.http() {
             let port = self.port;
             return self.block(async move {
@@ -549,12 +541,7 @@ impl Side for ContainerSide {
         if self.http() {
             return Ok(0.0);
         }
-        let (engine, tag, r, timeout) = (
-            self.engine.clone(),
-            self.tag.clone(),
-            self.env.requests.clone(),
-            self.env.timeout,
-        );
+        let (engine, tag, _, r, timeout) = self.owned();
         let n = 5_000;
         self.block(async move {
             let (_, clock) = Self::stdio_run(
@@ -575,20 +562,7 @@ impl Side for ContainerSide {
         let env = self.env.clone();
         if self.http() {
             let (addr, _) = self.serve()?;
-            let spec = LoadSpec {
-                addr,
-                requests: (*env.requests).clone(),
-                connections: env.connections,
-                warmup_ms: env.warmup.as_millis() as u64,
-                duration_ms: env.duration.as_millis() as u64,
-                threads: env.threads,
-            };
-            let report = load::run_process(&env.helper, &spec, Step::Container, env.timeout)?;
-            return Ok(Window {
-                rate: report.rate(),
-                errors: report.errors,
-                latency_us: report.latency_us,
-            });
+            return env.load_window(addr, Step::Container);
         }
         let (w, m) = plan;
         let (engine, tag) = (self.engine.clone(), self.tag.clone());
@@ -617,13 +591,7 @@ impl Side for ContainerSide {
     fn idle(&mut self, fill: Fill) -> BenchResult<Density> {
         self.finish();
         let http = self.http();
-        let (engine, tag, port, r, timeout) = (
-            self.engine.clone(),
-            self.tag.clone(),
-            self.port,
-            self.env.requests.clone(),
-            self.env.timeout,
-        );
+        let (engine, tag, port, r, timeout) = self.owned();
         let handle = self.env.handle.clone();
         let started: std::cell::RefCell<Vec<(String, Option<u16>)>> = Default::default();
         let engine_base = sysinfo::engine_pss();

@@ -72,6 +72,24 @@ pub async fn timed<T, E: std::fmt::Display>(
     }
 }
 
+/// A call made while connecting: its error, or no answer in time, says
+/// plainly why the engine cannot be used.
+async fn answer<T, E: std::fmt::Display>(
+    fut: impl Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(CALL_TIMEOUT, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(format!(
+            "no Docker engine reachable at {}: {e}",
+            engine_address()
+        )),
+        Err(_) => Err(format!(
+            "the Docker engine at {} did not answer",
+            engine_address()
+        )),
+    }
+}
+
 /// Where bollard looks for the engine, in words for error messages.
 pub fn engine_address() -> String {
     match std::env::var("DOCKER_HOST") {
@@ -87,36 +105,8 @@ impl Engine {
         let client = bollard::Docker::connect_with_local_defaults()
             .map_err(|e| format!("no Docker engine reachable at {}: {e}", engine_address()))?
             .with_timeout(CALL_TIMEOUT);
-        let client = match tokio::time::timeout(CALL_TIMEOUT, client.negotiate_version()).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => {
-                return Err(format!(
-                    "no Docker engine reachable at {}: {e}",
-                    engine_address()
-                ))
-            }
-            Err(_) => {
-                return Err(format!(
-                    "the Docker engine at {} did not answer",
-                    engine_address()
-                ))
-            }
-        };
-        let version = match tokio::time::timeout(CALL_TIMEOUT, client.version()).await {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => {
-                return Err(format!(
-                    "no Docker engine reachable at {}: {e}",
-                    engine_address()
-                ))
-            }
-            Err(_) => {
-                return Err(format!(
-                    "the Docker engine at {} did not answer",
-                    engine_address()
-                ))
-            }
-        };
+        let client = answer(client.negotiate_version()).await?;
+        let version = answer(client.version()).await?;
         Ok(Engine {
             client,
             run_id: run_id.to_string(),

@@ -50,6 +50,27 @@ pub struct Env {
     pub scratch: PathBuf,
 }
 
+impl Env {
+    /// The throughput of the HTTP server at `addr`, from the run's load
+    /// generator (a process of its own) with the run's settings.
+    pub fn load_window(&self, addr: SocketAddr, step: Step) -> BenchResult<Window> {
+        let spec = LoadSpec {
+            addr,
+            requests: (*self.requests).clone(),
+            connections: self.connections,
+            warmup_ms: self.warmup.as_millis() as u64,
+            duration_ms: self.duration.as_millis() as u64,
+            threads: self.threads,
+        };
+        let report = load::run_process(&self.helper, &spec, step, self.timeout)?;
+        Ok(Window {
+            rate: report.rate(),
+            errors: report.errors,
+            latency_us: report.latency_us,
+        })
+    }
+}
+
 pub struct LocalSide {
     pub id: &'static str,
     pub step: Step,
@@ -232,23 +253,8 @@ impl Side for LocalSide {
 
     fn throughput(&mut self, plan: (u64, u64)) -> BenchResult<Window> {
         if self.http() {
-            let env = self.env.clone();
-            let step = self.step;
             let (addr, _) = self.server()?;
-            let spec = LoadSpec {
-                addr,
-                requests: (*env.requests).clone(),
-                connections: env.connections,
-                warmup_ms: env.warmup.as_millis() as u64,
-                duration_ms: env.duration.as_millis() as u64,
-                threads: env.threads,
-            };
-            let report = load::run_process(&env.helper, &spec, step, env.timeout)?;
-            return Ok(Window {
-                rate: report.rate(),
-                errors: report.errors,
-                latency_us: report.latency_us,
-            });
+            return self.env.load_window(addr, self.step);
         }
         let (w, m) = plan;
         let input = self.input(0, w + m)?;

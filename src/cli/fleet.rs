@@ -46,21 +46,8 @@ pub struct ScanArgs {
     /// Scan every service again, even unchanged ones.
     #[arg(long)]
     pub rescan: bool,
-    /// Also load every *.toml rule file in DIR (repeatable).
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rules: Vec<PathBuf>,
-    /// Exclude paths matching this gitignore-style pattern in every service (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Also scan vendored and build trees (vendor/, node_modules/, target/...).
-    #[arg(long)]
-    pub no_default_excludes: bool,
-    /// Do not honour .gitignore files.
-    #[arg(long)]
-    pub no_gitignore: bool,
-    /// Text files larger than this many bytes are not read.
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub walk: super::shared::WalkArgs,
     /// No progress bar and no per-failure lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -103,7 +90,8 @@ pub fn run(args: &FleetArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let rules = super::load_rules(&a.rules)?;
+    let w = &a.walk;
+    let rules = super::load_rules(&w.rules)?;
     let expanded = inputs::expand(&a.inputs).map_err(super::usage)?;
     let (dir, _) = FleetDir::create_or_resume(&a.out).map_err(super::usage)?;
     for d in &expanded.duplicates {
@@ -115,23 +103,17 @@ fn scan(a: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let expanded = expanded.shard(a.shard);
-    let mut exclude = a.exclude.clone();
+    let mut exclude = w.exclude.clone();
     exclude.sort();
     let settings = run::Settings {
         scan: crate::scan::Options {
-            discover: crate::input::discover::Options {
-                default_excludes: !a.no_default_excludes,
-                gitignore: !a.no_gitignore,
-                exclude: a.exclude.clone(),
-                max_text_size: a.max_file_size,
-                ..Default::default()
-            },
+            discover: w.discover(w.exclude.clone()),
             ..Default::default()
         },
-        rule_dirs: a.rules.clone(),
+        rule_dirs: w.rules.clone(),
         options_label: format!(
             "exclude={exclude:?} default_excludes={} gitignore={} max_file_size={}",
-            !a.no_default_excludes, !a.no_gitignore, a.max_file_size
+            !w.no_default_excludes, !w.no_gitignore, w.max_file_size
         ),
         jobs: a.jobs,
         shard: a.shard,

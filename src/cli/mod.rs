@@ -149,28 +149,6 @@ pub fn emit(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> 
     }
 }
 
-/// Renders a report to the output file or stdout, with colour, link base,
-/// SARIF level and the gate's decision decided here, where the environment
-/// is read and the gate evaluated: renderers look at none of them.
-pub fn render(
-    report: &crate::model::Report,
-    rules: &crate::rules::RuleSet,
-    format: crate::report::Format,
-    output: Option<&std::path::Path>,
-    args: &report::RenderArgs,
-    gate: crate::report::junit::Gate,
-) -> anyhow::Result<()> {
-    let opts = crate::report::Options {
-        rules,
-        color: args.color.enabled(output.is_some()),
-        link_base: link_base(),
-        sarif_min_level: args.sarif_min_level,
-        gate,
-    };
-    let text = format.renderer(&opts).to_string(report)?;
-    emit(output, &text)
-}
-
 /// Where `path#L12` links in Markdown should point: the commit's files on
 /// GitHub or GitLab when running in their CI, else relative links that work
 /// where the Markdown sits in the repository.

@@ -75,6 +75,31 @@ pub struct RenderArgs {
     pub service: Option<String>,
 }
 
+impl RenderArgs {
+    /// Renders a report to the output file or stdout, with colour, link
+    /// base, SARIF level and the gate's decision decided here, where the
+    /// environment is read and the gate evaluated: renderers look at none
+    /// of them.
+    pub fn write(
+        &self,
+        report: &Report,
+        rules: &crate::rules::RuleSet,
+        format: Format,
+        output: Option<&std::path::Path>,
+        gate: Gate,
+    ) -> anyhow::Result<()> {
+        let opts = crate::report::Options {
+            rules,
+            color: self.color.enabled(output.is_some()),
+            link_base: super::link_base(),
+            sarif_min_level: self.sarif_min_level,
+            gate,
+        };
+        let text = format.renderer(&opts).to_string(report)?;
+        super::emit(output, &text)
+    }
+}
+
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     /// Colour on a terminal, unless the environment says otherwise.
@@ -168,14 +193,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     .thresholds(&Thresholds::default());
     let gate = junit_gate(&report, None, &thresholds);
-    super::render(
-        &report,
-        &rules,
-        args.format,
-        args.output.as_deref(),
-        &args.render,
-        gate,
-    )?;
+    let output = args.output.as_deref();
+    args.render
+        .write(&report, &rules, args.format, output, gate)?;
     Ok(ExitCode::SUCCESS)
 }
 

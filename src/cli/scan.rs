@@ -18,22 +18,8 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Also load every *.toml rule file in DIR (repeatable).
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rules: Vec<PathBuf>,
-    /// Exclude paths matching this gitignore-style pattern, relative to
-    /// PATH (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Also scan vendored and build trees (vendor/, node_modules/, target/...).
-    #[arg(long)]
-    pub no_default_excludes: bool,
-    /// Do not honour ignore files (.gitignore, .ignore, .git/info/exclude).
-    #[arg(long)]
-    pub no_gitignore: bool,
-    /// Text files larger than this many bytes are not read.
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub walk: super::shared::WalkArgs,
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -82,7 +68,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         config.base.clear();
         config.suppress.set_base("");
     }
-    let rules = super::shared::rules(&config, &args.rules)?;
+    let rules = super::shared::rules(&config, &args.walk.rules)?;
     let opts = options(args, &config);
     let thresholds = args.gate.thresholds(&config.gate);
     // Bad baselines are input errors; find them before spending a scan.
@@ -129,14 +115,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     });
     let gate = super::report::junit_gate(&report, baseline.as_ref(), &thresholds);
     if !args.no_report {
-        super::render(
-            &report,
-            &rules,
-            args.format,
-            args.output.as_deref(),
-            &args.render,
-            gate,
-        )?;
+        let output = args.output.as_deref();
+        args.render
+            .write(&report, &rules, args.format, output, gate)?;
     }
     if !thresholds.is_set() {
         return Ok(ExitCode::SUCCESS);
@@ -153,23 +134,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 /// flags' patterns (relative to PATH) are rebased there.
 pub fn options(args: &ScanArgs, config: &crate::config::Config) -> scan::Options {
     let base = config.base.as_str();
+    let flags = args.walk.exclude.iter();
+    let exclude = config.exclude.iter().cloned();
+    let exclude = exclude.chain(flags.map(|p| crate::config::rebase_pattern(base, p)));
     scan::Options {
         discover: crate::input::discover::Options {
-            default_excludes: !args.no_default_excludes,
-            gitignore: !args.no_gitignore,
-            exclude: config
-                .exclude
-                .iter()
-                .cloned()
-                .chain(
-                    args.exclude
-                        .iter()
-                        .map(|p| crate::config::rebase_pattern(base, p)),
-                )
-                .collect(),
             exclude_base: base.to_string(),
-            max_text_size: args.max_file_size,
-            ..Default::default()
+            ..args.walk.discover(exclude.collect())
         },
         suppress: config.suppress.clone(),
         ..Default::default()
@@ -197,23 +168,13 @@ pub fn scan_image(
 ) -> anyhow::Result<Report> {
     let input = crate::image::Input::parse(spec)
         .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
-    let bar = progress_bar(quiet);
-    let progress = |done: usize, total: usize| {
-        if let Some(b) = &bar {
-            if b.length() != Some(total as u64) {
-                b.set_length(total as u64);
-                b.set_style(bar_style(
-                    "{spinner} scanning the image: {pos}/{len} files {wide_bar} {elapsed}",
-                ));
-            }
-            b.set_position(done as u64);
-        }
-    };
-    let report = crate::image::scan(&input, opts, rules, limits, &progress)
+    let bar = Progress::new(
+        quiet,
+        "{spinner} scanning the image: {pos}/{len} files {wide_bar} {elapsed}",
+    );
+    let report = crate::image::scan(&input, opts, rules, limits, &|d, t| bar.update(d, t))
         .map_err(|e| super::usage(format!("--image {spec}: {e}")))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     Ok(report)
 }
 
@@ -227,38 +188,59 @@ pub fn scan_path(
     if let Err(e) = std::fs::symlink_metadata(path) {
         return Err(super::usage(format!("{}: {e}", path.display())));
     }
-    let bar = progress_bar(quiet);
-    let progress = |done: usize, total: usize| {
-        if let Some(b) = &bar {
-            if b.length() != Some(total as u64) {
-                // The walk is done: the spinner becomes a bar.
-                b.set_length(total as u64);
-                b.set_style(bar_style(
-                    "{spinner} scanning {pos}/{len} files {wide_bar} {elapsed}",
-                ));
-            }
-            b.set_position(done as u64);
-        }
-    };
-    let report = scan::scan(path, opts, rules, &progress)
+    let bar = Progress::new(
+        quiet,
+        "{spinner} scanning {pos}/{len} files {wide_bar} {elapsed}",
+    );
+    let report = scan::scan(path, opts, rules, &|d, t| bar.update(d, t))
         .map_err(|e| super::usage(format!("{}: {e}", path.display())))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     Ok(report)
 }
 
-fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if quiet || !std::io::stderr().is_terminal() {
-        return None;
+/// A scan's progress on stderr when it is a terminal: a spinner while the
+/// files are found, then a bar drawn with `template`.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    template: &'static str,
+}
+
+impl Progress {
+    fn new(quiet: bool, template: &'static str) -> Progress {
+        use std::io::IsTerminal;
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress {
+                bar: None,
+                template,
+            };
+        }
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(bar_style("{spinner} finding files {elapsed}"));
+        // Redraw on a timer too: the walk that finds the files reports no
+        // progress, and one large file can hold the count still for a while.
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress {
+            bar: Some(b),
+            template,
+        }
     }
-    let b = indicatif::ProgressBar::new(0);
-    b.set_style(bar_style("{spinner} finding files {elapsed}"));
-    // Redraw on a timer too: the walk that finds the files reports no
-    // progress, and one large file can hold the count still for a while.
-    b.enable_steady_tick(std::time::Duration::from_millis(120));
-    Some(b)
+
+    fn update(&self, done: usize, total: usize) {
+        if let Some(b) = &self.bar {
+            if b.length() != Some(total as u64) {
+                // The walk is done: the spinner becomes a bar.
+                b.set_length(total as u64);
+                b.set_style(bar_style(self.template));
+            }
+            b.set_position(done as u64);
+        }
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
 
 fn bar_style(template: &str) -> indicatif::ProgressStyle {

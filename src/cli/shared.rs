@@ -38,6 +38,42 @@ pub struct GateArgs {
     pub baseline_ref: Option<String>,
 }
 
+/// Which files a scan reads and with which rules: the flags `scan` and
+/// `fleet scan` share.
+#[derive(Args, Debug)]
+pub struct WalkArgs {
+    /// Also load every *.toml rule file in DIR (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Exclude paths matching this gitignore-style pattern, relative to
+    /// the directory scanned (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also scan vendored and build trees (vendor/, node_modules/, target/...).
+    #[arg(long)]
+    pub no_default_excludes: bool,
+    /// Do not honour ignore files (.gitignore, .ignore, .git/info/exclude).
+    #[arg(long)]
+    pub no_gitignore: bool,
+    /// Text files larger than this many bytes are not read.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
+    pub max_file_size: u64,
+}
+
+impl WalkArgs {
+    /// The walk these flags ask for, excluding `exclude` (the flags'
+    /// patterns as the caller has placed them).
+    pub fn discover(&self, exclude: Vec<String>) -> crate::input::discover::Options {
+        crate::input::discover::Options {
+            default_excludes: !self.no_default_excludes,
+            gitignore: !self.no_gitignore,
+            exclude,
+            max_text_size: self.max_file_size,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Blocker,

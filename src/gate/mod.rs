@@ -249,43 +249,18 @@ mod tests {
     use crate::model::context::Context;
     use crate::model::fact::Location;
     use crate::model::score::Verdict;
-    use crate::rules::{Capability, Category, Confidence};
 
     fn ev(path: &str, line: u32, snippet: &str) -> Evidence {
         let at = Location::line(path, line, snippet);
         Evidence {
             fingerprint: crate::analyze::finding::fingerprint("WF101", &at),
-            at,
-            context: Context::Service,
-            source: Source::Code,
-            confidence: Confidence::High,
-            note: None,
-            suppressed: None,
-            reason: None,
-            chain: Vec::new(),
+            ..Evidence::sample(at)
         }
     }
 
-    fn finding(rule: &str, severity: Severity, evidence: Vec<Evidence>) -> Finding {
-        Finding {
-            rule_id: rule.into(),
-            title: "t".into(),
-            capability: Capability::ProcessSpawn,
-            category: Category::Process,
-            severity,
-            context: Context::Service,
-            confidence: Confidence::High,
-            counted: true,
-            lock_only: false,
-            suppressed: false,
-            message: String::new(),
-            remediation: String::new(),
-            wasi: "none".into(),
-            effort: 1.0,
-            fingerprint: rule.into(),
-            evidence_total: evidence.len(),
-            evidence,
-        }
+    /// A WF101 blocker with this evidence.
+    fn wf101(evidence: Vec<Evidence>) -> Finding {
+        Finding::sample("WF101", Severity::Blocker, evidence)
     }
 
     fn report(score: u8, findings: Vec<Finding>) -> Report {
@@ -335,14 +310,7 @@ mod tests {
 
     #[test]
     fn no_thresholds_always_pass() {
-        let r = report(
-            10,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![ev("a.py", 1, "x")],
-            )],
-        );
+        let r = report(10, vec![wf101(vec![ev("a.py", 1, "x")])]);
         let o = evaluate(&r, None, &Thresholds::default());
         assert!(o.passed);
         assert!(o.reasons.is_empty());
@@ -353,12 +321,8 @@ mod tests {
         let r = report(
             60,
             vec![
-                finding(
-                    "WF101",
-                    Severity::Blocker,
-                    vec![ev("app.py", 12, "subprocess.run(x)")],
-                ),
-                finding("WF601", Severity::Major, vec![ev("w.py", 3, "Thread()")]),
+                wf101(vec![ev("app.py", 12, "subprocess.run(x)")]),
+                Finding::sample("WF601", Severity::Major, vec![ev("w.py", 3, "Thread()")]),
             ],
         );
         let o = evaluate(&r, None, &fail_on(Severity::Blocker));
@@ -375,14 +339,14 @@ mod tests {
 
     #[test]
     fn uncounted_and_suppressed_evidence_never_fail() {
-        let mut f = finding("WF101", Severity::Blocker, vec![ev("app.py", 1, "x")]);
+        let mut f = wf101(vec![ev("app.py", 1, "x")]);
         f.counted = false;
         let r = report(90, vec![f]);
         assert!(evaluate(&r, None, &fail_on(Severity::Info)).passed);
 
         let mut e = ev("app.py", 1, "x");
         e.suppressed = Some("needed".into());
-        let mut f = finding("WF101", Severity::Blocker, vec![e, ev("t/app.py", 2, "y")]);
+        let mut f = wf101(vec![e, ev("t/app.py", 2, "y")]);
         f.evidence[1].context = Context::Test;
         let r = report(90, vec![f]);
         assert!(evaluate(&r, None, &fail_on(Severity::Blocker)).passed);
@@ -390,35 +354,20 @@ mod tests {
 
     #[test]
     fn baseline_matches_by_fingerprint_not_line() {
-        let old = report(
-            40,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![ev("app.py", 12, "subprocess.run(x)")],
-            )],
-        );
+        let old = report(40, vec![wf101(vec![ev("app.py", 12, "subprocess.run(x)")])]);
         // The same call moved down 30 lines and re-indented: not new.
         let moved = report(
             40,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![ev("app.py", 42, "  subprocess.run(x)")],
-            )],
+            vec![wf101(vec![ev("app.py", 42, "  subprocess.run(x)")])],
         );
         assert!(evaluate(&moved, Some(&old), &fail_on(Severity::Blocker)).passed);
         // A second call is.
         let added = report(
             40,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![
-                    ev("app.py", 42, "subprocess.run(x)"),
-                    ev("app.py", 50, "subprocess.run(y)"),
-                ],
-            )],
+            vec![wf101(vec![
+                ev("app.py", 42, "subprocess.run(x)"),
+                ev("app.py", 50, "subprocess.run(y)"),
+            ])],
         );
         let o = evaluate(&added, Some(&old), &fail_on(Severity::Blocker));
         assert_eq!(
@@ -432,24 +381,17 @@ mod tests {
     fn suppressed_in_baseline_is_not_known() {
         let mut e = ev("app.py", 12, "subprocess.run(x)");
         e.suppressed = Some("r".into());
-        let old = report(90, vec![finding("WF101", Severity::Blocker, vec![e])]);
-        let now = report(
-            40,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![ev("app.py", 12, "subprocess.run(x)")],
-            )],
-        );
+        let old = report(90, vec![wf101(vec![e])]);
+        let now = report(40, vec![wf101(vec![ev("app.py", 12, "subprocess.run(x)")])]);
         assert!(!evaluate(&now, Some(&old), &fail_on(Severity::Blocker)).passed);
     }
 
     #[test]
     fn truncated_baseline_only_fails_when_the_finding_grew() {
-        let mut old = finding("WF101", Severity::Blocker, vec![ev("a.py", 1, "a")]);
+        let mut old = wf101(vec![ev("a.py", 1, "a")]);
         old.evidence_total = 80;
         let old = report(10, vec![old]);
-        let mut now = finding("WF101", Severity::Blocker, vec![ev("b.py", 1, "b")]);
+        let mut now = wf101(vec![ev("b.py", 1, "b")]);
         now.evidence_total = 80;
         assert!(
             evaluate(
@@ -492,14 +434,7 @@ mod tests {
 
     #[test]
     fn both_reasons_in_one_line() {
-        let r = report(
-            39,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![ev("app.py", 12, "x")],
-            )],
-        );
+        let r = report(39, vec![wf101(vec![ev("app.py", 12, "x")])]);
         let t = Thresholds {
             fail_under: Some(60),
             fail_on: Some(Severity::Blocker),
@@ -516,11 +451,7 @@ mod tests {
         import.source = Source::Import;
         let r = report(
             39,
-            vec![finding(
-                "WF101",
-                Severity::Blocker,
-                vec![import, ev("app.py", 9, "subprocess.run(x)")],
-            )],
+            vec![wf101(vec![import, ev("app.py", 9, "subprocess.run(x)")])],
         );
         let o = evaluate(&r, None, &fail_on(Severity::Blocker));
         assert_eq!(o.reasons, vec!["1 blocker (WF101 at app.py:9 +1 more)"]);
@@ -530,7 +461,7 @@ mod tests {
     fn many_rules_are_counted_not_listed() {
         let fs = (1..=5)
             .map(|i| {
-                finding(
+                Finding::sample(
                     &format!("WF10{i}"),
                     Severity::Blocker,
                     vec![ev("a.py", i, "x"), ev("a.py", i + 10, "y")],

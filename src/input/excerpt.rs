@@ -222,45 +222,16 @@ fn clip(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::context::Context;
     use crate::model::fact::Location;
-    use crate::model::finding::{Evidence, Source};
-    use crate::model::vocab::{Capability, Category, Confidence, Severity};
+    use crate::model::finding::Evidence;
+    use crate::model::vocab::Severity;
 
     fn finding(places: &[(&str, u32, &str)]) -> Finding {
-        let evidence: Vec<Evidence> = places
+        let evidence = places
             .iter()
-            .map(|(path, line, snippet)| Evidence {
-                at: Location::line(path, *line, snippet),
-                context: Context::Service,
-                source: Source::Code,
-                confidence: Confidence::High,
-                note: None,
-                fingerprint: String::new(),
-                suppressed: None,
-                reason: None,
-                chain: Vec::new(),
-            })
+            .map(|(path, line, snippet)| Evidence::sample(Location::line(path, *line, snippet)))
             .collect();
-        Finding {
-            rule_id: "WF101".into(),
-            title: String::new(),
-            capability: Capability::ProcessSpawn,
-            category: Category::Process,
-            severity: Severity::Blocker,
-            context: Context::Service,
-            confidence: Confidence::High,
-            counted: true,
-            suppressed: false,
-            message: String::new(),
-            remediation: String::new(),
-            wasi: "none".into(),
-            effort: 1.0,
-            fingerprint: String::new(),
-            evidence_total: evidence.len(),
-            evidence,
-            lock_only: false,
-        }
+        Finding::sample("WF101", Severity::Blocker, evidence)
     }
 
     #[test]

@@ -373,4 +373,16 @@ impl Fact {
     pub fn new(kind: FactKind, at: Location, context: Context) -> Fact {
         Fact { kind, at, context }
     }
+
+    /// A compose setting as (service, key, value); `None` for other facts.
+    pub fn compose(&self) -> Option<(&str, &str, &str)> {
+        match &self.kind {
+            FactKind::Compose {
+                service,
+                key,
+                value,
+            } => Some((service, key, value)),
+            _ => None,
+        }
+    }
 }

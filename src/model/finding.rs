@@ -84,3 +84,49 @@ pub struct Finding {
     /// How many places matched in all (more than `evidence.len()` when cut).
     pub evidence_total: usize,
 }
+
+/// Test data the unit tests of several stages share.
+#[cfg(test)]
+impl Evidence {
+    /// Service code at `at`, high confidence, nothing else said about it.
+    pub(crate) fn sample(at: Location) -> Evidence {
+        Evidence {
+            at,
+            context: Context::Service,
+            source: Source::Code,
+            confidence: Confidence::High,
+            note: None,
+            fingerprint: String::new(),
+            suppressed: None,
+            reason: None,
+            chain: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Finding {
+    /// A counted service finding of `rule`, shaped like a process-spawn
+    /// rule's, with its fingerprint the rule id.
+    pub(crate) fn sample(rule: &str, severity: Severity, evidence: Vec<Evidence>) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            title: "t".into(),
+            capability: Capability::ProcessSpawn,
+            category: Category::Process,
+            severity,
+            context: Context::Service,
+            confidence: Confidence::High,
+            counted: true,
+            lock_only: false,
+            suppressed: false,
+            message: String::new(),
+            remediation: String::new(),
+            wasi: "none".into(),
+            effort: 1.0,
+            fingerprint: rule.into(),
+            evidence_total: evidence.len(),
+            evidence,
+        }
+    }
+}

@@ -82,6 +82,55 @@ pub struct Internals {
     /// signal imports are the program's own.
     #[serde(default)]
     pub signal_packages: Vec<String>,
+    /// How the names of the runtime's own functions begin (`std::`):
+    /// a site inside one is the runtime's.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The top-level packages of the runtime's standard library (`os` for
+    /// `os/exec`): code in them is the runtime's.
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Functions that take a syscall number as their first argument
+    /// (`syscall.Syscall6`): a call to one is a syscall site.
+    #[serde(default)]
+    pub syscall_wrappers: Vec<String>,
+    /// How the file names of the runtime's own shared libraries begin
+    /// (`libc.so`): everything such a library does is the runtime's.
+    #[serde(default)]
+    pub libraries: Vec<String>,
+    /// Calls that are incidental when every constant argument is one of
+    /// these (`prctl(PR_SET_NAME)`).
+    #[serde(default)]
+    pub harmless: Vec<Harmless>,
+}
+
+impl Internals {
+    /// Whether a library file name (or path) is one of the runtime's own.
+    pub fn is_library(&self, name: &str) -> bool {
+        let n = name.rsplit('/').next().unwrap_or(name);
+        self.libraries.iter().any(|p| n.starts_with(p.as_str()))
+    }
+}
+
+/// A call whose constant argument decides whether it matters, and the
+/// values for which it does not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Harmless {
+    /// The libc function (`ioctl`); its argument is the one the binary
+    /// reader reads for it.
+    pub function: String,
+    /// What the harmless values do, in a few words.
+    pub why: String,
+    pub values: Vec<NamedValue>,
+}
+
+/// A constant and its name in the C headers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedValue {
+    pub value: u64,
+    pub name: String,
 }
 
 /// The runtime knowledge the binary reader needs, handed to it by the scan
@@ -90,6 +139,8 @@ pub struct Internals {
 pub struct BinaryKnowledge {
     pub go: Internals,
     pub rust: Internals,
+    /// The C library's (`c-cpp`): what every native binary may link.
+    pub c: Internals,
 }
 
 /// One detected runtime and why.

@@ -140,11 +140,7 @@ pub fn parse(rel: &str, text: &str, context: Context) -> Output {
                 }
             }
             "ONBUILD" => {
-                let inner = args
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_uppercase();
+                let inner = lex::onbuild_keyword(args);
                 if !INSTRUCTIONS.contains(&inner.as_str()) || inner == "ONBUILD" {
                     problems.push((
                         ins.line,

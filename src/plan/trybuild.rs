@@ -649,40 +649,19 @@ fn quoted(snippet: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::context::Context;
     use crate::model::fact::Location;
-    use crate::model::finding::{Evidence, Source};
-    use crate::rules::{Capability, Category, Confidence, Severity};
+    use crate::model::finding::Evidence;
+    use crate::rules::{Capability, Category, Severity};
 
     fn finding(rule: &str, at: Location, note: Option<&str>) -> Finding {
+        let e = Evidence {
+            note: note.map(str::to_string),
+            ..Evidence::sample(at)
+        };
         Finding {
-            rule_id: rule.into(),
-            title: "t".into(),
             capability: Capability::KernelInterface,
             category: Category::Kernel,
-            severity: Severity::Major,
-            context: Context::Service,
-            confidence: Confidence::High,
-            counted: true,
-            lock_only: false,
-            suppressed: false,
-            message: String::new(),
-            remediation: String::new(),
-            wasi: "none".into(),
-            effort: 1.0,
-            fingerprint: String::new(),
-            evidence: vec![Evidence {
-                at,
-                context: Context::Service,
-                source: Source::Code,
-                confidence: Confidence::High,
-                note: note.map(str::to_string),
-                fingerprint: String::new(),
-                suppressed: None,
-                reason: None,
-                chain: Vec::new(),
-            }],
-            evidence_total: 1,
+            ..Finding::sample(rule, Severity::Major, vec![e])
         }
     }
 

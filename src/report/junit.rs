@@ -284,22 +284,16 @@ fn forbidden(c: char) -> bool {
 
 /// Escapes element text.
 pub fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            c if forbidden(c) => escape::push_visible(&mut out, c),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
+    xml(s, false)
 }
 
 /// Escapes an attribute value; line breaks are kept as character
 /// references because parsers fold raw ones into spaces.
 pub fn attr(s: &str) -> String {
+    xml(s, true)
+}
+
+fn xml(s: &str, attr: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -307,11 +301,11 @@ pub fn attr(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\'' if attr => out.push_str("&apos;"),
+            '\n' if attr => out.push_str("&#10;"),
+            '\r' if attr => out.push_str("&#13;"),
+            '\t' if attr => out.push_str("&#9;"),
             c => out.push(c),
         }
     }

@@ -274,6 +274,24 @@ fn yes() -> bool {
 }
 
 impl Matcher {
+    /// A matcher over source files, source or string patterns: its
+    /// languages and patterns.
+    pub fn code(&self) -> Option<(&[Language], &[String])> {
+        match self {
+            Matcher::Source {
+                languages,
+                patterns,
+                ..
+            }
+            | Matcher::String {
+                languages,
+                patterns,
+                ..
+            } => Some((languages, patterns)),
+            _ => None,
+        }
+    }
+
     /// Every regex in this matcher, for validation.
     pub fn regexes(&self) -> &[String] {
         match self {

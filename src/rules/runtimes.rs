@@ -119,6 +119,7 @@ impl Runtimes {
         r.binary = BinaryKnowledge {
             go: internals(RuntimeId::Go),
             rust: internals(RuntimeId::Rust),
+            c: internals(RuntimeId::CCpp),
         };
         r.tiers = tiers;
         Ok(r)
@@ -290,5 +291,16 @@ mod tests {
         assert!(b.rust.signal_packages.iter().any(|s| s == "signal-hook"));
         assert!(b.go.imports.iter().any(|s| s == "getaddrinfo"));
         assert!(b.go.syscalls.is_empty());
+        assert!(b.rust.functions.iter().any(|s| s == "std::"));
+        assert!(b.go.packages.iter().any(|s| s == "runtime"));
+        assert!(b
+            .go
+            .syscall_wrappers
+            .iter()
+            .any(|s| s == "syscall.Syscall6"));
+        assert!(b.c.is_library("/usr/lib/libc.so.6"));
+        assert!(!b.c.is_library("libssl.so.3"));
+        let ioctl = b.c.harmless.iter().find(|h| h.function == "ioctl");
+        assert!(ioctl.is_some_and(|h| h.values.iter().any(|v| v.value == 0x5413)));
     }
 }

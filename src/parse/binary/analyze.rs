@@ -59,7 +59,8 @@ pub(super) fn run(
     let funcs = FuncIndex::new(&n, pcln.as_deref(), is_rust);
     let starts = |addr: u64| funcs.at(addr).map(|(start, _)| start);
     let found = if syscalls::applies(format) {
-        sites::scan(bytes, &n, pcln.as_deref().unwrap_or(&[]), &starts)
+        let go_funcs = pcln.as_deref().unwrap_or(&[]);
+        sites::scan(bytes, &n, go_funcs, &knowledge.go.syscall_wrappers, &starts)
     } else {
         sites::Sites::default()
     };

@@ -12,27 +12,11 @@ use super::syscalls;
 use crate::model::context::Context;
 use std::collections::BTreeMap;
 
-/// Shared libraries that are the C runtime: their syscalls and imports are
-/// what every native program goes through, never a choice of the service.
-pub fn is_c_runtime(name: &str) -> bool {
-    let n = name.rsplit('/').next().unwrap_or(name);
-    [
-        "libc.so",
-        "libc-",
-        "ld-linux",
-        "ld-musl",
-        "libc.musl",
-        "libpthread.so",
-        "librt.so",
-        "libdl.so",
-        "libm.so",
-        "libresolv.so",
-        "libgcc_s.so",
-        "libutil.so",
-        "libnss_",
-    ]
-    .iter()
-    .any(|p| n.starts_with(p))
+/// Whether the binary is the C library itself (or a part of it), by its
+/// file name or soname: everything it does is the runtime's.
+pub fn is_c_runtime(ev: &Known) -> bool {
+    let c = &ev.knowledge.c;
+    c.is_library(ev.rel) || ev.native.soname.as_deref().is_some_and(|s| c.is_library(s))
 }
 
 /// What the call sites of a few libc functions say, per function.
@@ -103,31 +87,34 @@ pub fn syscall_import_context(ev: &Known, calls: &Calls) -> (Context, String) {
     }
 }
 
-/// `prctl(PR_SET_NAME)` and terminal `ioctl`s are incidental: reported
-/// as runtime-internal when every site is one of them.
-pub fn harmless(name: &str, calls: &Calls) -> Option<(Context, String)> {
-    let table = match name {
-        "prctl" => sites::PRCTL_HARMLESS,
-        "ioctl" => sites::IOCTL_HARMLESS,
-        _ => return None,
+/// Calls the C library's knowledge calls incidental for some constant
+/// arguments (`prctl(PR_SET_NAME)`, terminal `ioctl`s): reported as
+/// runtime-internal when every site is one of them.
+pub fn harmless(ev: &Known, name: &str, calls: &Calls) -> Option<(Context, String)> {
+    let h = ev
+        .knowledge
+        .c
+        .harmless
+        .iter()
+        .find(|h| h.function == name)?;
+    let lookup = |v: u64| {
+        h.values
+            .iter()
+            .find(|n| n.value == v)
+            .map(|n| n.name.as_str())
     };
     let (count, unresolved, values) = calls.by_import.get(name)?;
     let names: Vec<String> = values
         .iter()
-        .map(|v| sites::lookup(table, *v).map_or(format!("{v:#x}"), str::to_string))
+        .map(|v| lookup(*v).map_or(format!("{v:#x}"), str::to_string))
         .collect();
     let mut uniq = names.clone();
     uniq.sort();
     uniq.dedup();
-    if *unresolved == 0 && *count > 0 && values.iter().all(|v| sites::lookup(table, *v).is_some()) {
-        let what = if name == "prctl" {
-            "thread naming"
-        } else {
-            "terminal and descriptor control, not a device"
-        };
+    if *unresolved == 0 && *count > 0 && values.iter().all(|v| lookup(*v).is_some()) {
         Some((
             Context::RuntimeInternal,
-            format!("only {} ({what})", uniq.join(", ")),
+            format!("only {} ({})", uniq.join(", "), h.why),
         ))
     } else {
         None
@@ -154,12 +141,12 @@ pub fn attribute(
     via_libc: bool,
 ) -> (Context, &'static str) {
     let n = ev.native;
-    if is_c_runtime(ev.rel) || n.soname.as_deref().is_some_and(is_c_runtime) {
+    if is_c_runtime(ev) {
         return (Context::RuntimeInternal, "inside the C library");
     }
     if ev.is_go {
         return match func.map(gopcln::package) {
-            Some(p) if gopcln::is_std(p) => (
+            Some(p) if gopcln::is_std(p, &ev.knowledge.go.packages) => (
                 Context::RuntimeInternal,
                 "in Go's runtime or standard library",
             ),
@@ -175,7 +162,7 @@ pub fn attribute(
         };
     }
     if ev.is_rust {
-        if func.is_some_and(rust::is_runtime_fn) {
+        if func.is_some_and(|f| rust::is_runtime_fn(f, &ev.knowledge.rust.functions)) {
             return (Context::RuntimeInternal, "in Rust's std or rustix");
         }
         // std's futex and friends are inlined into the caller's code, so the
@@ -233,8 +220,9 @@ pub fn syscall_contexts(ev: &Known) -> Vec<Context> {
                 // A number that is not a constant: the runtime's only when
                 // the site is inside the runtime's own code.
                 None if func.is_some_and(|f| {
-                    (ev.is_rust && rust::is_runtime_fn(f))
-                        || (ev.is_go && gopcln::is_std(gopcln::package(f)))
+                    let k = ev.knowledge;
+                    (ev.is_rust && rust::is_runtime_fn(f, &k.rust.functions))
+                        || (ev.is_go && gopcln::is_std(gopcln::package(f), &k.go.packages))
                 }) =>
                 {
                     Context::RuntimeInternal

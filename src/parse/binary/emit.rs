@@ -154,7 +154,7 @@ fn libraries(ev: &Known, out: &mut Out) {
 
 fn imports(ev: &Known, calls: &Calls, out: &mut Out) {
     let n = ev.native;
-    let c_runtime = is_c_runtime(ev.rel) || n.soname.as_deref().is_some_and(is_c_runtime);
+    let c_runtime = is_c_runtime(ev);
     let rust_signals = ev.is_rust
         && crate_names(ev)
             .iter()
@@ -186,7 +186,7 @@ fn imports(ev: &Known, calls: &Calls, out: &mut Out) {
             )
         } else if name == "syscall" {
             syscall_ctx.clone()
-        } else if let Some(r) = attrib::harmless(name, calls) {
+        } else if let Some(r) = attrib::harmless(ev, name, calls) {
             r
         } else {
             (ev.context, String::new())

@@ -176,67 +176,12 @@ pub fn package(func: &str) -> &str {
     }
 }
 
-/// Top-level directories of the Go distribution's standard library.
-const STD_ROOTS: &[&str] = &[
-    "archive",
-    "bufio",
-    "builtin",
-    "bytes",
-    "cmp",
-    "compress",
-    "container",
-    "context",
-    "crypto",
-    "database",
-    "debug",
-    "embed",
-    "encoding",
-    "errors",
-    "expvar",
-    "flag",
-    "fmt",
-    "go",
-    "hash",
-    "html",
-    "image",
-    "index",
-    "internal",
-    "io",
-    "iter",
-    "log",
-    "maps",
-    "math",
-    "mime",
-    "net",
-    "os",
-    "path",
-    "plugin",
-    "reflect",
-    "regexp",
-    "runtime",
-    "slices",
-    "sort",
-    "strconv",
-    "strings",
-    "structs",
-    "sync",
-    "syscall",
-    "testing",
-    "text",
-    "time",
-    "unicode",
-    "unique",
-    "unsafe",
-    "vendor",
-    "weak",
-];
-
 /// Whether the package is part of the Go distribution (`runtime`,
 /// `os/exec`, `internal/poll`). The program's own `main` is not, and
 /// neither is a dot-less module path that is not a std root.
-pub fn is_std(pkg: &str) -> bool {
+pub fn is_std(pkg: &str, roots: &[String]) -> bool {
     let first = pkg.split('/').next().unwrap_or(pkg);
-    STD_ROOTS.contains(&first)
+    roots.iter().any(|r| r == first)
 }
 
 #[cfg(test)]
@@ -257,11 +202,12 @@ mod tests {
             "gopkg.in/fsnotify%2ev1"
         );
         assert_eq!(package("runtime.futex"), "runtime");
-        assert!(is_std("os/exec"));
-        assert!(is_std("internal/runtime/syscall"));
-        assert!(!is_std("golang.org/x/sys/unix"));
-        assert!(!is_std("main"));
-        assert!(!is_std("myapp/internal/bpf"));
+        let std = ["os".to_string(), "internal".to_string()];
+        assert!(is_std("os/exec", &std));
+        assert!(is_std("internal/runtime/syscall", &std));
+        assert!(!is_std("golang.org/x/sys/unix", &std));
+        assert!(!is_std("main", &std));
+        assert!(!is_std("myapp/internal/bpf", &std));
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub fn demangle(sym: &str) -> Option<String> {
 
 /// Whether a demangled function belongs to Rust's own runtime: std and the
 /// crates that are libc for it (rustix's raw-syscall backend).
-pub fn is_runtime_fn(name: &str) -> bool {
+pub fn is_runtime_fn(name: &str, prefixes: &[String]) -> bool {
     // `<&std::io::Stdout as Write>::write_fmt` and `<*mut T>::...` are std's.
     let mut n = name;
     loop {
@@ -88,9 +88,7 @@ pub fn is_runtime_fn(name: &str) -> bool {
         }
         n = t;
     }
-    ["std::", "core::", "alloc::", "rustix::", "linux_raw_sys::"]
-        .iter()
-        .any(|p| n.starts_with(p))
+    prefixes.iter().any(|p| n.starts_with(p.as_str()))
 }
 
 #[cfg(test)]
@@ -143,10 +141,16 @@ mod tests {
             Some("std::process::Command::spawn")
         );
         assert_eq!(demangle("main"), None);
-        assert!(is_runtime_fn("<std::sys::pal::unix::futex::Futex>::wait"));
+        let std = ["std::".to_string(), "core::".to_string()];
         assert!(is_runtime_fn(
-            "<&std::io::stdio::Stdout as std::io::Write>::write_fmt"
+            "<std::sys::pal::unix::futex::Futex>::wait",
+            &std
         ));
-        assert!(!is_runtime_fn("aya::sys::bpf::bpf_prog_load"));
+        assert!(is_runtime_fn(
+            "<&std::io::stdio::Stdout as std::io::Write>::write_fmt",
+            &std
+        ));
+        assert!(is_runtime_fn("<*mut core::ffi::c_void>::is_null", &std));
+        assert!(!is_runtime_fn("aya::sys::bpf::bpf_prog_load", &std));
     }
 }

@@ -31,37 +31,18 @@ pub const LIBC_TARGETS: &[(&str, &[usize])] = &[
     ("socket", &[0, 1]),
 ];
 
-/// Go functions that take a syscall number as their first argument. Names
-/// are after vendor prefixes are removed.
-pub const GO_WRAPPERS: &[&str] = &[
-    "syscall.Syscall",
-    "syscall.Syscall6",
-    "syscall.RawSyscall",
-    "syscall.RawSyscall6",
-    "syscall.rawSyscallNoError",
-    "syscall.RawSyscallNoError",
-    "syscall.AllThreadsSyscall",
-    "syscall.AllThreadsSyscall6",
-    "internal/runtime/syscall.Syscall6",
-    "runtime/internal/syscall.Syscall6",
-    "golang.org/x/sys/unix.Syscall",
-    "golang.org/x/sys/unix.Syscall6",
-    "golang.org/x/sys/unix.RawSyscall",
-    "golang.org/x/sys/unix.RawSyscall6",
-    "golang.org/x/sys/unix.SyscallNoError",
-    "golang.org/x/sys/unix.RawSyscallNoError",
-];
-
 /// glibc's x86-64 `syscall()` body, to find it in stripped static binaries:
 /// shift every argument down one register, then `syscall`.
 const GLIBC_SYSCALL_X86: &[u8] = b"\x48\x89\xf8\x48\x89\xf7\x48\x89\xd6\x48\x89\xca\x4d\x89\xc2\x4d\x89\xc8\x4c\x8b\x4c\x24\x08\x0f\x05";
 
-/// Finds sites in every executable section. `funcs` gives function starts
-/// (and names) by address, from a symbol table or Go's pclntab.
+/// Finds sites in every executable section. `go_funcs` are Go's functions
+/// by address (its pclntab), `go_wrappers` the ones that take a syscall
+/// number first; `starts` gives function starts by address.
 pub fn scan(
     bytes: &[u8],
     n: &Native,
     go_funcs: &[(u64, String)],
+    go_wrappers: &[String],
     starts: &dyn Fn(u64) -> Option<u64>,
 ) -> Sites {
     let Some(arch) = n.arch else {
@@ -119,7 +100,7 @@ pub fn scan(
         }
     }
     for (addr, name) in go_funcs {
-        if GO_WRAPPERS.contains(&name.as_str()) {
+        if go_wrappers.contains(name) {
             t.add(
                 Target {
                     name: name.clone(),
@@ -191,33 +172,6 @@ fn code_sections(n: &Native) -> impl Iterator<Item = &Section> {
         .iter()
         .filter(|s| s.exec && !s.name.starts_with(".plt"))
 }
-
-/// `prctl` options that only name a thread: what Rust's std and many C
-/// programs do with it, and nothing a sandbox cares about.
-pub const PRCTL_HARMLESS: &[(u64, &str)] = &[(15, "PR_SET_NAME"), (16, "PR_GET_NAME")];
-
-/// `ioctl` requests on terminals and file descriptors, not devices.
-pub const IOCTL_HARMLESS: &[(u64, &str)] = &[
-    (0x5401, "TCGETS"),
-    (0x5402, "TCSETS"),
-    (0x5403, "TCSETSW"),
-    (0x5404, "TCSETSF"),
-    (0x540e, "TIOCSCTTY"),
-    (0x540f, "TIOCGPGRP"),
-    (0x5410, "TIOCSPGRP"),
-    (0x5413, "TIOCGWINSZ"),
-    (0x5414, "TIOCSWINSZ"),
-    (0x541b, "FIONREAD"),
-    (0x5421, "FIONBIO"),
-    (0x5422, "TIOCNOTTY"),
-    (0x5450, "FIONCLEX"),
-    (0x5451, "FIOCLEX"),
-    (0x5452, "FIOASYNC"),
-    (0x802c_542a, "TCGETS2"),
-    (0x402c_542b, "TCSETS2"),
-    // Process descriptors, not devices: what std::process asks a pidfd.
-    (0xc040_ff0b, "PIDFD_GET_INFO"),
-];
 
 /// Socket domains and types that reach below TCP/UDP.
 pub const SOCKET_DOMAINS: &[(u64, &str)] = &[(16, "AF_NETLINK"), (17, "AF_PACKET")];

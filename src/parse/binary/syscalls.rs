@@ -3,7 +3,9 @@
 //!
 //! Generated from the kernel's uapi headers (`asm/unistd_64.h` and
 //! `asm-generic/unistd.h`, which aarch64 uses) and extended by hand up to
-//! `open_tree_attr` (467). Holes in the numbering are empty strings.
+//! `open_tree_attr` (467). Holes in the numbering are empty strings. Since
+//! Linux 5.1 every architecture gives a new syscall the same number, from
+//! 424 (`pidfd_send_signal`) on, so those names are one table both share.
 
 use crate::model::artifact::BinaryFormat;
 
@@ -25,11 +27,12 @@ impl Arch {
 
 /// The syscall's name, or `None` for a number the table does not know.
 pub fn name(arch: Arch, nr: u64) -> Option<&'static str> {
-    let table: &[&str] = match arch {
-        Arch::X86_64 => &X86_64,
-        Arch::Aarch64 => &AARCH64,
-    };
     let n = usize::try_from(nr).ok()?;
+    let (table, n): (&[&str], usize) = match n.checked_sub(UNIFIED_FROM) {
+        Some(i) => (&UNIFIED, i),
+        None if arch == Arch::X86_64 => (&X86_64, n),
+        None => (&AARCH64, n),
+    };
     table.get(n).copied().filter(|s| !s.is_empty())
 }
 
@@ -38,7 +41,8 @@ pub fn applies(format: BinaryFormat) -> bool {
     format == BinaryFormat::Elf
 }
 
-pub const X86_64: [&str; 468] = [
+/// x86-64, 0 to 334 (`rseq`); 335 to 423 are unused.
+pub const X86_64: [&str; 335] = [
     "read",
     "write",
     "open",
@@ -374,142 +378,10 @@ pub const X86_64: [&str; 468] = [
     "statx",
     "io_pgetevents",
     "rseq",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "pidfd_send_signal",
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
-    "open_tree",
-    "move_mount",
-    "fsopen",
-    "fsconfig",
-    "fsmount",
-    "fspick",
-    "pidfd_open",
-    "clone3",
-    "close_range",
-    "openat2",
-    "pidfd_getfd",
-    "faccessat2",
-    "process_madvise",
-    "epoll_pwait2",
-    "mount_setattr",
-    "quotactl_fd",
-    "landlock_create_ruleset",
-    "landlock_add_rule",
-    "landlock_restrict_self",
-    "memfd_secret",
-    "process_mrelease",
-    "futex_waitv",
-    "set_mempolicy_home_node",
-    "cachestat",
-    "fchmodat2",
-    "map_shadow_stack",
-    "futex_wake",
-    "futex_wait",
-    "futex_requeue",
-    "statmount",
-    "listmount",
-    "lsm_get_self_attr",
-    "lsm_set_self_attr",
-    "lsm_list_modules",
-    "mseal",
-    "setxattrat",
-    "getxattrat",
-    "listxattrat",
-    "removexattrat",
-    "open_tree_attr",
 ];
 
-pub const AARCH64: [&str; 468] = [
+/// aarch64 (the generic table), 0 to 423.
+pub const AARCH64: [&str; 424] = [
     "io_setup",
     "io_destroy",
     "io_submit",
@@ -934,6 +806,13 @@ pub const AARCH64: [&str; 468] = [
     "rt_sigtimedwait_time64",
     "futex_time64",
     "sched_rr_get_interval_time64",
+];
+
+/// The number of the first syscall every architecture shares.
+const UNIFIED_FROM: usize = 424;
+
+/// Every architecture, from `UNIFIED_FROM` on.
+pub const UNIFIED: [&str; 44] = [
     "pidfd_send_signal",
     "io_uring_setup",
     "io_uring_enter",
@@ -994,6 +873,11 @@ mod tests {
         assert_eq!(name(Arch::Aarch64, 280), Some("bpf"));
         assert_eq!(name(Arch::Aarch64, 221), Some("execve"));
         assert_eq!(name(Arch::Aarch64, 79), Some("newfstatat"));
+        assert_eq!(name(Arch::X86_64, 424), Some("pidfd_send_signal"));
+        assert_eq!(name(Arch::Aarch64, 467), Some("open_tree_attr"));
+        assert_eq!(name(Arch::X86_64, 400), None);
+        assert_eq!(name(Arch::Aarch64, 403), Some("clock_gettime64"));
+        assert_eq!(name(Arch::X86_64, 468), None);
         assert_eq!(name(Arch::X86_64, 100_000), None);
         assert_eq!(name(Arch::X86_64, u64::MAX), None);
     }

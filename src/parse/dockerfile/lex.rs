@@ -214,19 +214,18 @@ fn directive(line: &str) -> Option<(String, &str)> {
     Some((key.to_ascii_lowercase(), value.trim()))
 }
 
+/// The instruction an ONBUILD's arguments begin with, upper-cased.
+pub(super) fn onbuild_keyword(args: &str) -> String {
+    let word = args.split_whitespace().next().unwrap_or("");
+    word.to_ascii_uppercase()
+}
+
 /// RUN, COPY and ADD take heredocs, also behind ONBUILD.
 fn takes_heredocs(keyword: &str, args: &str) -> bool {
     let k = keyword.to_ascii_uppercase();
     match k.as_str() {
         "RUN" | "COPY" | "ADD" => true,
-        "ONBUILD" => {
-            let inner = args
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            matches!(inner.as_str(), "RUN" | "COPY" | "ADD")
-        }
+        "ONBUILD" => matches!(onbuild_keyword(args).as_str(), "RUN" | "COPY" | "ADD"),
         _ => false,
     }
 }

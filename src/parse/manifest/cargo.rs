@@ -370,12 +370,7 @@ shared = { version = "2.1", default-features = false }
 
     #[test]
     fn reads_every_table() {
-        let out = parse(
-            ManifestKind::CargoToml,
-            "Cargo.toml",
-            MANIFEST,
-            Context::Service,
-        );
+        let out = service(ManifestKind::CargoToml, "Cargo.toml", MANIFEST);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
@@ -439,14 +434,8 @@ log = "0.4"
 [dev-dependencies]
 notify-debouncer = { version = "0.3", optional = true }
 "#;
-        let out = parse(
-            ManifestKind::CargoToml,
-            "Cargo.toml",
-            text,
-            Context::Service,
-        );
-        let rows = deps(&out);
-        let ctx = |n: &str| rows.iter().find(|r| r.0 == n).map(|r| r.3).expect(n);
+        let out = service(ManifestKind::CargoToml, "Cargo.toml", text);
+        let ctx = context_of(&out);
         assert_eq!(ctx("notify"), Context::Service, "dep: in a default feature");
         assert_eq!(
             ctx("rustls"),
@@ -473,23 +462,13 @@ b = ["a"]
 [dependencies]
 notify = { version = "6", optional = true }
 "#;
-        let out = parse(
-            ManifestKind::CargoToml,
-            "Cargo.toml",
-            text,
-            Context::Service,
-        );
+        let out = service(ManifestKind::CargoToml, "Cargo.toml", text);
         assert_eq!(deps(&out)[0].3, Context::Service);
         // No default feature at all.
         let text = "[dependencies]
 notify = { version = \"6\", optional = true }
 ";
-        let out = parse(
-            ManifestKind::CargoToml,
-            "Cargo.toml",
-            text,
-            Context::Service,
-        );
+        let out = service(ManifestKind::CargoToml, "Cargo.toml", text);
         assert_eq!(deps(&out)[0].3, Context::Optional);
     }
 
@@ -516,14 +495,8 @@ wasm-bindgen = "0.2"
 [workspace.dependencies]
 notify = "6"
 "#;
-        let out = parse(
-            ManifestKind::CargoToml,
-            "Cargo.toml",
-            text,
-            Context::Service,
-        );
-        let rows = deps(&out);
-        let ctx = |n: &str| rows.iter().find(|r| r.0 == n).map(|r| r.3).expect(n);
+        let out = service(ManifestKind::CargoToml, "Cargo.toml", text);
+        let ctx = context_of(&out);
         assert_eq!(ctx("windows-sys"), Context::Optional);
         assert_eq!(ctx("fsevent-sys"), Context::Optional);
         assert_eq!(ctx("nix"), Context::Service);
@@ -565,12 +538,7 @@ version = "0.2.155"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "97b3888a4aecf77e811145cadf6eef5901f4782c53886191c2c0e4f55d2d9c"
 "#;
-        let out = parse(
-            ManifestKind::CargoLock,
-            "Cargo.lock",
-            lock,
-            Context::Service,
-        );
+        let out = service(ManifestKind::CargoLock, "Cargo.lock", lock);
         let rows = deps(&out);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].0, "libc");
@@ -591,12 +559,7 @@ checksum = "97b3888a4aecf77e811145cadf6eef5901f4782c53886191c2c0e4f55d2d9c"
     #[test]
     fn broken_toml_keeps_what_it_can() {
         let text = "[dependencies]\nserde = \"1\"\nbroken = {\n[dev-dependencies]\nx = \"1\"\n";
-        let out = parse(
-            ManifestKind::CargoToml,
-            "Cargo.toml",
-            text,
-            Context::Service,
-        );
+        let out = service(ManifestKind::CargoToml, "Cargo.toml", text);
         assert_eq!(out.diagnostics.len(), 1);
         assert!(deps(&out).iter().any(|r| r.0 == "serde"));
         no_panic(ManifestKind::CargoToml, MANIFEST);

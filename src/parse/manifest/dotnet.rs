@@ -189,12 +189,7 @@ mod tests {
             let out = parse(ManifestKind::Csproj, file, named, Context::Service);
             assert_eq!(deps(&out)[0].3, want, "{file}");
         }
-        let broken = parse(
-            ManifestKind::Csproj,
-            "x.csproj",
-            "<Project><ItemGroup>",
-            Context::Service,
-        );
+        let broken = service(ManifestKind::Csproj, "x.csproj", "<Project><ItemGroup>");
         assert_eq!(broken.diagnostics.len(), 1);
         no_panic(ManifestKind::Csproj, CSPROJ);
     }

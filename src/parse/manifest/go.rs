@@ -147,12 +147,7 @@ exclude golang.org/x/net v0.1.0
 
     #[test]
     fn unclosed_block_is_malformed() {
-        let out = parse(
-            ManifestKind::GoMod,
-            "go.mod",
-            "require (\n a v1\n",
-            Context::Service,
-        );
+        let out = service(ManifestKind::GoMod, "go.mod", "require (\n a v1\n");
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(deps(&out).len(), 1);
         no_panic(ManifestKind::GoMod, GO_MOD);

@@ -137,7 +137,6 @@ mod tests {
     use super::super::test_util::*;
     use crate::model::artifact::ManifestKind;
     use crate::model::context::Context;
-    use crate::parse::manifest::parse;
 
     const GRADLE: &str = r#"plugins {
     id 'org.springframework.boot' version '3.2.5'
@@ -168,12 +167,7 @@ dependencies {
 
     #[test]
     fn dependency_lines() {
-        let out = parse(
-            ManifestKind::Gradle,
-            "build.gradle",
-            GRADLE,
-            Context::Service,
-        );
+        let out = service(ManifestKind::Gradle, "build.gradle", GRADLE);
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();
         assert_eq!(

@@ -281,55 +281,81 @@ impl LineIndex {
 /// `typing`...), or None for a name that says nothing (`server`, `gpu`).
 pub(crate) fn group_scope(name: &str) -> Option<Scope> {
     let lower = name.to_ascii_lowercase();
-    let test = matches!(
-        lower.as_str(),
-        "test"
-            | "tests"
-            | "testing"
-            | "bench"
-            | "benchmark"
-            | "benchmarks"
-            | "coverage"
-            | "e2e"
-            | "integration"
-    ) || lower.starts_with("test-")
-        || lower.starts_with("test_")
-        || lower.ends_with("-test")
-        || lower.ends_with("-tests")
-        || lower.ends_with("_test")
-        || lower.ends_with("_tests");
-    if test {
-        return Some(Scope::Test);
-    }
-    let dev = matches!(
-        lower.as_str(),
-        "dev"
-            | "develop"
-            | "development"
-            | "lint"
-            | "linting"
-            | "docs"
-            | "doc"
-            | "typing"
-            | "types"
-            | "mypy"
-            | "ci"
-            | "style"
-            | "format"
-            | "fmt"
-            | "qa"
-            | "check"
-            | "debug"
-    ) || lower.starts_with("dev-")
-        || lower.starts_with("dev_")
-        || lower.ends_with("-dev")
-        || lower.ends_with("_dev");
-    dev.then_some(Scope::Dev)
+    [(TEST_GROUPS, Scope::Test), (DEV_GROUPS, Scope::Dev)]
+        .into_iter()
+        .find(|(names, _)| names.say(&lower))
+        .map(|(_, scope)| scope)
 }
+
+/// Group names that stand for one scope: these words, or a name that
+/// begins or ends with one of the affixes.
+struct GroupNames {
+    words: &'static [&'static str],
+    prefixes: &'static [&'static str],
+    suffixes: &'static [&'static str],
+}
+
+impl GroupNames {
+    fn say(&self, lower: &str) -> bool {
+        self.words.contains(&lower)
+            || self.prefixes.iter().any(|p| lower.starts_with(p))
+            || self.suffixes.iter().any(|s| lower.ends_with(s))
+    }
+}
+
+const TEST_GROUPS: GroupNames = GroupNames {
+    words: &[
+        "test",
+        "tests",
+        "testing",
+        "bench",
+        "benchmark",
+        "benchmarks",
+        "coverage",
+        "e2e",
+        "integration",
+    ],
+    prefixes: &["test-", "test_"],
+    suffixes: &["-test", "-tests", "_test", "_tests"],
+};
+
+const DEV_GROUPS: GroupNames = GroupNames {
+    words: &[
+        "dev",
+        "develop",
+        "development",
+        "lint",
+        "linting",
+        "docs",
+        "doc",
+        "typing",
+        "types",
+        "mypy",
+        "ci",
+        "style",
+        "format",
+        "fmt",
+        "qa",
+        "check",
+        "debug",
+    ],
+    prefixes: &["dev-", "dev_"],
+    suffixes: &["-dev", "_dev"],
+};
 
 #[cfg(test)]
 pub(crate) mod test_util {
     use super::*;
+
+    /// Parses `text` as the manifest of a service.
+    pub fn service(kind: ManifestKind, rel: &str, text: &str) -> Output {
+        parse(kind, rel, text, Context::Service)
+    }
+
+    /// The context each dependency of `out` is in, by name.
+    pub fn context_of(out: &Output) -> impl Fn(&str) -> Context + '_ {
+        move |name| find(out, name).context
+    }
 
     /// `(name, version, dev, context, line)` of every dependency fact.
     pub type Row = (String, Option<String>, bool, Context, u32);

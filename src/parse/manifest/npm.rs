@@ -170,7 +170,6 @@ mod tests {
     use super::super::test_util::*;
     use crate::model::artifact::ManifestKind;
     use crate::model::context::Context;
-    use crate::parse::manifest::parse;
 
     const PACKAGE_JSON: &str = r#"{
   "name": "api",
@@ -201,12 +200,7 @@ mod tests {
 
     #[test]
     fn package_json_sections_and_aliases() {
-        let out = parse(
-            ManifestKind::PackageJson,
-            "package.json",
-            PACKAGE_JSON,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PackageJson, "package.json", PACKAGE_JSON);
         assert!(out.diagnostics.is_empty());
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
@@ -243,12 +237,7 @@ mod tests {
     "node_modules/local": { "resolved": "packages/local", "link": true }
   }
 }"#;
-        let out = parse(
-            ManifestKind::PackageLock,
-            "package-lock.json",
-            v3,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PackageLock, "package-lock.json", v3);
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(names.len(), 6, "{names:?}");
@@ -274,12 +263,7 @@ mod tests {
     "mocha": { "version": "10.0.0", "dev": true }
   }
 }"#;
-        let out = parse(
-            ManifestKind::PackageLock,
-            "package-lock.json",
-            v1,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PackageLock, "package-lock.json", v1);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
         assert_eq!(get("puppeteer").4, 4);
@@ -289,11 +273,10 @@ mod tests {
 
     #[test]
     fn broken_json_is_malformed() {
-        let out = parse(
+        let out = service(
             ManifestKind::PackageJson,
             "package.json",
             "{\"dependencies\": {",
-            Context::Service,
         );
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(runtimes(&out).len(), 1);

@@ -68,9 +68,7 @@ pub(crate) fn packages_lock(sink: &mut Sink) {
 mod tests {
     use super::super::test_util::*;
     use crate::model::artifact::ManifestKind;
-    use crate::model::context::Context;
     use crate::model::fact::FactKind;
-    use crate::parse::manifest::parse;
 
     #[test]
     fn entries_edges_and_direct() {
@@ -96,12 +94,7 @@ mod tests {
     }
   }
 }"#;
-        let out = parse(
-            ManifestKind::NugetLock,
-            "packages.lock.json",
-            lock,
-            Context::Service,
-        );
+        let out = service(ManifestKind::NugetLock, "packages.lock.json", lock);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();

@@ -104,7 +104,6 @@ mod tests {
     use super::super::test_util::*;
     use crate::model::artifact::ManifestKind;
     use crate::model::context::Context;
-    use crate::parse::manifest::parse;
 
     #[test]
     fn composer_json_sections() {
@@ -118,12 +117,7 @@ mod tests {
         "spatie/file-system-watcher": "^1.2"
     }
 }"#;
-        let out = parse(
-            ManifestKind::ComposerJson,
-            "composer.json",
-            text,
-            Context::Service,
-        );
+        let out = service(ManifestKind::ComposerJson, "composer.json", text);
         assert_eq!(runtimes(&out), vec![("packagist".to_string(), 10)]);
         assert!(out.diagnostics.is_empty());
         let rows = deps(&out);
@@ -136,12 +130,7 @@ mod tests {
                 ("spatie/file-system-watcher", Context::Dev, 8),
             ]
         );
-        let out = parse(
-            ManifestKind::ComposerJson,
-            "composer.json",
-            "{",
-            Context::Service,
-        );
+        let out = service(ManifestKind::ComposerJson, "composer.json", "{");
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(runtimes(&out).len(), 1);
     }
@@ -168,12 +157,7 @@ mod tests {
         }
     ]
 }"#;
-        let out = parse(
-            ManifestKind::ComposerLock,
-            "composer.lock",
-            text,
-            Context::Service,
-        );
+        let out = service(ManifestKind::ComposerLock, "composer.lock", text);
         let rows = deps(&out);
         let got: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.3, r.4)).collect();
         assert_eq!(

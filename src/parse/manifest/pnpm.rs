@@ -304,7 +304,6 @@ mod tests {
     use super::super::test_util::*;
     use crate::model::artifact::ManifestKind;
     use crate::model::context::Context;
-    use crate::parse::manifest::parse;
 
     #[test]
     fn v6_takes_pnpm_flags() {
@@ -335,12 +334,7 @@ packages:
     dev: false
     optional: true
 ";
-        let out = parse(
-            ManifestKind::PnpmLock,
-            "pnpm-lock.yaml",
-            v6,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PnpmLock, "pnpm-lock.yaml", v6);
         let rows = deps(&out);
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert_eq!(
@@ -438,12 +432,7 @@ snapshots:
 
     #[test]
     fn v9_walks_from_importers() {
-        let out = parse(
-            ManifestKind::PnpmLock,
-            "pnpm-lock.yaml",
-            V9,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PnpmLock, "pnpm-lock.yaml", V9);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
         assert_eq!(get("next").3, Context::Service);
@@ -487,12 +476,7 @@ packages:
   /ffi-napi/4.0.3:
     resolution: {integrity: z}
 ";
-        let out = parse(
-            ManifestKind::PnpmLock,
-            "pnpm-lock.yaml",
-            v5,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PnpmLock, "pnpm-lock.yaml", v5);
         let rows = deps(&out);
         assert_eq!(rows[0].0, "@babel/core");
         assert_eq!(rows[0].1.as_deref(), Some("7.0.0"));

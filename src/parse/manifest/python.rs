@@ -355,12 +355,7 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
 
     #[test]
     fn requirements_lines() {
-        let out = parse(
-            ManifestKind::Requirements,
-            "requirements.txt",
-            REQS,
-            Context::Service,
-        );
+        let out = service(ManifestKind::Requirements, "requirements.txt", REQS);
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();
         assert_eq!(
@@ -377,11 +372,10 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
         assert_eq!(rows[3].1.as_deref(), Some("==0.30.0"));
         assert_eq!(runtimes(&out), vec![("pypi".to_string(), 10)]);
 
-        let out = parse(
+        let out = service(
             ManifestKind::Requirements,
             "requirements-dev.txt",
             "pytest\n",
-            Context::Service,
         );
         assert_eq!(deps(&out)[0].3, Context::Dev);
         for (file, want) in [
@@ -391,12 +385,7 @@ git+https://github.com/pytorch/vision.git#egg=torchvision
             ("requirements-prod.txt", Context::Service),
             ("requirements/base.txt", Context::Service),
         ] {
-            let out = parse(
-                ManifestKind::Requirements,
-                file,
-                "watchdog\n",
-                Context::Service,
-            );
+            let out = service(ManifestKind::Requirements, file, "watchdog\n");
             assert_eq!(deps(&out)[0].3, want, "{file}");
         }
     }
@@ -444,12 +433,7 @@ dev-dependencies = ["mypy"]
 
     #[test]
     fn pyproject_all_styles() {
-        let out = parse(
-            ManifestKind::Pyproject,
-            "pyproject.toml",
-            PYPROJECT,
-            Context::Service,
-        );
+        let out = service(ManifestKind::Pyproject, "pyproject.toml", PYPROJECT);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
@@ -490,12 +474,7 @@ dev-dependencies = ["mypy"]
         "pytest": {"version": "==8.0.0"}
     }
 }"#;
-        let out = parse(
-            ManifestKind::PipfileLock,
-            "Pipfile.lock",
-            lock,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PipfileLock, "Pipfile.lock", lock);
         let rows = deps(&out);
         assert_eq!(
             rows[0],

@@ -436,12 +436,7 @@ version = "2.9.9"
 category = "main"
 optional = true
 "#;
-        let out = parse(
-            ManifestKind::PoetryLock,
-            "poetry.lock",
-            old,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PoetryLock, "poetry.lock", old);
         let rows = deps(&out);
         let get = |n: &str| rows.iter().find(|r| r.0 == n).cloned().expect(n);
         assert_eq!(get("flask").3, Context::Service);
@@ -450,12 +445,7 @@ optional = true
         assert_eq!(get("psycopg2").3, Context::Optional);
 
         let v2 = "[[package]]\nname = \"watchdog\"\nversion = \"4.0.0\"\ngroups = [\"dev\", \"test\"]\n\n[[package]]\nname = \"gunicorn\"\nversion = \"22.0.0\"\ngroups = [\"main\", \"dev\"]\n\n[[package]]\nname = \"boto3\"\nversion = \"1.0\"\ngroups = [\"aws\"]\n";
-        let out = parse(
-            ManifestKind::PoetryLock,
-            "poetry.lock",
-            v2,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PoetryLock, "poetry.lock", v2);
         let rows = deps(&out);
         assert_eq!(rows[0].3, Context::Dev);
         assert_eq!(rows[1].3, Context::Service);
@@ -478,12 +468,7 @@ name = "watchdog"
 version = "4.0.0"
 optional = false
 "#;
-        let out = parse(
-            ManifestKind::PoetryLock,
-            "poetry.lock",
-            lock,
-            Context::Service,
-        );
+        let out = service(ManifestKind::PoetryLock, "poetry.lock", lock);
         let f = find(&out, "pytest-watch");
         let FactKind::Dependency(d) = &f.kind else {
             unreachable!()

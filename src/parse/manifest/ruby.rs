@@ -428,12 +428,7 @@ PLATFORMS
 DEPENDENCIES
   nokogiri
 ";
-        let out = parse(
-            ManifestKind::GemfileLock,
-            "Gemfile.lock",
-            lock,
-            Context::Service,
-        );
+        let out = service(ManifestKind::GemfileLock, "Gemfile.lock", lock);
         let rows = deps(&out);
         let got: Vec<_> = rows
             .iter()

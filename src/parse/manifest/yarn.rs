@@ -243,12 +243,7 @@ chokidar@^3.5.0:
 node-pty@^1.0.0:
   version "1.0.0"
 "#;
-        let out = parse(
-            ManifestKind::YarnLock,
-            "yarn.lock",
-            classic,
-            Context::Service,
-        );
+        let out = service(ManifestKind::YarnLock, "yarn.lock", classic);
         let rows = deps(&out);
         let names: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.4)).collect();
         assert_eq!(
