@@ -4,12 +4,14 @@
 #   - process cold start: hyperfine on the native binary, on
 #     `docker run -i --network none IMAGE`, and on a fresh Wasm host process
 #     running the .cwasm, each fed one request line from a file;
-#   - HTTP throughput: wrk against the native server and the Wasm host.
+#   - HTTP throughput: wrk against the native server and the Wasm host of
+#     every HTTP sample (Go's has no Wasm side: no wasi:http in GOOS=wasip1).
 # A cross-check passes when wasmfit's median is within 20% of the tool's.
 # Exit status 1 when one does not. Extra arguments go to every `wasmfit
 # bench` call (e.g. --runs 3 --duration 500ms).
 # Needs: a Docker engine, hyperfine, wrk, gcc, clang with wasi-libc, Go
-# (GOOS=wasip1), rustup targets wasm32-wasip1 and wasm32-wasip2.
+# (GOOS=wasip1), rustup targets wasm32-wasip1 and wasm32-wasip2 (which
+# also ships the wasm-component-ld that links the C wasi:http component).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM HUP
 
-samples=(bench-stdio-c bench-stdio-rust bench-stdio-go bench-http-rust)
+samples=(bench-stdio-c bench-stdio-rust bench-stdio-go bench-http-rust bench-http-c bench-http-go)
 for s in "${samples[@]}"; do
     echo "== $s"
     "$bin" bench "samples/$s" --json-out "$out/$s.json" "$@" | tee "$out/$s.txt"
@@ -79,23 +81,26 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
     done
 done
 
-j="$out/bench-http-rust.json"
-echo "== cross-check bench-http-rust (wrk, GET /)"
-native=$(field "$j" "d['native']['artifact']['path']")
-cwasm=$(field "$j" "d['wasm']['artifact']['precompiled_path']")
-conns=$(field "$j" "d['config']['connections']")
-for side in native wasm; do
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    if [ "$side" = native ]; then
-        PORT=$port "$native" 2>/dev/null & pid=$!
-    else
-        PORT=$port "$bin" __bench-helper wasm http "$cwasm" --kind component --slots 16 & pid=$!
-    fi
-    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
-    rps=$(wrk -t2 -c"$conns" -d5s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')
-    kill $pid; wait $pid 2>/dev/null || true
-    ours=$(field "$j" "d['$side']['throughput_rps']['median']")
-    within "http $side throughput req/s (wrk)" "$ours" "$rps" || failed+=("http $side throughput")
+for s in bench-http-rust bench-http-c bench-http-go; do
+    j="$out/$s.json"
+    echo "== cross-check $s (wrk, GET /)"
+    conns=$(field "$j" "d['config']['connections']")
+    for side in native wasm; do
+        [ "$(field "$j" "d.get('$side') is not None")" = True ] || continue
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        if [ "$side" = native ]; then
+            native=$(field "$j" "d['native']['artifact']['path']")
+            PORT=$port "$native" 2>/dev/null & pid=$!
+        else
+            cwasm=$(field "$j" "d['wasm']['artifact']['precompiled_path']")
+            PORT=$port "$bin" __bench-helper wasm http "$cwasm" --kind component --slots 16 & pid=$!
+        fi
+        for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
+        rps=$(wrk -t2 -c"$conns" -d5s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')
+        kill $pid; wait $pid 2>/dev/null || true
+        ours=$(field "$j" "d['$side']['throughput_rps']['median']")
+        within "$s $side throughput req/s (wrk)" "$ours" "$rps" || failed+=("$s $side throughput")
+    done
 done
 
 if [ ${#failed[@]} -gt 0 ]; then

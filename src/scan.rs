@@ -53,6 +53,9 @@ struct FileResult {
     entry: Option<crate::model::service::EntryKind>,
     /// It imports by a computed name.
     dynamic: bool,
+    /// What it declares and names where imports do not say it all
+    /// (`parse::source::declarations`).
+    names: (Vec<String>, Vec<String>),
     /// Its `wasmfit: ignore[...]` comments, applied in the one suppression
     /// pass once the hits of every producer are in.
     markers: Option<FileMarkers>,
@@ -123,6 +126,9 @@ pub fn scan_with(
         }
         if r.dynamic {
             code.dynamic.insert(a.rel.clone());
+        }
+        if !r.names.0.is_empty() || !r.names.1.is_empty() {
+            code.names.insert(a.rel.clone(), r.names);
         }
         hits.extend(r.hits);
         kept.extend(r.kept);
@@ -200,7 +206,14 @@ pub fn scan_with(
         let mut unit_hits = owners.hits_for(i, &hits);
         let mut u = u.clone();
         let reach = if opts.extra_facts.is_empty() {
-            Some(reach_unit(&mut u, &unit_artifacts, &code, &mut unit_hits))
+            Some(reach_unit(
+                &mut u,
+                &unit_kept,
+                &unit_artifacts,
+                &code,
+                &mut unit_hits,
+                &mut diagnostics,
+            ))
         } else {
             None
         };
@@ -299,18 +312,21 @@ struct Code {
     imports: Vec<Fact>,
     entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
     dynamic: std::collections::HashSet<String>,
+    names: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
 }
 
-/// Entry points a unit's files declare themselves (`func main`, a
-/// `__main__` block) are main entry points when nothing else names one,
-/// side ones when the unit's image runs a named file; then the import walk
-/// places every code file and the unit's hits get its verdict
-/// (analyze::reach).
+/// Entry points the unit's manifests declare (analyze::entries), then
+/// those its files declare themselves (`func main`, a `__main__` block):
+/// main entry points when nothing else names a file, side ones otherwise;
+/// then the import walk places every code file and the unit's hits get its
+/// verdict (analyze::reach).
 fn reach_unit(
     u: &mut crate::analyze::units::Unit,
+    kept: &[Fact],
     artifacts: &[Artifact],
     code: &Code,
     hits: &mut [Hit],
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> crate::analyze::reach::Outcome {
     use crate::analyze::reach;
     use crate::model::service::EntryPoint;
@@ -318,14 +334,21 @@ fn reach_unit(
         .iter()
         .filter(|a| a.context.counts())
         .filter_map(|a| match a.kind {
-            ArtifactKind::Source(language) => Some(reach::File {
-                rel: a.rel.clone(),
-                language,
-                dynamic: code.dynamic.contains(&a.rel),
-            }),
+            ArtifactKind::Source(language) => {
+                let (declares, refers) = code.names.get(&a.rel).cloned().unwrap_or_default();
+                Some(reach::File {
+                    rel: a.rel.clone(),
+                    language,
+                    dynamic: code.dynamic.contains(&a.rel),
+                    declares,
+                    refers,
+                })
+            }
             _ => None,
         })
         .collect();
+    let declared_by_manifests = crate::analyze::entries::add_declared(u, kept, artifacts);
+    diagnostics.extend(declared_by_manifests.diagnostics);
     let named = u.entry_points.iter().any(|e| e.path.is_some());
     let mut declared: Vec<&String> = files
         .iter()
@@ -351,11 +374,22 @@ fn reach_unit(
             e.path.as_ref().map(|p| reach::Entry {
                 rel: p.clone(),
                 main: e.main,
+                scans: e.kind == crate::model::service::EntryKind::SpringBoot,
             })
         })
         .collect();
+    let entries = if declared_by_manifests.degraded {
+        Vec::new()
+    } else {
+        entries
+    };
     let mut outcome = reach::walk(&files, &code.imports, &entries);
-    if u.kind != crate::model::service::ServiceKind::Container {
+    // What ships from an image or runs from a Procfile is what its entry
+    // points reach; a program a manifest names may also be a library.
+    if !matches!(
+        u.kind,
+        crate::model::service::ServiceKind::Container | crate::model::service::ServiceKind::Process
+    ) {
         outcome.advisory();
     }
     reach::apply(&outcome, &u.name, hits);
@@ -643,6 +677,18 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                     r.binary = b.binary;
                 }
             }
+            // A Procfile or setup.cfg says how the service starts.
+            ArtifactKind::Marker => {
+                let name = a.rel.rsplit('/').next().unwrap_or(&a.rel);
+                if matches!(name, "Procfile" | "setup.cfg") {
+                    if let Some(out) = read_text(a, &mut r.diagnostics).and_then(|text| {
+                        parse::manifest::launch_file(name, &a.rel, &text, a.context)
+                    }) {
+                        r.diagnostics.extend(out.diagnostics);
+                        r.kept = out.facts.into_iter().filter(keep).collect();
+                    }
+                }
+            }
             _ => {}
         }
         return r;
@@ -664,6 +710,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             }
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
+            r.names = parse::source::declarations(&view);
             r.imports = out
                 .facts
                 .iter()
@@ -702,7 +749,8 @@ fn keep(f: &Fact) -> bool {
         FactKind::Runtime { .. }
         | FactKind::BaseImage { .. }
         | FactKind::OsPackage { .. }
-        | FactKind::Dependency(_) => true,
+        | FactKind::Dependency(_)
+        | FactKind::Entry { .. } => true,
         // The kept instructions: those a unit is recognised by (in any
         // context), and every instruction of a shipping stage, which the
         // migration plan lists when it has no Wasm counterpart (bounded in

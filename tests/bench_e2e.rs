@@ -276,6 +276,86 @@ fn bench_http_rust_all_sides() {
     }
 }
 
+/// The C HTTP sample's component is linked by wasm-component-ld.
+fn c_component_tools() -> Result<(), String> {
+    wasi_clang()?;
+    wasmfit::bench::toolchain::wasm_component_ld()
+        .map(|_| ())
+        .ok_or_else(|| {
+            "wasm-component-ld is not installed (rustup target add wasm32-wasip2 ships it)"
+                .to_string()
+        })
+}
+
+#[test]
+fn bench_http_c_all_sides() {
+    let test = "bench_http_c_all_sides";
+    if let Err(why) = c_component_tools() {
+        return support::skip(test, &why);
+    }
+    let (s, docker) = sides(test);
+    let mut o = quick(sample("bench-http-c"), "http-c");
+    o.sides = s;
+    o.expect = Some("id".to_string());
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (r.service.language.as_str(), r.service.workload),
+        ("c", wasmfit::bench::Workload::Http)
+    );
+    check(&r, "component", docker);
+    for s in [&r.native, &r.wasm, &r.container].into_iter().flatten() {
+        let l = s.latency_ms.expect("latency percentiles");
+        assert!(l.count > 0 && l.p50 <= l.p99 && l.p99 <= l.max, "{l:?}");
+        assert_eq!(s.errors, 0);
+    }
+}
+
+/// Go's HTTP row has no Wasm side: upstream Go builds WASI preview 1
+/// modules only, and a wasi:http component needs TinyGo. The bench says so
+/// and measures the other sides.
+#[test]
+fn bench_http_go_measures_the_other_sides_and_says_why_not_wasm() {
+    let test = "bench_http_go_measures_the_other_sides_and_says_why_not_wasm";
+    if !go_available() {
+        return support::skip(test, support::GO_WHY);
+    }
+    let (s, docker) = sides(test);
+    let mut o = quick(sample("bench-http-go"), "http-go");
+    o.sides = s;
+    o.expect = Some("id".to_string());
+    let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.service.language, "go");
+    assert!(r.wasm.is_none());
+    if bench::WASM_ENABLED {
+        assert!(
+            r.skipped.iter().any(|s| s.what == "wasm"
+                && s.reason.contains("GOOS=wasip1")
+                && s.reason.contains("TinyGo")),
+            "{:?}",
+            r.skipped
+        );
+    }
+    check_side("native", r.native.as_ref().expect("native side"));
+    match &r.container {
+        Some(c) => {
+            check_side("container", c);
+            assert_nothing_left(&r.run_id);
+        }
+        None => assert!(!docker, "{:?}", r.skipped),
+    }
+    // Asked for alone, the Wasm side is refused with the same reason.
+    o.sides = Sides {
+        native: false,
+        container: false,
+        wasm: true,
+    };
+    let e = bench::run(&o, &no_progress).unwrap_err();
+    assert_eq!(e.step, bench::Step::Input, "{e}");
+    if bench::WASM_ENABLED {
+        assert!(e.message.contains("TinyGo"), "{e}");
+    }
+}
+
 #[test]
 fn bench_prebuilt_wasm_runs_wasm_side_only() {
     let test = "bench_prebuilt_wasm_runs_wasm_side_only";

@@ -115,6 +115,30 @@ fn service_that_exits_at_once() {
     assert!(e.message.contains("answered 0 of 1"), "{e}");
 }
 
+#[test]
+fn wasm_port_that_exits_at_once() {
+    let test = "wasm_port_that_exits_at_once";
+    if !bench::WASM_ENABLED {
+        return support::skip(
+            test,
+            "this build has no embedded wasmtime (--features bench)",
+        );
+    }
+    if support::wasi_clang().is_none() {
+        return support::skip(test, support::WASI_CLANG_WHY);
+    }
+    let dir = service(&[("main.c", "int main(void) { return 3; }\n")]);
+    let mut o = opts(dir.path(), "wexit");
+    o.sides = Sides {
+        native: false,
+        container: false,
+        wasm: true,
+    };
+    let e = bench::run(&o, &no_progress).unwrap_err();
+    assert_eq!(e.step, Step::Wasm, "{e}");
+    assert!(e.message.contains("answered 0 of 1"), "{e}");
+}
+
 fn native_only(mut o: BenchOptions) -> BenchOptions {
     o.sides = Sides {
         native: true,
@@ -143,6 +167,66 @@ fn service_that_floods_without_newlines_is_an_error() {
     )]);
     let e = bench::run(&native_only(opts(dir.path(), "flood")), &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
+}
+
+#[test]
+fn service_that_floods_lines_without_reading_is_an_error() {
+    let dir = service(&[(
+        "main.c",
+        "#include <stdio.h>\nint main(void) { for (;;) if (puts(\"{\\\"id\\\":0}\") < 0) return 1; }\n",
+    )]);
+    let e = bench::run(&native_only(opts(dir.path(), "lines")), &no_progress).unwrap_err();
+    assert_eq!(e.step, Step::Native, "{e}");
+    assert!(e.message.contains("arrived at once"), "{e}");
+}
+
+/// An HTTP service's Dockerfile whose base is never on the engine: the
+/// bench then packs the static native binary into a FROM scratch image with
+/// the EXPOSEd port, so the container runs the service itself (a bare
+/// `FROM scratch` would be built as it is and fail with "no command").
+const PACKED_HTTP: &str = "FROM wasmfit-test/absent-base:0\nEXPOSE 8080\n";
+
+/// An HTTP server that answers every request with bytes that are not HTTP.
+const GARBAGE_SERVER: &str = r#"#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+    const char *port = getenv("PORT");
+    int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)atoi(port ? port : "8080"));
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 64)) return 1;
+    for (;;) {
+        char b[4096];
+        int fd = accept(lfd, 0, 0);
+        if (fd < 0) continue;
+        if (read(fd, b, sizeof b) > 0 && write(fd, "%%garbage%%\r\n\r\n", 15) < 0) return 1;
+        close(fd);
+    }
+}
+"#;
+
+#[test]
+fn http_service_that_answers_garbage() {
+    let dir = service(&[("main.c", GARBAGE_SERVER), ("Dockerfile", PACKED_HTTP)]);
+    let mut o = native_only(opts(dir.path(), "garbage"));
+    let e = bench::run(&o, &no_progress).unwrap_err();
+    assert_eq!(e.step, Step::Native, "{e}");
+    assert!(e.message.contains("malformed"), "{e}");
+    if docker_reachable() {
+        o.sides = Sides {
+            native: false,
+            container: true,
+            wasm: false,
+        };
+        let e = bench::run(&o, &no_progress).unwrap_err();
+        assert_eq!(e.step, Step::Container, "{e}");
+        assert!(e.message.contains("malformed"), "{e}");
+        assert_nothing_left(o.run_id.as_deref().unwrap());
+    }
 }
 
 /// A real line-oriented service that answers `{"greeting":"hello, user-N"}`.
@@ -241,10 +325,7 @@ fn container_that_exits_at_once_leaves_nothing() {
 #[test]
 fn http_service_that_never_listens() {
     let never = "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n";
-    let dir = service(&[
-        ("main.c", never),
-        ("Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
-    ]);
+    let dir = service(&[("main.c", never), ("Dockerfile", PACKED_HTTP)]);
     let mut o = opts(dir.path(), "listen");
     o.sides = Sides {
         native: true,
@@ -263,6 +344,7 @@ fn http_service_that_never_listens() {
         o.workload = Some(Workload::Http);
         let e = bench::run(&o, &no_progress).unwrap_err();
         assert_eq!(e.step, Step::Container, "{e}");
+        assert!(e.message.contains("never answered"), "{e}");
         assert_nothing_left(o.run_id.as_deref().unwrap());
     }
 }

@@ -343,3 +343,50 @@ fn completions_and_man_pages_come_from_the_flags() {
     let scan = std::fs::read_to_string(dir.path().join("wasmfit-scan.1")).unwrap();
     assert!(scan.contains("baseline\\-ref"), "{scan}");
 }
+
+/// Outside any git repository, report paths are relative to the scan root,
+/// and the CLI says so once on stderr; inside one, or with `--quiet`, it
+/// says nothing and paths start at the repository root.
+#[test]
+fn outside_git_paths_are_relative_to_the_scan_root_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = std::fs::canonicalize(dir.path()).unwrap();
+    if let Some(root) = wasmfit::input::repo::root_of(&top) {
+        support::not_applicable(
+            "outside_git_paths_are_relative_to_the_scan_root_said_once",
+            &format!(
+                "the temporary directory is inside the repository {}",
+                root.display()
+            ),
+        );
+        return;
+    }
+    let svc = top.join("svc");
+    std::fs::create_dir(&svc).unwrap();
+    std::fs::write(
+        svc.join("app.py"),
+        "import subprocess\n\nsubprocess.run([\"ffmpeg\"])\n",
+    )
+    .unwrap();
+    let note = "not inside a git repository: paths are relative to the scan root";
+    let run = |args: &[&str]| {
+        let out = wasmfit().arg("scan").arg(&svc).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    for format in ["json", "sarif", "gitlab"] {
+        let (out, err) = run(&["-f", format]);
+        assert_eq!(err.matches(note).count(), 1, "{format}: {err}");
+        assert!(out.contains("\"app.py\""), "{format}: {out}");
+        assert!(!out.contains("svc/app.py"), "{format}: {out}");
+    }
+    let (_, err) = run(&["-q", "-f", "json"]);
+    assert!(!err.contains(note), "{err}");
+    std::fs::create_dir(top.join(".git")).unwrap();
+    let (out, err) = run(&["-f", "gitlab"]);
+    assert!(!err.contains(note), "{err}");
+    assert!(out.contains("\"svc/app.py\""), "{out}");
+}

@@ -132,3 +132,67 @@ fn large_c_file_scans_and_finds_its_hit() {
         .any(|e| e.at.snippet.contains("fork()"));
     assert!(hit, "{:?}", rule_ids(&r));
 }
+
+/// Code inside string interpolation runs, so it is scanned: a process
+/// spawned from a template literal, an f-string, a Kotlin or C# template,
+/// Ruby, PHP or Elixir interpolation is the spawn finding (WF101). The same
+/// text in a string that does not interpolate is text, and finds nothing.
+#[test]
+fn interpolated_code_is_scanned_and_plain_strings_are_not() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "app.js",
+            "const out = `${require(\"child_process\").spawnSync(\"ffmpeg\")}`;\n",
+            "const out = \"${require('child_process').spawnSync('ffmpeg')}\";\n",
+        ),
+        (
+            "app.ts",
+            "export const out = `done: ${execFileSync(\"ffmpeg\", [src])}`;\n",
+            "export const out = \"done: ${execFileSync('ffmpeg', [src])}\";\n",
+        ),
+        (
+            "app.py",
+            "print(f\"{os.system('ffmpeg')}\")\n",
+            "print(\"{os.system('ffmpeg')}\")\n",
+        ),
+        (
+            "App.kt",
+            "val out = \"${ProcessBuilder(\"ffmpeg\").start()}\"\n",
+            "val out = \"\\${ProcessBuilder(\\\"ffmpeg\\\").start()}\"\n",
+        ),
+        (
+            "App.cs",
+            "class A { string S() => $\"{Process.Start(\"ffmpeg\")}\"; }\n",
+            "class A { string S() => \"{Process.Start(ffmpeg)}\"; }\n",
+        ),
+        (
+            "app.rb",
+            "out = \"#{system(\"ffmpeg\")}\"\n",
+            "out = '#{system(\"ffmpeg\")}'\n",
+        ),
+        (
+            "app.php",
+            "<?php\n$out = \"{$r->run(shell_exec('ffmpeg'))}\";\n",
+            "<?php\n$out = '{$r->run(shell_exec(\"ffmpeg\"))}';\n",
+        ),
+        (
+            "lib/app.ex",
+            "defmodule A do\n  def s, do: \"#{System.cmd(\"ffmpeg\", [])}\"\nend\n",
+            "defmodule A do\n  def s, do: \"\\#{System.cmd(ffmpeg)}\"\nend\n",
+        ),
+    ];
+    for (name, interpolated, plain) in cases {
+        for (text, spawns) in [(interpolated, true), (plain, false)] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            let ids = rule_ids(&scan(dir.path()));
+            assert_eq!(
+                ids.contains(&"WF101".to_string()),
+                spawns,
+                "{name}: {text:?} -> {ids:?}"
+            );
+        }
+    }
+}

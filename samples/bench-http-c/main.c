@@ -1,48 +1,44 @@
 /*
  * The HTTP benchmark service in C: `POST /transform` with one JSON request
  * as the body answers one transformed JSON response; `GET /` answers a
- * small JSON greeting. One thread serves every keep-alive connection with
- * poll(2). Listens on 0.0.0.0:$PORT (default 8080).
+ * small JSON greeting.
  *
  * Request:  {"id":7,"name":"ada","values":[1,2,3]}
  * Response: {"id":7,"name":"ADA","sum":6,"count":3}
+ *
+ * `reply_for` is the service; the transports around it are chosen by the
+ * target: natively, one thread serves every keep-alive connection with
+ * poll(2) on 0.0.0.0:$PORT (default 8080); built for WASI, wasi_http.c
+ * exports it as a wasi:http/incoming-handler component.
  */
 #include <ctype.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#define MAX_CONNS 1024
-#define BUF 16384
-
-struct conn { int fd; size_t len; char in[BUF]; };
-static struct conn *conns[MAX_CONNS];
-static struct pollfd fds[MAX_CONNS + 1];
+#include "service.h"
 
 static const char *after(const char *s, const char *key) {
     const char *p = strstr(s, key);
     return p ? p + strlen(key) : NULL;
 }
 
-/* Writes the answer to one request into out; returns its length. */
-static int answer(const char *method, const char *path, const char *body, char *out, size_t cap) {
-    char reply[512];
-    int status = 200;
+/* Writes the reply body for one request into reply; returns its HTTP status. */
+int reply_for(const char *method, const char *path, const char *body, char *reply, size_t cap) {
     if (strcmp(method, "GET") == 0 && strcmp(path, "/") == 0) {
-        snprintf(reply, sizeof reply, "{\"service\":\"bench-http-c\"}\n");
-    } else if (strcmp(method, "POST") == 0 && strcmp(path, "/transform") == 0) {
+        snprintf(reply, cap, "{\"service\":\"bench-http-c\"}\n");
+        return 200;
+    }
+    if (strcmp(method, "POST") == 0 && strcmp(path, "/transform") == 0) {
         const char *p_id = after(body, "\"id\":"), *p_name = after(body, "\"name\":\""),
                    *p_vals = after(body, "\"values\":[");
         char name[256];
         size_t n = 0;
-        long long id = 0, sum = 0;
+        long long id, sum = 0;
         int count = 0;
-        if (!p_id || !p_name || !p_vals) goto bad;
+        if (!p_id || !p_name || !p_vals) {
+            snprintf(reply, cap, "{\"error\":\"bad request\"}\n");
+            return 400;
+        }
         id = strtoll(p_id, NULL, 10);
         while (p_name[n] && p_name[n] != '"' && n + 1 < sizeof name) {
             name[n] = (char)toupper((unsigned char)p_name[n]);
@@ -58,17 +54,33 @@ static int answer(const char *method, const char *path, const char *body, char *
             p = end;
             while (*p == ' ' || *p == ',') p++;
         }
-        snprintf(reply, sizeof reply, "{\"id\":%lld,\"name\":\"%s\",\"sum\":%lld,\"count\":%d}\n", id, name, sum, count);
-    } else {
-        status = 404;
-        snprintf(reply, sizeof reply, "not found\n");
+        snprintf(reply, cap, "{\"id\":%lld,\"name\":\"%s\",\"sum\":%lld,\"count\":%d}\n", id, name, sum, count);
+        return 200;
     }
+    snprintf(reply, cap, "not found\n");
+    return 404;
+}
+
+#ifndef __wasi__
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_CONNS 1024
+#define BUF 16384
+
+struct conn { int fd; size_t len; char in[BUF]; };
+static struct conn *conns[MAX_CONNS];
+static struct pollfd fds[MAX_CONNS + 1];
+
+/* Writes the HTTP/1.1 answer to one request into out; returns its length. */
+static int answer(const char *method, const char *path, const char *body, char *out, size_t cap) {
+    char reply[512];
+    int status = reply_for(method, path, body, reply, sizeof reply);
     return snprintf(out, cap, "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n\r\n%s",
                     status, status == 200 ? "OK" : status == 400 ? "Bad Request" : "Not Found", strlen(reply), reply);
-bad:
-    snprintf(reply, sizeof reply, "{\"error\":\"bad request\"}\n");
-    return snprintf(out, cap, "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n\r\n%s",
-                    strlen(reply), reply);
 }
 
 /* Answers every complete request buffered on c; -1 closes it. */
@@ -150,3 +162,4 @@ int main(void) {
         }
     }
 }
+#endif

@@ -536,7 +536,9 @@ impl<'r> Engine<'r> {
             }
             FactKind::File { name } => self.files.each(name, |by| emit(by, Source::File)),
             FactKind::Device { path } => self.devices.each(path, |by| emit(by, site)),
-            FactKind::Runtime { .. } => {}
+            // Entry points say how a program starts, for the service
+            // model (analyze::entries); no rule reads them.
+            FactKind::Runtime { .. } | FactKind::Entry { .. } => {}
         }
     }
 }

@@ -5,10 +5,12 @@
 //! merges hits per root cause, `runtime` weighs runtime hints, `score`
 //! computes the score, verdict and effort, `signals` evaluates the
 //! decision framework, `roles` recognises non-service artefacts, `units` finds what
-//! ships, and `reach` walks the import graph from its entry points.
+//! ships, `entries` resolves the entry points manifests declare, and
+//! `reach` walks the import graph from its entry points.
 //! Nothing here reads files or prints.
 
 mod code_rules;
+pub(crate) mod entries;
 pub mod finding;
 pub mod linker;
 mod literals;

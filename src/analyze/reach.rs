@@ -4,7 +4,15 @@
 //! The graph is built from the import facts the parsers found, per
 //! language: Python modules (absolute, relative, `from pkg import mod`), JS
 //! and TS relative `import`/`require`, Go packages (a directory is one
-//! package). A file no entry point reaches is `unreachable`; one only a
+//! package), the Rust module tree (`mod x;`, `use crate::`/`self::`/
+//! `super::`, a workspace crate's name), Ruby `require_relative` and
+//! `require` of the tree's `lib/`, PHP `require`/`include` of a literal
+//! path and `use` of a class whose path ends like its name, C and C++
+//! `#include` of the tree's headers (and the `.c`/`.cpp` beside each),
+//! Java and Kotlin packages (a directory is one package; a Spring Boot
+//! application scans the packages under its own), C# namespaces (a
+//! `using` reaches the files that declare the namespace), Elixir modules
+//! (a file reaches the files defining the modules it names). A file no entry point reaches is `unreachable`; one only a
 //! side entry point reaches is `optional`; a reached file's evidence carries
 //! the chain of imports that reaches it. Where the graph cannot decide (a
 //! language without a resolver here, a dynamic import, a bound hit) the
@@ -35,6 +43,11 @@ pub(crate) struct File {
     /// It imports by a computed name (`importlib.import_module(x)`,
     /// `import(x)`, `require(x)`): what it pulls in cannot be known.
     pub dynamic: bool,
+    /// The C# namespaces or Elixir modules it declares.
+    pub declares: Vec<String>,
+    /// The Elixir modules it names in code; the first parts of the paths
+    /// a Rust file writes in code.
+    pub refers: Vec<String>,
 }
 
 /// An entry point's file, and whether the service runs it on its main path.
@@ -42,6 +55,9 @@ pub(crate) struct File {
 pub(crate) struct Entry {
     pub rel: String,
     pub main: bool,
+    /// It starts a framework that finds its classes by scanning the
+    /// packages under its own (Spring Boot): those are reached.
+    pub scans: bool,
 }
 
 /// Where a file sits once the walk is done.
@@ -95,18 +111,44 @@ impl Outcome {
 }
 
 fn resolves(lang: Language) -> bool {
+    use Language::*;
     matches!(
         lang,
-        Language::Python | Language::JavaScript | Language::TypeScript | Language::Go
+        Python
+            | JavaScript
+            | TypeScript
+            | Go
+            | Rust
+            | Ruby
+            | Php
+            | C
+            | Cpp
+            | Java
+            | Kotlin
+            | CSharp
+            | Elixir
     )
 }
 
-/// The node a file belongs to: itself, or for Go its package directory.
+/// The node a file belongs to: itself, or for Go, Java and Kotlin its
+/// package directory (a package's files see each other without imports).
 fn node_of(f: &File) -> String {
-    if f.language == Language::Go {
-        format!("go:{}", dir_of(&f.rel))
-    } else {
-        f.rel.clone()
+    match f.language {
+        Language::Go => format!("go:{}", dir_of(&f.rel)),
+        Language::Java | Language::Kotlin => format!("jvm:{}", dir_of(&f.rel)),
+        _ => f.rel.clone(),
+    }
+}
+
+/// Every `/`-separated suffix of `path` (`a/b/c`, `b/c`, `c`).
+fn suffixes(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(path).chain(path.match_indices('/').map(move |(i, _)| &path[i + 1..]))
+}
+
+fn push_unique(map: &mut HashMap<String, Vec<String>>, key: &str, value: &str) {
+    let v = map.entry(key.to_string()).or_default();
+    if !v.iter().any(|x| x == value) {
+        v.push(value.to_string());
     }
 }
 
@@ -123,14 +165,87 @@ struct Index {
     /// Go package directories by every path suffix (`internal/serve`,
     /// `serve`).
     go: HashMap<String, Vec<String>>,
+    /// Java and Kotlin files by every suffix of their path without the
+    /// extension (`com/acme/App`), and package directories by every
+    /// suffix (`com/acme`).
+    jvm: HashMap<String, Vec<String>>,
+    jvm_packages: HashMap<String, Vec<String>>,
+    /// C and C++ files by every path suffix (`net/conn.h`, `conn.h`).
+    c: HashMap<String, Vec<String>>,
+    /// Ruby files by their path under a `lib/` directory (`shop/cart.rb`).
+    ruby_lib: HashMap<String, Vec<String>>,
+    /// PHP files by every suffix of their path, lower case.
+    php: HashMap<String, Vec<String>>,
+    /// A workspace's Rust crates: `src/lib.rs` by the crate's directory
+    /// name as code writes it (`my-crate` -> `my_crate`).
+    rust_crates: HashMap<String, String>,
+    /// C# namespaces some file declares.
+    namespaces: HashSet<String>,
+    /// Elixir files by every dot-aligned suffix of the modules they define
+    /// (`Shop.Web.Router`, `Web.Router`, `Router`): Phoenix names
+    /// controllers inside a `scope` by their last parts.
+    modules: HashMap<String, Vec<String>>,
 }
 
 impl Index {
     fn new(files: &[File]) -> Index {
         let mut python: HashMap<String, Vec<String>> = HashMap::new();
         let mut go: HashMap<String, Vec<String>> = HashMap::new();
+        let mut jvm: HashMap<String, Vec<String>> = HashMap::new();
+        let mut jvm_packages: HashMap<String, Vec<String>> = HashMap::new();
+        let mut c: HashMap<String, Vec<String>> = HashMap::new();
+        let mut ruby_lib: HashMap<String, Vec<String>> = HashMap::new();
+        let mut php: HashMap<String, Vec<String>> = HashMap::new();
+        let mut rust_crates: HashMap<String, String> = HashMap::new();
+        let mut namespaces: HashSet<String> = HashSet::new();
+        let mut modules: HashMap<String, Vec<String>> = HashMap::new();
         for f in files {
             match f.language {
+                Language::CSharp => namespaces.extend(f.declares.iter().cloned()),
+                Language::Elixir => {
+                    for m in &f.declares {
+                        let dots =
+                            std::iter::once(0).chain(m.match_indices('.').map(|(i, _)| i + 1));
+                        for i in dots {
+                            push_unique(&mut modules, &m[i..], &f.rel);
+                        }
+                    }
+                }
+                Language::Java | Language::Kotlin => {
+                    let stem = f.rel.rsplit_once('.').map_or(f.rel.as_str(), |(s, _)| s);
+                    for k in suffixes(stem) {
+                        push_unique(&mut jvm, k, &f.rel);
+                    }
+                    let dir = dir_of(&f.rel);
+                    for k in suffixes(dir).filter(|k| !k.is_empty()) {
+                        push_unique(&mut jvm_packages, k, dir);
+                    }
+                }
+                Language::C | Language::Cpp => {
+                    for k in suffixes(&f.rel) {
+                        push_unique(&mut c, k, &f.rel);
+                    }
+                }
+                Language::Ruby => {
+                    let under_lib = f
+                        .rel
+                        .strip_prefix("lib/")
+                        .or_else(|| f.rel.split_once("/lib/").map(|(_, r)| r));
+                    if let Some(r) = under_lib {
+                        push_unique(&mut ruby_lib, r, &f.rel);
+                    }
+                }
+                Language::Php => {
+                    for k in suffixes(&f.rel.to_ascii_lowercase()) {
+                        push_unique(&mut php, k, &f.rel);
+                    }
+                }
+                Language::Rust => {
+                    if let Some(dir) = f.rel.strip_suffix("/src/lib.rs") {
+                        let name = dir.rsplit('/').next().unwrap_or(dir).replace('-', "_");
+                        rust_crates.entry(name).or_insert_with(|| f.rel.clone());
+                    }
+                }
                 Language::Python => {
                     let stem = f.rel.strip_suffix(".py").unwrap_or(&f.rel);
                     let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
@@ -159,6 +274,14 @@ impl Index {
             python,
             files: files.iter().map(|f| f.rel.clone()).collect(),
             go,
+            jvm,
+            jvm_packages,
+            c,
+            ruby_lib,
+            php,
+            rust_crates,
+            namespaces,
+            modules,
         }
     }
 
@@ -169,8 +292,172 @@ impl Index {
             Language::Python => self.python_targets(from, module, snippet),
             Language::JavaScript | Language::TypeScript => self.js_targets(from, module),
             Language::Go => self.go_targets(module),
+            Language::Rust => self.rust_targets(from, module),
+            Language::Ruby => self.ruby_targets(from, module, snippet),
+            Language::Php => self.php_targets(from, module, snippet),
+            Language::C | Language::Cpp => self.c_targets(from, module, snippet),
+            Language::Java | Language::Kotlin => self.jvm_targets(module),
+            Language::CSharp => self.cs_targets(module),
+            // Elixir's edges come from the modules a file names.
             _ => Vec::new(),
         }
+    }
+
+    /// `using Shop.Media;` -> the namespace's node; `using static
+    /// Shop.Media.Convert;` -> the namespace the class is in.
+    fn cs_targets(&self, name: &str) -> Vec<String> {
+        let mut key = name;
+        loop {
+            if self.namespaces.contains(key) {
+                return vec![format!("cs:{key}")];
+            }
+            match key.rsplit_once('.') {
+                Some((parent, _)) => key = parent,
+                None => return Vec::new(),
+            }
+        }
+    }
+
+    fn exists(&self, p: &str) -> Option<String> {
+        self.files.contains(p).then(|| p.to_string())
+    }
+
+    /// `crate::a::b`, `self::x` (a `mod x;`), `super::x`, or a workspace
+    /// crate's path: the deepest module file that exists.
+    fn rust_targets(&self, from: &File, path: &str) -> Vec<String> {
+        let mut parts = path.split("::").filter(|p| !p.is_empty());
+        let Some(first) = parts.next() else {
+            return Vec::new();
+        };
+        let rest: Vec<&str> = parts.collect();
+        let mut rest = &rest[..];
+        let (base, root) = match first {
+            "crate" => match rust_crate_dir(self, &from.rel) {
+                Some(d) => (d, None),
+                None => return Vec::new(),
+            },
+            "self" => (rust_module_dir(&from.rel), None),
+            "super" => {
+                let mut d = dir_of(&rust_module_dir(&from.rel)).to_string();
+                while let Some(("super", more)) = rest.split_first().map(|(a, b)| (*a, b)) {
+                    d = dir_of(&d).to_string();
+                    rest = more;
+                }
+                (d, None)
+            }
+            name => match self.rust_crates.get(name) {
+                Some(lib) => (dir_of(lib).to_string(), Some(lib.clone())),
+                None => return Vec::new(),
+            },
+        };
+        for k in (1..=rest.len()).rev() {
+            let p = join_path(&base, &rest[..k].join("/"));
+            if let Some(f) = self
+                .exists(&format!("{p}.rs"))
+                .or_else(|| self.exists(&format!("{p}/mod.rs")))
+            {
+                return vec![f];
+            }
+        }
+        root.into_iter().collect()
+    }
+
+    fn ruby_targets(&self, from: &File, module: &str, snippet: &str) -> Vec<String> {
+        let file = if module.ends_with(".rb") {
+            module.to_string()
+        } else {
+            format!("{module}.rb")
+        };
+        if snippet.contains("require_relative") {
+            return crate::analyze::units::join(dir_of(&from.rel), &file)
+                .and_then(|p| self.exists(&p))
+                .into_iter()
+                .collect();
+        }
+        // `require "shop/cart"` loads from the load path: the tree's
+        // `lib/` directories, or the working directory (`./x`).
+        let mut out: Vec<String> = self.ruby_lib.get(&file).cloned().unwrap_or_default();
+        if let Some(p) = crate::analyze::units::join("", &file).and_then(|p| self.exists(&p)) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    fn php_targets(&self, from: &File, module: &str, snippet: &str) -> Vec<String> {
+        if module.contains('\\') {
+            // `use App\Http\Kernel`: the file whose path ends like the
+            // name (PSR-4 maps a prefix to a directory; the rest is the
+            // path), at least namespace and class.
+            let lower = module.trim_start_matches('\\').to_ascii_lowercase();
+            let parts: Vec<&str> = lower.split('\\').collect();
+            for i in 0..parts.len().saturating_sub(1) {
+                if let Some(v) = self.php.get(&format!("{}.php", parts[i..].join("/"))) {
+                    return v.clone();
+                }
+            }
+            return Vec::new();
+        }
+        let dir = dir_of(&from.rel);
+        let cands = if snippet.contains("__DIR__") || snippet.contains("__FILE__") {
+            vec![crate::analyze::units::join(
+                dir,
+                module.trim_start_matches('/'),
+            )]
+        } else {
+            vec![
+                crate::analyze::units::join(dir, module),
+                crate::analyze::units::join("", module),
+            ]
+        };
+        cands
+            .into_iter()
+            .flatten()
+            .find_map(|p| self.exists(&p))
+            .into_iter()
+            .collect()
+    }
+
+    /// `#include "x.h"` from the including file's directory, else the
+    /// tree's file whose path ends so (an `-I` directory); `<x.h>` only
+    /// when it names a directory too (`<shop/cart.h>`), so `<stdio.h>` is
+    /// not a bundled copy.
+    fn c_targets(&self, from: &File, header: &str, snippet: &str) -> Vec<String> {
+        let quoted = snippet.contains('"');
+        if quoted {
+            if let Some(p) =
+                crate::analyze::units::join(dir_of(&from.rel), header).and_then(|p| self.exists(&p))
+            {
+                return vec![p];
+            }
+        }
+        if !quoted && !header.contains('/') {
+            return Vec::new();
+        }
+        let key = header.trim_start_matches("./");
+        self.c.get(key).cloned().unwrap_or_default()
+    }
+
+    /// `import com.acme.App` -> the package of `com/acme/App.java`;
+    /// `import com.acme.*` or a static or inner-class import -> the package
+    /// the name is in. Only names of two parts or more.
+    fn jvm_targets(&self, name: &str) -> Vec<String> {
+        let path = name.trim_end_matches(['.', '*']).replace('.', "/");
+        let mut key = path.as_str();
+        for _ in 0..3 {
+            if !key.contains('/') {
+                break;
+            }
+            if let Some(files) = self.jvm.get(key) {
+                return files.iter().map(|f| format!("jvm:{}", dir_of(f))).collect();
+            }
+            if let Some(dirs) = self.jvm_packages.get(key) {
+                return dirs.iter().map(|d| format!("jvm:{d}")).collect();
+            }
+            key = dir_of(key);
+        }
+        Vec::new()
     }
 
     fn python_targets(&self, from: &File, module: &str, snippet: &str) -> Vec<String> {
@@ -265,6 +552,130 @@ impl Index {
     }
 }
 
+/// Rust: a binary (`src/main.rs`, `src/bin/x.rs`) may use its package's
+/// library by name with no `use`, and any file may write a workspace
+/// crate's path in code (`shop_core::run()`).
+fn rust_edges(files: &[File], ix: &Index, edges: &mut HashMap<String, Vec<(String, Location)>>) {
+    for f in files.iter().filter(|f| f.language == Language::Rust) {
+        let bin_root = f.rel.strip_suffix("src/main.rs").or_else(|| {
+            let (before, after) = f.rel.split_once("src/bin/")?;
+            (!before.contains("src/bin/") && (!after.contains('/') || after.ends_with("/main.rs")))
+                .then_some(before)
+        });
+        if let Some(pkg) = bin_root {
+            let lib = format!("{pkg}src/lib.rs");
+            if ix.files.contains(&lib) {
+                edges
+                    .entry(f.rel.clone())
+                    .or_default()
+                    .push((lib, Location::file(&f.rel, "the package's library")));
+            }
+        }
+        for r in &f.refers {
+            if let Some(lib) = ix.rust_crates.get(r).filter(|l| *l != &f.rel) {
+                edges
+                    .entry(f.rel.clone())
+                    .or_default()
+                    .push((lib.clone(), Location::file(&f.rel, r)));
+            }
+        }
+    }
+}
+
+/// Compiled languages whose code other runtimes load.
+fn is_native(lang: Language) -> bool {
+    matches!(lang, Language::C | Language::Cpp | Language::Rust)
+}
+
+/// A language's family for the entry check: C and C++ link together.
+fn native_family(lang: Language) -> &'static str {
+    match lang {
+        Language::Cpp => Language::C.id(),
+        l => l.id(),
+    }
+}
+
+const CS_GLOBAL_USINGS: &str = "cs:global using";
+
+/// C#: a namespace's node reaches the files that declare it; a file sees
+/// its own namespace, the ones that enclose it, the global namespace and
+/// the project's `global using`s without naming them.
+fn csharp_edges(files: &[File], edges: &mut HashMap<String, Vec<(String, Location)>>) {
+    for f in files.iter().filter(|f| f.language == Language::CSharp) {
+        let at = Location::file(&f.rel, "namespace");
+        let own: Vec<&str> = if f.declares.is_empty() {
+            vec![""]
+        } else {
+            f.declares.iter().map(String::as_str).collect()
+        };
+        let mut seen: Vec<String> = vec![CS_GLOBAL_USINGS.to_string(), "cs:".to_string()];
+        for ns in own {
+            edges
+                .entry(format!("cs:{ns}"))
+                .or_default()
+                .push((f.rel.clone(), at.clone()));
+            let mut n = ns;
+            loop {
+                let node = format!("cs:{n}");
+                if !seen.contains(&node) {
+                    seen.push(node);
+                }
+                match n.rsplit_once('.') {
+                    Some((parent, _)) => n = parent,
+                    None => break,
+                }
+            }
+        }
+        for node in seen {
+            edges
+                .entry(f.rel.clone())
+                .or_default()
+                .push((node, at.clone()));
+        }
+    }
+}
+
+fn join_path(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (false, true) => a.to_string(),
+        (false, false) => format!("{a}/{b}"),
+    }
+}
+
+/// The directory holding a Rust file's child modules: a crate root
+/// (`main.rs`, `lib.rs`, `src/bin/x.rs`) or `mod.rs` holds them beside it,
+/// `a.rs` in `a/`.
+fn rust_module_dir(rel: &str) -> String {
+    let dir = dir_of(rel);
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = file.strip_suffix(".rs").unwrap_or(file);
+    let root = matches!(stem, "main" | "lib" | "mod" | "build") || dir.ends_with("src/bin");
+    if root {
+        dir.to_string()
+    } else {
+        join_path(dir, stem)
+    }
+}
+
+/// The nearest directory at or above `rel`'s holding `lib.rs` or
+/// `main.rs`: where `crate::` paths start.
+fn rust_crate_dir(ix: &Index, rel: &str) -> Option<String> {
+    let mut d = dir_of(rel);
+    loop {
+        if ["lib.rs", "main.rs"]
+            .iter()
+            .any(|f| ix.files.contains(&join_path(d, f)))
+        {
+            return Some(d.to_string());
+        }
+        if d.is_empty() {
+            return None;
+        }
+        d = dir_of(d);
+    }
+}
+
 /// `from .rest import names` in package directory `base`.
 fn add_relative(ix: &Index, base: &str, rest: &str, names: &[&str], out: &mut Vec<String>) {
     let p = rest.replace('.', "/");
@@ -313,15 +724,108 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
         if !resolves(from.language) {
             continue;
         }
+        // `global using X;` applies to every file of the project.
+        let source = if from.language == Language::CSharp
+            && fact.at.snippet.trim_start().starts_with("global ")
+        {
+            CS_GLOBAL_USINGS.to_string()
+        } else {
+            node_of(from)
+        };
         for target in ix.resolve(from, module, &fact.at.snippet) {
+            // C and C++: a source file that includes a header of the
+            // program implements or uses what it declares, whatever its
+            // name (`intel.h` implemented by `intel_i915.c`); the build
+            // links it with the rest.
+            if matches!(from.language, Language::C | Language::Cpp) && target != from.rel {
+                edges
+                    .entry(target.clone())
+                    .or_default()
+                    .push((from.rel.clone(), Location::file(&from.rel, "includes it")));
+            }
             let target = match by_rel.get(target.as_str()) {
                 Some(f) => node_of(f),
                 None => target,
             };
             edges
-                .entry(node_of(from))
+                .entry(source.clone())
                 .or_default()
                 .push((target, fact.at.clone()));
+        }
+    }
+    // A PHP file that loads Composer's autoloader can use any class by
+    // name, imported or not.
+    let autoloads: HashSet<&str> = imports
+        .iter()
+        .filter_map(|fact| match &fact.kind {
+            FactKind::Import { module, .. }
+                if module.ends_with("autoload.php")
+                    && by_rel
+                        .get(fact.at.path.as_str())
+                        .is_some_and(|f| f.language == Language::Php) =>
+            {
+                Some(fact.at.path.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    // C and C++: a header's functions are defined in the source file of
+    // the same name, which the linker brings in with it.
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.language, Language::C | Language::Cpp))
+    {
+        let file = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+        let Some((stem, ext)) = file.rsplit_once('.') else {
+            continue;
+        };
+        if !matches!(ext, "h" | "hh" | "hpp" | "hxx") {
+            continue;
+        }
+        for ext in ["c", "cc", "cpp", "cxx"] {
+            for imp in ix.c.get(&format!("{stem}.{ext}")).into_iter().flatten() {
+                edges
+                    .entry(f.rel.clone())
+                    .or_default()
+                    .push((imp.clone(), Location::file(&f.rel, "header")));
+            }
+        }
+    }
+    // A Spring Boot application finds its components by scanning the
+    // packages under its own.
+    for e in entries.iter().filter(|e| e.scans) {
+        let Some(f) = by_rel.get(e.rel.as_str()) else {
+            continue;
+        };
+        let base = dir_of(&f.rel);
+        let mut dirs: Vec<&str> = files
+            .iter()
+            .filter(|g| matches!(g.language, Language::Java | Language::Kotlin))
+            .map(|g| dir_of(&g.rel))
+            .filter(|d| *d != base && (base.is_empty() || d.starts_with(&format!("{base}/"))))
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for d in dirs {
+            edges
+                .entry(node_of(f))
+                .or_default()
+                .push((format!("jvm:{d}"), Location::file(&f.rel, "component scan")));
+        }
+    }
+    csharp_edges(files, &mut edges);
+    rust_edges(files, &ix, &mut edges);
+    // Elixir: a file reaches the files that define the modules it names.
+    for f in files.iter().filter(|f| f.language == Language::Elixir) {
+        for r in &f.refers {
+            for target in ix.modules.get(r).into_iter().flatten() {
+                if target != &f.rel {
+                    edges
+                        .entry(f.rel.clone())
+                        .or_default()
+                        .push((target.clone(), Location::file(&f.rel, r)));
+                }
+            }
         }
     }
     // Python: importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py`.
@@ -369,7 +873,8 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
     let dynamic: Vec<&str> = files
         .iter()
         .filter(|f| {
-            f.dynamic && (main.0.contains_key(&node_of(f)) || side.0.contains_key(&node_of(f)))
+            (f.dynamic || autoloads.contains(f.rel.as_str()))
+                && (main.0.contains_key(&node_of(f)) || side.0.contains_key(&node_of(f)))
         })
         .map(|f| f.rel.as_str())
         .collect();
@@ -386,7 +891,16 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
             if dynamic.len() > 3 { " and more" } else { "" }
         ));
     }
+    // Native code no entry point of its own starts is loaded by another
+    // runtime the graph does not follow: an eBPF object a Go loader
+    // attaches, a Python or Node extension, a JNI library.
+    let entry_langs: HashSet<&str> = entry_nodes
+        .iter()
+        .filter_map(|(e, _)| by_rel.get(e.rel.as_str()))
+        .map(|f| native_family(f.language))
+        .collect();
     let mut unresolved_langs: Vec<&str> = Vec::new();
+    let mut loaded_langs: Vec<&str> = Vec::new();
     for f in files {
         let node = node_of(f);
         let p = if !resolves(f.language) {
@@ -400,6 +914,11 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
             Placed::Optional(chain.clone())
         } else if !dynamic.is_empty() || cut {
             Placed::Undecided
+        } else if is_native(f.language) && !entry_langs.contains(native_family(f.language)) {
+            if !loaded_langs.contains(&f.language.id()) {
+                loaded_langs.push(f.language.id());
+            }
+            Placed::Undecided
         } else {
             Placed::Unreachable
         };
@@ -409,6 +928,12 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
         notes.push(format!(
             "no import graph for {} here: those files are judged as before",
             unresolved_langs.join(", ")
+        ));
+    }
+    if !loaded_langs.is_empty() {
+        notes.push(format!(
+            "no entry point in {}: another runtime may load that code (an extension, an eBPF object), so it is judged as before",
+            loaded_langs.join(", ")
         ));
     }
     let partial = placed.values().any(|p| *p == Placed::Undecided);
@@ -542,7 +1067,110 @@ mod tests {
             rel: rel.into(),
             language,
             dynamic: false,
+            declares: Vec::new(),
+            refers: Vec::new(),
         }
+    }
+
+    fn names(rel: &str, language: Language, declares: &[&str], refers: &[&str]) -> File {
+        let mut f = file(rel, language);
+        f.declares = declares.iter().map(|s| s.to_string()).collect();
+        f.refers = refers.iter().map(|s| s.to_string()).collect();
+        f
+    }
+
+    #[test]
+    fn csharp_namespaces_and_usings() {
+        use Language::CSharp;
+        let files = [
+            names("Api/Program.cs", CSharp, &[], &[]),
+            names("Api/Endpoints.cs", CSharp, &["Shop.Api"], &[]),
+            names("Api/Helpers.cs", CSharp, &["Shop.Api"], &[]),
+            names("Media/Convert.cs", CSharp, &["Shop.Media"], &[]),
+            names("Media/Probe.cs", CSharp, &["Shop.Media.Probe"], &[]),
+            names("Tools/Seed.cs", CSharp, &["Shop.Tools"], &[]),
+        ];
+        let imports = [
+            import("Api/Program.cs", 1, "Shop.Api", "using Shop.Api;", CSharp),
+            import(
+                "Api/Endpoints.cs",
+                1,
+                "Shop.Media",
+                "using Shop.Media;",
+                CSharp,
+            ),
+            import(
+                "Api/Endpoints.cs",
+                2,
+                "System.IO",
+                "using System.IO;",
+                CSharp,
+            ),
+        ];
+        let out = walk(&files, &imports, &[entry("Api/Program.cs", true)]);
+        for rel in ["Api/Endpoints.cs", "Api/Helpers.cs", "Media/Convert.cs"] {
+            assert!(reached(&out, rel), "{rel}");
+        }
+        assert_eq!(out.placed["Media/Probe.cs"], Placed::Unreachable);
+        assert_eq!(out.placed["Tools/Seed.cs"], Placed::Unreachable);
+        // A `global using` anywhere is seen by every file.
+        let mut imports = imports.to_vec();
+        imports.push(import(
+            "Tools/Seed.cs",
+            1,
+            "Shop.Media.Probe",
+            "global using Shop.Media.Probe;",
+            CSharp,
+        ));
+        let out = walk(&files, &imports, &[entry("Api/Program.cs", true)]);
+        assert!(reached(&out, "Media/Probe.cs"));
+    }
+
+    #[test]
+    fn elixir_modules_named_in_code() {
+        use Language::Elixir;
+        let files = [
+            names(
+                "lib/shop/application.ex",
+                Elixir,
+                &["Shop.Application"],
+                &[
+                    "Shop.Application",
+                    "Shop.Repo",
+                    "ShopWeb.Endpoint",
+                    "Supervisor",
+                ],
+            ),
+            names("lib/shop/repo.ex", Elixir, &["Shop.Repo"], &["Ecto.Repo"]),
+            names(
+                "lib/shop_web/endpoint.ex",
+                Elixir,
+                &["ShopWeb.Endpoint"],
+                &["ShopWeb.Router"],
+            ),
+            names(
+                "lib/shop_web/router.ex",
+                Elixir,
+                &["ShopWeb.Router"],
+                &["PageController"],
+            ),
+            names(
+                "lib/shop_web/controllers/page_controller.ex",
+                Elixir,
+                &["ShopWeb.PageController"],
+                &[],
+            ),
+            names("lib/shop/legacy.ex", Elixir, &["Shop.Legacy"], &[]),
+        ];
+        let out = walk(&files, &[], &[entry("lib/shop/application.ex", true)]);
+        for rel in [
+            "lib/shop/repo.ex",
+            "lib/shop_web/router.ex",
+            "lib/shop_web/controllers/page_controller.ex",
+        ] {
+            assert!(reached(&out, rel), "{rel}");
+        }
+        assert_eq!(out.placed["lib/shop/legacy.ex"], Placed::Unreachable);
     }
 
     fn import(path: &str, line: u32, module: &str, snippet: &str, language: Language) -> Fact {
@@ -560,6 +1188,7 @@ mod tests {
         Entry {
             rel: rel.into(),
             main,
+            scans: false,
         }
     }
 
@@ -697,13 +1326,271 @@ mod tests {
         let files = [
             app,
             file("plugins/a.py", Language::Python),
-            file("Main.java", Language::Java),
+            file("Program.cs", Language::CSharp),
         ];
         let out = walk(&files, &[], &[entry("app.py", true)]);
         assert_eq!(out.reachability.status, ReachStatus::Partial);
         assert_eq!(out.placed["plugins/a.py"], Placed::Undecided);
-        assert_eq!(out.placed["Main.java"], Placed::Undecided);
+        assert_eq!(out.placed["Program.cs"], Placed::Undecided);
         assert!(out.notes.iter().any(|n| n.contains("dynamic imports")));
+    }
+
+    fn reached(out: &Outcome, rel: &str) -> bool {
+        matches!(out.placed[rel], Placed::Reached(_))
+    }
+
+    #[test]
+    fn rust_module_tree_and_workspace_crates() {
+        use Language::Rust;
+        let files = [
+            file("src/main.rs", Rust),
+            file("src/api.rs", Rust),
+            file("src/api/routes.rs", Rust),
+            file("src/store/mod.rs", Rust),
+            file("src/store/disk.rs", Rust),
+            file("src/unused.rs", Rust),
+            file("crates/media-kit/src/lib.rs", Rust),
+            file("crates/media-kit/src/ffmpeg.rs", Rust),
+            file("crates/other/src/lib.rs", Rust),
+        ];
+        let imports = [
+            import("src/main.rs", 1, "self::api", "mod api;", Rust),
+            import("src/main.rs", 2, "self::store", "mod store;", Rust),
+            import("src/api.rs", 1, "self::routes", "mod routes;", Rust),
+            import(
+                "src/api/routes.rs",
+                1,
+                "super::super::store::disk",
+                "",
+                Rust,
+            ),
+            import("src/api/routes.rs", 2, "media_kit::ffmpeg::run", "", Rust),
+            import("src/api/routes.rs", 3, "std::process", "", Rust),
+            import("src/store/mod.rs", 1, "crate::api", "", Rust),
+        ];
+        let out = walk(&files, &imports, &[entry("src/main.rs", true)]);
+        for rel in [
+            "src/api.rs",
+            "src/api/routes.rs",
+            "src/store/mod.rs",
+            "src/store/disk.rs",
+            "crates/media-kit/src/ffmpeg.rs",
+        ] {
+            assert!(reached(&out, rel), "{rel}: {:?}", out.placed[rel]);
+        }
+        assert_eq!(out.placed["src/unused.rs"], Placed::Unreachable);
+        assert_eq!(out.placed["crates/other/src/lib.rs"], Placed::Unreachable);
+        // Only the `mod` tree: without `mod store;` the store is not built.
+        let out = walk(&files, &imports[..1], &[entry("src/main.rs", true)]);
+        assert_eq!(out.placed["src/store/disk.rs"], Placed::Unreachable);
+        // A crate's path written in code, and a binary's own library.
+        let mut files = files.to_vec();
+        files[0].refers = vec!["other".into()];
+        files.push(file("src/lib.rs", Rust));
+        files.push(file("src/bin/tool.rs", Rust));
+        files.push(file("src/bin/big/main.rs", Rust));
+        let out = walk(&files, &imports[..1], &[entry("src/bin/tool.rs", true)]);
+        assert!(reached(&out, "src/lib.rs"));
+        assert_eq!(out.placed["crates/other/src/lib.rs"], Placed::Unreachable);
+        let out = walk(&files, &imports[..1], &[entry("src/main.rs", true)]);
+        assert!(reached(&out, "crates/other/src/lib.rs"));
+        assert!(reached(&out, "src/lib.rs"));
+        let out = walk(&files, &[], &[entry("src/bin/big/main.rs", true)]);
+        assert!(reached(&out, "src/lib.rs"));
+    }
+
+    #[test]
+    fn ruby_requires_relative_and_from_lib() {
+        use Language::Ruby;
+        let files = [
+            file("config.ru", Ruby),
+            file("app.rb", Ruby),
+            file("lib/shop/cart.rb", Ruby),
+            file("lib/shop/unused.rb", Ruby),
+        ];
+        let imports = [
+            import("config.ru", 1, "./app", "require './app'", Ruby),
+            import("app.rb", 1, "shop/cart", "require 'shop/cart'", Ruby),
+            import("app.rb", 2, "json", "require 'json'", Ruby),
+            import(
+                "lib/shop/cart.rb",
+                1,
+                "../x",
+                "require_relative '../x'",
+                Ruby,
+            ),
+        ];
+        let out = walk(&files, &imports, &[entry("config.ru", true)]);
+        assert!(reached(&out, "app.rb"));
+        assert!(reached(&out, "lib/shop/cart.rb"));
+        assert_eq!(out.placed["lib/shop/unused.rb"], Placed::Unreachable);
+        let imports = [import(
+            "config.ru",
+            1,
+            "lib/shop/unused",
+            "require_relative 'lib/shop/unused'",
+            Ruby,
+        )];
+        let out = walk(&files, &imports, &[entry("config.ru", true)]);
+        assert!(reached(&out, "lib/shop/unused.rb"));
+    }
+
+    #[test]
+    fn php_literal_includes_classes_and_the_autoloader() {
+        use Language::Php;
+        let files = [
+            file("public/index.php", Php),
+            file("lib/db.php", Php),
+            file("src/Http/Kernel.php", Php),
+            file("tools/seed.php", Php),
+        ];
+        let imports = [
+            import(
+                "public/index.php",
+                2,
+                "/../lib/db.php",
+                "require __DIR__ . '/../lib/db.php';",
+                Php,
+            ),
+            import(
+                "lib/db.php",
+                3,
+                "App\\Http\\Kernel",
+                "use App\\Http\\Kernel;",
+                Php,
+            ),
+        ];
+        let out = walk(&files, &imports, &[entry("public/index.php", true)]);
+        assert!(reached(&out, "lib/db.php"));
+        assert!(reached(&out, "src/Http/Kernel.php"));
+        assert_eq!(out.placed["tools/seed.php"], Placed::Unreachable);
+        // Composer's autoloader can load any class: nothing is unreachable.
+        let mut with_autoload = imports.to_vec();
+        with_autoload.push(import(
+            "public/index.php",
+            1,
+            "/../vendor/autoload.php",
+            "require __DIR__.'/../vendor/autoload.php';",
+            Php,
+        ));
+        let out = walk(&files, &with_autoload, &[entry("public/index.php", true)]);
+        assert_eq!(out.placed["tools/seed.php"], Placed::Undecided);
+    }
+
+    #[test]
+    fn c_includes_bring_their_source_files() {
+        let files = [
+            file("src/main.c", Language::C),
+            file("src/watch.h", Language::C),
+            file("src/watch.c", Language::C),
+            file("include/net/conn.h", Language::Cpp),
+            file("src/net/conn.cpp", Language::Cpp),
+            file("src/fuzz.c", Language::C),
+            file("src/watch_inotify.c", Language::C),
+        ];
+        let imports = [
+            import(
+                "src/watch_inotify.c",
+                1,
+                "watch.h",
+                "#include \"watch.h\"",
+                Language::C,
+            ),
+            import(
+                "src/main.c",
+                1,
+                "watch.h",
+                "#include \"watch.h\"",
+                Language::C,
+            ),
+            import(
+                "src/main.c",
+                2,
+                "net/conn.h",
+                "#include <net/conn.h>",
+                Language::C,
+            ),
+            import(
+                "src/main.c",
+                3,
+                "stdio.h",
+                "#include <stdio.h>",
+                Language::C,
+            ),
+        ];
+        let out = walk(&files, &imports, &[entry("src/main.c", true)]);
+        for rel in [
+            "src/watch.h",
+            "src/watch.c",
+            "src/watch_inotify.c",
+            "include/net/conn.h",
+            "src/net/conn.cpp",
+        ] {
+            assert!(reached(&out, rel), "{rel}");
+        }
+        assert_eq!(out.placed["src/fuzz.c"], Placed::Unreachable);
+        // With no C entry point (an eBPF object a Go loader attaches), the
+        // C code is not called unreachable.
+        let mut files = files.to_vec();
+        files.push(file("main.go", Language::Go));
+        let out = walk(&files, &imports, &[entry("main.go", true)]);
+        assert_eq!(out.placed["src/fuzz.c"], Placed::Undecided);
+        assert!(out.notes.iter().any(|n| n.contains("no entry point in c")));
+    }
+
+    #[test]
+    fn jvm_packages_imports_and_spring_component_scans() {
+        use Language::{Java, Kotlin};
+        let m = "src/main/java/com/acme";
+        let files = [
+            file(&format!("{m}/App.java"), Java),
+            file(&format!("{m}/Config.java"), Java),
+            file(&format!("{m}/web/OrderController.java"), Java),
+            file(&format!("{m}/media/Convert.kt"), Kotlin),
+            file(&format!("{m}/util/Strings.java"), Java),
+            file("src/main/java/org/tools/Migrate.java", Java),
+        ];
+        let imports = [
+            import(
+                &format!("{m}/App.java"),
+                3,
+                "com.acme.web.OrderController",
+                "",
+                Java,
+            ),
+            import(
+                &format!("{m}/web/OrderController.java"),
+                3,
+                "com.acme.media.",
+                "import com.acme.media.*;",
+                Java,
+            ),
+            import(
+                &format!("{m}/web/OrderController.java"),
+                4,
+                "java.util.List",
+                "",
+                Java,
+            ),
+        ];
+        let app = format!("{m}/App.java");
+        let out = walk(&files, &imports, &[entry(&app, true)]);
+        // The same package needs no import; a wildcard names a package.
+        assert!(reached(&out, &format!("{m}/Config.java")));
+        assert!(reached(&out, &format!("{m}/media/Convert.kt")));
+        assert_eq!(
+            out.placed[&format!("{m}/util/Strings.java")],
+            Placed::Unreachable
+        );
+        // A Spring Boot application scans the packages under its own.
+        let mut boot = entry(&app, true);
+        boot.scans = true;
+        let out = walk(&files, &imports, &[boot]);
+        assert!(reached(&out, &format!("{m}/util/Strings.java")));
+        assert_eq!(
+            out.placed["src/main/java/org/tools/Migrate.java"],
+            Placed::Unreachable
+        );
     }
 
     #[test]

@@ -687,11 +687,21 @@ pub(crate) fn resolve_command(
             .map(|a| a.rel.clone())
             .min_by_key(|r| r.len())
     };
-    let wsgi = matches!(
-        program.as_str(),
-        "gunicorn" | "uvicorn" | "uwsgi" | "hypercorn" | "daphne" | "granian"
-    );
-    if wsgi {
+    let is_wsgi = |p: &str| {
+        matches!(
+            p,
+            "gunicorn" | "uvicorn" | "uwsgi" | "hypercorn" | "daphne" | "granian"
+        )
+    };
+    // `python -m uvicorn main:app` runs the server like `uvicorn main:app`.
+    if program.starts_with("python") {
+        if let Some(i) = words.iter().position(|w| w == "-m") {
+            if words.get(i + 1).is_some_and(|m| is_wsgi(m)) {
+                return resolve_command(&words[i + 1..], u, artifacts);
+            }
+        }
+    }
+    if is_wsgi(&program) {
         for w in words.iter().skip(1).filter(|w| !w.starts_with('-')) {
             let module = w.split(':').next().unwrap_or(w);
             if module.contains('=') || module.is_empty() {
@@ -716,7 +726,8 @@ pub(crate) fn resolve_command(
     }
     for w in words.iter().filter(|w| !w.starts_with('-')) {
         let code = [
-            ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".php", ".pl", ".ex", ".exs",
+            ".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".rb", ".ru",
+            ".php", ".pl", ".ex", ".exs",
         ]
         .iter()
         .any(|e| w.ends_with(e));
@@ -726,6 +737,8 @@ pub(crate) fn resolve_command(
                     EntryKind::PythonMain
                 } else if w.ends_with(".php") {
                     EntryKind::Php
+                } else if w.ends_with(".ru") {
+                    EntryKind::Rack
                 } else {
                     EntryKind::Dockerfile
                 };
@@ -1142,6 +1155,10 @@ mod tests {
         );
         assert_eq!(
             resolve_command(&w("gunicorn -w 2 pkg.wsgi:application"), &u, &arts),
+            (EntryKind::Wsgi, Some("api/pkg/wsgi.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w("python3 -m uvicorn pkg.wsgi:app --port 80"), &u, &arts),
             (EntryKind::Wsgi, Some("api/pkg/wsgi.py".into()))
         );
         assert_eq!(

@@ -580,7 +580,7 @@ impl Side for ContainerSide {
             clock.check(&env.requests).map_err(cerr)?;
             let rate = clock
                 .window_rate()
-                .ok_or_else(|| cerr("the measured window has no length"))?;
+                .ok_or_else(|| cerr(crate::bench::workload::NO_WINDOW))?;
             Ok(Window {
                 rate,
                 ..Window::default()

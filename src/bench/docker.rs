@@ -28,6 +28,9 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(900);
 /// How long a build stream is still read after a stop signal.
 pub const BUILD_DRAIN: Duration = Duration::from_secs(30);
+/// How long the cleanup waits for an engine that stopped answering to come
+/// back (a dockerd restart takes a few seconds).
+pub const RETURN_WAIT: Duration = Duration::from_secs(10);
 
 /// Image ids a classic build names for its steps (` ---> 1a2b3c4d5e6f`).
 pub fn step_image_ids(log: &str) -> Vec<String> {
@@ -41,6 +44,8 @@ pub fn step_image_ids(log: &str) -> Vec<String> {
 
 #[derive(Default)]
 struct Created {
+    /// Whether a build or a create was ever sent (else there is nothing to remove).
+    touched: bool,
     containers: Vec<String>,
     /// Tags and image ids (a build's steps and stages) this run made.
     images: Vec<String>,
@@ -55,20 +60,39 @@ pub struct Engine {
     created: Arc<Mutex<Created>>,
 }
 
-/// Runs `fut` with a timeout; both failures become a `step` error.
-pub async fn timed<T, E: std::fmt::Display>(
+/// Runs `fut` with a timeout; both failures become a `step` error, which
+/// says so when the engine itself stopped answering.
+pub async fn timed<T>(
     limit: Duration,
     step: Step,
     what: &str,
-    fut: impl Future<Output = Result<T, E>>,
+    fut: impl Future<Output = Result<T, bollard::errors::Error>>,
 ) -> BenchResult<T> {
     match tokio::time::timeout(limit, fut).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(BenchError::new(step, format!("{what}: {e}"))),
+        Ok(Err(e)) => Err(BenchError::new(step, format!("{what}: {}", describe(&e)))),
         Err(_) => Err(BenchError::new(
             step,
             format!("{what}: no answer from the Docker engine within {limit:?}"),
         )),
+    }
+}
+
+/// An engine error in words: a failure to reach the engine (refused, reset,
+/// socket gone) is named as such, with the address, rather than as the
+/// HTTP client's internals.
+pub fn describe(e: &bollard::errors::Error) -> String {
+    use bollard::errors::Error as E;
+    match e {
+        E::IOError { .. }
+        | E::HyperLegacyError { .. }
+        | E::HyperResponseError { .. }
+        | E::SocketNotFoundError(_)
+        | E::RequestTimeoutError => format!(
+            "the Docker engine at {} stopped answering ({e})",
+            engine_address()
+        ),
+        _ => e.to_string(),
     }
 }
 
@@ -142,7 +166,10 @@ impl Engine {
     ) -> BenchResult<()> {
         self.created
             .lock()
-            .map(|mut c| c.images.push(tag.to_string()))
+            .map(|mut c| {
+                c.touched = true;
+                c.images.push(tag.to_string())
+            })
             .ok();
         let options = BuildImageOptionsBuilder::default()
             .dockerfile(dockerfile)
@@ -185,7 +212,7 @@ impl Engine {
                             return Err(msg);
                         }
                     }
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(describe(&e)),
                 }
             }
             if stop_seen.is_some() {
@@ -269,6 +296,7 @@ impl Engine {
             return Err(BenchError::new(Step::Interrupted, "stopped"));
         }
         body.labels = Some(self.labels());
+        self.created.lock().map(|mut c| c.touched = true).ok();
         let created = timed(
             CALL_TIMEOUT,
             Step::Container,
@@ -376,12 +404,44 @@ impl Engine {
             .ok();
     }
 
+    /// Whether the engine answers a ping.
+    async fn answers(&self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), self.client.ping()).await,
+            Ok(Ok(_))
+        )
+    }
+
     /// Removes everything this run created: the recorded containers, any
     /// container labelled with this run's id (one whose create answer was
     /// lost to a timeout or a signal), then the recorded images (tags and
     /// the ids the build stream named) and any image, dangling or not,
-    /// that carries the run's label.
-    pub async fn cleanup(&self) {
+    /// that carries the run's label. An engine that stopped answering is
+    /// waited for (`RETURN_WAIT`, as for a restarting dockerd); `Err` says
+    /// what may be left and how to remove it, when it did not come back or
+    /// objects with the run's label remain.
+    pub async fn cleanup(&self, progress: &(dyn Fn(&str) + Send + Sync)) -> Result<(), String> {
+        let touched = self.created.lock().map(|c| c.touched).unwrap_or(true);
+        if !self.answers().await {
+            if !touched {
+                return Ok(());
+            }
+            progress(&format!(
+                "the Docker engine does not answer; waiting up to {RETURN_WAIT:?} to remove what this run created"
+            ));
+            let deadline = std::time::Instant::now() + RETURN_WAIT;
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if self.answers().await {
+                    break;
+                }
+                if std::time::Instant::now() >= deadline {
+                    return Err(
+                        self.leftover_hint(&format!("did not come back within {RETURN_WAIT:?}"))
+                    );
+                }
+            }
+        }
         let (containers, images) = match self.created.lock() {
             Ok(mut c) => (
                 std::mem::take(&mut c.containers),
@@ -428,6 +488,36 @@ impl Engine {
             )
             .await;
         }
+        // Checked, not assumed: the engine may have gone again meanwhile.
+        let containers = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let images = ListImagesOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let left = async {
+            let c = self.client.list_containers(Some(containers)).await.ok()?;
+            let i = self.client.list_images(Some(images)).await.ok()?;
+            Some(c.len() + i.len())
+        };
+        match tokio::time::timeout(CALL_TIMEOUT, left).await {
+            Ok(Some(0)) => Ok(()),
+            Ok(Some(_)) => Err(self.leftover_hint("did not remove everything")),
+            _ => Err(self.leftover_hint("stopped answering")),
+        }
+    }
+
+    /// What may be left on the engine, and the commands that remove it.
+    fn leftover_hint(&self, what: &str) -> String {
+        let filter = format!("label={RUN_LABEL}={}", self.run_id);
+        format!(
+            "the Docker engine at {} {what}, so containers or images this run created may be left: \
+             remove them with `docker rm -f $(docker ps -aq --filter {filter})` and \
+             `docker rmi -f $(docker images -aq --filter {filter})`",
+            engine_address()
+        )
     }
 }
 

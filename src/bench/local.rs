@@ -268,7 +268,7 @@ impl Side for LocalSide {
         clock.check(&self.env.requests).map_err(|e| self.err(e))?;
         let rate = clock
             .window_rate()
-            .ok_or_else(|| self.err("the measured window has no length"))?;
+            .ok_or_else(|| self.err(workload::NO_WINDOW))?;
         Ok(Window {
             rate,
             ..Window::default()

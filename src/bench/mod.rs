@@ -17,7 +17,7 @@ pub mod load;
 pub mod local;
 pub mod process;
 pub mod reap;
-mod runner;
+pub(crate) mod runner;
 pub mod side;
 pub mod sysinfo;
 pub mod toolchain;

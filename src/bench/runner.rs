@@ -69,20 +69,35 @@ pub fn run(
         progress,
     );
     let engine = engine_slot.lock().ok().and_then(|mut e| e.take());
-    if let Some(engine) = engine {
-        runtime.block_on(engine.cleanup());
-    }
+    // What the cleanup could not remove (an engine that went away), said
+    // with the outcome rather than claimed removed.
+    let leftover = engine.and_then(|engine| runtime.block_on(engine.cleanup(progress)).err());
     runtime.shutdown_timeout(Duration::from_millis(200));
     match (outcome, reap::signal().or(crate::interrupt::received())) {
         (_, Some(sig)) => Err(BenchError::new(
             Step::Interrupted,
-            format!(
-                "stopped by {}; the processes, containers and images it created were removed",
-                reap::signal_name(sig)
-            ),
+            match leftover {
+                None => format!(
+                    "stopped by {}; the processes, containers and images it created were removed",
+                    reap::signal_name(sig)
+                ),
+                Some(left) => format!(
+                    "stopped by {}; the processes it started were killed, but {left}",
+                    reap::signal_name(sig)
+                ),
+            },
         )
         .with_signal(sig)),
-        (outcome, None) => outcome,
+        (Err(mut e), None) => {
+            if let Some(left) = leftover {
+                e.message = format!("{}; {left}", e.message);
+            }
+            Err(e)
+        }
+        (Ok(mut results), None) => {
+            results.warnings.extend(leftover);
+            Ok(results)
+        }
     }
 }
 
@@ -120,7 +135,7 @@ fn file_artifact(kind: &str, path: &Path) -> Option<Artifact> {
 }
 
 /// A per-run id for labels and image tags.
-fn run_id() -> String {
+pub(crate) fn run_id() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -211,6 +226,10 @@ fn body(
     };
     let (helper_exe, helper_wasm) = helper(opts)?;
 
+    let no_port = match service.kind {
+        ServiceKind::Source(language) => toolchain::no_wasm_port(language, target),
+        ServiceKind::Wasm(_) => None,
+    };
     let want_wasm = opts.sides.wasm && crate::bench::WASM_ENABLED && helper_wasm;
     if opts.sides.wasm && !want_wasm {
         results.skipped.push(Skipped {
@@ -220,6 +239,16 @@ fn body(
                 .to_string(),
         });
     }
+    let want_wasm = match (want_wasm, no_port) {
+        (true, Some(why)) => {
+            results.skipped.push(Skipped {
+                what: "wasm".to_string(),
+                reason: why.to_string(),
+            });
+            false
+        }
+        (want, _) => want,
+    };
     let is_source = matches!(service.kind, ServiceKind::Source(_));
     let want_native = is_source && (opts.sides.native || opts.sides.container);
     if !is_source && (opts.sides.native || opts.sides.container) {
@@ -324,7 +353,19 @@ fn body(
     }
 
     if sides.is_empty() {
-        return Err(BenchError::new(Step::Input, "no side left to measure"));
+        let why: Vec<String> = results
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.what, s.reason))
+            .collect();
+        return Err(BenchError::new(
+            Step::Input,
+            if why.is_empty() {
+                "no side left to measure".to_string()
+            } else {
+                format!("no side left to measure ({})", why.join("; "))
+            },
+        ));
     }
     let plan = Plan {
         cold_runs: opts.cold_runs,

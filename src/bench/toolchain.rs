@@ -257,6 +257,19 @@ pub fn cargo_artifacts(json: &str, executables: bool) -> Vec<PathBuf> {
 const GO_INSTALL: &str = "install Go 1.21 or newer (Debian: apt-get install golang-1.23-go, \
      then add /usr/lib/go-1.23/bin to PATH)";
 
+/// Why a language's service cannot be built for `target` at all, when it
+/// cannot: the bench then measures the other sides and says why.
+pub fn no_wasm_port(language: Language, target: WasmTarget) -> Option<&'static str> {
+    match (language, target) {
+        (Language::Go, WasmTarget::P2) => Some(
+            "upstream Go builds WASI preview 1 modules only (GOOS=wasip1), so there is no wasi:http \
+             component of a Go service: TinyGo's wasip2 target builds one; a stdio service can use \
+             --wasm-target wasip1",
+        ),
+        _ => None,
+    }
+}
+
 /// `go` on PATH, else the newest Debian `golang-1.x-go` install.
 fn find_go() -> PathBuf {
     if which("go").is_some() {
@@ -291,12 +304,8 @@ fn go(
     wasm: bool,
     target: WasmTarget,
 ) -> BenchResult<Built> {
-    if wasm && target == WasmTarget::P2 {
-        return Err(BenchError::new(
-            Step::Toolchain,
-            "upstream Go builds WASI preview 1 modules only (GOOS=wasip1); use --wasm-target wasip1, \
-             or TinyGo's wasip2 target",
-        ));
+    if let (true, Some(why)) = (wasm, no_wasm_port(Language::Go, target)) {
+        return Err(BenchError::new(Step::Toolchain, why));
     }
     let go = find_go();
     let mut built = Built {
@@ -387,6 +396,14 @@ fn c(service: &Service, out: &Path, native: bool, wasm: bool, cpp: bool) -> Benc
                 format!("no clang that targets wasm32-wasi was found: {C_INSTALL}"),
             )
         })?;
+        // An HTTP service is a wasi:http component: the same wasi-libc
+        // build as a reactor, linked by wasm-component-ld against the
+        // service's WIT world with the proxy adapter.
+        let component = if service.workload == Workload::Http {
+            Some(c_component_link(service)?)
+        } else {
+            None
+        };
         let module = out.join("service.wasm");
         let mut cmd = Command::new(&clang);
         cmd.args(["--target=wasm32-wasi", "-O2"]);
@@ -396,15 +413,82 @@ fn c(service: &Service, out: &Path, native: bool, wasm: bool, cpp: bool) -> Benc
         if cpp {
             cmd.arg("-fno-exceptions");
         }
+        if let Some((linker, wit)) = &component {
+            cmd.arg("-mexec-model=reactor")
+                .arg(format!("-fuse-ld={}", linker.display()))
+                .arg(format!("-Wl,--component-type={}", wit.display()))
+                .arg("-Wl,--wasi-adapter=proxy");
+        }
         cmd.arg("-o").arg(&module).args(&sources);
         run(cmd, Step::WasmBuild, "the Wasm build", C_INSTALL)?;
         if built.toolchain_version.is_none() {
             built.toolchain_version = version_of(&clang, "--version");
         }
         built.wasm = Some(module);
-        built.wasm_target = Some("wasm32-wasi".to_string());
+        built.wasm_target = Some(
+            if component.is_some() {
+                "wasm32-wasi reactor, componentized with the wasi:http proxy adapter"
+            } else {
+                "wasm32-wasi"
+            }
+            .to_string(),
+        );
     }
     Ok(built)
+}
+
+/// For a C wasi:http component: (wasm-component-ld, the service's `wit/`
+/// directory holding the world it exports and its wasi:http dependencies).
+fn c_component_link(service: &Service) -> BenchResult<(PathBuf, PathBuf)> {
+    let wit = service.dir.join("wit");
+    if !wit.is_dir() {
+        return Err(BenchError::new(
+            Step::Toolchain,
+            format!(
+                "a C HTTP service is benchmarked as a wasi:http component, which needs its WIT world: \
+                 {} has no wit/ directory (see samples/bench-http-c), or pass a prebuilt component .wasm",
+                service.dir.display()
+            ),
+        ));
+    }
+    let linker = wasm_component_ld().ok_or_else(|| {
+        BenchError::new(
+            Step::Toolchain,
+            "wasm-component-ld is not installed (needed to link a C wasi:http component): \
+             rustup target add wasm32-wasip2 ships it, or cargo install wasm-component-ld, \
+             or set WASM_COMPONENT_LD",
+        )
+    })?;
+    Ok((linker, wit))
+}
+
+/// wasm-component-ld: `$WASM_COMPONENT_LD`, on PATH, in a wasi-sdk, or the
+/// one rustup installs with the wasm32-wasip2 target.
+pub fn wasm_component_ld() -> Option<PathBuf> {
+    const NAME: &str = "wasm-component-ld";
+    if let Some(p) = std::env::var_os("WASM_COMPONENT_LD").map(PathBuf::from) {
+        return p.is_file().then_some(p);
+    }
+    if let Some(p) = which(NAME) {
+        return Some(p);
+    }
+    if let Some(sdk) = std::env::var_os("WASI_SDK_PATH").map(PathBuf::from) {
+        let p = sdk.join("bin").join(NAME);
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    std::fs::read_dir(sysroot.join("lib").join("rustlib"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin").join(NAME))
+        .find(|p| p.is_file())
 }
 
 /// A wasi-sdk from WASI_SDK_PATH first (with its sysroot), else a system

@@ -465,6 +465,12 @@ impl LineClock {
     }
 }
 
+/// Why a throughput window has no length: every answer line arrived in the
+/// same read, which a service answering request by request does not do.
+pub const NO_WINDOW: &str = "the measured window has no length: every answer line arrived at once \
+     (does the service write lines without reading its requests? it must answer each request line \
+     with one line; see --request, --expect)";
+
 /// Requests per second from a measured window: `n` answers between the
 /// completion of line `from` and of line `from + n`.
 pub fn rate(n: u64, start: Option<Instant>, end: Option<Instant>) -> Option<f64> {

@@ -36,9 +36,14 @@ pub struct PlanArgs {
     /// Build the service for the planned target to prove the plan. This RUNS
     /// CODE FROM THE SCANNED TREE (build scripts, proc macros, cgo): it runs
     /// in a temporary copy, offline, in a sandbox with no network (`unshare
-    /// -rn`), killed at --timeout. Never on by default; `scan` never builds.
+    /// -rn`, or a container: --sandbox), killed at --timeout. Never on by
+    /// default; `scan` never builds.
     #[arg(long)]
     pub try_build: bool,
+    /// Where --try-build builds: `unshare -rn` when user namespaces work,
+    /// else a Docker container with no network (auto); or only one of them.
+    #[arg(long, value_enum, default_value_t = crate::plan::trybuild::SandboxChoice::Auto)]
+    pub sandbox: crate::plan::trybuild::SandboxChoice,
     /// Time limit for --try-build, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub timeout: u64,
@@ -55,7 +60,7 @@ pub struct PlanArgs {
     /// Read settings from FILE instead of PATH/wasmfit.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// No progress output.
+    /// No progress output, and no notes on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -87,7 +92,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let mut report = super::scan::scan_path(&args.path, &opts, &rules, args.quiet)?;
-    report.repository = crate::input::repo::locate(&args.path);
+    report.repository = super::shared::repository(&args.path, args.quiet);
     let platform = args.platform.unwrap_or(config.target);
     report.target = Some(platform);
     let popts = crate::plan::Options {
@@ -126,6 +131,19 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             .service(&plan.service)
             .map(|s| s.findings.clone())
             .unwrap_or_else(|| report.findings.clone());
+        // The main entry point's file, relative to the service's root.
+        let entry = report.service(&plan.service).and_then(|s| {
+            let prefix = if s.root == "." {
+                String::new()
+            } else {
+                format!("{}/", s.root)
+            };
+            s.entry_points
+                .iter()
+                .filter(|e| e.main)
+                .find_map(|e| e.path.as_deref()?.strip_prefix(prefix.as_str()))
+                .map(str::to_string)
+        });
         let keep = args.out.as_deref().filter(|d| d.is_dir());
         let result = crate::plan::trybuild::run(&crate::plan::trybuild::Request {
             root: &root,
@@ -133,6 +151,8 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             findings: &findings,
             timeout: Duration::from_secs(args.timeout.max(1)),
             keep_in: keep,
+            entry: entry.as_deref(),
+            sandbox: args.sandbox,
         })
         .map_err(|e| super::usage(e.to_string()))?;
         if result.status == crate::model::plan::BuildStatus::Interrupted {

@@ -20,7 +20,7 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub walk: super::shared::WalkArgs,
-    /// No progress output.
+    /// No progress output, and no notes on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Print no report, only the gate's one line on stderr when it fails
@@ -85,7 +85,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         None => scan_path(&args.path, &opts, &rules, args.quiet)?,
     };
     if args.image.is_none() {
-        report.repository = crate::input::repo::locate(&args.path);
+        report.repository = super::shared::repository(&args.path, args.quiet || args.no_report);
     }
     report.target = Some(config.target);
     if let Some(name) = &args.render.service {

@@ -8,6 +8,7 @@ use crate::gate;
 use crate::model::Report;
 use crate::rules::{RuleSet, Severity};
 use clap::{Args, ValueEnum};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -139,6 +140,24 @@ pub fn read_baseline(args: &GateArgs) -> anyhow::Result<Option<Report>> {
     crate::report::json::parse_slice(&bytes)
         .map(Some)
         .map_err(|e| super::usage(format!("{}: baseline: {e}", file.display())))
+}
+
+/// The repository around a scanned path. Outside any git repository the
+/// report's paths are relative to the scan root, which is not where CI
+/// systems resolve them (the checkout's root): said once, on stderr, unless
+/// `quiet`.
+pub fn repository(path: &Path, quiet: bool) -> Option<crate::model::report::Repository> {
+    let repo = crate::input::repo::locate(path);
+    if !quiet && repo.as_ref().is_some_and(|r| !r.git) {
+        let shown = path.display().to_string();
+        // A closed stderr must not end the run (eprintln! would panic).
+        let _ = writeln!(
+            std::io::stderr(),
+            "wasmfit: note: {} is not inside a git repository: paths are relative to the scan root",
+            crate::report::escape::visible(&shown)
+        );
+    }
+    repo
 }
 
 /// Evaluates the gate; on failure prints its one summary line on stderr

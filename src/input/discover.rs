@@ -47,6 +47,8 @@ const MARKERS: &[&str] = &[
     "wasmcloud.toml",
     "wit.toml",
     "Procfile",
+    // Read for the console scripts it declares (parse::manifest::launch_file).
+    "setup.cfg",
 ];
 
 #[derive(Clone, Debug)]

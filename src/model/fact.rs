@@ -358,6 +358,18 @@ pub enum FactKind {
     Device {
         path: String,
     },
+    /// How a program starts, as a manifest, a Procfile or setup.cfg says
+    /// it: a file (`"main": "src/server.js"`), a module
+    /// (`pkg.cli:main`), a class (`com.acme.App`), a module name
+    /// (`MyApp.Application`) or a command line (`node server.js`), by
+    /// `kind`. `main` is false for a side program the file names beside
+    /// the server (a `bin` next to `scripts.start`, a `release:` process).
+    /// No rule matches it: `analyze::entries` resolves it to a file.
+    Entry {
+        entry: crate::model::service::EntryKind,
+        target: String,
+        main: bool,
+    },
 }
 
 /// A fact with where it was seen and in which context.

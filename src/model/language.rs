@@ -114,7 +114,7 @@ impl Language {
             "cs" => Language::CSharp,
             "ex" | "exs" => Language::Elixir,
             "erl" | "hrl" => Language::Erlang,
-            "rb" | "rake" => Language::Ruby,
+            "rb" | "rake" | "ru" => Language::Ruby,
             "php" => Language::Php,
             "sh" | "bash" => Language::Shell,
             _ => return None,

@@ -175,6 +175,10 @@ pub struct TryBuild {
     /// The built `.wasm`, relative to the service root, on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact: Option<String>,
+    /// The `wasmfit bench` command that serves the kept `.wasm` under
+    /// wasmtime and measures it (the Wasm side).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bench: Option<String>,
     /// On success: the component's imports that the world lacks (empty
     /// means it targets the world).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -8,9 +8,15 @@
 //!
 //! It is deliberately a lexer, not a parser: it has to be fast, total and
 //! forgiving on code that does not compile, and it only needs to know where
-//! comments and strings start and end.
+//! comments and strings start and end, and where code starts again inside a
+//! string: an interpolation (`${...}`, `f"{...}"`, `#{...}`) is code, so it
+//! stays visible, and each literal part around it is a string of its own
+//! (`interp`).
+
+mod interp;
 
 use crate::model::language::Language;
+use interp::{Delim, End, Escape, Frame, Hole, Opening, Str, StrKind};
 use std::ops::Range;
 
 /// A string literal's contents and where they start.
@@ -184,33 +190,109 @@ fn syntax(lang: Language) -> Syntax {
 /// strings and comments simply run to the end.
 pub fn lex(lang: Language, src: &str) -> CodeView {
     let syn = syntax(lang);
-    let b = src.as_bytes();
-    let mut code = b.to_vec();
-    let mut strings = Vec::new();
-    let mut comments = Vec::new();
+    let mut lx = Lexer {
+        lang,
+        syn,
+        src,
+        b: src.as_bytes(),
+        code: src.as_bytes().to_vec(),
+        strings: Vec::new(),
+        comments: Vec::new(),
+        prev_code: b'\n',
+        stack: Vec::new(),
+        stops: Vec::new(),
+    };
+    let top = special_bytes(lang, &syn, false);
+    let in_hole = special_bytes(lang, &syn, true);
     let mut i = 0;
-    // The last significant code byte, for telling a JS regex literal from a
-    // division.
-    let mut prev_code: u8 = b'\n';
-    let special = special_bytes(&syn);
-    while i < b.len() {
+    while i < src.len() {
+        i = match lx.stack.last().copied() {
+            Some(Frame::Str(s)) => lx.string_part(s, i),
+            Some(Frame::Hole(_)) => lx.code(i, &in_hole),
+            None => lx.code(i, &top),
+        };
+    }
+    let Lexer {
+        code,
+        strings,
+        comments,
+        ..
+    } = lx;
+    let mut line_starts = vec![0];
+    line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
+    // Only spaces replaced bytes and the rest was ASCII code, so this holds.
+    let code = String::from_utf8(code).unwrap_or_default();
+    CodeView {
+        language: lang,
+        code,
+        strings,
+        comments,
+        test_spans: Vec::new(),
+        line_starts,
+    }
+}
+
+struct Lexer<'a> {
+    lang: Language,
+    syn: Syntax,
+    src: &'a str,
+    b: &'a [u8],
+    code: Vec<u8>,
+    strings: Vec<StrLit>,
+    comments: Vec<Range<usize>>,
+    /// The last significant code byte, for telling a JS regex literal from
+    /// a division.
+    prev_code: u8,
+    /// The interpolated strings and holes the lexer is inside; empty in
+    /// plain code.
+    stack: Vec<Frame>,
+    /// `interp::stops` of each kind of string met so far.
+    stops: Vec<(StrKind, [bool; 256])>,
+}
+
+impl Lexer<'_> {
+    /// Lexes code from `i`: a run of plain code, then the one comment,
+    /// string, literal or bracket that stops it. Returns where to go on.
+    fn code(&mut self, mut i: usize, special: &[bool; 256]) -> usize {
+        let (b, syn) = (self.b, self.syn);
         // Fast path: bytes that cannot start a comment, string or literal
         // are plain code and stay as they are.
         let run = i;
         while i < b.len() && !special[b[i] as usize] {
             i += 1;
         }
-        if i > run {
-            if syn.js_regex {
-                if let Some(&last) = b[run..i].iter().rev().find(|c| !c.is_ascii_whitespace()) {
-                    prev_code = last;
-                }
-            }
-            if i == b.len() {
-                break;
+        if i > run && syn.js_regex {
+            if let Some(&last) = b[run..i].iter().rev().find(|c| !c.is_ascii_whitespace()) {
+                self.prev_code = last;
             }
         }
+        if i == b.len() {
+            return i;
+        }
         let c = b[i];
+        // Inside a hole, brackets find the hole's end. None of these bytes
+        // starts a comment, string or literal in any language.
+        if let Some(Frame::Hole(h)) = self.stack.last_mut() {
+            match c {
+                b'{' | b'(' | b'[' => h.depth = h.depth.saturating_add(1),
+                // The brace that balances the opener: back to the string.
+                b'}' if h.depth == 0 => {
+                    self.stack.pop();
+                    return i + 1;
+                }
+                b'}' | b')' | b']' => h.depth = h.depth.saturating_sub(1),
+                b':' | b'!' if h.depth == 0 => {
+                    if let Some(kind) = interp::spec_at(h.spec, b, i) {
+                        self.stack.pop();
+                        return self.open_string(kind, i + 1);
+                    }
+                }
+                _ => {}
+            }
+            if matches!(c, b'{' | b'}' | b'(' | b')' | b'[' | b']' | b':' | b'!') {
+                return self.plain_code(i);
+            }
+        }
         // Line comments.
         if let Some(tok) = syn
             .line_comment
@@ -221,12 +303,11 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
                 || i == 0
                 || b[i - 1].is_ascii_whitespace()
                 || b[i - 1] == b';';
-            if ok && !(tok == &"#" && lang == Language::Php && b.get(i + 1) == Some(&b'[')) {
+            if ok && !(tok == &"#" && self.lang == Language::Php && b.get(i + 1) == Some(&b'[')) {
                 let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p);
-                blank(&mut code, i, end);
-                comments.push(i..end);
-                i = end;
-                continue;
+                blank(&mut self.code, i, end);
+                self.comments.push(i..end);
+                return end;
             }
         }
         // Block comments.
@@ -239,10 +320,9 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
             };
             if at_open {
                 let end = block_end(b, i + open.len(), open, close, syn.nested_blocks);
-                blank(&mut code, i, end);
-                comments.push(i..end);
-                i = end;
-                continue;
+                blank(&mut self.code, i, end);
+                self.comments.push(i..end);
+                return end;
             }
         }
         // Rust raw strings: r"..", r#".."#, br#".."#.
@@ -262,15 +342,14 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
                 close.push(b'"');
                 close.extend(std::iter::repeat_n(b'#', hashes));
                 let end = find(b, content, &close).unwrap_or(b.len());
-                push_string(&mut strings, src, content, end);
-                blank(&mut code, content, end);
-                i = (end + close.len()).min(b.len());
-                prev_code = b'"';
-                continue;
+                return self.plain_string(content, end, close.len());
             }
         }
         // C# verbatim strings: @"..." with "" as the escaped quote.
         if syn.csharp_verbatim && c == b'@' && b.get(i + 1) == Some(&b'"') {
+            if let Some(kind) = interp::string_at(self.lang, b, i, Delim::Verbatim) {
+                return self.open_string(kind, i + 2);
+            }
             let content = i + 2;
             let mut j = content;
             while j < b.len() {
@@ -283,86 +362,217 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
                 }
                 j += 1;
             }
-            push_string(&mut strings, src, content, j);
-            blank(&mut code, content, j);
-            i = (j + 1).min(b.len());
-            prev_code = b'"';
-            continue;
+            return self.plain_string(content, j, 1);
         }
         // Triple-quoted strings.
         if syn.triple_quotes
             && (b[i..].starts_with(b"\"\"\"")
                 || (syn.single_quote_is_string && b[i..].starts_with(b"'''")))
         {
+            if let Some(kind) = interp::string_at(self.lang, b, i, Delim::Triple(c)) {
+                return self.open_string(kind, i + 3);
+            }
             let delim = &b[i..i + 3];
             let content = i + 3;
             let end = find_escaped(b, content, delim).unwrap_or(b.len());
-            push_string(&mut strings, src, content, end);
-            blank(&mut code, content, end);
-            i = (end + 3).min(b.len());
-            prev_code = b'"';
-            continue;
+            return self.plain_string(content, end, 3);
         }
         // JS regex literals, so that a quote inside /['"]/ does not open a string.
-        if syn.js_regex && c == b'/' && b"(,=:[!&|?{};".contains(&prev_code) {
+        if syn.js_regex && c == b'/' && b"(,=:[!&|?{};".contains(&self.prev_code) {
             if let Some(end) = regex_literal_end(b, i) {
-                blank(&mut code, i + 1, end);
-                i = end + 1;
-                prev_code = b'/';
-                continue;
+                blank(&mut self.code, i + 1, end);
+                self.prev_code = b'/';
+                return end + 1;
+            }
+        }
+        // Ruby's percent literals: %Q(...), %w[...], %x{...}.
+        if c == b'%' && self.lang == Language::Ruby {
+            if let Some((kind, content)) = interp::percent_literal(b, i) {
+                return self.open_string(kind, content);
             }
         }
         let is_quote = c == b'"'
             || (c == b'\'' && syn.single_quote_is_string)
             || (c == b'`' && syn.backtick_strings);
         if is_quote {
+            if let Some(kind) = interp::string_at(self.lang, b, i, Delim::Quote(c)) {
+                return self.open_string(kind, i + 1);
+            }
             let content = i + 1;
-            let raw = c == b'`' && lang == Language::Go;
+            let raw = c == b'`' && self.lang == Language::Go;
             let end = string_end(b, content, c, raw);
-            push_string(&mut strings, src, content, end);
-            blank(&mut code, content, end);
-            i = (end + 1).min(b.len());
-            prev_code = b'"';
-            continue;
+            return self.plain_string(content, end, 1);
         }
         if c == b'\'' && syn.char_literals {
             // A char literal is short ('a', '\n', '\u{1F600}'); anything else
             // is a Rust lifetime or a stray quote and stays code.
             if let Some(end) = char_literal_end(b, i + 1) {
-                blank(&mut code, i + 1, end);
-                i = end + 1;
-                prev_code = b'"';
-                continue;
+                blank(&mut self.code, i + 1, end);
+                self.prev_code = b'"';
+                return end + 1;
             }
         }
+        self.plain_code(i)
+    }
+
+    /// One byte of code at `i` that starts nothing.
+    fn plain_code(&mut self, i: usize) -> usize {
+        let c = self.b[i];
         if !c.is_ascii_whitespace() {
-            prev_code = c;
+            self.prev_code = c;
         }
         if c >= 0x80 {
             // Keep the view ASCII so that every offset is a char boundary.
-            code[i] = b' ';
+            self.code[i] = b' ';
         }
-        i += 1;
+        i + 1
     }
-    let mut line_starts = vec![0];
-    line_starts.extend(memchr::memchr_iter(b'\n', b).map(|i| i + 1));
-    // Only spaces replaced bytes and the rest was ASCII code, so this holds.
-    let code = String::from_utf8(code).unwrap_or_default();
-    CodeView {
-        language: lang,
-        code,
-        strings,
-        comments,
-        test_spans: Vec::new(),
-        line_starts,
+
+    /// A string without holes, its text `content..end`, closed by
+    /// `close_len` bytes.
+    fn plain_string(&mut self, content: usize, end: usize, close_len: usize) -> usize {
+        push_string(&mut self.strings, self.src, content, end);
+        blank(&mut self.code, content, end);
+        self.prev_code = b'"';
+        (end + close_len).min(self.b.len())
+    }
+
+    /// Enters a string with holes whose text starts at `content`.
+    fn open_string(&mut self, kind: StrKind, content: usize) -> usize {
+        self.stack.push(Frame::Str(Str { kind, nest: 0 }));
+        content.min(self.b.len())
+    }
+
+    /// Lexes the literal part of the string on top of the stack from
+    /// `from` up to its end, a hole or a name. Each literal part is a
+    /// string of its own in `strings`.
+    fn string_part(&mut self, s: Str, from: usize) -> usize {
+        let b = self.b;
+        let kind = s.kind;
+        let mut nest = s.nest;
+        let may_open = self.stack.len() < interp::MAX_NESTING;
+        // A format spec is formatting, not a string of the program.
+        let record = kind.end != End::Brace;
+        let stops = self.stops(kind);
+        let mut j = from;
+        while j < b.len() {
+            // Bytes that cannot end the string, escape or open a hole are
+            // skipped without the checks below.
+            while j < b.len() && !stops[b[j] as usize] {
+                j += 1;
+            }
+            let Some(&c) = b.get(j) else {
+                break;
+            };
+            if c == b'\\' {
+                match kind.escape {
+                    Escape::Backslash => {
+                        j += 2;
+                        continue;
+                    }
+                    Escape::Python if b.get(j + 1) != Some(&b'{') => {
+                        j += 2;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            match kind.end {
+                End::Quote(q) if c == q => {
+                    if kind.escape == Escape::Doubled && b.get(j + 1) == Some(&q) {
+                        j += 2;
+                        continue;
+                    }
+                    return self.end_string(from, j, j + 1, record);
+                }
+                End::Triple(q) if c == q && b[j..].starts_with(&[q, q, q]) => {
+                    return self.end_string(from, j, j + 3, record);
+                }
+                End::Pair(open, _) if c == open => nest = nest.saturating_add(1),
+                End::Pair(_, close) if c == close => {
+                    if nest == 0 {
+                        return self.end_string(from, j, j + 1, record);
+                    }
+                    nest -= 1;
+                }
+                // The hole's `}` after a format spec stays code.
+                End::Brace if c == b'}' => return self.end_string(from, j, j + 1, record),
+                _ => {}
+            }
+            if c == b'\n' && !kind.multiline {
+                return self.end_string(from, j, j, record);
+            }
+            if may_open {
+                let (at, next, hole) = match interp::opening(kind.holes, b, j) {
+                    Opening::None => (None, j + 1, None),
+                    Opening::Literal(to) => (None, to, None),
+                    Opening::Name { at, end } => (Some(at), end, None),
+                    Opening::Hole { at, code, spec } => (Some(at), code, Some(spec)),
+                };
+                if let Some(at) = at {
+                    self.literal(from, at, record);
+                    if let Some(Frame::Str(top)) = self.stack.last_mut() {
+                        top.nest = nest;
+                    }
+                    if let Some(spec) = hole {
+                        self.stack.push(Frame::Hole(Hole { depth: 0, spec }));
+                        self.prev_code = b'{';
+                    }
+                    return next;
+                }
+                j = next;
+                continue;
+            }
+            j += 1;
+        }
+        self.end_string(from, b.len(), b.len(), record)
+    }
+
+    /// The bytes `string_part` must look at in strings of `kind`, built
+    /// once per kind and file.
+    fn stops(&mut self, kind: StrKind) -> [bool; 256] {
+        if let Some((_, t)) = self.stops.iter().find(|(k, _)| *k == kind) {
+            return *t;
+        }
+        let t = interp::stops(kind);
+        self.stops.push((kind, t));
+        t
+    }
+
+    /// Blanks a literal part `from..to` and records it as a string.
+    fn literal(&mut self, from: usize, to: usize, record: bool) {
+        let to = to.min(self.b.len());
+        if record && from < to {
+            push_string(&mut self.strings, self.src, from, to);
+        }
+        blank(&mut self.code, from, to);
+    }
+
+    /// Ends the string on top of the stack: its last literal part is
+    /// `from..to`, and lexing goes on at `next`.
+    fn end_string(&mut self, from: usize, to: usize, next: usize, record: bool) -> usize {
+        self.literal(from, to, record);
+        self.stack.pop();
+        self.prev_code = b'"';
+        next.min(self.b.len())
     }
 }
 
 /// Which bytes can start something the lexer must look at: a comment, a
 /// string, a character or regex literal, or a non-ASCII byte to blank.
 /// Every other byte is plain code, skipped without a comparison.
-fn special_bytes(syn: &Syntax) -> [bool; 256] {
+/// Inside a hole, brackets count too (the hole ends at the brace that
+/// balances its opener), and so do the bytes that start a format spec.
+fn special_bytes(lang: Language, syn: &Syntax, in_hole: bool) -> [bool; 256] {
     let mut t = [false; 256];
+    if in_hole {
+        for c in b"{}()[]:!" {
+            t[*c as usize] = true;
+        }
+    }
+    if lang == Language::Ruby {
+        t[b'%' as usize] = true;
+    }
     for tok in syn.line_comment {
         t[tok.as_bytes()[0] as usize] = true;
     }
@@ -605,5 +815,269 @@ mod tests {
                 assert_eq!(v.code.len(), src.len(), "{lang} {src:?}");
             }
         }
+    }
+
+    fn texts(lang: Language, src: &str) -> Vec<String> {
+        lex(lang, src).strings.into_iter().map(|s| s.text).collect()
+    }
+
+    /// `code` shows `visible` as it is in `src`, and none of `hidden`.
+    fn shows(lang: Language, src: &str, visible: &[&str], hidden: &[&str]) {
+        let c = code(lang, src);
+        for v in visible {
+            assert!(c.contains(v), "{lang}: {v:?} not code in {c:?}");
+        }
+        for h in hidden {
+            assert!(!c.contains(h), "{lang}: {h:?} is code in {c:?}");
+        }
+    }
+
+    #[test]
+    fn js_template_holes_are_code() {
+        for lang in [Language::JavaScript, Language::TypeScript] {
+            let src =
+                "const out = `run ${require(\"child_process\").spawnSync(\"ffmpeg\")} now`; go()";
+            shows(
+                lang,
+                src,
+                &["require(\"             \").spawnSync(\"      \")", "; go()"],
+                &["run", "now", "child_process"],
+            );
+            assert_eq!(
+                texts(lang, src),
+                ["run ", "child_process", "ffmpeg", " now"]
+            );
+            // Nested templates, braces and a string holding a brace; a
+            // regex literal in a hole.
+            let src = "t = `a ${ok ? `b ${x.y()} c` : {k: \"}\"}.k} d ${/}/.test(s)} e`; z()";
+            shows(
+                lang,
+                src,
+                &["x.y()", "{k: \" \"}.k", ".test(s)", "; z()"],
+                &["a ", " b ", " c", " d ", " e"],
+            );
+            // Escaped and in plain quotes: text.
+            for src in [
+                "s = `\\${child_process.exec(x)}`",
+                "s = \"${child_process.exec(x)}\"",
+                "s = '${child_process.exec(x)}'",
+            ] {
+                shows(lang, src, &["s = "], &["exec"]);
+            }
+        }
+    }
+
+    #[test]
+    fn python_f_string_holes_are_code() {
+        let py = Language::Python;
+        for src in [
+            "x = f\"{os.system('ffmpeg')}\"",
+            "x = F'{os.system(\"ffmpeg\")}'",
+            "x = rf\"{os.system('ffmpeg')}\"",
+            "x = fR'{os.system(\"ffmpeg\")}'",
+            "x = f\"\"\"\nlog {os.system('ffmpeg')}\n\"\"\"",
+            "x = f'''{os.system('ffmpeg')}'''",
+            "x = f\"\\{os.system('ffmpeg')}\"",
+        ] {
+            shows(py, src, &["os.system("], &["ffmpeg"]);
+        }
+        let src = "x = f\"run {os.system('ffmpeg')} now\"";
+        assert_eq!(texts(py, src), ["run ", "ffmpeg", " now"]);
+        // `{{` is a brace; a format spec is text, with holes of its own;
+        // `!=` is code, `!r` a conversion.
+        shows(
+            py,
+            "x = f\"{{os.system(a)}} {v:system{width}} {a != b} {c!r:>9}\"",
+            &["v", "width", "a != b", "c!"],
+            &["os.system", "system", ">9"],
+        );
+        // Brackets in a hole: a slice, a dict, a call.
+        shows(
+            py,
+            "x = f\"{d[1:2]} { {'k': f(1)}['k'] } end\"",
+            &["d[1:2]", ": f(1)}['"],
+            &["end"],
+        );
+        // No f: text.
+        for src in [
+            "x = \"{os.system('ffmpeg')}\"",
+            "x = r\"{os.system('ffmpeg')}\"",
+            "x = b'{os.system(1)}'",
+            "x = \"\"\"{os.system(1)}\"\"\"",
+            "x = elif\"{os.system(1)}\"",
+        ] {
+            shows(py, src, &["x = "], &["os.system"]);
+        }
+    }
+
+    #[test]
+    fn kotlin_templates_are_code() {
+        let kt = Language::Kotlin;
+        shows(
+            kt,
+            "val s = \"out: ${ProcessBuilder(\"ls\").start()} by $user.\"",
+            &["ProcessBuilder(\"  \").start()", "$user"],
+            &["out", " by"],
+        );
+        shows(
+            kt,
+            "val s = \"\"\"\n  ${Runtime.getRuntime().exec(cmd)}\n\"\"\"",
+            &["Runtime.getRuntime().exec(cmd)"],
+            &[],
+        );
+        for src in [
+            "val s = \"\\${Runtime.getRuntime().exec(cmd)}\"",
+            "val s = \"$ 5 ${'$'}exec\"",
+        ] {
+            shows(kt, src, &["val s = "], &["exec"]);
+        }
+        // Java has no templates.
+        shows(
+            Language::Java,
+            "String s = \"${Runtime.getRuntime().exec(cmd)} $user\";",
+            &["String s = "],
+            &["exec", "user"],
+        );
+    }
+
+    #[test]
+    fn csharp_interpolated_strings_are_code() {
+        let cs = Language::CSharp;
+        for src in [
+            "var s = $\"run {Process.Start(\"ffmpeg\")}\";",
+            "var s = $@\"run\n{Process.Start(\"ffmpeg\")}\";",
+            "var s = @$\"run \"\"{Process.Start(\"ffmpeg\")}\"\"\";",
+            "var s = $\"\"\"\n  run {Process.Start(\"ffmpeg\")}\n  \"\"\";",
+            "var s = $$\"\"\"{literal} {{Process.Start(\"ffmpeg\")}}\"\"\";",
+        ] {
+            shows(
+                cs,
+                src,
+                &["Process.Start(\""],
+                &["run", "ffmpeg", "literal"],
+            );
+        }
+        // `{{` is a brace; a format spec after `:` is text, `::` is code.
+        shows(
+            cs,
+            "var s = $\"{{Process.Start(x)}} {total:Process} {global::System.Math.PI}\";",
+            &["total", "global::System.Math.PI"],
+            &["Process"],
+        );
+        for src in [
+            "var s = \"{Process.Start(x)}\";",
+            "var s = @\"{Process.Start(x)}\";",
+        ] {
+            shows(cs, src, &["var s = "], &["Process"]);
+        }
+    }
+
+    #[test]
+    fn ruby_interpolation_is_code() {
+        let rb = Language::Ruby;
+        for src in [
+            r##"out = "run #{system("ffmpeg")} now""##,
+            r##"out = `run #{system("ffmpeg")} now`"##,
+            r##"out = %Q(run (a) #{system("ffmpeg")} now)"##,
+            r##"out = %W[run #{system("ffmpeg")} now]"##,
+            r##"out = %x{run #{system("ffmpeg")} now}"##,
+        ] {
+            shows(rb, src, &["system(\""], &["run", "ffmpeg", "now"]);
+        }
+        for src in [
+            r##"out = '#{system("ffmpeg")}'"##,
+            r##"out = "\#{system(cmd)}""##,
+            r##"out = %q(#{system(cmd)})"##,
+            r##"out = %w[#{system(cmd)}]"##,
+        ] {
+            shows(rb, src, &["out = "], &["system"]);
+        }
+        // A percent literal's own brackets nest; modulo is code.
+        shows(
+            rb,
+            "a = %q(x (y) z) + b % (c)",
+            &["+ b % (c)"],
+            &["x", "y", "z"],
+        );
+    }
+
+    #[test]
+    fn php_interpolation_is_code() {
+        let php = Language::Php;
+        shows(
+            php,
+            r#"$s = "run {$r->run(shell_exec('ffmpeg'))} ${cmd} $o->name now";"#,
+            &["$r->run(shell_exec('      '))", "cmd", "$o->name"],
+            &["run {", "now"],
+        );
+        shows(php, "$s = `ls {$dir}`;", &["$dir"], &["ls"]);
+        for src in [
+            r#"$s = '{$r->run(shell_exec(x))}';"#,
+            r#"$s = "\{$r->run(shell_exec(x))}";"#,
+        ] {
+            shows(php, src, &["$s = "], &["shell_exec"]);
+        }
+    }
+
+    #[test]
+    fn elixir_interpolation_is_code() {
+        let ex = Language::Elixir;
+        for src in [
+            r##"s = "run #{System.cmd("ffmpeg", [])} now""##,
+            r##"s = 'run #{System.cmd("ffmpeg", [])} now'"##,
+            "s = \"\"\"\nrun #{System.cmd(\"ffmpeg\", [])} now\n\"\"\"",
+        ] {
+            shows(ex, src, &["System.cmd(\""], &["run", "ffmpeg", "now"]);
+        }
+        shows(ex, r##"s = "\#{System.cmd(x)}""##, &["s = "], &["System"]);
+        // Erlang strings do not interpolate.
+        shows(
+            Language::Erlang,
+            r##"S = "#{os:cmd(x)}""##,
+            &["S = "],
+            &["os:cmd"],
+        );
+    }
+
+    /// Holes inside holes inside strings, far deeper than any program:
+    /// bounded, and the text after it is still lexed.
+    #[test]
+    fn deep_and_broken_interpolation_is_total() {
+        let nested = |n: usize| "`${".repeat(n) + &"}`".repeat(n) + "; exec(x)";
+        assert!(code(Language::JavaScript, &nested(20)).ends_with("`; exec(x)"));
+        code(Language::JavaScript, &nested(20_000));
+        let deep = "f\"{".repeat(5_000) + "x";
+        code(Language::Python, &deep);
+        for (lang, src) in [
+            (Language::JavaScript, "`${"),
+            (Language::JavaScript, "`${ `${ /"),
+            (Language::Python, "f\"{"),
+            (Language::Python, "f\"{x:"),
+            (Language::Python, "f'{x!"),
+            (Language::Python, "f\"\"\"{{{"),
+            (Language::Kotlin, "\"$"),
+            (Language::Kotlin, "\"\"\"${"),
+            (Language::CSharp, "$\"{"),
+            (Language::CSharp, "$$\"\"\"{{"),
+            (Language::CSharp, "@$\""),
+            (Language::CSharp, "$@\"{x:"),
+            (Language::Ruby, "\"#{"),
+            (Language::Ruby, "%Q("),
+            (Language::Ruby, "%"),
+            (Language::Ruby, "%Q"),
+            (Language::Php, "\"{$"),
+            (Language::Php, "\"$a->"),
+            (Language::Elixir, "'#{"),
+        ] {
+            code(lang, src);
+            code(lang, &format!("{src}é\n}}\"é"));
+        }
+        // A hole that is never closed leaves the rest of the file code.
+        shows(
+            Language::Python,
+            "a = f\"{x\nb = os.system(c)",
+            &["b = os.system(c)"],
+            &[],
+        );
     }
 }

@@ -39,6 +39,12 @@ static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
             r"(?m)^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?use[ \t]+((?:::)?[\w]+(?:::[\w]+)*)",
         ),
         (Rust, r"(?m)^[ \t]*extern[ \t]+crate[ \t]+(\w+)"),
+        // `mod x;` (not `mod x { .. }`): the child module's file, reported
+        // as `self::x`.
+        (
+            Rust,
+            r"(?m)^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?mod[ \t]+(\w+)[ \t]*;",
+        ),
         (Java, r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?([\w.]+)"),
         (C, r#"(?m)^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]"#),
         (
@@ -55,6 +61,12 @@ static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
             r#"(?m)^[ \t]*require(?:_relative)?[ \t]*\(?[ \t]*['"]([^'"\n]+)['"]"#,
         ),
         (Php, r"(?m)^[ \t]*use[ \t]+([\w\\]+)"),
+        // `require __DIR__ . '/x.php'`, `include_once 'lib/x.php'`: a
+        // literal path (the snippet says whether it is `__DIR__`'s).
+        (
+            Php,
+            r#"\b(?:require|include)(?:_once)?\b[ \t]*\(?[ \t]*(?:(?:__DIR__|dirname[ \t]*\([ \t]*__FILE__[ \t]*\))[ \t]*\.[ \t]*)?['"]([^'"\n$]+)['"]"#,
+        ),
     ];
     table
         .iter()
@@ -144,6 +156,12 @@ pub fn parse_code(
                         .split(',')
                         .map(|s| (m.start(), s.trim().to_string()))
                         .collect()
+                } else if lang == Language::Rust
+                    && text[whole.start()..m.start()]
+                        .split_whitespace()
+                        .any(|w| w == "mod")
+                {
+                    vec![(m.start(), format!("self::{}", m.as_str()))]
                 } else {
                     vec![(m.start(), normalize(lang, m.as_str()))]
                 };
@@ -180,11 +198,50 @@ static DYNAMIC_IMPORT: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
     use Language::*;
     let table: &[(Language, &str)] = &[
         (Python, r"\bimportlib\.import_module\s*\(|\b__import__\s*\("),
+        // Django's loaders import the settings module, and through it the
+        // apps and URL modules, by dotted names in strings.
+        (
+            Python,
+            r"\b(?:get_wsgi_application|get_asgi_application|execute_from_command_line)\s*\(",
+        ),
         // Strings keep their quotes in the code view: a name that does
         // not start with one is computed.
         (
             JavaScript,
             r#"\brequire\s*\(\s*[^'"`\s)]|\bimport\s*\(\s*[^'"`\s)]"#,
+        ),
+        // `#[path = ..] mod x;` and `include!` put files where the module
+        // tree does not say.
+        (Rust, r"#\[\s*path\s*=|\binclude!\s*\("),
+        // A computed require, `autoload`, and Rails' autoloader (Zeitwerk),
+        // which loads constants by name with no require at all.
+        (
+            Ruby,
+            r#"\brequire(?:_relative)?\b[ \t]*\(?[ \t]*[^'"\s(]|\bautoload\b|\bZeitwerk\b|\bRails\.application\b"#,
+        ),
+        // A computed include, and class autoloaders.
+        (
+            Php,
+            r"\b(?:require|include)(?:_once)?\b[ \t]*\(?[ \t]*\$|\bspl_autoload_register\b",
+        ),
+        // Reflection, and ASP.NET's controllers and pages, found by
+        // scanning the assembly.
+        (
+            CSharp,
+            r"\bActivator\.CreateInstance\b|\bAssembly\.(?:Load\w*|GetExecutingAssembly)\b|\bType\.GetType\s*\(|\b(?:AddControllers\w*|MapControllers|AddMvc\w*|AddRazorPages|MapRazorPages)\b",
+        ),
+        // `apply/3`, modules built from strings, and Phoenix controllers,
+        // whose view module is found by name.
+        (
+            Elixir,
+            r"\bapply\s*\(|\bModule\.concat\b|\bString\.to_(?:existing_)?atom\b|\bPhoenix\.Controller\b|\buse\s+\w+Web\s*,\s*:controller\b",
+        ),
+        // Reflection, service loaders, and frameworks that find classes
+        // by scanning (a Spring Boot application is walked as a package
+        // scan instead, analyze::reach).
+        (
+            Java,
+            r"\bClass\.forName\s*\(|\bServiceLoader\.load\b|@ComponentScan\b|\bscanBasePackages\b|\bMicronaut\.run\b|@QuarkusMain\b",
         ),
     ];
     table
@@ -200,6 +257,82 @@ pub fn dynamic_imports(view: &CodeView) -> bool {
         .iter()
         .filter(|(l, _)| l.family().contains(&view.language))
         .any(|(_, re)| re.is_match(&view.code))
+}
+
+static CS_NAMESPACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t]*namespace[ \t]+([A-Za-z_][\w.]*)").expect("namespace")
+});
+static EX_MODULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)^[ \t]*(?:defmodule[ \t]+([A-Z][\w.]*)|defimpl\b[^\n]*\bfor:[ \t]*([A-Z][\w.]*))",
+    )
+    .expect("defmodule")
+});
+static RUST_PATH_ROOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::").expect("rust path root"));
+static EX_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z]\w*(?:\.[A-Z]\w*)*").expect("module reference"));
+
+/// Distinct module references read per file, at most.
+const MAX_REFERENCES: usize = 2_000;
+
+/// What a file declares and names, where imports do not say it all: the
+/// namespaces a C# file declares; the modules an Elixir file defines (and
+/// the types it implements a protocol for) and every module it names in
+/// code (Elixir calls `Shop.Repo.insert` and lists supervisor children
+/// with no `alias`); the first part of every path a Rust file writes in
+/// code (`other_crate::f()` needs no `use`). Both lists sorted, no
+/// duplicates.
+pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
+    let code = &view.code;
+    let (mut declares, mut refers): (Vec<String>, Vec<String>) = match view.language {
+        Language::CSharp => (
+            CS_NAMESPACE
+                .captures_iter(code)
+                .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+                .collect(),
+            Vec::new(),
+        ),
+        Language::Elixir => {
+            let declares = EX_MODULE
+                .captures_iter(code)
+                .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
+                .collect();
+            let mut refers: Vec<String> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for m in EX_REFERENCE.find_iter(code) {
+                if seen.len() >= MAX_REFERENCES {
+                    break;
+                }
+                if seen.insert(m.as_str()) {
+                    refers.push(m.as_str().to_string());
+                }
+            }
+            (declares, refers)
+        }
+        Language::Rust => {
+            let mut refers: Vec<String> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for c in RUST_PATH_ROOT.captures_iter(code) {
+                let Some(m) = c.get(1) else { continue };
+                if seen.len() >= MAX_REFERENCES {
+                    break;
+                }
+                let name = m.as_str();
+                if !matches!(name, "std" | "core" | "alloc" | "crate" | "self" | "super")
+                    && seen.insert(name)
+                {
+                    refers.push(name.to_string());
+                }
+            }
+            (Vec::new(), refers)
+        }
+        _ => return (Vec::new(), Vec::new()),
+    };
+    declares.sort();
+    declares.dedup();
+    refers.sort();
+    (declares, refers)
 }
 
 static ENTRY: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
@@ -223,6 +356,8 @@ static ENTRY: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
+static SPRING_BOOT_APP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@SpringBootApplication\b").expect("spring boot app"));
 static GO_PACKAGE_MAIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^package[ \t]+main\b").expect("package main"));
 static PY_MAIN: LazyLock<Regex> = LazyLock::new(|| {
@@ -230,9 +365,11 @@ static PY_MAIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Whether the file starts a program by itself, and how: Go `package main`
-/// with `func main()`, a Python `if __name__ == "__main__":` block or a
-/// package `__main__.py`, Rust `fn main` in `main.rs` or `src/bin/`, a JVM
-/// or .NET `main`, a C `main`. Only code counts, not a comment.
+/// with `func main()`, a Python `if __name__ == "__main__":` block, a
+/// package `__main__.py` or a `wsgi.py`/`asgi.py` module (what a WSGI or
+/// ASGI server loads), Rust `fn main` in `main.rs` or `src/bin/`, a Spring
+/// Boot application class, a JVM or .NET `main`, a C `main`, a Rack
+/// `config.ru`. Only code counts, not a comment.
 pub fn entry_marker(view: &CodeView, rel: &str, text: &str) -> Option<EntryKind> {
     let file = rel.rsplit('/').next().unwrap_or(rel);
     let code = |re: &Regex, hay: &str| re.find_iter(hay).any(|m| view.is_code(text, m.start()));
@@ -246,11 +383,16 @@ pub fn entry_marker(view: &CodeView, rel: &str, text: &str) -> Option<EntryKind>
         Language::Go => {
             (code(&GO_PACKAGE_MAIN, &view.code) && found(Language::Go)).then_some(EntryKind::GoMain)
         }
+        Language::Python if matches!(file, "wsgi.py" | "asgi.py") => Some(EntryKind::Wsgi),
         Language::Python => (file == "__main__.py"
             || PY_MAIN
                 .find_iter(text)
                 .any(|m| view.is_code(text, m.start())))
         .then_some(EntryKind::PythonMain),
+        Language::Ruby => (file == "config.ru").then_some(EntryKind::Rack),
+        Language::Java | Language::Kotlin if code(&SPRING_BOOT_APP, &view.code) => {
+            Some(EntryKind::SpringBoot)
+        }
         Language::Rust => ((file == "main.rs" || rel.contains("src/bin/"))
             && found(Language::Rust))
         .then_some(EntryKind::CargoBin),
@@ -377,6 +519,108 @@ mod tests {
             ["java.lang.ProcessBuilder"]
         );
         assert_eq!(imports(Language::Ruby, "require 'open3'\n"), ["open3"]);
+        assert_eq!(
+            imports(
+                Language::Rust,
+                "mod store;\npub(crate) mod api;\nmod inline { }\n// mod gone;\n"
+            ),
+            ["self::store", "self::api"]
+        );
+        assert_eq!(
+            imports(
+                Language::Php,
+                "<?php\nrequire_once __DIR__ . '/lib/db.php';\n$x = include 'views/a.php';\nrequire $dyn;\n// require 'no.php';\n"
+            ),
+            ["/lib/db.php", "views/a.php"]
+        );
+    }
+
+    fn view(lang: Language, src: &str) -> CodeView {
+        parse(lang, "f", src, Context::Service).0
+    }
+
+    #[test]
+    fn declarations_of_namespaces_and_modules() {
+        let cs = "using System;\nnamespace Shop.Api;\n// namespace Old;\nclass A {}\n";
+        assert_eq!(
+            declarations(&view(Language::CSharp, cs)),
+            (vec!["Shop.Api".to_string()], vec![])
+        );
+        let ex = "defmodule Shop.Repo do\n  use Ecto.Repo, otp_app: :shop\n  # Old.Thing\n  def x, do: \"Not.A.Module\"\nend\ndefimpl Jason.Encoder, for: Shop.Order do\nend\n";
+        let (declares, refers) = declarations(&view(Language::Elixir, ex));
+        assert_eq!(declares, ["Shop.Order", "Shop.Repo"]);
+        assert_eq!(
+            refers,
+            ["Ecto.Repo", "Jason.Encoder", "Shop.Order", "Shop.Repo"]
+        );
+        let rs = "use std::fs;\nfn main() {\n    shop_core::run();\n    // gone::x();\n    crate::a::b();\n    shop_core::stop();\n}\n";
+        assert_eq!(
+            declarations(&view(Language::Rust, rs)),
+            (vec![], vec!["shop_core".to_string()])
+        );
+        assert_eq!(
+            declarations(&view(Language::Python, "class A: pass\n")),
+            (vec![], vec![])
+        );
+    }
+
+    #[test]
+    fn entry_markers_by_convention() {
+        let marker = |lang, rel: &str, src: &str| {
+            let (v, _) = parse(lang, rel, src, Context::Service);
+            entry_marker(&v, rel, src)
+        };
+        assert_eq!(
+            marker(
+                Language::Python,
+                "proj/wsgi.py",
+                "application = get_wsgi_application()\n"
+            ),
+            Some(EntryKind::Wsgi)
+        );
+        assert_eq!(marker(Language::Python, "proj/views.py", "x = 1\n"), None);
+        assert_eq!(
+            marker(Language::Ruby, "config.ru", "run App\n"),
+            Some(EntryKind::Rack)
+        );
+        let boot = "@SpringBootApplication\npublic class App {\n  public static void main(String[] a) {}\n}\n";
+        assert_eq!(
+            marker(Language::Java, "App.java", boot),
+            Some(EntryKind::SpringBoot)
+        );
+        assert_eq!(
+            marker(
+                Language::Java,
+                "App.java",
+                &boot.replace("@SpringBootApplication", "// @SpringBootApplication")
+            ),
+            Some(EntryKind::JvmMain)
+        );
+    }
+
+    #[test]
+    fn dynamic_loading_per_language() {
+        let dynamic = |lang, src: &str| dynamic_imports(&view(lang, src));
+        assert!(dynamic(Language::Python, "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"));
+        assert!(dynamic(Language::Ruby, "Bundler.require(*Rails.groups)\n"));
+        assert!(!dynamic(
+            Language::Ruby,
+            "require 'json'\nrequire_relative 'app'\n"
+        ));
+        assert!(dynamic(Language::Php, "<?php\nrequire $path;\n"));
+        assert!(!dynamic(
+            Language::Php,
+            "<?php\nrequire __DIR__ . '/x.php';\n"
+        ));
+        assert!(dynamic(Language::Java, "Class.forName(name);\n"));
+        assert!(dynamic(Language::Rust, "#[path = \"gen.rs\"]\nmod gen;\n"));
+        assert!(!dynamic(Language::Rust, "mod gen;\n"));
+        assert!(dynamic(
+            Language::CSharp,
+            "builder.Services.AddControllers();\n"
+        ));
+        assert!(dynamic(Language::Elixir, "use ShopWeb, :controller\n"));
+        assert!(!dynamic(Language::Elixir, "alias Shop.Repo\n"));
     }
 
     #[test]

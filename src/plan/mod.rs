@@ -6,11 +6,13 @@
 //! one and `wasmfit plan` writes its files. Only `trybuild` runs anything,
 //! and only when asked to.
 
+pub mod container;
 pub mod deploy;
 pub mod dockerfile;
 pub mod grants;
 pub mod steps;
 pub mod trybuild;
+pub mod wasi_wit;
 pub mod wit;
 
 use crate::model::plan::{Build, Plan};

@@ -43,14 +43,22 @@ pub struct Request<'a> {
     pub timeout: Duration,
     /// Where to keep the built `.wasm` (the plan's `--out DIR`).
     pub keep_in: Option<&'a Path>,
+    /// The service's main entry point, relative to `root` (`main.py`):
+    /// the module componentize-py wraps.
+    pub entry: Option<&'a str>,
+    pub sandbox: SandboxChoice,
 }
+
+/// Where a build that needs the world gets it (the plan's WIT and the WASI
+/// packages it imports), inside the copy.
+const WIT_DIR: &str = ".wasmfit-wit";
 
 /// Why the build could not be tried: the user's to fix (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum TryBuildError {
     #[error("--try-build needs {tool}: {install}")]
     MissingTool { tool: String, install: String },
-    #[error("--try-build needs a sandbox with no network: `unshare -rn` failed ({0}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or build in a container")]
+    #[error("--try-build needs a sandbox with no network: `unshare -rn` failed ({0}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or start a Docker engine (--sandbox container)")]
     NoSandbox(String),
     #[error("--try-build cannot build {0} services yet; build with: {1}")]
     Unsupported(String, String),
@@ -66,6 +74,8 @@ struct Recipe {
     /// Where the `.wasm` lands, relative to the copy (a directory is
     /// searched for the newest `.wasm`).
     output: PathBuf,
+    /// Whether the build reads the world from `WIT_DIR`.
+    needs_wit: bool,
 }
 
 /// Whether `program` runs (`--version` answers).
@@ -86,9 +96,23 @@ fn missing(tool: &str, install: &str) -> TryBuildError {
     }
 }
 
+/// Whether the world exports the HTTP handler.
+fn serves_http(plan: &Plan) -> bool {
+    plan.world
+        .exports
+        .iter()
+        .any(|e| e.starts_with("wasi:http/incoming-handler"))
+}
+
 /// The build for the plan's runtime, once its toolchain is found: `root`
-/// is the tree (read for file names only), `copy` where the build runs.
-fn recipe(plan: &Plan, root: &Path, copy: &Path) -> Result<Recipe, TryBuildError> {
+/// is the tree (read for file names and the manifest only), `copy` where
+/// the build runs, `entry` the service's main entry point.
+fn recipe(
+    plan: &Plan,
+    root: &Path,
+    copy: &Path,
+    entry: Option<&str>,
+) -> Result<Recipe, TryBuildError> {
     let runtime = plan.build.runtime.as_deref().unwrap_or("unknown");
     let out = plan.build.output.clone();
     match runtime {
@@ -111,17 +135,23 @@ fn recipe(plan: &Plan, root: &Path, copy: &Path) -> Result<Recipe, TryBuildError
                     "rustup target add wasm32-wasip2",
                 ));
             }
+            let mut args = [
+                "build",
+                "--release",
+                "--offline",
+                "--target",
+                "wasm32-wasip2",
+            ]
+            .map(String::from)
+            .to_vec();
+            // An HTTP component is the crate's cdylib; its binaries (a
+            // native server beside it) are not what the world describes.
+            if serves_http(plan) && declares_cdylib(root) {
+                args.push("--lib".into());
+            }
             Ok(Recipe {
                 program: "cargo".into(),
-                args: [
-                    "build",
-                    "--release",
-                    "--offline",
-                    "--target",
-                    "wasm32-wasip2",
-                ]
-                .map(String::from)
-                .to_vec(),
+                args,
                 env: vec![
                     (
                         "CARGO_TARGET_DIR".into(),
@@ -130,6 +160,7 @@ fn recipe(plan: &Plan, root: &Path, copy: &Path) -> Result<Recipe, TryBuildError
                     ("CARGO_NET_OFFLINE".into(), "true".into()),
                 ],
                 output: PathBuf::from("target/wasm32-wasip2/release"),
+                needs_wit: false,
             })
         }
         "tinygo" | "go" if present("tinygo") => Ok(Recipe {
@@ -139,6 +170,7 @@ fn recipe(plan: &Plan, root: &Path, copy: &Path) -> Result<Recipe, TryBuildError
                 .to_vec(),
             env: go_env(),
             output: PathBuf::from(&out),
+            needs_wit: false,
         }),
         "go" => {
             if !present_go() {
@@ -159,6 +191,7 @@ fn recipe(plan: &Plan, root: &Path, copy: &Path) -> Result<Recipe, TryBuildError
                     .to_vec(),
                 env,
                 output: PathBuf::from(&out),
+                needs_wit: false,
             })
         }
         "tinygo" => Err(missing(
@@ -189,22 +222,93 @@ fn recipe(plan: &Plan, root: &Path, copy: &Path) -> Result<Recipe, TryBuildError
                 args,
                 env: Vec::new(),
                 output: PathBuf::from(&out),
+                needs_wit: false,
             })
         }
         "python" => {
             if !present("componentize-py") {
                 return Err(missing("componentize-py", "pip install componentize-py"));
             }
-            Err(TryBuildError::Unsupported(
-                "Python".into(),
-                plan.build.toolchain.clone(),
-            ))
+            let module = python_module(root, entry).ok_or_else(|| {
+                TryBuildError::Unsupported(
+                    "Python (no entry module: no main entry point, app.py or main.py)".into(),
+                    plan.build.toolchain.clone(),
+                )
+            })?;
+            // componentize-py runs the module at build time (pre-init),
+            // imports included, and checks it implements the world's
+            // exports (`IncomingHandler` for wasi:http/incoming-handler).
+            Ok(Recipe {
+                program: "componentize-py".into(),
+                args: [
+                    "-d",
+                    WIT_DIR,
+                    "-w",
+                    plan.world.name.as_str(),
+                    "componentize",
+                    module.as_str(),
+                    "-p",
+                    ".",
+                    "-o",
+                    out.as_str(),
+                ]
+                .map(String::from)
+                .to_vec(),
+                // Its errors, without the Rust backtrace of the tool itself.
+                env: vec![
+                    ("RUST_BACKTRACE".into(), "0".into()),
+                    ("RUST_LIB_BACKTRACE".into(), "0".into()),
+                ],
+                output: PathBuf::from(&out),
+                needs_wit: true,
+            })
         }
         other => Err(TryBuildError::Unsupported(
             other.into(),
             plan.build.toolchain.clone(),
         )),
     }
+}
+
+/// Whether the crate's manifest builds a `cdylib` (a component library).
+fn declares_cdylib(root: &Path) -> bool {
+    let path = root.join("Cargo.toml");
+    // Never through a symlink: it could point out of the tree.
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(text) = crate::input::bounded::read_string(&path, 1 << 20) else {
+        return false;
+    };
+    let Ok(manifest) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    manifest
+        .get("lib")
+        .and_then(|l| l.get("crate-type"))
+        .and_then(|t| t.as_array())
+        .is_some_and(|a| a.iter().any(|t| t.as_str() == Some("cdylib")))
+}
+
+/// The Python module to wrap: the entry point's (`api/main.py` ->
+/// `api.main`), else `app.py` or `main.py` at the root.
+fn python_module(root: &Path, entry: Option<&str>) -> Option<String> {
+    let file = entry
+        .filter(|e| e.ends_with(".py"))
+        .map(str::to_string)
+        .or_else(|| {
+            ["app.py", "main.py"]
+                .into_iter()
+                .find(|f| root.join(f).is_file())
+                .map(str::to_string)
+        })?;
+    let module = file.strip_suffix(".py")?.replace(['/', '\\'], ".");
+    let ident = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with(|c: char| c.is_ascii_digit())
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    module.split('.').all(ident).then_some(module)
 }
 
 fn present_go() -> bool {
@@ -258,6 +362,47 @@ fn c_sources(root: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// Where the build runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxChoice {
+    /// `unshare -rn` when it works, else a container.
+    #[default]
+    Auto,
+    /// Only `unshare -rn` (a user and network namespace).
+    Unshare,
+    /// Only a Docker container with no network.
+    Container,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sandbox {
+    Unshare,
+    Container,
+}
+
+/// The sandbox to build in: `unshare -rn` first (no daemon, nothing left
+/// behind), a container where user namespaces are off.
+fn choose_sandbox(choice: SandboxChoice) -> Result<Sandbox, TryBuildError> {
+    match choice {
+        SandboxChoice::Unshare => sandbox().map(|()| Sandbox::Unshare),
+        SandboxChoice::Container => Ok(Sandbox::Container),
+        SandboxChoice::Auto => match sandbox() {
+            Ok(()) => Ok(Sandbox::Unshare),
+            Err(TryBuildError::NoSandbox(why)) => {
+                if crate::plan::container::engine_answers() {
+                    Ok(Sandbox::Container)
+                } else {
+                    Err(TryBuildError::NoSandbox(format!(
+                        "{why}; and no Docker engine answers at {}",
+                        crate::bench::docker::engine_address()
+                    )))
+                }
+            }
+            Err(e) => Err(e),
+        },
+    }
 }
 
 /// Checks that `unshare -rn` gives a namespace with no network.
@@ -327,23 +472,108 @@ pub fn run(req: &Request) -> Result<TryBuild, TryBuildError> {
     let _remove_copy = crate::interrupt::remove_dir(tmp.path());
     let copy = tmp.path().join("src");
     // The toolchain first: a missing one is the clearest thing to say.
-    let recipe = recipe(req.plan, req.root, &copy)?;
-    sandbox()?;
+    let recipe = recipe(req.plan, req.root, &copy, req.entry)?;
+    let sandbox = choose_sandbox(req.sandbox)?;
     copy_tree(req.root, &copy)?;
+    if recipe.needs_wit {
+        crate::plan::wasi_wit::write(
+            &copy.join(WIT_DIR),
+            &req.plan.world.name,
+            &req.plan.world.wit,
+        )
+        .map_err(|e| TryBuildError::Io(format!("writing the world for the build: {e}")))?;
+    }
     let log_path = tmp.path().join("build.log");
-    let log = std::fs::File::create(&log_path)
-        .map_err(|e| TryBuildError::Io(format!("build log: {e}")))?;
-    let log2 = log
-        .try_clone()
-        .map_err(|e| TryBuildError::Io(format!("build log: {e}")))?;
     let command = std::iter::once(recipe.program.as_str())
         .chain(recipe.args.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
+    let started = Instant::now();
+    let (status, command) = match sandbox {
+        Sandbox::Unshare => (
+            build_unshared(&recipe, &copy, &log_path, req.timeout)?,
+            format!("unshare -rn -- {command}"),
+        ),
+        Sandbox::Container => {
+            let build = crate::plan::container::Build {
+                program: &recipe.program,
+                args: &recipe.args,
+                env: &recipe.env,
+                dir: &copy,
+                log: &log_path,
+                timeout: req.timeout,
+                scratch: tmp.path(),
+            };
+            (
+                crate::plan::container::run(&build)?,
+                format!(
+                    "docker (network none, FROM scratch, host toolchain read-only) -- {command}"
+                ),
+            )
+        }
+    };
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let text = read_tail(&log_path);
+    let mut result = TryBuild {
+        command,
+        status,
+        elapsed_ms,
+        errors: errors(&text, req.findings),
+        artifact: None,
+        bench: None,
+        outside_world: Vec::new(),
+        tail: tail(&text),
+    };
+    if status == BuildStatus::Built {
+        if let Some(wasm) = find_wasm(&copy.join(&recipe.output)) {
+            check_world(&wasm, req.plan, &mut result);
+            if let Some(dir) = req.keep_in {
+                let dest = dir.join(&req.plan.build.output);
+                if std::fs::copy(&wasm, &dest).is_ok() {
+                    result.bench = Some(bench_command(&dest, req.plan));
+                    result.artifact = Some(dest.display().to_string());
+                }
+            }
+        } else {
+            result.status = BuildStatus::Failed;
+            result
+                .tail
+                .push("the build succeeded but left no .wasm where expected".into());
+        }
+    }
+    // `tmp` is removed here, on every path, the interrupted one included.
+    drop(tmp);
+    Ok(result)
+}
+
+/// The command that hands the built `.wasm` to `wasmfit bench`'s Wasm
+/// side: an HTTP handler is served and sent requests over loopback TCP,
+/// anything else gets request lines on stdin.
+fn bench_command(wasm: &Path, plan: &Plan) -> String {
+    let workload = if serves_http(plan) { "http" } else { "stdio" };
+    format!(
+        "wasmfit bench {} --sides wasm --workload {workload}",
+        crate::plan::grants::shell_quote(&wasm.display().to_string())
+    )
+}
+
+/// Runs the build under `unshare -rn`, in its own process group, its
+/// output into `log`, killed at `timeout` or on a signal.
+fn build_unshared(
+    recipe: &Recipe,
+    copy: &Path,
+    log_path: &Path,
+    timeout: Duration,
+) -> Result<BuildStatus, TryBuildError> {
+    let log = std::fs::File::create(log_path)
+        .map_err(|e| TryBuildError::Io(format!("build log: {e}")))?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| TryBuildError::Io(format!("build log: {e}")))?;
     let mut cmd = Command::new("unshare");
     cmd.args(["-rn", "--", recipe.program.as_str()])
         .args(&recipe.args)
-        .current_dir(&copy)
+        .current_dir(copy)
         .envs(recipe.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log)
@@ -361,61 +591,36 @@ pub fn run(req: &Request) -> Result<TryBuild, TryBuildError> {
         .map_err(|e| TryBuildError::Io(format!("starting the build: {e}")))?;
     let pgid = child.id();
     let _kill_build = crate::interrupt::on_signal(move || kill_pgid(pgid));
-    let status = loop {
+    loop {
         match child.try_wait() {
             Ok(Some(s)) => {
-                break if s.success() {
+                return Ok(if s.success() {
                     BuildStatus::Built
                 } else {
                     BuildStatus::Failed
-                }
+                })
             }
             Ok(None) => {}
             Err(e) => return Err(TryBuildError::Io(format!("waiting for the build: {e}"))),
         }
-        let stop = if crate::interrupt::received().is_some() {
-            Some(BuildStatus::Interrupted)
-        } else if started.elapsed() > req.timeout {
-            Some(BuildStatus::TimedOut)
-        } else {
-            None
-        };
-        if let Some(s) = stop {
+        if let Some(s) = stop_reason(started, timeout) {
             kill_group(&mut child);
-            break s;
+            return Ok(s);
         }
         std::thread::sleep(Duration::from_millis(50));
-    };
-    let elapsed_ms = started.elapsed().as_millis() as u64;
-    let text = read_tail(&log_path);
-    let mut result = TryBuild {
-        command: format!("unshare -rn -- {command}"),
-        status,
-        elapsed_ms,
-        errors: errors(&text, req.findings),
-        artifact: None,
-        outside_world: Vec::new(),
-        tail: tail(&text),
-    };
-    if status == BuildStatus::Built {
-        if let Some(wasm) = find_wasm(&copy.join(&recipe.output)) {
-            check_world(&wasm, req.plan, &mut result);
-            if let Some(dir) = req.keep_in {
-                let dest = dir.join(&req.plan.build.output);
-                if std::fs::copy(&wasm, &dest).is_ok() {
-                    result.artifact = Some(dest.display().to_string());
-                }
-            }
-        } else {
-            result.status = BuildStatus::Failed;
-            result
-                .tail
-                .push("the build succeeded but left no .wasm where expected".into());
-        }
     }
-    // `tmp` is removed here, on every path, the interrupted one included.
-    drop(tmp);
-    Ok(result)
+}
+
+/// Why a running build must stop now, if it must: a signal, or the time
+/// limit.
+pub(crate) fn stop_reason(started: Instant, timeout: Duration) -> Option<BuildStatus> {
+    if crate::interrupt::received().is_some() {
+        Some(BuildStatus::Interrupted)
+    } else if started.elapsed() > timeout {
+        Some(BuildStatus::TimedOut)
+    } else {
+        None
+    }
 }
 
 /// Kills the build's whole process group, then reaps it.
@@ -477,13 +682,24 @@ fn check_world(wasm: &Path, plan: &Plan, out: &mut TryBuild) {
     };
     let (_, info) = crate::parse::wasm::parse(&bytes, &plan.build.output, Context::Service);
     let unversioned = |s: &str| s.split('@').next().unwrap_or(s).to_string();
-    let world: Vec<String> = plan
+    let mut world: Vec<String> = plan
         .world
         .imports
         .iter()
         .map(|i| unversioned(i))
         .chain(crate::plan::wit::IMPLIED.iter().map(|i| i.to_string()))
         .collect();
+    // The HTTP interfaces `use` wasi:http/types: a world that names one
+    // imports it (wit-parser adds it), so the component may too.
+    if plan
+        .world
+        .imports
+        .iter()
+        .chain(&plan.world.exports)
+        .any(|i| i.starts_with("wasi:http/"))
+    {
+        world.push("wasi:http/types".into());
+    }
     if info.interfaces.is_empty() && !info.preview1.is_empty() {
         // A command adapts to a component; a preview 1 module cannot export
         // wasi:http/incoming-handler, so an HTTP service needs a wasip2
@@ -527,8 +743,12 @@ pub(crate) fn errors(text: &str, findings: &[Finding]) -> Vec<BuildError> {
             });
         } else {
             let confirms = confirmed(l, findings);
+            // A Python import no finding explains is a dependency that is
+            // not installed where the build looks (offline, nothing is
+            // downloaded): the environment's, not the code's.
+            let missing_module = confirms.is_none() && l.contains("No module named");
             out.push(BuildError {
-                new: confirms.is_none(),
+                new: confirms.is_none() && !missing_module,
                 confirms,
                 message,
             });
@@ -547,8 +767,33 @@ fn error_message(l: &str) -> Option<String> {
         || l.contains(": error:")
         || l.contains(": fatal error:")
         // go: `main.go:12:3: undefined: syscall.InotifyInit`
-        || is_go_error(l);
+        || is_go_error(l)
+        // componentize-py: `ModuleNotFoundError: No module named 'flask'`
+        || is_python_error(l);
     is_error.then(|| crate::model::fact::clip(l))
+}
+
+/// A Python exception line (`NameError: ...`). componentize-py wraps the
+/// app's exception in an `AssertionError` that repeats it or a traceback
+/// header; the line of the exception itself is the one kept.
+fn is_python_error(l: &str) -> bool {
+    let Some((name, rest)) = l.split_once(": ") else {
+        return false;
+    };
+    let exception = |n: &str| {
+        n.starts_with(|c: char| c.is_ascii_uppercase())
+            && n.chars().all(|c| c.is_ascii_alphanumeric())
+            && (n.ends_with("Error") || n.ends_with("Exception"))
+    };
+    if !exception(name) {
+        return false;
+    }
+    let wrapper = name == "AssertionError"
+        && (rest.starts_with("Traceback")
+            || rest
+                .split_once(": ")
+                .is_some_and(|(inner, _)| exception(inner)));
+    !wrapper
 }
 
 fn is_go_error(l: &str) -> bool {
@@ -565,22 +810,65 @@ fn is_go_error(l: &str) -> bool {
 /// Errors that say the sandbox lacked something, not the code: a
 /// dependency that is not in the local cache, a download refused offline.
 fn environment(message: &str) -> bool {
-    const SIGNS: [&str; 6] = [
+    const SIGNS: [&str; 7] = [
         "--offline",
         "no matching package named",
         "failed to download",
         "GOPROXY=off",
         "module lookup disabled",
         "failed to get `",
+        // componentize-py: the world imports a package with no WIT here.
+        "while parsing WIT",
     ];
     SIGNS.iter().any(|s| message.contains(s))
 }
 
 /// The rule of the finding an error line points at: one whose evidence
 /// sits in the file and line the error names, or names a package, module
-/// or header the error mentions.
+/// or header the error mentions, or whose WASI interface the error names
+/// (componentize-py: `module 'main' has no attribute 'IncomingHandler'`).
+/// Counted findings first; then the `info` ones a plan also acts on (the
+/// HTTP handler), which a build confirms just as well.
 fn confirmed(line: &str, findings: &[Finding]) -> Option<String> {
-    for f in findings.iter().filter(|f| f.counted) {
+    let counted: Vec<&Finding> = findings.iter().filter(|f| f.counted).collect();
+    let acted_on: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !f.counted && !f.suppressed && f.wasi.starts_with("wasi:"))
+        .collect();
+    confirmed_by(line, &counted)
+        .or_else(|| confirmed_by(line, &acted_on))
+        .or_else(|| {
+            counted
+                .iter()
+                .chain(&acted_on)
+                .find(|f| names_interface(line, &f.wasi))
+                .map(|f| f.rule_id.clone())
+        })
+}
+
+/// Whether `line` names the interface (`wasi:http/incoming-handler`) as
+/// WIT, Rust or Python bindings spell it.
+fn names_interface(line: &str, wasi: &str) -> bool {
+    let Some(name) = wasi.split('@').next().and_then(|i| i.rsplit_once('/')) else {
+        return false;
+    };
+    let name = name.1;
+    let camel: String = name
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    [name.to_string(), name.replace('-', "_"), camel]
+        .iter()
+        .any(|n| mentions(line, n))
+}
+
+fn confirmed_by(line: &str, findings: &[&Finding]) -> Option<String> {
+    for f in findings {
         for e in &f.evidence {
             if let Some(n) = e.at.line {
                 if line.contains(&format!("{}:{n}:", e.at.path)) {
@@ -589,7 +877,7 @@ fn confirmed(line: &str, findings: &[Finding]) -> Option<String> {
             }
         }
     }
-    for f in findings.iter().filter(|f| f.counted) {
+    for f in findings {
         for e in &f.evidence {
             let names = e
                 .note
@@ -694,6 +982,76 @@ mod tests {
             !e[3].new && e[3].confirms.is_none(),
             "offline: the sandbox, not the code"
         );
+    }
+
+    #[test]
+    fn componentize_py_errors_confirm_the_http_finding() {
+        // WF702 (serves HTTP) is `info`: not counted, but the plan acts on it.
+        let mut wf702 = finding(
+            "WF702",
+            Location::line("requirements.txt", 1, "fastapi==0.111.0"),
+            Some("fastapi: ASGI web framework."),
+        );
+        wf702.counted = false;
+        wf702.severity = Severity::Info;
+        wf702.wasi = "wasi:http/incoming-handler".into();
+        let log = "AssertionError: Traceback (most recent call last):\n\
+                   \x20 File \"/0/main.py\", line 1, in <module>\n\
+                   ModuleNotFoundError: No module named 'fastapi'\n\
+                   Caused by:\n\
+                   \x20   ModuleNotFoundError: No module named 'fastapi'\n\
+                   ModuleNotFoundError: No module named 'httpx'\n\
+                   AssertionError: AttributeError: module 'main' has no attribute 'IncomingHandler'\n\
+                   AttributeError: module 'main' has no attribute 'IncomingHandler'\n\
+                   AssertionError: failed to resolve directory while parsing WIT for path [.wasmfit-wit]\n";
+        let e = errors(log, &[wf702]);
+        let got: Vec<(&str, Option<&str>, bool)> = e
+            .iter()
+            .map(|e| (e.message.as_str(), e.confirms.as_deref(), e.new))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "ModuleNotFoundError: No module named 'fastapi'",
+                    Some("WF702"),
+                    false
+                ),
+                ("ModuleNotFoundError: No module named 'httpx'", None, false),
+                (
+                    "AttributeError: module 'main' has no attribute 'IncomingHandler'",
+                    Some("WF702"),
+                    false
+                ),
+                (
+                    "AssertionError: failed to resolve directory while parsing WIT for path [.wasmfit-wit]",
+                    None,
+                    false
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn interfaces_are_named_as_bindings_spell_them() {
+        let h = "wasi:http/incoming-handler";
+        assert!(names_interface("no attribute 'IncomingHandler'", h));
+        assert!(names_interface("cannot find incoming_handler::Guest", h));
+        assert!(!names_interface("no attribute 'OutgoingHandler'", h));
+        assert!(!names_interface("anything", "none"));
+    }
+
+    #[test]
+    fn python_modules_come_from_the_entry_point() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            python_module(dir.path(), Some("api/main.py")).as_deref(),
+            Some("api.main")
+        );
+        assert_eq!(python_module(dir.path(), None), None);
+        std::fs::write(dir.path().join("main.py"), "").unwrap();
+        assert_eq!(python_module(dir.path(), None).as_deref(), Some("main"));
+        assert_eq!(python_module(dir.path(), Some("bad-name.py")), None);
     }
 
     #[test]

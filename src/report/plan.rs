@@ -140,6 +140,9 @@ pub fn text(s: &mut String, p: &Plan) {
         if let Some(a) = &t.artifact {
             let _ = writeln!(s, "    component: {a}");
         }
+        if let Some(b) = &t.bench {
+            let _ = writeln!(s, "    serve and measure it: {b}");
+        }
         for o in &t.outside_world {
             let _ = writeln!(s, "    outside the world: {o}");
         }
@@ -250,6 +253,9 @@ pub(crate) fn markdown(s: &mut String, p: &Plan) {
                 (None, false) => "build environment".into(),
             };
             let _ = writeln!(s, "- {tag}: {}", code(&e.message));
+        }
+        if let Some(b) = &t.bench {
+            let _ = writeln!(s, "\nServe and measure it: {}", code(b));
         }
         s.push('\n');
     }

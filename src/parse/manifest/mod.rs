@@ -9,6 +9,7 @@
 mod cargo;
 mod cargo_target;
 mod dotnet;
+mod entries;
 mod go;
 mod gradle;
 mod hex;
@@ -72,7 +73,20 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str, context: Context) -> Out
         ManifestKind::UvLock => python_lock::uv_lock(&mut sink),
         ManifestKind::NugetLock => nuget_lock::packages_lock(&mut sink),
     }
+    entries::declared(kind, &mut sink);
     sink.out
+}
+
+/// Files that only say how a service starts, by name: a `Procfile`, a
+/// `setup.cfg`. `None` for any other file.
+pub fn launch_file(name: &str, rel: &str, text: &str, context: Context) -> Option<Output> {
+    let mut sink = Sink::new(rel, text, context);
+    match name {
+        "Procfile" => entries::procfile(&mut sink),
+        "setup.cfg" => entries::setup_cfg(&mut sink),
+        _ => return None,
+    }
+    Some(sink.out)
 }
 
 /// Collects facts for one file and knows how to turn byte offsets into lines.

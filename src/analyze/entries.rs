@@ -1,0 +1,535 @@
+//! Entry points manifests declare, resolved to the unit's files.
+//!
+//! The parsers report what a manifest, a Procfile or setup.cfg names as
+//! written (`Entry` facts): a path relative to the manifest, a Python
+//! `module:function`, a JVM class, an Elixir module, a command line. Here
+//! each becomes a file of the unit, or a diagnostic when the manifest names
+//! a file the tree does not hold. They are the unit's main entry points
+//! when its image names no file (`CMD ["npm", "start"]`, a compiled binary,
+//! no image at all), side ones otherwise: the image's command is what runs.
+
+use crate::analyze::units::{instruction_words, join, resolve_command, Unit};
+use crate::model::artifact::{Artifact, ArtifactKind};
+use crate::model::diag::{DiagKind, Diagnostic};
+use crate::model::fact::{Fact, FactKind};
+use crate::model::service::{EntryKind, EntryPoint, ServiceKind};
+use std::collections::HashSet;
+
+/// What resolving a unit's declared entry points left behind.
+#[derive(Debug, Default)]
+pub(crate) struct Declared {
+    pub diagnostics: Vec<Diagnostic>,
+    /// A main entry point names a file that is not in the tree: the import
+    /// walk would start from nothing, so the unit is judged without it.
+    pub degraded: bool,
+}
+
+/// How one declared target resolved.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    File(String),
+    /// A framework loads the app by convention (`next start`): no one file
+    /// starts it.
+    Framework(String),
+    /// A named file that is not in the tree.
+    Missing(String),
+    /// Nothing to resolve (an OS command, a conventional file that is not
+    /// there).
+    Nothing,
+}
+
+/// Adds the entry points the unit's manifests declare (`kept` holds the
+/// unit's own facts) to `u`. A tree with no image whose manifests name
+/// its programs becomes a `program` (a `process` with a Procfile).
+pub(crate) fn add_declared(u: &mut Unit, kept: &[Fact], artifacts: &[Artifact]) -> Declared {
+    let mut out = Declared::default();
+    let code: HashSet<&str> = artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, ArtifactKind::Source(_)))
+        .map(|a| a.rel.as_str())
+        .collect();
+    let image_names = u.entry_points.iter().any(|e| e.main && e.path.is_some());
+    let mut any_main = false;
+    let mut missing_main = false;
+    let mut procfile = false;
+    for f in kept.iter().filter(|f| f.context.counts()) {
+        let FactKind::Entry {
+            entry,
+            target,
+            main,
+        } = &f.kind
+        else {
+            continue;
+        };
+        let main = *main && !image_names;
+        let resolved = resolve(*entry, target, &f.at.path, u, artifacts, &code);
+        let path = match resolved {
+            Target::File(p) => Some(p),
+            Target::Framework(program) => {
+                u.notes.push(format!(
+                    "{} starts the framework `{program}`, which loads the app's files by convention: every file is judged",
+                    f.at.path
+                ));
+                None
+            }
+            Target::Missing(p) => {
+                let message = format!(
+                    "{} names `{p}` as an entry point ({}), which is not in the tree",
+                    f.at.path, entry
+                );
+                out.diagnostics
+                    .push(Diagnostic::new(DiagKind::Note, &f.at.path, &message));
+                if main {
+                    missing_main = true;
+                }
+                u.notes.push(message);
+                continue;
+            }
+            Target::Nothing => continue,
+        };
+        if let Some(p) = &path {
+            if let Some(e) = u
+                .entry_points
+                .iter_mut()
+                .find(|e| e.path.as_ref() == Some(p))
+            {
+                e.main |= main;
+                any_main |= main;
+                continue;
+            }
+        } else if !main {
+            continue;
+        }
+        any_main |= main && path.is_some();
+        procfile |= *entry == EntryKind::Procfile && path.is_some();
+        u.entry_points.push(EntryPoint {
+            kind: *entry,
+            path,
+            declared_in: f.at.clone(),
+            main,
+        });
+    }
+    if missing_main && !any_main && !image_names {
+        out.degraded = true;
+        u.notes.push(
+            "a main entry point the manifest names is missing: no import graph, every file is judged"
+                .into(),
+        );
+    }
+    if u.kind == ServiceKind::Tree && any_main {
+        u.kind = if procfile {
+            ServiceKind::Process
+        } else {
+            ServiceKind::Program
+        };
+    }
+    out
+}
+
+/// The file (or framework) `target` names, declared in `manifest`.
+fn resolve(
+    kind: EntryKind,
+    target: &str,
+    manifest: &str,
+    u: &Unit,
+    artifacts: &[Artifact],
+    code: &HashSet<&str>,
+) -> Target {
+    let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+    match kind {
+        EntryKind::PackageScript | EntryKind::Procfile => command(target, dir, u, artifacts),
+        EntryKind::PackageMain | EntryKind::PackageBin => {
+            let Some(p) = join(dir, target) else {
+                return Target::Nothing;
+            };
+            js_file(&p, code).map_or(Target::Missing(p), Target::File)
+        }
+        EntryKind::CargoBin | EntryKind::Php => match join(dir, target) {
+            Some(p) if code.contains(p.as_str()) => Target::File(p),
+            // `bin/console` without an extension is not read as code.
+            Some(p) if has_code_extension(&p) => Target::Missing(p),
+            _ => Target::Nothing,
+        },
+        EntryKind::Dotnet => match join(dir, target) {
+            Some(p) if code.contains(p.as_str()) => Target::File(p),
+            _ => Target::Nothing,
+        },
+        EntryKind::PythonScript => {
+            let module = target.split(':').next().unwrap_or("").trim();
+            let module = module.split('[').next().unwrap_or("").trim();
+            if module.is_empty() {
+                return Target::Nothing;
+            }
+            let base = module.replace('.', "/");
+            let cands = [format!("{base}.py"), format!("{base}/__init__.py")];
+            find_under(dir, &cands, code).map_or(Target::Missing(cands[0].clone()), Target::File)
+        }
+        EntryKind::JvmMain | EntryKind::SpringBoot => {
+            // An inner class lives in its outer class's file.
+            let class = target.split('$').next().unwrap_or(target);
+            let base = class.replace('.', "/");
+            let cands = [format!("{base}.java"), format!("{base}.kt")];
+            find_under(dir, &cands, code).map_or(Target::Missing(cands[0].clone()), Target::File)
+        }
+        EntryKind::MixApplication => {
+            let base: Vec<String> = target.split('.').map(snake).collect();
+            let cands = [format!("{}.ex", base.join("/"))];
+            find_under(dir, &cands, code).map_or(Target::Missing(cands[0].clone()), Target::File)
+        }
+        _ => Target::Nothing,
+    }
+}
+
+/// A command line (`node server.js`, `gunicorn app:app`, `next start`)
+/// run in `dir`.
+fn command(cmd: &str, dir: &str, u: &Unit, artifacts: &[Artifact]) -> Target {
+    // `NODE_ENV=production node x.js`, `cross-env A=b node x.js`.
+    let words: Vec<String> = instruction_words(cmd)
+        .into_iter()
+        .skip_while(|w| w.contains('=') || w == "cross-env" || w == "env")
+        .collect();
+    // In `npm run build && node dist/server.js` the last command is the
+    // one that keeps running.
+    let last: Vec<String> = words
+        .split(|w| w == "&&" || w == ";")
+        .next_back()
+        .unwrap_or(&[])
+        .to_vec();
+    let program = last
+        .first()
+        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+        .unwrap_or_default();
+    const FRAMEWORKS: [&str; 9] = [
+        "next",
+        "nuxt",
+        "remix-serve",
+        "astro",
+        "gatsby",
+        "react-scripts",
+        "vite",
+        "ng",
+        "svelte-kit",
+    ];
+    if FRAMEWORKS.contains(&program.as_str()) {
+        return Target::Framework(last.join(" "));
+    }
+    match resolve_command(&last, u, artifacts) {
+        (_, Some(p)) => Target::File(p),
+        (_, None) => {
+            // A build output the tree does not hold (`node dist/server.js`):
+            // its source, when the tree has it.
+            let code: HashSet<&str> = artifacts
+                .iter()
+                .filter(|a| matches!(a.kind, ArtifactKind::Source(_)))
+                .map(|a| a.rel.as_str())
+                .collect();
+            match last.iter().skip(1).find(|w| has_code_extension(w)) {
+                Some(w) => match join(dir, w) {
+                    Some(p) => js_file(&p, &code).map_or(Target::Missing(p), Target::File),
+                    None => Target::Nothing,
+                },
+                None => Target::Nothing,
+            }
+        }
+    }
+}
+
+/// A JS/TS module path as Node resolves it (`x`, `x.js`, `x/index.js`), or
+/// for a build output (`dist/x.js`, `build/`, `lib/`, `out/`) its
+/// TypeScript or JavaScript source under `src/` or beside it.
+fn js_file(p: &str, code: &HashSet<&str>) -> Option<String> {
+    const EXT: [&str; 6] = [".js", ".ts", ".mjs", ".cjs", ".tsx", ".jsx"];
+    let stem = EXT
+        .iter()
+        .find_map(|e| p.strip_suffix(e))
+        .unwrap_or(p)
+        .to_string();
+    let mut stems = vec![stem.clone()];
+    for out in ["dist/", "build/", "lib/", "out/"] {
+        let (before, after) = match stem.find(out) {
+            Some(0) => ("", &stem[out.len()..]),
+            Some(i) if stem[..i].ends_with('/') => (&stem[..i], &stem[i + out.len()..]),
+            _ => continue,
+        };
+        stems.push(format!("{before}src/{after}"));
+        stems.push(format!("{before}{after}"));
+    }
+    if code.contains(p) {
+        return Some(p.to_string());
+    }
+    for s in &stems {
+        for e in EXT {
+            for c in [format!("{s}{e}"), format!("{s}/index{e}")] {
+                if code.contains(c.as_str()) {
+                    return Some(c);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The first candidate under `dir` (the manifest's directory), then under
+/// its `src/`, then anywhere below it: Python `src/` layouts, Maven's
+/// `src/main/java/`, Mix's `lib/`.
+fn find_under(dir: &str, cands: &[String], code: &HashSet<&str>) -> Option<String> {
+    for c in cands {
+        for base in [dir.to_string(), join(dir, "src").unwrap_or_default()] {
+            if let Some(p) = join(&base, c).filter(|p| code.contains(p.as_str())) {
+                return Some(p);
+            }
+        }
+    }
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    cands.iter().find_map(|c| {
+        code.iter()
+            .filter(|p| p.starts_with(&prefix) && p.ends_with(&format!("/{c}")))
+            .min_by_key(|p| (p.len(), p.to_string()))
+            .map(|p| p.to_string())
+    })
+}
+
+fn has_code_extension(p: &str) -> bool {
+    crate::model::language::Language::from_file_name(p).is_some()
+}
+
+/// `MyApp` -> `my_app`, `HTTPServer` -> `http_server` (Mix's file naming).
+fn snake(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower = i > 0 && !chars[i - 1].is_ascii_uppercase() && chars[i - 1] != '_';
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_ascii_uppercase())) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::context::Context;
+    use crate::model::fact::Location;
+    use crate::model::language::Language;
+
+    fn art(rel: &str) -> Artifact {
+        let lang = Language::from_file_name(rel).expect("a source file");
+        Artifact {
+            path: rel.into(),
+            rel: rel.into(),
+            kind: ArtifactKind::Source(lang),
+            context: Context::of_path(rel),
+            size: 1,
+        }
+    }
+
+    fn decl(file: &str, entry: EntryKind, target: &str, main: bool) -> Fact {
+        Fact::new(
+            FactKind::Entry {
+                entry,
+                target: target.into(),
+                main,
+            },
+            Location::line(file, 1, ""),
+            Context::Service,
+        )
+    }
+
+    fn paths(u: &Unit) -> Vec<(EntryKind, Option<&str>, bool)> {
+        u.entry_points
+            .iter()
+            .map(|e| (e.kind, e.path.as_deref(), e.main))
+            .collect()
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(snake("MyApp"), "my_app");
+        assert_eq!(snake("HTTPServer"), "http_server");
+        assert_eq!(snake("Application"), "application");
+    }
+
+    #[test]
+    fn manifests_name_the_programs_of_a_tree() {
+        let arts = [
+            art("web/src/server.ts"),
+            art("web/src/cli/index.ts"),
+            art("api/src/shop/cli.py"),
+            art("svc/src/main/java/com/acme/App.java"),
+            art("mix/lib/shop/application.ex"),
+            art("rs/src/server.rs"),
+        ];
+        let facts = [
+            decl(
+                "web/package.json",
+                EntryKind::PackageScript,
+                "NODE_ENV=production node dist/server.js",
+                true,
+            ),
+            decl(
+                "web/package.json",
+                EntryKind::PackageBin,
+                "./dist/cli",
+                false,
+            ),
+            decl(
+                "api/pyproject.toml",
+                EntryKind::PythonScript,
+                "shop.cli:main",
+                true,
+            ),
+            decl("svc/pom.xml", EntryKind::SpringBoot, "com.acme.App", true),
+            decl(
+                "mix/mix.exs",
+                EntryKind::MixApplication,
+                "Shop.Application",
+                true,
+            ),
+            decl("rs/Cargo.toml", EntryKind::CargoBin, "src/server.rs", true),
+        ];
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert!(!d.degraded);
+        assert_eq!(u.kind, ServiceKind::Program);
+        assert_eq!(
+            paths(&u),
+            [
+                (EntryKind::PackageScript, Some("web/src/server.ts"), true),
+                (EntryKind::PackageBin, Some("web/src/cli/index.ts"), false),
+                (EntryKind::PythonScript, Some("api/src/shop/cli.py"), true),
+                (
+                    EntryKind::SpringBoot,
+                    Some("svc/src/main/java/com/acme/App.java"),
+                    true
+                ),
+                (
+                    EntryKind::MixApplication,
+                    Some("mix/lib/shop/application.ex"),
+                    true
+                ),
+                (EntryKind::CargoBin, Some("rs/src/server.rs"), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_image_that_names_a_file_makes_manifest_entries_side_ones() {
+        let arts = [art("server.js"), art("tools/seed.js")];
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        u.kind = ServiceKind::Container;
+        u.entry_points.push(EntryPoint {
+            kind: EntryKind::Dockerfile,
+            path: Some("server.js".into()),
+            declared_in: Location::line("Dockerfile", 3, "CMD node server.js"),
+            main: true,
+        });
+        let facts = [
+            decl("package.json", EntryKind::PackageMain, "server.js", true),
+            decl("package.json", EntryKind::PackageBin, "tools/seed.js", true),
+        ];
+        add_declared(&mut u, &facts, &arts);
+        assert_eq!(
+            paths(&u),
+            [
+                (EntryKind::Dockerfile, Some("server.js"), true),
+                (EntryKind::PackageBin, Some("tools/seed.js"), false),
+            ]
+        );
+        assert_eq!(u.kind, ServiceKind::Container);
+    }
+
+    #[test]
+    fn a_missing_main_file_is_a_diagnostic_and_no_graph() {
+        let arts = [art("app/other.py")];
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let facts = [decl(
+            "pyproject.toml",
+            EntryKind::PythonScript,
+            "app.cli:main",
+            true,
+        )];
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(d.degraded);
+        assert!(
+            d.diagnostics[0].message.contains("`app/cli.py`"),
+            "{:?}",
+            d.diagnostics
+        );
+        assert!(
+            u.notes.iter().any(|n| n.contains("no import graph")),
+            "{:?}",
+            u.notes
+        );
+        assert_eq!(u.kind, ServiceKind::Tree);
+        // A side program that is missing is only a diagnostic.
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let facts = [
+            decl(
+                "package.json",
+                EntryKind::PackageScript,
+                "node app/other.py",
+                true,
+            ),
+            decl("package.json", EntryKind::PackageBin, "bin/gone.js", false),
+        ];
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(!d.degraded);
+        assert_eq!(d.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn frameworks_procfiles_and_conventions() {
+        let arts = [
+            art("pages/index.tsx"),
+            art("app.py"),
+            art("manage.py"),
+            art("Program.cs"),
+        ];
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let facts = [
+            decl(
+                "package.json",
+                EntryKind::PackageScript,
+                "next start -p 3000",
+                true,
+            ),
+            decl("Procfile", EntryKind::Procfile, "gunicorn app:app", true),
+            decl(
+                "Procfile",
+                EntryKind::Procfile,
+                "python manage.py migrate",
+                false,
+            ),
+            decl("Web.csproj", EntryKind::Dotnet, "Program.cs", true),
+            decl("Other/Other.csproj", EntryKind::Dotnet, "Program.cs", true),
+        ];
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(u.kind, ServiceKind::Process);
+        assert_eq!(
+            paths(&u),
+            [
+                (EntryKind::PackageScript, None, true),
+                (EntryKind::Procfile, Some("app.py"), true),
+                (EntryKind::Procfile, Some("manage.py"), false),
+                (EntryKind::Dotnet, Some("Program.cs"), true),
+            ]
+        );
+        assert!(u
+            .notes
+            .iter()
+            .any(|n| n.contains("framework `next start -p 3000`")));
+    }
+}

@@ -1,0 +1,454 @@
+//! Entry points that manifests, Procfiles and conventions declare, and the
+//! import graph walked from them in each language, through a whole scan.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn scan(dir: &Path) -> Value {
+    let out = Command::cargo_bin("wasmfit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The contexts of the primary service's evidence in `path`.
+fn contexts(r: &Value, path: &str) -> Vec<String> {
+    let svc = r["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["primary"] == true)
+        .unwrap();
+    let mut v: Vec<String> = svc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+        .filter(|e| e["path"] == path)
+        .map(|e| e["context"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn entries(r: &Value) -> Vec<(String, String, bool)> {
+    r["services"][0]["entry_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["path"].as_str().unwrap_or("-").to_string(),
+                e["main"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+const SPAWN_JS: &str = "const { execFile } = require('child_process');\nmodule.exports = () => execFile('convert', ['a', 'b']);\n";
+
+#[test]
+fn npm_start_in_the_image_runs_the_start_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD [\"npm\", \"start\"]\n",
+    );
+    write(
+        d,
+        "package.json",
+        "{\n  \"name\": \"thumbs\",\n  \"scripts\": {\"start\": \"node src/server.js\"},\n  \"bin\": {\"seed\": \"cli/seed.js\"}\n}\n",
+    );
+    write(d, "src/server.js", "const t = require('./thumbs');\nt();\n");
+    write(d, "src/thumbs.js", SPAWN_JS);
+    write(d, "cli/seed.js", SPAWN_JS);
+    write(d, "legacy/old.js", SPAWN_JS);
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [
+            ("dockerfile".into(), "-".into(), true),
+            ("package-script".into(), "src/server.js".into(), true),
+            ("package-bin".into(), "cli/seed.js".into(), false),
+        ]
+    );
+    assert_eq!(r["services"][0]["reachability"]["status"], "complete");
+    assert_eq!(contexts(&r, "src/thumbs.js"), ["service"]);
+    assert_eq!(contexts(&r, "cli/seed.js"), ["optional"]);
+    assert_eq!(contexts(&r, "legacy/old.js"), ["unreachable"]);
+    assert_eq!(r["verdict"], "stay", "{}", r["services"][0]);
+
+    // When the image runs the seed tool instead, the server is the side.
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20-slim\nCOPY . .\nCMD [\"node\", \"cli/seed.js\"]\n",
+    );
+    write(d, "src/thumbs.js", "module.exports = () => 1;\n");
+    let r = scan(d);
+    assert_eq!(
+        entries(&r)[1],
+        ("package-script".into(), "src/server.js".into(), false)
+    );
+    assert_eq!(contexts(&r, "cli/seed.js"), ["service"]);
+}
+
+#[test]
+fn a_tree_with_python_scripts_is_a_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "pyproject.toml",
+        "[project]\nname = \"shop\"\n[project.scripts]\nshop = \"shop.cli:main\"\n",
+    );
+    write(d, "src/shop/__init__.py", "");
+    write(
+        d,
+        "src/shop/cli.py",
+        "from .conv import run\n\ndef main():\n    run()\n",
+    );
+    write(
+        d,
+        "src/shop/conv.py",
+        "import subprocess\n\ndef run():\n    subprocess.run(['ffmpeg'])\n",
+    );
+    let r = scan(d);
+    let svc = &r["services"][0];
+    assert_eq!(svc["kind"], "program", "{svc}");
+    assert_eq!(
+        entries(&r),
+        [("python-script".into(), "src/shop/cli.py".into(), true)]
+    );
+    assert_eq!(contexts(&r, "src/shop/conv.py"), ["service"]);
+    assert_eq!(r["runtime"]["primary"]["id"], "python");
+    // The same tree without the scripts table is no program.
+    write(d, "pyproject.toml", "[project]\nname = \"shop\"\n");
+    let r = scan(d);
+    assert_eq!(r["services"][0]["kind"], "tree");
+}
+
+#[test]
+fn a_procfile_names_the_processes_and_what_they_do_not_reach_is_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Procfile",
+        "web: gunicorn app:app --log-file -\nrelease: python migrate.py\n",
+    );
+    write(
+        d,
+        "app.py",
+        "from flask import Flask\napp = Flask(__name__)\n",
+    );
+    write(d, "migrate.py", "print('migrating')\n");
+    write(
+        d,
+        "batch/report.py",
+        "import subprocess\nsubprocess.run(['wkhtmltopdf'])\n",
+    );
+    let r = scan(d);
+    let svc = &r["services"][0];
+    assert_eq!(svc["kind"], "process", "{svc}");
+    assert_eq!(
+        entries(&r),
+        [
+            ("procfile".into(), "app.py".into(), true),
+            ("procfile".into(), "migrate.py".into(), false),
+        ]
+    );
+    assert_eq!(contexts(&r, "batch/report.py"), ["unreachable"]);
+    assert_eq!(r["verdict"], "good-fit");
+    // A worker process that runs it makes it the service's.
+    write(
+        d,
+        "Procfile",
+        "web: gunicorn app:app\nworker: python batch/report.py\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "batch/report.py"), ["service"]);
+    assert_eq!(r["verdict"], "stay");
+}
+
+#[test]
+fn a_manifest_naming_a_missing_main_file_degrades_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20-slim\nCOPY . .\nCMD [\"npm\", \"start\"]\n",
+    );
+    write(
+        d,
+        "package.json",
+        "{\"name\": \"x\", \"scripts\": {\"start\": \"node server/index.js\"}}\n",
+    );
+    write(d, "lib/convert.js", SPAWN_JS);
+    let r = scan(d);
+    let svc = &r["services"][0];
+    assert!(
+        r["diagnostics"]
+            .to_string()
+            .contains("names `server/index.js` as an entry point"),
+        "{}",
+        r["diagnostics"]
+    );
+    assert!(
+        svc["notes"].to_string().contains("no import graph"),
+        "{svc}"
+    );
+    assert_eq!(svc["reachability"]["status"], "none");
+    // Judged as without a graph: the spawn counts.
+    assert_eq!(contexts(&r, "lib/convert.js"), ["service"]);
+}
+
+#[test]
+fn rust_code_outside_the_module_tree_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        d,
+        "Dockerfile",
+        "FROM rust:1 AS b\nCOPY . .\nRUN cargo build --release\nFROM debian:12-slim\nCOPY --from=b /target/release/svc /svc\nENTRYPOINT [\"/svc\"]\n",
+    );
+    write(
+        d,
+        "src/main.rs",
+        "mod api;\n\nfn main() {\n    api::serve();\n}\n",
+    );
+    write(
+        d,
+        "src/api.rs",
+        "use std::process::Command;\n\npub fn serve() {\n    Command::new(\"convert\").status().ok();\n}\n",
+    );
+    write(
+        d,
+        "src/old.rs",
+        "use std::process::Command;\n\npub fn gone() {\n    Command::new(\"rm\").status().ok();\n}\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "src/api.rs"), ["service"]);
+    assert_eq!(contexts(&r, "src/old.rs"), ["unreachable"]);
+}
+
+#[test]
+fn ruby_php_c_and_java_walk_their_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Ruby: a Rack app run by rackup.
+    write(
+        &d.join("rb"),
+        "Dockerfile",
+        "FROM ruby:3.3\nCOPY . .\nCMD [\"bundle\", \"exec\", \"rackup\", \"config.ru\"]\n",
+    );
+    write(
+        &d.join("rb"),
+        "config.ru",
+        "require_relative 'app'\nrun App\n",
+    );
+    write(
+        &d.join("rb"),
+        "app.rb",
+        "require 'shop/convert'\nclass App; end\n",
+    );
+    write(
+        &d.join("rb"),
+        "lib/shop/convert.rb",
+        "def convert\n  system('convert', 'a', 'b')\nend\n",
+    );
+    write(
+        &d.join("rb"),
+        "lib/shop/old.rb",
+        "def old\n  system('rm', 'x')\nend\n",
+    );
+    let r = scan(&d.join("rb"));
+    assert_eq!(contexts(&r, "lib/shop/convert.rb"), ["service"]);
+    assert_eq!(contexts(&r, "lib/shop/old.rb"), ["unreachable"]);
+
+    // PHP: a front controller with literal includes.
+    write(
+        &d.join("php"),
+        "Dockerfile",
+        "FROM php:8.3-cli\nCOPY . /app\nCMD [\"php\", \"-S\", \"0.0.0.0:80\", \"public/index.php\"]\n",
+    );
+    write(
+        &d.join("php"),
+        "public/index.php",
+        "<?php\nrequire_once __DIR__ . '/../lib/thumbs.php';\nthumbs();\n",
+    );
+    write(
+        &d.join("php"),
+        "lib/thumbs.php",
+        "<?php\nfunction thumbs() { return shell_exec('convert a b'); }\n",
+    );
+    write(
+        &d.join("php"),
+        "lib/old.php",
+        "<?php\nfunction old() { return shell_exec('rm x'); }\n",
+    );
+    let r = scan(&d.join("php"));
+    assert_eq!(contexts(&r, "lib/thumbs.php"), ["service"]);
+    assert_eq!(contexts(&r, "lib/old.php"), ["unreachable"]);
+
+    // C: a header brings its source file.
+    write(
+        &d.join("c"),
+        "Dockerfile",
+        "FROM gcc:14 AS b\nCOPY . .\nRUN make\nFROM debian:12-slim\nCOPY --from=b /w /w\nENTRYPOINT [\"/w\"]\n",
+    );
+    write(
+        &d.join("c"),
+        "src/main.c",
+        "#include \"run.h\"\n\nint main(void) {\n    return run_it();\n}\n",
+    );
+    write(&d.join("c"), "src/run.h", "int run_it(void);\n");
+    write(
+        &d.join("c"),
+        "src/run.c",
+        "#include <stdlib.h>\n#include \"run.h\"\n\nint run_it(void) {\n    return system(\"convert a b\");\n}\n",
+    );
+    write(
+        &d.join("c"),
+        "src/old.c",
+        "#include <stdlib.h>\n\nint old(void) {\n    return system(\"rm x\");\n}\n",
+    );
+    let r = scan(&d.join("c"));
+    assert_eq!(contexts(&r, "src/run.c"), ["service"]);
+    assert_eq!(contexts(&r, "src/old.c"), ["unreachable"]);
+
+    // Java: a Spring Boot application scans its packages; another
+    // package's tool is not the service's.
+    let j = d.join("java");
+    write(
+        &j,
+        "pom.xml",
+        "<project><build><plugins><plugin><artifactId>spring-boot-maven-plugin</artifactId></plugin></plugins></build></project>\n",
+    );
+    write(
+        &j,
+        "Dockerfile",
+        "FROM maven:3-eclipse-temurin-21 AS b\nCOPY . .\nRUN mvn package\nFROM eclipse-temurin:21\nCOPY --from=b /target/app.jar /app.jar\nENTRYPOINT [\"java\", \"-jar\", \"/app.jar\"]\n",
+    );
+    let m = "src/main/java/com/acme";
+    write(
+        &j,
+        &format!("{m}/App.java"),
+        "package com.acme;\n\n@SpringBootApplication\npublic class App {\n    public static void main(String[] a) {}\n}\n",
+    );
+    write(
+        &j,
+        &format!("{m}/media/Convert.java"),
+        "package com.acme.media;\n\npublic class Convert {\n    void go() throws Exception {\n        new ProcessBuilder(\"convert\").start();\n    }\n}\n",
+    );
+    write(
+        &j,
+        "src/main/java/org/tools/Migrate.java",
+        "package org.tools;\n\npublic class Migrate {\n    void go() throws Exception {\n        new ProcessBuilder(\"rm\").start();\n    }\n}\n",
+    );
+    let r = scan(&j);
+    assert_eq!(
+        entries(&r)[1],
+        ("spring-boot".into(), format!("{m}/App.java"), true)
+    );
+    assert_eq!(
+        contexts(&r, &format!("{m}/media/Convert.java")),
+        ["service"]
+    );
+    assert_eq!(
+        contexts(&r, "src/main/java/org/tools/Migrate.java"),
+        ["unreachable"]
+    );
+}
+
+#[test]
+fn elixir_and_csharp_walk_modules_and_namespaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = dir.path().join("ex");
+    write(
+        &ex,
+        "mix.exs",
+        "defmodule Shop.MixProject do\n  use Mix.Project\n  def application do\n    [mod: {Shop.Application, []}]\n  end\nend\n",
+    );
+    write(
+        &ex,
+        "Dockerfile",
+        "FROM elixir:1.16 AS b\nCOPY . .\nRUN mix release\nFROM debian:12-slim\nCOPY --from=b /_build/prod/rel/shop /app\nCMD [\"/app/bin/shop\", \"start\"]\n",
+    );
+    write(
+        &ex,
+        "lib/shop/application.ex",
+        "defmodule Shop.Application do\n  use Application\n  def start(_t, _a) do\n    Shop.Converter.warm()\n  end\nend\n",
+    );
+    write(
+        &ex,
+        "lib/shop/converter.ex",
+        "defmodule Shop.Converter do\n  def warm, do: System.cmd(\"convert\", [\"a\", \"b\"])\nend\n",
+    );
+    write(
+        &ex,
+        "lib/shop/legacy.ex",
+        "defmodule Shop.Legacy do\n  def gone, do: System.cmd(\"rm\", [\"x\"])\nend\n",
+    );
+    let r = scan(&ex);
+    assert_eq!(
+        entries(&r)[1],
+        (
+            "mix-application".into(),
+            "lib/shop/application.ex".into(),
+            true
+        )
+    );
+    assert_eq!(contexts(&r, "lib/shop/converter.ex"), ["service"]);
+    assert_eq!(contexts(&r, "lib/shop/legacy.ex"), ["unreachable"]);
+
+    let cs = dir.path().join("cs");
+    write(
+        &cs,
+        "Api.csproj",
+        "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <OutputType>Exe</OutputType>\n  </PropertyGroup>\n</Project>\n",
+    );
+    write(
+        &cs,
+        "Dockerfile",
+        "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS b\nCOPY . .\nRUN dotnet publish -o /out\nFROM mcr.microsoft.com/dotnet/runtime:8.0\nCOPY --from=b /out /app\nENTRYPOINT [\"dotnet\", \"/app/Api.dll\"]\n",
+    );
+    write(&cs, "Program.cs", "using Shop.Media;\n\nConverter.Run();\n");
+    write(
+        &cs,
+        "Media/Converter.cs",
+        "using System.Diagnostics;\nnamespace Shop.Media;\n\npublic static class Converter {\n    public static void Run() { Process.Start(\"convert\"); }\n}\n",
+    );
+    write(
+        &cs,
+        "Jobs/Seed.cs",
+        "using System.Diagnostics;\nnamespace Shop.Jobs;\n\npublic static class Seed {\n    public static void Run() { Process.Start(\"rm\"); }\n}\n",
+    );
+    let r = scan(&cs);
+    assert_eq!(entries(&r)[1], ("dotnet".into(), "Program.cs".into(), true));
+    assert_eq!(contexts(&r, "Media/Converter.cs"), ["service"]);
+    assert_eq!(contexts(&r, "Jobs/Seed.cs"), ["unreachable"]);
+}
