@@ -166,6 +166,15 @@ pub fn scan_with(
     // Lock entries take the scope of the manifest declarations that pull
     // them in, which needs every manifest of the tree (analyze::scopes).
     crate::analyze::scopes::apply(&kept, &mut hits, &mut diagnostics);
+    // npm declarations that no code imports and no script runs are not
+    // what ships (analyze::unimported).
+    // A computed import in a build script or a test cannot load what ships.
+    let shipping_dynamic: std::collections::HashSet<String> = artifacts
+        .iter()
+        .filter(|a| a.context.counts() && code.dynamic.contains(&a.rel))
+        .map(|a| a.rel.clone())
+        .collect();
+    crate::analyze::unimported::apply(&kept, &code.imports, &shipping_dynamic, &mut hits);
 
     // What ships: one unit per Dockerfile that builds a service, compose
     // neighbours beside them, or the whole tree (analyze::units).

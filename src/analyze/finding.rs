@@ -157,14 +157,19 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     }
     let counted = context.counts() && !suppressed && rule.severity != Severity::Info;
     // Lock-file entries alone say that some package in the dependency tree
-    // can do this, not that the service does: such a finding needs a person
-    // to look (a major), but never decides a blocker verdict by itself.
+    // can do this, not that the service does. A lock file is written for
+    // every platform and feature set at once (Cargo.lock lists Windows-only
+    // crates on Linux, a package lock the optional native builds), so an
+    // entry may never be built for the service's target: such a finding is
+    // a reason to look (a minor), and decides neither a blocker nor a
+    // porting verdict by itself.
     let lock_only = !in_ctx.is_empty()
         && in_ctx
             .iter()
             .all(|e| e.source == Source::Dependency && ManifestKind::is_lock_path(&e.at.path));
-    let severity = if lock_only && rule.severity == Severity::Blocker {
-        Severity::Major
+    // Severities are ordered most severe first: `max` is "at most".
+    let severity = if lock_only {
+        rule.severity.max(Severity::Minor)
     } else {
         rule.severity
     };
@@ -229,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_only_evidence_is_at_most_a_major() {
+    fn lock_only_evidence_is_at_most_a_minor() {
         let rules = RuleSet::builtin().expect("rules");
         let blocker = "WF505";
         assert_eq!(
@@ -239,7 +244,7 @@ mod tests {
         let svc = Context::Service;
         let dep = Source::Dependency;
 
-        // Only lock entries (two lock files): a major, counted.
+        // Only lock entries (two lock files): a minor, counted.
         let f = merge(
             &rules.rules,
             vec![
@@ -258,10 +263,10 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert!(f[0].lock_only);
         assert!(f[0].counted);
-        assert_eq!(f[0].severity, Severity::Major);
+        assert_eq!(f[0].severity, Severity::Minor);
         let s = score::score(&f);
-        assert_eq!(s.verdict, Verdict::Porting);
-        assert_eq!(s.deductions[0].points, 7.5);
+        assert_eq!(s.verdict, Verdict::GoodFit);
+        assert_eq!(s.deductions[0].points, 2.5);
         assert!(
             s.deductions[0].reason.contains("lock-file evidence only"),
             "{}",

@@ -22,4 +22,5 @@ pub mod scopes;
 pub mod score;
 pub mod signals;
 pub mod suppress;
+pub(crate) mod unimported;
 pub mod units;

@@ -7,12 +7,13 @@
 //!   off `weight(severity) x factor(confidence)`: blocker 50, major 15,
 //!   minor 5; high 1.0, medium 0.75, low 0.5.
 //! - A finding whose only evidence in its context is lock-file entries (no
-//!   manifest declaration, import, code, binary or image) is at most a major,
+//!   manifest declaration, import, code, binary or image) is at most a minor,
 //!   whatever its rule's severity (`analyze::finding` sets it, and
-//!   `lock_only` on the finding says why): a package somewhere in the
+//!   `lock_only` on the finding says why): a lock file lists packages for
+//!   every platform and feature set, so a package somewhere in the
 //!   dependency tree that can do something is a reason to look, not a
-//!   blocker. With its low confidence it takes off 7.5 points and makes the
-//!   verdict `porting` at worst.
+//!   blocker and not porting work by itself. With its low confidence it
+//!   takes off 2.5 points.
 //! - The raw score is `100 - sum`, floored at 0.
 //! - The verdict: `stay` when a counted blocker has at least medium
 //!   confidence or the raw score is under 40; else `porting` when a counted

@@ -255,6 +255,10 @@ pub struct Dependency {
     /// Set on lock entries whose scope is decided across files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<LockEntry>,
+    /// A script of the manifest runs it as a command (npm `scripts`), so it
+    /// is used even when no code imports it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub run_by_scripts: bool,
 }
 
 pub use crate::model::runtime::RuntimeId;

@@ -68,7 +68,7 @@ pub struct Finding {
     pub counted: bool,
     /// Its only evidence in its context is lock-file entries: a package the
     /// service pulls in may do this, nothing shows the service does, so it
-    /// is at most a major (a rule's blocker is reported as a major).
+    /// is at most a minor (a rule's blocker or major is reported as a minor).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lock_only: bool,
     /// All its evidence is suppressed.

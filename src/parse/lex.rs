@@ -247,7 +247,7 @@ struct Lexer<'a> {
     /// plain code.
     stack: Vec<Frame>,
     /// `interp::stops` of each kind of string met so far.
-    stops: Vec<(StrKind, [bool; 256])>,
+    stops: Vec<(StrKind, interp::Stops)>,
 }
 
 impl Lexer<'_> {
@@ -457,10 +457,9 @@ impl Lexer<'_> {
         let mut j = from;
         while j < b.len() {
             // Bytes that cannot end the string, escape or open a hole are
-            // skipped without the checks below.
-            while j < b.len() && !stops[b[j] as usize] {
-                j += 1;
-            }
+            // skipped without the checks below: with memchr when there are
+            // at most three such bytes (most strings), else by the table.
+            j = stops.skip(b, j);
             let Some(&c) = b.get(j) else {
                 break;
             };
@@ -530,7 +529,7 @@ impl Lexer<'_> {
 
     /// The bytes `string_part` must look at in strings of `kind`, built
     /// once per kind and file.
-    fn stops(&mut self, kind: StrKind) -> [bool; 256] {
+    fn stops(&mut self, kind: StrKind) -> interp::Stops {
         if let Some((_, t)) = self.stops.iter().find(|(k, _)| *k == kind) {
             return *t;
         }

@@ -205,11 +205,48 @@ pub(super) fn string_at(lang: Language, b: &[u8], i: usize, delim: Delim) -> Opt
     }
 }
 
-/// The bytes of a string of `kind` that may end it, escape the next byte or
-/// open a hole; every other byte is text.
-pub(super) fn stops(kind: StrKind) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut set = |c: u8| t[c as usize] = true;
+/// The bytes of a string that may end it, escape the next byte or open a
+/// hole; every other byte is text. At most five (PHP: `\\`, the quote,
+/// newline, `$`, `{`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Stops {
+    bytes: [u8; 5],
+    len: usize,
+    table: [bool; 256],
+}
+
+impl Stops {
+    fn set(&mut self, c: u8) {
+        self.table[c as usize] = true;
+        if !self.bytes[..self.len].contains(&c) && self.len < self.bytes.len() {
+            self.bytes[self.len] = c;
+            self.len += 1;
+        }
+    }
+
+    /// The first stop byte at or after `from`, or `b.len()`. memchr's
+    /// vector search covers up to three bytes, which is every string kind
+    /// but the interpolating single-line ones.
+    pub(super) fn skip(&self, b: &[u8], from: usize) -> usize {
+        let rest = &b[from.min(b.len())..];
+        let found = match self.bytes[..self.len] {
+            [a] => memchr::memchr(a, rest),
+            [a, c] => memchr::memchr2(a, c, rest),
+            [a, c, d] => memchr::memchr3(a, c, d, rest),
+            _ => rest.iter().position(|&x| self.table[x as usize]),
+        };
+        found.map_or(b.len(), |p| from + p)
+    }
+}
+
+/// The stop bytes of a string of `kind`.
+pub(super) fn stops(kind: StrKind) -> Stops {
+    let mut t = Stops {
+        bytes: [0; 5],
+        len: 0,
+        table: [false; 256],
+    };
+    let mut set = |c: u8| t.set(c);
     if matches!(kind.escape, Escape::Backslash | Escape::Python) {
         set(b'\\');
     }

@@ -139,6 +139,7 @@ impl<'a> Sink<'a> {
             dev: matches!(dep.scope, Scope::Dev | Scope::Test | Scope::Build),
             scope: dep.scope,
             lock: dep.lock,
+            run_by_scripts: dep.run_by_scripts,
         });
         let at = Location::line(self.rel, line, self.line_text(line));
         self.out.facts.push(Fact::new(fact, at, context));
@@ -196,6 +197,7 @@ pub(crate) struct Dep {
     pub features: Vec<String>,
     pub scope: Scope,
     pub lock: Option<LockEntry>,
+    pub run_by_scripts: bool,
 }
 
 impl Dep {
@@ -207,6 +209,7 @@ impl Dep {
             features: Vec::new(),
             scope: Scope::Runtime,
             lock: None,
+            run_by_scripts: false,
         }
     }
 
@@ -222,6 +225,12 @@ impl Dep {
 
     pub fn features(mut self, features: Vec<String>) -> Dep {
         self.features = features;
+        self
+    }
+
+    /// Run as a command by the manifest's scripts.
+    pub fn run_by_scripts(mut self, yes: bool) -> Dep {
+        self.run_by_scripts = yes;
         self
     }
 

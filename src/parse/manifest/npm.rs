@@ -28,6 +28,7 @@ pub(crate) fn package_json(sink: &mut Sink) {
     };
     let parents: Vec<&str> = SECTIONS.iter().map(|(s, _)| *s).collect();
     let keys = KeyLines::scan(sink.text, &parents);
+    let commands = script_commands(&doc);
     let dev: Vec<&String> = match doc.get("devDependencies") {
         Some(Value::Object(d)) => d.keys().collect(),
         _ => Vec::new(),
@@ -57,12 +58,42 @@ pub(crate) fn package_json(sink: &mut Sink) {
             }
             let line = keys.get(&[section, key]).unwrap_or(1);
             let (name, version) = unalias(key, spec.as_str());
+            let run = runs(&commands, name);
             sink.dep(
-                Dep::new(Ecosystem::Npm, name).version(version).scope(scope),
+                Dep::new(Ecosystem::Npm, name)
+                    .version(version)
+                    .scope(scope)
+                    .run_by_scripts(run),
                 line,
             );
         }
     }
+}
+
+/// The words of the `scripts` values that can name a command (`pm2-runtime
+/// start app.js`, `npx prisma migrate && next start`), bounded.
+fn script_commands(doc: &Value) -> Vec<&str> {
+    let Some(Value::Object(scripts)) = doc.get("scripts") else {
+        return Vec::new();
+    };
+    scripts
+        .values()
+        .filter_map(Value::as_str)
+        .flat_map(|s| s.split(|c: char| c.is_whitespace() || ";&|()".contains(c)))
+        .filter(|w| !w.is_empty() && !w.starts_with('-'))
+        .take(4096)
+        .collect()
+}
+
+/// Whether a script runs package `name`'s command: its name without the
+/// scope, or a command named after it (`pm2` ships `pm2-runtime`).
+fn runs(commands: &[&str], name: &str) -> bool {
+    let bare = name.rsplit('/').next().unwrap_or(name);
+    !bare.is_empty()
+        && commands.iter().any(|w| {
+            let w = w.rsplit('/').next().unwrap_or(w);
+            w == bare || w.strip_prefix(bare).is_some_and(|r| r.starts_with('-'))
+        })
 }
 
 /// JSON pointer escaping of one reference token (`@scope/name`).

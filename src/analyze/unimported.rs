@@ -1,0 +1,194 @@
+//! npm packages a package.json declares for runtime that no JavaScript or
+//! TypeScript file of the tree imports and no script of the package runs.
+//!
+//! A declaration is a promise, not a use: templates and long-lived apps
+//! keep packages in `dependencies` that no code loads any more (a spawning
+//! helper left from an old build script, a driver for a database the app
+//! dropped). Code is what runs, so a declaration nobody imports is
+//! `unreachable`: listed with its reason, not counted. npm is the one
+//! ecosystem where this is safe to decide from the code: an import names
+//! the package itself (`import x from "pkg"`, `require("pkg/sub")`), where
+//! Python imports a module name that differs from the distribution's,
+//! Ruby's Bundler requires every gem for the app, and Java imports
+//! packages, not artifacts. When any JS or TS file of the service (not a
+//! test or build script) imports by a computed name, or the tree has no JS
+//! or TS imports at all, nothing is decided.
+
+use crate::analyze::finding::Hit;
+use crate::model::artifact::ManifestKind;
+use crate::model::context::Context;
+use crate::model::fact::{Ecosystem, Fact, FactKind, Scope};
+use crate::model::finding::Source;
+use crate::model::language::Language;
+use std::collections::{HashMap, HashSet};
+
+/// Why such evidence is not counted.
+const REASON: &str =
+    "declared in package.json, but no JavaScript or TypeScript file of the tree imports it and no script of the package runs it";
+
+/// Re-contexts the evidence of runtime npm declarations that nothing
+/// imports or runs to `unreachable`.
+pub(crate) fn apply(facts: &[Fact], imports: &[Fact], dynamic: &HashSet<String>, hits: &mut [Hit]) {
+    let js = |l: &Language| matches!(l, Language::JavaScript | Language::TypeScript);
+    let mut modules: Vec<&str> = Vec::new();
+    for f in imports {
+        if let FactKind::Import { language, module } = &f.kind {
+            if js(language) {
+                modules.push(module);
+            }
+        }
+    }
+    let computed = dynamic.iter().any(|p| {
+        [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"]
+            .iter()
+            .any(|e| p.ends_with(e))
+    });
+    if modules.is_empty() || computed {
+        return;
+    }
+    let imported = |name: &str| {
+        modules.iter().any(|m| {
+            m.strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    };
+    // path -> lines of declarations nobody imports.
+    let mut unused: HashMap<&str, HashSet<u32>> = HashMap::new();
+    for f in facts {
+        let FactKind::Dependency(d) = &f.kind else {
+            continue;
+        };
+        let manifest = ManifestKind::of_path(&f.at.path) == Some(ManifestKind::PackageJson);
+        if !manifest
+            || d.ecosystem != Ecosystem::Npm
+            || d.scope != Scope::Runtime
+            || d.run_by_scripts
+        {
+            continue;
+        }
+        if let Some(line) = f.at.line.filter(|_| !imported(&d.name)) {
+            unused.entry(f.at.path.as_str()).or_default().insert(line);
+        }
+    }
+    for h in hits.iter_mut() {
+        let e = &mut h.evidence;
+        if e.source != Source::Dependency || !e.context.counts() {
+            continue;
+        }
+        let hit = e.at.line.is_some_and(|l| {
+            unused
+                .get(e.at.path.as_str())
+                .is_some_and(|s| s.contains(&l))
+        });
+        if hit {
+            e.context = Context::Unreachable;
+            e.reason = Some(REASON.into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fact::Location;
+    use crate::parse::manifest;
+
+    const PACKAGE: &str = r#"{
+  "name": "web",
+  "scripts": { "start": "pm2-runtime start server.js", "db": "npx prisma migrate deploy" },
+  "dependencies": {
+    "cross-spawn": "^7.0.3",
+    "express": "^4",
+    "lodash": "^4",
+    "pm2": "^5",
+    "prisma": "^5"
+  },
+  "devDependencies": { "execa": "^8" }
+}
+"#;
+
+    fn import(path: &str, module: &str) -> Fact {
+        Fact::new(
+            FactKind::Import {
+                language: Language::JavaScript,
+                module: module.into(),
+            },
+            Location::line(path, 1, ""),
+            Context::Service,
+        )
+    }
+
+    /// The context each declaration's hit ends up with, by package name.
+    fn contexts(imports: &[Fact], dynamic: &[&str]) -> HashMap<String, Context> {
+        let facts = manifest::parse(
+            ManifestKind::PackageJson,
+            "package.json",
+            PACKAGE,
+            Context::Service,
+        )
+        .facts;
+        let rules = crate::rules::RuleSet::builtin().expect("rules");
+        let deps: Vec<(&str, &Fact)> = facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Dependency(d) => Some((d.name.as_str(), f)),
+                _ => None,
+            })
+            .collect();
+        let mut hits: Vec<Hit> = deps
+            .iter()
+            .map(|(_, f)| {
+                Hit::new(
+                    &rules.rules[0],
+                    0,
+                    f.at.clone(),
+                    f.context,
+                    Source::Dependency,
+                    crate::rules::Confidence::Medium,
+                )
+            })
+            .collect();
+        let dynamic: HashSet<String> = dynamic.iter().map(|s| s.to_string()).collect();
+        apply(&facts, imports, &dynamic, &mut hits);
+        deps.iter()
+            .zip(&hits)
+            .map(|((name, _), h)| (name.to_string(), h.evidence.context))
+            .collect()
+    }
+
+    #[test]
+    fn declarations_no_code_imports_and_no_script_runs_are_unreachable() {
+        let imports = [
+            import("server.js", "express"),
+            import("lib/util.js", "lodash/fp"),
+            import("server.js", "./lib/util.js"),
+        ];
+        let c = contexts(&imports, &[]);
+        assert_eq!(c["cross-spawn"], Context::Unreachable);
+        // Imported, directly or by a sub-path.
+        assert_eq!(c["express"], Context::Service);
+        assert_eq!(c["lodash"], Context::Service);
+        // Run by a script: `pm2-runtime` is pm2's, `npx prisma` prisma's.
+        assert_eq!(c["pm2"], Context::Service);
+        assert_eq!(c["prisma"], Context::Service);
+        // Not runtime: left to the scope rules.
+        assert_eq!(c["execa"], Context::Dev);
+    }
+
+    #[test]
+    fn a_prefix_of_an_imported_name_is_not_an_import() {
+        let c = contexts(&[import("server.js", "cross-spawn-async")], &[]);
+        assert_eq!(c["cross-spawn"], Context::Unreachable);
+    }
+
+    #[test]
+    fn nothing_is_decided_without_imports_or_with_computed_ones() {
+        let c = contexts(&[], &[]);
+        assert_eq!(c["cross-spawn"], Context::Service, "no JS imports read");
+        let c = contexts(&[import("server.js", "express")], &["src/plugins.ts"]);
+        assert_eq!(c["cross-spawn"], Context::Service, "a computed import");
+        // A computed import in Python code does not hide npm's.
+        let c = contexts(&[import("server.js", "express")], &["tools/gen.py"]);
+        assert_eq!(c["cross-spawn"], Context::Unreachable);
+    }
+}
