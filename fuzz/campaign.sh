@@ -7,6 +7,8 @@
 #
 # usage: fuzz/campaign.sh [SECONDS_PER_TARGET] [TARGET...]
 #   default: 180 seconds for every target listed in fuzz/Cargo.toml.
+#   RUNS=N in the environment also stops a target after N executions
+#   (whichever comes first), e.g. RUNS=1000000 fuzz/campaign.sh 1800 lexer.
 # Needs a nightly toolchain (`rustup toolchain install nightly`).
 # Corpora live in fuzz/corpus/TARGET (seed binaries with fuzz/seed.sh);
 # crashes are written to fuzz/artifacts/TARGET/.
@@ -68,10 +70,12 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   log="artifacts/$t/run.log"
   # -rss_limit_mb bounds memory: an input that needs more is a finding.
-  nice -n 19 "target/$triple/release/$t" "corpus/$t" -max_total_time="$secs" \
+  nice -n 19 "target/$triple/release/$t" "corpus/$t" -max_total_time="$secs" ${RUNS:+-runs="$RUNS"} \
     -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$t/" -print_final_stats=1 \
     >"$log" 2>&1 || true
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   crashes=$(find "artifacts/$t" -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' | wc -l)
-  echo "$t: ${execs:-?} executions in ${secs}s, $crashes crash/oom/timeout inputs"
+  took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  corpus=$(find "corpus/$t" -type f | wc -l)
+  echo "$t: ${execs:-?} executions in ${took:-$secs}s, corpus $corpus inputs, $crashes crash/oom/timeout inputs"
 done

@@ -288,7 +288,7 @@ pub fn scan_with(
             version: env!("CARGO_PKG_VERSION").into(),
             rules: rules.rules.len(),
         },
-        root: root.display().to_string(),
+        root: crate::model::path::from_os(root.as_os_str()),
         verdict: primary.verdict,
         verdict_reason: primary.verdict_reason.clone(),
         score: primary.score,
@@ -635,7 +635,9 @@ fn root_name(root: &Path) -> String {
         .as_deref()
         .unwrap_or(root)
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        // As paths are (`model::path`): a name that is not UTF-8 is shown
+        // with escapes, not with U+FFFD.
+        .map(crate::model::path::from_os)
         .unwrap_or_else(|| "service".into())
 }
 

@@ -33,12 +33,12 @@ fn exit_2(c: &mut Command) -> String {
 }
 
 fn json_scan(dir: &Path) -> Value {
-    let out = wasmfit()
-        .args(["scan", "-q", "-f", "json"])
-        .arg(dir)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    json_of(wasmfit().args(["scan", "-q", "-f", "json"]).arg(dir))
+}
+
+/// Runs a command that must succeed and reads its output as JSON.
+fn json_of(c: &mut Command) -> Value {
+    let out = c.timeout(Duration::from_secs(120)).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -230,6 +230,19 @@ fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
+/// `scan --image IMAGE` with FLAGS and TMPDIR=`tmp`, which must fail with
+/// exit 2: its stderr.
+fn image_error(tmp: &Path, image: &Path, flags: &[&str]) -> String {
+    exit_2(
+        wasmfit()
+            .env("TMPDIR", tmp)
+            .args(["scan", "-q"])
+            .args(flags)
+            .arg("--image")
+            .arg(image),
+    )
+}
+
 /// Files left in `dir` whose name starts with `prefix`.
 fn leftovers(dir: &Path, prefix: &str) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -249,12 +262,7 @@ fn gzip_of_zeros_is_refused_before_anything_is_written() {
     assert!(zeros.len() < 1 << 20);
     let p = dir.path().join("image.tar.gz");
     std::fs::write(&p, &zeros).unwrap();
-    let err = exit_2(
-        wasmfit()
-            .env("TMPDIR", tmp.path())
-            .args(["scan", "-q", "--image"])
-            .arg(&p),
-    );
+    let err = image_error(tmp.path(), &p, &[]);
     assert!(err.contains("not a tar archive"), "{err}");
     assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
     // A gzip'd tar of a big file but no image manifest: read, never written.
@@ -266,12 +274,7 @@ fn gzip_of_zeros_is_refused_before_anything_is_written() {
         .to_string();
     assert!(e.contains("without manifest.json"), "{e}");
     // Over the flag's budget: refused with the flag named.
-    let err = exit_2(
-        wasmfit()
-            .env("TMPDIR", tmp.path())
-            .args(["scan", "-q", "--max-image-bytes", "1000000", "--image"])
-            .arg(&p),
-    );
+    let err = image_error(tmp.path(), &p, &["--max-image-bytes", "1000000"]);
     assert!(err.contains("--max-image-bytes"), "{err}");
     assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
 }
@@ -515,6 +518,107 @@ fn a_jar_class_too_large_to_read_is_reported() {
             .any(|d| d.contains("not read") && d.contains("app/Huge.class")),
         "{diags:?}"
     );
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+/// The evidence paths of a JSON report's findings of `rule`.
+fn evidence_of(report: &Value, rule: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .flat_map(|f| f["evidence"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["path"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn json_image_scan(tmp: &Path, image: &Path, flags: &[&str]) -> Value {
+    json_of(
+        wasmfit()
+            .env("TMPDIR", tmp)
+            .args(["scan", "-q", "-f", "json"])
+            .args(flags)
+            .arg("--image")
+            .arg(image),
+    )
+}
+
+#[test]
+fn a_zstd_layer_and_a_zstd_archive_are_read_and_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let code = b"import subprocess\nsubprocess.run(['ffmpeg', '-i', 'in.mp4'])\n";
+    let layer = zstd(&tar_of(&[
+        ("app/server", b"#!/bin/sh\nexec python3 /app/main.py\n"),
+        ("app/main.py", code),
+    ]));
+    assert!(layer.starts_with(&image::zstd::MAGIC));
+    let archive = docker_archive(&[("l1/layer.tar", layer)], 0);
+    // The layer inside a plain tar, and the whole archive as a zstd stream
+    // (`docker save | zstd`).
+    let plain = dir.path().join("img.tar");
+    std::fs::write(&plain, &archive).unwrap();
+    let packed = dir.path().join("img.tar.zst");
+    std::fs::write(&packed, zstd(&archive)).unwrap();
+    for p in [&plain, &packed] {
+        let report = json_image_scan(tmp.path(), p, &[]);
+        let paths = evidence_of(&report, "WF101");
+        assert!(
+            paths.iter().any(|p| p.ends_with("app/main.py")),
+            "{}: no WF101 from the zstd layer: {paths:?}\n{:?}",
+            p.display(),
+            diagnostics(&report)
+        );
+        let diags = diagnostics(&report).join("\n");
+        assert!(!diags.contains("zstd"), "{diags}");
+        assert_eq!(report["image"]["layers"][0]["entries"], 2, "{report}");
+        assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_zstd_layer_bomb_stops_at_the_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // 64 MiB of zeros in a few KiB of zstd.
+    let zeros = vec![0u8; 8 << 20];
+    let files: Vec<(String, &[u8])> = (0..8).map(|i| (format!("app/z{i}"), &zeros[..])).collect();
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+    let layer = zstd(&tar_of(&files));
+    assert!(layer.len() < 1 << 20, "{}", layer.len());
+    let p = dir.path().join("img.tar");
+    std::fs::write(&p, docker_archive(&[("l1/layer.tar", layer)], 0)).unwrap();
+    // Written bytes: --max-unpacked-bytes stops the unpack with a diagnostic.
+    let report = json_image_scan(tmp.path(), &p, &["--max-unpacked-bytes", "20000000"]);
+    let diags = diagnostics(&report).join("\n");
+    assert!(
+        diags.contains("over the 20000000-byte limit for unpacked files"),
+        "{diags}"
+    );
+    assert!(report["image"]["unpacked_size"].as_u64().unwrap() <= 20_000_000);
+    assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
+    // Decompressed bytes: --max-image-bytes stops it too, whether or not
+    // the bytes are written.
+    let report = json_image_scan(tmp.path(), &p, &["--max-image-bytes", "30000000"]);
+    let diags = diagnostics(&report).join("\n");
+    assert!(diags.contains("over the decompression limit"), "{diags}");
+    assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
+    // The same bomb as a whole zstd archive: refused before it is written.
+    let packed = dir.path().join("img.tar.zst");
+    std::fs::write(&packed, zstd(&tar_of(&files))).unwrap();
+    let err = image_error(tmp.path(), &packed, &["--max-image-bytes", "30000000"]);
+    assert!(err.contains("--max-image-bytes"), "{err}");
+    std::fs::write(&packed, zstd(&zeros)).unwrap();
+    let err = image_error(tmp.path(), &packed, &[]);
+    assert!(
+        err.contains("zstd stream of something that is not a tar"),
+        "{err}"
+    );
+    assert_eq!(leftovers(tmp.path(), "wasmfit-"), Vec::<String>::new());
 }
 
 // --- 3. signals during an image scan ------------------------------------------

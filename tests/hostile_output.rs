@@ -146,18 +146,23 @@ fn hostile_report() -> String {
     doc.to_string()
 }
 
+/// A saved report rendered as text, without colour.
+fn report_text(file: &Path) -> String {
+    stdout(
+        wasmfit()
+            .env("NO_COLOR", "1")
+            .arg("report")
+            .arg(file)
+            .args(["-f", "text"]),
+    )
+}
+
 #[test]
 fn text_output_escapes_every_string_of_a_saved_report() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hostile.json");
     std::fs::write(&file, hostile_report()).unwrap();
-    let plain = stdout(
-        wasmfit()
-            .env("NO_COLOR", "1")
-            .arg("report")
-            .arg(&file)
-            .args(["-f", "text"]),
-    );
+    let plain = report_text(&file);
     assert_eq!(unsafe_chars(&plain), [], "{plain}");
     assert!(plain.matches("\\x1b[2K").count() > 20, "{plain}");
     let colour = stdout(
@@ -349,4 +354,91 @@ fn colour_follows_the_flag_then_clicolor_force_then_no_color() {
         .arg(&fixture)
         .args(["-f", "markdown", "--color", "always"]);
     assert!(!stdout(&mut c).contains('\u{1b}'));
+}
+
+/// A repository whose scanned directory is not UTF-8 and whose files are
+/// named with a backslash and a byte that is not UTF-8: every format names
+/// the files that exist, and a saved JSON report, read back, names them
+/// again (rendered, and as a baseline).
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_survive_every_format_and_a_round_trip() {
+    use std::os::unix::ffi::OsStrExt;
+    let os = |b: &[u8]| std::ffi::OsStr::from_bytes(b).to_os_string();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let svc = repo.path().join(os(b"svc\xfedir"));
+    std::fs::create_dir(&svc).unwrap();
+    let code = "import subprocess\nsubprocess.run(['ffmpeg'])\n";
+    std::fs::write(svc.join("a\\b.py"), code).unwrap();
+    std::fs::write(svc.join(os(b"bad\xffname.py")), code).unwrap();
+
+    let json = stdout(wasmfit().args(["scan", "-f", "json"]).arg(&svc));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert!(!json.contains('\u{fffd}'), "{json}");
+    assert_eq!(report["repository"]["base"], "svc\\xFEdir", "{json}");
+    let mut paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap())
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths, ["a\\b.py", "bad\\xFFname.py"], "{json}");
+    // The JSON form decodes to the bytes of files that exist.
+    for p in &paths {
+        let real = wasmfit::model::path::decode(p);
+        assert!(svc.join(os(&real)).is_file(), "{p}");
+    }
+
+    // SARIF: URIs percent-encode the real bytes, the root's too.
+    let sarif = stdout(wasmfit().args(["scan", "-f", "sarif"]).arg(&svc));
+    assert!(sarif.contains("svc%FEdir/bad%FFname.py"), "{sarif}");
+    assert!(sarif.contains("svc%FEdir/a%5Cb.py"), "{sarif}");
+    assert!(!sarif.contains("%EF%BF%BD"), "{sarif}");
+    assert!(!sarif.contains("a/b.py"), "{sarif}");
+    // Text: a visible escape for the byte, the backslash as it is.
+    let text = stdout(wasmfit().env("NO_COLOR", "1").arg("scan").arg(&svc));
+    assert!(text.contains("bad\\xFFname.py:2"), "{text}");
+    assert!(text.contains("a\\b.py:2"), "{text}");
+    assert!(!text.contains('\u{fffd}'), "{text}");
+
+    // Read back: the same names in every format.
+    let saved = tempfile::tempdir().unwrap();
+    let file = saved.path().join("report.json");
+    std::fs::write(&file, &json).unwrap();
+    let again = stdout(wasmfit().arg("report").arg(&file).args(["-f", "sarif"]));
+    assert!(again.contains("svc%FEdir/bad%FFname.py"), "{again}");
+    assert!(again.contains("svc%FEdir/a%5Cb.py"), "{again}");
+    let again = report_text(&file);
+    assert!(again.contains("bad\\xFFname.py:2"), "{again}");
+
+    // As a baseline it matches the same files: nothing is new.
+    let gate = |baseline: &Path| {
+        wasmfit()
+            .args(["scan", "-q", "--fail-on", "blocker", "--baseline"])
+            .arg(baseline)
+            .arg(&svc)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(gate(&file), Some(0));
+    // A baseline of the tree when the file's name held another byte that is
+    // not UTF-8 names another file: that evidence is new and the gate
+    // fails. (Shown lossily, both names would be `bad\u{fffd}name.py`.)
+    let (real, other) = (
+        svc.join(os(b"bad\xffname.py")),
+        svc.join(os(b"bad\xfename.py")),
+    );
+    std::fs::rename(&real, &other).unwrap();
+    let before = stdout(wasmfit().args(["scan", "-f", "json"]).arg(&svc));
+    std::fs::rename(&other, &real).unwrap();
+    assert!(before.contains(r#"bad\\xFEname.py"#), "{before}");
+    let renamed = saved.path().join("renamed.json");
+    std::fs::write(&renamed, before).unwrap();
+    assert_eq!(gate(&renamed), Some(1));
 }

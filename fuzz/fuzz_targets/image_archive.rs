@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         max_bytes: 4 << 20,
         max_entries: 2000,
         max_input: 16 << 20,
+        max_file_bytes: 1 << 20,
     };
     let _ = wasmfit::image::unpack(&Input::Path(p), limits);
 });

@@ -1,5 +1,6 @@
-//! One layer tar (plain or gzip) applied into a fresh root: no panic, and no
-//! entry may be created beside the root, whatever names and links it holds.
+//! One layer tar (plain, gzip or zstd) applied into a fresh root: no panic,
+//! and no entry may be created beside the root, whatever names and links it
+//! holds.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         max_bytes: 4 << 20,
         max_entries: 2000,
         max_input: 16 << 20,
+        max_file_bytes: 1 << 20,
     };
     let mut u = Unpacker::new(&root, limits);
     u.apply("fuzz", data, true);

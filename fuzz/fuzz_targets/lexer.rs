@@ -13,5 +13,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let lang = Language::ALL[pick as usize % Language::ALL.len()];
     let text = String::from_utf8_lossy(rest);
-    let (_view, _out) = wasmfit::parse::source::parse(lang, "src/file", &text, Context::Service);
+    let (view, _out) = wasmfit::parse::source::parse(lang, "src/file", &text, Context::Service);
+    // Offsets into the code view are offsets into the text: evidence lines
+    // and snippets are read from the text with them.
+    assert_eq!(view.code.len(), text.len(), "{lang:?}");
+    for c in &view.comments {
+        assert!(c.start <= c.end && c.end <= text.len(), "{lang:?} comment {c:?}");
+    }
+    for s in &view.strings {
+        assert!(s.start <= text.len(), "{lang:?} string at {}", s.start);
+    }
 });

@@ -32,12 +32,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Scan a container image instead of PATH: a `docker save` tar, an OCI
-    /// layout (directory or tar), or NAME:TAG from the local Docker engine.
+    /// layout (directory or tar), either gzip'd or zstd-compressed, or
+    /// NAME:TAG from the local Docker engine.
     #[arg(long, value_name = "FILE|NAME:TAG")]
     pub image: Option<String>,
     /// --image: decompress at most BYTES, counted as they are read: a
-    /// gzip'd archive larger than that is refused, and layers past it are
-    /// not applied.
+    /// gzip'd or zstd archive larger than that is refused, and layers past
+    /// it are not applied.
     #[arg(long, value_name = "BYTES", default_value_t = crate::image::Limits::default().max_input)]
     pub max_image_bytes: u64,
     /// --image: write at most BYTES of files into the temporary directory

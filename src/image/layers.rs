@@ -203,37 +203,26 @@ impl Unpacker {
                 return stats;
             }
         };
-        let result = if head.starts_with(&[0x1f, 0x8b]) {
-            let gz = flate2::read::MultiGzDecoder::new(blob);
-            let mut used = self.input;
-            let r = self.entries_of(
-                Counted {
-                    inner: gz,
-                    used: &mut used,
-                    max: self.limits.max_input,
-                },
-                &mut stats,
-                record_files,
-            );
-            self.input = used;
-            r
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            self.diag(DiagKind::Note, "zstd-compressed layer: not supported, skipped (its files are missing from the scan)".into());
-            return stats;
+        // Every stream is counted against the one decompression budget as it
+        // is read, so a bomb stops at the limit whatever its format.
+        let stream: Box<dyn Read + '_> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(flate2::read::MultiGzDecoder::new(blob))
+        } else if head.starts_with(&super::zstd::MAGIC) {
+            Box::new(super::zstd::Decoder::new(blob))
         } else {
-            let mut used = self.input;
-            let r = self.entries_of(
-                Counted {
-                    inner: blob,
-                    used: &mut used,
-                    max: self.limits.max_input,
-                },
-                &mut stats,
-                record_files,
-            );
-            self.input = used;
-            r
+            Box::new(blob)
         };
+        let mut used = self.input;
+        let result = self.entries_of(
+            Counted {
+                inner: stream,
+                used: &mut used,
+                max: self.limits.max_input,
+            },
+            &mut stats,
+            record_files,
+        );
+        self.input = used;
         match result {
             Ok(()) => {}
             Err(Stop::Limit(why)) => {
@@ -361,7 +350,8 @@ impl Unpacker {
                 Component::Normal(s) => parts.push(s.to_os_string()),
                 Component::CurDir => {}
                 Component::ParentDir => {
-                    let shown = crate::model::fact::clip(&raw.to_string_lossy());
+                    let shown =
+                        crate::model::fact::clip(&crate::model::path::from_os(raw.as_os_str()));
                     self.diag(
                         DiagKind::Malformed,
                         format!("entry `{shown}` refused: path traversal (`..`)"),
@@ -369,7 +359,8 @@ impl Unpacker {
                     return None;
                 }
                 Component::RootDir | Component::Prefix(_) => {
-                    let shown = crate::model::fact::clip(&raw.to_string_lossy());
+                    let shown =
+                        crate::model::fact::clip(&crate::model::path::from_os(raw.as_os_str()));
                     self.diag(
                         DiagKind::Malformed,
                         format!("entry `{shown}` refused: absolute path"),

@@ -14,6 +14,7 @@ pub mod osinfo;
 pub mod scope;
 pub mod space;
 pub mod tarwalk;
+pub mod zstd;
 
 pub use crate::model::image::ImageInfo;
 pub use layers::Limits;
@@ -375,10 +376,11 @@ fn short_id(name: &str) -> String {
 
 /// Checks that a file given as an image is one before anything large is
 /// written: a tar (the `ustar` magic every `docker save` and OCI tar has),
-/// or a gzip'd tar. `docker save | gzip` is common: it is read once without
-/// writing, to see that it is a tar holding an image manifest, and only then
-/// decompressed into the work directory (bounded) so its blobs can be read
-/// in place. Nothing from the file is quoted in errors.
+/// or a gzip'd or zstd-compressed tar. `docker save | gzip` is common: it is
+/// read once without writing, to see that it is a tar holding an image
+/// manifest, and only then decompressed into the work directory (bounded)
+/// so its blobs can be read in place. Nothing from the file is quoted in
+/// errors.
 fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Error> {
     if path.is_dir() {
         return Ok(path.to_path_buf());
@@ -394,35 +396,42 @@ fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Erro
     // The caller names the file; nothing from inside it is quoted.
     let not_image = |what: &str| {
         Error::NotAnImage(format!(
-            "{what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd"
+            "{what}; an image is a `docker save` tar, an OCI layout (directory or tar), or either gzip'd or zstd-compressed"
         ))
     };
     if is_tar(&head) {
         return Ok(path.to_path_buf());
     }
-    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Err(not_image(
-            "a zstd stream, which is not supported here (decompress it first)",
-        ));
-    }
-    if !head.starts_with(&[0x1f, 0x8b]) {
+    let codec = if head.starts_with(&[0x1f, 0x8b]) {
+        Codec::Gzip
+    } else if head.starts_with(&zstd::MAGIC) {
+        Codec::Zstd
+    } else {
         return Err(not_image("not a tar archive"));
-    }
+    };
+    let name = codec.name();
     let open = || -> Result<_, Error> {
-        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        Ok(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f)).take(max + 1))
+        let f = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+        let stream: Box<dyn Read> = match codec {
+            Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(f)),
+            Codec::Zstd => Box::new(zstd::Decoder::new(f)),
+        };
+        Ok(stream.take(max + 1))
     };
     let too_big = || {
         Error::NotAnImage(format!(
             "decompresses to more than {max} bytes (--max-image-bytes)"
         ))
     };
+    let broken = || not_image(&format!("broken {name} stream"));
     // First pass, nothing written: a tar that names an image manifest.
     let mut first = [0u8; 512];
     let mut peek = open()?;
-    let got = read_full(&mut peek, &mut first).map_err(|_| not_image("broken gzip"))?;
+    let got = read_full(&mut peek, &mut first).map_err(|_| broken())?;
     if !is_tar(&first[..got]) {
-        return Err(not_image("gzip of something that is not a tar archive"));
+        return Err(not_image(&format!(
+            "a {name} stream of something that is not a tar archive"
+        )));
     }
     let mut counted = CountingReader {
         inner: open()?,
@@ -444,21 +453,39 @@ fn check_and_inflate(path: &Path, work: &Path, max: u64) -> Result<PathBuf, Erro
         return Err(too_big());
     }
     if walked.is_err() {
-        return Err(not_image("a broken or oversized tar inside the gzip"));
+        return Err(not_image(&format!(
+            "a broken or oversized tar inside the {name} stream"
+        )));
     }
     if !manifest {
-        return Err(not_image(
-            "a gzip'd tar without manifest.json or index.json",
-        ));
+        return Err(not_image(&format!(
+            "a tar in a {name} stream, without manifest.json or index.json"
+        )));
     }
     // Second pass: the same bytes, now known to be an image, to disk.
     let dest = work.join("outer.tar");
     let mut out = std::fs::File::create(&dest).map_err(|e| Error::io(&dest, e))?;
-    let n = std::io::copy(&mut open()?, &mut out).map_err(|_| not_image("broken gzip"))?;
+    let n = std::io::copy(&mut open()?, &mut out).map_err(|_| broken())?;
     if n > max {
         return Err(too_big());
     }
     Ok(dest)
+}
+
+/// How an image archive is compressed.
+#[derive(Clone, Copy)]
+enum Codec {
+    Gzip,
+    Zstd,
+}
+
+impl Codec {
+    fn name(self) -> &'static str {
+        match self {
+            Codec::Gzip => "gzip",
+            Codec::Zstd => "zstd",
+        }
+    }
 }
 
 /// A tar header: the `ustar` magic at offset 257 (POSIX and GNU both).

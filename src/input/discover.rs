@@ -251,16 +251,14 @@ fn rel(root: &Path, p: &Path) -> String {
     lossless(r.as_os_str())
 }
 
-#[cfg(unix)]
+/// On Windows `\` separates components and is written `/`.
 pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    crate::model::path::encode(s.as_bytes())
-}
-
-/// On Windows `\` separates components; names are UTF-16, shown lossily.
-#[cfg(not(unix))]
-pub(crate) fn lossless(s: &std::ffi::OsStr) -> String {
-    s.to_string_lossy().replace('\\', "/")
+    let p = crate::model::path::from_os(s);
+    if cfg!(unix) {
+        p
+    } else {
+        p.replace('\\', "/")
+    }
 }
 
 /// The patterns, matched against paths relative to their base directory

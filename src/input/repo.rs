@@ -27,12 +27,13 @@ pub fn locate(path: &Path) -> Option<Repository> {
         .ok()?
         .components()
         .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            // Losslessly, like evidence paths: the two are joined.
+            Component::Normal(n) => Some(crate::model::path::from_os(n)),
             _ => None,
         })
         .collect();
     Some(Repository {
-        root: root.display().to_string(),
+        root: crate::model::path::from_os(root.as_os_str()),
         base: base.join("/"),
         git: found.is_some(),
     })

@@ -35,6 +35,20 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// The string form of a name or path the OS gave: `encode` of its bytes on
+/// Unix; elsewhere names are UTF-16 and shown lossily.
+pub fn from_os(s: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        encode(s.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        s.to_string_lossy().into_owned()
+    }
+}
+
 /// The bytes a string from `encode` stands for. A string that was never
 /// encoded (plain UTF-8 without `\xNN`) decodes to its own bytes.
 pub fn decode(s: &str) -> Vec<u8> {

@@ -32,7 +32,14 @@ pub fn scan_dir(report: &Report) -> String {
 /// The repository root as a `file://` URI ending in `/`, when the scan
 /// recorded it.
 pub fn root_uri(report: &Report) -> Option<String> {
-    let root = report.repository.as_ref()?.root.replace('\\', "/");
+    let root = &report.repository.as_ref()?.root;
+    // A Windows root (`C:\\src`) is written with `/`; on Unix a backslash
+    // is part of a name (`model::path`) and is percent-encoded like one.
+    let root = if root.as_bytes().get(1) == Some(&b':') {
+        root.replace('\\', "/")
+    } else {
+        root.clone()
+    };
     let root = root.trim_end_matches('/');
     let lead = if root.starts_with('/') { "" } else { "/" };
     Some(format!("file://{lead}{}/", uri_path(root)))
