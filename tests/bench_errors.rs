@@ -20,6 +20,23 @@ fn service(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// One side at a time: each error names the side it comes from.
+const NATIVE_ONLY: Sides = Sides {
+    native: true,
+    container: false,
+    wasm: false,
+};
+const CONTAINER_ONLY: Sides = Sides {
+    native: false,
+    container: true,
+    wasm: false,
+};
+const WASM_ONLY: Sides = Sides {
+    native: false,
+    container: false,
+    wasm: true,
+};
+
 fn opts(path: &Path, run_id: &str) -> BenchOptions {
     BenchOptions {
         path: path.to_path_buf(),
@@ -84,11 +101,7 @@ fn rust_service_that_does_not_compile_for_wasm() {
     )
     .unwrap();
     let mut o = opts(dir.path(), "rs");
-    o.sides = Sides {
-        native: false,
-        container: false,
-        wasm: true,
-    };
+    o.sides = WASM_ONLY;
     match bench::run(&o, &no_progress) {
         Err(e) if bench::WASM_ENABLED => {
             assert_eq!(e.step, Step::WasmBuild, "{e}");
@@ -129,22 +142,14 @@ fn wasm_port_that_exits_at_once() {
     }
     let dir = service(&[("main.c", "int main(void) { return 3; }\n")]);
     let mut o = opts(dir.path(), "wexit");
-    o.sides = Sides {
-        native: false,
-        container: false,
-        wasm: true,
-    };
+    o.sides = WASM_ONLY;
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Wasm, "{e}");
     assert!(e.message.contains("answered 0 of 1"), "{e}");
 }
 
 fn native_only(mut o: BenchOptions) -> BenchOptions {
-    o.sides = Sides {
-        native: true,
-        container: false,
-        wasm: false,
-    };
+    o.sides = NATIVE_ONLY;
     o
 }
 
@@ -217,11 +222,7 @@ fn http_service_that_answers_garbage() {
     assert_eq!(e.step, Step::Native, "{e}");
     assert!(e.message.contains("malformed"), "{e}");
     if docker_reachable() {
-        o.sides = Sides {
-            native: false,
-            container: true,
-            wasm: false,
-        };
+        o.sides = CONTAINER_ONLY;
         let e = bench::run(&o, &no_progress).unwrap_err();
         assert_eq!(e.step, Step::Container, "{e}");
         assert!(e.message.contains("malformed"), "{e}");
@@ -308,11 +309,7 @@ fn container_that_exits_at_once_leaves_nothing() {
     }
     let dir = service(&[("main.c", "#include <stdio.h>\nint main(void) { fputs(\"fatal: no config\\n\", stderr); return 1; }\n")]);
     let mut o = opts(dir.path(), "cexit");
-    o.sides = Sides {
-        native: false,
-        container: true,
-        wasm: false,
-    };
+    o.sides = CONTAINER_ONLY;
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Container, "{e}");
     assert!(
@@ -327,20 +324,12 @@ fn http_service_that_never_listens() {
     let never = "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n";
     let dir = service(&[("main.c", never), ("Dockerfile", PACKED_HTTP)]);
     let mut o = opts(dir.path(), "listen");
-    o.sides = Sides {
-        native: true,
-        container: false,
-        wasm: false,
-    };
+    o.sides = NATIVE_ONLY;
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
     assert!(e.message.contains("never answered"), "{e}");
     if docker_reachable() {
-        o.sides = Sides {
-            native: false,
-            container: true,
-            wasm: false,
-        };
+        o.sides = CONTAINER_ONLY;
         o.workload = Some(Workload::Http);
         let e = bench::run(&o, &no_progress).unwrap_err();
         assert_eq!(e.step, Step::Container, "{e}");

@@ -321,9 +321,9 @@ mod tests {
     use crate::model::service::EntryKind;
     use crate::parse::manifest::parse;
 
-    fn entries(kind: ManifestKind, rel: &str, text: &str) -> Vec<(EntryKind, String, bool, u32)> {
-        parse(kind, rel, text, Context::Service)
-            .facts
+    /// The entry facts among `facts`: kind, target, main, line.
+    fn entry_facts(facts: Vec<crate::model::fact::Fact>) -> Vec<(EntryKind, String, bool, u32)> {
+        facts
             .into_iter()
             .filter_map(|f| match f.kind {
                 FactKind::Entry {
@@ -334,6 +334,10 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn entries(kind: ManifestKind, rel: &str, text: &str) -> Vec<(EntryKind, String, bool, u32)> {
+        entry_facts(parse(kind, rel, text, Context::Service).facts)
     }
 
     #[test]
@@ -365,19 +369,11 @@ mod tests {
     }
 
     fn launch(name: &str, text: &str) -> Vec<(EntryKind, String, bool, u32)> {
-        crate::parse::manifest::launch_file(name, name, text, Context::Service)
-            .expect("a launch file")
-            .facts
-            .into_iter()
-            .filter_map(|f| match f.kind {
-                FactKind::Entry {
-                    entry,
-                    target,
-                    main,
-                } => Some((entry, target, main, f.at.line.unwrap_or(0))),
-                _ => None,
-            })
-            .collect()
+        entry_facts(
+            crate::parse::manifest::launch_file(name, name, text, Context::Service)
+                .expect("a launch file")
+                .facts,
+        )
     }
 
     #[test]
