@@ -578,9 +578,7 @@ impl Side for ContainerSide {
             )
             .await?;
             clock.check(&env.requests).map_err(cerr)?;
-            let rate = clock
-                .window_rate()
-                .ok_or_else(|| cerr(crate::bench::workload::NO_WINDOW))?;
+            let rate = clock.window_rate_of(w + m).map_err(cerr)?;
             Ok(Window {
                 rate,
                 ..Window::default()

@@ -247,6 +247,10 @@ impl Side for LocalSide {
             self.env.timeout,
         )?;
         self.check_first(&clock)?;
+        // A flood overshoots the count by a pipe buffer's worth of lines.
+        if clock.flooded(n) {
+            return Err(self.err(workload::FLOODED));
+        }
         // From the first answer, so the start is not counted.
         Ok(workload::rate(n - 1, clock.mark(1), clock.mark(n)).unwrap_or(1000.0))
     }
@@ -266,9 +270,7 @@ impl Side for LocalSide {
             self.env.timeout.max(self.env.duration * 4),
         )?;
         clock.check(&self.env.requests).map_err(|e| self.err(e))?;
-        let rate = clock
-            .window_rate()
-            .ok_or_else(|| self.err(workload::NO_WINDOW))?;
+        let rate = clock.window_rate_of(w + m).map_err(|e| self.err(e))?;
         Ok(Window {
             rate,
             ..Window::default()

@@ -411,6 +411,24 @@ impl LineClock {
         rate(self.lines.checked_sub(w)?, self.mark(w), self.last_line_at)
     }
 
+    /// The window's rate for a run that sent `sent` request lines, or why
+    /// there is none. More answer lines than requests (beyond a few, for a
+    /// banner) mean the service writes without reading: what the window
+    /// would count is its output speed, not answers. A flood usually
+    /// overshoots by a whole read buffer, and when a read happens to end
+    /// near the count, the window has no length instead.
+    pub fn window_rate_of(&self, sent: u64) -> Result<f64, &'static str> {
+        if self.flooded(sent) {
+            return Err(FLOODED);
+        }
+        self.window_rate().ok_or(NO_WINDOW)
+    }
+
+    /// More answer lines than the `sent` requests, beyond a banner's worth.
+    pub fn flooded(&self, sent: u64) -> bool {
+        self.lines > sent.saturating_add(EXTRA_LINES)
+    }
+
     pub fn observe(&mut self, bytes: &[u8]) {
         if self.head.len() < HEAD_BYTES {
             let take = bytes.len().min(HEAD_BYTES - self.head.len());
@@ -468,6 +486,16 @@ impl LineClock {
 /// Why a throughput window has no length: every answer line arrived in the
 /// same read, which a service answering request by request does not do.
 pub const NO_WINDOW: &str = "the measured window has no length: every answer line arrived at once \
+     (does the service write lines without reading its requests? it must answer each request line \
+     with one line; see --request, --expect)";
+
+/// Answer lines beyond the requests sent that a run tolerates (a banner, a
+/// trailing summary) before calling the output a flood.
+const EXTRA_LINES: u64 = 16;
+
+/// Why a throughput window is refused when the service answered more lines
+/// than it was sent.
+pub const FLOODED: &str = "the service wrote more answer lines than the request lines it was sent \
      (does the service write lines without reading its requests? it must answer each request line \
      with one line; see --request, --expect)";
 
@@ -624,6 +652,18 @@ mod tests {
         let r = c.window_rate().unwrap();
         assert!(r > 0.0 && r < 2.0 / 0.02, "{r}");
         assert!(LineClock::windowed(0, Duration::from_secs(9)).done(0));
+    }
+
+    #[test]
+    fn more_answers_than_requests_is_a_flood_not_a_rate() {
+        let mut c = LineClock::windowed(1, Duration::from_millis(1));
+        c.observe(b"a\n");
+        std::thread::sleep(Duration::from_millis(2));
+        c.observe(&b"x\n".repeat(100));
+        // 101 lines for 100 requests: a banner's worth, still a rate.
+        assert!(c.window_rate_of(100).is_ok());
+        // 101 lines for 10 requests: the service writes without reading.
+        assert_eq!(c.window_rate_of(10), Err(FLOODED));
     }
 
     #[test]
