@@ -4,6 +4,8 @@
 //! wasmfit's own published JSON schema, well-formed XML, escaping of
 //! everything that comes from the scanned tree, and `wasmfit report`.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -61,14 +63,7 @@ fn fixture() -> Report {
 
 /// Samples with a verdict to meet, sorted.
 fn samples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(repo().join("samples"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join("expected.toml").is_file())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
+    support::sample_names_with_expectations()
 }
 
 /// A sample's report as if scanned from the repository root, with what

@@ -41,14 +41,7 @@ fn sample(name: &str) -> Report {
 }
 
 fn samples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(repo().join("samples"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join("expected.toml").is_file())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
+    support::sample_names_with_expectations()
 }
 
 fn plan(name: &str, platform: Target, force: bool) -> Plan {
@@ -572,11 +565,18 @@ fn cargo_wasip2_or_skip(test: &str) -> bool {
     true
 }
 
-/// The container tests list every try-build container on the engine, so
-/// they run one at a time (the harness runs tests in parallel).
-fn container_test_lock() -> std::sync::MutexGuard<'static, ()> {
+/// The start of every container test: they list every try-build container
+/// on the engine, so they run one at a time (the harness runs tests in
+/// parallel); `None` (with one skip line, for the first thing missing)
+/// when there is no engine, or no cargo with wasm32-wasip2 when the test
+/// builds Rust.
+fn container_test(test: &str, builds_rust: bool) -> Option<std::sync::MutexGuard<'static, ()>> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if !docker_or_skip(test) || (builds_rust && !cargo_wasip2_or_skip(test)) {
+        return None;
+    }
+    Some(guard)
 }
 
 /// Whether a Docker engine answers; skips visibly when not.
@@ -1293,10 +1293,9 @@ fn try_build_leftovers() -> Vec<String> {
 #[test]
 fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
     let test = "try_build_in_a_container_builds_offline_and_leaves_nothing";
-    let _one_at_a_time = container_test_lock();
-    if !docker_or_skip(test) {
+    let Some(_one_at_a_time) = container_test(test, false) else {
         return;
-    }
+    };
     require!(test, support::wasi_clang(), support::WASI_CLANG_WHY);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
@@ -1321,11 +1320,9 @@ fn try_build_in_a_container_builds_offline_and_leaves_nothing() {
 #[test]
 fn a_container_build_cannot_reach_the_network() {
     let test = "a_container_build_cannot_reach_the_network";
-    let _one_at_a_time = container_test_lock();
-    // Short-circuits: one skip line, for the first thing missing.
-    if !docker_or_skip(test) || !cargo_wasip2_or_skip(test) {
+    let Some(_one_at_a_time) = container_test(test, true) else {
         return;
-    }
+    };
     // A build script that tries to connect out: it fails the build when it
     // gets through. (It runs in the container only.)
     let tmp = tempfile::tempdir().unwrap();
@@ -1350,11 +1347,9 @@ fn a_container_build_cannot_reach_the_network() {
 #[test]
 fn a_signal_during_a_container_build_removes_the_container() {
     let test = "a_signal_during_a_container_build_removes_the_container";
-    let _one_at_a_time = container_test_lock();
-    // Short-circuits: one skip line, for the first thing missing.
-    if !docker_or_skip(test) || !cargo_wasip2_or_skip(test) {
+    let Some(_one_at_a_time) = container_test(test, true) else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("wasmfit"))
         .env("TMPDIR", tmp.path())

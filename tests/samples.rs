@@ -2,6 +2,8 @@
 //! `expected.toml`: the verdict, the rules that must fire in service context
 //! and the decoys that must not. Plus a JSON snapshot per sample.
 
+mod support;
+
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use wasmfit::analyze::matcher::Engine;
@@ -101,15 +103,7 @@ fn check_services(name: &str, exp: &Expected, report: &Report, failures: &mut Ve
 }
 
 fn samples() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("expected.toml").is_file())
-        .collect();
-    v.sort();
-    v
+    support::samples_with_expectations()
 }
 
 fn scan(engine: &Engine, dir: &Path) -> Report {

@@ -228,3 +228,25 @@ pub fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// The samples with an `expected.toml` (a verdict to meet), sorted.
+pub fn samples_with_expectations() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expected.toml").is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+/// [`samples_with_expectations`] by directory name.
+pub fn sample_names_with_expectations() -> Vec<String> {
+    samples_with_expectations()
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect()
+}
