@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 out=${BENCH_OUT:-target/bench-results}
 mkdir -p "$out"
 cargo build --release --features bench --bin wasmfit
-bin=$PWD/target/release/wasmfit
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/wasmfit
 export PATH=$PATH:/usr/lib/go-1.23/bin
 label="wasmfit.bench.run=crosscheck-$$"
 cleanup() {

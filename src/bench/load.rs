@@ -23,6 +23,11 @@ pub struct LoadSpec {
     pub duration_ms: u64,
     /// Worker threads of the generator's runtime.
     pub threads: usize,
+    /// How long past the window an answer already in flight is awaited when
+    /// no answer at all has been counted yet (a server slower than the
+    /// window, e.g. on a loaded machine). 0: never.
+    #[serde(default)]
+    pub grace_ms: u64,
 }
 
 /// What one load run measured.
@@ -71,11 +76,15 @@ async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
     let start = Instant::now();
     let window_start = start + Duration::from_millis(spec.warmup_ms);
     let end = window_start + Duration::from_millis(spec.duration_ms);
+    let grace = end + Duration::from_millis(spec.grace_ms);
     let n = spec.connections.max(1);
+    // Good answers counted so far, across connections.
+    let counted = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut tasks = Vec::new();
     for c in 0..n {
         let requests = spec.requests.clone();
         let addr = spec.addr;
+        let counted = counted.clone();
         tasks.push(tokio::spawn(async move {
             let mut hist = hdrhistogram::Histogram::<u64>::new(3).map_err(|e| e.to_string())?;
             let (mut measured, mut errors, mut last) = (0u64, 0u64, None::<Instant>);
@@ -94,17 +103,36 @@ async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
             while Instant::now() < end {
                 let Some(cn) = conn.as_mut() else { break };
                 let sent = Instant::now();
-                // An answer still pending when the window closes is in
-                // flight, not an error; it is not counted either way.
-                let Ok(answer) = tokio::time::timeout_at(end.into(), cn.send(&requests, i)).await
-                else {
-                    break;
+                // The pending send borrows the connection: it lives in this
+                // block only, so a failed connection can be replaced below.
+                let answer = {
+                    let send = cn.send(&requests, i);
+                    tokio::pin!(send);
+                    tokio::select! {
+                        answer = &mut send => answer,
+                        _ = tokio::time::sleep_until(end.into()) => {
+                            // An answer still pending when the window closes is
+                            // in flight, not an error, and not counted; unless
+                            // nothing was counted yet: then the window stretches
+                            // to this answer (the rate divides by the real
+                            // elapsed window, so it stays honest) rather than
+                            // report a slow server as a dead one.
+                            if counted.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+                                break;
+                            }
+                            match tokio::time::timeout_at(grace.into(), &mut send).await {
+                                Ok(answer) => answer,
+                                Err(_) => break,
+                            }
+                        }
+                    }
                 };
                 let done = Instant::now();
                 match answer {
                     Ok((status, body)) => match requests.check(i, Some(status), &body) {
                         Ok(()) if done >= window_start => {
                             measured += 1;
+                            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             last = Some(last.map_or(done, |l: Instant| l.max(done)));
                             let _ = hist.record(done.duration_since(sent).as_micros() as u64);
                         }
@@ -245,6 +273,7 @@ mod tests {
             warmup_ms: 20,
             duration_ms: 100,
             threads: 1,
+            grace_ms: 0,
         };
         let r = run(&spec).await.unwrap();
         assert!(r.measured > 0 && r.errors > 0, "{r:?}");
@@ -252,5 +281,46 @@ mod tests {
         assert!(r.first_error.unwrap().contains("500"));
         let total: u64 = r.latency_us.iter().map(|(_, c)| c).sum();
         assert_eq!(total, r.measured);
+    }
+
+    /// A server slower than the window: its first answer comes after the
+    /// window closes. With a grace period it is counted over the stretched
+    /// window; without one nothing is counted (and the parent reports it).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_slower_than_the_window_stretches_it_when_nothing_was_counted() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    while let Ok(n) = s.read(&mut buf).await {
+                        if n == 0 {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(150)).await;
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                        if s.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let mut spec = LoadSpec {
+            addr,
+            requests: Requests::default_for(Workload::Http),
+            connections: 1,
+            warmup_ms: 0,
+            duration_ms: 50,
+            threads: 1,
+            grace_ms: 2000,
+        };
+        let r = run(&spec).await.unwrap();
+        assert_eq!((r.measured, r.errors), (1, 0), "{r:?}");
+        assert!(r.window_secs >= 0.14, "{}", r.window_secs);
+        spec.grace_ms = 0;
+        let r = run(&spec).await.unwrap();
+        assert_eq!((r.measured, r.errors), (0, 0), "{r:?}");
     }
 }

@@ -61,6 +61,9 @@ impl Env {
             warmup_ms: self.warmup.as_millis() as u64,
             duration_ms: self.duration.as_millis() as u64,
             threads: self.threads,
+            // Half the step's timeout: the child reports before the parent
+            // gives up on it.
+            grace_ms: self.timeout.as_millis() as u64 / 2,
         };
         let report = load::run_process(&self.helper, &spec, step, self.timeout)?;
         Ok(Window {
