@@ -155,7 +155,6 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     if kinds.len() >= 2 && confidence == Confidence::Medium {
         confidence = Confidence::High;
     }
-    let counted = context.counts() && !suppressed && rule.severity != Severity::Info;
     // Lock-file entries alone say that some package in the dependency tree
     // can do this, not that the service does. A lock file is written for
     // every platform and feature set at once (Cargo.lock lists Windows-only
@@ -167,6 +166,14 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         && in_ctx
             .iter()
             .all(|e| e.source == Source::Dependency && ManifestKind::is_lock_path(&e.at.path));
+    // And at low confidence (a lock entry's own) it is not counted at all:
+    // the package may never be built for the service's target, so counting
+    // it would charge the service for the tree's other platforms and
+    // features. It stays listed, with its context, as a reason to look.
+    let counted = context.counts()
+        && !suppressed
+        && rule.severity != Severity::Info
+        && !(lock_only && confidence == Confidence::Low);
     // Severities are ordered most severe first: `max` is "at most".
     let severity = if lock_only {
         rule.severity.max(Severity::Minor)
@@ -234,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_only_evidence_is_at_most_a_minor() {
+    fn lock_only_evidence_is_a_minor_and_not_counted() {
         let rules = RuleSet::builtin().expect("rules");
         let blocker = "WF505";
         assert_eq!(
@@ -244,7 +251,7 @@ mod tests {
         let svc = Context::Service;
         let dep = Source::Dependency;
 
-        // Only lock entries (two lock files): a minor, counted.
+        // Only lock entries (two lock files): a minor, listed, not counted.
         let f = merge(
             &rules.rules,
             vec![
@@ -262,16 +269,12 @@ mod tests {
         );
         assert_eq!(f.len(), 1);
         assert!(f[0].lock_only);
-        assert!(f[0].counted);
+        assert!(!f[0].counted);
+        assert_eq!(f[0].context, svc);
         assert_eq!(f[0].severity, Severity::Minor);
         let s = score::score(&f);
         assert_eq!(s.verdict, Verdict::GoodFit);
-        assert_eq!(s.deductions[0].points, 2.5);
-        assert!(
-            s.deductions[0].reason.contains("lock-file evidence only"),
-            "{}",
-            s.deductions[0].reason
-        );
+        assert!(s.deductions.is_empty(), "{:?}", s.deductions);
 
         // A manifest declaration, an import or code evidence beside it: the
         // rule's own severity.
@@ -289,6 +292,7 @@ mod tests {
                 ],
             );
             assert!(!f[0].lock_only, "{path}");
+            assert!(f[0].counted, "{path}");
             assert_eq!(f[0].severity, Severity::Blocker, "{path}");
         }
 

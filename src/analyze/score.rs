@@ -12,8 +12,9 @@
 //!   `lock_only` on the finding says why): a lock file lists packages for
 //!   every platform and feature set, so a package somewhere in the
 //!   dependency tree that can do something is a reason to look, not a
-//!   blocker and not porting work by itself. With its low confidence it
-//!   takes off 2.5 points.
+//!   blocker and not porting work by itself. Lock entries are low
+//!   confidence, and a low-confidence lock-only finding is not counted at
+//!   all: it is listed with its context and moves neither score nor verdict.
 //! - The raw score is `100 - sum`, floored at 0.
 //! - The verdict: `stay` when a counted blocker has at least medium
 //!   confidence or the raw score is under 40; else `porting` when a counted
