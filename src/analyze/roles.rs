@@ -1,7 +1,7 @@
 //! Non-service artefacts by role: CI folders, packaging, build tool
-//! wrappers, end-to-end and BDD tests, spec helpers, fixtures, guest root
-//! filesystems, generated kernel headers, and Dockerfiles named for one of
-//! those jobs. Each gets a context and a reason a reader can check, so a
+//! wrappers, end-to-end and BDD tests, database migrations, Rake tasks,
+//! spec helpers, fixtures, guest root filesystems, generated kernel
+//! headers, and Dockerfiles named for one of those jobs. Each gets a context and a reason a reader can check, so a
 //! `subprocess` in a CI script or a `Runtime.exec` in `maven-wrapper.jar`
 //! is listed but never charged to the service.
 //!
@@ -39,6 +39,9 @@ const CI: &str = "CI configuration and the scripts it runs";
 const PACKAGING: &str = "packaging for another channel (.deb, .rpm, snap, installer)";
 const DEVCONTAINER: &str = "development container";
 const E2E: &str = "end-to-end tests";
+const MIGRATIONS: &str =
+    "database migrations (run once per release by the migration tool, not by the service)";
+const RAKE_TASK: &str = "Rake tasks (run by hand or by deploy tooling, as Makefile targets are)";
 const BDD: &str = "BDD step definitions and support code";
 const SPEC_HELPER: &str = "test and spec helpers";
 const FIXTURES: &str = "test fixtures and data";
@@ -86,6 +89,14 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
             ("cypress" | "playwright" | "selenium" | "e2e" | "e2e-tests" | "end-to-end", _) => {
                 Some((Context::Test, E2E))
             }
+            // `tests_e2e/`, `e2e_tests/`, `web-e2e/`, `end2end/`.
+            (d, _) if name_words(d).any(|w| w == "e2e" || w == "end2end") => {
+                Some((Context::Test, E2E))
+            }
+            // `db/migrate/`, `migrations/`, `app/migrations/`, `old_migrations/`.
+            (d, _) if name_words(d).any(|w| matches!(w, "migrate" | "migrations")) => {
+                Some((Context::Build, MIGRATIONS))
+            }
             ("fixtures" | "__fixtures__" | "testdata" | "test-data", _) => {
                 Some((Context::Test, FIXTURES))
             }
@@ -132,6 +143,7 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
             (Context::Test, SPEC_HELPER)
         }
         "snapcraft.yaml" | "pkgbuild" => (Context::Packaging, PACKAGING),
+        _ if file.ends_with(".rake") => (Context::Build, RAKE_TASK),
         _ if file.starts_with("playwright.config.") || file.starts_with("cypress.config.") => {
             (Context::Test, E2E)
         }
@@ -152,6 +164,11 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
         }
         _ => return None,
     })
+}
+
+/// The words of a directory name (`tests_e2e` -> `tests`, `e2e`).
+fn name_words(d: &str) -> impl Iterator<Item = &str> {
+    d.split(['-', '_', '.']).filter(|w| !w.is_empty())
 }
 
 /// A Dockerfile named for a job other than shipping the service
@@ -237,6 +254,32 @@ mod tests {
                 "guest/rootfs/",
             ),
             ("pkg/testdata/a.go", Context::Test, "pkg/testdata/"),
+            (
+                "bookmarks/tests_e2e/e2e_test_login.py",
+                Context::Test,
+                "bookmarks/tests_e2e/",
+            ),
+            (
+                "web/e2e_tests/login.spec.js",
+                Context::Test,
+                "web/e2e_tests/",
+            ),
+            ("apps/web-e2e/src/app.cy.ts", Context::Test, "apps/web-e2e/"),
+            (
+                "db/migrate/20240101_add_x.rb",
+                Context::Build,
+                "db/migrate/",
+            ),
+            (
+                "db/old_migrations/2023_x.rb",
+                Context::Build,
+                "db/old_migrations/",
+            ),
+            (
+                "orders/migrations/0001_initial.py",
+                Context::Build,
+                "orders/migrations/",
+            ),
         ];
         for (rel, c, path) in cases {
             assert_eq!(ctx(rel), Some((c, path.to_string())), "{rel}");
@@ -263,6 +306,7 @@ mod tests {
             ("docker-compose.e2e.yml", Context::Test),
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),
+            ("lib/tasks/build.rake", Context::Build),
         ];
         for (rel, c) in cases {
             assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
@@ -284,6 +328,11 @@ mod tests {
             "app/models/spec.rb",
             "docker-compose.yml",
             "compose.prod.yaml",
+            // Words that merely contain the role's word.
+            "app/migrator/run.go",
+            "src/be2e/x.go",
+            "app/models/migration_status.rb",
+            "lib/tasks.rb",
         ] {
             assert_eq!(ctx(rel), None, "{rel}");
         }
