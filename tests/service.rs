@@ -427,3 +427,56 @@ fn a_tree_of_only_examples_still_gets_its_runtime_but_no_verdict() {
     );
     assert_eq!(r["summary"]["counted"], serde_json::json!({}));
 }
+
+/// The findings of a JSON report with `rule`, and whether one is counted.
+fn rule_finding<'a>(r: &'a serde_json::Value, rule: &str) -> Option<&'a serde_json::Value> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+}
+
+#[test]
+fn a_spawn_only_in_background_jobs_is_porting_work() {
+    let app = |dir: &Path| {
+        write(
+            dir,
+            "Gemfile",
+            "source \"https://rubygems.org\"\ngem \"rails\"\n",
+        );
+        write(
+            dir,
+            "config.ru",
+            "require_relative \"config/environment\"\nrun Rails.application\n",
+        );
+        write(
+            dir,
+            "app/jobs/backup_job.rb",
+            "class BackupJob < ApplicationJob\n  def perform\n    system(\"restic\", \"backup\", \"/data\")\n  end\nend\n",
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path());
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101");
+    assert_eq!(f["counted"], true, "{f}");
+    assert_eq!(f["job_only"], true, "{f}");
+    assert_eq!(f["severity"], "major", "{f}");
+    assert_ne!(r["verdict"], "stay", "{}", r["scoring"]);
+
+    // The same call on the request path: the rule's blocker.
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path());
+    write(
+        dir.path(),
+        "app/controllers/backups_controller.rb",
+        "class BackupsController < ApplicationController\n  def create\n    system(\"restic\", \"backup\", \"/data\")\n  end\nend\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101");
+    assert!(f.get("job_only").is_none(), "{f}");
+    assert_eq!(f["severity"], "blocker", "{f}");
+    assert_eq!(r["verdict"], "stay");
+}
+

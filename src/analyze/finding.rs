@@ -174,9 +174,18 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         && !suppressed
         && rule.severity != Severity::Info
         && !(lock_only && confidence == Confidence::Low);
+    // A capability only background jobs use (`app/jobs/`, a `*_job` file)
+    // is needed by a worker the job queue runs beside the service, off the
+    // request path: the worker can stay in a container while the service
+    // moves, so it is porting work (split the job off), at most a major,
+    // and not a reason for the whole service to stay.
+    let job_only =
+        !lock_only && !in_ctx.is_empty() && in_ctx.iter().all(|e| is_job_path(&e.at.path));
     // Severities are ordered most severe first: `max` is "at most".
     let severity = if lock_only {
         rule.severity.max(Severity::Minor)
+    } else if job_only {
+        rule.severity.max(Severity::Major)
     } else {
         rule.severity
     };
@@ -205,6 +214,7 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         confidence,
         counted,
         lock_only,
+        job_only,
         suppressed,
         message: rule.message.clone(),
         remediation: rule.remediation.clone(),
@@ -214,6 +224,22 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         evidence: ev,
         evidence_total: total,
     }
+}
+
+/// Whether `path` is background-job code: under a `jobs` directory
+/// (Rails' `app/jobs/`, `jobs/`), under `app/workers/` (Sidekiq's
+/// convention), or a file named for a job (`restic_job.rb`,
+/// `cleanup_job.py`).
+fn is_job_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('/').collect();
+    let Some((file, dirs)) = parts.split_last() else {
+        return false;
+    };
+    let stem = file.split('.').next().unwrap_or(file);
+    dirs.contains(&"jobs")
+        || dirs.windows(2).any(|w| w == ["app", "workers"])
+        || (stem.ends_with("_job") && file.contains('.'))
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -241,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_only_evidence_is_a_minor_and_not_counted() {
+    fn lock_only_is_not_counted_and_job_only_is_at_most_a_major() {
         let rules = RuleSet::builtin().expect("rules");
         let blocker = "WF505";
         assert_eq!(
@@ -294,6 +320,30 @@ mod tests {
             assert!(!f[0].lock_only, "{path}");
             assert!(f[0].counted, "{path}");
             assert_eq!(f[0].severity, Severity::Blocker, "{path}");
+        }
+
+        // Background-job code only: a major, counted; job and request-path
+        // code together: the rule's blocker.
+        let spawn = "WF101";
+        let job = |path: &str| hit(&rules, spawn, path, svc, Source::Code);
+        let f = merge(
+            &rules.rules,
+            vec![job("app/jobs/backup_job.rb"), job("lib/cleanup_job.py")],
+        );
+        assert!(f[0].job_only && f[0].counted);
+        assert_eq!(f[0].severity, Severity::Major);
+        assert_eq!(score::score(&f).verdict, Verdict::Porting);
+        for other in [
+            "app/controllers/x_controller.rb",
+            "app/jobs.rb",
+            "jobsite/run.py",
+        ] {
+            let f = merge(
+                &rules.rules,
+                vec![job("app/jobs/backup_job.rb"), job(other)],
+            );
+            assert!(!f[0].job_only, "{other}");
+            assert_eq!(f[0].severity, Severity::Blocker, "{other}");
         }
 
         // Lock entries that do not ship are not counted at all.
