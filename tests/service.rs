@@ -480,3 +480,76 @@ fn a_spawn_only_in_background_jobs_is_porting_work() {
     assert_eq!(r["verdict"], "stay");
 }
 
+#[test]
+fn a_frontend_bundled_for_the_browser_is_not_the_service() {
+    // A .NET API with a Vite frontend whose dev-server helper spawns
+    // `dotnet dev-certs`.
+    let helper =
+        "const spawn = require('child_process').spawn;\nspawn('dotnet', ['dev-certs', 'https']);\n";
+    let tree = |dir: &Path, scripts: &str| {
+        write(
+            dir,
+            "src/Web/Web.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <PropertyGroup><OutputType>Exe</OutputType></PropertyGroup>\n</Project>\n",
+        );
+        write(
+            dir,
+            "src/Web/Program.cs",
+            "var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\napp.Run();\n",
+        );
+        write(
+            dir,
+            "src/Web/ClientApp/package.json",
+            &format!("{{\"name\": \"web\", \"scripts\": {scripts}}}"),
+        );
+        write(dir, "src/Web/ClientApp/aspnetcore-https.cjs", helper);
+        write(
+            dir,
+            "src/Web/ClientApp/src/main.tsx",
+            "import React from 'react';\n",
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        r#"{"start": "vite", "build": "tsc && vite build"}"#,
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101 is listed");
+    assert_eq!(f["counted"], false, "{f}");
+    assert_eq!(f["context"], "dev", "{f}");
+    let e = &f["evidence"][0];
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("frontend bundled for the browser"),
+        "{e}"
+    );
+    assert!(
+        r["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["path"] == "src/Web/ClientApp/"),
+        "{}",
+        r["roles"]
+    );
+
+    // A package that runs on Node (its start script is a server) is code
+    // that ships: the same helper counts.
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        r#"{"start": "node server.js", "build": "vite build"}"#,
+    );
+    write(
+        dir.path(),
+        "src/Web/ClientApp/server.js",
+        "require('./aspnetcore-https.cjs');\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101");
+    assert_eq!(f["context"], "service", "{f}");
+    assert_eq!(f["counted"], true, "{f}");
+}

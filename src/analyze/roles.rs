@@ -1,13 +1,16 @@
 //! Non-service artefacts by role: CI folders, packaging, build tool
 //! wrappers, end-to-end and BDD tests, database migrations, Rake tasks,
 //! spec helpers, fixtures, guest root filesystems, generated kernel
-//! headers, and Dockerfiles named for one of those jobs. Each gets a context and a reason a reader can check, so a
-//! `subprocess` in a CI script or a `Runtime.exec` in `maven-wrapper.jar`
-//! is listed but never charged to the service.
+//! headers, frontend packages bundled for the browser, and Dockerfiles
+//! named for one of those jobs. Each gets a context and a reason a reader
+//! can check, so a `subprocess` in a CI script or a `Runtime.exec` in
+//! `maven-wrapper.jar` is listed but never charged to the service.
 //!
 //! The path decides, as for `Context::of_path`; this refines that first
 //! guess with roles it cannot tell apart (a CI folder from a build script,
-//! a Cypress folder from service code) and says why.
+//! a Cypress folder from service code) and says why. One role needs a
+//! manifest: a frontend package bundled for the browser
+//! (`frontend_package`, applied by the scan before files are parsed).
 
 use crate::model::context::Context;
 use crate::model::service::Role;
@@ -166,6 +169,100 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
     })
 }
 
+/// The reason files of a frontend package carry (`frontend_package`).
+pub(crate) const FRONTEND: &str =
+    "frontend bundled for the browser: its code runs in the browser, its Node scripts (dev server, certificates, codegen) at development or build time";
+
+/// Programs that bundle code for the browser or serve it while developing.
+const BROWSER_BUNDLERS: [&str; 9] = [
+    "vite",
+    "webpack",
+    "webpack-dev-server",
+    "react-scripts",
+    "ng",
+    "vue-cli-service",
+    "parcel",
+    "snowpack",
+    "rollup",
+];
+
+/// Programs that run a Node server (or a Node program) from a script.
+const NODE_RUNNERS: [&str; 15] = [
+    "node",
+    "ts-node",
+    "tsx",
+    "nodemon",
+    "pm2",
+    "pm2-runtime",
+    "forever",
+    "next",
+    "nuxt",
+    "remix-serve",
+    "nest",
+    "bun",
+    "deno",
+    "vite-node",
+    "react-router-serve",
+];
+
+/// Server frameworks whose presence in `dependencies` means the package
+/// runs on Node, whatever its scripts bundle.
+const NODE_SERVERS: [&str; 8] = [
+    "express",
+    "fastify",
+    "koa",
+    "@hapi/hapi",
+    "@nestjs/core",
+    "next",
+    "nuxt",
+    "@remix-run/node",
+];
+
+/// Whether a package.json describes a frontend bundled for the browser: a
+/// script bundles with a browser bundler or runs its dev server, and
+/// nothing in it runs on Node: no script runs `node` or a Node server, no
+/// `main` or `bin` names a program or library entry, no server framework
+/// is a dependency. Such a package ships as static files another process
+/// serves; its Node-side files (a dev-server helper that spawns `dotnet
+/// dev-certs`, a proxy config) run only on a developer's machine or in the
+/// build.
+pub(crate) fn frontend_package(pkg: &serde_json::Value) -> bool {
+    if pkg.get("main").is_some() || pkg.get("bin").is_some() {
+        return false;
+    }
+    let runs_on_node = pkg
+        .get("dependencies")
+        .and_then(|d| d.as_object())
+        .is_some_and(|d| d.keys().any(|k| NODE_SERVERS.contains(&k.as_str())));
+    if runs_on_node {
+        return false;
+    }
+    let Some(scripts) = pkg.get("scripts").and_then(|s| s.as_object()) else {
+        return false;
+    };
+    let mut bundles = false;
+    for cmd in scripts.values().filter_map(|v| v.as_str()) {
+        for program in script_programs(cmd) {
+            if NODE_RUNNERS.contains(&program) {
+                return false;
+            }
+            bundles |= BROWSER_BUNDLERS.contains(&program);
+        }
+    }
+    bundles
+}
+
+/// The program of each command of a package.json script: the first word
+/// after environment assignments and `cross-env`, per `&&`, `||`, `;` or
+/// `|` part, without its directory (`./node_modules/.bin/vite` is `vite`).
+fn script_programs(cmd: &str) -> impl Iterator<Item = &str> {
+    cmd.split(['&', '|', ';']).filter_map(|part| {
+        part.split_whitespace()
+            .find(|w| !w.contains('=') && *w != "cross-env" && *w != "env")
+            .map(|w| w.rsplit('/').next().unwrap_or(w))
+    })
+}
+
 /// The words of a directory name (`tests_e2e` -> `tests`, `e2e`).
 fn name_words(d: &str) -> impl Iterator<Item = &str> {
     d.split(['-', '_', '.']).filter(|w| !w.is_empty())
@@ -310,6 +407,34 @@ mod tests {
         ];
         for (rel, c) in cases {
             assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
+        }
+    }
+
+    #[test]
+    fn frontend_packages_bundle_for_the_browser() {
+        let pkg = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        for s in [
+            r#"{"scripts": {"start": "vite", "build": "tsc && vite build"}}"#,
+            r#"{"scripts": {"start": "ng serve", "build": "ng build"}, "dependencies": {"@angular/core": "^20"}}"#,
+            r#"{"scripts": {"start": "cross-env PORT=3000 react-scripts start"}}"#,
+            r#"{"scripts": {"dev": "./node_modules/.bin/webpack serve"}}"#,
+        ] {
+            assert!(frontend_package(&pkg(s)), "{s}");
+        }
+        for s in [
+            // Runs on Node: a server script, a server framework, a program
+            // or library entry.
+            r#"{"scripts": {"build": "vite build", "start": "node server/server.js"}}"#,
+            r#"{"scripts": {"build": "vite build && NODE_ENV=production node dist/x.js"}}"#,
+            r#"{"scripts": {"build": "next build", "start": "next start"}}"#,
+            r#"{"scripts": {"build": "vite build"}, "dependencies": {"express": "^5"}}"#,
+            r#"{"main": "dist/index.js", "scripts": {"build": "rollup -c"}}"#,
+            r#"{"bin": {"x": "cli.js"}, "scripts": {"build": "webpack"}}"#,
+            // No bundler: nothing says it is a frontend.
+            r#"{"scripts": {"test": "jest", "lint": "eslint ."}}"#,
+            r#"{"name": "x"}"#,
+        ] {
+            assert!(!frontend_package(&pkg(s)), "{s}");
         }
     }
 
