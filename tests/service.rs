@@ -464,6 +464,10 @@ fn a_spawn_only_in_background_jobs_is_porting_work() {
     assert_eq!(f["job_only"], true, "{f}");
     assert_eq!(f["severity"], "major", "{f}");
     assert_ne!(r["verdict"], "stay", "{}", r["scoring"]);
+    // The text says why a spawn is listed as a major.
+    let out = wasmfit().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("only background jobs use it"), "{text}");
 
     // The same call on the request path: the rule's blocker.
     let dir = tempfile::tempdir().unwrap();
@@ -478,6 +482,9 @@ fn a_spawn_only_in_background_jobs_is_porting_work() {
     assert!(f.get("job_only").is_none(), "{f}");
     assert_eq!(f["severity"], "blocker", "{f}");
     assert_eq!(r["verdict"], "stay");
+    let out = wasmfit().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("only background jobs use it"), "{text}");
 }
 
 #[test]

@@ -179,8 +179,12 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     // request path: the worker can stay in a container while the service
     // moves, so it is porting work (split the job off), at most a major,
     // and not a reason for the whole service to stay.
-    let job_only =
-        !lock_only && !in_ctx.is_empty() && in_ctx.iter().all(|e| is_job_path(&e.at.path));
+    // Marked only where it lowers the rule's severity (a queue-worker info
+    // finding in job code is not "at most a major").
+    let job_only = !lock_only
+        && rule.severity == Severity::Blocker
+        && !in_ctx.is_empty()
+        && in_ctx.iter().all(|e| is_job_path(&e.at.path));
     // Severities are ordered most severe first: `max` is "at most".
     let severity = if lock_only {
         rule.severity.max(Severity::Minor)

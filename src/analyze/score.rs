@@ -15,8 +15,8 @@
 //!   blocker and not porting work by itself. Lock entries are low
 //!   confidence, and a low-confidence lock-only finding is not counted at
 //!   all: it is listed with its context and moves neither score nor verdict.
-//! - A finding whose only evidence in its context is background-job code
-//!   (`app/jobs/`, `app/workers/`, a `*_job` file) is at most a major
+//! - A blocker whose only evidence in its context is background-job code
+//!   (`app/jobs/`, `app/workers/`, a `*_job` file) is a major
 //!   (`job_only`): a worker the job queue runs beside the service needs it,
 //!   and the worker can stay in a container while the service moves.
 //! - The raw score is `100 - sum`, floored at 0.

@@ -71,9 +71,9 @@ pub struct Finding {
     /// is at most a minor (a rule's blocker or major is reported as a minor).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lock_only: bool,
-    /// Its only evidence in its context is background-job code (`app/jobs/`,
-    /// a `*_job` file): a worker the job queue runs beside the service
-    /// needs it, so it is at most a major (split the worker off), never a
+    /// A blocker whose only evidence in its context is background-job code
+    /// (`app/jobs/`, a `*_job` file): a worker the job queue runs beside the
+    /// service needs it, so it is a major (split the worker off), never a
     /// blocker of the service itself.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub job_only: bool,
