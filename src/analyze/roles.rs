@@ -1,8 +1,9 @@
 //! Non-service artefacts by role: CI folders, packaging, build tool
 //! wrappers, end-to-end and BDD tests, database migrations, Rake tasks,
 //! spec helpers, fixtures, guest root filesystems, generated kernel
-//! headers, frontend packages bundled for the browser, and Dockerfiles
-//! named for one of those jobs. Each gets a context and a reason a reader
+//! headers, frontend packages bundled for the browser, Go files built only
+//! for another operating system, and Dockerfiles named for one of those
+//! jobs. Each gets a context and a reason a reader
 //! can check, so a `subprocess` in a CI script or a `Runtime.exec` in
 //! `maven-wrapper.jar` is listed but never charged to the service.
 //!
@@ -45,6 +46,8 @@ const E2E: &str = "end-to-end tests";
 const MIGRATIONS: &str =
     "database migrations (run once per release by the migration tool, not by the service)";
 const RAKE_TASK: &str = "Rake tasks (run by hand or by deploy tooling, as Makefile targets are)";
+const OTHER_PLATFORM: &str =
+    "Go file built only for another platform (its name's GOOS suffix is neither linux nor wasip1)";
 const BDD: &str = "BDD step definitions and support code";
 const SPEC_HELPER: &str = "test and spec helpers";
 const FIXTURES: &str = "test fixtures and data";
@@ -147,6 +150,7 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
         }
         "snapcraft.yaml" | "pkgbuild" => (Context::Packaging, PACKAGING),
         _ if file.ends_with(".rake") => (Context::Build, RAKE_TASK),
+        _ if go_other_platform(file) => (Context::Optional, OTHER_PLATFORM),
         _ if file.starts_with("playwright.config.") || file.starts_with("cypress.config.") => {
             (Context::Test, E2E)
         }
@@ -261,6 +265,46 @@ fn script_programs(cmd: &str) -> impl Iterator<Item = &str> {
             .find(|w| !w.contains('=') && *w != "cross-env" && *w != "env")
             .map(|w| w.rsplit('/').next().unwrap_or(w))
     })
+}
+
+/// Whether a Go file's name restricts it to an operating system that is
+/// neither Linux nor WASI (`tun_darwin.go`, `udp_windows_amd64.go`): the Go
+/// tool builds it only for that GOOS, so it never ships in a Linux
+/// container or a Wasm component, as a Cargo dependency for Windows does
+/// not. Test files keep their test context.
+fn go_other_platform(file: &str) -> bool {
+    const OTHER_GOOS: [&str; 15] = [
+        "aix",
+        "android",
+        "darwin",
+        "dragonfly",
+        "freebsd",
+        "hurd",
+        "illumos",
+        "ios",
+        "js",
+        "netbsd",
+        "openbsd",
+        "plan9",
+        "solaris",
+        "windows",
+        "zos",
+    ];
+    const GOARCH: [&str; 14] = [
+        "386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64",
+        "ppc64le", "riscv64", "s390x", "wasm",
+    ];
+    let Some(stem) = file.strip_suffix(".go") else {
+        return false;
+    };
+    if stem.ends_with("_test") {
+        return false;
+    }
+    let mut parts: Vec<&str> = stem.split('_').collect();
+    if parts.len() > 2 && GOARCH.contains(parts.last().unwrap_or(&"")) {
+        parts.pop();
+    }
+    parts.len() > 1 && OTHER_GOOS.contains(parts.last().unwrap_or(&""))
 }
 
 /// The words of a directory name (`tests_e2e` -> `tests`, `e2e`).
@@ -404,6 +448,9 @@ mod tests {
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),
             ("lib/tasks/build.rake", Context::Build),
+            ("overlay/tun_darwin.go", Context::Optional),
+            ("udp/udp_windows_amd64.go", Context::Optional),
+            ("sys/ioctl_freebsd_arm64.go", Context::Optional),
         ];
         for (rel, c) in cases {
             assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
@@ -458,6 +505,14 @@ mod tests {
             "src/be2e/x.go",
             "app/models/migration_status.rb",
             "lib/tasks.rb",
+            // Built for Linux or WASI, for every platform, or a test.
+            "overlay/tun_linux.go",
+            "net/poll_wasip1.go",
+            "udp/udp_linux_amd64.go",
+            "cmd/windows.go",
+            "arch/amd64.go",
+            "sys/unix_amd64.go",
+            "tun_windows_test.go",
         ] {
             assert_eq!(ctx(rel), None, "{rel}");
         }
