@@ -232,8 +232,9 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
 
 /// Whether `path` is background-job code: under a `jobs` directory
 /// (Rails' `app/jobs/`, `jobs/`), under `app/workers/` (Sidekiq's
-/// convention), or a file named for a job (`restic_job.rb`,
-/// `cleanup_job.py`).
+/// convention), a file named for a job (`restic_job.rb`,
+/// `cleanup_job.py`), or a package's `tasks.py` (Celery, huey and RQ's
+/// convention; a root `tasks.py` is invoke's, build context already).
 fn is_job_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let parts: Vec<&str> = lower.split('/').collect();
@@ -244,6 +245,7 @@ fn is_job_path(path: &str) -> bool {
     dirs.contains(&"jobs")
         || dirs.windows(2).any(|w| w == ["app", "workers"])
         || (stem.ends_with("_job") && file.contains('.'))
+        || (*file == "tasks.py" && !dirs.is_empty())
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -332,7 +334,11 @@ mod tests {
         let job = |path: &str| hit(&rules, spawn, path, svc, Source::Code);
         let f = merge(
             &rules.rules,
-            vec![job("app/jobs/backup_job.rb"), job("lib/cleanup_job.py")],
+            vec![
+                job("app/jobs/backup_job.rb"),
+                job("lib/cleanup_job.py"),
+                job("shop/orders/tasks.py"),
+            ],
         );
         assert!(f[0].job_only && f[0].counted);
         assert_eq!(f[0].severity, Severity::Major);
@@ -341,6 +347,7 @@ mod tests {
             "app/controllers/x_controller.rb",
             "app/jobs.rb",
             "jobsite/run.py",
+            "shop/orders/task_views.py",
         ] {
             let f = merge(
                 &rules.rules,

@@ -16,9 +16,10 @@
 //!   confidence, and a low-confidence lock-only finding is not counted at
 //!   all: it is listed with its context and moves neither score nor verdict.
 //! - A blocker whose only evidence in its context is background-job code
-//!   (`app/jobs/`, `app/workers/`, a `*_job` file) is a major
-//!   (`job_only`): a worker the job queue runs beside the service needs it,
-//!   and the worker can stay in a container while the service moves.
+//!   (`app/jobs/`, `app/workers/`, a `*_job` file, a package's `tasks.py`)
+//!   is a major (`job_only`): a worker the job queue runs beside the
+//!   service needs it, and the worker can stay in a container while the
+//!   service moves.
 //! - The raw score is `100 - sum`, floored at 0.
 //! - The verdict: `stay` when a counted blocker has at least medium
 //!   confidence or the raw score is under 40; else `porting` when a counted
