@@ -222,22 +222,48 @@ const NODE_SERVERS: [&str; 8] = [
     "@remix-run/node",
 ];
 
+/// Frameworks that render on a server as well as in the browser (their
+/// server code runs on Node after a `vite build`): in `dependencies` or
+/// `devDependencies` (SvelteKit and its adapters are dev dependencies),
+/// the package is not a browser-only frontend.
+const SERVER_RENDERING: [&str; 10] = [
+    "@sveltejs/kit",
+    "@remix-run/dev",
+    "@react-router/dev",
+    "@angular/ssr",
+    "@angular/platform-server",
+    "@solidjs/start",
+    "@tanstack/react-start",
+    "@builder.io/qwik-city",
+    "vike",
+    "astro",
+];
+
 /// Whether a package.json describes a frontend bundled for the browser: a
 /// script bundles with a browser bundler or runs its dev server, and
 /// nothing in it runs on Node: no script runs `node` or a Node server, no
 /// `main` or `bin` names a program or library entry, no server framework
-/// is a dependency. Such a package ships as static files another process
-/// serves; its Node-side files (a dev-server helper that spawns `dotnet
-/// dev-certs`, a proxy config) run only on a developer's machine or in the
-/// build.
+/// is a dependency, and no framework that also renders on a server
+/// (SvelteKit, Angular SSR, Astro...) is one. Such a package ships as
+/// static files another process serves; its Node-side files (a dev-server
+/// helper that spawns `dotnet dev-certs`, a proxy config) run only on a
+/// developer's machine or in the build.
 pub(crate) fn frontend_package(pkg: &serde_json::Value) -> bool {
     if pkg.get("main").is_some() || pkg.get("bin").is_some() {
         return false;
     }
-    let runs_on_node = pkg
-        .get("dependencies")
-        .and_then(|d| d.as_object())
-        .is_some_and(|d| d.keys().any(|k| NODE_SERVERS.contains(&k.as_str())));
+    let names = |section: &str| -> Vec<String> {
+        pkg.get(section)
+            .and_then(|d| d.as_object())
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let (deps, dev_deps) = (names("dependencies"), names("devDependencies"));
+    let runs_on_node = deps.iter().any(|k| NODE_SERVERS.contains(&k.as_str()))
+        || deps
+            .iter()
+            .chain(&dev_deps)
+            .any(|k| SERVER_RENDERING.contains(&k.as_str()));
     if runs_on_node {
         return false;
     }
@@ -477,6 +503,9 @@ mod tests {
             r#"{"scripts": {"build": "vite build"}, "dependencies": {"express": "^5"}}"#,
             r#"{"main": "dist/index.js", "scripts": {"build": "rollup -c"}}"#,
             r#"{"bin": {"x": "cli.js"}, "scripts": {"build": "webpack"}}"#,
+            // Renders on a server too (SvelteKit's node adapter, Angular SSR).
+            r#"{"scripts": {"dev": "vite dev", "build": "vite build"}, "devDependencies": {"@sveltejs/kit": "^2"}}"#,
+            r#"{"scripts": {"start": "ng serve"}, "dependencies": {"@angular/ssr": "^20"}}"#,
             // No bundler: nothing says it is a frontend.
             r#"{"scripts": {"test": "jest", "lint": "eslint ."}}"#,
             r#"{"name": "x"}"#,
