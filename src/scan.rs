@@ -12,7 +12,7 @@ use crate::analyze::score;
 use crate::analyze::signals;
 use crate::analyze::suppress::{self, FileMarkers};
 use crate::input::discover::{self, Discovery};
-use crate::model::artifact::{Artifact, ArtifactKind};
+use crate::model::artifact::{Artifact, ArtifactKind, ManifestKind};
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
@@ -88,6 +88,7 @@ pub fn scan_with(
         skipped,
     } = discover::discover(root, &opts.discover)?;
     let mut role_of = assign_roles(&mut artifacts);
+    assign_frontends(&mut artifacts, &mut role_of);
     let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -564,6 +565,72 @@ fn assign_roles(
         }
     }
     out
+}
+
+/// Gives the files of each frontend package (`roles::frontend_package`: a
+/// package.json that bundles for the browser and runs nothing on Node) the
+/// development context, before they are parsed, so that its Node-side
+/// helpers (a dev-server script that spawns `dotnet dev-certs`) are not the
+/// service's. Only below the scanned root, and only where the package's
+/// directory holds no other ecosystem's manifest, Dockerfile or compose
+/// file: a directory that builds its own image or another language's
+/// program is a service of its own.
+fn assign_frontends(
+    artifacts: &mut [Artifact],
+    role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) {
+    let parent = |rel: &str| rel.rsplit_once('/').map(|(d, _)| d.to_string());
+    let mut dirs = Vec::new();
+    for a in artifacts.iter() {
+        if a.kind != ArtifactKind::Manifest(ManifestKind::PackageJson) || !a.context.counts() {
+            continue;
+        }
+        let Some(dir) = parent(&a.rel) else {
+            continue;
+        };
+        let mut ignored = Vec::new();
+        let Some(pkg) = read_text(a, &mut ignored)
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        else {
+            continue;
+        };
+        if crate::analyze::roles::frontend_package(&pkg) {
+            dirs.push(dir);
+        }
+    }
+    dirs.retain(|dir| {
+        !artifacts.iter().any(|a| {
+            parent(&a.rel).as_deref() == Some(dir.as_str())
+                && match a.kind {
+                    ArtifactKind::Manifest(k) => !matches!(
+                        k,
+                        ManifestKind::PackageJson
+                            | ManifestKind::PackageLock
+                            | ManifestKind::YarnLock
+                            | ManifestKind::PnpmLock
+                    ),
+                    ArtifactKind::Dockerfile | ArtifactKind::Compose => true,
+                    _ => false,
+                }
+        })
+    });
+    for dir in dirs {
+        let prefix = format!("{dir}/");
+        for a in artifacts
+            .iter_mut()
+            .filter(|a| a.rel.starts_with(&prefix) && a.context.counts())
+        {
+            a.context = Context::Dev;
+            role_of.insert(
+                a.rel.clone(),
+                crate::analyze::roles::Assigned {
+                    path: prefix.clone(),
+                    context: Context::Dev,
+                    reason: crate::analyze::roles::FRONTEND,
+                },
+            );
+        }
+    }
 }
 
 /// Reads the compose files before anything else: a Dockerfile a compose

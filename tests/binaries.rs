@@ -836,3 +836,133 @@ fn knowledge() -> wasmfit::parse::binary::BinaryKnowledge {
         .runtimes
         .binary
 }
+
+/// A minimal PE32+ DLL for x86-64 whose one import is `kernel32.dll!func`,
+/// laid out by hand (one `.idata` section), so no Windows toolchain is
+/// needed. With `dotnet`, the CLI header directory points at the section
+/// too, which is what marks a .NET assembly.
+fn pe_dll(func: &str, dotnet: bool) -> Vec<u8> {
+    let mut f = vec![0u8; 0x400];
+    let put16 =
+        |f: &mut Vec<u8>, at: usize, v: u16| f[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |f: &mut Vec<u8>, at: usize, v: u32| f[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put64 =
+        |f: &mut Vec<u8>, at: usize, v: u64| f[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    f[0..2].copy_from_slice(b"MZ");
+    put32(&mut f, 0x3c, 0x40);
+    f[0x40..0x44].copy_from_slice(b"PE\0\0");
+    // COFF header: x86-64, one section, a PE32+ optional header, a DLL.
+    put16(&mut f, 0x44, 0x8664);
+    put16(&mut f, 0x46, 1);
+    put16(&mut f, 0x54, 240);
+    put16(&mut f, 0x56, 0x2022);
+    let opt = 0x58;
+    put16(&mut f, opt, 0x20b);
+    put64(&mut f, opt + 24, 0x1_8000_0000);
+    put32(&mut f, opt + 32, 0x1000);
+    put32(&mut f, opt + 36, 0x200);
+    put16(&mut f, opt + 40, 6);
+    put16(&mut f, opt + 48, 6);
+    put32(&mut f, opt + 56, 0x2000);
+    put32(&mut f, opt + 60, 0x200);
+    put16(&mut f, opt + 68, 2);
+    put32(&mut f, opt + 108, 16);
+    // Data directories: 1 = imports, 14 = the CLI header.
+    let dirs = opt + 112;
+    put32(&mut f, dirs + 8, 0x1000);
+    put32(&mut f, dirs + 12, 40);
+    if dotnet {
+        put32(&mut f, dirs + 14 * 8, 0x1100);
+        put32(&mut f, dirs + 14 * 8 + 4, 72);
+    }
+    let sec = opt + 240;
+    f[sec..sec + 8].copy_from_slice(b".idata\0\0");
+    put32(&mut f, sec + 8, 0x200);
+    put32(&mut f, sec + 12, 0x1000);
+    put32(&mut f, sec + 16, 0x200);
+    put32(&mut f, sec + 20, 0x200);
+    put32(&mut f, sec + 36, 0xC000_0040);
+    // The section (RVA 0x1000 at file offset 0x200): one import descriptor
+    // and a null one, the lookup and address tables, the hint/name entry,
+    // the DLL's name.
+    let (base, rva) = (0x200usize, 0x1000u32);
+    put32(&mut f, base, rva + 0x28);
+    put32(&mut f, base + 12, rva + 0x60);
+    put32(&mut f, base + 16, rva + 0x38);
+    put64(&mut f, base + 0x28, u64::from(rva + 0x48));
+    put64(&mut f, base + 0x38, u64::from(rva + 0x48));
+    let name = base + 0x4a;
+    f[name..name + func.len()].copy_from_slice(func.as_bytes());
+    f[base + 0x60..base + 0x60 + 13].copy_from_slice(b"KERNEL32.dll\0");
+    if dotnet {
+        // The CLI (COR20) header, pointing at a metadata root ("BSJB",
+        // version "v4", no streams).
+        put32(&mut f, base + 0x100, 72);
+        put16(&mut f, base + 0x104, 2);
+        put16(&mut f, base + 0x106, 5);
+        put32(&mut f, base + 0x108, rva + 0x180);
+        put32(&mut f, base + 0x10c, 0x20);
+        put32(&mut f, base + 0x180, 0x424A_5342);
+        put16(&mut f, base + 0x184, 1);
+        put16(&mut f, base + 0x186, 1);
+        put32(&mut f, base + 0x18c, 4);
+        f[base + 0x190..base + 0x192].copy_from_slice(b"v4");
+    }
+    f
+}
+
+#[test]
+fn windows_binaries_are_another_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let dll = dir.path().join("dist/windows/helper.dll");
+    std::fs::create_dir_all(dll.parent().unwrap()).unwrap();
+    std::fs::write(&dll, pe_dll("CreateProcessW", false)).unwrap();
+    let a = binary::analyze_file(
+        &dll,
+        "dist/windows/helper.dll",
+        BinaryFormat::Pe,
+        Context::Service,
+        &knowledge(),
+    );
+    assert!(
+        a.output.diagnostics.is_empty(),
+        "{:?}",
+        a.output.diagnostics
+    );
+    let spawn = sym("CreateProcessW");
+    assert!(
+        has(&a.output.facts, &spawn, Context::Optional),
+        "{:#?}",
+        a.output.facts
+    );
+    assert!(!has(&a.output.facts, &spawn, Context::Service));
+    // Found by the scan, listed, and not charged to the service.
+    let r = scan(dir.path());
+    let f = r.findings.iter().find(|f| f.rule_id == "WF101");
+    let f = f.unwrap_or_else(|| panic!("WF101 did not fire: {:#?}", r.findings));
+    assert_eq!(f.context, Context::Optional);
+    assert!(!counted(&r).contains(&"WF101"), "{:?}", counted(&r));
+}
+
+#[test]
+fn dotnet_assemblies_keep_their_context() {
+    // The same import in a .NET assembly: portable code, the service's.
+    let dir = tempfile::tempdir().unwrap();
+    let dll = dir.path().join("App.dll");
+    std::fs::write(&dll, pe_dll("CreateProcessW", true)).unwrap();
+    let a = binary::analyze_file(
+        &dll,
+        "App.dll",
+        BinaryFormat::Pe,
+        Context::Service,
+        &knowledge(),
+    );
+    let info = a.binary.as_ref().unwrap().info.clone();
+    assert_eq!(info.runtime.as_deref(), Some("dotnet"), "{info:?}");
+    assert!(
+        has(&a.output.facts, &sym("CreateProcessW"), Context::Service),
+        "{:#?}",
+        a.output.facts
+    );
+}

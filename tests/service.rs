@@ -427,3 +427,136 @@ fn a_tree_of_only_examples_still_gets_its_runtime_but_no_verdict() {
     );
     assert_eq!(r["summary"]["counted"], serde_json::json!({}));
 }
+
+/// The findings of a JSON report with `rule`, and whether one is counted.
+fn rule_finding<'a>(r: &'a serde_json::Value, rule: &str) -> Option<&'a serde_json::Value> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+}
+
+#[test]
+fn a_spawn_only_in_background_jobs_is_porting_work() {
+    let app = |dir: &Path| {
+        write(
+            dir,
+            "Gemfile",
+            "source \"https://rubygems.org\"\ngem \"rails\"\n",
+        );
+        write(
+            dir,
+            "config.ru",
+            "require_relative \"config/environment\"\nrun Rails.application\n",
+        );
+        write(
+            dir,
+            "app/jobs/backup_job.rb",
+            "class BackupJob < ApplicationJob\n  def perform\n    system(\"restic\", \"backup\", \"/data\")\n  end\nend\n",
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path());
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101");
+    assert_eq!(f["counted"], true, "{f}");
+    assert_eq!(f["job_only"], true, "{f}");
+    assert_eq!(f["severity"], "major", "{f}");
+    assert_ne!(r["verdict"], "stay", "{}", r["scoring"]);
+    // The text says why a spawn is listed as a major.
+    let out = wasmfit().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("only background jobs use it"), "{text}");
+
+    // The same call on the request path: the rule's blocker.
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path());
+    write(
+        dir.path(),
+        "app/controllers/backups_controller.rb",
+        "class BackupsController < ApplicationController\n  def create\n    system(\"restic\", \"backup\", \"/data\")\n  end\nend\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101");
+    assert!(f.get("job_only").is_none(), "{f}");
+    assert_eq!(f["severity"], "blocker", "{f}");
+    assert_eq!(r["verdict"], "stay");
+    let out = wasmfit().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("only background jobs use it"), "{text}");
+}
+
+#[test]
+fn a_frontend_bundled_for_the_browser_is_not_the_service() {
+    // A .NET API with a Vite frontend whose dev-server helper spawns
+    // `dotnet dev-certs`.
+    let helper =
+        "const spawn = require('child_process').spawn;\nspawn('dotnet', ['dev-certs', 'https']);\n";
+    let tree = |dir: &Path, scripts: &str| {
+        write(
+            dir,
+            "src/Web/Web.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <PropertyGroup><OutputType>Exe</OutputType></PropertyGroup>\n</Project>\n",
+        );
+        write(
+            dir,
+            "src/Web/Program.cs",
+            "var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\napp.Run();\n",
+        );
+        write(
+            dir,
+            "src/Web/ClientApp/package.json",
+            &format!("{{\"name\": \"web\", \"scripts\": {scripts}}}"),
+        );
+        write(dir, "src/Web/ClientApp/aspnetcore-https.cjs", helper);
+        write(
+            dir,
+            "src/Web/ClientApp/src/main.tsx",
+            "import React from 'react';\n",
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        r#"{"start": "vite", "build": "tsc && vite build"}"#,
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101 is listed");
+    assert_eq!(f["counted"], false, "{f}");
+    assert_eq!(f["context"], "dev", "{f}");
+    let e = &f["evidence"][0];
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("frontend bundled for the browser"),
+        "{e}"
+    );
+    assert!(
+        r["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["path"] == "src/Web/ClientApp/"),
+        "{}",
+        r["roles"]
+    );
+
+    // A package that runs on Node (its start script is a server) is code
+    // that ships: the same helper counts.
+    let dir = tempfile::tempdir().unwrap();
+    tree(
+        dir.path(),
+        r#"{"start": "node server.js", "build": "vite build"}"#,
+    );
+    write(
+        dir.path(),
+        "src/Web/ClientApp/server.js",
+        "require('./aspnetcore-https.cjs');\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101");
+    assert_eq!(f["context"], "service", "{f}");
+    assert_eq!(f["counted"], true, "{f}");
+}

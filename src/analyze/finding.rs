@@ -155,7 +155,6 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     if kinds.len() >= 2 && confidence == Confidence::Medium {
         confidence = Confidence::High;
     }
-    let counted = context.counts() && !suppressed && rule.severity != Severity::Info;
     // Lock-file entries alone say that some package in the dependency tree
     // can do this, not that the service does. A lock file is written for
     // every platform and feature set at once (Cargo.lock lists Windows-only
@@ -167,9 +166,30 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         && in_ctx
             .iter()
             .all(|e| e.source == Source::Dependency && ManifestKind::is_lock_path(&e.at.path));
+    // And at low confidence (a lock entry's own) it is not counted at all:
+    // the package may never be built for the service's target, so counting
+    // it would charge the service for the tree's other platforms and
+    // features. It stays listed, with its context, as a reason to look.
+    let counted = context.counts()
+        && !suppressed
+        && rule.severity != Severity::Info
+        && !(lock_only && confidence == Confidence::Low);
+    // A capability only background jobs use (`app/jobs/`, a `*_job` file)
+    // is needed by a worker the job queue runs beside the service, off the
+    // request path: the worker can stay in a container while the service
+    // moves, so it is porting work (split the job off), at most a major,
+    // and not a reason for the whole service to stay.
+    // Marked only where it lowers the rule's severity (a queue-worker info
+    // finding in job code is not "at most a major").
+    let job_only = !lock_only
+        && rule.severity == Severity::Blocker
+        && !in_ctx.is_empty()
+        && in_ctx.iter().all(|e| is_job_path(&e.at.path));
     // Severities are ordered most severe first: `max` is "at most".
     let severity = if lock_only {
         rule.severity.max(Severity::Minor)
+    } else if job_only {
+        rule.severity.max(Severity::Major)
     } else {
         rule.severity
     };
@@ -198,6 +218,7 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         confidence,
         counted,
         lock_only,
+        job_only,
         suppressed,
         message: rule.message.clone(),
         remediation: rule.remediation.clone(),
@@ -207,6 +228,24 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         evidence: ev,
         evidence_total: total,
     }
+}
+
+/// Whether `path` is background-job code: under a `jobs` directory
+/// (Rails' `app/jobs/`, `jobs/`), under `app/workers/` (Sidekiq's
+/// convention), a file named for a job (`restic_job.rb`,
+/// `cleanup_job.py`), or a package's `tasks.py` (Celery, huey and RQ's
+/// convention; a root `tasks.py` is invoke's, build context already).
+fn is_job_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('/').collect();
+    let Some((file, dirs)) = parts.split_last() else {
+        return false;
+    };
+    let stem = file.split('.').next().unwrap_or(file);
+    dirs.contains(&"jobs")
+        || dirs.windows(2).any(|w| w == ["app", "workers"])
+        || (stem.ends_with("_job") && file.contains('.'))
+        || (*file == "tasks.py" && !dirs.is_empty())
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -234,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_only_evidence_is_at_most_a_minor() {
+    fn lock_only_is_not_counted_and_job_only_is_at_most_a_major() {
         let rules = RuleSet::builtin().expect("rules");
         let blocker = "WF505";
         assert_eq!(
@@ -244,7 +283,7 @@ mod tests {
         let svc = Context::Service;
         let dep = Source::Dependency;
 
-        // Only lock entries (two lock files): a minor, counted.
+        // Only lock entries (two lock files): a minor, listed, not counted.
         let f = merge(
             &rules.rules,
             vec![
@@ -262,16 +301,12 @@ mod tests {
         );
         assert_eq!(f.len(), 1);
         assert!(f[0].lock_only);
-        assert!(f[0].counted);
+        assert!(!f[0].counted);
+        assert_eq!(f[0].context, svc);
         assert_eq!(f[0].severity, Severity::Minor);
         let s = score::score(&f);
         assert_eq!(s.verdict, Verdict::GoodFit);
-        assert_eq!(s.deductions[0].points, 2.5);
-        assert!(
-            s.deductions[0].reason.contains("lock-file evidence only"),
-            "{}",
-            s.deductions[0].reason
-        );
+        assert!(s.deductions.is_empty(), "{:?}", s.deductions);
 
         // A manifest declaration, an import or code evidence beside it: the
         // rule's own severity.
@@ -289,7 +324,37 @@ mod tests {
                 ],
             );
             assert!(!f[0].lock_only, "{path}");
+            assert!(f[0].counted, "{path}");
             assert_eq!(f[0].severity, Severity::Blocker, "{path}");
+        }
+
+        // Background-job code only: a major, counted; job and request-path
+        // code together: the rule's blocker.
+        let spawn = "WF101";
+        let job = |path: &str| hit(&rules, spawn, path, svc, Source::Code);
+        let f = merge(
+            &rules.rules,
+            vec![
+                job("app/jobs/backup_job.rb"),
+                job("lib/cleanup_job.py"),
+                job("shop/orders/tasks.py"),
+            ],
+        );
+        assert!(f[0].job_only && f[0].counted);
+        assert_eq!(f[0].severity, Severity::Major);
+        assert_eq!(score::score(&f).verdict, Verdict::Porting);
+        for other in [
+            "app/controllers/x_controller.rb",
+            "app/jobs.rb",
+            "jobsite/run.py",
+            "shop/orders/task_views.py",
+        ] {
+            let f = merge(
+                &rules.rules,
+                vec![job("app/jobs/backup_job.rb"), job(other)],
+            );
+            assert!(!f[0].job_only, "{other}");
+            assert_eq!(f[0].severity, Severity::Blocker, "{other}");
         }
 
         // Lock entries that do not ship are not counted at all.

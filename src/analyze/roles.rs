@@ -1,13 +1,17 @@
 //! Non-service artefacts by role: CI folders, packaging, build tool
-//! wrappers, end-to-end and BDD tests, spec helpers, fixtures, guest root
-//! filesystems, generated kernel headers, and Dockerfiles named for one of
-//! those jobs. Each gets a context and a reason a reader can check, so a
-//! `subprocess` in a CI script or a `Runtime.exec` in `maven-wrapper.jar`
-//! is listed but never charged to the service.
+//! wrappers, end-to-end and BDD tests, database migrations, Rake tasks,
+//! spec helpers, fixtures, guest root filesystems, generated kernel
+//! headers, frontend packages bundled for the browser, Go files built only
+//! for another operating system, and Dockerfiles named for one of those
+//! jobs. Each gets a context and a reason a reader
+//! can check, so a `subprocess` in a CI script or a `Runtime.exec` in
+//! `maven-wrapper.jar` is listed but never charged to the service.
 //!
 //! The path decides, as for `Context::of_path`; this refines that first
 //! guess with roles it cannot tell apart (a CI folder from a build script,
-//! a Cypress folder from service code) and says why.
+//! a Cypress folder from service code) and says why. One role needs a
+//! manifest: a frontend package bundled for the browser
+//! (`frontend_package`, applied by the scan before files are parsed).
 
 use crate::model::context::Context;
 use crate::model::service::Role;
@@ -39,6 +43,11 @@ const CI: &str = "CI configuration and the scripts it runs";
 const PACKAGING: &str = "packaging for another channel (.deb, .rpm, snap, installer)";
 const DEVCONTAINER: &str = "development container";
 const E2E: &str = "end-to-end tests";
+const MIGRATIONS: &str =
+    "database migrations (run once per release by the migration tool, not by the service)";
+const RAKE_TASK: &str = "Rake tasks (run by hand or by deploy tooling, as Makefile targets are)";
+const OTHER_PLATFORM: &str =
+    "Go file built only for another platform (its name's GOOS suffix is neither linux nor wasip1)";
 const BDD: &str = "BDD step definitions and support code";
 const SPEC_HELPER: &str = "test and spec helpers";
 const FIXTURES: &str = "test fixtures and data";
@@ -86,6 +95,14 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
             ("cypress" | "playwright" | "selenium" | "e2e" | "e2e-tests" | "end-to-end", _) => {
                 Some((Context::Test, E2E))
             }
+            // `tests_e2e/`, `e2e_tests/`, `web-e2e/`, `end2end/`.
+            (d, _) if name_words(d).any(|w| w == "e2e" || w == "end2end") => {
+                Some((Context::Test, E2E))
+            }
+            // `db/migrate/`, `migrations/`, `app/migrations/`, `old_migrations/`.
+            (d, _) if name_words(d).any(|w| matches!(w, "migrate" | "migrations")) => {
+                Some((Context::Build, MIGRATIONS))
+            }
             ("fixtures" | "__fixtures__" | "testdata" | "test-data", _) => {
                 Some((Context::Test, FIXTURES))
             }
@@ -132,6 +149,8 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
             (Context::Test, SPEC_HELPER)
         }
         "snapcraft.yaml" | "pkgbuild" => (Context::Packaging, PACKAGING),
+        _ if file.ends_with(".rake") => (Context::Build, RAKE_TASK),
+        _ if go_other_platform(file) => (Context::Optional, OTHER_PLATFORM),
         _ if file.starts_with("playwright.config.") || file.starts_with("cypress.config.") => {
             (Context::Test, E2E)
         }
@@ -152,6 +171,171 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
         }
         _ => return None,
     })
+}
+
+/// The reason files of a frontend package carry (`frontend_package`).
+pub(crate) const FRONTEND: &str =
+    "frontend bundled for the browser: its code runs in the browser, its Node scripts (dev server, certificates, codegen) at development or build time";
+
+/// Programs that bundle code for the browser or serve it while developing.
+const BROWSER_BUNDLERS: [&str; 9] = [
+    "vite",
+    "webpack",
+    "webpack-dev-server",
+    "react-scripts",
+    "ng",
+    "vue-cli-service",
+    "parcel",
+    "snowpack",
+    "rollup",
+];
+
+/// Programs that run a Node server (or a Node program) from a script.
+const NODE_RUNNERS: [&str; 15] = [
+    "node",
+    "ts-node",
+    "tsx",
+    "nodemon",
+    "pm2",
+    "pm2-runtime",
+    "forever",
+    "next",
+    "nuxt",
+    "remix-serve",
+    "nest",
+    "bun",
+    "deno",
+    "vite-node",
+    "react-router-serve",
+];
+
+/// Server frameworks whose presence in `dependencies` means the package
+/// runs on Node, whatever its scripts bundle.
+const NODE_SERVERS: [&str; 8] = [
+    "express",
+    "fastify",
+    "koa",
+    "@hapi/hapi",
+    "@nestjs/core",
+    "next",
+    "nuxt",
+    "@remix-run/node",
+];
+
+/// Frameworks that render on a server as well as in the browser (their
+/// server code runs on Node after a `vite build`): in `dependencies` or
+/// `devDependencies` (SvelteKit and its adapters are dev dependencies),
+/// the package is not a browser-only frontend.
+const SERVER_RENDERING: [&str; 10] = [
+    "@sveltejs/kit",
+    "@remix-run/dev",
+    "@react-router/dev",
+    "@angular/ssr",
+    "@angular/platform-server",
+    "@solidjs/start",
+    "@tanstack/react-start",
+    "@builder.io/qwik-city",
+    "vike",
+    "astro",
+];
+
+/// Whether a package.json describes a frontend bundled for the browser: a
+/// script bundles with a browser bundler or runs its dev server, and
+/// nothing in it runs on Node: no script runs `node` or a Node server, no
+/// `main` or `bin` names a program or library entry, no server framework
+/// is a dependency, and no framework that also renders on a server
+/// (SvelteKit, Angular SSR, Astro...) is one. Such a package ships as
+/// static files another process serves; its Node-side files (a dev-server
+/// helper that spawns `dotnet dev-certs`, a proxy config) run only on a
+/// developer's machine or in the build.
+pub(crate) fn frontend_package(pkg: &serde_json::Value) -> bool {
+    if pkg.get("main").is_some() || pkg.get("bin").is_some() {
+        return false;
+    }
+    let names = |section: &str| -> Vec<String> {
+        pkg.get(section)
+            .and_then(|d| d.as_object())
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let (deps, dev_deps) = (names("dependencies"), names("devDependencies"));
+    let runs_on_node = deps.iter().any(|k| NODE_SERVERS.contains(&k.as_str()))
+        || deps
+            .iter()
+            .chain(&dev_deps)
+            .any(|k| SERVER_RENDERING.contains(&k.as_str()));
+    if runs_on_node {
+        return false;
+    }
+    let Some(scripts) = pkg.get("scripts").and_then(|s| s.as_object()) else {
+        return false;
+    };
+    let mut bundles = false;
+    for cmd in scripts.values().filter_map(|v| v.as_str()) {
+        for program in script_programs(cmd) {
+            if NODE_RUNNERS.contains(&program) {
+                return false;
+            }
+            bundles |= BROWSER_BUNDLERS.contains(&program);
+        }
+    }
+    bundles
+}
+
+/// The program of each command of a package.json script: the first word
+/// after environment assignments and `cross-env`, per `&&`, `||`, `;` or
+/// `|` part, without its directory (`./node_modules/.bin/vite` is `vite`).
+fn script_programs(cmd: &str) -> impl Iterator<Item = &str> {
+    cmd.split(['&', '|', ';']).filter_map(|part| {
+        part.split_whitespace()
+            .find(|w| !w.contains('=') && *w != "cross-env" && *w != "env")
+            .map(|w| w.rsplit('/').next().unwrap_or(w))
+    })
+}
+
+/// Whether a Go file's name restricts it to an operating system that is
+/// neither Linux nor WASI (`tun_darwin.go`, `udp_windows_amd64.go`): the Go
+/// tool builds it only for that GOOS, so it never ships in a Linux
+/// container or a Wasm component, as a Cargo dependency for Windows does
+/// not. Test files keep their test context.
+fn go_other_platform(file: &str) -> bool {
+    const OTHER_GOOS: [&str; 15] = [
+        "aix",
+        "android",
+        "darwin",
+        "dragonfly",
+        "freebsd",
+        "hurd",
+        "illumos",
+        "ios",
+        "js",
+        "netbsd",
+        "openbsd",
+        "plan9",
+        "solaris",
+        "windows",
+        "zos",
+    ];
+    const GOARCH: [&str; 14] = [
+        "386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64",
+        "ppc64le", "riscv64", "s390x", "wasm",
+    ];
+    let Some(stem) = file.strip_suffix(".go") else {
+        return false;
+    };
+    if stem.ends_with("_test") {
+        return false;
+    }
+    let mut parts: Vec<&str> = stem.split('_').collect();
+    if parts.len() > 2 && GOARCH.contains(parts.last().unwrap_or(&"")) {
+        parts.pop();
+    }
+    parts.len() > 1 && OTHER_GOOS.contains(parts.last().unwrap_or(&""))
+}
+
+/// The words of a directory name (`tests_e2e` -> `tests`, `e2e`).
+fn name_words(d: &str) -> impl Iterator<Item = &str> {
+    d.split(['-', '_', '.']).filter(|w| !w.is_empty())
 }
 
 /// A Dockerfile named for a job other than shipping the service
@@ -237,6 +421,32 @@ mod tests {
                 "guest/rootfs/",
             ),
             ("pkg/testdata/a.go", Context::Test, "pkg/testdata/"),
+            (
+                "bookmarks/tests_e2e/e2e_test_login.py",
+                Context::Test,
+                "bookmarks/tests_e2e/",
+            ),
+            (
+                "web/e2e_tests/login.spec.js",
+                Context::Test,
+                "web/e2e_tests/",
+            ),
+            ("apps/web-e2e/src/app.cy.ts", Context::Test, "apps/web-e2e/"),
+            (
+                "db/migrate/20240101_add_x.rb",
+                Context::Build,
+                "db/migrate/",
+            ),
+            (
+                "db/old_migrations/2023_x.rb",
+                Context::Build,
+                "db/old_migrations/",
+            ),
+            (
+                "orders/migrations/0001_initial.py",
+                Context::Build,
+                "orders/migrations/",
+            ),
         ];
         for (rel, c, path) in cases {
             assert_eq!(ctx(rel), Some((c, path.to_string())), "{rel}");
@@ -263,9 +473,44 @@ mod tests {
             ("docker-compose.e2e.yml", Context::Test),
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),
+            ("lib/tasks/build.rake", Context::Build),
+            ("overlay/tun_darwin.go", Context::Optional),
+            ("udp/udp_windows_amd64.go", Context::Optional),
+            ("sys/ioctl_freebsd_arm64.go", Context::Optional),
         ];
         for (rel, c) in cases {
             assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
+        }
+    }
+
+    #[test]
+    fn frontend_packages_bundle_for_the_browser() {
+        let pkg = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        for s in [
+            r#"{"scripts": {"start": "vite", "build": "tsc && vite build"}}"#,
+            r#"{"scripts": {"start": "ng serve", "build": "ng build"}, "dependencies": {"@angular/core": "^20"}}"#,
+            r#"{"scripts": {"start": "cross-env PORT=3000 react-scripts start"}}"#,
+            r#"{"scripts": {"dev": "./node_modules/.bin/webpack serve"}}"#,
+        ] {
+            assert!(frontend_package(&pkg(s)), "{s}");
+        }
+        for s in [
+            // Runs on Node: a server script, a server framework, a program
+            // or library entry.
+            r#"{"scripts": {"build": "vite build", "start": "node server/server.js"}}"#,
+            r#"{"scripts": {"build": "vite build && NODE_ENV=production node dist/x.js"}}"#,
+            r#"{"scripts": {"build": "next build", "start": "next start"}}"#,
+            r#"{"scripts": {"build": "vite build"}, "dependencies": {"express": "^5"}}"#,
+            r#"{"main": "dist/index.js", "scripts": {"build": "rollup -c"}}"#,
+            r#"{"bin": {"x": "cli.js"}, "scripts": {"build": "webpack"}}"#,
+            // Renders on a server too (SvelteKit's node adapter, Angular SSR).
+            r#"{"scripts": {"dev": "vite dev", "build": "vite build"}, "devDependencies": {"@sveltejs/kit": "^2"}}"#,
+            r#"{"scripts": {"start": "ng serve"}, "dependencies": {"@angular/ssr": "^20"}}"#,
+            // No bundler: nothing says it is a frontend.
+            r#"{"scripts": {"test": "jest", "lint": "eslint ."}}"#,
+            r#"{"name": "x"}"#,
+        ] {
+            assert!(!frontend_package(&pkg(s)), "{s}");
         }
     }
 
@@ -284,6 +529,19 @@ mod tests {
             "app/models/spec.rb",
             "docker-compose.yml",
             "compose.prod.yaml",
+            // Words that merely contain the role's word.
+            "app/migrator/run.go",
+            "src/be2e/x.go",
+            "app/models/migration_status.rb",
+            "lib/tasks.rb",
+            // Built for Linux or WASI, for every platform, or a test.
+            "overlay/tun_linux.go",
+            "net/poll_wasip1.go",
+            "udp/udp_linux_amd64.go",
+            "cmd/windows.go",
+            "arch/amd64.go",
+            "sys/unix_amd64.go",
+            "tun_windows_test.go",
         ] {
             assert_eq!(ctx(rel), None, "{rel}");
         }

@@ -12,8 +12,14 @@
 //!   `lock_only` on the finding says why): a lock file lists packages for
 //!   every platform and feature set, so a package somewhere in the
 //!   dependency tree that can do something is a reason to look, not a
-//!   blocker and not porting work by itself. With its low confidence it
-//!   takes off 2.5 points.
+//!   blocker and not porting work by itself. Lock entries are low
+//!   confidence, and a low-confidence lock-only finding is not counted at
+//!   all: it is listed with its context and moves neither score nor verdict.
+//! - A blocker whose only evidence in its context is background-job code
+//!   (`app/jobs/`, `app/workers/`, a `*_job` file, a package's `tasks.py`)
+//!   is a major (`job_only`): a worker the job queue runs beside the
+//!   service needs it, and the worker can stay in a container while the
+//!   service moves.
 //! - The raw score is `100 - sum`, floored at 0.
 //! - The verdict: `stay` when a counted blocker has at least medium
 //!   confidence or the raw score is under 40; else `porting` when a counted
@@ -73,6 +79,8 @@ pub fn score(findings: &[Finding]) -> Score {
                 f.confidence,
                 if f.lock_only {
                     ", lock-file evidence only"
+                } else if f.job_only {
+                    ", background jobs only"
                 } else {
                     ""
                 },

@@ -125,6 +125,12 @@ impl Context {
         if is_build_file(file) {
             return Context::Build;
         }
+        // invoke's `tasks.py` sits at the project's root; one inside a
+        // package is Celery's, huey's or RQ's background tasks, code that
+        // ships (`analyze::finding` weighs it as job code).
+        if file == "tasks.py" && parts.is_empty() {
+            return Context::Build;
+        }
         if file.ends_with(".md") || file.ends_with(".rst") || file.ends_with(".adoc") {
             return Context::Docs;
         }
@@ -156,7 +162,6 @@ fn is_build_file(file: &str) -> bool {
             | "cmakelists.txt"
             | "setup.py"
             | "noxfile.py"
-            | "tasks.py"
             | "fabfile.py"
             | "gulpfile.js"
             | "gruntfile.js"
@@ -197,6 +202,8 @@ mod tests {
             ("build.rs", Context::Build),
             ("xtask/src/main.rs", Context::Build),
             ("Makefile", Context::Build),
+            ("tasks.py", Context::Build),
+            ("bookmarks/services/tasks.py", Context::Service),
             ("examples/demo.rs", Context::Example),
             ("extra/push-examples/go/index.go", Context::Example),
             ("docs/guide.md", Context::Docs),

@@ -71,6 +71,12 @@ pub struct Finding {
     /// is at most a minor (a rule's blocker or major is reported as a minor).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lock_only: bool,
+    /// A blocker whose only evidence in its context is background-job code
+    /// (`app/jobs/`, a `*_job` file): a worker the job queue runs beside the
+    /// service needs it, so it is a major (split the worker off), never a
+    /// blocker of the service itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub job_only: bool,
     /// All its evidence is suppressed.
     pub suppressed: bool,
     pub message: String,
@@ -119,6 +125,7 @@ impl Finding {
             confidence: Confidence::High,
             counted: true,
             lock_only: false,
+            job_only: false,
             suppressed: false,
             message: String::new(),
             remediation: String::new(),

@@ -13,6 +13,7 @@
 //! stays visible, and each literal part around it is a string of its own
 //! (`interp`).
 
+mod heredoc;
 mod interp;
 
 use crate::model::language::Language;
@@ -201,6 +202,7 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         prev_code: b'\n',
         stack: Vec::new(),
         stops: Vec::new(),
+        heredocs: Vec::new(),
     };
     let top = special_bytes(lang, &syn, false);
     let in_hole = special_bytes(lang, &syn, true);
@@ -248,6 +250,9 @@ struct Lexer<'a> {
     stack: Vec<Frame>,
     /// `interp::stops` of each kind of string met so far.
     stops: Vec<(StrKind, interp::Stops)>,
+    /// Ruby heredocs opened on the current line, whose bodies start on the
+    /// next one.
+    heredocs: Vec<heredoc::Heredoc>,
 }
 
 impl Lexer<'_> {
@@ -270,6 +275,16 @@ impl Lexer<'_> {
             return i;
         }
         let c = b[i];
+        // The end of a line that opened heredocs: their bodies follow.
+        if c == b'\n' && !self.heredocs.is_empty() {
+            return self.heredoc_bodies(i + 1);
+        }
+        if c == b'<' && self.lang == Language::Ruby && self.heredocs.len() < heredoc::MAX_PENDING {
+            if let Some((doc, next)) = heredoc::opener(b, i) {
+                self.heredocs.push(doc);
+                return next;
+            }
+        }
         // Inside a hole, brackets find the hole's end. None of these bytes
         // starts a comment, string or literal in any language.
         if let Some(Frame::Hole(h)) = self.stack.last_mut() {
@@ -413,6 +428,31 @@ impl Lexer<'_> {
             }
         }
         self.plain_code(i)
+    }
+
+    /// The bodies of the heredocs opened on the line before `from`, one
+    /// after the other. A body is a string; in an interpolating one,
+    /// `#{...}` stays code. The terminator lines stay as they are. Returns
+    /// where code goes on: after the last terminator line.
+    fn heredoc_bodies(&mut self, from: usize) -> usize {
+        let mut at = from.min(self.b.len());
+        for doc in std::mem::take(&mut self.heredocs) {
+            let (end, next) = heredoc::body(self.b, at, &doc);
+            let holes = if doc.interpolates {
+                heredoc::holes(self.b, at, end)
+            } else {
+                Vec::new()
+            };
+            let mut lit = at;
+            for h in holes {
+                self.literal(lit, h.start.saturating_sub(2), true);
+                lit = (h.end + 1).min(end);
+            }
+            self.literal(lit, end, true);
+            at = next;
+        }
+        self.prev_code = b'"';
+        at
     }
 
     /// One byte of code at `i` that starts nothing.
@@ -571,6 +611,9 @@ fn special_bytes(lang: Language, syn: &Syntax, in_hole: bool) -> [bool; 256] {
     }
     if lang == Language::Ruby {
         t[b'%' as usize] = true;
+        // Heredoc openers, and the line ends where their bodies start.
+        t[b'<' as usize] = true;
+        t[b'\n' as usize] = true;
     }
     for tok in syn.line_comment {
         t[tok.as_bytes()[0] as usize] = true;
@@ -998,6 +1041,49 @@ mod tests {
             &["+ b % (c)"],
             &["x", "y", "z"],
         );
+    }
+
+    #[test]
+    fn ruby_heredoc_bodies_are_strings() {
+        let rb = Language::Ruby;
+        // SQL with backquoted names and a help text naming a command are
+        // text; the code around them, and on the opener's line, is code.
+        let src = "def stats\n  execute <<~SQL.tr(\"\\n\", \" \")\n    insert into `stats` (`date`)\n    select system('x')\n  SQL\n  done(1)\nend\n";
+        shows(
+            rb,
+            src,
+            &["execute <<~SQL.tr(", "  SQL\n  done(1)"],
+            &["`stats`", "system", "insert"],
+        );
+        let v = lex(rb, src);
+        assert!(
+            v.strings
+                .iter()
+                .any(|s| s.text.contains("insert into `stats`")),
+            "{:?}",
+            v.strings
+        );
+        // Two on one line, a quoted one without holes, a bare one.
+        let src = "raise(<<-A, <<'B')\n  run `rails db:prepare`\n  A\n#{system('b')}\nB\nx = <<HTML\n<p>`ls`</p>\nHTML\ny = 2\n";
+        shows(
+            rb,
+            src,
+            &["raise(<<-A, <<'B')", "y = 2"],
+            &["rails", "system", "<p>", "`ls`"],
+        );
+        // Holes stay code; an escaped one does not open.
+        let src = "msg = <<~EOS\n  #{system(\"ffmpeg\")} and \\#{spawn(x)}\nEOS\n";
+        shows(rb, src, &["#{system(\""], &["spawn", "and"]);
+        // A backquoted heredoc is a command: its opener stays code.
+        let src = "out = <<~`CMD`\n  ls -l\nCMD\n";
+        shows(rb, src, &["<<~`CMD`"], &["ls -l"]);
+        // Shifts and singleton classes are code, and so is what follows.
+        let src =
+            "class << self\n  def a; list << item; list <<item; 1 << 2; end\nend\nsystem(x)\n";
+        assert_eq!(code(rb, src), src);
+        // The next line after a comment on the opener's line is the body.
+        let src = "q = <<~SQL # the query\n  `id` system\nSQL\n";
+        shows(rb, src, &["q = <<~SQL", "SQL\n"], &["the query", "system"]);
     }
 
     #[test]

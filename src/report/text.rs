@@ -433,6 +433,18 @@ fn finding(s: &mut String, p: &Paint, f: &Finding) {
         )
     );
     let _ = writeln!(s, "    {}", f.message);
+    // Why the severity is lower than the rule's, so the section it is
+    // listed under agrees with the evidence shown.
+    if f.job_only {
+        let _ = writeln!(
+            s,
+            "    {}",
+            p.s(
+                dim,
+                "at most a major: only background jobs use it, a worker that can stay in a container beside the service"
+            )
+        );
+    }
     for e in f
         .evidence
         .iter()

@@ -37,6 +37,18 @@ pub(super) fn run(
             return a;
         }
     };
+    // A native Windows or macOS binary runs neither in a Linux container
+    // nor as a Wasm component: like a dependency for another platform
+    // (`[target.'cfg(windows)'.dependencies]`), it ships for another
+    // channel (a Windows driver DLL beside a Linux daemon's source), so
+    // what it imports is optional, reported but not charged to the
+    // service. A .NET assembly (a PE with a CLI header) is portable code
+    // and keeps its context.
+    let context = match format {
+        BinaryFormat::Pe if !n.is_dotnet && context == Context::Service => Context::Optional,
+        BinaryFormat::MachO if context == Context::Service => Context::Optional,
+        _ => context,
+    };
     let go = gobuild::read(bytes, &n);
     // The magic search for a pclntab scans the whole file; only Go
     // binaries (build info, or a named table) are worth it.

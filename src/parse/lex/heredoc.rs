@@ -1,0 +1,187 @@
+//! Ruby heredocs for the lexer: where one opens (`<<~SQL`, `<<-'EOS'`,
+//! `<<HTML`, `` <<~`CMD` ``) and where its body, which starts on the next
+//! line, ends.
+//!
+//! A heredoc body is a string (SQL with backquoted identifiers, a help text
+//! that says "run `rails db:prepare`"), so without this its words would be
+//! matched as code. `class << self` and `a << b` are code: a heredoc opener
+//! has no space after `<<`, and a bare one (no `~` or `-`) names an
+//! upper-case terminator, as Ruby style has it. The body of a backquoted
+//! heredoc is a shell command: its opener stays code (`` `CMD` ``, which the
+//! command rules see), and its text is blanked like any other string.
+
+use std::ops::Range;
+
+/// The most heredocs one line may open; more are left as code, so a
+/// hostile line cannot grow the list.
+pub(super) const MAX_PENDING: usize = 16;
+
+/// The longest terminator looked for.
+const MAX_ID: usize = 64;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Heredoc {
+    /// The terminator's bytes in the source.
+    pub id: Range<usize>,
+    /// `<<~` or `<<-`: the terminator may be indented.
+    pub indented: bool,
+    /// `#{...}` opens a hole (not in a `<<~'EOS'` body).
+    pub interpolates: bool,
+}
+
+/// A heredoc opener at `i` (its first `<`): the heredoc and the offset
+/// after the opener.
+pub(super) fn opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
+    if !b[i..].starts_with(b"<<") || (i > 0 && b[i - 1] == b'<') {
+        return None;
+    }
+    let mut j = i + 2;
+    let indented = matches!(b.get(j), Some(b'~' | b'-'));
+    if indented {
+        j += 1;
+    }
+    match *b.get(j)? {
+        q @ (b'\'' | b'"' | b'`') => {
+            let start = j + 1;
+            let len = b[start..]
+                .iter()
+                .take(MAX_ID + 1)
+                .position(|&c| c == q || c == b'\n')?;
+            if len == 0 || len > MAX_ID || b[start + len] != q {
+                return None;
+            }
+            let doc = Heredoc {
+                id: start..start + len,
+                indented,
+                interpolates: q != b'\'',
+            };
+            Some((doc, start + len + 1))
+        }
+        c if c.is_ascii_alphabetic() || c == b'_' => {
+            let len = b[j..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            let id = &b[j..j + len];
+            // `x <<y` and `class <<self` are a shift and a singleton class;
+            // a bare heredoc names a constant-like terminator.
+            if len > MAX_ID || (!indented && id.iter().any(u8::is_ascii_lowercase)) {
+                return None;
+            }
+            let doc = Heredoc {
+                id: j..j + len,
+                indented,
+                interpolates: true,
+            };
+            Some((doc, j + len))
+        }
+        _ => None,
+    }
+}
+
+/// The body of `doc` starting at `from` (a line start): where the body
+/// ends (the terminator line's start) and where the next body, or the
+/// code, starts (after the terminator line). Without a terminator the
+/// body runs to the end, as an unterminated string does.
+pub(super) fn body(b: &[u8], from: usize, doc: &Heredoc) -> (usize, usize) {
+    let id = &b[doc.id.clone()];
+    let mut line = from;
+    while line < b.len() {
+        let eol = memchr::memchr(b'\n', &b[line..]).map_or(b.len(), |p| line + p);
+        let mut t = &b[line..eol];
+        if doc.indented {
+            t = t.trim_ascii_start();
+        }
+        if t.trim_ascii_end() == id {
+            return (line, (eol + 1).min(b.len()));
+        }
+        line = eol + 1;
+    }
+    (b.len(), b.len())
+}
+
+/// The holes (`#{...}`) of an interpolating body `from..to`: the code
+/// between each `#{` and the `}` that balances it.
+pub(super) fn holes(b: &[u8], from: usize, to: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut j = from;
+    while j + 1 < to {
+        match b[j] {
+            b'\\' => j += 2,
+            b'#' if b[j + 1] == b'{' => {
+                let code = j + 2;
+                let mut depth = 0u32;
+                let mut k = code;
+                while k < to {
+                    match b[k] {
+                        b'{' => depth += 1,
+                        b'}' if depth == 0 => break,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    k += 1;
+                }
+                out.push(code..k);
+                j = k + 1;
+            }
+            _ => j += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(src: &str) -> Option<(String, bool, bool)> {
+        let b = src.as_bytes();
+        let i = src.find("<<")?;
+        opener(b, i).map(|(d, _)| (src[d.id].to_string(), d.indented, d.interpolates))
+    }
+
+    #[test]
+    fn openers() {
+        assert_eq!(open("x = <<~SQL"), Some(("SQL".into(), true, true)));
+        assert_eq!(open("x = <<-'EOS'"), Some(("EOS".into(), true, false)));
+        assert_eq!(open("x = <<HTML.strip"), Some(("HTML".into(), false, true)));
+        assert_eq!(open("x = <<~`CMD`"), Some(("CMD".into(), true, true)));
+        assert_eq!(open("x = <<~eos"), Some(("eos".into(), true, true)));
+        // Code, not heredocs.
+        assert_eq!(open("class << self"), None);
+        assert_eq!(open("class <<self"), None);
+        assert_eq!(open("list << item"), None);
+        assert_eq!(open("list <<item"), None);
+        assert_eq!(open("1 << 4"), None);
+        assert_eq!(open("x <<~ 'a'"), None);
+        assert_eq!(open("x = <<~'unterminated"), None);
+    }
+
+    #[test]
+    fn body_ends_at_its_terminator_line() {
+        let src = "  a\n  SQLX\n  SQL  \nrest";
+        let doc = Heredoc {
+            id: 0..0,
+            indented: true,
+            interpolates: true,
+        };
+        let b = format!("SQL{src}");
+        let doc = Heredoc { id: 0..3, ..doc };
+        let (end, next) = body(b.as_bytes(), 3, &doc);
+        assert_eq!(&b[3..end], "  a\n  SQLX\n");
+        assert_eq!(&b[next..], "rest");
+        // A bare heredoc's terminator starts its line.
+        let flat = Heredoc {
+            indented: false,
+            ..doc
+        };
+        assert_eq!(body(b.as_bytes(), 3, &flat), (b.len(), b.len()));
+    }
+
+    #[test]
+    fn holes_balance_braces() {
+        let b = br"a #{x.map { |y| y }} \#{not} #{z}";
+        let h: Vec<&[u8]> = holes(b, 0, b.len()).into_iter().map(|r| &b[r]).collect();
+        assert_eq!(h, vec![&b"x.map { |y| y }"[..], &b"z"[..]]);
+    }
+}
