@@ -218,5 +218,6 @@ if [[ " $only " == *" scale "* ]]; then
     [ -n "$before" ] && set -- "$@" -- "$before" "${scan_args[@]}" "$sd/x$n"
     interleave "x$n" "$files" "$bytes" "$@"
   done
-  [ -z "${SCALE_DIR:-}" ] && rm -rf "$sd"
+  # Copies in a SCALE_DIR of the caller's are kept for the next run.
+  if [ -z "${SCALE_DIR:-}" ]; then rm -rf "$sd"; fi
 fi
