@@ -6,12 +6,23 @@
 #
 # Trees:
 #   registry  the local cargo registry sources (or $TREE), vs
-#             `rg -c -i --no-ignore -e P...` with the code patterns wasmfit
-#             applies to Rust files (the count is printed)
+#             `rg -c --no-ignore --no-unicode -e P...` with the code patterns
+#             wasmfit applies to Rust files (the count is printed), given to
+#             ripgrep the way wasmfit compiles them: case as written (a
+#             pattern that wants case-insensitivity says `(?i)`) and ASCII
+#             classes and word boundaries (wasmfit matches an ASCII code view
+#             with Unicode off). With `-i` or Unicode on, the same set is
+#             ripgrep's slow case (a Unicode `\b` leaves its DFA for the
+#             PikeVM: 157 s CPU against 1 s here), which measures nothing
+#             about wasmfit.
 #   deep      a generated tree 1,000 directories deep with 2,000 files and a
 #             .gitignore at the top (the walk must stay linear in depth)
 #   bigc      one generated 4 MB C file, and the same bytes as a .py file
 #   empty     an empty directory (start-up cost), with hyperfine
+#   scale     peak RSS and CPU on 1x, 2x and 4x copies of $TREE (hard links,
+#             `cp -al`: separate paths, no symlinks, no extra disk), one run
+#             each per round: memory must stay flat as the tree grows. Not in
+#             the default set (it scans about 1.6 GB per round).
 #
 # usage: scripts/bench-scan.sh [RUNS]
 #   RUNS    runs per command per tree (default 5)
@@ -19,7 +30,8 @@
 #   BEFORE  a second wasmfit binary (e.g. built from main) measured the same
 #           way, interleaved, for before/after figures
 #   TREE    the large tree (default ~/.cargo/registry/src)
-#   ONLY    space-separated subset of: registry deep bigc empty
+#   ONLY    space-separated subset of: registry deep bigc empty scale
+#   SCALE_DIR where the scale copies go (default: a temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -118,11 +130,11 @@ for f in sorted(glob.glob(sys.argv[1] + "/**/*.toml", recursive=True)):
                         seen.append(p)
 print("\n".join(seen))
 PY
-  rg_args=(rg -c -i --no-ignore)
+  rg_args=(rg -c --no-ignore --no-unicode)
   while IFS= read -r p; do rg_args+=(-e "$p"); done <"$work/patterns"
   "$after" "${scan_args[@]}" "$tree"
   read -r files bytes < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["files"], s["bytes"])' "$work/out.json")
-  echo "== registry: $tree ($files files, $((bytes / 1000000)) MB read by wasmfit; ripgrep with $(wc -l <"$work/patterns") patterns)"
+  echo "== registry: $tree ($files files, $((bytes / 1000000)) MB read by wasmfit; ripgrep with the same $(wc -l <"$work/patterns") patterns, case as written, --no-unicode)"
   set -- -- "$after" "${scan_args[@]}" "$tree" -- "${rg_args[@]}" "$tree"
   [ -n "$before" ] && set -- "$@" -- "$before" "${scan_args[@]}" "$tree"
   interleave registry "$files" "$bytes" "$@"
@@ -184,4 +196,28 @@ if [[ " $only " == *" empty "* ]]; then
   [ -n "$before" ] && cmds+=("$before scan -q -f json -o /dev/null $work/empty")
   hyperfine -N --warmup 3 --runs 30 --style basic "${cmds[@]}" 2>&1 | grep -E 'Time|Range|Benchmark'
   /usr/bin/time -f '  peak RSS %M KiB' "$after" scan -q -f json -o /dev/null "$work/empty"
+fi
+
+if [[ " $only " == *" scale "* ]]; then
+  [ -d "$tree" ] || { echo "no such tree: $tree" >&2; exit 2; }
+  sd=${SCALE_DIR:-$work/scale}
+  mkdir -p "$sd"
+  # x1 is a plain copy; x2 and x4 are hard-linked copies of it.
+  [ -d "$sd/x1" ] || cp -r "$tree" "$sd/x1"
+  for n in 2 4; do
+    [ -d "$sd/x$n" ] && continue
+    mkdir -p "$sd/x$n"
+    for ((i = 1; i <= n; i++)); do cp -al "$sd/x1" "$sd/x$n/c$i"; done
+  done
+  echo "== scale: 1x, 2x, 4x copies of $tree under $sd"
+  for n in 1 2 4; do
+    "$after" "${scan_args[@]}" "$sd/x$n"
+    read -r files bytes < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["files"], s["bytes"])' "$work/out.json")
+    echo "  x$n: $files files, $((bytes / 1000000)) MB"
+    set -- -- "$after" "${scan_args[@]}" "$sd/x$n"
+    [ -n "$before" ] && set -- "$@" -- "$before" "${scan_args[@]}" "$sd/x$n"
+    interleave "x$n" "$files" "$bytes" "$@"
+  done
+  # Copies in a SCALE_DIR of the caller's are kept for the next run.
+  if [ -z "${SCALE_DIR:-}" ]; then rm -rf "$sd"; fi
 fi

@@ -36,7 +36,9 @@ pub struct Options {
     pub extra_facts: Vec<Fact>,
 }
 
-/// What one file left behind after it was matched.
+/// What one file left behind after it was matched. One is held per file
+/// of the tree until every file is done, so it stays small: the rare large
+/// parts are boxed, and every list is cut to its length (`FileResult::trim`).
 #[derive(Default)]
 struct FileResult {
     hits: Vec<Hit>,
@@ -44,9 +46,9 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     source_bytes: u64,
     /// What a `.wasm` was found to be, for the report's `wasm` list.
-    wasm: Option<crate::parse::wasm::WasmInfo>,
+    wasm: Option<Box<crate::parse::wasm::WasmInfo>>,
     /// A native binary's description and link data (parse::binary).
-    binary: Option<crate::parse::binary::Binary>,
+    binary: Option<Box<crate::parse::binary::Binary>>,
     /// A source file's imports, for the reachability walk.
     imports: Vec<Fact>,
     /// The file starts a program by itself (`func main`, `__main__`).
@@ -59,6 +61,22 @@ struct FileResult {
     /// Its `wasmfit: ignore[...]` comments, applied in the one suppression
     /// pass once the hits of every producer are in.
     markers: Option<FileMarkers>,
+}
+
+impl FileResult {
+    /// Gives back the room the lists grew into. A file's facts are built
+    /// in one vector of every fact it yields and the few kept are filtered
+    /// out of it in place, which would otherwise hold the whole buffer (a
+    /// few kB per source file, for one runtime fact) until the scan ends.
+    fn trim(mut self) -> FileResult {
+        self.hits.shrink_to_fit();
+        self.kept.shrink_to_fit();
+        self.diagnostics.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.names.0.shrink_to_fit();
+        self.names.1.shrink_to_fit();
+        self
+    }
 }
 
 /// Called with (files done, files total) as the scan goes.
@@ -95,7 +113,7 @@ pub fn scan_with(
     let results: Vec<FileResult> = artifacts
         .par_iter()
         .map(|a| {
-            let r = analyze(engine, a);
+            let r = analyze(engine, a).trim();
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(n, total);
             r
@@ -106,7 +124,7 @@ pub fn scan_with(
     // known; what entry points reach are facts like any other, matched here
     // like the facts of files (linker.rs).
     let linked =
-        crate::analyze::linker::post_pass(results.iter().filter_map(|r| r.binary.as_ref()));
+        crate::analyze::linker::post_pass(results.iter().filter_map(|r| r.binary.as_deref()));
     let binaries = linked.infos;
     let mut hits = Vec::new();
     for f in &linked.facts {
@@ -119,7 +137,7 @@ pub fn scan_with(
     let mut code = Code::default();
     let mut markers = Vec::new();
     for (a, r) in artifacts.iter().zip(results) {
-        wasm.extend(r.wasm);
+        wasm.extend(r.wasm.map(|w| *w));
         markers.extend(r.markers);
         code.imports.extend(r.imports);
         if let Some(k) = r.entry {
@@ -741,7 +759,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 }
                 r.diagnostics.extend(out.diagnostics);
                 r.kept = out.facts.into_iter().filter(keep).collect();
-                r.wasm = info;
+                r.wasm = info.map(Box::new);
             }
             ArtifactKind::Binary(_) | ArtifactKind::Archive(_) => {
                 if let Some(b) = parse::binary::analyze(a, &engine.rules.runtimes.binary) {
@@ -750,7 +768,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                     }
                     r.diagnostics.extend(b.output.diagnostics);
                     r.kept = b.output.facts.into_iter().filter(keep).collect();
-                    r.binary = b.binary;
+                    r.binary = b.binary.map(Box::new);
                 }
             }
             // A Procfile or setup.cfg says how the service starts.
@@ -787,12 +805,6 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
             r.names = parse::source::declarations(&view);
-            r.imports = out
-                .facts
-                .iter()
-                .filter(|f| matches!(f.kind, FactKind::Import { .. }))
-                .cloned()
-                .collect();
             // Which runtime a language means is rules/runtimes.toml's.
             out.facts.push(Fact::new(
                 FactKind::Runtime {
@@ -814,7 +826,16 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     }
     r.diagnostics.extend(out.diagnostics);
     r.markers = suppress::read_markers(engine.rules, a, &text, &mut r.diagnostics);
-    r.kept = out.facts.into_iter().filter(keep).collect();
+    // A source file's imports go to the reachability walk; they are moved
+    // out, not copied, and no import is ever kept (`keep`).
+    let source = matches!(a.kind, ArtifactKind::Source(_));
+    for f in out.facts {
+        if source && matches!(f.kind, FactKind::Import { .. }) {
+            r.imports.push(f);
+        } else if keep(&f) {
+            r.kept.push(f);
+        }
+    }
     r
 }
 

@@ -13,7 +13,7 @@ mod code_rules;
 pub(crate) mod entries;
 pub mod finding;
 pub mod linker;
-mod literals;
+pub(crate) mod literals;
 pub mod matcher;
 pub mod reach;
 pub mod roles;

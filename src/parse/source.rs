@@ -10,12 +10,19 @@ use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::language::Language;
 use crate::model::service::EntryKind;
 use crate::parse::lex::{self, CodeView};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use std::sync::LazyLock;
 
 /// Import statements per language; group 1 is the module (or a list of them
-/// for Python's `import a, b` and Go's import blocks).
-static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
+/// for Python's `import a, b` and Go's import blocks). Each comes with the
+/// literals one of which every match of it contains (`analyze::literals`,
+/// compared ASCII case-insensitively, a superset of the exact match): most
+/// statements start with `^[ \t]*`, which gives the regex no literal prefix
+/// to skip ahead with, so without this gate each one reads every byte of
+/// every file of its language, found or not (`extern crate` or `mod x;` in
+/// a Rust file that has neither).
+static IMPORTS: LazyLock<Vec<(Language, Regex, Option<AhoCorasick>)>> = LazyLock::new(|| {
     use Language::*;
     let table: &[(Language, &str)] = &[
         (
@@ -70,9 +77,19 @@ static IMPORTS: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
     ];
     table
         .iter()
-        .map(|(l, p)| (*l, Regex::new(p).expect("import regex")))
+        .map(|(l, p)| (*l, Regex::new(p).expect("import regex"), needs(p)))
         .collect()
 });
+
+/// A searcher for the literals every match of `pattern` contains, or None
+/// when it has none (the regex then runs on every file).
+fn needs(pattern: &str) -> Option<AhoCorasick> {
+    let lits = crate::analyze::literals::required(pattern)?;
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(&lits)
+        .ok()
+}
 
 static GO_BLOCK_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#""([^"\n]+)""#).expect("go import item"));
@@ -128,8 +145,11 @@ pub fn parse_code(
         view.test_spans = rust_test_modules(&view.code);
     }
     let mut out = Output::default();
-    for (l, re) in IMPORTS.iter() {
+    for (l, re, needs) in IMPORTS.iter() {
         if !imports || !l.family().contains(&lang) {
+            continue;
+        }
+        if needs.as_ref().is_some_and(|ac| !ac.is_match(text)) {
             continue;
         }
         for cap in re.captures_iter(text) {
@@ -621,6 +641,24 @@ mod tests {
         ));
         assert!(dynamic(Language::Elixir, "use ShopWeb, :controller\n"));
         assert!(!dynamic(Language::Elixir, "alias Shop.Repo\n"));
+    }
+
+    /// The literal gate in front of each import regex lets through every
+    /// file that has the statement, and the statement alone.
+    #[test]
+    fn import_regexes_run_where_their_literal_occurs() {
+        assert_eq!(
+            imports(
+                Language::Rust,
+                "pub(crate) use a::b;\nextern crate c;\nmod d;\nfn e() {}\n"
+            ),
+            ["a::b", "c", "self::d"]
+        );
+        assert_eq!(imports(Language::Rust, "use a::b;\n"), ["a::b"]);
+        // `mod` and `use` only inside other words: no statement, no import.
+        assert!(imports(Language::Rust, "fn model() { reuse(); }\n").is_empty());
+        // Every import regex has a literal to gate on.
+        assert!(IMPORTS.iter().all(|(_, _, needs)| needs.is_some()));
     }
 
     #[test]
