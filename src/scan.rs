@@ -139,7 +139,13 @@ pub fn scan_with(
     for (a, r) in artifacts.iter().zip(results) {
         wasm.extend(r.wasm.map(|w| *w));
         markers.extend(r.markers);
-        code.imports.extend(r.imports);
+        // Each file's imports stay in the vector the worker built: moving
+        // them into one tree-wide vector allocated a second copy of them all
+        // (a fresh block, since the freed per-file ones are small), which
+        // was the jump in peak RSS right after the parallel phase.
+        if !r.imports.is_empty() {
+            code.imports.push(r.imports);
+        }
         if let Some(k) = r.entry {
             code.entries.insert(a.rel.clone(), k);
         }
@@ -193,7 +199,12 @@ pub fn scan_with(
         .filter(|a| a.context.counts() && code.dynamic.contains(&a.rel))
         .map(|a| a.rel.clone())
         .collect();
-    crate::analyze::unimported::apply(&kept, &code.imports, &shipping_dynamic, &mut hits);
+    crate::analyze::unimported::apply(
+        &kept,
+        code.imports.iter().flatten(),
+        &shipping_dynamic,
+        &mut hits,
+    );
 
     // What ships: one unit per Dockerfile that builds a service, compose
     // neighbours beside them, or the whole tree (analyze::units).
@@ -221,15 +232,15 @@ pub fn scan_with(
     let mut services = Vec::new();
     let mut containers = Vec::new();
     for (i, u) in units.iter().enumerate() {
-        let unit_kept: Vec<Fact> = kept
+        // Views, not copies: the whole-tree unit owns every fact and file,
+        // and a copy of each per unit was the post-pass's peak.
+        let unit_kept: Vec<&Fact> = kept
             .iter()
             .filter(|f| owners.owns(i, &f.at.path, f.at.line))
-            .cloned()
             .collect();
-        let unit_artifacts: Vec<Artifact> = artifacts
+        let unit_artifacts: Vec<&Artifact> = artifacts
             .iter()
             .filter(|a| owners.owns(i, &a.rel, None))
-            .cloned()
             .collect();
         let mut unit_hits = owners.hits_for(i, &hits);
         let mut u = u.clone();
@@ -337,7 +348,8 @@ pub fn scan_with(
 /// that start a program, the files that import by computed names.
 #[derive(Default)]
 struct Code {
-    imports: Vec<Fact>,
+    /// Per file, in file order.
+    imports: Vec<Vec<Fact>>,
     entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
     dynamic: std::collections::HashSet<String>,
     names: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
@@ -350,8 +362,8 @@ struct Code {
 /// verdict (analyze::reach).
 fn reach_unit(
     u: &mut crate::analyze::units::Unit,
-    kept: &[Fact],
-    artifacts: &[Artifact],
+    kept: &[&Fact],
+    artifacts: &[&Artifact],
     code: &Code,
     hits: &mut [Hit],
     diagnostics: &mut Vec<Diagnostic>,
@@ -411,7 +423,7 @@ fn reach_unit(
     } else {
         entries
     };
-    let mut outcome = reach::walk(&files, &code.imports, &entries);
+    let mut outcome = reach::walk(&files, code.imports.iter().flatten(), &entries);
     // What ships from an image or runs from a Procfile is what its entry
     // points reach; a program a manifest names may also be a library.
     if !matches!(
@@ -433,8 +445,8 @@ fn judge(
     rules: &RuleSet,
     opts: &Options,
     u: &crate::analyze::units::Unit,
-    kept: &[Fact],
-    artifacts: &[Artifact],
+    kept: &[&Fact],
+    artifacts: &[&Artifact],
     markers: &[FileMarkers],
     hits: &mut Vec<Hit>,
 ) -> Service {
@@ -507,8 +519,8 @@ fn judge(
 fn service_runtime(
     rules: &RuleSet,
     u: &crate::analyze::units::Unit,
-    kept: &[Fact],
-    artifacts: &[Artifact],
+    kept: &[&Fact],
+    artifacts: &[&Artifact],
     notes: &mut Vec<String>,
 ) -> (crate::model::runtime::Runtimes, bool) {
     let total: u32 = kept
@@ -518,7 +530,13 @@ fn service_runtime(
             _ => None,
         })
         .sum();
-    let mut hints: Vec<Fact> = kept.to_vec();
+    // Only runtime facts are hints (runtime::detect skips the rest): the
+    // unit's other facts are not copied.
+    let mut hints: Vec<Fact> = kept
+        .iter()
+        .filter(|f| matches!(f.kind, FactKind::Runtime { .. }))
+        .map(|f| (*f).clone())
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for e in u.entry_points.iter().filter(|e| e.main) {
         let Some(path) = &e.path else { continue };
@@ -550,8 +568,9 @@ fn service_runtime(
     let side: Vec<Fact> = kept
         .iter()
         .filter(|f| matches!(f.context, Context::Example | Context::Test))
+        .filter(|f| matches!(f.kind, FactKind::Runtime { .. }))
         .map(|f| {
-            let mut f = f.clone();
+            let mut f = (*f).clone();
             f.context = Context::Service;
             f
         })
@@ -965,7 +984,7 @@ fn shape(findings: &[crate::model::finding::Finding]) -> Vec<String> {
     s
 }
 
-fn container(kept: &[Fact]) -> Option<Container> {
+fn container(kept: &[&Fact]) -> Option<Container> {
     let mut c = Container::default();
     let mut any = false;
     for f in kept
@@ -1028,9 +1047,10 @@ fn container(kept: &[Fact]) -> Option<Container> {
 const COMPOSE_RUN_KEYS: [&str; 4] = ["build", "ports", "environment", "healthcheck"];
 
 /// The settings of the first compose service the tree builds.
-fn compose_settings(kept: &[Fact]) -> Option<crate::model::report::ComposeSettings> {
+fn compose_settings(kept: &[&Fact]) -> Option<crate::model::report::ComposeSettings> {
     let settings = || {
         kept.iter()
+            .copied()
             .filter(|f| f.context.counts())
             .filter_map(Fact::compose)
     };

@@ -13,6 +13,7 @@ use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind};
 use crate::model::service::{EntryKind, EntryPoint, ServiceKind};
+use std::borrow::Borrow;
 use std::collections::HashSet;
 
 /// What resolving a unit's declared entry points left behind.
@@ -41,10 +42,15 @@ enum Target {
 /// Adds the entry points the unit's manifests declare (`kept` holds the
 /// unit's own facts) to `u`. A tree with no image whose manifests name
 /// its programs becomes a `program` (a `process` with a Procfile).
-pub(crate) fn add_declared(u: &mut Unit, kept: &[Fact], artifacts: &[Artifact]) -> Declared {
+pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
+    u: &mut Unit,
+    kept: &[F],
+    artifacts: &[A],
+) -> Declared {
     let mut out = Declared::default();
     let code: HashSet<&str> = artifacts
         .iter()
+        .map(Borrow::borrow)
         .filter(|a| matches!(a.kind, ArtifactKind::Source(_)))
         .map(|a| a.rel.as_str())
         .collect();
@@ -52,7 +58,11 @@ pub(crate) fn add_declared(u: &mut Unit, kept: &[Fact], artifacts: &[Artifact]) 
     let mut any_main = false;
     let mut missing_main = false;
     let mut procfile = false;
-    for f in kept.iter().filter(|f| f.context.counts()) {
+    for f in kept
+        .iter()
+        .map(Borrow::borrow)
+        .filter(|f: &&Fact| f.context.counts())
+    {
         let FactKind::Entry {
             entry,
             target,
@@ -127,12 +137,12 @@ pub(crate) fn add_declared(u: &mut Unit, kept: &[Fact], artifacts: &[Artifact]) 
 }
 
 /// The file (or framework) `target` names, declared in `manifest`.
-fn resolve(
+fn resolve<A: Borrow<Artifact>>(
     kind: EntryKind,
     target: &str,
     manifest: &str,
     u: &Unit,
-    artifacts: &[Artifact],
+    artifacts: &[A],
     code: &HashSet<&str>,
 ) -> Target {
     let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
@@ -182,7 +192,7 @@ fn resolve(
 
 /// A command line (`node server.js`, `gunicorn app:app`, `next start`)
 /// run in `dir`.
-fn command(cmd: &str, dir: &str, u: &Unit, artifacts: &[Artifact]) -> Target {
+fn command<A: Borrow<Artifact>>(cmd: &str, dir: &str, u: &Unit, artifacts: &[A]) -> Target {
     // `NODE_ENV=production node x.js`, `cross-env A=b node x.js`.
     let words: Vec<String> = instruction_words(cmd)
         .into_iter()
@@ -220,6 +230,7 @@ fn command(cmd: &str, dir: &str, u: &Unit, artifacts: &[Artifact]) -> Target {
             // its source, when the tree has it.
             let code: HashSet<&str> = artifacts
                 .iter()
+                .map(Borrow::borrow)
                 .filter(|a| matches!(a.kind, ArtifactKind::Source(_)))
                 .map(|a| a.rel.as_str())
                 .collect();

@@ -764,13 +764,18 @@ fn add_relative(ix: &Index, base: &str, rest: &str, names: &[&str], out: &mut Ve
 
 /// Walks the import graph of `files` from `entries`. `imports` are the
 /// import facts of the tree (those of other files are ignored).
-pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outcome {
+/// `imports` is walked twice, hence `Clone` (scan passes a view over the
+/// per-file lists).
+pub(crate) fn walk<'a, I>(files: &[File], imports: I, entries: &[Entry]) -> Outcome
+where
+    I: IntoIterator<Item = &'a Fact> + Clone,
+{
     let mut notes = Vec::new();
     let ix = Index::new(files);
     let by_rel: HashMap<&str, &File> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
     // Edges: node -> (target node, the import's location).
     let mut edges: HashMap<String, Vec<(String, Location)>> = HashMap::new();
-    for fact in imports {
+    for fact in imports.clone() {
         let FactKind::Import { module, .. } = &fact.kind else {
             continue;
         };
@@ -812,7 +817,7 @@ pub(crate) fn walk(files: &[File], imports: &[Fact], entries: &[Entry]) -> Outco
     // A PHP file that loads Composer's autoloader can use any class by
     // name, imported or not.
     let autoloads: HashSet<&str> = imports
-        .iter()
+        .into_iter()
         .filter_map(|fact| match &fact.kind {
             FactKind::Import { module, .. }
                 if module.ends_with("autoload.php")

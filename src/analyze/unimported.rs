@@ -28,7 +28,12 @@ const REASON: &str =
 
 /// Re-contexts the evidence of runtime npm declarations that nothing
 /// imports or runs to `unreachable`.
-pub(crate) fn apply(facts: &[Fact], imports: &[Fact], dynamic: &HashSet<String>, hits: &mut [Hit]) {
+pub(crate) fn apply<'a>(
+    facts: &[Fact],
+    imports: impl IntoIterator<Item = &'a Fact>,
+    dynamic: &HashSet<String>,
+    hits: &mut [Hit],
+) {
     let js = |l: &Language| matches!(l, Language::JavaScript | Language::TypeScript);
     let mut modules: Vec<&str> = Vec::new();
     for f in imports {

@@ -664,10 +664,10 @@ fn entry_points(
 }
 
 /// What a command line starts, as a file of the unit when it names one.
-pub(crate) fn resolve_command(
+pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
     words: &[String],
     u: &Unit,
-    artifacts: &[Artifact],
+    artifacts: &[A],
 ) -> (EntryKind, Option<String>) {
     let program = words
         .first()
@@ -682,7 +682,10 @@ pub(crate) fn resolve_command(
         // destinations rarely change the last components.
         artifacts
             .iter()
-            .filter(|a| matches!(a.kind, ArtifactKind::Source(_)) && u.holds(&a.rel).is_some())
+            .map(std::borrow::Borrow::borrow)
+            .filter(|a: &&Artifact| {
+                matches!(a.kind, ArtifactKind::Source(_)) && u.holds(&a.rel).is_some()
+            })
             .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
             .map(|a| a.rel.clone())
             .min_by_key(|r| r.len())
@@ -754,11 +757,12 @@ pub(crate) fn resolve_command(
 /// and no counted finding from its manifests, Dockerfiles or image facts
 /// has no service to give a verdict on. A score of 100 for an empty
 /// directory would be a pass nobody earned.
-pub(crate) fn nothing_to_judge(
-    artifacts: &[Artifact],
+pub(crate) fn nothing_to_judge<A: std::borrow::Borrow<Artifact>>(
+    artifacts: &[A],
     extra_facts: usize,
     findings: &[Finding],
 ) -> Option<String> {
+    let artifacts: Vec<&Artifact> = artifacts.iter().map(std::borrow::Borrow::borrow).collect();
     let code = |a: &&Artifact| {
         matches!(
             a.kind,
@@ -770,7 +774,11 @@ pub(crate) fn nothing_to_judge(
     };
     if extra_facts > 0
         || findings.iter().any(|f| f.counted)
-        || artifacts.iter().filter(code).any(|a| a.context.counts())
+        || artifacts
+            .iter()
+            .copied()
+            .filter(code)
+            .any(|a| a.context.counts())
     {
         return None;
     }
@@ -778,7 +786,7 @@ pub(crate) fn nothing_to_judge(
         return Some("no service code: no file wasmfit reads was found".into());
     }
     let mut by_context: BTreeMap<Context, usize> = BTreeMap::new();
-    for a in artifacts.iter().filter(code) {
+    for a in artifacts.iter().copied().filter(code) {
         *by_context.entry(a.context).or_default() += 1;
     }
     let files = artifacts.len();
@@ -1174,7 +1182,7 @@ mod tests {
 
     #[test]
     fn an_empty_tree_has_nothing_to_judge() {
-        let why = nothing_to_judge(&[], 0, &[]).expect("unknown");
+        let why = nothing_to_judge::<Artifact>(&[], 0, &[]).expect("unknown");
         assert!(why.starts_with("no service code"), "{why}");
     }
 
@@ -1193,6 +1201,6 @@ mod tests {
     fn service_code_or_image_facts_are_something_to_judge() {
         let arts = [art("app.py", ArtifactKind::Source(Language::Python))];
         assert_eq!(nothing_to_judge(&arts, 0, &[]), None);
-        assert_eq!(nothing_to_judge(&[], 3, &[]), None);
+        assert_eq!(nothing_to_judge::<Artifact>(&[], 3, &[]), None);
     }
 }
