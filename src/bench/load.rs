@@ -100,6 +100,10 @@ async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
             // Request numbers interleave across connections so every
             // generated request is distinct.
             let mut i = u64::from(c);
+            // One timer for the window's end, shared by every request of
+            // this connection, rather than one registered per request.
+            let window_end = tokio::time::sleep_until(end.into());
+            tokio::pin!(window_end);
             while Instant::now() < end {
                 let Some(cn) = conn.as_mut() else { break };
                 let sent = Instant::now();
@@ -110,7 +114,7 @@ async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
                     tokio::pin!(send);
                     tokio::select! {
                         answer = &mut send => answer,
-                        _ = tokio::time::sleep_until(end.into()) => {
+                        _ = &mut window_end => {
                             // An answer still pending when the window closes is
                             // in flight, not an error, and not counted; unless
                             // nothing was counted yet: then the window stretches

@@ -51,9 +51,18 @@ impl Program {
 }
 
 /// Collects a pipe's output on a thread, keeping at most 64 KiB.
-pub fn drain<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<String> {
+pub fn drain<R: Read + Send + 'static>(r: R) -> mpsc::Receiver<String> {
+    let (pipe, later) = mpsc::sync_channel(1);
+    let _ = pipe.send(r);
+    drain_when(later)
+}
+
+/// `drain` on a thread started now, for a pipe handed over later (when
+/// the sender is dropped unused, the thread ends).
+fn drain_when<R: Read + Send + 'static>(pipe: mpsc::Receiver<R>) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let Ok(mut r) = pipe.recv() else { return };
         let mut kept = Vec::new();
         let mut buf = [0u8; 8192];
         while let Ok(n) = r.read(&mut buf) {
@@ -87,14 +96,18 @@ pub fn stdio_run(
     cmd.stdin(Stdio::from(file))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let started = Instant::now();
-    let mut guard = p.spawn(cmd)?;
-    let (Some(mut stdout), Some(stderr)) = (guard.0.stdout.take(), guard.0.stderr.take()) else {
-        return Err(BenchError::new(p.step, "the process has no stdio pipes"));
-    };
-    let errors = drain(stderr);
+    // Both reader threads exist before the clock starts and get their pipes
+    // after the spawn: creating them after it put a thread's start (and, on
+    // a busy machine, its wait for a core) inside a cold start that is
+    // under a millisecond for a native binary.
+    let (err_pipe, err_later) = mpsc::sync_channel(1);
+    let errors = drain_when(err_later);
+    let (out_pipe, out_later) = mpsc::sync_channel::<std::process::ChildStdout>(1);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let Ok(mut stdout) = out_later.recv() else {
+            return;
+        };
         let mut clock = clock;
         let mut buf = vec![0u8; 64 * 1024];
         while !clock.done(expect) {
@@ -105,6 +118,13 @@ pub fn stdio_run(
         }
         let _ = tx.send(clock);
     });
+    let started = Instant::now();
+    let mut guard = p.spawn(cmd)?;
+    let (Some(stdout), Some(stderr)) = (guard.0.stdout.take(), guard.0.stderr.take()) else {
+        return Err(BenchError::new(p.step, "the process has no stdio pipes"));
+    };
+    let _ = out_pipe.send(stdout);
+    let _ = err_pipe.send(stderr);
     let log = |guard: ChildGuard| {
         drop(guard);
         errors
