@@ -4,11 +4,12 @@
 # The cross-checks run in ROUNDS interleaved rounds (default 5): in each
 # round a short `wasmfit bench` of the sample, then the tool, so both meet
 # the same machine load; each figure is the median of the rounds' medians.
-#   - process cold start: hyperfine (no shell, stdin /dev/null: start to
-#     exit at end-of-input) on the native binary and on a fresh Wasm host
-#     process running the .cwasm; for the
-#     container, scripts/first-line.py times `docker run -i --network none
-#     IMAGE` to its first answer line, the event wasmfit's clock ends at,
+#   - process cold start: scripts/first-line.py times a fresh native
+#     process and a fresh Wasm host process running the .cwasm to their
+#     first answer line, the event wasmfit's clock ends at (hyperfine's
+#     start to exit, with stdin /dev/null, is printed for reference); for
+#     the container it times `docker run -i --network none IMAGE` to its
+#     first answer line,
 #     less the docker CLI's own start (`docker container inspect`, timed in
 #     the same rounds), since wasmfit's clock covers the API calls and not a
 #     CLI process;
@@ -76,24 +77,35 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
     docker build -q --label "$label" -t "wasmfit-crosscheck/$s:$$" "$ctx" >/dev/null
     rm -rf "$ctx"
     probe=$(docker create --label "$label" "wasmfit-crosscheck/$s:$$")
-    declare -A ours=() theirs=()
+    declare -A ours=() theirs=() hf=()
     for r in $(seq "$rounds"); do
-        "$bin" bench "samples/$s" "${short[@]}" --json-out "$out/$s.r$r.json" >/dev/null
-        for side in native wasm container; do
+        # Each clock is checked on its own: native and Wasm in one short
+        # bench, the container in another, so dockerd's clean-up after a
+        # container run does not land in the next native start (in a full
+        # run it does, on every side alike).
+        "$bin" bench "samples/$s" "${short[@]}" --sides native,wasm --json-out "$out/$s.r$r.json" >/dev/null
+        "$bin" bench "samples/$s" "${short[@]}" --sides container --json-out "$out/$s.r$r.c.json" >/dev/null
+        for side in native wasm; do
             ours[$side]+=" $(field "$out/$s.r$r.json" "d['$side']['process_cold_start_ms']['median']")"
         done
-        # hyperfine 1.15 has no --input, and a shell around the command
-        # to redirect stdin costs more than the native process itself
-        # (subtracting a `sh -c true` baseline left a difference of two
-        # noisy medians): the process runs with no shell and stdin from
-        # /dev/null, so it reads end-of-input at once and exits. That is
-        # start to exit, the nearest event hyperfine can time to wasmfit's
-        # start to first answer line (answering one line is microseconds).
+        ours[container]+=" $(field "$out/$s.r$r.c.json" "d['container']['process_cold_start_ms']['median']")"
+        # The same event as wasmfit's clock, a fresh process to its first
+        # answer line, timed by first-line.py (Python's Popen, so its own
+        # spawn cost is on the tool's side).
+        scripts/first-line.py --warmup 2 --runs 20 --input "$out/one.txt" -- "$native" > "$out/$s.fl$r.native.json"
+        scripts/first-line.py --warmup 2 --runs 20 --input "$out/one.txt" -- \
+            "$bin" __bench-helper wasm stdio "$cwasm" --kind "$kind" --slots 16 > "$out/$s.fl$r.wasm.json"
+        for side in native wasm; do
+            theirs[$side]+=" $(field "$out/$s.fl$r.$side.json" "d['first_line_ms']['median']")"
+        done
+        # hyperfine 1.15 has no --input: with no shell and stdin from
+        # /dev/null each process reads end-of-input and exits; start to
+        # exit, printed for reference (a different event, not checked).
         hyperfine -N --warmup 2 --runs 20 --export-json "$out/$s.hf$r.json" \
             "$native" \
             "$bin __bench-helper wasm stdio $cwasm --kind $kind --slots 16" >/dev/null 2>&1
-        theirs[native]+=" $(field "$out/$s.hf$r.json" "d['results'][0]['median']*1000")"
-        theirs[wasm]+=" $(field "$out/$s.hf$r.json" "d['results'][1]['median']*1000")"
+        hf[native]+=" $(field "$out/$s.hf$r.json" "d['results'][0]['median']*1000")"
+        hf[wasm]+=" $(field "$out/$s.hf$r.json" "d['results'][1]['median']*1000")"
         # The same `docker run` as wasmfit's API calls, timed to its first
         # answer line; the CLI alone (its start and one API round trip) is
         # timed interleaved and comes off.
@@ -102,14 +114,16 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
             docker run -i --label "$label" --network none "wasmfit-crosscheck/$s:$$" > "$out/$s.fl$r.json"
         theirs[container]+=" $(field "$out/$s.fl$r.json" "d['first_line_ms']['median'] - d['baseline_ms']['median']")"
     done
+    # shellcheck disable=SC2086
+    echo "  for reference, hyperfine start to exit at end-of-input: native $(median ${hf[native]}) ms, Wasm host $(median ${hf[wasm]}) ms"
     cleanup
     for side in native wasm container; do
-        tool="hyperfine"; [ "$side" = container ] && tool="first-line.py: docker run to its first answer line, minus the CLI's own start"
+        tool="first-line.py: a fresh process to its first answer line"; [ "$side" = container ] && tool="first-line.py: docker run to its first answer line, minus the CLI's own start"
         # shellcheck disable=SC2086
         within "$s $side process cold start ms ($tool; median of $rounds round medians)" \
             "$(median ${ours[$side]})" "$(median ${theirs[$side]})" || failed+=("$s $side cold start")
     done
-    unset ours theirs
+    unset ours theirs hf
 done
 
 for s in bench-http-rust bench-http-c bench-http-go; do
