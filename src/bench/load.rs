@@ -241,8 +241,9 @@ mod tests {
     use crate::model::bench::Workload;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn counts_good_answers_and_errors_in_the_real_window() {
+    /// A loopback server answering the `n`th request (from 1) of each
+    /// connection with `answer(n)`: a delay, then the bytes.
+    async fn server(answer: fn(u32) -> (Duration, &'static [u8])) -> SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -250,26 +251,35 @@ mod tests {
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 4096];
                     let mut n = 0u32;
-                    loop {
-                        match s.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(_) => {
-                                n += 1;
-                                // Every third answer is a 500: counted, not dropped.
-                                let reply: &[u8] = if n.is_multiple_of(3) {
-                                    b"HTTP/1.1 500 Oops\r\ncontent-length: 0\r\n\r\n"
-                                } else {
-                                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
-                                };
-                                if s.write_all(reply).await.is_err() {
-                                    return;
-                                }
-                            }
+                    while let Ok(read) = s.read(&mut buf).await {
+                        if read == 0 {
+                            return;
+                        }
+                        n += 1;
+                        let (delay, reply) = answer(n);
+                        tokio::time::sleep(delay).await;
+                        if s.write_all(reply).await.is_err() {
+                            return;
                         }
                     }
                 });
             }
         });
+        addr
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counts_good_answers_and_errors_in_the_real_window() {
+        // Every third answer is a 500: counted, not dropped.
+        let addr = server(|n| {
+            let reply: &[u8] = if n.is_multiple_of(3) {
+                b"HTTP/1.1 500 Oops\r\ncontent-length: 0\r\n\r\n"
+            } else {
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+            };
+            (Duration::ZERO, reply)
+        })
+        .await;
         let spec = LoadSpec {
             addr,
             requests: Requests::default_for(Workload::Http),
@@ -292,25 +302,13 @@ mod tests {
     /// window; without one nothing is counted (and the parent reports it).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_server_slower_than_the_window_stretches_it_when_nothing_was_counted() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((mut s, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 4096];
-                    while let Ok(n) = s.read(&mut buf).await {
-                        if n == 0 {
-                            return;
-                        }
-                        tokio::time::sleep(Duration::from_millis(150)).await;
-                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
-                        if s.write_all(reply).await.is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
+        let addr = server(|_| {
+            (
+                Duration::from_millis(150),
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+            )
+        })
+        .await;
         let mut spec = LoadSpec {
             addr,
             requests: Requests::default_for(Workload::Http),
