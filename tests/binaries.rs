@@ -97,13 +97,13 @@ fn go_build(dir: &Path, name: &str, src: &str, strip: bool) -> PathBuf {
 }
 
 fn analyze(path: &Path) -> Analysis {
-    let a = binary::analyze_file(
-        path,
-        "bin/app",
-        BinaryFormat::Elf,
-        Context::Service,
-        &knowledge(),
-    );
+    analyze_as(path, "bin/app", BinaryFormat::Elf)
+}
+
+/// Analyses `path` as the binary at `rel` in the tree, in service context;
+/// it must read without a diagnostic.
+fn analyze_as(path: &Path, rel: &str, format: BinaryFormat) -> Analysis {
+    let a = binary::analyze_file(path, rel, format, Context::Service, &knowledge());
     assert!(
         a.output.diagnostics.is_empty(),
         "{:?}",
@@ -918,18 +918,7 @@ fn windows_binaries_are_another_platform() {
     let dll = dir.path().join("dist/windows/helper.dll");
     std::fs::create_dir_all(dll.parent().unwrap()).unwrap();
     std::fs::write(&dll, pe_dll("CreateProcessW", false)).unwrap();
-    let a = binary::analyze_file(
-        &dll,
-        "dist/windows/helper.dll",
-        BinaryFormat::Pe,
-        Context::Service,
-        &knowledge(),
-    );
-    assert!(
-        a.output.diagnostics.is_empty(),
-        "{:?}",
-        a.output.diagnostics
-    );
+    let a = analyze_as(&dll, "dist/windows/helper.dll", BinaryFormat::Pe);
     let spawn = sym("CreateProcessW");
     assert!(
         has(&a.output.facts, &spawn, Context::Optional),
@@ -951,13 +940,7 @@ fn dotnet_assemblies_keep_their_context() {
     let dir = tempfile::tempdir().unwrap();
     let dll = dir.path().join("App.dll");
     std::fs::write(&dll, pe_dll("CreateProcessW", true)).unwrap();
-    let a = binary::analyze_file(
-        &dll,
-        "App.dll",
-        BinaryFormat::Pe,
-        Context::Service,
-        &knowledge(),
-    );
+    let a = analyze_as(&dll, "App.dll", BinaryFormat::Pe);
     let info = a.binary.as_ref().unwrap().info.clone();
     assert_eq!(info.runtime.as_deref(), Some("dotnet"), "{info:?}");
     assert!(
