@@ -635,39 +635,50 @@ fn assign_frontends(
             dirs.push(dir);
         }
     }
-    dirs.retain(|dir| {
-        !artifacts.iter().any(|a| {
-            parent(&a.rel).as_deref() == Some(dir.as_str())
-                && match a.kind {
-                    ArtifactKind::Manifest(k) => !matches!(
-                        k,
-                        ManifestKind::PackageJson
-                            | ManifestKind::PackageLock
-                            | ManifestKind::YarnLock
-                            | ManifestKind::PnpmLock
-                    ),
-                    ArtifactKind::Dockerfile | ArtifactKind::Compose => true,
-                    _ => false,
-                }
+    // Directories that build their own image or another language's
+    // program: one pass over the files, not one per package.
+    let own: std::collections::HashSet<String> = artifacts
+        .iter()
+        .filter(|a| match a.kind {
+            ArtifactKind::Manifest(k) => !matches!(
+                k,
+                ManifestKind::PackageJson
+                    | ManifestKind::PackageLock
+                    | ManifestKind::YarnLock
+                    | ManifestKind::PnpmLock
+            ),
+            ArtifactKind::Dockerfile | ArtifactKind::Compose => true,
+            _ => false,
         })
-    });
-    for dir in dirs {
-        let prefix = format!("{dir}/");
-        for a in artifacts
-            .iter_mut()
-            .filter(|a| a.rel.starts_with(&prefix) && a.context.counts())
-        {
-            a.context = Context::Dev;
-            role_of.insert(
-                a.rel.clone(),
-                crate::analyze::roles::Assigned {
-                    path: prefix.clone(),
-                    context: Context::Dev,
-                    reason: crate::analyze::roles::FRONTEND,
-                },
-            );
-        }
+        .filter_map(|a| parent(&a.rel))
+        .collect();
+    dirs.retain(|dir| !own.contains(dir));
+    if dirs.is_empty() {
+        return;
     }
+    let dirs: std::collections::HashSet<String> = dirs.into_iter().collect();
+    for a in artifacts.iter_mut().filter(|a| a.context.counts()) {
+        // The innermost frontend package holding the file names it.
+        let Some(dir) = ancestors(&a.rel).filter(|d| dirs.contains(*d)).last() else {
+            continue;
+        };
+        let prefix = format!("{dir}/");
+        a.context = Context::Dev;
+        role_of.insert(
+            a.rel.clone(),
+            crate::analyze::roles::Assigned {
+                path: prefix,
+                context: Context::Dev,
+                reason: crate::analyze::roles::FRONTEND,
+            },
+        );
+    }
+}
+
+/// The directories above a relative path, outermost first: `a/b/c.js`
+/// gives `a`, then `a/b`.
+fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
+    rel.match_indices('/').map(move |(i, _)| &rel[..i])
 }
 
 /// Reads the compose files before anything else: a Dockerfile a compose
