@@ -13,14 +13,16 @@
 #     less the docker CLI's own start (`docker container inspect`, timed in
 #     the same rounds), since wasmfit's clock covers the API calls and not a
 #     CLI process;
-#   - HTTP throughput: wrk (the same connection count) against the native
-#     server and the Wasm host of every HTTP sample (Go's has no Wasm side:
-#     no wasi:http in GOOS=wasip1).
+#   - HTTP throughput: wrk (the same connection count, and the same CPU
+#     split as wasmfit: the server on the first half of the CPUs, wrk with
+#     one thread per CPU of the other half) against the native server and
+#     the Wasm host of every HTTP sample (Go's has no Wasm side: no
+#     wasi:http in GOOS=wasip1).
 # A cross-check passes when wasmfit's figure is within 20% of the tool's.
 # Exit status 1 when one does not. Extra arguments go to every full
 # `wasmfit bench` call (e.g. --runs 3 --duration 500ms); CROSSCHECK_ONLY=1
 # skips the full runs and uses the JSON they left in BENCH_OUT.
-# Needs: a Docker engine, hyperfine, wrk, gcc, clang with wasi-libc, Go
+# Needs: a Docker engine, hyperfine, wrk, taskset (util-linux), gcc, clang with wasi-libc, Go
 # (GOOS=wasip1), rustup targets wasm32-wasip1 and wasm32-wasip2 (which
 # also ships the wasm-component-ld that links the C wasi:http component).
 set -euo pipefail
@@ -126,10 +128,22 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
     unset ours theirs hf
 done
 
+# The CPU split wasmfit bench uses (src/bench/cpus.rs): the first half of
+# this process's CPUs (at least one) for the server, the rest for the load
+# generator; wrk gets the same split, one thread per generator CPU.
+IFS=';' read -r server_cpus load_cpus load_n < <(python3 -c '
+import os
+c = sorted(os.sched_getaffinity(0))
+k = max(1, len(c) // 2)
+j = lambda l: ",".join(map(str, l))
+print(j(c[:k]), j(c[k:]), len(c) - k, sep=";") if len(c) > 1 else print(";;2")')
+pin() { # cpus command...
+    if [ -n "$1" ]; then local c=$1; shift; taskset -c "$c" "$@"; else shift; "$@"; fi
+}
 for s in bench-http-rust bench-http-c bench-http-go; do
     j="$out/$s.json"
     conns=$(field "$j" "d['config']['connections']")
-    echo "== cross-check $s: wrk -c$conns, GET /, $rounds interleaved rounds ($(uptime | sed 's/.*load/load/'))"
+    echo "== cross-check $s: wrk -t$load_n -c$conns, GET /, server on CPU ${server_cpus:-any}, wrk on CPU ${load_cpus:-any}, $rounds interleaved rounds ($(uptime | sed 's/.*load/load/'))"
     declare -A ours=() theirs=()
     sides=(native); [ "$(field "$j" "d.get('wasm') is not None")" = True ] && sides+=(wasm)
     for r in $(seq "$rounds"); do
@@ -139,12 +153,12 @@ for s in bench-http-rust bench-http-c bench-http-go; do
             ours[$side]+=" $(field "$out/$s.r$r.json" "d['$side']['throughput_rps']['median']")"
             port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
             if [ "$side" = native ]; then
-                PORT=$port "$(field "$j" "d['native']['artifact']['path']")" 2>/dev/null & pid=$!
+                PORT=$port pin "$server_cpus" "$(field "$j" "d['native']['artifact']['path']")" 2>/dev/null & pid=$!
             else
-                PORT=$port "$bin" __bench-helper wasm http "$(field "$j" "d['wasm']['artifact']['precompiled_path']")" --kind component --slots 16 & pid=$!
+                PORT=$port pin "$server_cpus" "$bin" __bench-helper wasm http "$(field "$j" "d['wasm']['artifact']['precompiled_path']")" --kind component --slots 16 & pid=$!
             fi
             for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
-            theirs[$side]+=" $(wrk -t2 -c"$conns" -d3s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')"
+            theirs[$side]+=" $(pin "$load_cpus" wrk -t"$load_n" -c"$conns" -d3s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')"
             kill $pid; wait $pid 2>/dev/null || true
         done
     done

@@ -180,7 +180,14 @@ fn stdio_body(tag: &str) -> ContainerCreateBody {
     }
 }
 
-fn http_body(tag: &str, container_port: u16, host_port: u16) -> ContainerCreateBody {
+/// An HTTP container publishing `container_port` on loopback `host_port`,
+/// confined to `cpus` (Docker's cpuset) when some are given.
+fn http_body(
+    tag: &str,
+    container_port: u16,
+    host_port: u16,
+    cpus: &[usize],
+) -> ContainerCreateBody {
     let key = format!("{container_port}/tcp");
     let bindings = HashMap::from([(
         key.clone(),
@@ -195,6 +202,7 @@ fn http_body(tag: &str, container_port: u16, host_port: u16) -> ContainerCreateB
         exposed_ports: Some(vec![key]),
         host_config: Some(HostConfig {
             port_bindings: Some(bindings),
+            cpuset_cpus: (!cpus.is_empty()).then(|| crate::bench::cpus::list(cpus)),
             ..Default::default()
         }),
         ..Default::default()
@@ -373,8 +381,15 @@ impl ContainerSide {
             let host_port = crate::bench::process::free_port(Step::Container)?;
             let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
             let (engine, tag, port, r, timeout) = self.owned();
+            let cpus = self
+                .env
+                .split
+                .as_ref()
+                .map_or(Vec::new(), |s| s.server.clone());
             let served = self.block(async move {
-                let id = engine.create(http_body(&tag, port, host_port)).await?;
+                let id = engine
+                    .create(http_body(&tag, port, host_port, &cpus))
+                    .await?;
                 let ready = async {
                     engine.start(&id).await?;
                     httpload::first_response(addr, &r, Instant::now() + timeout)
@@ -447,7 +462,7 @@ impl Side for ContainerSide {
                 let host_port = crate::bench::process::free_port(Step::Container)?;
                 let addr = SocketAddr::from(([127, 0, 0, 1], host_port));
                 let started = Instant::now();
-                let id = engine.create(http_body(&tag, port, host_port)).await?;
+                let id = engine.create(http_body(&tag, port, host_port, &[])).await?;
                 let result = async {
                     engine.start(&id).await?;
                     httpload::first_response(addr, &r, started + timeout)
@@ -602,7 +617,7 @@ impl Side for ContainerSide {
                             let host_port = crate::bench::process::free_port(Step::Container)
                                 .map_err(|e| e.message)?;
                             let id = engine
-                                .create(http_body(&tag, port, host_port))
+                                .create(http_body(&tag, port, host_port, &[]))
                                 .await
                                 .map_err(|e| e.message)?;
                             started.borrow_mut().push((id.clone(), Some(host_port)));
@@ -702,5 +717,16 @@ mod tests {
     fn stdio_containers_have_no_network() {
         let b = stdio_body("x");
         assert_eq!(b.host_config.unwrap().network_mode.as_deref(), Some("none"));
+    }
+
+    #[test]
+    fn http_containers_get_the_servers_cpus_only_when_split() {
+        let pinned = http_body("x", 8080, 18080, &[0, 2]);
+        assert_eq!(
+            pinned.host_config.unwrap().cpuset_cpus.as_deref(),
+            Some("0,2")
+        );
+        let free = http_body("x", 8080, 18080, &[]);
+        assert_eq!(free.host_config.unwrap().cpuset_cpus, None);
     }
 }

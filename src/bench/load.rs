@@ -184,12 +184,14 @@ async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
     Ok(report)
 }
 
-/// The parent's side: starts the generator process and reads its report.
+/// The parent's side: starts the generator process on `cpus` (any CPU
+/// when empty) and reads its report.
 pub fn run_process(
     helper: &Path,
     spec: &LoadSpec,
     step: Step,
     timeout: Duration,
+    cpus: &[usize],
 ) -> BenchResult<LoadReport> {
     let dir = tempfile::tempdir()
         .map_err(|e| BenchError::new(step, format!("cannot create a temporary file: {e}")))?;
@@ -200,6 +202,7 @@ pub fn run_process(
         .map_err(|e| BenchError::new(step, format!("cannot write the load spec: {e}")))?;
     let mut cmd = std::process::Command::new(helper);
     cmd.args(["__bench-helper", "load", "--spec"]).arg(&file);
+    crate::bench::cpus::pin(&mut cmd, cpus);
     let limit = timeout + Duration::from_millis(spec.warmup_ms + spec.duration_ms);
     let out = crate::bench::process::output_with_timeout(&mut cmd, limit).map_err(|e| {
         BenchError::new(

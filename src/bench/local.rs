@@ -5,6 +5,7 @@
 //! stdin from a file and stdout through a pipe, or a server in its own
 //! process answering over loopback TCP to a load generator in another.
 
+use crate::bench::cpus::CpuSplit;
 use crate::bench::error::{BenchError, BenchResult, Step};
 use crate::bench::httpload::{self, Conn};
 use crate::bench::load::{self, LoadSpec};
@@ -47,6 +48,8 @@ pub struct Env {
     pub warmup: Duration,
     pub duration: Duration,
     pub threads: usize,
+    /// HTTP: the CPUs of the server and of the load generator.
+    pub split: Option<CpuSplit>,
     pub scratch: PathBuf,
 }
 
@@ -65,7 +68,8 @@ impl Env {
             // gives up on it.
             grace_ms: self.timeout.as_millis() as u64 / 2,
         };
-        let report = load::run_process(&self.helper, &spec, step, self.timeout)?;
+        let cpus = self.split.as_ref().map_or(&[][..], |s| &s.load[..]);
+        let report = load::run_process(&self.helper, &spec, step, self.timeout, cpus)?;
         Ok(Window {
             rate: report.rate(),
             errors: report.errors,
@@ -146,7 +150,8 @@ impl LocalSide {
         if self.server.is_none() {
             let port = process::free_port(self.step)?;
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let mut guard = process::spawn_server(&self.request_program, port)?;
+            let cpus = self.env.split.as_ref().map_or(&[][..], |s| &s.server[..]);
+            let mut guard = process::spawn_server(&self.request_program, port, cpus)?;
             let deadline = Instant::now() + self.env.timeout;
             let r = self.env.requests.clone();
             let ready = self
@@ -187,7 +192,7 @@ impl Side for LocalSide {
             let port = process::free_port(self.step)?;
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             let started = Instant::now();
-            let mut guard = process::spawn_server(&self.program, port)?;
+            let mut guard = process::spawn_server(&self.program, port, &[])?;
             let r = self.env.requests.clone();
             match self.env.handle.block_on(httpload::first_response(
                 addr,
@@ -316,7 +321,8 @@ impl LocalSide {
                     if http {
                         let port = process::free_port(step).map_err(|e| e.message)?;
                         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-                        let guard = process::spawn_server(&program, port).map_err(|e| e.message)?;
+                        let guard =
+                            process::spawn_server(&program, port, &[]).map_err(|e| e.message)?;
                         env.handle
                             .block_on(httpload::first_response(
                                 addr,

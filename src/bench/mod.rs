@@ -9,6 +9,7 @@
 
 pub mod compare;
 pub mod container;
+pub mod cpus;
 pub mod detect;
 pub mod docker;
 pub mod error;
@@ -78,6 +79,8 @@ pub struct BenchOptions {
     pub warmup: Duration,
     /// HTTP only: concurrent keep-alive connections of the load generator.
     pub connections: u32,
+    /// HTTP only: run the server and the load generator on disjoint CPUs.
+    pub cpu_split: bool,
     /// Density: the memory budget instances are added until.
     pub density_budget: u64,
     /// Density: most processes or containers started.
@@ -111,6 +114,7 @@ impl Default for BenchOptions {
             duration: Duration::from_secs(1),
             warmup: Duration::from_millis(300),
             connections: 4,
+            cpu_split: true,
             density_budget: 256 << 20,
             density_max: 1000,
             wasm_density_max: 10_000,

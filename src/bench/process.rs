@@ -221,9 +221,11 @@ impl WarmStdio {
     }
 }
 
-/// A server process listening on `port` (given as `PORT`).
-pub fn spawn_server(p: &Program, port: u16) -> BenchResult<ChildGuard> {
+/// A server process listening on `port` (given as `PORT`), on `cpus`
+/// (any CPU when empty).
+pub fn spawn_server(p: &Program, port: u16, cpus: &[usize]) -> BenchResult<ChildGuard> {
     let mut cmd = p.command();
+    crate::bench::cpus::pin(&mut cmd, cpus);
     cmd.env("PORT", port.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -7,6 +7,7 @@
 //! exits with 128 + the signal (`crate::interrupt`).
 
 use crate::bench::container::{self, ContainerSide};
+use crate::bench::cpus::CpuSplit;
 use crate::bench::detect::{self, Service, ServiceKind};
 use crate::bench::docker::Engine;
 use crate::bench::error::{BenchError, BenchResult, Step};
@@ -217,6 +218,7 @@ fn body(
             duration_ms: opts.duration.as_millis() as u64,
             warmup_ms: opts.warmup.as_millis() as u64,
             connections: opts.connections,
+            cpu_split: None,
             density_budget_bytes: opts.density_budget,
             density_max_instances: opts.density_max,
             request: requests.describe(),
@@ -277,6 +279,13 @@ fn body(
         })?;
     results.versions.toolchain = built.toolchain_version.clone();
 
+    let http = service.workload == Workload::Http;
+    let split = if http && opts.cpu_split {
+        CpuSplit::of_this_process()
+    } else {
+        None
+    };
+    results.config.cpu_split = split.as_ref().map(CpuSplit::describe);
     let env = Env {
         requests: Arc::new(requests),
         timeout: opts.timeout,
@@ -285,11 +294,13 @@ fn body(
         connections: opts.connections,
         warmup: opts.warmup,
         duration: opts.duration,
-        threads: results.machine.cpus.clamp(1, 4),
+        threads: split
+            .as_ref()
+            .map_or(results.machine.cpus.clamp(1, 4), |s| s.load.len()),
+        split: split.clone(),
         scratch: scratch.to_path_buf(),
     };
     let mut sides: Vec<Box<dyn Side + Send>> = Vec::new();
-    let http = service.workload == Workload::Http;
 
     if let (true, Some(bin)) = (opts.sides.native, built.native.as_deref()) {
         let p = Program::new(bin, &[], Step::Native);
@@ -306,11 +317,7 @@ fn body(
             } else {
                 "one request line through the warm process's pipes".to_string()
             }),
-            throughput_method: Some(throughput_method(
-                http,
-                opts.connections,
-                "the server process",
-            )),
+            throughput_method: Some(throughput_method(http, &env, "the server process")),
             throughput_mode: Some("reused instance (one process)".to_string()),
             ..Default::default()
         };
@@ -416,9 +423,15 @@ fn body(
     Ok(results)
 }
 
-fn throughput_method(http: bool, connections: u32, server: &str) -> String {
+fn throughput_method(http: bool, env: &Env, server: &str) -> String {
     if http {
-        format!("wasmfit's load generator in its own process, {connections} keep-alive connection(s) over loopback TCP to {server}; the real elapsed window after a warm-up")
+        let connections = env.connections;
+        let cpus = env
+            .split
+            .as_ref()
+            .map(|s| format!(" ({})", s.describe()))
+            .unwrap_or_default();
+        format!("wasmfit's load generator in its own process, {connections} keep-alive connection(s) over loopback TCP to {server}{cpus}; the real elapsed window after a warm-up")
     } else {
         "a fresh process per window, stdin from a file, answers counted on a pipe by a reader thread; the window opens after the warm-up requests".to_string()
     }
@@ -543,11 +556,7 @@ fn wasm_side(
             "one request line through the warm host's pipes; the host instantiates a fresh instance from its InstancePre for each line".to_string()
         }),
         instantiate_ms: Stats::from_samples(&instantiate),
-        throughput_method: Some(throughput_method(
-            http,
-            opts.connections,
-            "the host process",
-        )),
+        throughput_method: Some(throughput_method(http, env, "the host process")),
         throughput_mode: Some(if http {
             "fresh instance per request (as `wasmtime serve`)".to_string()
         } else {
@@ -629,7 +638,7 @@ fn container_side(
             "one request line through the warm container's attach stream".to_string()
         }),
         throughput_method: Some(if http {
-            throughput_method(true, env.connections, "the container's published port")
+            throughput_method(true, env, "the container's published port")
         } else {
             "a fresh container per window, requests and answers through dockerd's attach stream (Docker's stdio transport), answers counted off the service's threads; the window opens after the warm-up requests".to_string()
         }),

@@ -67,6 +67,10 @@ pub struct BenchArgs {
     /// HTTP: concurrent keep-alive connections of the load generator.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub connections: u32,
+    /// HTTP: let the server and the load generator share every CPU (by
+    /// default each gets half of them, so neither takes the other's time).
+    #[arg(long)]
+    pub no_cpu_split: bool,
     /// Density: memory budget instances are added until (e.g. 256MiB, 2GiB).
     #[arg(long, default_value = "256MiB", value_parser = parse_size)]
     pub density_budget: u64,
@@ -272,6 +276,7 @@ impl BenchArgs {
             duration: self.duration,
             warmup: self.warmup,
             connections: self.connections,
+            cpu_split: !self.no_cpu_split,
             density_budget: self.density_budget,
             density_max: self.density_max,
             wasm_density_max: self.wasm_density_max,

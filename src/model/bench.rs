@@ -128,6 +128,9 @@ pub struct RunConfig {
     pub warmup_ms: u64,
     /// HTTP workload only: concurrent keep-alive connections.
     pub connections: u32,
+    /// HTTP workload only: which CPUs the server and the load generator
+    /// were confined to (`None`: not split, e.g. on one CPU).
+    pub cpu_split: Option<String>,
     pub density_budget_bytes: u64,
     pub density_max_instances: u32,
     /// What each request is, in words (`generated JSON lines`, `GET /`...).

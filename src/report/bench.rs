@@ -77,7 +77,7 @@ fn render_into(out: &mut String, r: &BenchResults) -> std::fmt::Result {
         c.throughput_runs,
         c.duration_ms as f64 / 1000.0,
         c.warmup_ms as f64 / 1000.0,
-        if s.workload == crate::model::bench::Workload::Http { format!(", {} connection(s)", c.connections) } else { String::new() },
+        if s.workload == crate::model::bench::Workload::Http { format!(", {} connection(s){}", c.connections, c.cpu_split.as_ref().map(|d| format!(", {d}")).unwrap_or_default()) } else { String::new() },
         bytes(c.density_budget_bytes)
     )?;
     if let (Some(src), reason) = (&s.image_source, &s.image_source_reason) {
