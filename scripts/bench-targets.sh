@@ -6,7 +6,8 @@
 # the same machine load; each figure is the median of the rounds' medians.
 #   - process cold start: scripts/first-line.py times a fresh native
 #     process and a fresh Wasm host process running the .cwasm to their
-#     first answer line, the event wasmfit's clock ends at (hyperfine's
+#     first answer line, the event wasmfit's clock ends at, the two
+#     interleaved as wasmfit interleaves them (hyperfine's
 #     start to exit, with stdin /dev/null, is printed for reference); for
 #     the container it times `docker run -i --network none IMAGE` to its
 #     first answer line,
@@ -16,12 +17,13 @@
 #   - HTTP throughput: wrk (the same connection count, and the same CPU
 #     split as wasmfit: the server on the first half of the CPUs, wrk with
 #     one thread per CPU of the other half) against the native server and
-#     the Wasm host of every HTTP sample (Go's has no Wasm side: no
-#     wasi:http in GOOS=wasip1).
+#     the Wasm host of every HTTP sample (Go's serves its wasip1 module as
+#     WAGI, CGI over WASI).
 # A cross-check passes when wasmfit's figure is within 20% of the tool's.
 # Exit status 1 when one does not. Extra arguments go to every full
 # `wasmfit bench` call (e.g. --runs 3 --duration 500ms); CROSSCHECK_ONLY=1
-# skips the full runs and uses the JSON they left in BENCH_OUT.
+# skips the full runs and uses the JSON they left in BENCH_OUT; SAMPLES
+# narrows the full runs.
 # Needs: a Docker engine, hyperfine, wrk, taskset (util-linux), gcc, clang with wasi-libc, Go
 # (GOOS=wasip1), rustup targets wasm32-wasip1 and wasm32-wasip2 (which
 # also ships the wasm-component-ld that links the C wasi:http component).
@@ -40,7 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM HUP
 
-samples=(bench-stdio-c bench-stdio-rust bench-stdio-go bench-http-rust bench-http-c bench-http-go)
+# SAMPLES (space-separated) narrows the full runs to some samples, e.g. to
+# refresh one row; the cross-checks still cover every sample's JSON.
+read -r -a samples <<< "${SAMPLES:-bench-stdio-c bench-stdio-rust bench-stdio-go bench-http-rust bench-http-c bench-http-go}"
 if [ -z "${CROSSCHECK_ONLY:-}" ]; then
     for s in "${samples[@]}"; do
         echo "== $s ($(uptime | sed 's/.*load/load/'))"
@@ -94,12 +98,13 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
         # The same event as wasmfit's clock, a fresh process to its first
         # answer line, timed by first-line.py (Python's Popen, so its own
         # spawn cost is on the tool's side).
-        scripts/first-line.py --warmup 2 --runs 20 --input "$out/one.txt" -- "$native" > "$out/$s.fl$r.native.json"
-        scripts/first-line.py --warmup 2 --runs 20 --input "$out/one.txt" -- \
-            "$bin" __bench-helper wasm stdio "$cwasm" --kind "$kind" --slots 16 > "$out/$s.fl$r.wasm.json"
-        for side in native wasm; do
-            theirs[$side]+=" $(field "$out/$s.fl$r.$side.json" "d['first_line_ms']['median']")"
-        done
+        # Native and Wasm host starts interleaved, the first rotating every
+        # round, as wasmfit's rounds interleave its sides: a start right
+        # after the other side's differs from one back to back (docs/bench.md).
+        scripts/first-line.py --warmup 2 --runs 20 --input "$out/one.txt" -- "$native" -- \
+            "$bin" __bench-helper wasm stdio "$cwasm" --kind "$kind" --slots 16 > "$out/$s.fl$r.json"
+        theirs[native]+=" $(field "$out/$s.fl$r.json" "d[0]['first_line_ms']['median']")"
+        theirs[wasm]+=" $(field "$out/$s.fl$r.json" "d[1]['first_line_ms']['median']")"
         # hyperfine 1.15 has no --input: with no shell and stdin from
         # /dev/null each process reads end-of-input and exits; start to
         # exit, printed for reference (a different event, not checked).
@@ -113,8 +118,8 @@ for s in bench-stdio-c bench-stdio-rust bench-stdio-go; do
         # timed interleaved and comes off.
         scripts/first-line.py --warmup 1 --runs 10 --input "$out/one.txt" \
             --baseline "docker container inspect $probe" -- \
-            docker run -i --label "$label" --network none "wasmfit-crosscheck/$s:$$" > "$out/$s.fl$r.json"
-        theirs[container]+=" $(field "$out/$s.fl$r.json" "d['first_line_ms']['median'] - d['baseline_ms']['median']")"
+            docker run -i --label "$label" --network none "wasmfit-crosscheck/$s:$$" > "$out/$s.fl$r.c.json"
+        theirs[container]+=" $(field "$out/$s.fl$r.c.json" "d['first_line_ms']['median'] - d['baseline_ms']['median']")"
     done
     # shellcheck disable=SC2086
     echo "  for reference, hyperfine start to exit at end-of-input: native $(median ${hf[native]}) ms, Wasm host $(median ${hf[wasm]}) ms"
@@ -155,7 +160,7 @@ for s in bench-http-rust bench-http-c bench-http-go; do
             if [ "$side" = native ]; then
                 PORT=$port pin "$server_cpus" "$(field "$j" "d['native']['artifact']['path']")" 2>/dev/null & pid=$!
             else
-                PORT=$port pin "$server_cpus" "$bin" __bench-helper wasm http "$(field "$j" "d['wasm']['artifact']['precompiled_path']")" --kind component --slots 16 & pid=$!
+                PORT=$port pin "$server_cpus" "$bin" __bench-helper wasm http "$(field "$j" "d['wasm']['artifact']['precompiled_path']")" --kind "$(field "$j" "d['service']['wasm_kind']")" --slots 16 & pid=$!
             fi
             for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
             theirs[$side]+=" $(pin "$load_cpus" wrk -t"$load_n" -c"$conns" -d3s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')"

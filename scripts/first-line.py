@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times a command to its first stdout line, independently of wasmfit.
 
-usage: scripts/first-line.py [--runs N] [--warmup N] [--input FILE] [--baseline CMD] -- CMD...
+usage: scripts/first-line.py [--runs N] [--warmup N] [--input FILE] [--baseline CMD] -- CMD... [-- CMD...]
 
 Each run starts CMD as a fresh process, writes FILE to its stdin, and takes
 two clocks from the same start: to the first line on stdout, and to the
@@ -9,6 +9,13 @@ process's exit (after stdin is closed). `--baseline CMD` times a second
 command to its exit in the same round, interleaved (e.g. `docker container
 inspect ID`: the docker CLI's own start and one API round trip). Prints one
 JSON object: min/median of each clock in milliseconds.
+
+With several commands (each after its own `--`), every round starts each
+of them once, the first command rotating every round, the order in which
+`wasmfit bench` interleaves its sides; it prints a JSON list, one object
+per command. The order matters on a small machine: a process started right
+after a different one (or after a pause) starts slower than the same
+binary started back to back.
 
 `bench-targets.sh` uses it for the container's process cold start, whose
 clock in `wasmfit bench` ends at the first answer line: hyperfine can only
@@ -37,41 +44,54 @@ def main(argv):
         else:
             print(f"unknown option {opt}", file=sys.stderr)
             return 2
-    cmd = argv[1:]
-    if not cmd:
-        print("usage: first-line.py [options] -- CMD...", file=sys.stderr)
+    cmds, cur = [], None
+    for a in argv:
+        if a == "--":
+            cur = []
+            cmds.append(cur)
+        else:
+            cur.append(a)
+    cmds = [c for c in cmds if c]
+    if not cmds:
+        print("usage: first-line.py [options] -- CMD... [-- CMD...]", file=sys.stderr)
         return 2
     data = open(input_path, "rb").read() if input_path else b""
-    first, exit_, base = [], [], []
+    first = [[] for _ in cmds]
+    exit_ = [[] for _ in cmds]
+    base = []
     for i in range(warmup + runs):
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        p.stdin.write(data)
-        p.stdin.flush()
-        line = p.stdout.readline()
-        t1 = time.perf_counter()
-        p.stdin.close()
-        p.stdout.read()
-        p.wait()
-        t2 = time.perf_counter()
-        if not line:
-            print(f"run {i}: no output line (exit {p.returncode})", file=sys.stderr)
-            return 1
-        b = None
+        for k in range(len(cmds)):
+            j = (i + k) % len(cmds)
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmds[j], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            p.stdin.write(data)
+            p.stdin.flush()
+            line = p.stdout.readline()
+            t1 = time.perf_counter()
+            p.stdin.close()
+            p.stdout.read()
+            p.wait()
+            t2 = time.perf_counter()
+            if not line:
+                print(f"run {i}: no output line from {cmds[j][0]} (exit {p.returncode})", file=sys.stderr)
+                return 1
+            if i >= warmup:
+                first[j].append((t1 - t0) * 1000)
+                exit_[j].append((t2 - t0) * 1000)
         if baseline:
             t3 = time.perf_counter()
             subprocess.run(baseline, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            b = (time.perf_counter() - t3) * 1000
-        if i >= warmup:
-            first.append((t1 - t0) * 1000)
-            exit_.append((t2 - t0) * 1000)
-            if b is not None:
-                base.append(b)
+            if i >= warmup:
+                base.append((time.perf_counter() - t3) * 1000)
 
     def summary(xs):
         return {"min": min(xs), "median": statistics.median(xs), "runs": len(xs)} if xs else None
 
-    print(json.dumps({"first_line_ms": summary(first), "exit_ms": summary(exit_), "baseline_ms": summary(base)}))
+    out = [
+        {"first_line_ms": summary(f), "exit_ms": summary(e), "baseline_ms": summary(base)}
+        for f, e in zip(first, exit_)
+    ]
+    print(json.dumps(out[0] if len(out) == 1 else out))
     return 0
 
 

@@ -310,12 +310,13 @@ fn bench_http_c_all_sides() {
     }
 }
 
-/// Go's HTTP row has no Wasm side: upstream Go builds WASI preview 1
-/// modules only, and a wasi:http component needs TinyGo. The bench says so
-/// and measures the other sides.
+/// Go's HTTP row: upstream Go builds WASI preview 1 modules only (no
+/// sockets, no wasi:http), so the Wasm side serves the module as WAGI, CGI
+/// over WASI, with a fresh instance per request; the sample answers with
+/// net/http/cgi. Every request must pass the strict id check on every side.
 #[test]
-fn bench_http_go_measures_the_other_sides_and_says_why_not_wasm() {
-    let test = "bench_http_go_measures_the_other_sides_and_says_why_not_wasm";
+fn bench_http_go_serves_its_wasip1_module_as_wagi() {
+    let test = "bench_http_go_serves_its_wasip1_module_as_wagi";
     if !go_available() {
         return support::skip(test, support::GO_WHY);
     }
@@ -325,34 +326,35 @@ fn bench_http_go_measures_the_other_sides_and_says_why_not_wasm() {
     o.expect = Some("id".to_string());
     let r = bench::run(&o, &no_progress).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.service.language, "go");
-    assert!(r.wasm.is_none());
+    check(&r, "module", docker);
     if bench::WASM_ENABLED {
+        assert_eq!(r.service.wasm_target.as_deref(), Some("wasip1/wasm"));
+        let w = r.wasm.as_ref().unwrap();
         assert!(
-            r.skipped.iter().any(|s| s.what == "wasm"
-                && s.reason.contains("GOOS=wasip1")
-                && s.reason.contains("TinyGo")),
+            w.throughput_mode
+                .as_deref()
+                .is_some_and(|m| m.contains("WAGI")),
             "{:?}",
-            r.skipped
+            w.throughput_mode
         );
     }
-    check_side("native", r.native.as_ref().expect("native side"));
-    match &r.container {
-        Some(c) => {
-            check_side("container", c);
-            assert_nothing_left(&r.run_id);
-        }
-        None => assert!(!docker, "{:?}", r.skipped),
+    for s in [&r.native, &r.wasm, &r.container].into_iter().flatten() {
+        assert_eq!(s.errors, 0);
     }
-    // Asked for alone, the Wasm side is refused with the same reason.
+    // A wasi:http component is asked for: refused, naming what builds one.
     o.sides = Sides {
         native: false,
         container: false,
         wasm: true,
     };
+    o.wasm_target = Some(wasmfit::bench::toolchain::WasmTarget::P2);
     let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, bench::Step::Input, "{e}");
     if bench::WASM_ENABLED {
-        assert!(e.message.contains("TinyGo"), "{e}");
+        assert!(
+            e.message.contains("TinyGo") && e.message.contains("WAGI"),
+            "{e}"
+        );
     }
 }
 

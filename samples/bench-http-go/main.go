@@ -2,6 +2,11 @@
 // as the body answers one transformed JSON response; `GET /` answers a small
 // JSON greeting. Listens on 0.0.0.0:$PORT (default 8080).
 //
+// Built for WASI preview 1 (GOOS=wasip1, upstream Go's only Wasm target:
+// no sockets, no wasi:http), the same handlers serve one request per run
+// as CGI (net/http/cgi), the way a WAGI host (Spin's WAGI executor, or
+// wasmfit bench) runs an HTTP service from a WASI command.
+//
 // Request:  {"id":7,"name":"ada","values":[1,2,3]}
 // Response: {"id":7,"name":"ADA","sum":6,"count":3}
 package main
@@ -10,7 +15,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cgi"
 	"os"
+	"runtime"
 	"strings"
 )
 
@@ -52,6 +59,13 @@ func main() {
 		w.Header().Set("content-type", "application/json")
 		w.Write(append(out, '\n'))
 	})
+	if runtime.GOOS == "wasip1" {
+		if err := cgi.Serve(nil); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		return
+	}
 	if err := http.ListenAndServe("0.0.0.0:"+port, nil); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		os.Exit(1)

@@ -20,10 +20,13 @@ pub enum WasmTarget {
 }
 
 impl WasmTarget {
-    pub fn default_for(workload: Workload) -> WasmTarget {
-        match workload {
-            Workload::Stdio => WasmTarget::P1,
-            Workload::Http => WasmTarget::P2,
+    /// wasip1 for stdio; wasip2 (a wasi:http component) for http, except
+    /// for Go, whose upstream toolchain builds wasip1 only: its HTTP
+    /// service is served as WAGI (CGI over WASI).
+    pub fn default_for(workload: Workload, language: Option<Language>) -> WasmTarget {
+        match (workload, language) {
+            (Workload::Stdio, _) | (Workload::Http, Some(Language::Go)) => WasmTarget::P1,
+            (Workload::Http, _) => WasmTarget::P2,
         }
     }
 
@@ -263,8 +266,8 @@ pub fn no_wasm_port(language: Language, target: WasmTarget) -> Option<&'static s
     match (language, target) {
         (Language::Go, WasmTarget::P2) => Some(
             "upstream Go builds WASI preview 1 modules only (GOOS=wasip1), so there is no wasi:http \
-             component of a Go service: TinyGo's wasip2 target builds one; a stdio service can use \
-             --wasm-target wasip1",
+             component of a Go service (TinyGo's wasip2 target builds one): use --wasm-target \
+             wasip1, where an HTTP service is served as WAGI (CGI over WASI; Go's net/http/cgi)",
         ),
         _ => None,
     }

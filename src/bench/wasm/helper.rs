@@ -6,11 +6,11 @@
 //! Modes: `stdio` (one instance on the process's stdin and stdout, as
 //! `wasmtime run`), `fresh` (one fresh instance per stdin line), `http`
 //! (a server on 127.0.0.1:$PORT, one fresh instance per request, as
-//! `wasmtime serve`), `park` (the density fill: `add N` on stdin parks N
+//! `wasmtime serve` for a wasi:http component, as WAGI for a core module), `park` (the density fill: `add N` on stdin parks N
 //! more instances and answers `ok TOTAL` or `err REASON`).
 
 use crate::bench::wasm::host::{self, WasmKind};
-use crate::bench::wasm::{http, stdio};
+use crate::bench::wasm::{http, stdio, wagi};
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -36,10 +36,7 @@ pub fn main(mode: &str, cwasm: &Path, kind: &str, slots: u32) -> Result<i32, Str
             stdio::run_fresh_per_line(&engine, &pre)
         }
         ("http", WasmKind::Component) => {
-            let port: u16 = std::env::var("PORT")
-                .ok()
-                .and_then(|p| p.parse().ok())
-                .ok_or("PORT is not set to a port number")?;
+            let port = port()?;
             let pre = http::proxy_pre(&engine, cwasm).map_err(|e| e.to_string())?;
             let rt = runtime()?;
             rt.block_on(http::serve(pre, port))
@@ -47,11 +44,24 @@ pub fn main(mode: &str, cwasm: &Path, kind: &str, slots: u32) -> Result<i32, Str
             Ok(0)
         }
         ("http", WasmKind::Module) => {
-            Err("the http workload needs a wasi:http component, and this is a core module".into())
+            let port = port()?;
+            let pre = stdio::pre(&engine, cwasm, kind).map_err(|e| e.to_string())?;
+            let rt = runtime()?;
+            rt.block_on(wagi::serve(engine.clone(), pre, port))
+                .map_err(|e| e.to_string())?;
+            Ok(0)
         }
         ("park", _) => park(&engine, cwasm, kind),
         (other, _) => Err(format!("unknown mode {other:?}")),
     }
+}
+
+/// The port to serve on, from `PORT` (as the native server reads it).
+fn port() -> Result<u16, String> {
+    std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| "PORT is not set to a port number".to_string())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

@@ -82,7 +82,7 @@ fn exit_code(result: wasmtime::Result<()>) -> Result<i32, String> {
 }
 
 /// Runs one instance with `ctx`; returns the guest's exit status.
-fn run_one(engine: &Engine, pre: &Pre, ctx: WasiCtxBuilder) -> Result<i32, String> {
+pub(crate) fn run_one(engine: &Engine, pre: &Pre, ctx: WasiCtxBuilder) -> Result<i32, String> {
     let mut ctx = ctx;
     match pre {
         Pre::Module(pre) => {
@@ -114,7 +114,7 @@ fn run_one(engine: &Engine, pre: &Pre, ctx: WasiCtxBuilder) -> Result<i32, Strin
     }
 }
 
-fn base_ctx() -> WasiCtxBuilder {
+pub(crate) fn base_ctx() -> WasiCtxBuilder {
     let mut b = WasiCtxBuilder::new();
     b.arg("service");
     b
