@@ -423,7 +423,7 @@ impl LocalSide {
             outcome,
             base,
             if self.http() {
-                "total PSS of the Wasm host process (engine, code, pool) holding N live instances of the component; a wasi:http instance exists per request, so this is the memory of N requests in flight"
+                "total PSS of the Wasm host process (engine, code, pool) holding N live instances; over HTTP an instance exists per request (a wasi:http component, or a WAGI module whose request body has not arrived), so this is the memory of N requests in flight"
             } else {
                 "total PSS of the Wasm host process (engine, code, pool) holding N live instances, each waiting on an empty stdin"
             },

@@ -526,20 +526,25 @@ fn wasm_side(
             Step::Wasm,
         )
     };
-    let park = Program::new(
-        exe,
-        &[
-            "__bench-helper",
-            "wasm",
-            "park",
-            &cw,
-            "--kind",
-            k,
-            "--slots",
-            &park_slots,
-        ],
-        Step::Wasm,
-    );
+    let mut park_args = vec![
+        "__bench-helper".to_string(),
+        "wasm".to_string(),
+        "park".to_string(),
+        cw.clone(),
+        "--kind".to_string(),
+        k.to_string(),
+        "--slots".to_string(),
+        park_slots,
+    ];
+    if wagi {
+        // A parked WAGI instance is the run's request in flight, its body
+        // not yet arrived.
+        for (key, value) in crate::bench::wasm::wagi::request_env(&env.requests) {
+            park_args.push(format!("--env={key}={value}"));
+        }
+    }
+    let park_args: Vec<&str> = park_args.iter().map(String::as_str).collect();
+    let park = Program::new(exe, &park_args, Step::Wasm);
     let describe = SideResults {
         runtime: format!(
             "wasmtime {} in a wasmfit host process, AOT (.cwasm), pooling allocator",

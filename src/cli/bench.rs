@@ -124,6 +124,10 @@ pub enum HelperCommand {
         kind: String,
         #[arg(long, default_value_t = 16)]
         slots: u32,
+        /// `park`: KEY=VALUE in every parked instance's environment (a
+        /// WAGI request's CGI variables).
+        #[arg(long = "env")]
+        env: Vec<String>,
     },
 }
 
@@ -140,7 +144,8 @@ pub fn helper(args: &HelperArgs) -> ExitCode {
             cwasm,
             kind,
             slots,
-        } => wasm_helper(mode, cwasm, kind, *slots),
+            env,
+        } => wasm_helper(mode, cwasm, kind, *slots, env),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
@@ -152,12 +157,18 @@ pub fn helper(args: &HelperArgs) -> ExitCode {
 }
 
 #[cfg(feature = "bench")]
-fn wasm_helper(mode: &str, cwasm: &std::path::Path, kind: &str, slots: u32) -> Result<i32, String> {
-    bench::wasm::helper::main(mode, cwasm, kind, slots)
+fn wasm_helper(
+    mode: &str,
+    cwasm: &std::path::Path,
+    kind: &str,
+    slots: u32,
+    env: &[String],
+) -> Result<i32, String> {
+    bench::wasm::helper::main(mode, cwasm, kind, slots, env)
 }
 
 #[cfg(not(feature = "bench"))]
-fn wasm_helper(_: &str, _: &std::path::Path, _: &str, _: u32) -> Result<i32, String> {
+fn wasm_helper(_: &str, _: &std::path::Path, _: &str, _: u32, _: &[String]) -> Result<i32, String> {
     Err("this wasmfit has no embedded wasmtime (build with --features bench)".to_string())
 }
 

@@ -19,7 +19,13 @@ use std::time::Duration;
 pub const SMALL_POOL: u32 = 16;
 
 /// Runs a mode; returns the process's exit status.
-pub fn main(mode: &str, cwasm: &Path, kind: &str, slots: u32) -> Result<i32, String> {
+pub fn main(
+    mode: &str,
+    cwasm: &Path,
+    kind: &str,
+    slots: u32,
+    env: &[String],
+) -> Result<i32, String> {
     let kind = match kind {
         "module" => WasmKind::Module,
         "component" => WasmKind::Component,
@@ -51,7 +57,17 @@ pub fn main(mode: &str, cwasm: &Path, kind: &str, slots: u32) -> Result<i32, Str
                 .map_err(|e| e.to_string())?;
             Ok(0)
         }
-        ("park", _) => park(&engine, cwasm, kind),
+        ("park", _) => {
+            let env = env
+                .iter()
+                .map(|kv| {
+                    kv.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .ok_or_else(|| format!("--env {kv:?} is not KEY=VALUE"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            park(&engine, cwasm, kind, env)
+        }
         (other, _) => Err(format!("unknown mode {other:?}")),
     }
 }
@@ -73,7 +89,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// The density fill's protocol on stdin/stdout.
-fn park(engine: &wasmtime::Engine, cwasm: &Path, kind: WasmKind) -> Result<i32, String> {
+fn park(
+    engine: &wasmtime::Engine,
+    cwasm: &Path,
+    kind: WasmKind,
+    env: Vec<(String, String)>,
+) -> Result<i32, String> {
     let rt = runtime()?;
     let mut modules = None;
     let mut components = None;
@@ -81,7 +102,11 @@ fn park(engine: &wasmtime::Engine, cwasm: &Path, kind: WasmKind) -> Result<i32, 
         let pre = http::proxy_pre(engine, cwasm).map_err(|e| e.to_string())?;
         components = Some(http::HttpParker::new(pre));
     } else {
-        modules = Some(stdio::Parker::new(engine, cwasm, kind).map_err(|e| e.to_string())?);
+        modules = Some(
+            stdio::Parker::new(engine, cwasm, kind)
+                .map_err(|e| e.to_string())?
+                .with_env(env),
+        );
     }
     let mut out = std::io::stdout().lock();
     let say = |out: &mut std::io::StdoutLock, s: String| {

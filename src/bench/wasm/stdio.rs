@@ -188,9 +188,17 @@ pub struct Parker {
     component: Option<wasmtime_wasi::p2::bindings::CommandPre<CliState>>,
     waiting: Arc<AtomicU32>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Each instance's environment: a WAGI request's CGI variables, so a
+    /// parked instance is a request in flight whose body has not arrived.
+    env: Vec<(String, String)>,
 }
 
 impl Parker {
+    pub fn with_env(mut self, env: Vec<(String, String)>) -> Parker {
+        self.env = env;
+        self
+    }
+
     pub fn new(engine: &Engine, cwasm: &Path, kind: WasmKind) -> BenchResult<Parker> {
         let mut p = Parker {
             engine: engine.clone(),
@@ -198,6 +206,7 @@ impl Parker {
             component: None,
             waiting: Arc::default(),
             tasks: Vec::new(),
+            env: Vec::new(),
         };
         match kind {
             WasmKind::Module => {
@@ -238,8 +247,16 @@ impl Parker {
         let failed = Arc::new(std::sync::Mutex::new(None::<String>));
         for _ in 0..k {
             let mut ctx = base_ctx();
-            ctx.stdin(ParkedIn::new(self.waiting.clone()));
+            ctx.stdin(ParkedIn::new(self.waiting.clone()))
+                .envs(&self.env);
             let engine = self.engine.clone();
+            let ended = if self.env.is_empty() {
+                "the instance ended"
+            } else {
+                "the instance ended before it read its request body (a WAGI instance lives only \
+                 while it handles a request: only a request with a body, e.g. --expect id, keeps \
+                 one in flight)"
+            };
             let failed = failed.clone();
             let note = move |e: String| {
                 if let Ok(mut f) = failed.lock() {
@@ -254,11 +271,10 @@ impl Parker {
                         Ok(instance) => {
                             match instance.get_typed_func::<(), ()>(&mut store, "_start") {
                                 Err(e) => note(e.to_string()),
-                                Ok(start) => {
-                                    if let Err(e) = start.call_async(&mut store, ()).await {
-                                        note(format!("the instance ended: {e}"));
-                                    }
-                                }
+                                Ok(start) => match start.call_async(&mut store, ()).await {
+                                    Err(e) => note(format!("{ended}: {e}")),
+                                    Ok(()) => note(ended.to_string()),
+                                },
                             }
                         }
                     }

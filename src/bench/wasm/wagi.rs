@@ -9,6 +9,7 @@
 use crate::bench::error::BenchResult;
 use crate::bench::wasm::host::err;
 use crate::bench::wasm::stdio::{self, Pre};
+use crate::bench::workload::Requests;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
@@ -67,6 +68,21 @@ pub fn cgi_env(
         env.push((key, value.to_string()));
     }
     env
+}
+
+/// The CGI variables of the run's first request, as the instance serving
+/// it sees them (port 0: none is listening).
+pub fn request_env(r: &Requests) -> Vec<(String, String)> {
+    let mut req = hyper::Request::builder()
+        .method(r.method.as_str())
+        .uri(r.path.as_str());
+    for (n, v) in &r.headers {
+        req = req.header(n.as_str(), v.as_str());
+    }
+    match req.body(()) {
+        Ok(req) => cgi_env(&req.into_parts().0, r.body(0).len(), 0),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// A CGI response: the header block up to the first blank line (`Status:`
