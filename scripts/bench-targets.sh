@@ -142,9 +142,13 @@ c = sorted(os.sched_getaffinity(0))
 k = max(1, len(c) // 2)
 j = lambda l: ",".join(map(str, l))
 print(j(c[:k]), j(c[k:]), len(c) - k, sep=";") if len(c) > 1 else print(";;2")')
-pin() { # cpus command...
-    if [ -n "$1" ]; then local c=$1; shift; taskset -c "$c" "$@"; else shift; "$@"; fi
-}
+# Command prefixes that confine a process to those CPUs (none with one CPU).
+# A prefix and not a shell function: a server started in the background
+# must be the process whose id `$!` holds, or `kill` would miss it.
+server_pin=(); load_pin=()
+if [ -n "$server_cpus" ]; then
+    server_pin=(taskset -c "$server_cpus"); load_pin=(taskset -c "$load_cpus")
+fi
 for s in bench-http-rust bench-http-c bench-http-go; do
     j="$out/$s.json"
     conns=$(field "$j" "d['config']['connections']")
@@ -158,12 +162,12 @@ for s in bench-http-rust bench-http-c bench-http-go; do
             ours[$side]+=" $(field "$out/$s.r$r.json" "d['$side']['throughput_rps']['median']")"
             port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
             if [ "$side" = native ]; then
-                PORT=$port pin "$server_cpus" "$(field "$j" "d['native']['artifact']['path']")" 2>/dev/null & pid=$!
+                PORT=$port "${server_pin[@]}" "$(field "$j" "d['native']['artifact']['path']")" 2>/dev/null & pid=$!
             else
-                PORT=$port pin "$server_cpus" "$bin" __bench-helper wasm http "$(field "$j" "d['wasm']['artifact']['precompiled_path']")" --kind "$(field "$j" "d['service']['wasm_kind']")" --slots 16 & pid=$!
+                PORT=$port "${server_pin[@]}" "$bin" __bench-helper wasm http "$(field "$j" "d['wasm']['artifact']['precompiled_path']")" --kind "$(field "$j" "d['service']['wasm_kind']")" --slots 16 & pid=$!
             fi
             for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
-            theirs[$side]+=" $(pin "$load_cpus" wrk -t"$load_n" -c"$conns" -d3s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')"
+            theirs[$side]+=" $("${load_pin[@]}" wrk -t"$load_n" -c"$conns" -d3s "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')"
             kill $pid; wait $pid 2>/dev/null || true
         done
     done
