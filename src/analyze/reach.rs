@@ -777,7 +777,7 @@ where
     // Edges: node -> (target node, the import's location).
     let mut edges: HashMap<String, Vec<(String, Location)>> = HashMap::new();
     for import in imports.clone() {
-        let Some(import) = import.as_import() else {
+        let Some(import) = import.into_import() else {
             continue;
         };
         let module = import.module;
@@ -820,7 +820,7 @@ where
     // name, imported or not.
     let autoloads: HashSet<&str> = imports
         .into_iter()
-        .filter_map(|import| import.as_import())
+        .filter_map(|import| import.into_import())
         .filter(|import| {
             import.module.ends_with("autoload.php")
                 && by_rel

@@ -36,7 +36,7 @@ pub(crate) fn apply<'a>(
 ) {
     let js = |l: &Language| matches!(l, Language::JavaScript | Language::TypeScript);
     let mut modules: Vec<&str> = Vec::new();
-    for import in imports.into_iter().filter_map(AsImport::as_import) {
+    for import in imports.into_iter().filter_map(AsImport::into_import) {
         if js(&import.language) {
             modules.push(import.module);
         }

@@ -463,17 +463,17 @@ impl ImportRef<'_> {
 /// Anything that may be an import: an `ImportRef`, or a `Fact` (only an
 /// import fact is one).
 pub trait AsImport<'a> {
-    fn as_import(self) -> Option<ImportRef<'a>>;
+    fn into_import(self) -> Option<ImportRef<'a>>;
 }
 
 impl<'a> AsImport<'a> for ImportRef<'a> {
-    fn as_import(self) -> Option<ImportRef<'a>> {
+    fn into_import(self) -> Option<ImportRef<'a>> {
         Some(self)
     }
 }
 
 impl<'a> AsImport<'a> for &'a Fact {
-    fn as_import(self) -> Option<ImportRef<'a>> {
+    fn into_import(self) -> Option<ImportRef<'a>> {
         match &self.kind {
             FactKind::Import { language, module } => Some(ImportRef {
                 path: &self.at.path,
