@@ -15,7 +15,7 @@ use crate::input::discover::{self, Discovery};
 use crate::model::artifact::{Artifact, ArtifactKind, ManifestKind};
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind, Location, RuntimeClue};
+use crate::model::fact::{Fact, FactKind, FileImports, Location, RuntimeClue};
 use crate::model::finding::Source;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
 use crate::model::service::{Service, ServiceSummary};
@@ -50,7 +50,11 @@ struct FileResult {
     /// A native binary's description and link data (parse::binary).
     binary: Option<Box<crate::parse::binary::Binary>>,
     /// A source file's imports, for the reachability walk.
-    imports: Vec<Fact>,
+    imports: FileImports,
+    /// A source file that was read, so a hint of its language's runtime
+    /// (`runtime_hint`, made when a unit's runtime is weighed rather than
+    /// held per file).
+    hint: bool,
     /// The file starts a program by itself (`func main`, `__main__`).
     entry: Option<crate::model::service::EntryKind>,
     /// It imports by a computed name.
@@ -66,8 +70,8 @@ struct FileResult {
 impl FileResult {
     /// Gives back the room the lists grew into. A file's facts are built
     /// in one vector of every fact it yields and the few kept are filtered
-    /// out of it in place, which would otherwise hold the whole buffer (a
-    /// few kB per source file, for one runtime fact) until the scan ends.
+    /// out of it in place, which would otherwise hold the whole buffer
+    /// until the scan ends.
     fn trim(mut self) -> FileResult {
         self.hits.shrink_to_fit();
         self.kept.shrink_to_fit();
@@ -136,13 +140,13 @@ pub fn scan_with(
     let mut wasm = Vec::new();
     let mut code = Code::default();
     let mut markers = Vec::new();
+    let mut hinted = Vec::with_capacity(artifacts.len());
     for (a, r) in artifacts.iter().zip(results) {
+        hinted.push(r.hint);
         wasm.extend(r.wasm.map(|w| *w));
         markers.extend(r.markers);
-        // Each file's imports stay in the vector the worker built: moving
-        // them into one tree-wide vector allocated a second copy of them all
-        // (a fresh block, since the freed per-file ones are small), which
-        // was the jump in peak RSS right after the parallel phase.
+        // Each file's imports stay in the record the worker built: moving
+        // them into one tree-wide vector allocated a second copy of them all.
         if !r.imports.is_empty() {
             code.imports.push(r.imports);
         }
@@ -201,7 +205,7 @@ pub fn scan_with(
         .collect();
     crate::analyze::unimported::apply(
         &kept,
-        code.imports.iter().flatten(),
+        code.imports.iter().flat_map(FileImports::iter),
         &shipping_dynamic,
         &mut hits,
     );
@@ -233,10 +237,18 @@ pub fn scan_with(
     let mut containers = Vec::new();
     for (i, u) in units.iter().enumerate() {
         // Views, not copies: the whole-tree unit owns every fact and file,
-        // and a copy of each per unit was the post-pass's peak.
+        // and a copy of each per unit was the post-pass's peak. Only the
+        // runtime hints of its source files are made here, for this unit.
+        let hints: Vec<Fact> = artifacts
+            .iter()
+            .zip(&hinted)
+            .filter(|(a, h)| **h && owners.owns(i, &a.rel, None))
+            .filter_map(|(a, _)| runtime_hint(a))
+            .collect();
         let unit_kept: Vec<&Fact> = kept
             .iter()
             .filter(|f| owners.owns(i, &f.at.path, f.at.line))
+            .chain(&hints)
             .collect();
         let unit_artifacts: Vec<&Artifact> = artifacts
             .iter()
@@ -349,7 +361,7 @@ pub fn scan_with(
 #[derive(Default)]
 struct Code {
     /// Per file, in file order.
-    imports: Vec<Vec<Fact>>,
+    imports: Vec<FileImports>,
     entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
     dynamic: std::collections::HashSet<String>,
     names: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
@@ -423,7 +435,11 @@ fn reach_unit(
     } else {
         entries
     };
-    let mut outcome = reach::walk(&files, code.imports.iter().flatten(), &entries);
+    let mut outcome = reach::walk(
+        &files,
+        code.imports.iter().flat_map(FileImports::iter),
+        &entries,
+    );
     // What ships from an image or runs from a Procfile is what its entry
     // points reach; a program a manifest names may also be a library.
     if !matches!(
@@ -828,22 +844,14 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             // marker, so every source file is lexed; the literal prefilter
             // decides which patterns run at all.
             let cands = engine.candidates(lang, text.as_bytes());
-            let (view, mut out) = parse::source::parse(lang, &a.rel, &text, a.context);
+            let (view, out) = parse::source::parse(lang, &a.rel, &text, a.context);
             if !cands.code.is_empty() || !cands.strings.is_empty() {
                 engine.match_code(&a.rel, &text, &view, a.context, &cands, &mut r.hits);
             }
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
             r.names = parse::source::declarations(&view);
-            // Which runtime a language means is rules/runtimes.toml's.
-            out.facts.push(Fact::new(
-                FactKind::Runtime {
-                    clue: RuntimeClue::Language(lang),
-                    weight: 1,
-                },
-                Location::file(&a.rel, &format!("{} source", lang)),
-                a.context,
-            ));
+            r.hint = true;
             out
         }
         ArtifactKind::Manifest(kind) => parse::manifest::parse(kind, &a.rel, &text, a.context),
@@ -856,17 +864,41 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     }
     r.diagnostics.extend(out.diagnostics);
     r.markers = suppress::read_markers(engine.rules, a, &text, &mut r.diagnostics);
-    // A source file's imports go to the reachability walk; they are moved
-    // out, not copied, and no import is ever kept (`keep`).
+    // A source file's imports go to the reachability walk, compactly
+    // (`FileImports`); no import is ever kept (`keep`).
     let source = matches!(a.kind, ArtifactKind::Source(_));
     for f in out.facts {
-        if source && matches!(f.kind, FactKind::Import { .. }) {
-            r.imports.push(f);
-        } else if keep(&f) {
-            r.kept.push(f);
+        match &f.kind {
+            FactKind::Import { language, module } if source => {
+                if r.imports.is_empty() {
+                    r.imports = FileImports::new(&f.at.path, *language);
+                }
+                r.imports
+                    .push(f.at.line.unwrap_or(0), module, &f.at.snippet);
+            }
+            _ if keep(&f) => r.kept.push(f),
+            _ => {}
         }
     }
     r
+}
+
+/// The runtime hint a source file is (which runtime a language means is
+/// rules/runtimes.toml's). Not held per file while the tree is scanned: one
+/// per source file grew memory with the tree, and the file's artefact says
+/// all it holds.
+fn runtime_hint(a: &Artifact) -> Option<Fact> {
+    let ArtifactKind::Source(lang) = a.kind else {
+        return None;
+    };
+    Some(Fact::new(
+        FactKind::Runtime {
+            clue: RuntimeClue::Language(lang),
+            weight: 1,
+        },
+        Location::file(&a.rel, &format!("{} source", lang)),
+        a.context,
+    ))
 }
 
 /// Facts needed after matching: runtime hints, the container's shape, and

@@ -24,7 +24,7 @@
 
 use crate::analyze::finding::Hit;
 use crate::model::context::Context;
-use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
 use crate::model::service::{ReachStatus, Reachability};
 use crate::rules::Confidence;
@@ -768,18 +768,20 @@ fn add_relative(ix: &Index, base: &str, rest: &str, names: &[&str], out: &mut Ve
 /// per-file lists).
 pub(crate) fn walk<'a, I>(files: &[File], imports: I, entries: &[Entry]) -> Outcome
 where
-    I: IntoIterator<Item = &'a Fact> + Clone,
+    I: IntoIterator + Clone,
+    I::Item: AsImport<'a>,
 {
     let mut notes = Vec::new();
     let ix = Index::new(files);
     let by_rel: HashMap<&str, &File> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
     // Edges: node -> (target node, the import's location).
     let mut edges: HashMap<String, Vec<(String, Location)>> = HashMap::new();
-    for fact in imports.clone() {
-        let FactKind::Import { module, .. } = &fact.kind else {
+    for import in imports.clone() {
+        let Some(import) = import.into_import() else {
             continue;
         };
-        let Some(from) = by_rel.get(fact.at.path.as_str()) else {
+        let module = import.module;
+        let Some(from) = by_rel.get(import.path) else {
             continue;
         };
         if !resolves(from.language) {
@@ -787,13 +789,13 @@ where
         }
         // `global using X;` applies to every file of the project.
         let source = if from.language == Language::CSharp
-            && fact.at.snippet.trim_start().starts_with("global ")
+            && import.snippet.trim_start().starts_with("global ")
         {
             CS_GLOBAL_USINGS.to_string()
         } else {
             node_of(from)
         };
-        for target in ix.resolve(from, module, &fact.at.snippet) {
+        for target in ix.resolve(from, module, import.snippet) {
             // C and C++: a source file that includes a header of the
             // program implements or uses what it declares, whatever its
             // name (`intel.h` implemented by `intel_i915.c`); the build
@@ -811,24 +813,21 @@ where
             edges
                 .entry(source.clone())
                 .or_default()
-                .push((target, fact.at.clone()));
+                .push((target, import.location()));
         }
     }
     // A PHP file that loads Composer's autoloader can use any class by
     // name, imported or not.
     let autoloads: HashSet<&str> = imports
         .into_iter()
-        .filter_map(|fact| match &fact.kind {
-            FactKind::Import { module, .. }
-                if module.ends_with("autoload.php")
-                    && by_rel
-                        .get(fact.at.path.as_str())
-                        .is_some_and(|f| f.language == Language::Php) =>
-            {
-                Some(fact.at.path.as_str())
-            }
-            _ => None,
+        .filter_map(|import| import.into_import())
+        .filter(|import| {
+            import.module.ends_with("autoload.php")
+                && by_rel
+                    .get(import.path)
+                    .is_some_and(|f| f.language == Language::Php)
         })
+        .map(|import| import.path)
         .collect();
     // C and C++: a header's functions are defined in the source file of
     // the same name, which the linker brings in with it.
@@ -1122,6 +1121,7 @@ pub(crate) fn apply(outcome: &Outcome, service: &str, hits: &mut [Hit]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::fact::{Fact, FactKind};
 
     fn file(rel: &str, language: Language) -> File {
         File {

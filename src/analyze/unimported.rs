@@ -17,7 +17,7 @@
 use crate::analyze::finding::Hit;
 use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
-use crate::model::fact::{Ecosystem, Fact, FactKind, Scope};
+use crate::model::fact::{AsImport, Ecosystem, Fact, FactKind, Scope};
 use crate::model::finding::Source;
 use crate::model::language::Language;
 use std::collections::{HashMap, HashSet};
@@ -30,17 +30,15 @@ const REASON: &str =
 /// imports or runs to `unreachable`.
 pub(crate) fn apply<'a>(
     facts: &[Fact],
-    imports: impl IntoIterator<Item = &'a Fact>,
+    imports: impl IntoIterator<Item = impl AsImport<'a>>,
     dynamic: &HashSet<String>,
     hits: &mut [Hit],
 ) {
     let js = |l: &Language| matches!(l, Language::JavaScript | Language::TypeScript);
     let mut modules: Vec<&str> = Vec::new();
-    for f in imports {
-        if let FactKind::Import { language, module } = &f.kind {
-            if js(language) {
-                modules.push(module);
-            }
+    for import in imports.into_iter().filter_map(AsImport::into_import) {
+        if js(&import.language) {
+            modules.push(import.module);
         }
     }
     let computed = dynamic.iter().any(|p| {

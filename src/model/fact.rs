@@ -289,11 +289,10 @@ pub enum RuntimeClue {
 pub enum FactKind {
     /// `import subprocess`, `import "os/exec"`, `require('child_process')`,
     /// `use std::process`, `#include <sys/inotify.h>`.
-    Import {
-        language: Language,
-        module: String,
-    },
-    Dependency(Dependency),
+    Import { language: Language, module: String },
+    /// Boxed: the largest kind by far, and every other fact would be
+    /// sized for it.
+    Dependency(Box<Dependency>),
     /// A `FROM` image, after ARG substitution. `stage` is the stage's own
     /// name (`AS builder`); `is_final` marks the stage that ships.
     BaseImage {
@@ -303,15 +302,9 @@ pub enum FactKind {
         is_final: bool,
     },
     /// A package installed into an image (`apt-get install ffmpeg`).
-    OsPackage {
-        manager: String,
-        name: String,
-    },
+    OsPackage { manager: String, name: String },
     /// A Dockerfile instruction with its arguments joined on one line.
-    Instruction {
-        instruction: String,
-        args: String,
-    },
+    Instruction { instruction: String, args: String },
     /// A compose service setting, e.g. `privileged` = `true`,
     /// `cap_add` = `NET_ADMIN`, `deploy.resources.reservations.devices` = `gpu`.
     Compose {
@@ -320,48 +313,28 @@ pub enum FactKind {
         value: String,
     },
     /// A symbol a binary imports (or, when static, defines).
-    Symbol {
-        name: String,
-    },
+    Symbol { name: String },
     /// A function name recovered from a binary (Go pclntab, Rust symbols).
-    Function {
-        name: String,
-    },
+    Function { name: String },
     /// A shared library a binary needs or names for dlopen.
-    Library {
-        name: String,
-    },
+    Library { name: String },
     /// A syscall site with its number resolved to a name.
-    Syscall {
-        name: String,
-    },
+    Syscall { name: String },
     /// A named section of a binary (`.nv_fatbin`).
-    Section {
-        name: String,
-    },
+    Section { name: String },
     /// A Wasm import (`wasi_snapshot_preview1` `fd_write`, or a component's
     /// `wasi:http/outgoing-handler@0.2.0`).
-    WasmImport {
-        module: String,
-        name: String,
-    },
+    WasmImport { module: String, name: String },
     /// A file whose name or type alone is a signal (`binding.gyp`, a `.node`
     /// addon, `supervisord.conf`).
-    File {
-        name: String,
-    },
+    File { name: String },
     /// A hint that the service runs on a runtime, with a weight: a manifest
     /// or the shipping base image weighs more than one stray script.
-    Runtime {
-        clue: RuntimeClue,
-        weight: u32,
-    },
+    Runtime { clue: RuntimeClue, weight: u32 },
     /// A device node the code opens or a binary names (`/dev/kvm`,
     /// `/dev/nvidia0`): hardware or kernel access by its meaning, whatever
     /// API opens it.
-    Device {
-        path: String,
-    },
+    Device { path: String },
     /// How a program starts, as a manifest, a Procfile or setup.cfg says
     /// it: a file (`"main": "src/server.js"`), a module
     /// (`pkg.cli:main`), a class (`com.acme.App`), a module name
@@ -398,6 +371,117 @@ impl Fact {
                 key,
                 value,
             } => Some((service, key, value)),
+            _ => None,
+        }
+    }
+}
+
+/// One source file's imports, kept for the reachability walk until every
+/// file is parsed. A file can hold hundreds and a tree hundreds of
+/// thousands, so they are not kept as `Fact`s (a few hundred bytes and
+/// three strings each): the file's path and language are held once, the
+/// module names and lines in one string, and each import is three numbers.
+#[derive(Clone, Debug, Default)]
+pub struct FileImports {
+    path: String,
+    language: Option<Language>,
+    /// Each import's module, then its snippet.
+    text: String,
+    /// Per import: its line, and where its module and its snippet end in
+    /// `text` (each starts where the one before ends).
+    items: Vec<(u32, u32, u32)>,
+}
+
+impl FileImports {
+    pub fn new(path: &str, language: Language) -> FileImports {
+        FileImports {
+            path: path.to_string(),
+            language: Some(language),
+            ..FileImports::default()
+        }
+    }
+
+    /// Adds an import seen at `line`, with its location's snippet as is.
+    pub fn push(&mut self, line: u32, module: &str, snippet: &str) {
+        self.text.push_str(module);
+        let module_end = self.text.len() as u32;
+        self.text.push_str(snippet);
+        self.items.push((line, module_end, self.text.len() as u32));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.items.shrink_to_fit();
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = ImportRef<'_>> + Clone {
+        let mut start = 0usize;
+        self.items
+            .iter()
+            .filter_map(move |&(line, module_end, snippet_end)| {
+                let (m, s) = (module_end as usize, snippet_end as usize);
+                let module = &self.text[start..m];
+                start = s;
+                Some(ImportRef {
+                    path: &self.path,
+                    line: Some(line),
+                    language: self.language?,
+                    module,
+                    snippet: &self.text[m..s],
+                })
+            })
+    }
+}
+
+/// An import as the reachability walk and the npm check read it: from a
+/// `FileImports`, or from an import `Fact`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportRef<'a> {
+    pub path: &'a str,
+    pub line: Option<u32>,
+    pub language: Language,
+    pub module: &'a str,
+    pub snippet: &'a str,
+}
+
+impl ImportRef<'_> {
+    /// Where it was seen, as the import's fact says it.
+    pub fn location(&self) -> Location {
+        Location {
+            path: self.path.to_string(),
+            line: self.line,
+            snippet: self.snippet.to_string(),
+            ..Location::default()
+        }
+    }
+}
+
+/// Anything that may be an import: an `ImportRef`, or a `Fact` (only an
+/// import fact is one).
+pub trait AsImport<'a> {
+    fn into_import(self) -> Option<ImportRef<'a>>;
+}
+
+impl<'a> AsImport<'a> for ImportRef<'a> {
+    fn into_import(self) -> Option<ImportRef<'a>> {
+        Some(self)
+    }
+}
+
+impl<'a> AsImport<'a> for &'a Fact {
+    fn into_import(self) -> Option<ImportRef<'a>> {
+        match &self.kind {
+            FactKind::Import { language, module } => Some(ImportRef {
+                path: &self.at.path,
+                line: self.at.line,
+                language: *language,
+                module,
+                snippet: &self.at.snippet,
+            }),
             _ => None,
         }
     }

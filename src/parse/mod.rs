@@ -8,6 +8,7 @@ pub mod binary;
 pub mod compose;
 pub mod dockerfile;
 pub mod lex;
+pub mod line_start;
 pub mod manifest;
 pub mod source;
 pub mod source_sites;

@@ -10,19 +10,14 @@ use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::language::Language;
 use crate::model::service::EntryKind;
 use crate::parse::lex::{self, CodeView};
+use crate::parse::line_start::{LineStart, Statement};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use std::sync::LazyLock;
 
 /// Import statements per language; group 1 is the module (or a list of them
-/// for Python's `import a, b` and Go's import blocks). Each comes with the
-/// literals one of which every match of it contains (`analyze::literals`,
-/// compared ASCII case-insensitively, a superset of the exact match): most
-/// statements start with `^[ \t]*`, which gives the regex no literal prefix
-/// to skip ahead with, so without this gate each one reads every byte of
-/// every file of its language, found or not (`extern crate` or `mod x;` in
-/// a Rust file that has neither).
-static IMPORTS: LazyLock<Vec<(Language, Regex, Option<AhoCorasick>)>> = LazyLock::new(|| {
+/// for Python's `import a, b` and Go's import blocks).
+static IMPORTS: LazyLock<Vec<(Language, Find)>> = LazyLock::new(|| {
     use Language::*;
     let table: &[(Language, &str)] = &[
         (
@@ -75,11 +70,50 @@ static IMPORTS: LazyLock<Vec<(Language, Regex, Option<AhoCorasick>)>> = LazyLock
             r#"\b(?:require|include)(?:_once)?\b[ \t]*\(?[ \t]*(?:(?:__DIR__|dirname[ \t]*\([ \t]*__FILE__[ \t]*\))[ \t]*\.[ \t]*)?['"]([^'"\n$]+)['"]"#,
         ),
     ];
-    table
-        .iter()
-        .map(|(l, p)| (*l, Regex::new(p).expect("import regex"), needs(p)))
-        .collect()
+    table.iter().map(|(l, p)| (*l, Find::new(p))).collect()
 });
+
+/// How the statements of one import pattern are found.
+enum Find {
+    /// A statement that starts a line (most of them): only the lines whose
+    /// first word it can start with are tried (`parse::line_start`).
+    Line(LineStart),
+    /// Anywhere (`require(...)`, Go's `import (...)` blocks): the regex over
+    /// the text, behind a gate of the literals one of which every match
+    /// contains (`analyze::literals`, compared ASCII case-insensitively, a
+    /// superset of the exact match), so a file without them is not read
+    /// by the regex at all.
+    Anywhere(Regex, Option<AhoCorasick>),
+}
+
+impl Find {
+    fn new(pattern: &str) -> Find {
+        match LineStart::new(pattern) {
+            Some(l) => Find::Line(l),
+            None => Find::Anywhere(Regex::new(pattern).expect("import regex"), needs(pattern)),
+        }
+    }
+
+    fn statements<'t>(&self, text: &'t str, out: &mut Vec<Statement<'t>>) {
+        match self {
+            Find::Line(l) => l.find(text, out),
+            Find::Anywhere(re, needs) => {
+                if needs.as_ref().is_some_and(|ac| !ac.is_match(text)) {
+                    return;
+                }
+                out.extend(re.captures_iter(text).filter_map(|c| {
+                    let (whole, group) = (c.get(0)?, c.get(1)?);
+                    Some(Statement {
+                        start: whole.start(),
+                        whole: whole.as_str(),
+                        group_start: group.start(),
+                        group: group.as_str(),
+                    })
+                }));
+            }
+        }
+    }
+}
 
 /// A searcher for the literals every match of `pattern` contains, or None
 /// when it has none (the regex then runs on every file).
@@ -145,46 +179,41 @@ pub fn parse_code(
         view.test_spans = rust_test_modules(&view.code);
     }
     let mut out = Output::default();
-    for (l, re, needs) in IMPORTS.iter() {
+    let mut found = Vec::new();
+    for (l, find) in IMPORTS.iter() {
         if !imports || !l.family().contains(&lang) {
             continue;
         }
-        if needs.as_ref().is_some_and(|ac| !ac.is_match(text)) {
-            continue;
-        }
-        for cap in re.captures_iter(text) {
-            let (Some(whole), Some(m)) = (cap.get(0), cap.get(1)) else {
-                continue;
-            };
-            let stmt_start =
-                whole.start() + (whole.as_str().len() - whole.as_str().trim_start().len());
+        found.clear();
+        find.statements(text, &mut found);
+        for s in &found {
+            let (whole, m, m_start) = (s.whole, s.group, s.group_start);
+            let stmt_start = s.start + (whole.len() - whole.trim_start().len());
             if !view.is_code(text, stmt_start) {
                 continue;
             }
-            let modules: Vec<(usize, String)> =
-                if lang == Language::Go && whole.as_str().contains('(') {
-                    GO_BLOCK_ITEM
-                        .captures_iter(m.as_str())
-                        .filter_map(|c| {
-                            c.get(1)
-                                .map(|g| (m.start() + g.start(), g.as_str().to_string()))
-                        })
-                        .filter(|(off, _)| !inside(&view.comments, *off))
-                        .collect()
-                } else if lang == Language::Python && m.as_str().contains(',') {
-                    m.as_str()
-                        .split(',')
-                        .map(|s| (m.start(), s.trim().to_string()))
-                        .collect()
-                } else if lang == Language::Rust
-                    && text[whole.start()..m.start()]
-                        .split_whitespace()
-                        .any(|w| w == "mod")
-                {
-                    vec![(m.start(), format!("self::{}", m.as_str()))]
-                } else {
-                    vec![(m.start(), normalize(lang, m.as_str()))]
-                };
+            let modules: Vec<(usize, String)> = if lang == Language::Go && whole.contains('(') {
+                GO_BLOCK_ITEM
+                    .captures_iter(m)
+                    .filter_map(|c| {
+                        c.get(1)
+                            .map(|g| (m_start + g.start(), g.as_str().to_string()))
+                    })
+                    .filter(|(off, _)| !inside(&view.comments, *off))
+                    .collect()
+            } else if lang == Language::Python && m.contains(',') {
+                m.split(',')
+                    .map(|s| (m_start, s.trim().to_string()))
+                    .collect()
+            } else if lang == Language::Rust
+                && text[s.start..m_start]
+                    .split_whitespace()
+                    .any(|w| w == "mod")
+            {
+                vec![(m_start, format!("self::{m}"))]
+            } else {
+                vec![(m_start, normalize(lang, m))]
+            };
             for (off, module) in modules {
                 if module.is_empty() {
                     continue;
@@ -657,8 +686,17 @@ mod tests {
         assert_eq!(imports(Language::Rust, "use a::b;\n"), ["a::b"]);
         // `mod` and `use` only inside other words: no statement, no import.
         assert!(imports(Language::Rust, "fn model() { reuse(); }\n").is_empty());
-        // Every import regex has a literal to gate on.
-        assert!(IMPORTS.iter().all(|(_, _, needs)| needs.is_some()));
+        // Every import regex is found from line starts or has a literal to
+        // gate on.
+        assert!(IMPORTS.iter().all(|(_, find)| match find {
+            Find::Line(_) => true,
+            Find::Anywhere(_, needs) => needs.is_some(),
+        }));
+        // Every `(?m)^` statement is found from line starts; only
+        // `require(`, `import(`, Go's import blocks and PHP's includes run
+        // over the whole text.
+        let lines = IMPORTS.iter().filter(|(_, f)| matches!(f, Find::Line(_)));
+        assert_eq!(lines.count(), 14);
     }
 
     #[test]

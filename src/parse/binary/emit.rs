@@ -430,7 +430,7 @@ fn dependencies(ev: &Known, out: &mut Out) {
             for (path, version, what) in mods {
                 let at = out.at(&format!("{what}: {path} {version}"));
                 out.push(
-                    FactKind::Dependency(dep(Ecosystem::Go, path, version)),
+                    FactKind::Dependency(Box::new(dep(Ecosystem::Go, path, version))),
                     at,
                     ev.context,
                 );
@@ -446,7 +446,7 @@ fn dependencies(ev: &Known, out: &mut Out) {
                 p.name, p.version
             ));
             out.push(
-                FactKind::Dependency(dep(Ecosystem::Crates, &p.name, &p.version)),
+                FactKind::Dependency(Box::new(dep(Ecosystem::Crates, &p.name, &p.version))),
                 at,
                 ctx,
             );
@@ -457,7 +457,7 @@ fn dependencies(ev: &Known, out: &mut Out) {
                 "crate {name} {version} named by a panic-location path"
             ));
             out.push(
-                FactKind::Dependency(dep(Ecosystem::Crates, name, version)),
+                FactKind::Dependency(Box::new(dep(Ecosystem::Crates, name, version))),
                 at,
                 ev.context,
             );

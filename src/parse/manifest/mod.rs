@@ -131,7 +131,7 @@ impl<'a> Sink<'a> {
             .version
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
-        let fact = FactKind::Dependency(Dependency {
+        let fact = FactKind::Dependency(Box::new(Dependency {
             ecosystem: dep.ecosystem,
             name: name.to_string(),
             version,
@@ -140,7 +140,7 @@ impl<'a> Sink<'a> {
             scope: dep.scope,
             lock: dep.lock,
             run_by_scripts: dep.run_by_scripts,
-        });
+        }));
         let at = Location::line(self.rel, line, self.line_text(line));
         self.out.facts.push(Fact::new(fact, at, context));
     }
