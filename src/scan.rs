@@ -9,6 +9,7 @@ use crate::analyze::finding::{self, Hit};
 use crate::analyze::matcher::Engine;
 use crate::analyze::runtime;
 use crate::analyze::score;
+use crate::analyze::selfupdate;
 use crate::analyze::signals;
 use crate::analyze::suppress::{self, FileMarkers};
 use crate::input::discover::{self, Discovery};
@@ -111,6 +112,7 @@ pub fn scan_with(
     } = discover::discover(root, &opts.discover)?;
     let mut role_of = assign_roles(&mut artifacts);
     assign_frontends(&mut artifacts, &mut role_of);
+    assign_composer_vendored(&mut artifacts, &mut role_of);
     let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -633,24 +635,11 @@ fn assign_frontends(
     role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
 ) {
     let parent = |rel: &str| rel.rsplit_once('/').map(|(d, _)| d.to_string());
-    let mut dirs = Vec::new();
-    for a in artifacts.iter() {
-        if a.kind != ArtifactKind::Manifest(ManifestKind::PackageJson) || !a.context.counts() {
-            continue;
-        }
-        let Some(dir) = parent(&a.rel) else {
-            continue;
-        };
-        let mut ignored = Vec::new();
-        let Some(pkg) = read_text(a, &mut ignored)
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        else {
-            continue;
-        };
-        if crate::analyze::roles::frontend_package(&pkg) {
-            dirs.push(dir);
-        }
-    }
+    let mut dirs: Vec<String> = json_manifests(artifacts, ManifestKind::PackageJson)
+        .into_iter()
+        .filter(|(_, pkg)| crate::analyze::roles::frontend_package(pkg))
+        .filter_map(|(a, _)| parent(&a.rel))
+        .collect();
     // Directories that build their own image or another language's
     // program: one pass over the files, not one per package.
     let own: std::collections::HashSet<String> = artifacts
@@ -686,6 +675,63 @@ fn assign_frontends(
                 path: prefix,
                 context: Context::Dev,
                 reason: crate::analyze::roles::FRONTEND,
+            },
+        );
+    }
+}
+
+/// The manifests of `kind` in a counting context, read as JSON. One that
+/// cannot be read or parsed is left out here; its parser reports it.
+fn json_manifests(
+    artifacts: &[Artifact],
+    kind: ManifestKind,
+) -> Vec<(&Artifact, serde_json::Value)> {
+    artifacts
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Manifest(kind) && a.context.counts())
+        .filter_map(|a| {
+            let mut ignored = Vec::new();
+            let pkg = read_text(a, &mut ignored).and_then(|t| serde_json::from_str(&t).ok())?;
+            Some((a, pkg))
+        })
+        .collect()
+}
+
+/// Gives the files of the packages Composer installs into a
+/// `config.vendor-dir` of the tree (`roles::composer_vendored`) the
+/// vendored context, before they are parsed: a copy of someone else's code
+/// is not the service, as the `vendor/` the walk skips is not.
+fn assign_composer_vendored(
+    artifacts: &mut [Artifact],
+    role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) {
+    let mut prefixes = Vec::new();
+    for (a, pkg) in json_manifests(artifacts, ManifestKind::ComposerJson) {
+        let dir = a.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        for p in crate::analyze::roles::composer_vendored(&pkg) {
+            let path = if dir.is_empty() {
+                format!("{p}/")
+            } else {
+                format!("{dir}/{p}/")
+            };
+            prefixes.push(path.to_ascii_lowercase());
+        }
+    }
+    if prefixes.is_empty() {
+        return;
+    }
+    for a in artifacts.iter_mut().filter(|a| a.context.counts()) {
+        let lower = a.rel.to_ascii_lowercase();
+        let Some(prefix) = prefixes.iter().find(|p| lower.starts_with(p.as_str())) else {
+            continue;
+        };
+        a.context = Context::Vendored;
+        role_of.insert(
+            a.rel.clone(),
+            crate::analyze::roles::Assigned {
+                path: a.rel[..prefix.len()].to_string(),
+                context: Context::Vendored,
+                reason: crate::analyze::roles::COMPOSER_VENDOR,
             },
         );
     }
@@ -837,6 +883,8 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         Some(t) => t,
         None => return r,
     };
+    // A source file's view, kept to tell whether it is a self-updater.
+    let mut updater_view = None;
     let out: Output = match a.kind {
         ArtifactKind::Source(lang) => {
             r.source_bytes = text.len() as u64;
@@ -852,6 +900,9 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             r.dynamic = parse::source::dynamic_imports(&view);
             r.names = parse::source::declarations(&view);
             r.hint = true;
+            if r.hits.iter().any(|h| is_spawn(engine, h)) {
+                updater_view = Some(view);
+            }
             out
         }
         ArtifactKind::Manifest(kind) => parse::manifest::parse(kind, &a.rel, &text, a.context),
@@ -861,6 +912,11 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     };
     for f in &out.facts {
         engine.match_fact(f, &mut r.hits);
+    }
+    if let Some(view) = &updater_view {
+        if selfupdate::is_self_updater(&a.rel, view) {
+            optional_spawns(engine, &mut r.hits, selfupdate::REASON);
+        }
     }
     r.diagnostics.extend(out.diagnostics);
     r.markers = suppress::read_markers(engine.rules, a, &text, &mut r.diagnostics);
@@ -903,6 +959,22 @@ fn runtime_hint(a: &Artifact) -> Option<Fact> {
 
 /// Facts needed after matching: runtime hints, the container's shape, and
 /// dependencies (for the scopes of lock entries).
+/// Whether a hit is a process spawn.
+fn is_spawn(engine: &Engine, h: &Hit) -> bool {
+    engine.rules.rules[h.rule].capability == Capability::ProcessSpawn
+}
+
+/// Gives a file's process spawns, where they would count, the `optional`
+/// context and `reason` (the file is a side path such as a self-updater).
+fn optional_spawns(engine: &Engine, hits: &mut [Hit], reason: &str) {
+    for h in hits.iter_mut() {
+        if is_spawn(engine, h) && h.evidence.context.counts() {
+            h.evidence.context = Context::Optional;
+            h.evidence.reason = Some(reason.to_string());
+        }
+    }
+}
+
 fn keep(f: &Fact) -> bool {
     match &f.kind {
         FactKind::Runtime { .. }

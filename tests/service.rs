@@ -560,3 +560,95 @@ fn a_frontend_bundled_for_the_browser_is_not_the_service() {
     assert_eq!(f["context"], "service", "{f}");
     assert_eq!(f["counted"], true, "{f}");
 }
+
+/// The report of a scan of `dir` and its WF101 (spawn) finding.
+fn spawn_finding(dir: &Path) -> (serde_json::Value, serde_json::Value) {
+    let (r, _) = scan_json(dir, &[]);
+    let f = rule_finding(&r, "WF101").expect("WF101").clone();
+    (r, f)
+}
+
+/// A small PHP application: a front controller, a model whose SQL sits in
+/// a nowdoc with backquoted names, and (optionally) an update controller.
+fn php_app(dir: &Path, updater: &str) {
+    write(
+        dir,
+        "index.php",
+        "<?php\nrequire __DIR__ . '/app/Models/FeedDAO.php';\nrequire __DIR__ . '/app/Controllers/updateController.php';\n",
+    );
+    write(
+        dir,
+        "app/Models/FeedDAO.php",
+        "<?php\nclass FeedDAO {\n    public function count(): string {\n        $sql = <<<'SQL'\nSELECT COUNT(*) FROM `_feed` f\nWHERE f.id IN (SELECT id_feed FROM `_entry`)\nSQL;\n        return $sql;\n    }\n}\n",
+    );
+    write(dir, "app/Controllers/updateController.php", updater);
+}
+
+#[test]
+fn sql_in_a_php_heredoc_is_not_a_shell_command() {
+    let dir = tempfile::tempdir().unwrap();
+    php_app(dir.path(), "<?php\nclass UpdateController {}\n");
+    let (r, _) = scan_json(dir.path(), &[]);
+    assert!(rule_finding(&r, "WF101").is_none(), "{}", r["findings"]);
+    assert_ne!(r["verdict"], "stay", "{}", r["scoring"]);
+    // The backtick operator outside a heredoc still runs a command.
+    write(
+        dir.path(),
+        "app/Models/FeedDAO.php",
+        "<?php\nclass FeedDAO {\n    public function count(): string { return `wc -l /data/feeds`; }\n}\n",
+    );
+    let (_, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], true, "{f}");
+}
+
+#[test]
+fn a_git_self_updater_is_optional_and_says_why() {
+    let updater = "<?php\nclass UpdateController {\n    public static function isGit(): bool { return is_dir(APP_PATH . '/.git/'); }\n    public function apply(): void {\n        exec('git fetch --prune', $out, $rc);\n        exec('git reset --hard FETCH_HEAD', $out, $rc);\n    }\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    php_app(dir.path(), updater);
+    let (r, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], false, "{f}");
+    let e = &f["evidence"][0];
+    assert_eq!(e["context"], "optional", "{e}");
+    assert!(e["reason"].as_str().unwrap().contains("self-update"), "{e}");
+    assert_ne!(r["verdict"], "stay", "{}", r["scoring"]);
+
+    // The same controller running git on a repository it was given (no
+    // check of its own `.git`): the service's own work, counted.
+    let dir = tempfile::tempdir().unwrap();
+    php_app(
+        dir.path(),
+        "<?php\nclass UpdateController {\n    public function apply(string $repo): void {\n        exec('git -C ' . escapeshellarg($repo) . ' fetch --prune', $out, $rc);\n    }\n}\n",
+    );
+    let (r, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], true, "{f}");
+    assert_eq!(r["verdict"], "stay");
+}
+
+#[test]
+fn packages_composer_installs_into_the_tree_are_vendored() {
+    let tree = |dir: &Path, config: &str| {
+        write(dir, "index.php", "<?php\nrequire __DIR__ . '/lib/Mini/App.php';\nrequire __DIR__ . '/lib/acme/mailer/src/Mailer.php';\n");
+        write(
+            dir,
+            "lib/composer.json",
+            &format!(r#"{{"require": {{"php": ">=8.1", "acme/mailer": "1.0"}}{config}}}"#),
+        );
+        write(dir, "lib/acme/mailer/src/Mailer.php", "<?php\nclass Mailer {\n    function send($m) { $p = popen('/usr/sbin/sendmail -t', 'w'); fwrite($p, $m); }\n}\n");
+        write(dir, "lib/Mini/App.php", "<?php\nclass App {}\n");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path(), r#", "config": {"vendor-dir": "./"}"#);
+    let (r, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], false, "{f}");
+    let e = &f["evidence"][0];
+    assert_eq!(e["context"], "vendored", "{e}");
+    assert!(e["reason"].as_str().unwrap().contains("Composer"), "{e}");
+    assert_ne!(r["verdict"], "stay", "{}", r["scoring"]);
+
+    // Without the vendor-dir, lib/acme/ is the application's own code.
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path(), "");
+    let (_, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], true, "{f}");
+}

@@ -403,6 +403,10 @@ impl<'r> Engine<'r> {
             let p = &lang.code[i];
             for start in p.starts_in_code(&view.code) {
                 let line = view.line_of(start);
+                let line_start = view.line_range(line, view.code.len()).start;
+                if defines(&view.code[line_start.min(start)..start]) {
+                    continue;
+                }
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
                     out.push(self.hit(Named::of(p), at, ctx_at(start), Source::Code));
@@ -563,6 +567,20 @@ fn normalize_symbol(name: &str) -> &str {
         .unwrap_or(name)
 }
 
+/// Whether the code before a match on its line ends with a keyword that
+/// defines a function (`public function exec(`, `def system(`, `fn
+/// spawn(`): a pattern for a call must not match the definition of a
+/// function of the same name, which runs nothing.
+fn defines(before: &str) -> bool {
+    const KEYWORDS: [&str; 6] = ["function", "def", "fn", "func", "fun", "sub"];
+    let t = before.trim_end();
+    KEYWORDS.iter().any(|k| {
+        t.strip_suffix(k).is_some_and(|rest| {
+            !rest.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,5 +590,31 @@ mod tests {
         assert_eq!(normalize_symbol("_fork"), "fork");
         assert_eq!(normalize_symbol("fork@GLIBC_2.2.5"), "fork");
         assert_eq!(normalize_symbol("__libc_start_main"), "__libc_start_main");
+    }
+
+    #[test]
+    fn a_definition_is_not_a_call() {
+        for yes in [
+            "\tpublic function",
+            "def",
+            "  pub fn ",
+            "func",
+            "private fun",
+            "sub",
+        ] {
+            assert!(defines(yes), "{yes:?}");
+        }
+        for no in [
+            "",
+            "return",
+            "$x =",
+            "echo",
+            "defunct",
+            "$fn",
+            "my_def",
+            "const fn =",
+        ] {
+            assert!(!defines(no), "{no:?}");
+        }
     }
 }

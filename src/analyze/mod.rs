@@ -5,8 +5,9 @@
 //! merges hits per root cause, `runtime` weighs runtime hints, `score`
 //! computes the score, verdict and effort, `signals` evaluates the
 //! decision framework, `roles` recognises non-service artefacts, `units` finds what
-//! ships, `entries` resolves the entry points manifests declare, and
-//! `reach` walks the import graph from its entry points.
+//! ships, `entries` resolves the entry points manifests declare,
+//! `reach` walks the import graph from its entry points, and `selfupdate`
+//! recognises code that updates the installation from its own checkout.
 //! Nothing here reads files or prints.
 
 mod code_rules;
@@ -20,6 +21,7 @@ pub mod roles;
 pub mod runtime;
 pub mod scopes;
 pub mod score;
+pub(crate) mod selfupdate;
 pub mod signals;
 pub mod suppress;
 pub(crate) mod unimported;

@@ -11,7 +11,9 @@
 //! guess with roles it cannot tell apart (a CI folder from a build script,
 //! a Cypress folder from service code) and says why. One role needs a
 //! manifest: a frontend package bundled for the browser
-//! (`frontend_package`, applied by the scan before files are parsed).
+//! (`frontend_package`), and one: the packages Composer installs into the
+//! `config.vendor-dir` a composer.json names (`composer_vendored`), both
+//! applied by the scan before files are parsed.
 
 use crate::model::context::Context;
 use crate::model::service::Role;
@@ -60,6 +62,7 @@ const DOCS_IMAGE: &str = "documentation image";
 const PACKAGING_IMAGE: &str = "packaging image (builds a package, not the service)";
 const CI_IMAGE: &str = "CI image";
 const BUILD_IMAGE: &str = "build image (Dockerfile named for building, not shipping)";
+const WEB_INSTALLER: &str = "web installer (run once to check the host and write the configuration before the application is set up; an image is configured by its build and environment)";
 const TEST_COMPOSE: &str = "test compose file (named for tests)";
 const DEV_COMPOSE: &str = "development compose file (named for development, or the local override)";
 
@@ -150,6 +153,7 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
         }
         "snapcraft.yaml" | "pkgbuild" => (Context::Packaging, PACKAGING),
         _ if file.ends_with(".rake") => (Context::Build, RAKE_TASK),
+        "install.php" | "installer.php" => (Context::Optional, WEB_INSTALLER),
         _ if go_other_platform(file) => (Context::Optional, OTHER_PLATFORM),
         _ if file.starts_with("playwright.config.") || file.starts_with("cypress.config.") => {
             (Context::Test, E2E)
@@ -176,6 +180,51 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
 /// The reason files of a frontend package carry (`frontend_package`).
 pub(crate) const FRONTEND: &str =
     "frontend bundled for the browser: its code runs in the browser, its Node scripts (dev server, certificates, codegen) at development or build time";
+
+/// The reason files of a package Composer installs into the tree carry
+/// (`composer_vendored`).
+pub(crate) const COMPOSER_VENDOR: &str =
+    "third-party package Composer installs into the config.vendor-dir its composer.json names (a copy of someone else's code, as vendor/ is)";
+
+/// The directories, relative to a composer.json's own, of the packages it
+/// installs when its `config.vendor-dir` is not the default `vendor/` (which
+/// the walk skips): `<vendor-dir>/<vendor>/<name>` for each package of
+/// `require` and `require-dev`. Such a tree (`"vendor-dir": "./"` in
+/// `lib/composer.json`) holds the application's own code beside the
+/// packages, so only the packages' directories are named. A vendor-dir
+/// outside the manifest's directory names nothing.
+pub(crate) fn composer_vendored(pkg: &serde_json::Value) -> Vec<String> {
+    let Some(dir) = pkg.pointer("/config/vendor-dir").and_then(|d| d.as_str()) else {
+        return Vec::new();
+    };
+    let dir = dir.trim_start_matches("./").trim_end_matches('/');
+    let parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if dir.starts_with('/') || dir.contains('\\') || parts.contains(&"..") {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = ["require", "require-dev"]
+        .iter()
+        .filter_map(|section| pkg.get(section).and_then(|d| d.as_object()))
+        .flat_map(|d| d.keys())
+        // `php`, `ext-json` are platform requirements, not packages.
+        .filter(|name| {
+            let mut p = name.split('/');
+            matches!((p.next(), p.next(), p.next()), (Some(a), Some(b), None)
+                if !a.is_empty() && !b.is_empty() && a != ".." && b != "..")
+        })
+        .map(|name| {
+            let mut path = parts.clone();
+            path.push(name.as_str());
+            path.join("/").to_ascii_lowercase()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
 
 /// Programs that bundle code for the browser or serve it while developing.
 const BROWSER_BUNDLERS: [&str; 9] = [
@@ -477,9 +526,43 @@ mod tests {
             ("overlay/tun_darwin.go", Context::Optional),
             ("udp/udp_windows_amd64.go", Context::Optional),
             ("sys/ioctl_freebsd_arm64.go", Context::Optional),
+            ("app/install.php", Context::Optional),
+            ("installer.php", Context::Optional),
         ];
         for (rel, c) in cases {
             assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
+        }
+    }
+
+    #[test]
+    fn composer_packages_in_a_vendor_dir_of_its_own() {
+        let pkg = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        let req = r#""require": {"php": ">=8.1", "ext-json": "*", "PHPMailer/PHPMailer": "6.9.1", "simplepie/simplepie": "dev-x"}, "require-dev": {"phpunit/phpunit": "^10"}"#;
+        assert_eq!(
+            composer_vendored(&pkg(&format!(
+                r#"{{{req}, "config": {{"vendor-dir": "./"}}}}"#
+            ))),
+            [
+                "phpmailer/phpmailer",
+                "phpunit/phpunit",
+                "simplepie/simplepie"
+            ]
+        );
+        assert_eq!(
+            composer_vendored(&pkg(&format!(
+                r#"{{{req}, "config": {{"vendor-dir": "lib/third"}}}}"#
+            )))[0],
+            "lib/third/phpmailer/phpmailer"
+        );
+        // The default vendor/ (skipped by the walk), or a vendor-dir
+        // outside the manifest's directory: nothing here.
+        for s in [
+            format!("{{{req}}}"),
+            format!(r#"{{{req}, "config": {{"vendor-dir": "../shared"}}}}"#),
+            format!(r#"{{{req}, "config": {{"vendor-dir": "/opt/php"}}}}"#),
+            r#"{"config": {"vendor-dir": "./"}}"#.to_string(),
+        ] {
+            assert!(composer_vendored(&pkg(&s)).is_empty(), "{s}");
         }
     }
 
@@ -542,6 +625,9 @@ mod tests {
             "arch/amd64.go",
             "sys/unix_amd64.go",
             "tun_windows_test.go",
+            // Named like an installer, but not one.
+            "app/Controllers/installController.php",
+            "src/install.py",
         ] {
             assert_eq!(ctx(rel), None, "{rel}");
         }

@@ -207,6 +207,10 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
     let top = special_bytes(lang, &syn, false);
     let in_hole = special_bytes(lang, &syn, true);
     let mut i = 0;
+    // A PHP file starts in HTML: a template's text before its first tag.
+    if lang == Language::Php && !src.starts_with("<?") && !src.starts_with("#!") {
+        i = lx.inline_html(0);
+    }
     while i < src.len() {
         i = match lx.stack.last().copied() {
             Some(Frame::Str(s)) => lx.string_part(s, i),
@@ -250,8 +254,8 @@ struct Lexer<'a> {
     stack: Vec<Frame>,
     /// `interp::stops` of each kind of string met so far.
     stops: Vec<(StrKind, interp::Stops)>,
-    /// Ruby heredocs opened on the current line, whose bodies start on the
-    /// next one.
+    /// Ruby and PHP heredocs opened on the current line, whose bodies
+    /// start on the next one.
     heredocs: Vec<heredoc::Heredoc>,
 }
 
@@ -279,11 +283,21 @@ impl Lexer<'_> {
         if c == b'\n' && !self.heredocs.is_empty() {
             return self.heredoc_bodies(i + 1);
         }
-        if c == b'<' && self.lang == Language::Ruby && self.heredocs.len() < heredoc::MAX_PENDING {
-            if let Some((doc, next)) = heredoc::opener(b, i) {
+        if c == b'<' && self.heredocs.len() < heredoc::MAX_PENDING {
+            let opened = match self.lang {
+                Language::Ruby => heredoc::opener(b, i),
+                Language::Php => heredoc::php_opener(b, i),
+                _ => None,
+            };
+            if let Some((doc, next)) = opened {
                 self.heredocs.push(doc);
                 return next;
             }
+        }
+        // PHP's closing tag: what follows, up to the next opening tag, is
+        // inline HTML (a template's text, whose "don't" opens no string).
+        if c == b'?' && self.lang == Language::Php && b[i..].starts_with(b"?>") {
+            return self.inline_html(i + 2);
         }
         // Inside a hole, brackets find the hole's end. None of these bytes
         // starts a comment, string or literal in any language.
@@ -415,7 +429,9 @@ impl Lexer<'_> {
             }
             let content = i + 1;
             let raw = c == b'`' && self.lang == Language::Go;
-            let end = string_end(b, content, c, raw);
+            // PHP strings of either quote run over lines (SQL, templates).
+            let multiline = c == b'`' || self.lang == Language::Php;
+            let end = string_end(b, content, c, raw, multiline);
             return self.plain_string(content, end, 1);
         }
         if c == b'\'' && syn.char_literals {
@@ -432,20 +448,23 @@ impl Lexer<'_> {
 
     /// The bodies of the heredocs opened on the line before `from`, one
     /// after the other. A body is a string; in an interpolating one,
-    /// `#{...}` stays code. The terminator lines stay as they are. Returns
-    /// where code goes on: after the last terminator line.
+    /// `#{...}` (Ruby) or `{$...}` (PHP) stays code. The terminator lines
+    /// stay as they are. Returns where code goes on: after the last
+    /// terminator line (after a PHP terminator, on its line).
     fn heredoc_bodies(&mut self, from: usize) -> usize {
         let mut at = from.min(self.b.len());
         for doc in std::mem::take(&mut self.heredocs) {
             let (end, next) = heredoc::body(self.b, at, &doc);
             let holes = if doc.interpolates {
-                heredoc::holes(self.b, at, end)
+                heredoc::holes(self.b, at, end, doc.php)
             } else {
                 Vec::new()
             };
+            // What opens a hole before its code: `#{`, or PHP's `{`.
+            let opener = if doc.php { 1 } else { 2 };
             let mut lit = at;
             for h in holes {
-                self.literal(lit, h.start.saturating_sub(2), true);
+                self.literal(lit, h.start.saturating_sub(opener), true);
                 lit = (h.end + 1).min(end);
             }
             self.literal(lit, end, true);
@@ -453,6 +472,18 @@ impl Lexer<'_> {
         }
         self.prev_code = b'"';
         at
+    }
+
+    /// PHP inline HTML from `from` up to the next `<?` (`<?php`, `<?=`),
+    /// blanked as a comment is: it is output, not code. Returns where the
+    /// code goes on: at that tag.
+    fn inline_html(&mut self, from: usize) -> usize {
+        let end = find(self.b, from, b"<?").unwrap_or(self.b.len());
+        blank(&mut self.code, from, end);
+        if from < end {
+            self.comments.push(from..end);
+        }
+        end
     }
 
     /// One byte of code at `i` that starts nothing.
@@ -611,9 +642,15 @@ fn special_bytes(lang: Language, syn: &Syntax, in_hole: bool) -> [bool; 256] {
     }
     if lang == Language::Ruby {
         t[b'%' as usize] = true;
+    }
+    if matches!(lang, Language::Ruby | Language::Php) {
         // Heredoc openers, and the line ends where their bodies start.
         t[b'<' as usize] = true;
         t[b'\n' as usize] = true;
+    }
+    if lang == Language::Php {
+        // The closing tag `?>`.
+        t[b'?' as usize] = true;
     }
     for tok in syn.line_comment {
         t[tok.as_bytes()[0] as usize] = true;
@@ -725,8 +762,7 @@ fn block_end(b: &[u8], from: usize, open: &str, close: &str, nested: bool) -> us
 
 /// End of a quoted string (the closing quote's offset). Ordinary strings end
 /// at an unescaped newline too, so one missing quote does not swallow a file.
-fn string_end(b: &[u8], from: usize, quote: u8, raw: bool) -> usize {
-    let multiline = quote == b'`';
+fn string_end(b: &[u8], from: usize, quote: u8, raw: bool, multiline: bool) -> usize {
     let mut j = from;
     while j < b.len() {
         match memchr::memchr3(b'\\', quote, b'\n', &b[j..]) {
@@ -1087,18 +1123,71 @@ mod tests {
     }
 
     #[test]
+    fn php_heredoc_bodies_are_strings() {
+        let php = Language::Php;
+        // SQL with backquoted names in a nowdoc is text, not PHP's backtick
+        // operator; the code after the closing identifier is code again.
+        let src = "<?php\n$sql = <<<'SQL'\nINSERT INTO `_category`(kind)\nSELECT system('x')\nSQL;\n$stm = exec('ls');\n";
+        shows(
+            php,
+            src,
+            &["$sql = <<<'SQL'", "SQL;\n$stm = exec('  ');"],
+            &["`_category`", "system", "INSERT"],
+        );
+        // An indented closing identifier (PHP 7.3+) inside a call; holes of
+        // a heredoc stay code, plain `$x` and other braces are text.
+        let src = "<?php\n  f(<<<SQL\n    UPDATE `_feed` SET {$this->q(shell_exec('x'))} $n\n    SQL, 1);\n  g();\n";
+        shows(
+            php,
+            src,
+            &["f(<<<SQL", "$this->q(shell_exec('x'))", "SQL, 1);\n  g();"],
+            &["`_feed`", "UPDATE", "$n"],
+        );
+        // A backquoted command outside a heredoc is still code.
+        shows(php, "<?php\n$o = `ls -l`;\n", &["$o = `"], &["ls -l"]);
+        // `<` and `<<` are comparisons and shifts.
+        let src = "<?php\nif ($a < $b << 2) { exec($c); }\n";
+        assert_eq!(code(php, src), src);
+    }
+
+    #[test]
+    fn php_strings_span_lines_and_inline_html_is_text() {
+        let php = Language::Php;
+        // A single- or double-quoted string runs over lines.
+        let src = "<?php\n$sql = 'DO $$\nm := (SELECT MAX(id) FROM `_entrytmp`);\nEND $$;';\n$o = \"a\n`b` {$x}\n\";\nexec($c);\n";
+        shows(
+            php,
+            src,
+            &["$sql = '", "$x", "exec($c);"],
+            &["`_entrytmp`", "SELECT", "`b`"],
+        );
+        // Text around and between PHP tags is HTML, not code: its
+        // apostrophes open no string and its words are not matched.
+        let src = "<p>Don't run `ls` here</p>\n<?php exec($a); ?>\n<p>It's system(x)</p>\n<?= shell_exec($b) ?>\n";
+        shows(
+            php,
+            src,
+            &["<?php exec($a); ?>", "<?= shell_exec($b) ?>"],
+            &["Don't", "`ls`", "It's", "system(x)"],
+        );
+        // `?` in code is a ternary or a nullsafe call.
+        let src = "<?php\n$a = $b ? $c?->d() : ($e ?? 1);\n";
+        assert_eq!(code(php, src), src);
+    }
+
+    #[test]
     fn php_interpolation_is_code() {
         let php = Language::Php;
         shows(
             php,
-            r#"$s = "run {$r->run(shell_exec('ffmpeg'))} ${cmd} $o->name now";"#,
+            r#"<?php $s = "run {$r->run(shell_exec('ffmpeg'))} ${cmd} $o->name now";"#,
             &["$r->run(shell_exec('      '))", "cmd", "$o->name"],
             &["run {", "now"],
         );
-        shows(php, "$s = `ls {$dir}`;", &["$dir"], &["ls"]);
+        shows(php, "<?php $s = `ls {$dir}`;", &["$dir"], &["ls"]);
         for src in [
-            r#"$s = '{$r->run(shell_exec(x))}';"#,
-            r#"$s = "\{$r->run(shell_exec(x))}";"#,
+            r#"<?php $s = '{$r->run(shell_exec(x))}';"#,
+            r#"<?php $s = "\{$r->run(shell_exec(x))}";"#,
         ] {
             shows(php, src, &["$s = "], &["shell_exec"]);
         }

@@ -1,6 +1,7 @@
-//! Ruby heredocs for the lexer: where one opens (`<<~SQL`, `<<-'EOS'`,
-//! `<<HTML`, `` <<~`CMD` ``) and where its body, which starts on the next
-//! line, ends.
+//! Ruby and PHP heredocs for the lexer: where one opens (Ruby `<<~SQL`,
+//! `<<-'EOS'`, `<<HTML`, `` <<~`CMD` ``; PHP `<<<SQL`, `<<<"SQL"` and the
+//! nowdoc `<<<'SQL'`) and where its body, which starts on the next line,
+//! ends.
 //!
 //! A heredoc body is a string (SQL with backquoted identifiers, a help text
 //! that says "run `rails db:prepare`"), so without this its words would be
@@ -9,6 +10,11 @@
 //! upper-case terminator, as Ruby style has it. The body of a backquoted
 //! heredoc is a shell command: its opener stays code (`` `CMD` ``, which the
 //! command rules see), and its text is blanked like any other string.
+//!
+//! PHP's `<<<` cannot be anything but a heredoc. Since PHP 7.3 its closing
+//! identifier may be indented and followed by more code on its line
+//! (`SQL;`, `SQL)`), so the body ends at the first line whose first word
+//! is the identifier. Its holes are `{$...}` (PHP's complex syntax).
 
 use std::ops::Range;
 
@@ -25,8 +31,11 @@ pub(super) struct Heredoc {
     pub id: Range<usize>,
     /// `<<~` or `<<-`: the terminator may be indented.
     pub indented: bool,
-    /// `#{...}` opens a hole (not in a `<<~'EOS'` body).
+    /// `#{...}` (Ruby) or `{$...}` (PHP) opens a hole (not in a
+    /// `<<~'EOS'` body or a PHP nowdoc).
     pub interpolates: bool,
+    /// PHP: the terminator is the first word of its line, whatever follows.
+    pub php: bool,
 }
 
 /// A heredoc opener at `i` (its first `<`): the heredoc and the offset
@@ -54,6 +63,7 @@ pub(super) fn opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
                 id: start..start + len,
                 indented,
                 interpolates: q != b'\'',
+                php: false,
             };
             Some((doc, start + len + 1))
         }
@@ -72,11 +82,54 @@ pub(super) fn opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
                 id: j..j + len,
                 indented,
                 interpolates: true,
+                php: false,
             };
             Some((doc, j + len))
         }
         _ => None,
     }
+}
+
+/// A PHP heredoc or nowdoc opener at `i` (its first `<`): `<<<ID`,
+/// `<<<"ID"` or `<<<'ID'` (spaces may follow `<<<`), and the offset after
+/// it. The body starts on the next line.
+pub(super) fn php_opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
+    if !b[i..].starts_with(b"<<<") {
+        return None;
+    }
+    let mut j = i + 3;
+    while matches!(b.get(j), Some(b' ' | b'\t')) {
+        j += 1;
+    }
+    let quote = match b.get(j)? {
+        q @ (b'\'' | b'"') => {
+            j += 1;
+            Some(*q)
+        }
+        _ => None,
+    };
+    let len = b[j..]
+        .iter()
+        .take(MAX_ID + 1)
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count();
+    if len == 0 || len > MAX_ID || b[j].is_ascii_digit() {
+        return None;
+    }
+    let mut next = j + len;
+    if let Some(q) = quote {
+        if b.get(next) != Some(&q) {
+            return None;
+        }
+        next += 1;
+    }
+    let doc = Heredoc {
+        id: j..j + len,
+        indented: true,
+        interpolates: quote != Some(b'\''),
+        php: true,
+    };
+    Some((doc, next))
 }
 
 /// The body of `doc` starting at `from` (a line start): where the body
@@ -92,7 +145,15 @@ pub(super) fn body(b: &[u8], from: usize, doc: &Heredoc) -> (usize, usize) {
         if doc.indented {
             t = t.trim_ascii_start();
         }
-        if t.trim_ascii_end() == id {
+        if doc.php && t.starts_with(id) {
+            // `SQL;` or `SQL)` ends it and the rest of the line is code;
+            // `SQLX` does not.
+            let after = t.get(id.len()).copied();
+            if !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) {
+                let at = eol - t.len() + id.len();
+                return (line, at);
+            }
+        } else if t.trim_ascii_end() == id {
             return (line, (eol + 1).min(b.len()));
         }
         line = eol + 1;
@@ -100,16 +161,22 @@ pub(super) fn body(b: &[u8], from: usize, doc: &Heredoc) -> (usize, usize) {
     (b.len(), b.len())
 }
 
-/// The holes (`#{...}`) of an interpolating body `from..to`: the code
-/// between each `#{` and the `}` that balances it.
-pub(super) fn holes(b: &[u8], from: usize, to: usize) -> Vec<Range<usize>> {
+/// The holes of an interpolating body `from..to`: the code between each
+/// `#{` (Ruby) or `{` of `{$` (PHP) and the `}` that balances it.
+pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut j = from;
     while j + 1 < to {
+        let opens = if php {
+            b[j] == b'{' && b[j + 1] == b'$'
+        } else {
+            b[j] == b'#' && b[j + 1] == b'{'
+        };
         match b[j] {
             b'\\' => j += 2,
-            b'#' if b[j + 1] == b'{' => {
-                let code = j + 2;
+            _ if opens => {
+                // PHP's hole starts at its `$`, which is code.
+                let code = if php { j + 1 } else { j + 2 };
                 let mut depth = 0u32;
                 let mut k = code;
                 while k < to {
@@ -164,6 +231,7 @@ mod tests {
             id: 0..0,
             indented: true,
             interpolates: true,
+            php: false,
         };
         let b = format!("SQL{src}");
         let doc = Heredoc { id: 0..3, ..doc };
@@ -178,10 +246,49 @@ mod tests {
         assert_eq!(body(b.as_bytes(), 3, &flat), (b.len(), b.len()));
     }
 
+    fn open_php(src: &str) -> Option<(String, bool)> {
+        let b = src.as_bytes();
+        let i = src.find("<<<")?;
+        php_opener(b, i).map(|(d, _)| (src[d.id].to_string(), d.interpolates))
+    }
+
+    #[test]
+    fn php_openers() {
+        assert_eq!(open_php("$q = <<<SQL"), Some(("SQL".into(), true)));
+        assert_eq!(open_php("$q = <<< \"EOT\""), Some(("EOT".into(), true)));
+        assert_eq!(open_php("$q = <<<'SQL'"), Some(("SQL".into(), false)));
+        assert_eq!(open_php("$q = <<<'SQL"), None);
+        assert_eq!(open_php("$q = <<<1X"), None);
+        assert_eq!(open_php("$q = <<<"), None);
+    }
+
+    #[test]
+    fn php_body_ends_at_its_first_word() {
+        let b = "SQL\n  a `x`\n  SQLX\n    SQL;\nrest".as_bytes();
+        let doc = Heredoc {
+            id: 0..3,
+            indented: true,
+            interpolates: false,
+            php: true,
+        };
+        let (end, next) = body(b, 4, &doc);
+        assert_eq!(&b[4..end], b"  a `x`\n  SQLX\n");
+        assert_eq!(&b[next..], b";\nrest");
+    }
+
     #[test]
     fn holes_balance_braces() {
         let b = br"a #{x.map { |y| y }} \#{not} #{z}";
-        let h: Vec<&[u8]> = holes(b, 0, b.len()).into_iter().map(|r| &b[r]).collect();
+        let h: Vec<&[u8]> = holes(b, 0, b.len(), false)
+            .into_iter()
+            .map(|r| &b[r])
+            .collect();
         assert_eq!(h, vec![&b"x.map { |y| y }"[..], &b"z"[..]]);
+        let b = br"a {$o->f(['k' => 1])} {not} $x {$y}";
+        let h: Vec<&[u8]> = holes(b, 0, b.len(), true)
+            .into_iter()
+            .map(|r| &b[r])
+            .collect();
+        assert_eq!(h, vec![&b"$o->f(['k' => 1])"[..], &b"$y"[..]]);
     }
 }

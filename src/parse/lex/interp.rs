@@ -198,8 +198,9 @@ pub(super) fn string_at(lang: Language, b: &[u8], i: usize, delim: Delim) -> Opt
             Some(kind(End::Quote(q), Backslash, false, Holes::HashBrace))
         }
         (Elixir, Delim::Triple(q)) => Some(kind(End::Triple(q), Backslash, true, Holes::HashBrace)),
+        // PHP strings run over lines.
         (Php, Delim::Quote(q @ (b'"' | b'`'))) => {
-            Some(kind(End::Quote(q), Backslash, q == b'`', Holes::Php))
+            Some(kind(End::Quote(q), Backslash, true, Holes::Php))
         }
         _ => None,
     }
