@@ -19,6 +19,9 @@ pub(crate) struct LineStart {
     /// What a line holds after its leading blanks wherever the pattern can
     /// match at its start: one of these, as a prefix.
     words: Vec<Vec<u8>>,
+    /// The first bytes of `words`: most lines start with none of them, and
+    /// are passed over without comparing a word.
+    first: [u64; 4],
     /// The pattern, anchored at the start of the text it is given.
     anchored: Regex,
 }
@@ -68,7 +71,15 @@ impl LineStart {
             return None;
         }
         let anchored = Regex::new(&format!(r"\A(?:{pattern})")).ok()?;
-        Some(LineStart { words, anchored })
+        let mut first = [0u64; 4];
+        for w in &words {
+            first[usize::from(w[0] >> 6)] |= 1 << (w[0] & 63);
+        }
+        Some(LineStart {
+            words,
+            first,
+            anchored,
+        })
     }
 
     /// The matches in `text`, in order, not overlapping (as `captures_iter`
@@ -109,7 +120,12 @@ impl LineStart {
             .position(|b| !matches!(b, b' ' | b'\t'))
             .unwrap_or(line.len());
         let line = &line[lead..];
-        self.words.iter().any(|w| line.starts_with(w))
+        line.first()
+            .is_some_and(|&b| self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0)
+            && self
+                .words
+                .iter()
+                .any(|w| crate::parse::lex::prefix(line, w))
     }
 }
 

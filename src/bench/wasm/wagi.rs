@@ -85,9 +85,12 @@ pub fn request_env(r: &Requests) -> Vec<(String, String)> {
     }
 }
 
+/// A parsed CGI response: status code, headers, body.
+pub type CgiResponse = (u16, Vec<(String, String)>, Bytes);
+
 /// A CGI response: the header block up to the first blank line (`Status:`
 /// sets the code, a `Location:` alone means 302), then the body.
-pub fn parse_cgi(out: &[u8]) -> Result<(u16, Vec<(String, String)>, Bytes), String> {
+pub fn parse_cgi(out: &[u8]) -> Result<CgiResponse, String> {
     let (head, body) = match memchr::memmem::find(out, b"\r\n\r\n") {
         Some(i) => (&out[..i], &out[i + 4..]),
         None => match memchr::memmem::find(out, b"\n\n") {
