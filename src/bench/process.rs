@@ -116,6 +116,9 @@ pub fn stdio_run(
                 Ok(n) => clock.observe(&buf[..n]),
             }
         }
+        if clock.lines >= expect {
+            read_tail(&mut stdout, &mut buf, &mut clock, expect);
+        }
         let _ = tx.send(clock);
     });
     let started = Instant::now();
@@ -156,6 +159,51 @@ pub fn stdio_run(
         return Err(BenchError::new(p.step, what).with_log(&log(guard)));
     }
     Ok((started, clock))
+}
+
+/// How long output is still read once every answer is in: enough for a
+/// service that writes without reading its requests to show it, short
+/// enough not to matter to one that waits for more input.
+pub(crate) const TAIL: Duration = Duration::from_millis(20);
+
+/// Reads what the service writes after its last expected answer, for up to
+/// `TAIL`, until it closes its output or has written more lines than it was
+/// sent (`LineClock::flooded`). Stopping at the count alone let a flood
+/// through whenever a read happened to end within a few lines of it; a
+/// service that answers each request has nothing more to say, and one that
+/// exits at the end of its input closes the pipe at once. Only the line
+/// count can change here: the marks the figures use are already set.
+fn read_tail(
+    stdout: &mut std::process::ChildStdout,
+    buf: &mut [u8],
+    clock: &mut LineClock,
+    sent: u64,
+) {
+    use std::os::fd::AsRawFd;
+    let deadline = Instant::now() + TAIL;
+    let last = clock.last_line_at;
+    while !clock.flooded(sent) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let mut fd = libc::pollfd {
+            fd: stdout.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = left.as_millis().clamp(1, 1000) as libc::c_int;
+        // SAFETY: one valid pollfd for a pipe this thread owns.
+        if unsafe { libc::poll(&mut fd, 1, ms) } <= 0 {
+            break;
+        }
+        match stdout.read(buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => clock.observe(&buf[..n]),
+        }
+    }
+    // The window ends at the last expected answer, not at a trailer.
+    clock.last_line_at = last;
 }
 
 /// A running stdio service fed one line at a time: per-request latency.
@@ -306,4 +354,51 @@ fn drain_bytes<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<Vec<u8>> {
         let _ = tx.send(v);
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `cmd`'s output up to `expect` lines, then its tail.
+    fn lines_after_tail(script: &str, expect: u64) -> (u64, bool) {
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sh");
+        let mut stdout = child.stdout.take().expect("piped");
+        let mut clock = LineClock::new(&[]);
+        let mut buf = vec![0u8; 64];
+        while clock.lines < expect {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => clock.observe(&buf[..n]),
+            }
+        }
+        let at = clock.last_line_at;
+        read_tail(&mut stdout, &mut buf, &mut clock, expect);
+        assert_eq!(clock.last_line_at, at, "the tail moved the window's end");
+        let _ = child.kill();
+        let _ = child.wait();
+        (clock.lines, clock.flooded(expect))
+    }
+
+    #[test]
+    fn a_flood_shows_after_the_count_whatever_the_reads() {
+        // 64-byte reads stop within a line or two of the count, the case a
+        // read that ends exactly at it used to let through.
+        let (lines, flooded) = lines_after_tail("yes '{\"id\":0}'", 100);
+        assert!(flooded, "{lines} lines");
+    }
+
+    #[test]
+    fn a_service_with_nothing_more_to_say_is_no_flood() {
+        let (lines, flooded) = lines_after_tail("printf 'a\\nb\\nc\\n'", 3);
+        assert_eq!((lines, flooded), (3, false));
+        // One that stays up without writing: the tail gives up on time.
+        let (lines, flooded) = lines_after_tail("printf 'a\\n'; sleep 5", 1);
+        assert_eq!((lines, flooded), (1, false));
+    }
 }
