@@ -313,19 +313,17 @@ impl ContainerSide {
         // As for a process (`process::read_tail`): what comes after the
         // last expected answer tells a flood from a service that answers.
         if clock.lines >= expect {
-            let last = clock.last_line_at;
             let _ = tokio::time::timeout(crate::bench::process::TAIL, async {
                 while !clock.flooded(expect) {
                     match output.next().await {
                         Some(Ok(LogOutput::StdOut { message }))
-                        | Some(Ok(LogOutput::Console { message })) => clock.observe(&message),
+                        | Some(Ok(LogOutput::Console { message })) => clock.observe_tail(&message),
                         Some(Ok(_)) => {}
                         Some(Err(_)) | None => break,
                     }
                 }
             })
             .await;
-            clock.last_line_at = last;
         }
     }
 

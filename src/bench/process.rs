@@ -172,7 +172,7 @@ pub(crate) const TAIL: Duration = Duration::from_millis(20);
 /// through whenever a read happened to end within a few lines of it; a
 /// service that answers each request has nothing more to say, and one that
 /// exits at the end of its input closes the pipe at once. Only the line
-/// count can change here: the marks the figures use are already set.
+/// count changes here (`LineClock::observe_tail`).
 fn read_tail(
     stdout: &mut std::process::ChildStdout,
     buf: &mut [u8],
@@ -181,7 +181,6 @@ fn read_tail(
 ) {
     use std::os::fd::AsRawFd;
     let deadline = Instant::now() + TAIL;
-    let last = clock.last_line_at;
     while !clock.flooded(sent) {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -199,11 +198,9 @@ fn read_tail(
         }
         match stdout.read(buf) {
             Ok(0) | Err(_) => break,
-            Ok(n) => clock.observe(&buf[..n]),
+            Ok(n) => clock.observe_tail(&buf[..n]),
         }
     }
-    // The window ends at the last expected answer, not at a trailer.
-    clock.last_line_at = last;
 }
 
 /// A running stdio service fed one line at a time: per-request latency.

@@ -429,6 +429,13 @@ impl LineClock {
         self.lines > sent.saturating_add(EXTRA_LINES)
     }
 
+    /// Counts the lines of output read after the last expected answer (the
+    /// flood check's tail): the count only, so the window still ends at the
+    /// last expected answer.
+    pub fn observe_tail(&mut self, bytes: &[u8]) {
+        self.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+    }
+
     pub fn observe(&mut self, bytes: &[u8]) {
         if self.head.len() < HEAD_BYTES {
             let take = bytes.len().min(HEAD_BYTES - self.head.len());
