@@ -90,6 +90,10 @@ fn c_service_that_does_not_compile() {
 
 #[test]
 fn rust_service_that_does_not_compile_for_wasm() {
+    let test = "rust_service_that_does_not_compile_for_wasm";
+    if bench::WASM_ENABLED && !support::rust_target("wasm32-wasip1") {
+        return support::skip(test, "rustup target add wasm32-wasip1");
+    }
     let dir = service(&[(
         "Cargo.toml",
         "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
@@ -123,7 +127,11 @@ fn rust_service_that_does_not_compile_for_wasm() {
 #[test]
 fn service_that_exits_at_once() {
     let dir = service(&[("main.c", "int main(void) { return 3; }\n")]);
-    let e = bench::run(&opts(dir.path(), "exit"), &no_progress).unwrap_err();
+    // The native side alone: the Wasm and container sides have tests of
+    // their own, and this one needs no wasm toolchain.
+    let mut o = opts(dir.path(), "exit");
+    o.sides = NATIVE_ONLY;
+    let e = bench::run(&o, &no_progress).unwrap_err();
     assert_eq!(e.step, Step::Native, "{e}");
     assert!(e.message.contains("answered 0 of 1"), "{e}");
 }

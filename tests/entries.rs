@@ -452,3 +452,60 @@ fn elixir_and_csharp_walk_modules_and_namespaces() {
     assert_eq!(contexts(&r, "Media/Converter.cs"), ["service"]);
     assert_eq!(contexts(&r, "Jobs/Seed.cs"), ["unreachable"]);
 }
+
+#[test]
+fn a_django_project_is_walked_through_its_settings_and_apps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nCMD [\"gunicorn\", \"shop.wsgi:application\"]\n",
+    );
+    write(
+        d,
+        "shop/wsgi.py",
+        "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\napplication = get_wsgi_application()\n",
+    );
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/settings.py",
+        "INSTALLED_APPS = [\n    \"django.contrib.admin\",\n    \"orders\",\n]\nROOT_URLCONF = \"shop.urls\"\n",
+    );
+    write(
+        d,
+        "shop/urls.py",
+        "from django.urls import path\nfrom orders import views\nurlpatterns = [path(\"\", views.index)]\n",
+    );
+    write(d, "orders/__init__.py", "");
+    write(
+        d,
+        "orders/views.py",
+        "def index(request):\n    return None\n",
+    );
+    // Django imports an installed app's tasks module by convention.
+    write(
+        d,
+        "orders/tasks.py",
+        "import subprocess\n\ndef render(path):\n    subprocess.run([\"wkhtmltopdf\", path])\n",
+    );
+    // Nothing imports this one.
+    write(
+        d,
+        "orders/legacy.py",
+        "import subprocess\n\ndef old():\n    subprocess.run([\"convert\", \"a\", \"b\"])\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "orders/tasks.py"), ["service"], "{r}");
+    assert_eq!(contexts(&r, "orders/legacy.py"), ["unreachable"]);
+    // The settings module named only in the environment: the walk cannot
+    // know the apps, so nothing is left out.
+    write(
+        d,
+        "shop/wsgi.py",
+        "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "orders/legacy.py"), ["service"]);
+}

@@ -825,8 +825,7 @@ fn a_signal_during_try_build_kills_the_build_and_removes_the_copy() {
 #[test]
 fn try_build_of_a_rust_command_stays_inside_its_world() {
     let test = "try_build_of_a_rust_command_stays_inside_its_world";
-    require_tool!(test, &["cargo"], "cargo");
-    if !sandbox_or_skip(test) {
+    if !cargo_wasip2_or_skip(test) || !sandbox_or_skip(test) {
         return;
     }
     let (t, _) = try_build(&sample_path("bench-stdio-rust"), &[]);

@@ -2,7 +2,8 @@
 //! directly or through other files of the tree.
 //!
 //! The graph is built from the import facts the parsers found, per
-//! language: Python modules (absolute, relative, `from pkg import mod`), JS
+//! language: Python modules (absolute, relative, `from pkg import mod`,
+//! dotted names in strings, Django's settings and installed apps), JS
 //! and TS relative `import`/`require`, Go packages (a directory is one
 //! package), the Rust module tree (`mod x;`, `use crate::`/`self::`/
 //! `super::`, a workspace crate's name), Ruby `require_relative` and
@@ -27,6 +28,7 @@ use crate::model::context::Context;
 use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
 use crate::model::service::{ReachStatus, Reachability};
+use crate::parse::source::{DJANGO_LOADER, DJANGO_SETTINGS};
 use crate::rules::Confidence;
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -216,17 +218,32 @@ impl PyModules {
     }
 
     /// The files one of whose dotted-name suffixes, starting at a path
-    /// part, is `name`.
+    /// part, is `name`, under the fewest leading directories: the tree's
+    /// import roots are not known, but `from shop import utils` means
+    /// `shop/utils.py` rather than `shop/views/shop.py`'s neighbour, and a
+    /// name found at a shallower root wins.
     fn get<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a String> + 'a {
         let last = name.rsplit('.').next().unwrap_or("");
-        self.by_last
+        let matches: Vec<(usize, &String)> = self
+            .by_last
             .get(last)
             .into_iter()
             .flatten()
-            .filter(move |(dotted, starts, _)| {
-                dotted.ends_with(name) && starts.contains(&(dotted.len() - name.len()))
+            .filter_map(move |(dotted, starts, rel)| {
+                if !dotted.ends_with(name) {
+                    return None;
+                }
+                let lead = starts
+                    .iter()
+                    .position(|&s| s == dotted.len() - name.len())?;
+                Some((lead, rel))
             })
-            .map(|(_, _, rel)| rel)
+            .collect();
+        let fewest = matches.iter().map(|(lead, _)| *lead).min().unwrap_or(0);
+        matches
+            .into_iter()
+            .filter(move |(lead, _)| *lead == fewest)
+            .map(|(_, rel)| rel)
     }
 }
 
@@ -638,6 +655,99 @@ fn rust_edges(files: &[File], ix: &Index, edges: &mut HashMap<String, Vec<(Strin
     }
 }
 
+/// Python modules a file names in strings (a framework imports them by
+/// name: Django's settings, apps, URL modules and middleware, Celery's
+/// task modules), and the modules Django imports from each package a
+/// settings module lists in `INSTALLED_APPS` (models, admin, signals,
+/// tasks, template tags, management commands, migrations).
+fn python_name_edges(
+    files: &[File],
+    ix: &Index,
+    edges: &mut HashMap<String, Vec<(String, Location)>>,
+) {
+    let mut apps: HashMap<String, String> = HashMap::new();
+    for f in files.iter().filter(|f| f.language == Language::Python) {
+        let settings = f.declares.iter().any(|d| d == DJANGO_SETTINGS);
+        for r in &f.refers {
+            let targets = python_named(ix, r);
+            for t in &targets {
+                if t != &f.rel {
+                    edges
+                        .entry(f.rel.clone())
+                        .or_default()
+                        .push((t.clone(), Location::file(&f.rel, r)));
+                }
+                if settings {
+                    apps.entry(dir_of(t).to_string())
+                        .or_insert_with(|| f.rel.clone());
+                }
+            }
+        }
+    }
+    if apps.is_empty() {
+        return;
+    }
+    const AUTOLOADED: [&str; 9] = [
+        "models",
+        "admin",
+        "apps",
+        "signals",
+        "receivers",
+        "handlers",
+        "checks",
+        "tasks",
+        "urls",
+    ];
+    for f in files.iter().filter(|f| f.language == Language::Python) {
+        let dir = dir_of(&f.rel);
+        let stem = f
+            .rel
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".py");
+        let app = if AUTOLOADED.contains(&stem) {
+            apps.get(dir)
+        } else {
+            ["/templatetags", "/management/commands", "/migrations"]
+                .iter()
+                .find_map(|sub| dir.strip_suffix(sub).and_then(|d| apps.get(d)))
+        };
+        if let Some(settings) = app {
+            if settings != &f.rel {
+                edges
+                    .entry(settings.clone())
+                    .or_default()
+                    .push((f.rel.clone(), Location::file(settings, "INSTALLED_APPS")));
+            }
+        }
+    }
+}
+
+/// The files a module name in a string names: the longest dotted prefix
+/// of two parts or more that is a module of the tree (`shop.apps.Config`
+/// -> `shop/apps.py`), or for a bare name, a package of that name.
+fn python_named(ix: &Index, name: &str) -> Vec<String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.len() == 1 {
+        let init = format!("{name}/__init__.py");
+        return ix
+            .python
+            .get(name)
+            .filter(|rel| *rel == &init || rel.ends_with(&format!("/{init}")))
+            .cloned()
+            .collect();
+    }
+    for k in (2..=parts.len()).rev() {
+        let key = parts[..k].join(".");
+        let found: Vec<String> = ix.python.get(&key).cloned().collect();
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
 /// Compiled languages whose code other runtimes load.
 fn is_native(lang: Language) -> bool {
     matches!(lang, Language::C | Language::Cpp | Language::Rust)
@@ -875,6 +985,7 @@ where
     }
     csharp_edges(files, &mut edges);
     rust_edges(files, &ix, &mut edges);
+    python_name_edges(files, &ix, &mut edges);
     // Elixir: a file reaches the files that define the modules it names.
     for f in files.iter().filter(|f| f.language == Language::Elixir) {
         for r in &f.refers {
@@ -938,6 +1049,27 @@ where
         })
         .map(|f| f.rel.as_str())
         .collect();
+    let mut dynamic = dynamic;
+    // Django's loaders import the settings module named in a string; when
+    // the walk found no settings module (the name comes from the
+    // environment, or names a module outside the tree), the apps Django
+    // loads are unknown: the loader is a dynamic import then.
+    let reached_py = |f: &&File| {
+        f.language == Language::Python
+            && (main.0.contains_key(&f.rel) || side.0.contains_key(&f.rel))
+    };
+    let declares = |f: &File, what: &str| f.declares.iter().any(|d| d == what);
+    if !files
+        .iter()
+        .filter(reached_py)
+        .any(|f| declares(f, DJANGO_SETTINGS))
+    {
+        for f in files.iter().filter(reached_py) {
+            if declares(f, DJANGO_LOADER) && !dynamic.contains(&f.rel.as_str()) {
+                dynamic.push(f.rel.as_str());
+            }
+        }
+    }
     let cut = main.1 || side.1;
     if !dynamic.is_empty() {
         notes.push(format!(
@@ -1316,7 +1448,8 @@ mod tests {
     }
 
     /// A dotted name resolves to the modules whose path ends with it at a
-    /// part boundary, however deep, and not to a part cut in the middle.
+    /// part boundary, however deep (the shallowest first), and not to a
+    /// part cut in the middle.
     #[test]
     fn python_names_match_whole_path_parts() {
         let mut m = PyModules::default();
@@ -1324,10 +1457,8 @@ mod tests {
         m.insert(&["x", "my.orders", "store"], "x/my.orders/store.py");
         m.insert(&["store"], "store.py");
         let got = |n: &str| m.get(n).cloned().collect::<Vec<_>>();
-        assert_eq!(
-            got("store"),
-            ["a/b/orders/store.py", "x/my.orders/store.py", "store.py"]
-        );
+        // The shallowest root wins.
+        assert_eq!(got("store"), ["store.py"]);
         assert_eq!(got("orders.store"), ["a/b/orders/store.py"]);
         assert_eq!(got("my.orders.store"), ["x/my.orders/store.py"]);
         assert_eq!(got("a.b.orders.store"), ["a/b/orders/store.py"]);
@@ -1423,6 +1554,139 @@ mod tests {
             Placed::Unreachable
         );
         assert_eq!(out.placed["log/log.go"], Placed::Unreachable);
+    }
+
+    /// A Django project: the WSGI module names the settings module in a
+    /// string, the settings list the apps and the URL module by name.
+    fn django(settings_named: bool) -> Vec<File> {
+        use Language::Python;
+        let settings_name: &[&str] = if settings_named {
+            &["shop.settings"]
+        } else {
+            &[]
+        };
+        vec![
+            names("shop/wsgi.py", Python, &[DJANGO_LOADER], settings_name),
+            names(
+                "shop/settings.py",
+                Python,
+                &[DJANGO_SETTINGS],
+                &[
+                    "orders",
+                    "orders.apps.OrdersConfig",
+                    "shop.urls",
+                    "django.contrib.admin",
+                ],
+            ),
+            file("shop/__init__.py", Python),
+            file("shop/urls.py", Python),
+            file("orders/__init__.py", Python),
+            file("orders/apps.py", Python),
+            file("orders/models.py", Python),
+            file("orders/tasks.py", Python),
+            file("orders/views.py", Python),
+            file("orders/templatetags/money.py", Python),
+            file("orders/management/commands/export.py", Python),
+            file("orders/legacy.py", Python),
+        ]
+    }
+
+    #[test]
+    fn django_apps_and_url_modules_are_followed_by_name() {
+        use Language::Python;
+        let files = django(true);
+        let imports = [import(
+            "shop/urls.py",
+            1,
+            "orders",
+            "from orders import views",
+            Python,
+        )];
+        let out = walk(&files, &imports, &[entry("shop/wsgi.py", true)]);
+        for rel in [
+            "shop/settings.py",
+            "shop/urls.py",
+            "orders/apps.py",
+            "orders/models.py",
+            "orders/tasks.py",
+            "orders/views.py",
+            "orders/templatetags/money.py",
+            "orders/management/commands/export.py",
+        ] {
+            assert!(reached(&out, rel), "{rel}: {:?}", out.placed[rel]);
+        }
+        // Nothing imports it and Django does not load it by convention.
+        assert_eq!(out.placed["orders/legacy.py"], Placed::Unreachable);
+        let Placed::Reached(chain) = &out.placed["orders/models.py"] else {
+            unreachable!()
+        };
+        let steps: Vec<&str> = chain.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(steps, ["shop/wsgi.py", "shop/wsgi.py", "shop/settings.py"]);
+        assert!(!out.notes.iter().any(|n| n.contains("dynamic imports")));
+    }
+
+    #[test]
+    fn django_settings_named_outside_the_tree_leave_the_apps_undecided() {
+        // DJANGO_SETTINGS_MODULE comes from the environment: the walk
+        // cannot know which apps Django loads.
+        let files = django(false);
+        let out = walk(&files, &[], &[entry("shop/wsgi.py", true)]);
+        assert_eq!(out.placed["orders/legacy.py"], Placed::Undecided);
+        assert_eq!(out.placed["orders/models.py"], Placed::Undecided);
+        assert!(out
+            .notes
+            .iter()
+            .any(|n| n.contains("dynamic imports in shop/wsgi.py")));
+    }
+
+    #[test]
+    fn python_names_resolve_at_the_shallowest_root() {
+        use Language::Python;
+        let files = [
+            file("app.py", Python),
+            file("shop/__init__.py", Python),
+            file("shop/utils.py", Python),
+            file("shop/views/__init__.py", Python),
+            file("shop/views/shop.py", Python),
+            // Only a deeper root has `billing`: it is still found.
+            file("src/billing/__init__.py", Python),
+            file("src/billing/invoice.py", Python),
+        ];
+        let imports = [
+            import("app.py", 1, "shop", "from shop import utils", Python),
+            import(
+                "app.py",
+                2,
+                "billing.invoice",
+                "import billing.invoice",
+                Python,
+            ),
+        ];
+        let out = walk(&files, &imports, &[entry("app.py", true)]);
+        assert!(reached(&out, "shop/utils.py"));
+        assert!(reached(&out, "src/billing/invoice.py"));
+        assert_eq!(out.placed["shop/views/shop.py"], Placed::Unreachable);
+    }
+
+    #[test]
+    fn module_names_in_strings_are_imports() {
+        use Language::Python;
+        let files = [
+            names(
+                "worker.py",
+                Python,
+                &[],
+                &["jobs.thumbs", "jobs.mail.send", "x.y"],
+            ),
+            file("jobs/__init__.py", Python),
+            file("jobs/thumbs.py", Python),
+            file("jobs/mail.py", Python),
+            file("jobs/unused.py", Python),
+        ];
+        let out = walk(&files, &[], &[entry("worker.py", true)]);
+        assert!(reached(&out, "jobs/thumbs.py"));
+        assert!(reached(&out, "jobs/mail.py"));
+        assert_eq!(out.placed["jobs/unused.py"], Placed::Unreachable);
     }
 
     #[test]

@@ -246,13 +246,10 @@ pub fn parse_code(
 static DYNAMIC_IMPORT: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
     use Language::*;
     let table: &[(Language, &str)] = &[
+        // Django's loaders, which import the settings module by a dotted
+        // name in a string, are followed by name instead (`declarations`,
+        // analyze::reach).
         (Python, r"\bimportlib\.import_module\s*\(|\b__import__\s*\("),
-        // Django's loaders import the settings module, and through it the
-        // apps and URL modules, by dotted names in strings.
-        (
-            Python,
-            r"\b(?:get_wsgi_application|get_asgi_application|execute_from_command_line)\s*\(",
-        ),
         // Strings keep their quotes in the code view: a name that does
         // not start with one is computed.
         (
@@ -321,6 +318,45 @@ static RUST_PATH_ROOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::").expect("rust path root"));
 static EX_REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]\w*(?:\.[A-Z]\w*)*").expect("module reference"));
+static PY_DJANGO_LOADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:get_wsgi_application|get_asgi_application|execute_from_command_line)\s*\(")
+        .expect("django loader")
+});
+static PY_INSTALLED_APPS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^INSTALLED_APPS[ \t]*\+?=").expect("installed apps"));
+
+/// What `declares` holds for a Python file that starts Django's loaders,
+/// which import the settings module by the dotted name in a string.
+pub const DJANGO_LOADER: &str = "django:loader";
+/// What `declares` holds for a Django settings module (it lists
+/// `INSTALLED_APPS`, whose packages Django imports by name).
+pub const DJANGO_SETTINGS: &str = "django:settings";
+
+/// Python: the dotted module names written in strings (`"shop.settings"`,
+/// `"shop.apps.ShopConfig"`, Celery's `include=[...]`): frameworks import
+/// them by name. In a Django settings module, bare names too (an
+/// `INSTALLED_APPS` entry may be just the package).
+fn python_names(view: &CodeView, settings: bool) -> Vec<String> {
+    let mut refers: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in &view.strings {
+        if seen.len() >= MAX_REFERENCES {
+            break;
+        }
+        let t = s.text.as_str();
+        let ident = |p: &str| {
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let dotted = t.contains('.') && t.split('.').all(ident);
+        if t.len() <= 200 && (dotted || (settings && ident(t))) && seen.insert(t) {
+            refers.push(t.to_string());
+        }
+    }
+    refers
+}
 
 /// Distinct module references read per file, at most.
 const MAX_REFERENCES: usize = 2_000;
@@ -375,6 +411,17 @@ pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
                 }
             }
             (Vec::new(), refers)
+        }
+        Language::Python => {
+            let settings = PY_INSTALLED_APPS.is_match(code);
+            let mut declares = Vec::new();
+            if settings {
+                declares.push(DJANGO_SETTINGS.to_string());
+            }
+            if PY_DJANGO_LOADER.is_match(code) {
+                declares.push(DJANGO_LOADER.to_string());
+            }
+            (declares, python_names(view, settings))
         }
         _ => return (Vec::new(), Vec::new()),
     };
@@ -611,6 +658,32 @@ mod tests {
             declarations(&view(Language::Python, "class A: pass\n")),
             (vec![], vec![])
         );
+        // Django: the loader names the settings module in a string, the
+        // settings list apps by name (bare names only count there).
+        let wsgi = "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings.prod\")\napplication = get_wsgi_application()\n";
+        assert_eq!(
+            declarations(&view(Language::Python, wsgi)),
+            (
+                vec![DJANGO_LOADER.to_string()],
+                vec!["shop.settings.prod".to_string()]
+            )
+        );
+        let settings = "INSTALLED_APPS = [\n    \"orders\",\n    \"django.contrib.admin\",\n]\nROOT_URLCONF = \"shop.urls\"\nTIME_ZONE = \"UTC\"\nVERSION = \"1.2.3\"\n# \"old.module\"\n";
+        assert_eq!(
+            declarations(&view(Language::Python, settings)),
+            (
+                vec![DJANGO_SETTINGS.to_string()],
+                ["UTC", "django.contrib.admin", "orders", "shop.urls"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        // Elsewhere a bare word in a string is not a module name.
+        let other = "MODE = \"orders\"\nlog = getLogger(\"shop.jobs\")\n";
+        assert_eq!(
+            declarations(&view(Language::Python, other)),
+            (vec![], vec!["shop.jobs".to_string()])
+        );
     }
 
     #[test]
@@ -650,7 +723,13 @@ mod tests {
     #[test]
     fn dynamic_loading_per_language() {
         let dynamic = |lang, src: &str| dynamic_imports(&view(lang, src));
-        assert!(dynamic(Language::Python, "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"));
+        assert!(dynamic(
+            Language::Python,
+            "import importlib\nm = importlib.import_module(name)\n"
+        ));
+        // Django's loader is followed through the settings module's name
+        // (analyze::reach), not given up on.
+        assert!(!dynamic(Language::Python, "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"));
         assert!(dynamic(Language::Ruby, "Bundler.require(*Rails.groups)\n"));
         assert!(!dynamic(
             Language::Ruby,
