@@ -509,3 +509,66 @@ fn a_django_project_is_walked_through_its_settings_and_apps() {
     let r = scan(d);
     assert_eq!(contexts(&r, "orders/legacy.py"), ["service"]);
 }
+
+#[test]
+fn an_image_that_runs_a_start_up_script_is_followed_to_what_the_script_execs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nENTRYPOINT [\"./boot.sh\"]\n",
+    );
+    write(
+        d,
+        "boot.sh",
+        "#!/bin/sh\nset -e\n# exec python maintenance/dump.py\nflask db upgrade\nexec gosu app gunicorn -b :5000 shop.wsgi:app\n",
+    );
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/wsgi.py",
+        "from flask import Flask\nfrom shop import views\napp = Flask(__name__)\n",
+    );
+    write(d, "shop/views.py", "def index():\n    return 'ok'\n");
+    write(
+        d,
+        "maintenance/dump.py",
+        "import subprocess\nsubprocess.run(['pg_dump'])\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [("wsgi".into(), "shop/wsgi.py".into(), true)],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(
+        r["services"][0]["entry_points"][0]["declared_in"]["path"],
+        "boot.sh"
+    );
+    assert_eq!(contexts(&r, "maintenance/dump.py"), ["unreachable"]);
+    assert_eq!(r["verdict"], "good-fit");
+    // A script that execs nothing of the tree leaves the image's entry
+    // point unresolved: the files that declare themselves entry points
+    // are walked from, as without the script.
+    write(
+        d,
+        "boot.sh",
+        "#!/bin/sh\nexec /usr/local/bin/server \"$@\"\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [
+            ("dockerfile".into(), "-".into(), true),
+            ("wsgi".into(), "shop/wsgi.py".into(), true)
+        ],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(
+        r["services"][0]["entry_points"][0]["declared_in"]["path"],
+        "Dockerfile"
+    );
+}

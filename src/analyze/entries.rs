@@ -71,6 +71,11 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
         else {
             continue;
         };
+        // A script's `exec` line is followed only from the image that runs
+        // the script (units::entry_points).
+        if *entry == EntryKind::Exec {
+            continue;
+        }
         let main = *main && !image_names;
         let resolved = resolve(*entry, target, &f.at.path, u, artifacts, &code);
         let path = match resolved {

@@ -28,7 +28,7 @@ use crate::model::context::Context;
 use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
 use crate::model::service::{ReachStatus, Reachability};
-use crate::parse::source::{DJANGO_LOADER, DJANGO_SETTINGS};
+use crate::parse::source::{DJANGO_CLI, DJANGO_LOADER, DJANGO_SETTINGS};
 use crate::rules::Confidence;
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -659,7 +659,11 @@ fn rust_edges(files: &[File], ix: &Index, edges: &mut HashMap<String, Vec<(Strin
 /// name: Django's settings, apps, URL modules and middleware, Celery's
 /// task modules), and the modules Django imports from each package a
 /// settings module lists in `INSTALLED_APPS` (models, admin, signals,
-/// tasks, template tags, management commands, migrations).
+/// tasks, template tags). An app's management commands and migrations are
+/// run by Django's command line (`manage.py`), not by the server: they hang
+/// from the files that start it, so they are optional where `manage.py` is
+/// a side entry point beside a named server, and unreachable where nothing
+/// starts the command line.
 fn python_name_edges(
     files: &[File],
     ix: &Index,
@@ -698,6 +702,11 @@ fn python_name_edges(
         "tasks",
         "urls",
     ];
+    let command_lines: Vec<&str> = files
+        .iter()
+        .filter(|f| f.language == Language::Python && declares(f, DJANGO_CLI))
+        .map(|f| f.rel.as_str())
+        .collect();
     for f in files.iter().filter(|f| f.language == Language::Python) {
         let dir = dir_of(&f.rel);
         let stem = f
@@ -706,12 +715,23 @@ fn python_name_edges(
             .next()
             .unwrap_or("")
             .trim_end_matches(".py");
+        let in_app = |sub: &str| dir.strip_suffix(sub).is_some_and(|d| apps.contains_key(d));
+        if ["/management/commands", "/migrations"]
+            .into_iter()
+            .any(in_app)
+        {
+            for cli in command_lines.iter().filter(|c| **c != f.rel) {
+                edges
+                    .entry(cli.to_string())
+                    .or_default()
+                    .push((f.rel.clone(), Location::file(cli, "django command line")));
+            }
+            continue;
+        }
         let app = if AUTOLOADED.contains(&stem) {
             apps.get(dir)
         } else {
-            ["/templatetags", "/management/commands", "/migrations"]
-                .iter()
-                .find_map(|sub| dir.strip_suffix(sub).and_then(|d| apps.get(d)))
+            dir.strip_suffix("/templatetags").and_then(|d| apps.get(d))
         };
         if let Some(settings) = app {
             if settings != &f.rel {
@@ -722,6 +742,12 @@ fn python_name_edges(
             }
         }
     }
+}
+
+/// Whether the file declares `what` (a name, or a framework marker such
+/// as `DJANGO_CLI`).
+fn declares(f: &File, what: &str) -> bool {
+    f.declares.iter().any(|d| d == what)
 }
 
 /// The files a module name in a string names: the longest dotted prefix
@@ -1058,7 +1084,6 @@ where
         f.language == Language::Python
             && (main.0.contains_key(&f.rel) || side.0.contains_key(&f.rel))
     };
-    let declares = |f: &File, what: &str| f.declares.iter().any(|d| d == what);
     if !files
         .iter()
         .filter(reached_py)
@@ -1587,7 +1612,14 @@ mod tests {
             file("orders/views.py", Python),
             file("orders/templatetags/money.py", Python),
             file("orders/management/commands/export.py", Python),
+            file("orders/migrations/0001_initial.py", Python),
             file("orders/legacy.py", Python),
+            names(
+                "manage.py",
+                Python,
+                &[DJANGO_CLI, DJANGO_LOADER],
+                settings_name,
+            ),
         ]
     }
 
@@ -1611,7 +1643,6 @@ mod tests {
             "orders/tasks.py",
             "orders/views.py",
             "orders/templatetags/money.py",
-            "orders/management/commands/export.py",
         ] {
             assert!(reached(&out, rel), "{rel}: {:?}", out.placed[rel]);
         }
@@ -1623,6 +1654,42 @@ mod tests {
         let steps: Vec<&str> = chain.iter().map(|l| l.path.as_str()).collect();
         assert_eq!(steps, ["shop/wsgi.py", "shop/wsgi.py", "shop/settings.py"]);
         assert!(!out.notes.iter().any(|n| n.contains("dynamic imports")));
+        // Commands and migrations run from the command line, not the
+        // server: nothing starts `manage.py` here.
+        for rel in [
+            "orders/management/commands/export.py",
+            "orders/migrations/0001_initial.py",
+        ] {
+            assert_eq!(out.placed[rel], Placed::Unreachable, "{rel}");
+        }
+    }
+
+    #[test]
+    fn django_commands_hang_from_the_command_line() {
+        let files = django(true);
+        let commands = [
+            "orders/management/commands/export.py",
+            "orders/migrations/0001_initial.py",
+        ];
+        // `manage.py` beside the server the image names: a side program.
+        let out = walk(
+            &files,
+            &[],
+            &[entry("shop/wsgi.py", true), entry("manage.py", false)],
+        );
+        for rel in commands {
+            assert!(
+                matches!(&out.placed[rel], Placed::Optional(chain) if chain[0].path == "manage.py"),
+                "{rel}: {:?}",
+                out.placed[rel]
+            );
+        }
+        assert!(reached(&out, "orders/models.py"));
+        // `manage.py` as what the image runs: the commands are the service.
+        let out = walk(&files, &[], &[entry("manage.py", true)]);
+        for rel in commands {
+            assert!(reached(&out, rel), "{rel}: {:?}", out.placed[rel]);
+        }
     }
 
     #[test]

@@ -653,12 +653,118 @@ fn entry_points(
         };
         let words = instruction_words(args);
         let (kind, path) = resolve_command(&words, u, artifacts);
+        if path.is_none() {
+            let followed = through_scripts(&words, kept, u, artifacts, 0);
+            if !followed.is_empty() {
+                out.extend(followed);
+                continue;
+            }
+        }
         out.push(EntryPoint {
             kind,
             path,
             declared_in: f.at.clone(),
             main: true,
         });
+    }
+    out
+}
+
+/// How deep start-up scripts are followed (`entrypoint.sh` running
+/// `start.sh` running the server): deeper is not start-up anymore, and a
+/// script that runs itself must not loop.
+const MAX_SCRIPT_DEPTH: usize = 3;
+
+/// Programs that start the command after them as the same process: a user
+/// switch (with the user after it) or an init shim.
+const WRAPPERS: [(&str, usize); 7] = [
+    ("gosu", 1),
+    ("su-exec", 1),
+    ("s6-setuidgid", 1),
+    ("tini", 0),
+    ("dumb-init", 0),
+    ("sh", 0),
+    ("bash", 0),
+];
+
+/// The words after the wrappers a command line starts with (`gosu app`,
+/// `tini --`, `sh`) and their options.
+fn unwrapped(words: &[String]) -> &[String] {
+    let mut rest = words;
+    while let Some(first) = rest.first() {
+        let program = first.rsplit('/').next().unwrap_or(first);
+        let Some((_, args)) = WRAPPERS.iter().find(|(w, _)| *w == program) else {
+            break;
+        };
+        rest = &rest[1..];
+        while rest.first().is_some_and(|w| w.starts_with('-')) {
+            rest = &rest[1..];
+        }
+        rest = &rest[(*args).min(rest.len())..];
+    }
+    rest
+}
+
+/// Entry points found by following a command that runs one of the unit's
+/// shell scripts to the commands the script `exec`s (parse::shell_exec),
+/// each named at its line in the script; empty when the command runs no
+/// script of the unit or none of its `exec` lines resolves to a file.
+fn through_scripts(
+    words: &[String],
+    kept: &[Fact],
+    u: &Unit,
+    artifacts: &[Artifact],
+    depth: usize,
+) -> Vec<EntryPoint> {
+    let words = unwrapped(words);
+    let Some(tail) = words
+        .first()
+        .map(|w| w.trim_start_matches("./").trim_start_matches('/'))
+        .filter(|t| !t.is_empty())
+    else {
+        return Vec::new();
+    };
+    if depth >= MAX_SCRIPT_DEPTH {
+        return Vec::new();
+    }
+    let Some(script) = artifacts
+        .iter()
+        .filter(|a| {
+            a.kind == ArtifactKind::Source(crate::model::language::Language::Shell)
+                && u.holds(&a.rel).is_some()
+                && (a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
+        })
+        .map(|a| a.rel.as_str())
+        .min_by_key(|r| r.len())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in kept.iter().filter(|f| f.at.path == script) {
+        let FactKind::Entry {
+            entry: EntryKind::Exec,
+            target,
+            ..
+        } = &f.kind
+        else {
+            continue;
+        };
+        let cmd = instruction_words(target);
+        let cmd = unwrapped(&cmd);
+        // `exec "$@"` runs what the image passes (its CMD), resolved as
+        // the image's own entry point.
+        if cmd.first().is_none_or(|w| w.starts_with('$')) {
+            continue;
+        }
+        match resolve_command(cmd, u, artifacts) {
+            (kind, Some(path)) => out.push(EntryPoint {
+                kind,
+                path: Some(path),
+                declared_in: f.at.clone(),
+                main: true,
+            }),
+            _ => out.extend(through_scripts(cmd, kept, u, artifacts, depth + 1)),
+        }
     }
     out
 }
@@ -1141,6 +1247,17 @@ mod tests {
         assert_eq!(join("", "."), Some(String::new()));
         assert_eq!(join("a", "../../x"), None);
         assert_eq!(join("", "/etc"), None);
+    }
+
+    #[test]
+    fn wrappers_are_taken_off_a_command() {
+        let w = |s: &str| instruction_words(s);
+        let rest = |s: &str| unwrapped(&w(s)).to_vec();
+        assert_eq!(rest("tini -- node server.js"), w("node server.js"));
+        assert_eq!(rest("/sbin/tini -s -- ./start.sh"), w("./start.sh"));
+        assert_eq!(rest("gosu app:app su-exec 1000 bash run.sh"), w("run.sh"));
+        assert_eq!(rest("gunicorn app:app"), w("gunicorn app:app"));
+        assert!(rest("gosu").is_empty());
     }
 
     #[test]

@@ -99,6 +99,11 @@ pub enum EntryKind {
     /// Named by a `main`-like convention only (`main.py`, `server.js`,
     /// `index.js` at a service root).
     Convention,
+    /// A command a shell script hands its process to (`exec gunicorn
+    /// app:app`). Only a fact: the image's entry point that runs the
+    /// script is resolved through it (`analyze::units`), and takes the kind
+    /// of what it finds.
+    Exec,
 }
 
 impl EntryKind {
@@ -123,6 +128,7 @@ impl EntryKind {
             EntryKind::Php => "php",
             EntryKind::CMain => "c-main",
             EntryKind::Convention => "convention",
+            EntryKind::Exec => "exec",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod dockerfile;
 pub mod lex;
 pub mod line_start;
 pub mod manifest;
+pub mod shell_exec;
 pub mod source;
 pub mod source_sites;
 pub mod wasm;

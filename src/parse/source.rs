@@ -179,6 +179,9 @@ pub fn parse_code(
         view.test_spans = rust_test_modules(&view.code);
     }
     let mut out = Output::default();
+    if lang == Language::Shell {
+        out.facts = crate::parse::shell_exec::exec_lines(&view, rel, text, context);
+    }
     let mut found = Vec::new();
     for (l, find) in IMPORTS.iter() {
         if !imports || !l.family().contains(&lang) {
@@ -322,6 +325,8 @@ static PY_DJANGO_LOADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:get_wsgi_application|get_asgi_application|execute_from_command_line)\s*\(")
         .expect("django loader")
 });
+static PY_DJANGO_CLI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bexecute_from_command_line\s*\(").expect("django command line"));
 static PY_INSTALLED_APPS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^INSTALLED_APPS[ \t]*\+?=").expect("installed apps"));
 
@@ -331,6 +336,9 @@ pub const DJANGO_LOADER: &str = "django:loader";
 /// What `declares` holds for a Django settings module (it lists
 /// `INSTALLED_APPS`, whose packages Django imports by name).
 pub const DJANGO_SETTINGS: &str = "django:settings";
+/// What `declares` holds for Django's command line (`manage.py`): it runs
+/// the management commands and the migrations, which the server does not.
+pub const DJANGO_CLI: &str = "django:cli";
 
 /// Python: the dotted module names written in strings (`"shop.settings"`,
 /// `"shop.apps.ShopConfig"`, Celery's `include=[...]`): frameworks import
@@ -420,6 +428,9 @@ pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
             }
             if PY_DJANGO_LOADER.is_match(code) {
                 declares.push(DJANGO_LOADER.to_string());
+            }
+            if PY_DJANGO_CLI.is_match(code) {
+                declares.push(DJANGO_CLI.to_string());
             }
             (declares, python_names(view, settings))
         }
@@ -676,6 +687,15 @@ mod tests {
                 ["UTC", "django.contrib.admin", "orders", "shop.urls"]
                     .map(String::from)
                     .to_vec()
+            )
+        );
+        // `manage.py` starts the loader and the command line.
+        let manage = "import sys\nfrom django.core.management import execute_from_command_line\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\nexecute_from_command_line(sys.argv)\n";
+        assert_eq!(
+            declarations(&view(Language::Python, manage)),
+            (
+                vec![DJANGO_CLI.to_string(), DJANGO_LOADER.to_string()],
+                vec!["shop.settings".to_string()]
             )
         );
         // Elsewhere a bare word in a string is not a module name.

@@ -1,0 +1,93 @@
+//! The commands a shell script hands its process to (`exec gunicorn
+//! app:app`), so that an image whose `ENTRYPOINT` is a start-up script is
+//! followed to the program the script really runs.
+
+use crate::model::context::Context;
+use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::service::EntryKind;
+use crate::parse::lex::CodeView;
+
+/// At most this many `exec` lines per script: a start-up script has one or
+/// a few (one per branch); more is not a start-up script.
+const MAX_EXECS: usize = 16;
+/// Longer lines are not a command worth resolving.
+const MAX_LINE: usize = 1_000;
+
+/// An `Entry` fact (`EntryKind::Exec`) for each line that starts with
+/// `exec` followed by a command, in code (not in a comment or a heredoc).
+/// `exec` alone or with only redirections (`exec >log 2>&1`) changes the
+/// shell's own descriptors and starts nothing.
+pub fn exec_lines(view: &CodeView, rel: &str, text: &str, context: Context) -> Vec<Fact> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        if out.len() >= MAX_EXECS {
+            break;
+        }
+        let trimmed = line.trim_start();
+        let Some(rest) = trimmed.strip_prefix("exec") else {
+            continue;
+        };
+        if !rest.starts_with([' ', '\t']) || line.len() > MAX_LINE {
+            continue;
+        }
+        let at = start + (line.len() - trimmed.len());
+        if !view.is_code(text, at) {
+            continue;
+        }
+        let command = rest.trim();
+        let first = command.split_whitespace().next().unwrap_or("");
+        let redirect = first.starts_with(['>', '<', '&'])
+            || (first.starts_with(|c: char| c.is_ascii_digit()) && first.contains(['>', '<']));
+        if first.is_empty() || redirect {
+            continue;
+        }
+        out.push(Fact::new(
+            FactKind::Entry {
+                entry: EntryKind::Exec,
+                target: command.to_string(),
+                main: true,
+            },
+            Location::line(rel, (i + 1) as u32, line),
+            context,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::language::Language;
+
+    fn targets(text: &str) -> Vec<(u32, String)> {
+        let view = crate::parse::lex::lex(Language::Shell, text);
+        exec_lines(&view, "boot.sh", text, Context::Service)
+            .into_iter()
+            .map(|f| match f.kind {
+                FactKind::Entry { target, .. } => (f.at.line.unwrap(), target),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exec_lines_are_the_commands_a_script_becomes() {
+        let script = "#!/bin/sh\nset -e\nflask db upgrade\nif [ \"$DEBUG\" ]; then\n  exec flask run\nfi\nexec gunicorn -b :5000 app:app\n";
+        assert_eq!(
+            targets(script),
+            [
+                (5, "flask run".to_string()),
+                (7, "gunicorn -b :5000 app:app".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn redirections_comments_and_other_words_are_not_commands() {
+        let script = "exec >/var/log/boot.log 2>&1\nexec 2>&1\n# exec gunicorn app:app\nexecute_migrations\necho \"exec node x.js\"\nexec\n";
+        assert!(targets(script).is_empty(), "{:?}", targets(script));
+    }
+}
