@@ -572,3 +572,46 @@ fn an_image_that_runs_a_start_up_script_is_followed_to_what_the_script_execs() {
         "Dockerfile"
     );
 }
+
+#[test]
+fn a_flask_cli_command_is_a_side_program_of_the_web_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nCMD [\"gunicorn\", \"app:app\"]\n",
+    );
+    write(
+        d,
+        "app.py",
+        "from flask import Flask\nimport cli\napp = Flask(__name__)\napp.register_blueprint(cli.bp)\n",
+    );
+    write(
+        d,
+        "cli.py",
+        "import os\nimport click\nfrom flask import Blueprint\nbp = Blueprint('cli', __name__)\n\n@bp.cli.command('compile')\n@click.argument('lang')\ndef compile(lang):\n    if os.system('pybabel compile -d translations'):\n        raise RuntimeError('failed')\n",
+    );
+    let spawn = |r: &Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == "WF101")
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .map(|e| e["context"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = scan(d);
+    assert_eq!(spawn(&r), ["optional"], "{}", r["findings"]);
+    assert_eq!(r["verdict"], "good-fit");
+    // The same call on the request path is the service's.
+    write(
+        d,
+        "cli.py",
+        "import os\nfrom flask import Blueprint\nbp = Blueprint('cli', __name__)\n\n@bp.route('/compile')\ndef compile():\n    os.system('pybabel compile -d translations')\n    return 'ok'\n",
+    );
+    let r = scan(d);
+    assert_eq!(spawn(&r), ["service"]);
+    assert_eq!(r["verdict"], "stay");
+}

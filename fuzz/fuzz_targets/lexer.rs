@@ -1,5 +1,6 @@
-//! The lexer and source parser of every language on arbitrary text; the
-//! first byte picks the language. The code view must keep the text's
+//! The lexer and source parser of every language on arbitrary text (with
+//! the Flask command spans and shell `exec` lines it finds); the first byte
+//! picks the language. The code view must keep the text's
 //! length so offsets still point at the same bytes.
 #![no_main]
 
@@ -19,6 +20,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(view.code.len(), text.len(), "{lang:?}");
     for c in &view.comments {
         assert!(c.start <= c.end && c.end <= text.len(), "{lang:?} comment {c:?}");
+    }
+    for c in &view.command_spans {
+        assert!(c.start <= c.end && c.end <= text.len(), "{lang:?} command {c:?}");
     }
     for s in &view.strings {
         assert!(s.start <= text.len(), "{lang:?} string at {}", s.start);

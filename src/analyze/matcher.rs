@@ -391,11 +391,17 @@ impl<'r> Engine<'r> {
         let Some(lang) = self.code.get(view.language) else {
             return;
         };
-        let ctx_at = |off: usize| {
+        // Test code is tests'; a Flask CLI command's body is a side
+        // program's, with the reason said (parse::cli_commands).
+        let hit_at = |by: Named, at: Location, off: usize, source: Source| {
             if view.in_test(off) {
-                Context::Test
+                self.hit(by, at, Context::Test, source)
+            } else if context.counts() && view.in_command(off) {
+                let mut h = self.hit(by, at, Context::Optional, source);
+                h.evidence.reason = Some(crate::parse::cli_commands::REASON.to_string());
+                h
             } else {
-                context
+                self.hit(by, at, context, source)
             }
         };
         let mut seen: std::collections::HashSet<(usize, u32)> = std::collections::HashSet::new();
@@ -409,7 +415,7 @@ impl<'r> Engine<'r> {
                 }
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
-                    out.push(self.hit(Named::of(p), at, ctx_at(start), Source::Code));
+                    out.push(hit_at(Named::of(p), at, start, Source::Code));
                 }
             }
         }
@@ -425,7 +431,7 @@ impl<'r> Engine<'r> {
                 let line = view.line_of(s.start);
                 if seen.insert((p.rule, line)) {
                     let at = Location::line(rel, line, view.line_text(text, line));
-                    out.push(self.hit(Named::of(p), at, ctx_at(s.start), Source::String));
+                    out.push(hit_at(Named::of(p), at, s.start, Source::String));
                 }
             }
         }

@@ -38,6 +38,9 @@ pub struct CodeView {
     /// Spans of test-only code inside the file (Rust `#[cfg(test)]`
     /// modules), set by the source parser.
     pub test_spans: Vec<Range<usize>>,
+    /// Spans of functions a framework runs only as command-line commands
+    /// (Flask's `cli`), set by the source parser: a side program's code.
+    pub command_spans: Vec<Range<usize>>,
     line_starts: Vec<usize>,
 }
 
@@ -68,6 +71,11 @@ impl CodeView {
     /// Whether `offset` is inside test-only code.
     pub fn in_test(&self, offset: usize) -> bool {
         self.test_spans.iter().any(|r| r.contains(&offset))
+    }
+
+    /// Whether `offset` is inside a command-line command's function.
+    pub fn in_command(&self, offset: usize) -> bool {
+        self.command_spans.iter().any(|r| r.contains(&offset))
     }
 
     /// Whether the byte at `offset` is code (not inside a comment or string).
@@ -242,6 +250,7 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         strings,
         comments,
         test_spans: Vec::new(),
+        command_spans: Vec::new(),
         line_starts,
     }
 }

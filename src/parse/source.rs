@@ -178,6 +178,9 @@ pub fn parse_code(
     if lang == Language::Rust {
         view.test_spans = rust_test_modules(&view.code);
     }
+    if lang == Language::Python {
+        view.command_spans = crate::parse::cli_commands::flask_command_spans(text);
+    }
     let mut out = Output::default();
     if lang == Language::Shell {
         out.facts = crate::parse::shell_exec::exec_lines(&view, rel, text, context);
