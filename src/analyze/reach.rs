@@ -671,7 +671,7 @@ fn python_name_edges(
 ) {
     let mut apps: HashMap<String, String> = HashMap::new();
     for f in files.iter().filter(|f| f.language == Language::Python) {
-        let settings = f.declares.iter().any(|d| d == DJANGO_SETTINGS);
+        let settings = declares(f, DJANGO_SETTINGS);
         for r in &f.refers {
             let targets = python_named(ix, r);
             for t in &targets {

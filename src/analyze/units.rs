@@ -716,26 +716,13 @@ fn through_scripts(
     artifacts: &[Artifact],
     depth: usize,
 ) -> Vec<EntryPoint> {
-    let words = unwrapped(words);
-    let Some(tail) = words
-        .first()
-        .map(|w| w.trim_start_matches("./").trim_start_matches('/'))
-        .filter(|t| !t.is_empty())
-    else {
-        return Vec::new();
-    };
     if depth >= MAX_SCRIPT_DEPTH {
         return Vec::new();
     }
-    let Some(script) = artifacts
-        .iter()
-        .filter(|a| {
-            a.kind == ArtifactKind::Source(crate::model::language::Language::Shell)
-                && u.holds(&a.rel).is_some()
-                && (a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
-        })
-        .map(|a| a.rel.as_str())
-        .min_by_key(|r| r.len())
+    let shell = ArtifactKind::Source(crate::model::language::Language::Shell);
+    let Some(script) = unwrapped(words)
+        .first()
+        .and_then(|w| unit_file(u, artifacts, w, |k| k == shell))
     else {
         return Vec::new();
     };
@@ -769,6 +756,28 @@ fn through_scripts(
     out
 }
 
+/// The unit's file of a kind `keep` accepts whose path ends with `tail`
+/// (`./boot.sh`, `/app/main.py`), the shortest if several: WORKDIR and
+/// COPY destinations rarely change the last components.
+fn unit_file<A: std::borrow::Borrow<Artifact>>(
+    u: &Unit,
+    artifacts: &[A],
+    tail: &str,
+    keep: impl Fn(ArtifactKind) -> bool,
+) -> Option<String> {
+    let tail = tail.trim_start_matches("./").trim_start_matches('/');
+    if tail.is_empty() {
+        return None;
+    }
+    artifacts
+        .iter()
+        .map(std::borrow::Borrow::borrow)
+        .filter(|a: &&Artifact| keep(a.kind) && u.holds(&a.rel).is_some())
+        .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
+        .map(|a| a.rel.clone())
+        .min_by_key(|r| r.len())
+}
+
 /// What a command line starts, as a file of the unit when it names one.
 pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
     words: &[String],
@@ -779,23 +788,7 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
         .first()
         .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
         .unwrap_or_default();
-    let find = |tail: &str| -> Option<String> {
-        let tail = tail.trim_start_matches("./").trim_start_matches('/');
-        if tail.is_empty() {
-            return None;
-        }
-        // The shortest in-scope path that ends with it: WORKDIR and COPY
-        // destinations rarely change the last components.
-        artifacts
-            .iter()
-            .map(std::borrow::Borrow::borrow)
-            .filter(|a: &&Artifact| {
-                matches!(a.kind, ArtifactKind::Source(_)) && u.holds(&a.rel).is_some()
-            })
-            .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
-            .map(|a| a.rel.clone())
-            .min_by_key(|r| r.len())
-    };
+    let find = |tail: &str| unit_file(u, artifacts, tail, |k| matches!(k, ArtifactKind::Source(_)));
     let is_wsgi = |p: &str| {
         matches!(
             p,

@@ -324,12 +324,11 @@ static RUST_PATH_ROOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::").expect("rust path root"));
 static EX_REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]\w*(?:\.[A-Z]\w*)*").expect("module reference"));
+/// Django's loaders; the command line's is also `DJANGO_CLI`.
 static PY_DJANGO_LOADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:get_wsgi_application|get_asgi_application|execute_from_command_line)\s*\(")
+    Regex::new(r"\b(get_wsgi_application|get_asgi_application|execute_from_command_line)\s*\(")
         .expect("django loader")
 });
-static PY_DJANGO_CLI: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bexecute_from_command_line\s*\(").expect("django command line"));
 static PY_INSTALLED_APPS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^INSTALLED_APPS[ \t]*\+?=").expect("installed apps"));
 
@@ -348,6 +347,12 @@ pub const DJANGO_CLI: &str = "django:cli";
 /// them by name. In a Django settings module, bare names too (an
 /// `INSTALLED_APPS` entry may be just the package).
 fn python_names(view: &CodeView, settings: bool) -> Vec<String> {
+    let ident = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
     let mut refers: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for s in &view.strings {
@@ -355,12 +360,6 @@ fn python_names(view: &CodeView, settings: bool) -> Vec<String> {
             break;
         }
         let t = s.text.as_str();
-        let ident = |p: &str| {
-            p.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        };
         let dotted = t.contains('.') && t.split('.').all(ident);
         if t.len() <= 200 && (dotted || (settings && ident(t))) && seen.insert(t) {
             refers.push(t.to_string());
@@ -429,11 +428,13 @@ pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
             if settings {
                 declares.push(DJANGO_SETTINGS.to_string());
             }
-            if PY_DJANGO_LOADER.is_match(code) {
+            for c in PY_DJANGO_LOADER.captures_iter(code) {
                 declares.push(DJANGO_LOADER.to_string());
-            }
-            if PY_DJANGO_CLI.is_match(code) {
-                declares.push(DJANGO_CLI.to_string());
+                if c.get(1)
+                    .is_some_and(|m| m.as_str() == "execute_from_command_line")
+                {
+                    declares.push(DJANGO_CLI.to_string());
+                }
             }
             (declares, python_names(view, settings))
         }
