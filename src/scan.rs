@@ -109,9 +109,11 @@ pub fn scan_with(
         mut artifacts,
         mut diagnostics,
         skipped,
+        present,
     } = discover::discover(root, &opts.discover)?;
     let mut role_of = assign_roles(&mut artifacts);
     assign_frontends(&mut artifacts, &mut role_of);
+    assign_web_assets(&mut artifacts, &mut role_of);
     assign_composer_vendored(&mut artifacts, &mut role_of);
     let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
@@ -222,6 +224,7 @@ pub fn scan_with(
                 kept: &kept,
                 compose: &composed,
                 root_name: &name,
+                present: &present,
             },
             &mut diagnostics,
         )
@@ -620,6 +623,24 @@ fn assign_roles(
         }
     }
     out
+}
+
+/// Gives browser code in a directory the service serves as files
+/// (`roles::web_asset`) its role, where nothing else gave it one: a
+/// frontend package's reason, or a build script's context, says more.
+fn assign_web_assets(
+    artifacts: &mut [Artifact],
+    role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
+) {
+    for a in artifacts
+        .iter_mut()
+        .filter(|a| a.context == Context::Service)
+    {
+        if let Some(r) = crate::analyze::roles::web_asset(&a.rel, a.kind) {
+            a.context = r.context;
+            role_of.insert(a.rel.clone(), r);
+        }
+    }
 }
 
 /// Gives the files of each frontend package (`roles::frontend_package`: a

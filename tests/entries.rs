@@ -615,3 +615,74 @@ fn a_flask_cli_command_is_a_side_program_of_the_web_service() {
     assert_eq!(spawn(&r), ["service"]);
     assert_eq!(r["verdict"], "stay");
 }
+
+#[test]
+fn an_image_that_copies_a_prebuilt_binary_is_judged_by_the_program_it_is_built_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `make` builds `app` from ./cmd before `docker build`; the image only
+    // copies it, with a sample config no stage reads.
+    write(
+        d,
+        "Dockerfile",
+        "FROM alpine:3.20\nWORKDIR /app\nCOPY app .\nCOPY config.toml.sample config.toml\nCMD [\"./app\"]\n",
+    );
+    write(d, "config.toml.sample", "[app]\naddress = \":9000\"\n");
+    write(d, "go.mod", "module github.com/acme/app\n\ngo 1.22\n");
+    write(
+        d,
+        "cmd/main.go",
+        "package main\n\nimport \"github.com/acme/app/internal/media\"\n\nfunc main() { media.Convert() }\n",
+    );
+    write(
+        d,
+        "internal/media/convert.go",
+        "package media\n\nimport \"os/exec\"\n\nfunc Convert() { exec.Command(\"ffmpeg\").Run() }\n",
+    );
+    // A top-level dev directory: a compose file for local work that builds
+    // a toolbox image, and a code generator.
+    write(
+        d,
+        "dev/docker-compose.yml",
+        "services:\n  front:\n    build:\n      context: ../\n      dockerfile: dev/app.Dockerfile\n    command: [\"make\", \"run-frontend\"]\n",
+    );
+    write(
+        d,
+        "dev/app.Dockerfile",
+        "FROM golang:1.22\nWORKDIR /app\nCMD [\"sleep\", \"infinity\"]\n",
+    );
+    write(
+        d,
+        "dev/gen/gen.py",
+        "import subprocess\nsubprocess.run(['gofmt', '-w', '.'])\n",
+    );
+    let r = scan(d);
+    let services = r["services"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "{}", r["services"]);
+    assert_eq!(
+        entries(&r),
+        [
+            ("dockerfile".into(), "-".into(), true),
+            ("go-main".into(), "cmd/main.go".into(), true)
+        ],
+        "{}",
+        r["services"][0]
+    );
+    let notes = r["services"][0]["notes"].to_string();
+    assert!(
+        notes.contains("`app` is not in the tree: a build output"),
+        "{notes}"
+    );
+    // The sample config is in the tree, though nothing reads it.
+    assert!(!notes.contains("config.toml.sample"), "{notes}");
+    assert_eq!(contexts(&r, "internal/media/convert.go"), ["service"]);
+    assert_eq!(contexts(&r, "dev/gen/gen.py"), ["dev"]);
+    assert_eq!(r["verdict"], "stay");
+
+    // The binary checked in beside the Dockerfile: no build output, and
+    // the image's scope is what it copies.
+    write(d, "app", "#!/bin/sh\nexec /usr/local/bin/server\n");
+    let r = scan(d);
+    let notes = r["services"][0]["notes"].to_string();
+    assert!(!notes.contains("build output"), "{notes}");
+}

@@ -513,12 +513,25 @@ fn composer_require_dev() {
 // ---- Go ----
 
 #[test]
-fn go_indirect_requirements_still_ship() {
-    let report = scan(&[(
-        "go.mod",
-        "module example.com/svc\n\ngo 1.22\n\nrequire github.com/fsnotify/fsnotify v1.7.0 // indirect\n".into(),
-    )]);
+fn go_indirect_requirements_are_transitive() {
+    // `// indirect`: only another module needs it, like a lock entry: listed,
+    // at most a minor, not counted.
+    let go_mod = |comment: &str| {
+        format!("module example.com/svc\n\ngo 1.22\n\nrequire github.com/fsnotify/fsnotify v1.7.0{comment}\n")
+    };
+    let report = scan(&[("go.mod", go_mod(" // indirect"))]);
+    let f = finding(&report, WATCH).expect("WF505 fired");
+    assert!(f.lock_only && !f.counted, "{f:#?}");
+    assert_eq!(f.severity, Severity::Minor);
+    assert!(f.evidence.iter().all(|e| e.transitive));
+    // Required directly: the module's own code imports it.
+    let report = scan(&[("go.mod", go_mod(""))]);
     assert_runtime(&report, WATCH, &[("go.mod", "fsnotify")]);
+    assert!(finding(&report, WATCH)
+        .unwrap()
+        .evidence
+        .iter()
+        .all(|e| !e.transitive));
 }
 
 // ---- Bad input ----

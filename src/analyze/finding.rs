@@ -5,7 +5,6 @@
 //! dependency are one problem (the service spawns programs), so they are one
 //! finding with three pieces of evidence, not three findings.
 
-use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
 use crate::model::fact::Location;
 use crate::model::finding::{Evidence, Finding, Source};
@@ -44,6 +43,7 @@ impl Hit {
                 source,
                 confidence,
                 note: None,
+                transitive: false,
                 // Hashed in `build`, for the evidence a finding keeps.
                 fingerprint: String::new(),
                 suppressed: None,
@@ -165,7 +165,7 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     let lock_only = !in_ctx.is_empty()
         && in_ctx
             .iter()
-            .all(|e| e.source == Source::Dependency && ManifestKind::is_lock_path(&e.at.path));
+            .all(|e| e.source == Source::Dependency && e.transitive);
     // And at low confidence (a lock entry's own) it is not counted at all:
     // the package may never be built for the service's target, so counting
     // it would charge the service for the tree's other platforms and
@@ -262,14 +262,18 @@ mod tests {
 
     fn hit(rules: &RuleSet, id: &str, path: &str, ctx: Context, source: Source) -> Hit {
         let idx = rules.index(id).expect(id);
-        Hit::new(
+        let mut h = Hit::new(
             &rules.rules[idx],
             idx,
             Location::line(path, 3, "x"),
             ctx,
             source,
             Confidence::Low,
-        )
+        );
+        // What the matcher says of lock entries.
+        h.evidence.transitive = source == Source::Dependency
+            && crate::model::artifact::ManifestKind::is_lock_path(path);
+        h
     }
 
     #[test]

@@ -470,14 +470,17 @@ impl<'r> Engine<'r> {
                     {
                         continue;
                     }
-                    // A package only a lock file names is usually transitive:
-                    // present, but rarely the code path the service relies on.
+                    // A package only a lock file names, or one go.mod
+                    // requires `// indirect`, is transitive: present, but
+                    // rarely the code path the service relies on.
                     let mut by = e.by;
-                    if is_lock_file(&fact.at.path) {
+                    let transitive = d.indirect || is_lock_file(&fact.at.path);
+                    if transitive {
                         by.confidence = Confidence::Low;
                     }
                     let mut h = self.hit(by, fact.at.clone(), fact.context, Source::Dependency);
                     h.evidence.note = e.note.clone();
+                    h.evidence.transitive = transitive;
                     out.push(h);
                 }
             }

@@ -607,22 +607,70 @@ impl Index {
     }
 
     fn go_targets(&self, path: &str) -> Vec<String> {
+        self.go_match(path)
+            .map(|(_, dirs)| dirs.iter().map(|d| format!("go:{d}")).collect())
+            .unwrap_or_default()
+    }
+
+    /// The package directories whose path ends with the longest suffix of
+    /// `path` that any has, and where that suffix starts in `path`.
+    fn go_match(&self, path: &str) -> Option<(usize, Vec<String>)> {
         let parts: Vec<&str> = path.split('/').collect();
         // The standard library's paths have no dot in their first element
         // and would match any directory named `log` or `http`: only module
         // paths (a domain first) or multi-element paths are looked up.
-        let module_path = parts.first().is_some_and(|p| p.contains('.'));
+        let module_path = is_go_module_path(path);
         for i in 0..parts.len() {
             let key = parts[i..].join("/");
             if !module_path && parts.len() - i < 2 {
                 break;
             }
             if let Some(dirs) = self.go.get(&key) {
-                return dirs.iter().map(|d| format!("go:{d}")).collect();
+                return Some((i, dirs));
             }
         }
-        Vec::new()
+        None
     }
+}
+
+/// A Go import path that starts with a domain (`github.com/acme/app`), not
+/// the standard library's.
+fn is_go_module_path(path: &str) -> bool {
+    path.split('/').next().is_some_and(|p| p.contains('.'))
+}
+
+/// Go: a module's root package has no directory name to match
+/// (`github.com/acme/app` is the directory of go.mod, whatever it is
+/// called). The module's other packages say where it is: when
+/// `github.com/acme/app/cpupick` resolved to `cpupick`, the module
+/// `github.com/acme/app` is the root. Maps each such module prefix to its
+/// directory (`""` for the scan root).
+fn go_module_roots<'a>(
+    ix: &Index,
+    modules: impl Iterator<Item = &'a str>,
+) -> HashMap<String, String> {
+    let mut roots: HashMap<String, String> = HashMap::new();
+    for module in modules.filter(|m| is_go_module_path(m)) {
+        let Some((i, dirs)) = ix.go_match(module) else {
+            continue;
+        };
+        if i == 0 {
+            continue;
+        }
+        let parts: Vec<&str> = module.split('/').collect();
+        let key = parts[i..].join("/");
+        let prefix = parts[..i].join("/");
+        if roots.contains_key(&prefix) {
+            continue;
+        }
+        // One package directory only: with several, the root is a guess.
+        if let [d] = dirs.as_slice() {
+            if let Some(root) = d.strip_suffix(key.as_str()) {
+                roots.insert(prefix, root.trim_end_matches('/').to_string());
+            }
+        }
+    }
+    roots
 }
 
 /// Rust: a binary (`src/main.rs`, `src/bin/x.rs`) may use its package's
@@ -950,6 +998,43 @@ where
                 .entry(source.clone())
                 .or_default()
                 .push((target, import.location()));
+        }
+    }
+    // Go imports of a module's root package.
+    let go_roots = go_module_roots(
+        &ix,
+        imports
+            .clone()
+            .into_iter()
+            .filter_map(|i| i.into_import())
+            .filter(|i| i.language == Language::Go)
+            .map(|i| i.module),
+    );
+    if !go_roots.is_empty() {
+        let root_packages: HashSet<&str> = files
+            .iter()
+            .filter(|f| f.language == Language::Go)
+            .map(|f| dir_of(&f.rel))
+            .collect();
+        for import in imports.clone() {
+            let Some(import) = import.into_import() else {
+                continue;
+            };
+            let Some(from) = by_rel
+                .get(import.path)
+                .filter(|f| f.language == Language::Go)
+            else {
+                continue;
+            };
+            let Some(root) = go_roots.get(import.module) else {
+                continue;
+            };
+            if root_packages.contains(root.as_str()) && root.as_str() != dir_of(&from.rel) {
+                edges
+                    .entry(node_of(from))
+                    .or_default()
+                    .push((format!("go:{root}"), import.location()));
+            }
         }
     }
     // A PHP file that loads Composer's autoloader can use any class by
@@ -1579,6 +1664,34 @@ mod tests {
             Placed::Unreachable
         );
         assert_eq!(out.placed["log/log.go"], Placed::Unreachable);
+    }
+
+    #[test]
+    fn a_go_modules_root_package_is_found_from_its_other_packages() {
+        use Language::Go;
+        let files = [
+            file("cmd/app/main.go", Go),
+            file("control.go", Go),
+            file("cpupick/pick.go", Go),
+            file("tools/gen.go", Go),
+        ];
+        // `cmd/app` imports the module's root package, which imports
+        // `cpupick`: that import is what tells where the root is.
+        let imports = [
+            import("cmd/app/main.go", 3, "github.com/acme/app", "", Go),
+            import("control.go", 3, "github.com/acme/app/cpupick", "", Go),
+        ];
+        let out = walk(&files, &imports, &[entry("cmd/app/main.go", true)]);
+        assert!(matches!(out.placed["control.go"], Placed::Reached(_)));
+        assert!(matches!(out.placed["cpupick/pick.go"], Placed::Reached(_)));
+        assert_eq!(out.placed["tools/gen.go"], Placed::Unreachable);
+        // Another module's root is not this tree's.
+        let imports = [
+            import("cmd/app/main.go", 3, "github.com/other/lib", "", Go),
+            import("control.go", 3, "github.com/acme/app/cpupick", "", Go),
+        ];
+        let out = walk(&files, &imports, &[entry("cmd/app/main.go", true)]);
+        assert_eq!(out.placed["control.go"], Placed::Unreachable);
     }
 
     /// A Django project: the WSGI module names the settings module in a

@@ -15,7 +15,9 @@
 //! `config.vendor-dir` a composer.json names (`composer_vendored`), both
 //! applied by the scan before files are parsed.
 
+use crate::model::artifact::ArtifactKind;
 use crate::model::context::Context;
+use crate::model::language::Language;
 use crate::model::service::Role;
 
 /// The role of one path: the directory (ending in `/`) or file that has it.
@@ -44,6 +46,7 @@ impl Assigned {
 const CI: &str = "CI configuration and the scripts it runs";
 const PACKAGING: &str = "packaging for another channel (.deb, .rpm, snap, installer)";
 const DEVCONTAINER: &str = "development container";
+const DEV_DIR: &str = "development tooling and environment (a top-level dev directory: local compose files, code generators, helper scripts)";
 const E2E: &str = "end-to-end tests";
 const MIGRATIONS: &str =
     "database migrations (run once per release by the migration tool, not by the service)";
@@ -95,6 +98,11 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
                 _,
             ) => Some((Context::Packaging, PACKAGING)),
             (".devcontainer", _) => Some((Context::Dev, DEVCONTAINER)),
+            // Only at the top: a `dev` package deeper down may be code.
+            (
+                "dev" | ".dev" | "development" | "devtools" | "dev-tools" | "devenv" | "dev-env",
+                _,
+            ) if i == 0 => Some((Context::Dev, DEV_DIR)),
             ("cypress" | "playwright" | "selenium" | "e2e" | "e2e-tests" | "end-to-end", _) => {
                 Some((Context::Test, E2E))
             }
@@ -180,6 +188,38 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
 /// The reason files of a frontend package carry (`frontend_package`).
 pub(crate) const FRONTEND: &str =
     "frontend bundled for the browser: its code runs in the browser, its Node scripts (dev server, certificates, codegen) at development or build time";
+
+const WEB_ASSET: &str = "static web asset: the service serves it, and its code runs in the browser";
+
+/// JavaScript and Wasm under a directory a web framework serves as files
+/// (`static/`, `public/`, `wwwroot/`, `assets/`): a Django app's vendored
+/// pdf.js and its `.wasm`, a Rails app's `public/` bundle. The service
+/// hands them to browsers; they never run in it.
+pub(crate) fn web_asset(rel: &str, kind: ArtifactKind) -> Option<Assigned> {
+    let browser_code = matches!(
+        kind,
+        ArtifactKind::Source(Language::JavaScript | Language::TypeScript) | ArtifactKind::Wasm
+    );
+    if !browser_code {
+        return None;
+    }
+    let mut dirs: Vec<&str> = rel.split('/').collect();
+    dirs.pop();
+    // `assets/` also holds what a plugin host loads itself: only its
+    // scripts are the browser's.
+    let i = dirs
+        .iter()
+        .position(|d| match d.to_ascii_lowercase().as_str() {
+            "static" | "public" | "wwwroot" | "staticfiles" | "static_root" => true,
+            "assets" => kind != ArtifactKind::Wasm,
+            _ => false,
+        })?;
+    Some(Assigned {
+        path: format!("{}/", dirs[..=i].join("/")),
+        context: Context::Dev,
+        reason: WEB_ASSET,
+    })
+}
 
 /// The reason files of a package Composer installs into the tree carry
 /// (`composer_vendored`).
@@ -447,6 +487,8 @@ mod tests {
             ("packaging/deb/build.sh", Context::Packaging, "packaging/"),
             ("debian/rules", Context::Packaging, "debian/"),
             (".devcontainer/Dockerfile", Context::Dev, ".devcontainer/"),
+            ("dev/docker-compose.yml", Context::Dev, "dev/"),
+            ("dev/code-generation/gen.py", Context::Dev, "dev/"),
             ("web/cypress/support/e2e.js", Context::Test, "web/cypress/"),
             (
                 "features/step_definitions/x.rb",
@@ -598,6 +640,27 @@ mod tests {
     }
 
     #[test]
+    fn browser_code_under_a_served_directory_is_a_web_asset() {
+        let js = ArtifactKind::Source(Language::JavaScript);
+        let a = web_asset("cookbook/static/pdfjs/web/pdf.mjs", js).expect("asset");
+        assert_eq!(
+            (a.path.as_str(), a.context),
+            ("cookbook/static/", Context::Dev)
+        );
+        assert!(web_asset(
+            "cookbook/static/pdfjs/web/wasm/qcms_bg.wasm",
+            ArtifactKind::Wasm
+        )
+        .is_some());
+        assert!(web_asset("public/js/app.js", js).is_some());
+        // Server code, or code outside a served directory, is not.
+        assert!(web_asset("server/index.js", js).is_none());
+        assert!(web_asset("static/convert.py", ArtifactKind::Source(Language::Python)).is_none());
+        assert!(web_asset("src/public.js", js).is_none());
+        assert!(web_asset("assets/plugins/filter.wasm", ArtifactKind::Wasm).is_none());
+    }
+
+    #[test]
     fn service_paths_have_no_role() {
         for rel in [
             "Dockerfile",
@@ -617,6 +680,9 @@ mod tests {
             "src/be2e/x.go",
             "app/models/migration_status.rb",
             "lib/tasks.rb",
+            // A `dev` package below the top is code.
+            "internal/dev/server.go",
+            "src/devices/gpu.c",
             // Built for Linux or WASI, for every platform, or a test.
             "overlay/tun_linux.go",
             "net/poll_wasip1.go",

@@ -6,8 +6,9 @@
 //! - Each counted finding (service context, not suppressed, not info) takes
 //!   off `weight(severity) x factor(confidence)`: blocker 50, major 15,
 //!   minor 5; high 1.0, medium 0.75, low 0.5.
-//! - A finding whose only evidence in its context is lock-file entries (no
-//!   manifest declaration, import, code, binary or image) is at most a minor,
+//! - A finding whose only evidence in its context is lock-file entries or
+//!   go.mod `// indirect` requirements (no direct manifest declaration,
+//!   import, code, binary or image) is at most a minor,
 //!   whatever its rule's severity (`analyze::finding` sets it, and
 //!   `lock_only` on the finding says why): a lock file lists packages for
 //!   every platform and feature set, so a package somewhere in the

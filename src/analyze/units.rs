@@ -13,6 +13,7 @@
 //! a Dockerfile line to the unit it builds.
 
 use crate::analyze::finding::Hit;
+use crate::input::present::Present;
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
@@ -214,6 +215,8 @@ pub(crate) struct Inputs<'a> {
     pub compose: &'a [ComposeService],
     /// The scan root's directory name, for a unit at the root.
     pub root_name: &'a str,
+    /// Every path the walk kept, read or not.
+    pub present: &'a Present,
 }
 
 /// Finds the deployable units. Never empty: without a container the whole
@@ -312,7 +315,9 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             ..unit
         };
         if exists(&dockerfile) {
-            u.scope = copy_scope(inp.kept, &dockerfile, &ctx, &files, &dirs);
+            let copied = copy_scope(inp.kept, inp.present, &dockerfile, &ctx, &files, &dirs);
+            u.notes.extend(copied.notes());
+            u.scope = copied.paths;
             u.entry_points = entry_points(inp.kept, &dockerfile, &u, inp.artifacts);
         } else {
             diagnostics.push(Diagnostic::new(
@@ -358,7 +363,7 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         // sources are not under the Dockerfile's directory but are under
         // the root, the root is the build context.
         let mut ctx = dir.clone();
-        let mut scope = copy_scope(inp.kept, &a.rel, &ctx, &files, &dirs);
+        let mut scope = copy_scope(inp.kept, inp.present, &a.rel, &ctx, &files, &dirs);
         // A directory that only holds Docker files (`docker/`, `deploy/`)
         // is not a service: its Dockerfiles build from the root.
         let holder = matches!(
@@ -381,10 +386,15 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         );
         if holder && !dir.contains('/') {
             ctx = String::new();
-            scope = copy_scope(inp.kept, &a.rel, "", &files, &dirs);
-        } else if !dir.is_empty() && scope.iter().all(|p| p == &format!("{dir}/") || p == &a.rel) {
-            let at_root = copy_scope(inp.kept, &a.rel, "", &files, &dirs);
-            if at_root.iter().any(|p| p != &a.rel && !p.is_empty()) {
+            scope = copy_scope(inp.kept, inp.present, &a.rel, "", &files, &dirs);
+        } else if !dir.is_empty()
+            && scope
+                .paths
+                .iter()
+                .all(|p| p == &format!("{dir}/") || p == &a.rel)
+        {
+            let at_root = copy_scope(inp.kept, inp.present, &a.rel, "", &files, &dirs);
+            if at_root.paths.iter().any(|p| p != &a.rel && !p.is_empty()) {
                 ctx = String::new();
                 scope = at_root;
             }
@@ -399,7 +409,9 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             name = format!("{base}:{}", a.rel.rsplit('/').next().unwrap_or(&a.rel));
         }
         let dockerfile = Some(a.rel.clone());
-        let mut u = Unit::new(name, ServiceKind::Container, &ctx, scope, dockerfile);
+        let notes: Vec<String> = scope.notes().collect();
+        let mut u = Unit::new(name, ServiceKind::Container, &ctx, scope.paths, dockerfile);
+        u.notes.extend(notes);
         u.entry_points = entry_points(inp.kept, &a.rel, &u, inp.artifacts);
         add(&mut units, u);
     }
@@ -451,7 +463,7 @@ fn add(units: &mut Vec<Unit>, u: Unit) {
         let mut theirs: Vec<&String> = o
             .scope
             .iter()
-            .filter(|p| Some(*p) != o.dockerfile.as_ref())
+            .filter(|p| Some(*p) != o.dockerfile.as_ref() && !o.also_built_by.contains(p))
             .collect();
         theirs.sort();
         o.root == u.root && theirs == mine
@@ -548,18 +560,43 @@ fn neighbours(compose: &[ComposeService]) -> Vec<Neighbour> {
         .collect()
 }
 
+/// What a Dockerfile takes from its build context.
+#[derive(Debug, Default, PartialEq)]
+struct CopyScope {
+    /// Scope prefixes: the Dockerfile, and each source file or directory.
+    paths: Vec<String>,
+    /// Sources the tree does not hold, with the directory taken for each.
+    built: Vec<(String, String)>,
+}
+
+impl CopyScope {
+    /// Notes for the unit: what was taken for each build output.
+    fn notes(&self) -> impl Iterator<Item = String> + '_ {
+        self.built.iter().map(|(src, dir)| {
+            format!(
+                "`{src}` is not in the tree: a build output made before the image is built, judged by the code it is made from (`{}`)",
+                if dir.is_empty() { "." } else { dir }
+            )
+        })
+    }
+}
+
 /// The Dockerfile's `COPY`/`ADD` sources (not `--from` another stage or an
 /// image, not URLs) under the build context `ctx`, as scope prefixes, plus
 /// the Dockerfile itself. `COPY . .`, a glob at the context's top or a
 /// variable means the whole context.
 fn copy_scope(
     kept: &[Fact],
+    present: &Present,
     dockerfile: &str,
     ctx: &str,
     files: &HashSet<&str>,
     dirs: &HashSet<&str>,
-) -> Vec<String> {
-    let mut scope = vec![dockerfile.to_string()];
+) -> CopyScope {
+    let mut out = CopyScope {
+        paths: vec![dockerfile.to_string()],
+        built: Vec::new(),
+    };
     let mut any = false;
     for f in kept.iter().filter(|f| f.at.path == dockerfile) {
         let FactKind::Instruction { instruction, args } = &f.kind else {
@@ -593,20 +630,39 @@ fn copy_scope(
                 continue;
             };
             if p.is_empty() || dirs.contains(p.as_str()) {
-                scope.push(prefix(&p));
-            } else if files.contains(p.as_str()) {
-                scope.push(p);
+                out.paths.push(prefix(&p));
+            } else if files.contains(p.as_str()) || present.contains(&p) {
+                // A file no stage reads (`config.toml.sample`) or a
+                // directory of them (`static/`) holds no code: in scope,
+                // but it changes nothing.
+                out.paths.push(p);
+            } else {
+                // Not in the tree: made before `docker build` runs (`COPY
+                // listmonk .` after `go build -o listmonk ./cmd`, `COPY
+                // dist/ .`, `COPY target/release/app /`). It is made from
+                // the code around it: the nearest directory the tree
+                // holds, at most the whole context.
+                let mut d = dir_of(&p);
+                while !d.is_empty() && d != ctx && !dirs.contains(d) {
+                    d = dir_of(d);
+                }
+                let inside = ctx.is_empty() || d == ctx || d.starts_with(&prefix(ctx));
+                let d = if inside { d } else { ctx };
+                out.paths.push(prefix(d));
+                out.built.push((p.clone(), prefix(d)));
             }
         }
     }
-    // No COPY at all (an image assembled from packages), or only sources
-    // that are not in the tree: the build context, as before.
+    // No COPY at all (an image assembled from packages): the build
+    // context, as before.
     if !any {
-        scope.push(prefix(ctx));
+        out.paths.push(prefix(ctx));
     }
-    scope.sort();
-    scope.dedup();
-    scope
+    out.paths.sort();
+    out.paths.dedup();
+    out.built.sort();
+    out.built.dedup();
+    out
 }
 
 /// The words of an instruction's arguments: a JSON array, or
@@ -765,17 +821,27 @@ fn unit_file<A: std::borrow::Borrow<Artifact>>(
     tail: &str,
     keep: impl Fn(ArtifactKind) -> bool,
 ) -> Option<String> {
-    let tail = tail.trim_start_matches("./").trim_start_matches('/');
-    if tail.is_empty() {
-        return None;
+    let absolute = tail.starts_with('/');
+    let mut tail = tail.trim_start_matches("./").trim_start_matches('/');
+    loop {
+        if tail.is_empty() {
+            return None;
+        }
+        let found = artifacts
+            .iter()
+            .map(std::borrow::Borrow::borrow)
+            .filter(|a: &&Artifact| keep(a.kind) && u.holds(&a.rel).is_some())
+            .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
+            .map(|a| a.rel.clone())
+            .min_by_key(|r| r.len());
+        // A path in the image (`/usr/local/app/entrypoint.sh`, `/app/main.py`)
+        // starts with where COPY put the tree, which the tree does not
+        // have: the longest tail the unit holds is the file.
+        match tail.split_once('/') {
+            Some((_, rest)) if found.is_none() && absolute => tail = rest,
+            _ => return found,
+        }
     }
-    artifacts
-        .iter()
-        .map(std::borrow::Borrow::borrow)
-        .filter(|a: &&Artifact| keep(a.kind) && u.holds(&a.rel).is_some())
-        .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
-        .map(|a| a.rel.clone())
-        .min_by_key(|r| r.len())
 }
 
 /// What a command line starts, as a file of the unit when it names one.
@@ -829,7 +895,7 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
     for w in words.iter().filter(|w| !w.starts_with('-')) {
         let code = [
             ".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".rb", ".ru",
-            ".php", ".pl", ".ex", ".exs",
+            ".php", ".pl", ".ex", ".exs", ".go",
         ]
         .iter()
         .any(|e| w.ends_with(e));
@@ -1106,6 +1172,7 @@ mod tests {
                 kept: &[],
                 compose: &compose,
                 root_name: root,
+                present: &Present::default(),
             },
             &mut diags,
         )
@@ -1161,20 +1228,27 @@ mod tests {
             compose_fact("worker", "build", ".", 6),
             compose_fact("worker", "build.dockerfile", "Dockerfile.worker", 6),
             compose_fact("site", "build", "./site", 9),
+            compose_fact("cron", "build", ".", 12),
+            compose_fact("cron", "build.dockerfile", "Dockerfile.cron", 12),
         ];
         let arts = [
             art("Dockerfile", ArtifactKind::Dockerfile),
             art("Dockerfile.worker", ArtifactKind::Dockerfile),
+            art("Dockerfile.cron", ArtifactKind::Dockerfile),
             art("app.py", ArtifactKind::Source(Language::Python)),
             art("site/index.js", ArtifactKind::Source(Language::JavaScript)),
         ];
         let units = plan_of(&arts, &facts, "shop");
         let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
         // No COPY facts: each unit takes its build context; web and worker
-        // take the same one and are one unit.
+        // take the same one and are one unit, and so does a third image of
+        // the same context after the first two folded.
         assert_eq!(names, ["web", "site"]);
-        assert_eq!(units[0].also_built_by, ["Dockerfile.worker"]);
-        assert_eq!(units[0].compose_services.len(), 2);
+        assert_eq!(
+            units[0].also_built_by,
+            ["Dockerfile.worker", "Dockerfile.cron"]
+        );
+        assert_eq!(units[0].compose_services.len(), 3);
         assert!(units[0].primary);
         assert_eq!(units[1].root, "site");
         // site's files are its own, the rest the web unit's.
@@ -1204,6 +1278,7 @@ mod tests {
                 kept: &[],
                 compose: &compose,
                 root_name: "x",
+                present: &Present::default(),
             },
             &mut diags,
         );
@@ -1263,6 +1338,7 @@ mod tests {
                 ArtifactKind::Source(Language::Python),
             ),
             art("web/server.js", ArtifactKind::Source(Language::JavaScript)),
+            art("api/tool.go", ArtifactKind::Source(Language::Go)),
         ];
         let mut u = whole_tree("x").remove(0);
         u.scope = vec!["api/".into()];
@@ -1282,6 +1358,19 @@ mod tests {
         assert_eq!(
             resolve_command(&w("python -m pkg"), &u, &arts),
             (EntryKind::PythonMain, Some("api/pkg/__main__.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w(r#"["go", "run", "tool.go"]"#), &u, &arts),
+            (EntryKind::Dockerfile, Some("api/tool.go".into()))
+        );
+        // A path in the image: the part the tree holds.
+        assert_eq!(
+            resolve_command(&w("python /srv/app/main.py"), &u, &arts),
+            (EntryKind::PythonMain, Some("api/main.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w("python srv/app/main.py"), &u, &arts),
+            (EntryKind::Dockerfile, None)
         );
         // Out of the unit's scope: not its entry.
         assert_eq!(

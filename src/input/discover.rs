@@ -92,6 +92,9 @@ pub struct Discovery {
     pub diagnostics: Vec<Diagnostic>,
     /// Directories skipped by default excludes or ignore files, relative.
     pub skipped: Vec<String>,
+    /// Every file and directory the walk kept, read or not: a Dockerfile's
+    /// `COPY config.toml.sample .` names a file no stage reads.
+    pub present: super::present::Present,
 }
 
 /// Decides, for a discovered file, whether it is scanned and in which
@@ -192,6 +195,9 @@ fn walk(root: &Path, opts: &Options) -> std::io::Result<Discovery> {
                 walk.skip_current_dir();
             }
             continue;
+        }
+        if ft.is_dir() || ft.is_file() {
+            out.present.insert(&rel_path);
         }
         if ft.is_dir() && opts.gitignore {
             ignores.extend(super::ignore_files::for_dir(path).map(|g| (depth, g)));

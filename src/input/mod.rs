@@ -8,4 +8,5 @@ pub mod bounded;
 pub mod discover;
 pub mod excerpt;
 pub(crate) mod ignore_files;
+pub mod present;
 pub mod repo;

@@ -96,7 +96,18 @@ impl Context {
             parts.truncate(i);
         }
         for dir in &parts {
-            match *dir {
+            // Go leaves `_`-prefixed directories out of every build, and
+            // other ecosystems borrow the spelling: `_examples/` is
+            // examples.
+            let dir = if matches!(
+                dir.trim_start_matches('_'),
+                "example" | "examples" | "demo" | "demos"
+            ) {
+                dir.trim_start_matches('_')
+            } else {
+                dir
+            };
+            match dir {
                 "test" | "tests" | "__tests__" | "spec" | "specs" | "testdata" | "test-data"
                 | "testing" | "fixtures" | "__mocks__" | "bench" | "benches" | "benchmarks"
                 | "e2e" | "it" | "integration-tests" => return Context::Test,
@@ -194,6 +205,9 @@ mod tests {
         let cases = [
             ("main.go", Context::Service),
             ("cmd/api/main.go", Context::Service),
+            ("backend/_example/memory_store/main.go", Context::Example),
+            ("_demos/app.py", Context::Example),
+            ("_internal/app.py", Context::Service),
             ("handler_test.go", Context::Test),
             ("tests/helpers.py", Context::Test),
             ("app/test_views.py", Context::Test),

@@ -255,6 +255,10 @@ pub struct Dependency {
     /// Set on lock entries whose scope is decided across files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<LockEntry>,
+    /// Required only for another requirement (go.mod's `// indirect`): no
+    /// code of the module imports it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub indirect: bool,
     /// A script of the manifest runs it as a command (npm `scripts`), so it
     /// is used even when no code imports it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -37,6 +37,11 @@ pub struct Evidence {
     /// Stable across unrelated edits and line moves: rule, path and the
     /// matched text with whitespace folded, not the line number.
     pub fingerprint: String,
+    /// A package only a lock file or an indirect requirement (go.mod's
+    /// `// indirect`) names: something in the dependency tree can do this,
+    /// nothing shows the service does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transitive: bool,
     /// The reason given in a `wasmfit: ignore[...]` comment, when suppressed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
@@ -102,6 +107,7 @@ impl Evidence {
             source: Source::Code,
             confidence: Confidence::High,
             note: None,
+            transitive: false,
             fingerprint: String::new(),
             suppressed: None,
             reason: None,

@@ -26,18 +26,25 @@ pub fn exec_lines(view: &CodeView, rel: &str, text: &str, context: Context) -> V
         if out.len() >= MAX_EXECS {
             break;
         }
-        let trimmed = line.trim_start();
-        let Some(rest) = trimmed.strip_prefix("exec") else {
-            continue;
-        };
-        if !rest.starts_with([' ', '\t']) || line.len() > MAX_LINE {
+        if line.len() > MAX_LINE {
             continue;
         }
-        let at = start + (line.len() - trimmed.len());
+        let Some(col) = exec_column(line) else {
+            continue;
+        };
+        let rest = &line[col + "exec".len()..];
+        let at = start + col;
         if !view.is_code(text, at) {
             continue;
         }
-        let command = rest.trim();
+        // `exec gunicorn app:app; fi`: the command ends at the next list
+        // operator.
+        let end = [";", "&&", "||"]
+            .iter()
+            .filter_map(|op| rest.find(op))
+            .min()
+            .unwrap_or(rest.len());
+        let command = rest[..end].trim();
         let first = command.split_whitespace().next().unwrap_or("");
         let redirect = first.starts_with(['>', '<', '&'])
             || (first.starts_with(|c: char| c.is_ascii_digit()) && first.contains(['>', '<']));
@@ -55,6 +62,30 @@ pub fn exec_lines(view: &CodeView, rel: &str, text: &str, context: Context) -> V
         ));
     }
     out
+}
+
+/// Where `exec CMD` starts in a line: at its start, or after `&&`, `||`
+/// or `;` (`umask 0 && exec gunicorn app.wsgi`).
+fn exec_column(line: &str) -> Option<usize> {
+    let is_exec = |from: usize| {
+        let t = line[from..].trim_start();
+        let col = line.len() - t.len();
+        t.strip_prefix("exec")
+            .is_some_and(|r| r.starts_with([' ', '\t']))
+            .then_some(col)
+    };
+    if let Some(col) = is_exec(0) {
+        return Some(col);
+    }
+    let b = line.as_bytes();
+    (0..b.len()).find_map(|i| {
+        let sep = match b[i] {
+            b';' => 1,
+            b'&' | b'|' if b.get(i + 1) == Some(&b[i]) => 2,
+            _ => return None,
+        };
+        is_exec(i + sep)
+    })
 }
 
 #[cfg(test)]
@@ -81,6 +112,15 @@ mod tests {
             [
                 (5, "flask run".to_string()),
                 (7, "gunicorn -b :5000 app:app".to_string())
+            ]
+        );
+        // After a list operator, and up to the next one.
+        let script = "#!/bin/sh\numask 0 && exec gunicorn --bind :80 recipes.wsgi\n[ -n \"$X\" ] || exec worker --fast; echo unreachable\necho \"a; exec b\"\nexecutor && execfoo\n";
+        assert_eq!(
+            targets(script),
+            [
+                (2, "gunicorn --bind :80 recipes.wsgi".to_string()),
+                (3, "worker --fast".to_string())
             ]
         );
     }

@@ -405,6 +405,8 @@ fn functions(ev: &Known, out: &mut Out) {
 fn dependencies(ev: &Known, out: &mut Out) {
     let dep = |eco: Ecosystem, name: &str, version: &str| Dependency {
         run_by_scripts: false,
+        // The build info lists what was linked in.
+        indirect: false,
         ecosystem: eco,
         name: name.to_string(),
         version: (!version.is_empty()).then(|| version.to_string()),

@@ -1,8 +1,11 @@
 //! go.mod: `require` lines and blocks, and `replace` directives.
 //!
 //! go.mod is line-oriented, so a line parser is exact. `// indirect`
-//! requirements are kept: Go lists every module the build needs, and an
-//! indirect cilium/ebpf still links into the binary. A `replace` that points
+//! requirements are kept but marked: Go lists every module the build
+//! needs, including those only another module's packages import, and most
+//! of those packages are never linked (a config library's file watcher the
+//! service never calls). Like a lock entry, an indirect requirement alone
+//! is a reason to look, not a verdict (`analyze::finding`). A `replace` that points
 //! at another module (a fork) is reported too, since that module is what gets
 //! compiled.
 
@@ -33,7 +36,7 @@ pub(crate) fn go_mod(sink: &mut Sink) {
                 continue;
             }
             match block {
-                Block::Require => require(sink, line, line_no),
+                Block::Require => require(sink, line, indirect(raw), line_no),
                 Block::Replace => replace(sink, line, line_no),
                 _ => {}
             }
@@ -46,7 +49,7 @@ pub(crate) fn go_mod(sink: &mut Sink) {
             "require" if opens => block = Block::Require,
             "replace" if opens => block = Block::Replace,
             "exclude" | "retract" | "tool" | "ignore" | "godebug" if opens => block = Block::Other,
-            "require" => require(sink, rest, line_no),
+            "require" => require(sink, rest, indirect(raw), line_no),
             "replace" => replace(sink, rest, line_no),
             "module" | "go" | "toolchain" | "exclude" | "retract" | "tool" | "ignore"
             | "godebug" => {}
@@ -58,14 +61,25 @@ pub(crate) fn go_mod(sink: &mut Sink) {
     }
 }
 
+/// Whether a require line's comment says `indirect`.
+fn indirect(raw: &str) -> bool {
+    raw.find("//")
+        .is_some_and(|i| raw[i + 2..].trim_start().starts_with("indirect"))
+}
+
 /// `github.com/cilium/ebpf v0.12.3`
-fn require(sink: &mut Sink, spec: &str, line: u32) {
+fn require(sink: &mut Sink, spec: &str, indirect: bool, line: u32) {
     let mut words = spec.split_whitespace().map(unquote);
     let Some(module) = words.next() else {
         return;
     };
     let version = words.next();
-    sink.dep(Dep::new(Ecosystem::Go, module).version(version), line);
+    sink.dep(
+        Dep::new(Ecosystem::Go, module)
+            .version(version)
+            .indirect(indirect),
+        line,
+    );
 }
 
 /// `old [v] => new [v]`; a local path (`./fork`, `../x`, `/abs`) is the
@@ -142,6 +156,13 @@ exclude golang.org/x/net v0.1.0
             find(&out, "golang.org/x/sys").at.snippet,
             "golang.org/x/sys v0.20.0 // indirect"
         );
+        let indirect = |name: &str| match &find(&out, name).kind {
+            crate::model::fact::FactKind::Dependency(d) => d.indirect,
+            _ => unreachable!(),
+        };
+        assert!(indirect("golang.org/x/sys"));
+        assert!(!indirect("github.com/cilium/ebpf"));
+        assert!(!indirect("github.com/vishvananda/netlink"));
         assert_eq!(runtimes(&out), vec![("go".to_string(), 10)]);
     }
 

@@ -139,6 +139,7 @@ impl<'a> Sink<'a> {
             dev: matches!(dep.scope, Scope::Dev | Scope::Test | Scope::Build),
             scope: dep.scope,
             lock: dep.lock,
+            indirect: dep.indirect,
             run_by_scripts: dep.run_by_scripts,
         }));
         let at = Location::line(self.rel, line, self.line_text(line));
@@ -198,6 +199,7 @@ pub(crate) struct Dep {
     pub scope: Scope,
     pub lock: Option<LockEntry>,
     pub run_by_scripts: bool,
+    pub indirect: bool,
 }
 
 impl Dep {
@@ -210,6 +212,7 @@ impl Dep {
             scope: Scope::Runtime,
             lock: None,
             run_by_scripts: false,
+            indirect: false,
         }
     }
 
@@ -225,6 +228,12 @@ impl Dep {
 
     pub fn features(mut self, features: Vec<String>) -> Dep {
         self.features = features;
+        self
+    }
+
+    /// Required only for another requirement (go.mod's `// indirect`).
+    pub fn indirect(mut self, yes: bool) -> Dep {
+        self.indirect = yes;
         self
     }
 
