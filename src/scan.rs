@@ -887,7 +887,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             // A Procfile or setup.cfg says how the service starts.
             ArtifactKind::Marker => {
                 let name = a.rel.rsplit('/').next().unwrap_or(&a.rel);
-                if matches!(name, "Procfile" | "setup.cfg") {
+                if matches!(name, "Procfile" | "setup.cfg") || parse::manifest::is_uwsgi_ini(name) {
                     if let Some(out) = read_text(a, &mut r.diagnostics).and_then(|text| {
                         parse::manifest::launch_file(name, &a.rel, &text, a.context)
                     }) {

@@ -686,3 +686,65 @@ fn an_image_that_copies_a_prebuilt_binary_is_judged_by_the_program_it_is_built_f
     let notes = r["services"][0]["notes"].to_string();
     assert!(!notes.contains("build output"), "{notes}");
 }
+
+#[test]
+fn uwsgi_started_with_an_ini_file_serves_the_module_the_file_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nWORKDIR /opt/app\nCOPY . .\nCMD [\"uwsgi\", \"/opt/app/docker/uwsgi.ini\"]\n",
+    );
+    write(
+        d,
+        "docker/uwsgi.ini",
+        "[uwsgi]\nchdir = /opt/app\nmodule = shop.wsgi:application\nprocesses = 4\n",
+    );
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/wsgi.py",
+        "from shop import views\napplication = views.app\n",
+    );
+    write(d, "shop/views.py", "app = object()\n");
+    write(
+        d,
+        "ops/backup.py",
+        "import subprocess\nsubprocess.run(['pg_dump'])\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [("wsgi".into(), "shop/wsgi.py".into(), true)],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(
+        r["services"][0]["entry_points"][0]["declared_in"]["path"],
+        "docker/uwsgi.ini"
+    );
+    assert_eq!(contexts(&r, "ops/backup.py"), ["unreachable"]);
+    // An ini that loads the app from a placeholder names no file: the
+    // image's entry stays unresolved, and the WSGI module that declares
+    // itself is walked from instead.
+    write(
+        d,
+        "docker/uwsgi.ini",
+        "[uwsgi]\nmodule = %(project).wsgi:application\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [
+            ("wsgi".into(), "-".into(), true),
+            ("wsgi".into(), "shop/wsgi.py".into(), true)
+        ],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(
+        r["services"][0]["entry_points"][1]["declared_in"]["path"],
+        "shop/wsgi.py"
+    );
+}

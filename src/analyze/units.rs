@@ -763,8 +763,10 @@ fn unwrapped(words: &[String]) -> &[String] {
 
 /// Entry points found by following a command that runs one of the unit's
 /// shell scripts to the commands the script `exec`s (parse::shell_exec),
-/// each named at its line in the script; empty when the command runs no
-/// script of the unit or none of its `exec` lines resolves to a file.
+/// or uWSGI with one of its ini files to the application the file loads,
+/// each named at its line in the script or file; empty when the command
+/// runs no script of the unit or none of its `exec` lines resolves to a
+/// file.
 fn through_scripts(
     words: &[String],
     kept: &[Fact],
@@ -776,10 +778,24 @@ fn through_scripts(
         return Vec::new();
     }
     let shell = ArtifactKind::Source(crate::model::language::Language::Shell);
-    let Some(script) = unwrapped(words)
+    let words = unwrapped(words);
+    let uwsgi = words
         .first()
-        .and_then(|w| unit_file(u, artifacts, w, |k| k == shell))
-    else {
+        .is_some_and(|w| w.rsplit('/').next() == Some("uwsgi"));
+    let script = if uwsgi {
+        // `uwsgi uwsgi.ini`, `uwsgi --ini /etc/app/uwsgi.ini`: the
+        // configuration names the application (parse::manifest::entries).
+        words
+            .iter()
+            .skip(1)
+            .find(|w| w.ends_with(".ini"))
+            .and_then(|w| unit_file(u, artifacts, w, |k| k == ArtifactKind::Marker))
+    } else {
+        words
+            .first()
+            .and_then(|w| unit_file(u, artifacts, w, |k| k == shell))
+    };
+    let Some(script) = script else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -871,6 +887,13 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
     }
     if is_wsgi(&program) {
         for w in words.iter().skip(1).filter(|w| !w.starts_with('-')) {
+            // `uwsgi --wsgi-file app.py`
+            if w.ends_with(".py") {
+                if let Some(p) = find(w) {
+                    return (EntryKind::Wsgi, Some(p));
+                }
+                continue;
+            }
             let module = w.split(':').next().unwrap_or(w);
             if module.contains('=') || module.is_empty() {
                 continue;

@@ -349,7 +349,10 @@ fn kind_by_name(name: &str) -> Option<ArtifactKind> {
     if is_compose(&lower) {
         return Some(ArtifactKind::Compose);
     }
-    if MARKERS.iter().any(|m| m.eq_ignore_ascii_case(name)) || lower.ends_with(".wit") {
+    if MARKERS.iter().any(|m| m.eq_ignore_ascii_case(name))
+        || lower.ends_with(".wit")
+        || crate::parse::manifest::is_uwsgi_ini(name)
+    {
         return Some(ArtifactKind::Marker);
     }
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");

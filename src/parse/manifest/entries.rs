@@ -313,6 +313,53 @@ pub(crate) fn setup_cfg(sink: &mut Sink) {
     }
 }
 
+/// uWSGI's ini: the application its `[uwsgi]` section loads (`module =
+/// shop.wsgi:application`, `wsgi-file = app.py`, `mount = /=app:app`), as
+/// the command line that would load it (`uwsgi --module shop.wsgi:application`),
+/// an `Exec` fact the image's command is followed through
+/// (`analyze::units`). Values built from placeholders (`%(base)`, `$(X)`)
+/// name nothing.
+pub(crate) fn uwsgi_ini(sink: &mut Sink) {
+    let text = sink.text;
+    let mut in_uwsgi = true;
+    let mut found: Vec<(u32, String)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            in_uwsgi = line.trim_matches(['[', ']']).trim() == "uwsgi";
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=').filter(|_| in_uwsgi) else {
+            continue;
+        };
+        let value = value.trim();
+        if value.is_empty() || value.contains("%(") || value.contains("$(") {
+            continue;
+        }
+        let flag = match key.trim() {
+            "module" | "wsgi" => "--module",
+            "wsgi-file" | "file" => "--wsgi-file",
+            // `mount = /prefix=module:app`
+            "mount" => match value.split_once('=') {
+                Some((_, app)) => {
+                    found.push((line_no, format!("uwsgi --module {}", app.trim())));
+                    continue;
+                }
+                None => continue,
+            },
+            _ => continue,
+        };
+        found.push((line_no, format!("uwsgi {flag} {value}")));
+    }
+    for (line, cmd) in found.into_iter().take(16) {
+        sink.entry(EntryKind::Exec, &cmd, true, line);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::artifact::ManifestKind;
@@ -409,6 +456,25 @@ mod tests {
             ]
         );
         assert!(launch("setup.cfg", "[metadata]\nname = x\n").is_empty());
+        let ini = "[uwsgi]\nchdir = /etc/app\nmodule = hc.wsgi:application\nmount = /api=api.wsgi:app\nwsgi-file = %(chdir)/x.py\n[other]\nmodule = not.this\n";
+        assert_eq!(
+            launch("uwsgi.ini", ini),
+            [
+                (
+                    EntryKind::Exec,
+                    "uwsgi --module hc.wsgi:application".into(),
+                    true,
+                    3
+                ),
+                (
+                    EntryKind::Exec,
+                    "uwsgi --module api.wsgi:app".into(),
+                    true,
+                    4
+                ),
+            ]
+        );
+        assert!(launch("uwsgi-prod.ini", "[uwsgi]\nprocesses = 4\n").is_empty());
         assert!(launch("Procfile", "").is_empty());
         assert!(
             crate::parse::manifest::launch_file("x.cfg", "x.cfg", "", Context::Service).is_none()

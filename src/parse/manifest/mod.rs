@@ -84,9 +84,17 @@ pub fn launch_file(name: &str, rel: &str, text: &str, context: Context) -> Optio
     match name {
         "Procfile" => entries::procfile(&mut sink),
         "setup.cfg" => entries::setup_cfg(&mut sink),
+        n if is_uwsgi_ini(n) => entries::uwsgi_ini(&mut sink),
         _ => return None,
     }
     Some(sink.out)
+}
+
+/// A uWSGI configuration (`uwsgi.ini`, `uwsgi-prod.ini`), read for the
+/// application it loads.
+pub fn is_uwsgi_ini(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("uwsgi") && lower.ends_with(".ini")
 }
 
 /// Collects facts for one file and knows how to turn byte offsets into lines.
