@@ -885,6 +885,25 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
             }
         }
     }
+    // FastAPI's CLI, `fastapi run [path]`: without a path it loads the
+    // first of main.py, app.py, api.py, then the same under app/.
+    if program == "fastapi" && words.get(1).is_some_and(|w| w == "run" || w == "dev") {
+        let named = words.iter().skip(2).find(|w| w.ends_with(".py"));
+        let p = match named {
+            Some(w) => find(w),
+            None => [
+                "main.py",
+                "app.py",
+                "api.py",
+                "app/main.py",
+                "app/app.py",
+                "app/api.py",
+            ]
+            .iter()
+            .find_map(|c| find(c)),
+        };
+        return (EntryKind::Wsgi, p);
+    }
     if is_wsgi(&program) {
         for w in words.iter().skip(1).filter(|w| !w.starts_with('-')) {
             // `uwsgi --wsgi-file app.py`
@@ -1385,6 +1404,18 @@ mod tests {
         assert_eq!(
             resolve_command(&w(r#"["go", "run", "tool.go"]"#), &u, &arts),
             (EntryKind::Dockerfile, Some("api/tool.go".into()))
+        );
+        assert_eq!(
+            resolve_command(&w(r#"["fastapi", "run", "--workers", "4"]"#), &u, &arts),
+            (EntryKind::Wsgi, Some("api/main.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w("fastapi run pkg/wsgi.py"), &u, &arts),
+            (EntryKind::Wsgi, Some("api/pkg/wsgi.py".into()))
+        );
+        assert_eq!(
+            resolve_command(&w("fastapi deploy"), &u, &arts),
+            (EntryKind::Dockerfile, None)
         );
         // A path in the image: the part the tree holds.
         assert_eq!(
