@@ -239,7 +239,13 @@ fn command<A: Borrow<Artifact>>(cmd: &str, dir: &str, u: &Unit, artifacts: &[A])
                 .filter(|a| matches!(a.kind, ArtifactKind::Source(_)))
                 .map(|a| a.rel.as_str())
                 .collect();
-            match last.iter().skip(1).find(|w| has_code_extension(w)) {
+            // Node resolves `node dist/main` to `dist/main.js`.
+            let node = matches!(program.as_str(), "node" | "nodejs" | "ts-node" | "tsx");
+            let script = last
+                .iter()
+                .skip(1)
+                .find(|w| has_code_extension(w) || node && !w.starts_with('-') && !w.contains('='));
+            match script {
                 Some(w) => match join(dir, w) {
                     Some(p) => js_file(&p, &code).map_or(Target::Missing(p), Target::File),
                     None => Target::Nothing,
@@ -381,6 +387,7 @@ mod tests {
         let arts = [
             art("web/src/server.ts"),
             art("web/src/cli/index.ts"),
+            art("nest/src/main.ts"),
             art("api/src/shop/cli.py"),
             art("svc/src/main/java/com/acme/App.java"),
             art("mix/lib/shop/application.ex"),
@@ -398,6 +405,13 @@ mod tests {
                 EntryKind::PackageBin,
                 "./dist/cli",
                 false,
+            ),
+            // Node adds the extension: `dist/main` is `dist/main.js`.
+            decl(
+                "nest/package.json",
+                EntryKind::PackageScript,
+                "cross-env NODE_ENV=production node --enable-source-maps dist/main",
+                true,
             ),
             decl(
                 "api/pyproject.toml",
@@ -424,6 +438,7 @@ mod tests {
             [
                 (EntryKind::PackageScript, Some("web/src/server.ts"), true),
                 (EntryKind::PackageBin, Some("web/src/cli/index.ts"), false),
+                (EntryKind::PackageScript, Some("nest/src/main.ts"), true),
                 (EntryKind::PythonScript, Some("api/src/shop/cli.py"), true),
                 (
                     EntryKind::SpringBoot,
