@@ -194,17 +194,34 @@ const WEB_ASSET: &str = "static web asset: the service serves it, and its code r
 /// JavaScript and Wasm under a directory a web framework serves as files
 /// (`static/`, `public/`, `wwwroot/`, `assets/`): a Django app's vendored
 /// pdf.js and its `.wasm`, a Rails app's `public/` bundle. The service
-/// hands them to browsers; they never run in it.
+/// hands them to browsers; they never run in it. TypeScript is compiled
+/// before anything serves it, so a `.ts` file there is server code (a
+/// NestJS `integrations/static/` module), and so is a served-looking
+/// directory inside the server's own code (`routes/public/`).
 pub(crate) fn web_asset(rel: &str, kind: ArtifactKind) -> Option<Assigned> {
     let browser_code = matches!(
         kind,
-        ArtifactKind::Source(Language::JavaScript | Language::TypeScript) | ArtifactKind::Wasm
-    );
+        ArtifactKind::Source(Language::JavaScript) | ArtifactKind::Wasm
+    ) && !rel.ends_with(".ts");
     if !browser_code {
         return None;
     }
     let mut dirs: Vec<&str> = rel.split('/').collect();
     dirs.pop();
+    let server_code = |d: &&str| {
+        matches!(
+            d.to_ascii_lowercase().as_str(),
+            "routes"
+                | "controllers"
+                | "handlers"
+                | "api"
+                | "server"
+                | "modules"
+                | "integrations"
+                | "middleware"
+                | "middlewares"
+        )
+    };
     // `assets/` also holds what a plugin host loads itself: only its
     // scripts are the browser's.
     let i = dirs
@@ -214,6 +231,9 @@ pub(crate) fn web_asset(rel: &str, kind: ArtifactKind) -> Option<Assigned> {
             "assets" => kind != ArtifactKind::Wasm,
             _ => false,
         })?;
+    if dirs[..i].iter().any(server_code) {
+        return None;
+    }
     Some(Assigned {
         path: format!("{}/", dirs[..=i].join("/")),
         context: Context::Dev,
@@ -658,6 +678,10 @@ mod tests {
         assert!(web_asset("static/convert.py", ArtifactKind::Source(Language::Python)).is_none());
         assert!(web_asset("src/public.js", js).is_none());
         assert!(web_asset("assets/plugins/filter.wasm", ArtifactKind::Wasm).is_none());
+        let ts = ArtifactKind::Source(Language::TypeScript);
+        assert!(web_asset("apps/server/src/integrations/static/static.module.ts", ts).is_none());
+        assert!(web_asset("src/routes/public/index.js", js).is_none());
+        assert!(web_asset("src/main/resources/static/js/app.js", js).is_some());
     }
 
     #[test]
