@@ -584,7 +584,8 @@ impl CopyScope {
 /// The Dockerfile's `COPY`/`ADD` sources (not `--from` another stage or an
 /// image, not URLs) under the build context `ctx`, as scope prefixes, plus
 /// the Dockerfile itself. `COPY . .`, a glob at the context's top or a
-/// variable means the whole context.
+/// variable means the whole context; a source the walk did not see (a
+/// build output, or ignored) means the nearest directory it did.
 fn copy_scope(
     kept: &[Fact],
     present: &Present,
