@@ -162,6 +162,10 @@ fn is_test_file(file: &str) -> bool {
         || (file.ends_with(".java") || file.ends_with(".kt") || file.ends_with(".cs"))
             && (stem.ends_with("test") || stem.ends_with("tests"))
         || file.ends_with("_test.exs")
+        // `run_basic_tests.sh`, `test_cli_opts.sh`: a word of the name, not
+        // a part of one (`latest.sh`).
+        || (file.ends_with(".sh") || file.ends_with(".bash"))
+            && stem.split(['_', '-', '.']).any(|w| w == "test" || w == "tests")
 }
 
 fn is_build_file(file: &str) -> bool {
@@ -208,6 +212,11 @@ mod tests {
             ("backend/_example/memory_store/main.go", Context::Example),
             ("_demos/app.py", Context::Example),
             ("_internal/app.py", Context::Service),
+            ("app/run_basic_tests.sh", Context::Test),
+            ("app/test_cli_opts.sh", Context::Test),
+            ("scripts/latest.sh", Context::Build),
+            ("docker/latest.sh", Context::Service),
+            ("attest.sh", Context::Service),
             ("handler_test.go", Context::Test),
             ("tests/helpers.py", Context::Test),
             ("app/test_views.py", Context::Test),
