@@ -644,13 +644,14 @@ fn is_go_module_path(path: &str) -> bool {
 /// called). The module's other packages say where it is: when
 /// `github.com/acme/app/cpupick` resolved to `cpupick`, the module
 /// `github.com/acme/app` is the root. Maps each such module prefix to its
-/// directory (`""` for the scan root).
+/// directory (`""` for the scan root); `modules` are the module-path
+/// imports that resolved.
 fn go_module_roots<'a>(
     ix: &Index,
     modules: impl Iterator<Item = &'a str>,
 ) -> HashMap<String, String> {
     let mut roots: HashMap<String, String> = HashMap::new();
-    for module in modules.filter(|m| is_go_module_path(m)) {
+    for module in modules {
         let Some((i, dirs)) = ix.go_match(module) else {
             continue;
         };
@@ -960,6 +961,9 @@ where
     let by_rel: HashMap<&str, &File> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
     // Edges: node -> (target node, the import's location).
     let mut edges: HashMap<String, Vec<(String, Location)>> = HashMap::new();
+    // Go imports by module path: (file, module, where, resolved), for the
+    // module roots below.
+    let mut go_imports: Vec<(&File, &str, Location, bool)> = Vec::new();
     for import in imports.clone() {
         let Some(import) = import.into_import() else {
             continue;
@@ -979,7 +983,11 @@ where
         } else {
             node_of(from)
         };
-        for target in ix.resolve(from, module, import.snippet) {
+        let targets = ix.resolve(from, module, import.snippet);
+        if from.language == Language::Go && is_go_module_path(module) {
+            go_imports.push((from, module, import.location(), !targets.is_empty()));
+        }
+        for target in targets {
             // C and C++: a source file that includes a header of the
             // program implements or uses what it declares, whatever its
             // name (`intel.h` implemented by `intel_i915.c`); the build
@@ -1003,12 +1011,10 @@ where
     // Go imports of a module's root package.
     let go_roots = go_module_roots(
         &ix,
-        imports
-            .clone()
-            .into_iter()
-            .filter_map(|i| i.into_import())
-            .filter(|i| i.language == Language::Go)
-            .map(|i| i.module),
+        go_imports
+            .iter()
+            .filter(|(.., resolved)| *resolved)
+            .map(|(_, module, ..)| *module),
     );
     if !go_roots.is_empty() {
         let root_packages: HashSet<&str> = files
@@ -1016,24 +1022,17 @@ where
             .filter(|f| f.language == Language::Go)
             .map(|f| dir_of(&f.rel))
             .collect();
-        for import in imports.clone() {
-            let Some(import) = import.into_import() else {
-                continue;
-            };
-            let Some(from) = by_rel
-                .get(import.path)
-                .filter(|f| f.language == Language::Go)
-            else {
-                continue;
-            };
-            let Some(root) = go_roots.get(import.module) else {
+        // Whatever else the path's last parts matched (`app` can be
+        // `cmd/app`): the module path itself is the root.
+        for (from, module, at, _) in go_imports {
+            let Some(root) = go_roots.get(module) else {
                 continue;
             };
             if root_packages.contains(root.as_str()) && root.as_str() != dir_of(&from.rel) {
                 edges
                     .entry(node_of(from))
                     .or_default()
-                    .push((format!("go:{root}"), import.location()));
+                    .push((format!("go:{root}"), at));
             }
         }
     }
