@@ -19,6 +19,7 @@ pub mod image;
 pub mod input;
 pub mod interrupt;
 pub mod model;
+pub mod ordered;
 pub mod parse;
 pub mod plan;
 pub mod report;

@@ -22,7 +22,6 @@ use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_V
 use crate::model::service::{Service, ServiceSummary};
 use crate::parse::{self, Output};
 use crate::rules::{Capability, Confidence, RuleSet};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
@@ -37,9 +36,10 @@ pub struct Options {
     pub extra_facts: Vec<Fact>,
 }
 
-/// What one file left behind after it was matched. One is held per file
-/// of the tree until every file is done, so it stays small: the rare large
-/// parts are boxed, and every list is cut to its length (`FileResult::trim`).
+/// What one file left behind after it was matched, until the merge takes
+/// it apart (a chunk of files at a time, `ordered::map_merge`). What the
+/// merge keeps of it is held to the end, so the rare large parts are boxed
+/// and every list is cut to its length (`FileResult::trim`).
 #[derive(Default)]
 struct FileResult {
     hits: Vec<Hit>,
@@ -118,26 +118,7 @@ pub fn scan_with(
     let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<FileResult> = artifacts
-        .par_iter()
-        .map(|a| {
-            let r = analyze(engine, a).trim();
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(n, total);
-            r
-        })
-        .collect();
-
-    // Needed libraries are followed through the tree once every binary is
-    // known; what entry points reach are facts like any other, matched here
-    // like the facts of files (linker.rs).
-    let linked =
-        crate::analyze::linker::post_pass(results.iter().filter_map(|r| r.binary.as_deref()));
-    let binaries = linked.infos;
-    let mut hits = Vec::new();
-    for f in &linked.facts {
-        engine.match_fact(f, &mut hits);
-    }
+    let mut file_hits = Vec::new();
     let mut kept = Vec::new();
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     let mut service_source_bytes = 0;
@@ -145,33 +126,64 @@ pub fn scan_with(
     let mut code = Code::default();
     let mut markers = Vec::new();
     let mut hinted = Vec::with_capacity(artifacts.len());
-    for (a, r) in artifacts.iter().zip(results) {
-        hinted.push(r.hint);
-        wasm.extend(r.wasm.map(|w| *w));
-        markers.extend(r.markers);
-        // Each file's imports stay in the record the worker built: moving
-        // them into one tree-wide vector allocated a second copy of them all.
-        if !r.imports.is_empty() {
-            code.imports.push(r.imports);
-        }
-        if let Some(k) = r.entry {
-            code.entries.insert(a.rel.clone(), k);
-        }
-        if r.dynamic {
-            code.dynamic.insert(a.rel.clone());
-        }
-        if !r.names.0.is_empty() || !r.names.1.is_empty() {
-            code.names.insert(a.rel.clone(), r.names);
-        }
-        hits.extend(r.hits);
-        kept.extend(r.kept);
-        diagnostics.extend(r.diagnostics);
-        if let ArtifactKind::Source(l) = a.kind {
-            if a.context.counts() {
-                *languages.entry(l.id().to_string()).or_default() += r.source_bytes;
-                service_source_bytes += r.source_bytes;
+    let mut binaries_found = Vec::new();
+    // Each chunk of files is merged before the next is read, so
+    // only one chunk's results wait in memory (ordered.rs).
+    crate::ordered::map_merge(
+        &artifacts,
+        |a| {
+            let r = analyze(engine, a).trim();
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, total);
+            r
+        },
+        |i, r| {
+            let a = &artifacts[i];
+            hinted.push(r.hint);
+            binaries_found.extend(r.binary);
+            wasm.extend(r.wasm.map(|w| *w));
+            markers.extend(r.markers);
+            // Each file's imports stay in the record the worker built:
+            // moving them into one tree-wide vector allocated a second copy.
+            if !r.imports.is_empty() {
+                code.imports.push(r.imports);
             }
-        }
+            if let Some(k) = r.entry {
+                code.entries.insert(a.rel.clone(), k);
+            }
+            if r.dynamic {
+                code.dynamic.insert(a.rel.clone());
+            }
+            if !r.names.0.is_empty() || !r.names.1.is_empty() {
+                code.names.insert(a.rel.clone(), r.names);
+            }
+            file_hits.extend(r.hits);
+            kept.extend(r.kept);
+            diagnostics.extend(r.diagnostics);
+            if let ArtifactKind::Source(l) = a.kind {
+                if a.context.counts() {
+                    *languages.entry(l.id().to_string()).or_default() += r.source_bytes;
+                    service_source_bytes += r.source_bytes;
+                }
+            }
+        },
+    );
+
+    // Needed libraries are followed through the tree once every binary is
+    // known; what entry points reach are facts like any other, matched here
+    // like the facts of files (linker.rs). Their hits come first, as they
+    // always have.
+    let linked = crate::analyze::linker::post_pass(binaries_found.iter().map(|b| &**b));
+    drop(binaries_found);
+    let binaries = linked.infos;
+    let mut hits = Vec::new();
+    for f in &linked.facts {
+        engine.match_fact(f, &mut hits);
+    }
+    if hits.is_empty() {
+        hits = file_hits;
+    } else {
+        hits.append(&mut file_hits);
     }
     for f in &opts.extra_facts {
         engine.match_fact(f, &mut hits);
