@@ -1014,7 +1014,8 @@ fn keep(f: &Fact) -> bool {
         | FactKind::BaseImage { .. }
         | FactKind::OsPackage { .. }
         | FactKind::Dependency(_)
-        | FactKind::Entry { .. } => true,
+        | FactKind::Entry { .. }
+        | FactKind::Script { .. } => true,
         // The kept instructions: those a unit is recognised by (in any
         // context), and every instruction of a shipping stage, which the
         // migration plan lists when it has no Wasm counterpart (bounded in

@@ -81,10 +81,10 @@ fn npm_start_in_the_image_runs_the_start_script() {
     write(d, "cli/seed.js", SPAWN_JS);
     write(d, "legacy/old.js", SPAWN_JS);
     let r = scan(d);
+    // The image's `npm start` is the start script's file.
     assert_eq!(
         entries(&r),
         [
-            ("dockerfile".into(), "-".into(), true),
             ("package-script".into(), "src/server.js".into(), true),
             ("package-bin".into(), "cli/seed.js".into(), false),
         ]
@@ -108,6 +108,87 @@ fn npm_start_in_the_image_runs_the_start_script() {
         ("package-script".into(), "src/server.js".into(), false)
     );
     assert_eq!(contexts(&r, "cli/seed.js"), ["service"]);
+}
+
+/// A pnpm monorepo whose image runs the root `start` script, which runs the
+/// server package's `start:prod` (`node dist/main`, built from
+/// `src/main.ts`).
+#[test]
+fn a_package_script_that_runs_another_packages_script_is_followed_to_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN pnpm build\nCMD [\"pnpm\", \"start\"]\n",
+    );
+    write(
+        d,
+        "package.json",
+        "{\n  \"name\": \"mono\",\n  \"scripts\": {\n    \"build\": \"pnpm -r build\",\n    \"start\": \"pnpm --filter ./apps/server run start:prod\"\n  }\n}\n",
+    );
+    write(
+        d,
+        "apps/server/package.json",
+        "{\n  \"name\": \"server\",\n  \"scripts\": {\n    \"start\": \"nest start\",\n    \"start:prod\": \"cross-env NODE_ENV=production node dist/main\"\n  }\n}\n",
+    );
+    write(
+        d,
+        "apps/server/src/main.ts",
+        "import { thumbs } from './media';\nthumbs();\n",
+    );
+    write(
+        d,
+        "apps/server/src/media.ts",
+        "import { spawn } from 'child_process';\nexport function thumbs() { spawn('convert', []); }\n",
+    );
+    write(
+        d,
+        "apps/server/src/legacy.ts",
+        "import { spawn } from 'child_process';\nspawn('old', []);\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [(
+            "package-script".into(),
+            "apps/server/src/main.ts".into(),
+            true
+        )]
+    );
+    let named = &r["services"][0]["entry_points"][0]["declared_in"];
+    assert_eq!(
+        (named["path"].as_str(), named["line"].as_u64()),
+        (Some("apps/server/package.json"), Some(5))
+    );
+    assert_eq!(contexts(&r, "apps/server/src/media.ts"), ["service"]);
+    assert_eq!(contexts(&r, "apps/server/src/legacy.ts"), ["unreachable"]);
+
+    // The same through yarn, selecting the package by its name; and an
+    // image that runs a script no package holds falls back to the
+    // manifests' own entry points, as before.
+    write(
+        d,
+        "package.json",
+        "{\"name\": \"mono\", \"scripts\": {\"start\": \"yarn workspace server start:prod\"}}\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [(
+            "package-script".into(),
+            "apps/server/src/main.ts".into(),
+            true
+        )]
+    );
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20-slim\nCOPY . .\nCMD [\"npm\", \"run\", \"serve\"]\n",
+    );
+    let r = scan(d);
+    assert_eq!(entries(&r)[0], ("dockerfile".into(), "-".into(), true));
+    assert_eq!(contexts(&r, "apps/server/src/media.ts"), ["service"]);
 }
 
 #[test]

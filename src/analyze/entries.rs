@@ -11,7 +11,7 @@
 use crate::analyze::units::{instruction_words, join, resolve_command, Unit};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::diag::{DiagKind, Diagnostic};
-use crate::model::fact::{Fact, FactKind};
+use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::service::{EntryKind, EntryPoint, ServiceKind};
 use std::borrow::Borrow;
 use std::collections::HashSet;
@@ -27,7 +27,7 @@ pub(crate) struct Declared {
 
 /// How one declared target resolved.
 #[derive(Debug, PartialEq, Eq)]
-enum Target {
+pub(crate) enum Target {
     File(String),
     /// A framework loads the app by convention (`next start`): no one file
     /// starts it.
@@ -77,7 +77,7 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
             continue;
         }
         let main = *main && !image_names;
-        let resolved = resolve(*entry, target, &f.at.path, u, artifacts, &code);
+        let (resolved, via) = resolve(*entry, target, &f.at.path, u, kept, artifacts, &code);
         let path = match resolved {
             Target::File(p) => Some(p),
             Target::Framework(program) => {
@@ -120,7 +120,8 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
         u.entry_points.push(EntryPoint {
             kind: *entry,
             path,
-            declared_in: f.at.clone(),
+            // The script a package-manager command ran names the file.
+            declared_in: via.unwrap_or_else(|| f.at.clone()),
             main,
         });
     }
@@ -141,21 +142,25 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
     out
 }
 
-/// The file (or framework) `target` names, declared in `manifest`.
-fn resolve<A: Borrow<Artifact>>(
+/// The file (or framework) `target` names, declared in `manifest`, and
+/// the package.json script that named it when a command ran one.
+fn resolve<F: Borrow<Fact>, A: Borrow<Artifact>>(
     kind: EntryKind,
     target: &str,
     manifest: &str,
     u: &Unit,
+    kept: &[F],
     artifacts: &[A],
     code: &HashSet<&str>,
-) -> Target {
+) -> (Target, Option<Location>) {
     let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
-    match kind {
-        EntryKind::PackageScript | EntryKind::Procfile => command(target, dir, u, artifacts),
+    let target = match kind {
+        EntryKind::PackageScript | EntryKind::Procfile => {
+            return command(&instruction_words(target), dir, u, kept, artifacts, 0)
+        }
         EntryKind::PackageMain | EntryKind::PackageBin => {
             let Some(p) = join(dir, target) else {
-                return Target::Nothing;
+                return (Target::Nothing, None);
             };
             js_file(&p, code).map_or(Target::Missing(p), Target::File)
         }
@@ -173,7 +178,7 @@ fn resolve<A: Borrow<Artifact>>(
             let module = target.split(':').next().unwrap_or("").trim();
             let module = module.split('[').next().unwrap_or("").trim();
             if module.is_empty() {
-                return Target::Nothing;
+                return (Target::Nothing, None);
             }
             let base = module.replace('.', "/");
             let cands = [format!("{base}.py"), format!("{base}/__init__.py")];
@@ -192,24 +197,70 @@ fn resolve<A: Borrow<Artifact>>(
             find_under(dir, &cands, code).map_or(Target::Missing(cands[0].clone()), Target::File)
         }
         _ => Target::Nothing,
-    }
+    };
+    (target, None)
 }
 
+/// How many package.json scripts a command is followed through (`start`
+/// running `start:prod` in another package): deeper is a loop.
+const MAX_SCRIPT_DEPTH: usize = 4;
+
 /// A command line (`node server.js`, `gunicorn app:app`, `next start`)
-/// run in `dir`.
-fn command<A: Borrow<Artifact>>(cmd: &str, dir: &str, u: &Unit, artifacts: &[A]) -> Target {
+/// run in `dir`, through the package.json script it runs (`npm run
+/// start:prod`, `pnpm --filter ./apps/api start`, analyze::scripts) to
+/// the command that names a file; with the script's place when it did.
+pub(crate) fn command<F: Borrow<Fact>, A: Borrow<Artifact>>(
+    words: &[String],
+    dir: &str,
+    u: &Unit,
+    kept: &[F],
+    artifacts: &[A],
+    depth: usize,
+) -> (Target, Option<Location>) {
     // `NODE_ENV=production node x.js`, `cross-env A=b node x.js`.
-    let words: Vec<String> = instruction_words(cmd)
-        .into_iter()
-        .skip_while(|w| w.contains('=') || w == "cross-env" || w == "env")
-        .collect();
+    let plain = |ws: &[String]| -> Vec<String> {
+        ws.iter()
+            .skip_while(|w| w.contains('=') || *w == "cross-env" || *w == "env")
+            .cloned()
+            .collect()
+    };
     // In `npm run build && node dist/server.js` the last command is the
-    // one that keeps running.
-    let last: Vec<String> = words
-        .split(|w| w == "&&" || w == ";")
-        .next_back()
-        .unwrap_or(&[])
-        .to_vec();
+    // one that keeps running; a `cd` before it says where it runs.
+    let mut dir = dir.to_string();
+    let mut segments = words.split(|w| w == "&&" || w == ";").peekable();
+    let mut last = Vec::new();
+    while let Some(seg) = segments.next() {
+        let seg = plain(seg);
+        if segments.peek().is_none() {
+            last = seg;
+        } else if let [cd, to] = seg.as_slice() {
+            if cd == "cd" {
+                match join(&dir, to.trim_start_matches('/')) {
+                    Some(d) => dir = d,
+                    None => return (Target::Nothing, None),
+                }
+            }
+        }
+    }
+    if depth < MAX_SCRIPT_DEPTH {
+        if let Some(run) = crate::analyze::scripts::run(&last, &dir, kept) {
+            let words = instruction_words(&run.command);
+            return match command(&words, &run.dir, u, kept, artifacts, depth + 1) {
+                (t @ (Target::File(_) | Target::Framework(_)), via) => (t, via.or(Some(run.at))),
+                other => other,
+            };
+        }
+    }
+    (command_target(&last, &dir, u, artifacts), None)
+}
+
+/// What one command (no list operators, no environment) starts in `dir`.
+fn command_target<A: Borrow<Artifact>>(
+    last: &[String],
+    dir: &str,
+    u: &Unit,
+    artifacts: &[A],
+) -> Target {
     let program = last
         .first()
         .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
@@ -228,7 +279,7 @@ fn command<A: Borrow<Artifact>>(cmd: &str, dir: &str, u: &Unit, artifacts: &[A])
     if FRAMEWORKS.contains(&program.as_str()) {
         return Target::Framework(last.join(" "));
     }
-    match resolve_command(&last, u, artifacts) {
+    match resolve_command(last, u, artifacts) {
         (_, Some(p)) => Target::File(p),
         (_, None) => {
             // A build output the tree does not hold (`node dist/server.js`):
@@ -518,6 +569,50 @@ mod tests {
         let d = add_declared(&mut u, &facts, &arts);
         assert!(!d.degraded);
         assert_eq!(d.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn a_start_script_that_changes_directory_or_runs_a_script_is_followed() {
+        let arts = [art("api/src/main.ts"), art("api/src/cli.ts")];
+        let script = |manifest: &str, name: &str, command: &str| {
+            Fact::new(
+                FactKind::Script {
+                    package: "api".into(),
+                    name: name.into(),
+                    command: command.into(),
+                },
+                Location::line(manifest, 7, ""),
+                Context::Service,
+            )
+        };
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let facts = [
+            decl(
+                "package.json",
+                EntryKind::PackageScript,
+                "cd api && npm run serve",
+                true,
+            ),
+            script("package.json", "start", "cd api && npm run serve"),
+            script("api/package.json", "serve", "node dist/main.js"),
+        ];
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(
+            paths(&u),
+            [(EntryKind::PackageScript, Some("api/src/main.ts"), true)]
+        );
+        assert_eq!(u.entry_points[0].declared_in.path, "api/package.json");
+        // A script that runs itself stops after a few rounds, with nothing.
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let facts = [
+            decl("package.json", EntryKind::PackageScript, "npm run a", true),
+            script("package.json", "a", "npm run b"),
+            script("package.json", "b", "npm run a"),
+        ];
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert!(u.entry_points.is_empty(), "{:?}", u.entry_points);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! merges hits per root cause, `runtime` weighs runtime hints, `score`
 //! computes the score, verdict and effort, `signals` evaluates the
 //! decision framework, `roles` recognises non-service artefacts, `units` finds what
-//! ships, `entries` resolves the entry points manifests declare,
+//! ships, `entries` resolves the entry points manifests declare (`scripts`
+//! follows the package-manager commands that run a package.json script),
 //! `reach` walks the import graph from its entry points, and `selfupdate`
 //! recognises code that updates the installation from its own checkout.
 //! Nothing here reads files or prints.
@@ -21,6 +22,7 @@ pub mod roles;
 pub mod runtime;
 pub mod scopes;
 pub mod score;
+pub(crate) mod scripts;
 pub(crate) mod selfupdate;
 pub mod signals;
 pub mod suppress;

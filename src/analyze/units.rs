@@ -12,6 +12,7 @@
 //! most narrowly; a compose setting to the unit its compose service builds;
 //! a Dockerfile line to the unit it builds.
 
+use crate::analyze::entries::{command, Target};
 use crate::analyze::finding::Hit;
 use crate::input::present::Present;
 use crate::model::artifact::{Artifact, ArtifactKind};
@@ -714,6 +715,23 @@ fn entry_points(
             let followed = through_scripts(&words, kept, u, artifacts, 0);
             if !followed.is_empty() {
                 out.extend(followed);
+                continue;
+            }
+            // `npm run start:prod`, `node dist/main`: through the package
+            // script it runs, to the source of the build output it names.
+            let dir = if u.root == "." { "" } else { u.root.as_str() };
+            let cmd = unwrapped(&words);
+            if let (Target::File(p), via) = command(cmd, dir, u, kept, artifacts, 0) {
+                out.push(EntryPoint {
+                    kind: if via.is_some() {
+                        EntryKind::PackageScript
+                    } else {
+                        kind
+                    },
+                    path: Some(p),
+                    declared_in: via.unwrap_or_else(|| f.at.clone()),
+                    main: true,
+                });
                 continue;
             }
         }

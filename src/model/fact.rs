@@ -351,6 +351,15 @@ pub enum FactKind {
         target: String,
         main: bool,
     },
+    /// A package.json script: its `name` under `scripts`, the command it
+    /// runs, and the `package`'s own name (empty when it has none), which
+    /// `pnpm --filter` and `yarn workspace` select it by. No rule matches
+    /// it: `analyze::scripts` follows commands that run it.
+    Script {
+        package: String,
+        name: String,
+        command: String,
+    },
 }
 
 /// A fact with where it was seen and in which context.

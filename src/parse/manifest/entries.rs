@@ -11,6 +11,7 @@
 use super::json_keys::KeyLines;
 use super::Sink;
 use crate::model::artifact::ManifestKind;
+use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::service::EntryKind;
 use regex::Regex;
 use serde_json::Value;
@@ -94,7 +95,34 @@ fn package_json(sink: &mut Sink) {
         }
         _ => {}
     }
+    // Every script by name, for the commands that run one (`npm run
+    // start:prod`, `pnpm --filter server start`, `yarn workspace api
+    // start`): which file those start is `analyze::scripts`'s question.
+    let package = doc.get("name").and_then(Value::as_str).unwrap_or("");
+    if let Some(Value::Object(scripts)) = doc.get("scripts") {
+        for (name, cmd) in scripts.iter().take(MAX_SCRIPTS) {
+            let Some(cmd) = cmd.as_str() else { continue };
+            let cmd = cmd.trim();
+            if cmd.is_empty() || cmd.len() > 1024 || name.len() > 256 || package.len() > 256 {
+                continue;
+            }
+            let line = keys.get(&["scripts", name]).unwrap_or(1);
+            let at = Location::line(sink.rel, line, sink.line_text(line));
+            sink.out.facts.push(Fact::new(
+                FactKind::Script {
+                    package: package.to_string(),
+                    name: name.clone(),
+                    command: cmd.to_string(),
+                },
+                at,
+                sink.context,
+            ));
+        }
+    }
 }
+
+/// Scripts recorded per package.json, at most.
+const MAX_SCRIPTS: usize = 128;
 
 fn toml_table<'a, 't>(t: &'a DeTable<'t>, key: &str) -> Option<&'a DeTable<'t>> {
     super::cargo::table(t, key)
@@ -413,6 +441,47 @@ mod tests {
             "{\"name\": \"x\"}"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn package_json_scripts_by_name_with_the_package_name() {
+        let pj = "{\n  \"name\": \"@acme/api\",\n  \"scripts\": {\n    \"start\": \"nest start\",\n    \"start:prod\": \"node dist/main\",\n    \"empty\": \"\",\n    \"odd\": 3\n  }\n}\n";
+        let scripts: Vec<(String, String, String, u32)> = parse(
+            ManifestKind::PackageJson,
+            "apps/api/package.json",
+            pj,
+            Context::Service,
+        )
+        .facts
+        .into_iter()
+        .filter_map(|f| match f.kind {
+            FactKind::Script {
+                package,
+                name,
+                command,
+            } => Some((package, name, command, f.at.line.unwrap_or(0))),
+            _ => None,
+        })
+        .collect();
+        let s = |n: &str, c: &str, l| ("@acme/api".to_string(), n.to_string(), c.to_string(), l);
+        assert_eq!(
+            scripts,
+            [
+                s("start", "nest start", 4),
+                s("start:prod", "node dist/main", 5)
+            ]
+        );
+        // No scripts, no facts; a script without a package name has "".
+        let bare = parse(
+            ManifestKind::PackageJson,
+            "package.json",
+            "{\"scripts\": {\"go\": \"node a.js\"}}",
+            Context::Service,
+        );
+        assert!(bare
+            .facts
+            .iter()
+            .any(|f| matches!(&f.kind, FactKind::Script { package, .. } if package.is_empty())));
     }
 
     fn launch(name: &str, text: &str) -> Vec<(EntryKind, String, bool, u32)> {
