@@ -829,3 +829,37 @@ fn uwsgi_started_with_an_ini_file_serves_the_module_the_file_names() {
         "shop/wsgi.py"
     );
 }
+
+/// `from . import (\n admin,\n users,\n)`: every module the list names is
+/// imported, not only those on the statement's first line.
+#[test]
+fn a_parenthesised_python_import_list_reaches_every_module_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n",
+    );
+    write(d, "main.py", "from shop import routes\nroutes.mount()\n");
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/routes/__init__.py",
+        "from . import (\n    admin,  # the back office\n    users,\n)\n\ndef mount():\n    pass\n",
+    );
+    write(d, "shop/routes/admin.py", "x = 1\n");
+    write(
+        d,
+        "shop/routes/users.py",
+        "import subprocess\nsubprocess.run(['convert'])\n",
+    );
+    write(
+        d,
+        "shop/legacy.py",
+        "import subprocess\nsubprocess.run(['old'])\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "shop/routes/users.py"), ["service"]);
+    assert_eq!(contexts(&r, "shop/legacy.py"), ["unreachable"]);
+}

@@ -230,7 +230,14 @@ pub fn parse_code(
                 } else {
                     context
                 };
-                let snippet = view.line_text(text, line);
+                let first_line = view.line_text(text, line);
+                // `from . import (\n a,\n b,\n)`: the names are on the
+                // lines after; the snippet carries them, as the import
+                // graph reads the names from it (analyze::reach).
+                let joined = (lang == Language::Python)
+                    .then(|| python_continued(first_line, text, s.start + whole.len()))
+                    .flatten();
+                let snippet = joined.as_deref().unwrap_or(first_line);
                 out.facts.push(Fact::new(
                     FactKind::Import {
                         language: lang,
@@ -247,6 +254,52 @@ pub fn parse_code(
         .extend(crate::parse::source_sites::facts(rel, text, &view, context));
     out.facts.sort_by_key(|f| f.at.line);
     (view, out)
+}
+
+/// How far a parenthesised or backslash-continued Python import is read
+/// for its names: a longer one is cut there.
+const MAX_CONTINUED: usize = 4096;
+
+/// The whole statement on one line when a Python `from x import` goes on
+/// past its first line (`import (` without its `)`, or a trailing `\`),
+/// read from `rest` (the text after `import`): its names with comments
+/// dropped and whitespace folded. `None` when the first line holds it all.
+fn python_continued(first_line: &str, text: &str, rest: usize) -> Option<String> {
+    let code_end = |l: &str| l.split('#').next().unwrap_or("").trim_end().to_string();
+    let head = code_end(first_line);
+    let paren = head.contains('(') && !head.contains(')');
+    if !paren && !head.ends_with('\\') {
+        return None;
+    }
+    let tail = text.get(rest..)?;
+    let tail = &tail[..tail.floor_char_boundary(MAX_CONTINUED)];
+    // The first line's own names are in `head`; read from the next line.
+    let (_, after) = tail.split_once('\n')?;
+    let mut names = Vec::new();
+    for l in after.lines() {
+        let code = code_end(l);
+        let done = if paren {
+            code.contains(')')
+        } else {
+            !code.ends_with('\\')
+        };
+        let piece = code.split(')').next().unwrap_or("");
+        names.push(piece.trim_end_matches('\\').trim().to_string());
+        if done {
+            break;
+        }
+    }
+    let head = head.trim_end_matches('\\').trim_end();
+    let names = names
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(if paren {
+        format!("{head}{names})")
+    } else {
+        format!("{head} {names}")
+    })
 }
 
 static DYNAMIC_IMPORT: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
@@ -648,6 +701,45 @@ mod tests {
 
     fn view(lang: Language, src: &str) -> CodeView {
         parse(lang, "f", src, Context::Service).0
+    }
+
+    #[test]
+    fn continued_python_imports_carry_their_names_in_the_snippet() {
+        let src = "from . import (\n    admin,  # the admin pages\n    users,\n)\nfrom .x import a, \\\n    b\nfrom y import (c, d)\nimport z\n";
+        let (_, out) = parse(
+            Language::Python,
+            "pkg/routes/__init__.py",
+            src,
+            Context::Service,
+        );
+        let got: Vec<(String, u32, String)> = out
+            .facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Import { module, .. } => {
+                    Some((module.clone(), f.at.line.unwrap(), f.at.snippet.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let row = |m: &str, l, s: &str| (m.to_string(), l, s.to_string());
+        assert_eq!(
+            got,
+            [
+                row(".", 1, "from . import (admin, users,)"),
+                row(".x", 5, "from .x import a, b"),
+                row("y", 7, "from y import (c, d)"),
+                row("z", 8, "import z"),
+            ]
+        );
+        // An unclosed list at the end of the file reads what is there.
+        let (_, out) = parse(
+            Language::Python,
+            "a.py",
+            "from . import (\n  a,\n",
+            Context::Service,
+        );
+        assert_eq!(out.facts[0].at.snippet, "from . import (a,)");
     }
 
     #[test]
