@@ -863,3 +863,58 @@ fn a_parenthesised_python_import_list_reaches_every_module_it_names() {
     assert_eq!(contexts(&r, "shop/routes/users.py"), ["service"]);
     assert_eq!(contexts(&r, "shop/legacy.py"), ["unreachable"]);
 }
+
+/// `COPY docker/entry.sh $HOME_DIR/run.sh` in a stage that inherits
+/// `ENV HOME_DIR="/app"` from the stage it is built on, then `ENTRYPOINT
+/// ["/app/run.sh"]`: the image's run.sh is the tree's docker/entry.sh,
+/// followed to the program it execs.
+#[test]
+fn an_image_path_a_file_was_copied_to_under_another_name_is_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "docker/Dockerfile",
+        "FROM python:3.12-slim AS base\nENV HOME_DIR=\"/app\" PYTHONUNBUFFERED=1\n\
+         FROM base AS production\nCOPY --chown=1000:1000 [\"app\", \"/app/app\"]\n\
+         COPY ./docker/entry.sh $HOME_DIR/run.sh\nWORKDIR ${HOME_DIR}\nENTRYPOINT [\"/app/run.sh\"]\n",
+    );
+    write(
+        d,
+        "docker/entry.sh",
+        "#!/bin/sh\nexec python /app/app/main.py\n",
+    );
+    write(d, "app/main.py", "from app import media\nmedia.run()\n");
+    write(d, "app/__init__.py", "");
+    write(
+        d,
+        "app/media.py",
+        "import subprocess\ndef run():\n    subprocess.run(['convert'])\n",
+    );
+    write(
+        d,
+        "app/old.py",
+        "import subprocess\nsubprocess.run(['old'])\n",
+    );
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [("python-main".into(), "app/main.py".into(), true)],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(contexts(&r, "app/media.py"), ["service"]);
+    assert_eq!(contexts(&r, "app/old.py"), ["unreachable"]);
+    // The same from the WORKDIR, `./run.sh`.
+    write(
+        d,
+        "docker/Dockerfile",
+        "FROM python:3.12-slim\nWORKDIR /srv\nCOPY app app\nCOPY docker/entry.sh run.sh\nCMD [\"./run.sh\"]\n",
+    );
+    write(d, "docker/entry.sh", "#!/bin/sh\nexec python app/main.py\n");
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [("python-main".into(), "app/main.py".into(), true)]
+    );
+}

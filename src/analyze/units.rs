@@ -671,9 +671,18 @@ fn copy_scope(
 /// whitespace-separated shell words with quotes removed.
 pub(crate) fn instruction_words(args: &str) -> Vec<String> {
     let t = args.trim();
-    if t.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<Vec<String>>(t) {
-            return v;
+    // Flags may come before the JSON form: `COPY --chown=1:1 ["a", "/b/"]`.
+    let mut flags = Vec::new();
+    let mut rest = t;
+    while rest.starts_with("--") {
+        let (flag, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        flags.push(flag.to_string());
+        rest = after.trim_start();
+    }
+    if rest.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<Vec<String>>(rest) {
+            flags.extend(v);
+            return flags;
         }
     }
     t.split_whitespace()
@@ -705,11 +714,17 @@ fn entry_points(
         }
     }
     let mut out = Vec::new();
+    let renamed = renamed_copies(kept, dockerfile, u, artifacts);
     for f in [entry, last].into_iter().flatten() {
         let FactKind::Instruction { args, .. } = &f.kind else {
             continue;
         };
-        let words = instruction_words(args);
+        // `COPY docker/entry.sh /app/run.sh` then `ENTRYPOINT ["/app/run.sh"]`:
+        // the image's path is the tree's file under another name.
+        let words: Vec<String> = instruction_words(args)
+            .into_iter()
+            .map(|w| renamed.get(&w).cloned().unwrap_or(w))
+            .collect();
         let (kind, path) = resolve_command(&words, u, artifacts);
         if path.is_none() {
             let followed = through_scripts(&words, kept, u, artifacts, 0);
@@ -742,6 +757,138 @@ fn entry_points(
             main: true,
         });
     }
+    out
+}
+
+/// Most ENV and WORKDIR instructions read while following COPY
+/// destinations: a generated Dockerfile must not make this long.
+const MAX_IMAGE_STEPS: usize = 512;
+
+/// Files a Dockerfile copies into the image under another path, by the
+/// path they have there, absolute (`COPY docker/entry.sh $HOME/run.sh`
+/// with `ENV HOME=/app`: `/app/run.sh`) and as its shipping stage's last
+/// WORKDIR sees it (`./run.sh`), mapped to the tree's file. Only a single
+/// file copied to a path that names a file: a directory copy keeps names.
+fn renamed_copies(
+    kept: &[Fact],
+    dockerfile: &str,
+    u: &Unit,
+    artifacts: &[Artifact],
+) -> HashMap<String, String> {
+    let ctx = if u.root == "." { "" } else { u.root.as_str() };
+    /// Variables in the order set, a later one shadowing an earlier.
+    type Env = Vec<(String, String)>;
+    let mut env: Env = Vec::new();
+    let mut workdir = String::from("/");
+    let mut stage: Option<String> = None;
+    let mut stages: Vec<(String, Env, String)> = Vec::new();
+    let mut out = HashMap::new();
+    let expand = |v: &str, env: &[(String, String)]| -> String {
+        let mut v = v.to_string();
+        for (k, val) in env.iter().rev() {
+            v = v
+                .replace(&format!("${{{k}}}"), val)
+                .replace(&format!("${k}"), val);
+        }
+        v
+    };
+    let absolute = |p: &str, wd: &str| -> Option<String> {
+        let joined = if p.starts_with('/') {
+            p.to_string()
+        } else {
+            format!("{}/{p}", wd.trim_end_matches('/'))
+        };
+        join("", joined.trim_start_matches('/')).map(|j| format!("/{j}"))
+    };
+    let instructions = kept
+        .iter()
+        .filter(|f| f.at.path == dockerfile)
+        .take(MAX_IMAGE_STEPS);
+    for f in instructions {
+        let FactKind::Instruction { instruction, args } = &f.kind else {
+            continue;
+        };
+        match instruction.as_str() {
+            "FROM" => {
+                // A new stage starts afresh, or from the earlier stage it
+                // names (`FROM base AS production`), with its environment.
+                let words = instruction_words(args);
+                let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+                if let Some(name) = stage.take() {
+                    stages.push((name, env.clone(), workdir.clone()));
+                }
+                let parent = words.first().and_then(|base| {
+                    stages
+                        .iter()
+                        .rev()
+                        .find(|(n, ..)| n.eq_ignore_ascii_case(base))
+                });
+                (env, workdir) = match parent {
+                    Some((_, e, w)) => (e.clone(), w.clone()),
+                    None => (Vec::new(), "/".into()),
+                };
+                stage = match words.as_slice() {
+                    [_, as_, name] if as_.eq_ignore_ascii_case("as") => Some(name.to_string()),
+                    _ => Some(String::new()),
+                };
+            }
+            "ENV" => {
+                let words = instruction_words(args);
+                if words.len() == 2 && !words[0].contains('=') {
+                    env.push((words[0].clone(), expand(&words[1], &env)));
+                } else {
+                    for w in words {
+                        if let Some((k, v)) = w.split_once('=') {
+                            let v = expand(v.trim_matches(['"', '\'']), &env);
+                            env.push((k.to_string(), v));
+                        }
+                    }
+                }
+            }
+            "WORKDIR" => {
+                let w = expand(args.trim(), &env);
+                if let Some(a) = absolute(&w, &workdir) {
+                    workdir = a;
+                }
+            }
+            "COPY" | "ADD" => {
+                let words = instruction_words(args);
+                if words.iter().any(|w| w.starts_with("--from")) {
+                    continue;
+                }
+                let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+                let [src, dest] = words.as_slice() else {
+                    continue;
+                };
+                if dest.ends_with('/') || dest.as_str() == "." {
+                    continue;
+                }
+                let Some(rel) = join(ctx, src) else { continue };
+                let is_file = artifacts.iter().any(|a| a.rel == rel);
+                let Some(dest) = absolute(&expand(dest, &env), &workdir) else {
+                    continue;
+                };
+                if is_file && rel.rsplit('/').next() != dest.rsplit('/').next() {
+                    out.insert(dest, rel);
+                }
+            }
+            _ => {}
+        }
+    }
+    // The command may name the file from the last WORKDIR.
+    let dir = format!("{}/", workdir.trim_end_matches('/'));
+    let from_workdir: Vec<(String, String)> = out
+        .iter()
+        .filter_map(|(dest, rel)| {
+            let tail = dest.strip_prefix(&dir)?;
+            Some([
+                (format!("./{tail}"), rel.clone()),
+                (tail.to_string(), rel.clone()),
+            ])
+        })
+        .flatten()
+        .collect();
+    out.extend(from_workdir);
     out
 }
 
@@ -1376,6 +1523,24 @@ mod tests {
         assert_eq!(join("", "."), Some(String::new()));
         assert_eq!(join("a", "../../x"), None);
         assert_eq!(join("", "/etc"), None);
+    }
+
+    #[test]
+    fn instruction_words_read_flags_before_the_json_form() {
+        assert_eq!(
+            instruction_words(r#"--chown=1000:1000 ["pyproject.toml", "uv.lock", "/src/"]"#),
+            ["--chown=1000:1000", "pyproject.toml", "uv.lock", "/src/"]
+        );
+        assert_eq!(instruction_words(r#"["a b", "/c"]"#), ["a b", "/c"]);
+        assert_eq!(
+            instruction_words("--link a.txt 'b c'"),
+            ["--link", "a.txt", "b", "c"]
+        );
+        // Not JSON after all: shell words, as before.
+        assert_eq!(
+            instruction_words("--chown=1 [a /b"),
+            ["--chown=1", "[a", "/b"]
+        );
     }
 
     #[test]
