@@ -219,6 +219,7 @@ pub fn lex(lang: Language, src: &str) -> CodeView {
         stack: Vec::new(),
         stops: Vec::new(),
         heredocs: Vec::new(),
+        unterminated: false,
     };
     let top = special_bytes(lang, &syn, false);
     let in_hole = special_bytes(lang, &syn, true);
@@ -274,6 +275,9 @@ struct Lexer<'a> {
     /// Ruby and PHP heredocs opened on the current line, whose bodies
     /// start on the next one.
     heredocs: Vec<heredoc::Heredoc>,
+    /// A shell heredoc of this file had no terminator: `<<` is not taken
+    /// for one anymore.
+    unterminated: bool,
 }
 
 impl Lexer<'_> {
@@ -304,6 +308,7 @@ impl Lexer<'_> {
             let opened = match self.lang {
                 Language::Ruby => heredoc::opener(b, i),
                 Language::Php => heredoc::php_opener(b, i),
+                Language::Shell if !self.unterminated => heredoc::shell_opener(b, i),
                 _ => None,
             };
             if let Some((doc, next)) = opened {
@@ -471,6 +476,14 @@ impl Lexer<'_> {
         let mut at = from.min(self.b.len());
         for doc in std::mem::take(&mut self.heredocs) {
             let (end, next) = heredoc::body(self.b, at, &doc);
+            // A shell `<<` with no terminator line anywhere was not a
+            // heredoc (`$((a<<B))`): what follows is code, and no later
+            // `<<` of the file is taken for one, so a file of them is
+            // still read once.
+            if doc.shell && end == self.b.len() {
+                self.unterminated = true;
+                break;
+            }
             let holes = if doc.interpolates {
                 heredoc::holes(self.b, at, end, doc.php)
             } else {
@@ -659,7 +672,7 @@ fn special_bytes(lang: Language, syn: &Syntax, in_hole: bool) -> [bool; 256] {
     if lang == Language::Ruby {
         t[b'%' as usize] = true;
     }
-    if matches!(lang, Language::Ruby | Language::Php) {
+    if matches!(lang, Language::Ruby | Language::Php | Language::Shell) {
         // Heredoc openers, and the line ends where their bodies start.
         t[b'<' as usize] = true;
         t[b'\n' as usize] = true;
@@ -1093,6 +1106,34 @@ mod tests {
             &["+ b % (c)"],
             &["x", "y", "z"],
         );
+    }
+
+    #[test]
+    fn shell_heredoc_bodies_are_text() {
+        let sh = Language::Shell;
+        // A help screen: "test & build" is no background job; the code
+        // after the terminator is code again.
+        let src = "help() {\n    cat <<EOF\nall : test & build all themes\nrun : exec ./server\nEOF\n}\nserver &\n";
+        shows(
+            sh,
+            src,
+            &["cat <<EOF", "EOF\n}\nserver &"],
+            &["test &", "exec ./server"],
+        );
+        // <<-, a quoted and an escaped word, a space before the word.
+        let src = "cat <<-'END'\n\tnohup x &\n\tEND\ncat << \\usage\nexec y\nusage\ncat <<\"E2\"\nfork\nE2\nz &\n";
+        shows(
+            sh,
+            src,
+            &["cat <<-'END'", "z &"],
+            &["nohup", "exec y", "fork"],
+        );
+        // A shift, a here-string, and a `<<` with no terminator line are
+        // code, and so is everything after them.
+        let src = "echo $((a<<b))\ngrep x <<< \"$v\"\nexec ./run\n";
+        assert!(code(sh, src).contains("exec ./run"));
+        let src = "x=$((1 <<NOPE))\nexec ./run &\ncat <<EOF\nnot read as a heredoc\nEOF\n";
+        assert_eq!(code(sh, src), src);
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Ruby and PHP heredocs for the lexer: where one opens (Ruby `<<~SQL`,
-//! `<<-'EOS'`, `<<HTML`, `` <<~`CMD` ``; PHP `<<<SQL`, `<<<"SQL"` and the
-//! nowdoc `<<<'SQL'`) and where its body, which starts on the next line,
-//! ends.
+//! Ruby, PHP and shell heredocs for the lexer: where one opens (Ruby
+//! `<<~SQL`, `<<-'EOS'`, `<<HTML`, `` <<~`CMD` ``; PHP `<<<SQL`, `<<<"SQL"`
+//! and the nowdoc `<<<'SQL'`; shell `<<EOF`, `<<-EOF`, `<< 'EOF'`,
+//! `<<\EOF`) and where its body, which starts on the next line, ends.
 //!
 //! A heredoc body is a string (SQL with backquoted identifiers, a help text
 //! that says "run `rails db:prepare`"), so without this its words would be
@@ -36,6 +36,8 @@ pub(super) struct Heredoc {
     pub interpolates: bool,
     /// PHP: the terminator is the first word of its line, whatever follows.
     pub php: bool,
+    /// Shell: a body with no terminator means the `<<` was a shift.
+    pub shell: bool,
 }
 
 /// A heredoc opener at `i` (its first `<`): the heredoc and the offset
@@ -64,6 +66,7 @@ pub(super) fn opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
                 indented,
                 interpolates: q != b'\'',
                 php: false,
+                shell: false,
             };
             Some((doc, start + len + 1))
         }
@@ -83,6 +86,7 @@ pub(super) fn opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
                 indented,
                 interpolates: true,
                 php: false,
+                shell: false,
             };
             Some((doc, j + len))
         }
@@ -128,6 +132,63 @@ pub(super) fn php_opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
         indented: true,
         interpolates: quote != Some(b'\''),
         php: true,
+        shell: false,
+    };
+    Some((doc, next))
+}
+
+/// A shell heredoc opener at `i` (its first `<`): `<<WORD` or `<<-WORD`
+/// (tabs before the terminator), spaces allowed before the word, which may
+/// be quoted or escaped; and the offset after it. The body is text: a
+/// help screen's "test & build" is not a background job. (An unquoted
+/// body expands `$(...)`, which is not read as code here.) `<<<` is a
+/// here-string. A bare word with lower-case letters is taken for a shift
+/// (`$((a<<b))`); quoted or escaped, any word.
+pub(super) fn shell_opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
+    if !b[i..].starts_with(b"<<") || b.get(i + 2) == Some(&b'<') || (i > 0 && b[i - 1] == b'<') {
+        return None;
+    }
+    let mut j = i + 2;
+    let indented = b.get(j) == Some(&b'-');
+    if indented {
+        j += 1;
+    }
+    while matches!(b.get(j), Some(b' ' | b'\t')) {
+        j += 1;
+    }
+    let quote = match b.get(j)? {
+        q @ (b'\'' | b'"') => Some(*q),
+        b'\\' => Some(b'\\'),
+        _ => None,
+    };
+    if quote.is_some() {
+        j += 1;
+    }
+    let len = b[j..]
+        .iter()
+        .take(MAX_ID + 1)
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count();
+    if len == 0 || len > MAX_ID || b[j].is_ascii_digit() {
+        return None;
+    }
+    let id = &b[j..j + len];
+    if quote.is_none() && id.iter().any(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let mut next = j + len;
+    if let Some(q @ (b'\'' | b'"')) = quote {
+        if b.get(next) != Some(&q) {
+            return None;
+        }
+        next += 1;
+    }
+    let doc = Heredoc {
+        id: j..j + len,
+        indented,
+        interpolates: false,
+        php: false,
+        shell: true,
     };
     Some((doc, next))
 }
@@ -232,6 +293,7 @@ mod tests {
             indented: true,
             interpolates: true,
             php: false,
+            shell: false,
         };
         let b = format!("SQL{src}");
         let doc = Heredoc { id: 0..3, ..doc };
@@ -270,6 +332,7 @@ mod tests {
             indented: true,
             interpolates: false,
             php: true,
+            shell: false,
         };
         let (end, next) = body(b, 4, &doc);
         assert_eq!(&b[4..end], b"  a `x`\n  SQLX\n");
