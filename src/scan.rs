@@ -208,6 +208,11 @@ pub fn scan_with(
         }
     }
 
+    // What an image's HEALTHCHECK runs is the runtime's probe, not the
+    // service (analyze::healthcheck).
+    let checks = crate::analyze::healthcheck::files(&kept, &artifacts);
+    crate::analyze::healthcheck::apply(&checks, &mut hits);
+
     // Lock entries take the scope of the manifest declarations that pull
     // them in, which needs every manifest of the tree (analyze::scopes).
     crate::analyze::scopes::apply(&kept, &mut hits, &mut diagnostics);

@@ -918,3 +918,39 @@ fn an_image_path_a_file_was_copied_to_under_another_name_is_that_file() {
         [("python-main".into(), "app/main.py".into(), true)]
     );
 }
+
+/// What an image's HEALTHCHECK runs is listed as optional with the
+/// instruction's place; the same code run by the service counts.
+#[test]
+fn a_health_check_script_is_the_runtimes_probe_not_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\n\
+         HEALTHCHECK --interval=60s CMD [\"node\", \"/app/extra/healthcheck.js\"]\n\
+         CMD [\"node\", \"server.js\"]\n",
+    );
+    write(d, "server.js", "require('./media');\n");
+    write(d, "media.js", "module.exports = 1;\n");
+    write(d, "extra/healthcheck.js", SPAWN_JS);
+    let r = scan(d);
+    assert_eq!(contexts(&r, "extra/healthcheck.js"), ["optional"]);
+    let svc = &r["services"][0];
+    let reason = svc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["evidence"].as_array().unwrap())
+        .find(|e| e["path"] == "extra/healthcheck.js")
+        .map(|e| e["reason"].as_str().unwrap_or("").to_string())
+        .unwrap();
+    assert!(reason.contains("HEALTHCHECK at Dockerfile:4"), "{reason}");
+    assert_eq!(r["verdict"], "good-fit", "{svc}");
+    // The same code in the service's own path counts.
+    write(d, "media.js", SPAWN_JS);
+    let r = scan(d);
+    assert_eq!(contexts(&r, "media.js"), ["service"]);
+    assert_eq!(r["verdict"], "stay");
+}

@@ -7,13 +7,15 @@
 //! decision framework, `roles` recognises non-service artefacts, `units` finds what
 //! ships, `entries` resolves the entry points manifests declare (`scripts`
 //! follows the package-manager commands that run a package.json script),
-//! `reach` walks the import graph from its entry points, and `selfupdate`
+//! `reach` walks the import graph from its entry points, `healthcheck`
+//! sets apart what an image's HEALTHCHECK runs, and `selfupdate`
 //! recognises code that updates the installation from its own checkout.
 //! Nothing here reads files or prints.
 
 mod code_rules;
 pub(crate) mod entries;
 pub mod finding;
+pub(crate) mod healthcheck;
 pub mod linker;
 pub(crate) mod literals;
 pub mod matcher;
