@@ -255,6 +255,11 @@ pub fn scan_with(
         }
     }
     let owners = crate::analyze::units::Owners::new(&units, &composed, &compose_facts, &artifacts);
+    let npm_manifests: std::collections::HashSet<&str> = artifacts
+        .iter()
+        .filter(|a| a.rel == "package.json" || a.rel.ends_with("/package.json"))
+        .map(|a| a.rel.as_str())
+        .collect();
     let mut services = Vec::new();
     let mut containers = Vec::new();
     for (i, u) in units.iter().enumerate() {
@@ -277,6 +282,23 @@ pub fn scan_with(
             .filter(|a| owners.owns(i, &a.rel, None))
             .collect();
         let mut unit_hits = owners.hits_for(i, &hits);
+        // A Node package only an earlier stage builds is the build's.
+        if let Some(df) = &u.dockerfile {
+            let built = crate::analyze::units::built_packages(&kept, df, &u.root, &npm_manifests);
+            for h in unit_hits.iter_mut() {
+                let e = &mut h.evidence;
+                if e.context != Context::Service || e.at.path == *df {
+                    continue;
+                }
+                if let Some((_, why)) = built
+                    .iter()
+                    .find(|(d, _)| e.at.path.starts_with(d.as_str()))
+                {
+                    e.context = Context::Build;
+                    e.reason = Some(why.clone());
+                }
+            }
+        }
         let mut u = u.clone();
         let reach = if opts.extra_facts.is_empty() {
             Some(reach_unit(

@@ -954,3 +954,49 @@ fn a_health_check_script_is_the_runtimes_probe_not_the_service() {
     assert_eq!(contexts(&r, "media.js"), ["service"]);
     assert_eq!(r["verdict"], "stay");
 }
+
+/// A frontend (a Nuxt app, which could also serve itself) built by `yarn
+/// build` in a `node` stage, whose output the Python service serves as
+/// files: the frontend's Node packages run only
+/// in the build. A Node image that ships the package keeps it counted.
+#[test]
+fn a_node_package_only_an_earlier_stage_builds_is_the_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20 AS web\nWORKDIR /web\nCOPY frontend/package.json frontend/yarn.lock ./\n\
+         RUN yarn install\nCOPY ./frontend .\nRUN yarn build\n\
+         FROM python:3.12-slim\nCOPY app /app/app\nCOPY --from=web /web/dist /app/static\n\
+         CMD [\"python\", \"/app/app/main.py\"]\n",
+    );
+    write(
+        d,
+        "frontend/package.json",
+        "{\"name\": \"web\", \"scripts\": {\"build\": \"nuxt build\", \"start\": \"nuxt start\"}, \"dependencies\": {\"execa\": \"8.0.0\", \"nuxt\": \"3.0.0\"}}\n",
+    );
+    write(
+        d,
+        "frontend/yarn.lock",
+        "execa@8.0.0:\n  version \"8.0.0\"\n",
+    );
+    write(d, "app/main.py", "print('hi')\n");
+    let r = scan(d);
+    assert_eq!(
+        contexts(&r, "frontend/package.json"),
+        ["build"],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(r["verdict"], "good-fit", "{}", r["services"][0]);
+    // Shipped by a Node image, it is the service's.
+    write(
+        d,
+        "Dockerfile",
+        "FROM node:20 AS web\nCOPY ./frontend /web\nRUN cd /web && yarn build\n\
+         FROM node:20-slim\nCOPY --from=web /web /web\nCMD [\"node\", \"/web/server.js\"]\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "frontend/package.json"), ["service"]);
+}

@@ -667,6 +667,115 @@ fn copy_scope(
     out
 }
 
+/// Node packages a multi-stage Dockerfile copies only into a stage before
+/// the shipping one, when the shipping stage runs no Node: a frontend
+/// bundled by `yarn build` in a `node` builder stage whose output the
+/// service serves as files. Its dependencies (a bundler's `execa`) run only
+/// in the build. Each is the package's directory (ending in `/`) with the
+/// reason its evidence carries. `ctx` is the build context (`.` or a
+/// directory); `manifests` the tree's package.json paths.
+pub(crate) fn built_packages(
+    kept: &[Fact],
+    dockerfile: &str,
+    ctx: &str,
+    manifests: &HashSet<&str>,
+) -> Vec<(String, String)> {
+    let ctx = if ctx == "." { "" } else { ctx };
+    let mine: Vec<&Fact> = kept.iter().filter(|f| f.at.path == dockerfile).collect();
+    let final_runs_node = mine.iter().any(|f| {
+        matches!(&f.kind, FactKind::BaseImage { image, is_final: true, .. }
+            if ["node", "bun", "deno"].iter().any(|n| image_name(image).contains(n)))
+    });
+    // Every stage's FROM is a base image fact; the shipping stage's says
+    // so. A COPY after its line is the shipping stage's.
+    let stages = mine
+        .iter()
+        .filter(|f| matches!(f.kind, FactKind::BaseImage { .. }))
+        .count();
+    let shipping_from = mine.iter().find_map(|f| match f.kind {
+        FactKind::BaseImage { is_final: true, .. } => f.at.line,
+        _ => None,
+    });
+    let Some(shipping_from) = shipping_from else {
+        return Vec::new();
+    };
+    if final_runs_node || stages < 2 {
+        return Vec::new();
+    }
+    // (package directory or path, in the shipping stage, COPY line) for
+    // every COPY from the context.
+    let mut copied: Vec<(String, bool, u32)> = Vec::new();
+    for f in &mine {
+        let FactKind::Instruction { instruction, args } = &f.kind else {
+            continue;
+        };
+        let line = f.at.line.unwrap_or(0);
+        match instruction.as_str() {
+            "COPY" | "ADD" => {
+                let words = instruction_words(args);
+                if words.iter().any(|w| w.starts_with("--from")) {
+                    continue;
+                }
+                let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+                let Some((_, sources)) = words.split_last() else {
+                    continue;
+                };
+                for src in sources {
+                    let Some(p) = join(ctx, src.trim_end_matches('/')) else {
+                        continue;
+                    };
+                    // The package's directory: copied whole, or its
+                    // manifest and lock file copied first.
+                    let parent = dir_of(&p);
+                    let lockish = p.ends_with("/package.json")
+                        || p.ends_with(".lock")
+                        || p.ends_with("-lock.json")
+                        || p.ends_with("-lock.yaml");
+                    let dir = if lockish
+                        && !parent.is_empty()
+                        && manifests.contains(format!("{parent}/package.json").as_str())
+                    {
+                        parent.to_string()
+                    } else {
+                        // A package's directory, or anything else: kept
+                        // as it is, so a shipping-stage copy of the whole
+                        // context keeps every package in.
+                        p
+                    };
+                    copied.push((dir, line > shipping_from, line));
+                }
+            }
+            _ => {}
+        }
+    }
+    let covers = |outer: &str, inner: &str| {
+        outer.is_empty() || inner == outer || inner.starts_with(&prefix(outer))
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (dir, shipped, line) in &copied {
+        // The whole context, a package at its root, or one the shipping
+        // stage copies too (or a directory around it) ships as it is.
+        if dir.is_empty()
+            || dir == ctx
+            || *shipped
+            || !manifests.contains(format!("{}package.json", prefix(dir)).as_str())
+            || copied
+                .iter()
+                .any(|(d, shipped, _)| *shipped && (covers(d, dir) || covers(dir, d)))
+            || out.iter().any(|(d, _)| *d == prefix(dir))
+        {
+            continue;
+        }
+        out.push((
+            prefix(dir),
+            format!(
+                "a Node package built in an earlier stage of {dockerfile} (COPY at line {line}): the shipping stage takes only what the build made and runs no Node"
+            ),
+        ));
+    }
+    out
+}
+
 /// The words of an instruction's arguments: a JSON array, or
 /// whitespace-separated shell words with quotes removed.
 pub(crate) fn instruction_words(args: &str) -> Vec<String> {
