@@ -607,15 +607,7 @@ fn copy_scope(
         if instruction != "COPY" && instruction != "ADD" {
             continue;
         }
-        let words = instruction_words(args);
-        if words.iter().any(|w| w.starts_with("--from")) {
-            continue;
-        }
-        let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
-        let Some((_, sources)) = words.split_last() else {
-            continue;
-        };
-        for src in sources {
+        for src in &context_sources(args) {
             if src.contains("://") || src.starts_with("git@") {
                 continue;
             }
@@ -712,15 +704,7 @@ pub(crate) fn built_packages(
         let line = f.at.line.unwrap_or(0);
         match instruction.as_str() {
             "COPY" | "ADD" => {
-                let words = instruction_words(args);
-                if words.iter().any(|w| w.starts_with("--from")) {
-                    continue;
-                }
-                let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
-                let Some((_, sources)) = words.split_last() else {
-                    continue;
-                };
-                for src in sources {
+                for src in &context_sources(args) {
                     let Some(p) = join(ctx, src.trim_end_matches('/')) else {
                         continue;
                     };
@@ -774,6 +758,18 @@ pub(crate) fn built_packages(
         ));
     }
     out
+}
+
+/// The sources a COPY or ADD takes from the build context (none for
+/// `--from=stage`): every word but the flags and the destination.
+fn context_sources(args: &str) -> Vec<String> {
+    let words = instruction_words(args);
+    if words.iter().any(|w| w.starts_with("--from")) {
+        return Vec::new();
+    }
+    let mut words: Vec<String> = words.into_iter().filter(|w| !w.starts_with("--")).collect();
+    words.pop();
+    words
 }
 
 /// The words of an instruction's arguments: a JSON array, or
