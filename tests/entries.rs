@@ -1000,3 +1000,42 @@ fn a_node_package_only_an_earlier_stage_builds_is_the_builds() {
     let r = scan(d);
     assert_eq!(contexts(&r, "frontend/package.json"), ["service"]);
 }
+
+/// `COPY ./packages/api .` into the WORKDIR, then `CMD ["pnpm", "run",
+/// "start:prod"]`: the command runs in that package, whose script names
+/// the file.
+#[test]
+fn a_package_copied_into_the_workdir_is_where_the_images_command_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dockerfile = |copy: &str| {
+        format!(
+            "FROM node:20 AS builder\nWORKDIR /usr/src/app\nCOPY pnpm-lock.yaml .\n{copy}\n\
+             RUN pnpm i\nFROM builder AS prod\nCMD [\"pnpm\", \"run\", \"start:prod\"]\n"
+        )
+    };
+    write(d, "Dockerfile", &dockerfile("COPY ./packages/api ."));
+    write(d, "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    write(
+        d,
+        "packages/api/package.json",
+        "{\"name\": \"api\", \"scripts\": {\"start:prod\": \"node dist/main\"}}\n",
+    );
+    write(d, "packages/api/src/main.ts", "import './media';\n");
+    write(d, "packages/api/src/media.ts", SPAWN_JS);
+    write(d, "packages/api/src/old.ts", SPAWN_JS);
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [(
+            "package-script".into(),
+            "packages/api/src/main.ts".into(),
+            true
+        )]
+    );
+    assert_eq!(contexts(&r, "packages/api/src/old.ts"), ["unreachable"]);
+    // Copied somewhere else, the package is not where the command runs.
+    write(d, "Dockerfile", &dockerfile("COPY ./packages/api /opt/api"));
+    let r = scan(d);
+    assert_eq!(entries(&r)[0], ("dockerfile".into(), "-".into(), true));
+}

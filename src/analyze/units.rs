@@ -839,7 +839,14 @@ fn entry_points(
             }
             // `npm run start:prod`, `node dist/main`: through the package
             // script it runs, to the source of the build output it names.
-            let dir = if u.root == "." { "" } else { u.root.as_str() };
+            // Where the command runs: the tree's directory a COPY put at
+            // the shipping stage's WORKDIR (`COPY ./packages/api .`), or
+            // the build context.
+            let dir = renamed
+                .get(WORKDIR_KEY)
+                .map_or(if u.root == "." { "" } else { u.root.as_str() }, |d| {
+                    d.as_str()
+                });
             let cmd = unwrapped(&words);
             if let (Target::File(p), via) = command(cmd, dir, u, kept, artifacts, 0) {
                 out.push(EntryPoint {
@@ -865,6 +872,10 @@ fn entry_points(
     out
 }
 
+/// The key under which `renamed_copies` names the tree's directory that
+/// sits at the shipping stage's WORKDIR (no image path looks like it).
+const WORKDIR_KEY: &str = "\0workdir";
+
 /// Most ENV and WORKDIR instructions read while following COPY
 /// destinations: a generated Dockerfile must not make this long.
 const MAX_IMAGE_STEPS: usize = 512;
@@ -874,6 +885,9 @@ const MAX_IMAGE_STEPS: usize = 512;
 /// with `ENV HOME=/app`: `/app/run.sh`) and as its shipping stage's last
 /// WORKDIR sees it (`./run.sh`), mapped to the tree's file. Only a single
 /// file copied to a path that names a file: a directory copy keeps names.
+/// A directory copied to the WORKDIR it is then (`COPY ./packages/api .`)
+/// is, under `WORKDIR_KEY`, the tree's directory the image's command runs
+/// in when that is still the WORKDIR at the end.
 fn renamed_copies(
     kept: &[Fact],
     dockerfile: &str,
@@ -887,6 +901,7 @@ fn renamed_copies(
     let mut workdir = String::from("/");
     let mut stage: Option<String> = None;
     let mut stages: Vec<(String, Env, String)> = Vec::new();
+    let mut dirs_at: Vec<(String, String)> = Vec::new();
     let mut out = HashMap::new();
     let expand = |v: &str, env: &[(String, String)]| -> String {
         let mut v = v.to_string();
@@ -965,10 +980,19 @@ fn renamed_copies(
                 let [src, dest] = words.as_slice() else {
                     continue;
                 };
+                let Some(rel) = join(ctx, src) else { continue };
+                let here = expand(dest, &env);
+                let here =
+                    absolute(&here, &workdir).map(|d| d == workdir || format!("{d}/") == workdir);
+                if here == Some(true) {
+                    let dir_prefix = prefix(&rel);
+                    if !rel.is_empty() && artifacts.iter().any(|a| a.rel.starts_with(&dir_prefix)) {
+                        dirs_at.push((workdir.clone(), rel.clone()));
+                    }
+                }
                 if dest.ends_with('/') || dest.as_str() == "." {
                     continue;
                 }
-                let Some(rel) = join(ctx, src) else { continue };
                 let is_file = artifacts.iter().any(|a| a.rel == rel);
                 let Some(dest) = absolute(&expand(dest, &env), &workdir) else {
                     continue;
@@ -979,6 +1003,9 @@ fn renamed_copies(
             }
             _ => {}
         }
+    }
+    if let Some((_, d)) = dirs_at.iter().rev().find(|(w, _)| *w == workdir) {
+        out.insert(WORKDIR_KEY.to_string(), d.clone());
     }
     // The command may name the file from the last WORKDIR.
     let dir = format!("{}/", workdir.trim_end_matches('/'));
