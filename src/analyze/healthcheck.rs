@@ -8,7 +8,7 @@
 //! as reading `/proc/uptime` or spawning `curl`, is not the service's.
 
 use crate::analyze::finding::Hit;
-use crate::analyze::units::instruction_words;
+use crate::analyze::units::{ends_with_path, file_by_tail, instruction_words};
 use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::model::context::Context;
 use crate::model::fact::{Fact, FactKind};
@@ -58,36 +58,15 @@ fn source_file(word: &str, artifacts: &[Artifact]) -> Option<String> {
     if !word.contains('/') && !word.contains('.') {
         return None;
     }
-    let mut tail = word.trim_start_matches("./").trim_start_matches('/');
-    while !tail.is_empty() {
-        let found = artifacts
-            .iter()
-            .filter(|a| matches!(a.kind, ArtifactKind::Source(_)))
-            .filter(|a| {
-                // A program built from a file keeps its directory: a bare
-                // name (`/app/lldap`) is not any `lldap.rs` of the tree.
-                let stem = a.rel.rsplit_once('.').map_or(a.rel.as_str(), |(s, _)| s);
-                let names: &[&str] = if tail.contains('/') {
-                    &[a.rel.as_str(), stem]
-                } else {
-                    &[a.rel.as_str()]
-                };
-                names
-                    .iter()
-                    .any(|p| *p == tail || p.ends_with(&format!("/{tail}")))
-            })
-            .map(|a| a.rel.clone())
-            .min_by_key(|r| r.len());
-        if found.is_some() {
-            return found;
+    file_by_tail(artifacts, word, |a, tail| {
+        if !matches!(a.kind, ArtifactKind::Source(_)) {
+            return false;
         }
-        // Only an absolute path names where the image put the tree.
-        if !word.starts_with('/') {
-            return None;
-        }
-        tail = tail.split_once('/').map_or("", |(_, r)| r);
-    }
-    None
+        // A program built from a file keeps its directory: a bare name
+        // (`/app/lldap`) is not any `lldap.rs` of the tree.
+        let stem = a.rel.rsplit_once('.').map_or(a.rel.as_str(), |(s, _)| s);
+        ends_with_path(&a.rel, tail) || tail.contains('/') && ends_with_path(stem, tail)
+    })
 }
 
 /// Evidence in the health check's files is the probe's, not the service's:

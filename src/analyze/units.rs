@@ -763,13 +763,19 @@ pub(crate) fn built_packages(
 /// The sources a COPY or ADD takes from the build context (none for
 /// `--from=stage`): every word but the flags and the destination.
 fn context_sources(args: &str) -> Vec<String> {
+    copy_parts(args).map_or(Vec::new(), |(sources, _)| sources)
+}
+
+/// A COPY or ADD from the build context: its sources and its destination
+/// (`None` for `--from=stage` or no destination).
+fn copy_parts(args: &str) -> Option<(Vec<String>, String)> {
     let words = instruction_words(args);
     if words.iter().any(|w| w.starts_with("--from")) {
-        return Vec::new();
+        return None;
     }
     let mut words: Vec<String> = words.into_iter().filter(|w| !w.starts_with("--")).collect();
-    words.pop();
-    words
+    let dest = words.pop()?;
+    Some((words, dest))
 }
 
 /// The words of an instruction's arguments: a JSON array, or
@@ -828,7 +834,7 @@ fn entry_points(
         // the image's path is the tree's file under another name.
         let words: Vec<String> = instruction_words(args)
             .into_iter()
-            .map(|w| renamed.get(&w).cloned().unwrap_or(w))
+            .map(|w| renamed.files.get(&w).cloned().unwrap_or(w))
             .collect();
         let (kind, path) = resolve_command(&words, u, artifacts);
         if path.is_none() {
@@ -842,11 +848,11 @@ fn entry_points(
             // Where the command runs: the tree's directory a COPY put at
             // the shipping stage's WORKDIR (`COPY ./packages/api .`), or
             // the build context.
-            let dir = renamed
-                .get(WORKDIR_KEY)
-                .map_or(if u.root == "." { "" } else { u.root.as_str() }, |d| {
-                    d.as_str()
-                });
+            let dir = match &renamed.workdir {
+                Some(d) => d.as_str(),
+                None if u.root == "." => "",
+                None => u.root.as_str(),
+            };
             let cmd = unwrapped(&words);
             if let (Target::File(p), via) = command(cmd, dir, u, kept, artifacts, 0) {
                 out.push(EntryPoint {
@@ -872,9 +878,15 @@ fn entry_points(
     out
 }
 
-/// The key under which `renamed_copies` names the tree's directory that
-/// sits at the shipping stage's WORKDIR (no image path looks like it).
-const WORKDIR_KEY: &str = "\0workdir";
+/// Where a Dockerfile put the tree's files in the image (`renamed_copies`).
+#[derive(Default)]
+struct ImagePaths {
+    /// Image path (absolute, and as the last WORKDIR sees it) to the
+    /// tree's file, for files copied under another name.
+    files: HashMap<String, String>,
+    /// The tree's directory copied to the shipping stage's WORKDIR.
+    workdir: Option<String>,
+}
 
 /// Most ENV and WORKDIR instructions read while following COPY
 /// destinations: a generated Dockerfile must not make this long.
@@ -886,14 +898,9 @@ const MAX_IMAGE_STEPS: usize = 512;
 /// WORKDIR sees it (`./run.sh`), mapped to the tree's file. Only a single
 /// file copied to a path that names a file: a directory copy keeps names.
 /// A directory copied to the WORKDIR it is then (`COPY ./packages/api .`)
-/// is, under `WORKDIR_KEY`, the tree's directory the image's command runs
-/// in when that is still the WORKDIR at the end.
-fn renamed_copies(
-    kept: &[Fact],
-    dockerfile: &str,
-    u: &Unit,
-    artifacts: &[Artifact],
-) -> HashMap<String, String> {
+/// is the tree's directory the image's command runs in, when that is still
+/// the WORKDIR at the end.
+fn renamed_copies(kept: &[Fact], dockerfile: &str, u: &Unit, artifacts: &[Artifact]) -> ImagePaths {
     let ctx = if u.root == "." { "" } else { u.root.as_str() };
     /// Variables in the order set, a later one shadowing an earlier.
     type Env = Vec<(String, String)>;
@@ -902,7 +909,7 @@ fn renamed_copies(
     let mut stage: Option<String> = None;
     let mut stages: Vec<(String, Env, String)> = Vec::new();
     let mut dirs_at: Vec<(String, String)> = Vec::new();
-    let mut out = HashMap::new();
+    let mut out = ImagePaths::default();
     let expand = |v: &str, env: &[(String, String)]| -> String {
         let mut v = v.to_string();
         for (k, val) in env.iter().rev() {
@@ -972,44 +979,40 @@ fn renamed_copies(
                 }
             }
             "COPY" | "ADD" => {
-                let words = instruction_words(args);
-                if words.iter().any(|w| w.starts_with("--from")) {
+                let Some((sources, dest)) = copy_parts(args) else {
                     continue;
-                }
-                let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
-                let [src, dest] = words.as_slice() else {
+                };
+                let [src] = sources.as_slice() else {
                     continue;
                 };
                 let Some(rel) = join(ctx, src) else { continue };
-                let here = expand(dest, &env);
-                let here =
-                    absolute(&here, &workdir).map(|d| d == workdir || format!("{d}/") == workdir);
-                if here == Some(true) {
+                let Some(at) = absolute(&expand(&dest, &env), &workdir) else {
+                    continue;
+                };
+                if at == workdir {
                     let dir_prefix = prefix(&rel);
                     if !rel.is_empty() && artifacts.iter().any(|a| a.rel.starts_with(&dir_prefix)) {
                         dirs_at.push((workdir.clone(), rel.clone()));
                     }
                 }
-                if dest.ends_with('/') || dest.as_str() == "." {
-                    continue;
-                }
+                let names_a_file = !dest.ends_with('/') && dest != ".";
                 let is_file = artifacts.iter().any(|a| a.rel == rel);
-                let Some(dest) = absolute(&expand(dest, &env), &workdir) else {
-                    continue;
-                };
-                if is_file && rel.rsplit('/').next() != dest.rsplit('/').next() {
-                    out.insert(dest, rel);
+                if names_a_file && is_file && rel.rsplit('/').next() != at.rsplit('/').next() {
+                    out.files.insert(at, rel);
                 }
             }
             _ => {}
         }
     }
-    if let Some((_, d)) = dirs_at.iter().rev().find(|(w, _)| *w == workdir) {
-        out.insert(WORKDIR_KEY.to_string(), d.clone());
-    }
+    out.workdir = dirs_at
+        .iter()
+        .rev()
+        .find(|(w, _)| *w == workdir)
+        .map(|(_, d)| d.clone());
     // The command may name the file from the last WORKDIR.
     let dir = format!("{}/", workdir.trim_end_matches('/'));
     let from_workdir: Vec<(String, String)> = out
+        .files
         .iter()
         .filter_map(|(dest, rel)| {
             let tail = dest.strip_prefix(&dir)?;
@@ -1020,7 +1023,7 @@ fn renamed_copies(
         })
         .flatten()
         .collect();
-    out.extend(from_workdir);
+    out.files.extend(from_workdir);
     out
 }
 
@@ -1135,8 +1138,23 @@ fn unit_file<A: std::borrow::Borrow<Artifact>>(
     tail: &str,
     keep: impl Fn(ArtifactKind) -> bool,
 ) -> Option<String> {
-    let absolute = tail.starts_with('/');
-    let mut tail = tail.trim_start_matches("./").trim_start_matches('/');
+    file_by_tail(artifacts, tail, |a, tail| {
+        keep(a.kind) && u.holds(&a.rel).is_some() && ends_with_path(&a.rel, tail)
+    })
+}
+
+/// The shortest path among `artifacts` that `names` says `path` names
+/// (given `path` without its `./` or leading `/`). A path in the image
+/// (`/usr/local/app/entrypoint.sh`, `/app/main.py`) starts with where COPY
+/// put the tree, which the tree does not have: for an absolute `path`, the
+/// longest tail of it that names a file.
+pub(crate) fn file_by_tail<A: std::borrow::Borrow<Artifact>>(
+    artifacts: &[A],
+    path: &str,
+    names: impl Fn(&Artifact, &str) -> bool,
+) -> Option<String> {
+    let absolute = path.starts_with('/');
+    let mut tail = path.trim_start_matches("./").trim_start_matches('/');
     loop {
         if tail.is_empty() {
             return None;
@@ -1144,18 +1162,20 @@ fn unit_file<A: std::borrow::Borrow<Artifact>>(
         let found = artifacts
             .iter()
             .map(std::borrow::Borrow::borrow)
-            .filter(|a: &&Artifact| keep(a.kind) && u.holds(&a.rel).is_some())
-            .filter(|a| a.rel == tail || a.rel.ends_with(&format!("/{tail}")))
+            .filter(|a: &&Artifact| names(a, tail))
             .map(|a| a.rel.clone())
             .min_by_key(|r| r.len());
-        // A path in the image (`/usr/local/app/entrypoint.sh`, `/app/main.py`)
-        // starts with where COPY put the tree, which the tree does not
-        // have: the longest tail the unit holds is the file.
         match tail.split_once('/') {
             Some((_, rest)) if found.is_none() && absolute => tail = rest,
             _ => return found,
         }
     }
+}
+
+/// `rel` is `tail` or ends with it as whole path parts.
+pub(crate) fn ends_with_path(rel: &str, tail: &str) -> bool {
+    rel.strip_suffix(tail)
+        .is_some_and(|head| head.is_empty() || head.ends_with('/'))
 }
 
 /// What a command line starts, as a file of the unit when it names one.

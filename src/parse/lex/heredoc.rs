@@ -112,14 +112,7 @@ pub(super) fn php_opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
         }
         _ => None,
     };
-    let len = b[j..]
-        .iter()
-        .take(MAX_ID + 1)
-        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-        .count();
-    if len == 0 || len > MAX_ID || b[j].is_ascii_digit() {
-        return None;
-    }
+    let len = identifier(b, j)?;
     let mut next = j + len;
     if let Some(q) = quote {
         if b.get(next) != Some(&q) {
@@ -164,14 +157,7 @@ pub(super) fn shell_opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
     if quote.is_some() {
         j += 1;
     }
-    let len = b[j..]
-        .iter()
-        .take(MAX_ID + 1)
-        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-        .count();
-    if len == 0 || len > MAX_ID || b[j].is_ascii_digit() {
-        return None;
-    }
+    let len = identifier(b, j)?;
     let id = &b[j..j + len];
     if quote.is_none() && id.iter().any(u8::is_ascii_lowercase) {
         return None;
@@ -191,6 +177,18 @@ pub(super) fn shell_opener(b: &[u8], i: usize) -> Option<(Heredoc, usize)> {
         shell: true,
     };
     Some((doc, next))
+}
+
+/// The length of the terminator word at `j` (letters, digits, `_`, not
+/// starting with a digit, at most `MAX_ID` long), if there is one.
+fn identifier(b: &[u8], j: usize) -> Option<usize> {
+    let len = b
+        .get(j..)?
+        .iter()
+        .take(MAX_ID + 1)
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count();
+    (len > 0 && len <= MAX_ID && !b[j].is_ascii_digit()).then_some(len)
 }
 
 /// The body of `doc` starting at `from` (a line start): where the body
