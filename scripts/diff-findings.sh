@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that two wasmfit binaries report the same thing: scans each TREE
 # with both (same flags) and diffs the JSON reports, leaving out only what
-# must differ between runs (elapsed time). Exit 1 on any difference.
+# must differ between runs (elapsed time) or binaries (the schema version a
+# new field bumps). Exit 1 on any difference.
 #
 # usage: scripts/diff-findings.sh OLD_BIN NEW_BIN TREE... [-- SCAN_FLAGS...]
 #   e.g. scripts/diff-findings.sh /tmp/wasmfit-main target/release/wasmfit samples/*/
@@ -26,6 +27,7 @@ import json, sys
 p = sys.argv[1]
 r = json.load(open(p))
 r.get("summary", {}).pop("elapsed_ms", None)
+r.pop("schema_version", None)
 json.dump(r, open(p, "w"), indent=1, sort_keys=True)
 PY
   done
@@ -33,7 +35,7 @@ PY
     echo "same     $t ($(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["findings"]), "findings,", sum(len(f.get("evidence",[])) for f in r["findings"]), "evidence")' "$work/new.json"))"
   else
     echo "DIFFERS  $t"
-    diff "$work/old.json" "$work/new.json" | head -40
+    diff "$work/old.json" "$work/new.json" | head -40 || true
     status=1
   fi
 done

@@ -63,6 +63,9 @@ struct FileResult {
     /// What it declares and names where imports do not say it all
     /// (`parse::source::declarations`).
     names: (Vec<String>, Vec<String>),
+    /// A Python file's functions and the names it uses
+    /// (`parse::calls`), for who calls what.
+    calls: Option<Box<crate::parse::calls::Calls>>,
     /// Its `wasmfit: ignore[...]` comments, applied in the one suppression
     /// pass once the hits of every producer are in.
     markers: Option<FileMarkers>,
@@ -157,6 +160,9 @@ pub fn scan_with(
             if !r.names.0.is_empty() || !r.names.1.is_empty() {
                 code.names.insert(a.rel.clone(), r.names);
             }
+            if let Some(c) = r.calls {
+                code.calls.insert(a.rel.clone(), c);
+            }
             file_hits.extend(r.hits);
             kept.extend(r.kept);
             diagnostics.extend(r.diagnostics);
@@ -212,6 +218,9 @@ pub fn scan_with(
     // service (analyze::healthcheck).
     let checks = crate::analyze::healthcheck::files(&kept, &artifacts);
     crate::analyze::healthcheck::apply(&checks, &mut hits);
+    // What a variant image's last stage adds to a runnable stage is the
+    // variant's (analyze::variants).
+    crate::analyze::variants::apply(&crate::analyze::variants::find(&kept), &mut hits);
 
     // Lock entries take the scope of the manifest declarations that pull
     // them in, which needs every manifest of the tree (analyze::scopes).
@@ -302,6 +311,7 @@ pub fn scan_with(
         let mut u = u.clone();
         let reach = if opts.extra_facts.is_empty() {
             Some(reach_unit(
+                &rules.rules,
                 &mut u,
                 &unit_kept,
                 &unit_artifacts,
@@ -409,6 +419,8 @@ struct Code {
     entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
     dynamic: std::collections::HashSet<String>,
     names: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
+    /// Python files' functions and uses, for `analyze::callers`.
+    calls: std::collections::HashMap<String, Box<crate::parse::calls::Calls>>,
 }
 
 /// Entry points the unit's manifests declare (analyze::entries), then
@@ -417,6 +429,7 @@ struct Code {
 /// then the import walk places every code file and the unit's hits get its
 /// verdict (analyze::reach).
 fn reach_unit(
+    rules: &[crate::rules::Rule],
     u: &mut crate::analyze::units::Unit,
     kept: &[&Fact],
     artifacts: &[&Artifact],
@@ -493,6 +506,9 @@ fn reach_unit(
         outcome.advisory();
     }
     reach::apply(&outcome, &u.name, hits);
+    // Evidence in a function only background jobs call is the worker's
+    // (analyze::callers).
+    crate::analyze::callers::apply(rules, &files, &code.calls, &outcome, hits);
     u.notes.extend(outcome.notes.iter().cloned());
     outcome
 }
@@ -959,6 +975,9 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
             r.names = parse::source::declarations(&view);
+            if lang == crate::model::language::Language::Python && a.context.counts() {
+                r.calls = parse::calls::python(&view);
+            }
             r.hint = true;
             if r.hits.iter().any(|h| is_spawn(engine, h)) {
                 updater_view = Some(view);

@@ -1039,3 +1039,137 @@ fn a_package_copied_into_the_workdir_is_where_the_images_command_runs() {
     let r = scan(d);
     assert_eq!(entries(&r)[0], ("dockerfile".into(), "-".into(), true));
 }
+
+/// A Django service whose spawn sits in a function only the job queue's
+/// task calls (through a service module the views import too), an image
+/// whose last stage is a `-plus` variant adding a browser, and a management
+/// command that imports by computed name.
+#[test]
+fn a_spawn_only_background_jobs_call_and_a_variant_stage_are_not_the_request_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim AS app\nCOPY . /app\nWORKDIR /app\nCMD [\"gunicorn\", \"shop.wsgi:application\"]\n\n\
+         FROM app AS app-plus\nRUN apt-get update && apt-get install -y chromium\n",
+    );
+    write(
+        d,
+        "shop/wsgi.py",
+        "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\napplication = get_wsgi_application()\n",
+    );
+    write(
+        d,
+        "manage.py",
+        "import os\nimport sys\n\ndef main():\n    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\n    from django.core.management import execute_from_command_line\n    execute_from_command_line(sys.argv)\n\nif __name__ == \"__main__\":\n    main()\n",
+    );
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/settings.py",
+        "INSTALLED_APPS = [\n    \"orders\",\n]\nROOT_URLCONF = \"shop.urls\"\n",
+    );
+    write(
+        d,
+        "shop/urls.py",
+        "from django.urls import path\nfrom orders import views\nurlpatterns = [path(\"\", views.upload)]\n",
+    );
+    write(d, "orders/__init__.py", "");
+    let views = |call: &str| {
+        format!("from orders.services import assets as asset_actions\n\ndef upload(request):\n    asset_actions.{call}(request.asset)\n")
+    };
+    write(d, "orders/views.py", &views("upload"));
+    write(d, "orders/services/__init__.py", "");
+    write(
+        d,
+        "orders/services/snap.py",
+        "import subprocess\n\ndef create(url, path):\n    subprocess.Popen([\"single-file\", url, path]).wait()\n",
+    );
+    write(
+        d,
+        "orders/services/assets.py",
+        "from orders.services import snap\n\ndef _html(asset):\n    snap.create(asset.url, asset.path)\n\ndef create_snapshot(asset):\n    _html(asset)\n\ndef upload(asset):\n    asset.save()\n",
+    );
+    write(
+        d,
+        "orders/tasks.py",
+        "from huey.contrib.djhuey import periodic_task\nfrom orders.services import assets\n\n@periodic_task()\ndef snapshots():\n    for a in pending():\n        assets.create_snapshot(a)\n",
+    );
+    write(d, "orders/management/__init__.py", "");
+    write(d, "orders/management/commands/__init__.py", "");
+    write(
+        d,
+        "orders/management/commands/replay.py",
+        "import importlib\nfrom django.core.management.base import BaseCommand\n\nclass Command(BaseCommand):\n    def handle(self, name):\n        importlib.import_module(name).run()\n",
+    );
+    write(
+        d,
+        "orders/legacy.py",
+        "import subprocess\n\ndef old():\n    subprocess.run([\"convert\", \"a\", \"b\"])\n",
+    );
+    let spawn = |r: &Value| -> Value {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == "WF101")
+            .cloned()
+            .unwrap_or_else(|| panic!("no WF101: {r}"))
+    };
+    let reason = |f: &Value, path: &str, line: u64| -> String {
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == path && e["line"] == line)
+            .and_then(|e| e["reason"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let r = scan(d);
+    let f = spawn(&r);
+    assert_eq!(f["severity"], "major", "{}", f["evidence"]);
+    assert_eq!(contexts(&r, "orders/services/snap.py"), ["service"]);
+    let why = reason(&f, "orders/services/snap.py", 4);
+    assert!(
+        why.contains(
+            "orders/tasks.py:7 -> orders/services/assets.py:7 -> orders/services/assets.py:4"
+        ),
+        "{why}"
+    );
+    let run_line = |f: &Value| -> String {
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == "Dockerfile" && e["line"] == 7)
+            .map(|e| e["context"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(run_line(&f), "optional");
+    assert!(reason(&f, "Dockerfile", 7).contains("variant of the runnable stage `app`"));
+    assert_eq!(
+        contexts(&r, "orders/legacy.py"),
+        ["optional"],
+        "{}",
+        r["services"][0]["notes"]
+    );
+    assert_eq!(r["verdict"], "porting", "{}", r["scoring"]);
+
+    // A view that runs the snapshot itself puts the spawn on the request
+    // path; a last stage with its own command is the image.
+    write(d, "orders/views.py", &views("create_snapshot"));
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim AS app\nCOPY . /app\nWORKDIR /app\nCMD [\"gunicorn\", \"shop.wsgi:application\"]\n\n\
+         FROM app AS app-plus\nRUN apt-get update && apt-get install -y chromium\nCMD [\"./start.sh\"]\n",
+    );
+    let r = scan(d);
+    let f = spawn(&r);
+    assert_eq!(f["severity"], "blocker", "{}", f["evidence"]);
+    assert!(reason(&f, "orders/services/snap.py", 4).is_empty());
+    assert_eq!(run_line(&f), "service");
+    assert_eq!(r["verdict"], "stay");
+}

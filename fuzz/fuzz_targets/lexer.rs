@@ -1,6 +1,6 @@
 //! The lexer and source parser of every language on arbitrary text (with
-//! the Flask command spans and shell `exec` lines it finds); the first byte
-//! picks the language. The code view must keep the text's
+//! the Flask command spans and shell `exec` lines it finds, and Python's
+//! call graph); the first byte picks the language. The code view must keep the text's
 //! length so offsets still point at the same bytes.
 #![no_main]
 
@@ -26,5 +26,19 @@ fuzz_target!(|data: &[u8]| {
     }
     for s in &view.strings {
         assert!(s.start <= text.len(), "{lang:?} string at {}", s.start);
+    }
+    if lang == Language::Python {
+        if let Some(calls) = wasmfit::parse::calls::python(&view) {
+            let lines = text.matches('\n').count() as u32 + 1;
+            let mut previous = 0;
+            for d in &calls.defs {
+                assert!(previous < d.first && d.first <= d.last && d.last <= lines, "{d:?}");
+                previous = d.last;
+            }
+            for u in &calls.uses {
+                assert!(u.within.is_none_or(|i| (i as usize) < calls.defs.len()), "{u:?}");
+                assert!(u.line >= 1 && u.line <= lines, "{u:?}");
+            }
+        }
     }
 });

@@ -49,6 +49,7 @@ impl Hit {
                 suppressed: None,
                 reason: None,
                 chain: Vec::new(),
+                jobs_only: false,
             },
         }
     }
@@ -184,7 +185,9 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     let job_only = !lock_only
         && rule.severity == Severity::Blocker
         && !in_ctx.is_empty()
-        && in_ctx.iter().all(|e| is_job_path(&e.at.path));
+        && in_ctx
+            .iter()
+            .all(|e| e.jobs_only || is_job_path(&e.at.path));
     // Severities are ordered most severe first: `max` is "at most".
     let severity = if lock_only {
         rule.severity.max(Severity::Minor)
@@ -235,7 +238,7 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
 /// convention), a file named for a job (`restic_job.rb`,
 /// `cleanup_job.py`), or a package's `tasks.py` (Celery, huey and RQ's
 /// convention; a root `tasks.py` is invoke's, build context already).
-fn is_job_path(path: &str) -> bool {
+pub(crate) fn is_job_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let parts: Vec<&str> = lower.split('/').collect();
     let Some((file, dirs)) = parts.split_last() else {

@@ -12,6 +12,7 @@
 //! recognises code that updates the installation from its own checkout.
 //! Nothing here reads files or prints.
 
+pub(crate) mod callers;
 mod code_rules;
 pub(crate) mod entries;
 pub mod finding;
@@ -30,3 +31,4 @@ pub mod signals;
 pub mod suppress;
 pub(crate) mod unimported;
 pub mod units;
+pub(crate) mod variants;

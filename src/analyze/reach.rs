@@ -78,6 +78,9 @@ pub(crate) struct Outcome {
     pub reachability: Reachability,
     pub placed: HashMap<String, Placed>,
     pub notes: Vec<String>,
+    /// Per Python file, the Python files that import it, for who calls
+    /// what (`analyze::callers`).
+    pub importers: HashMap<String, Vec<String>>,
 }
 
 impl Outcome {
@@ -1144,6 +1147,7 @@ where
             reachability: count(files, &placed, ReachStatus::None),
             placed,
             notes,
+            importers: python_importers(&edges),
         };
     }
 
@@ -1180,18 +1184,38 @@ where
         }
     }
     let cut = main.1 || side.1;
-    if !dynamic.is_empty() {
+    // A computed import in code only a side program runs (a management
+    // command, a CLI) can load anything, but only into that side program:
+    // what the main walk did not reach is then at most optional. One in
+    // code the main entry points reach leaves it undecided.
+    let (dynamic_main, dynamic_side): (Vec<&str>, Vec<&str>) = dynamic
+        .iter()
+        .partition(|rel| main.0.contains_key(&node_of(by_rel[**rel])));
+    let listed = |d: &[&str]| {
+        format!(
+            "{}{}",
+            d.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            if d.len() > 3 { " and more" } else { "" }
+        )
+    };
+    if !dynamic_main.is_empty() {
         notes.push(format!(
-            "dynamic imports in {}{}: files the graph does not reach are judged as before",
-            dynamic
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-            if dynamic.len() > 3 { " and more" } else { "" }
+            "dynamic imports in {}: files the graph does not reach are judged as before",
+            listed(&dynamic_main)
+        ));
+    } else if !dynamic_side.is_empty() {
+        notes.push(format!(
+            "dynamic imports only in side programs ({}): files the main entry points do not reach are at most optional",
+            listed(&dynamic_side)
         ));
     }
+    // The chain to the side program's computed import, for the files it
+    // may load.
+    let side_loader: Option<Vec<Location>> = dynamic_side.first().map(|rel| {
+        let mut chain = side.0[&node_of(by_rel[*rel])].clone();
+        chain.push(Location::file(rel, COMPUTED_IMPORT));
+        chain
+    });
     // Native code no entry point of its own starts is loaded by another
     // runtime the graph does not follow: an eBPF object a Go loader
     // attaches, a Python or Node extension, a JNI library.
@@ -1213,8 +1237,10 @@ where
             Placed::Reached(chain.clone())
         } else if let Some(chain) = side.0.get(&node) {
             Placed::Optional(chain.clone())
-        } else if !dynamic.is_empty() || cut {
+        } else if !dynamic_main.is_empty() || cut {
             Placed::Undecided
+        } else if let Some(chain) = &side_loader {
+            Placed::Optional(chain.clone())
         } else if is_native(f.language) && !entry_langs.contains(native_family(f.language)) {
             if !loaded_langs.contains(&f.language.id()) {
                 loaded_langs.push(f.language.id());
@@ -1247,7 +1273,31 @@ where
         reachability: count(files, &placed, status),
         placed,
         notes,
+        importers: python_importers(&edges),
     }
+}
+
+/// The last step of the chain to a file a side program may load by a
+/// computed name.
+const COMPUTED_IMPORT: &str = "imports by a computed name";
+
+/// Reverses the Python import edges: file -> the files importing it.
+fn python_importers(
+    edges: &HashMap<String, Vec<(String, Location)>>,
+) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (from, targets) in edges.iter().filter(|(f, _)| f.ends_with(".py")) {
+        for (t, _) in targets {
+            if t.ends_with(".py") && t != from {
+                out.entry(t.clone()).or_default().push(from.clone());
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    out
 }
 
 /// Breadth-first from the entries (main ones, or side ones), each node
@@ -1334,10 +1384,16 @@ pub(crate) fn apply(outcome: &Outcome, service: &str, hits: &mut [Hit]) {
             Some(Placed::Optional(chain)) => {
                 e.context = Context::Optional;
                 e.chain = chain.clone();
-                e.reason = Some(format!(
-                    "reached only from a side entry point of service {service} ({})",
-                    chain.first().map(|l| l.path.as_str()).unwrap_or("")
-                ));
+                e.reason = Some(match chain.last() {
+                    Some(l) if l.snippet == COMPUTED_IMPORT => format!(
+                        "no main entry point of service {service} reaches it; only a side program may load it by a computed name ({})",
+                        l.path
+                    ),
+                    _ => format!(
+                        "reached only from a side entry point of service {service} ({})",
+                        chain.first().map(|l| l.path.as_str()).unwrap_or("")
+                    ),
+                });
             }
             Some(Placed::Unreachable) => {
                 e.context = Context::Unreachable;
@@ -1882,6 +1938,42 @@ mod tests {
         assert_eq!(out.placed["plugins/a.py"], Placed::Undecided);
         assert_eq!(out.placed["Program.cs"], Placed::Undecided);
         assert!(out.notes.iter().any(|n| n.contains("dynamic imports")));
+    }
+
+    #[test]
+    fn dynamic_imports_in_a_side_program_make_unreached_files_optional() {
+        use Language::Python;
+        let mut command = file("shop/management/commands/replay.py", Python);
+        command.dynamic = true;
+        let files = [
+            file("shop/wsgi.py", Python),
+            command,
+            file("shop/legacy.py", Python),
+        ];
+        let side = [
+            entry("shop/wsgi.py", true),
+            entry("shop/management/commands/replay.py", false),
+        ];
+        let out = walk(&files, &[], &side);
+        assert_eq!(out.reachability.status, ReachStatus::Complete);
+        match &out.placed["shop/legacy.py"] {
+            Placed::Optional(chain) => {
+                assert_eq!(
+                    chain.first().unwrap().path,
+                    "shop/management/commands/replay.py"
+                );
+                assert_eq!(chain.last().unwrap().snippet, COMPUTED_IMPORT);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(out
+            .notes
+            .iter()
+            .any(|n| n.contains("only in side programs")));
+        // The same import on the main path decides nothing.
+        let main = [entry("shop/management/commands/replay.py", true)];
+        let out = walk(&files, &[], &main);
+        assert_eq!(out.placed["shop/legacy.py"], Placed::Undecided);
     }
 
     fn reached(out: &Outcome, rel: &str) -> bool {

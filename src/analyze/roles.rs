@@ -65,6 +65,8 @@ const DOCS_IMAGE: &str = "documentation image";
 const PACKAGING_IMAGE: &str = "packaging image (builds a package, not the service)";
 const CI_IMAGE: &str = "CI image";
 const BUILD_IMAGE: &str = "build image (Dockerfile named for building, not shipping)";
+const BASE_IMAGE: &str =
+    "base image (Dockerfile named `base`: the service's image is built FROM it by tag; not a service of its own)";
 const WEB_INSTALLER: &str = "web installer (run once to check the host and write the configuration before the application is set up; an image is configured by its build and environment)";
 const TEST_COMPOSE: &str = "test compose file (named for tests)";
 const DEV_COMPOSE: &str = "development compose file (named for development, or the local override)";
@@ -459,11 +461,14 @@ fn dockerfile_role(file: &str) -> Option<(Context, &'static str)> {
                 (Context::Dev, DEV_IMAGE)
             }
             "docs" | "doc" | "mkdocs" | "sphinx" => (Context::Docs, DOCS_IMAGE),
-            "deb" | "rpm" | "package" | "packaging" | "snap" | "appimage" | "debian" => {
+            // Not `debian`: `Dockerfile.debian` beside `Dockerfile.alpine`
+            // names the base image's distribution, not a package build.
+            "deb" | "rpm" | "package" | "packaging" | "snap" | "appimage" => {
                 (Context::Packaging, PACKAGING_IMAGE)
             }
             "ci" => (Context::Ci, CI_IMAGE),
             "builder" | "build" | "buildenv" | "toolchain" => (Context::Build, BUILD_IMAGE),
+            "base" => (Context::Build, BASE_IMAGE),
             _ => continue,
         };
         return Some(role);
@@ -581,6 +586,8 @@ mod tests {
             ("docker/Dockerfile.dev", Context::Dev),
             ("Dockerfile.docs", Context::Docs),
             ("docker/builder-go.dockerfile", Context::Build),
+            ("docker/debian-base.dockerfile", Context::Build),
+            ("Dockerfile.base", Context::Build),
             ("docker-compose.e2e.yml", Context::Test),
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),
@@ -593,6 +600,14 @@ mod tests {
         ];
         for (rel, c) in cases {
             assert_eq!(ctx(rel).map(|x| x.0), Some(c), "{rel}");
+        }
+        // A distribution's name is the base image's flavour.
+        for rel in [
+            "Dockerfile.debian",
+            "docker/Dockerfile.django-debian",
+            "Dockerfile",
+        ] {
+            assert_eq!(ctx(rel), None, "{rel}");
         }
     }
 

@@ -56,6 +56,11 @@ pub struct Evidence {
     /// evidence itself is the last step. Empty when no graph was built.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chain: Vec<Location>,
+    /// Only background-job code calls the function it sits in
+    /// (`analyze::callers`; `reason` shows the calls): the job queue's
+    /// worker needs it, not the request path.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub jobs_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,6 +117,7 @@ impl Evidence {
             suppressed: None,
             reason: None,
             chain: Vec::new(),
+            jobs_only: false,
         }
     }
 }

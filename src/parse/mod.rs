@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod binary;
+pub mod calls;
 pub mod cli_commands;
 pub mod compose;
 pub mod dockerfile;
