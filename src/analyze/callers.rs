@@ -146,9 +146,10 @@ fn mark(h: &mut Hit, reason: String) {
     h.evidence.reason = Some(reason);
 }
 
-/// The callers of `node` up to background-job code: `Some(chain)` (the
-/// job's call site first, each call on the way down) when every path up
-/// ends in a job file, `None` when one does not or cannot be followed.
+/// The callers of `start`, followed up: `Some(chain)` (the calls from a
+/// job's function down to it) when every path up ends in a function of
+/// background-job code that nothing outside the job code runs directly,
+/// `None` when one does not or cannot be followed.
 fn jobs_only(
     start: Node,
     calls: &HashMap<String, Box<Calls>>,
@@ -156,42 +157,51 @@ fn jobs_only(
     shipping: &HashSet<&str>,
 ) -> Option<Vec<Location>> {
     let mut queue: VecDeque<Node> = VecDeque::from([start]);
-    // Each function reached, with the call site below it that led here.
+    // Each function reached, with the call site in it that leads down.
     let mut came: HashMap<Node, Option<(Node, Location)>> = HashMap::from([(start, None)]);
-    let mut job_site: Option<(Location, Node)> = None;
+    let mut root: Option<Node> = None;
     while let Some((rel, def)) = queue.pop_front() {
         let c = calls.get(rel)?;
         let name = c.defs.get(def as usize)?.name.as_str();
+        let job = is_job_path(rel);
         let mut callers = 0;
         for (g, u) in uses_of(rel, name, calls, importers, shipping) {
-            if g == rel && u.within == Some(def) {
+            // Recursion; `task.delay(...)` queues the job rather than
+            // running it: the worker runs it.
+            if (g == rel && u.within == Some(def)) || u.queued {
                 continue;
             }
+            let Some(within) = u.within else {
+                // Module level: in a job file, the job queue's own
+                // registration; elsewhere it runs at import or registers
+                // the function with something that calls it.
+                if is_job_path(g) {
+                    continue;
+                }
+                return None;
+            };
             callers += 1;
-            let site = Location::line(g, u.line, "");
-            if is_job_path(g) {
-                job_site.get_or_insert((site, (rel, def)));
-                continue;
-            }
-            // Module level in request-path code: runs at import, or
-            // registers the function with something that calls it.
-            let within = u.within?;
             let caller = (g, within);
             if !came.contains_key(&caller) {
                 if came.len() >= MAX_NODES {
                     return None;
                 }
-                came.insert(caller, Some(((rel, def), site)));
+                came.insert(caller, Some(((rel, def), Location::line(g, u.line, ""))));
                 queue.push_back(caller);
             }
         }
+        // What nothing calls is started from outside: the job queue for
+        // a job's function, a URL table or a framework for anything else.
         if callers == 0 {
-            return None;
+            if !job {
+                return None;
+            }
+            root.get_or_insert((rel, def));
         }
     }
-    // Down from the first job call site to the evidence's function.
-    let (site, mut at) = job_site?;
-    let mut chain = vec![site];
+    // Down from the job to the evidence's function.
+    let mut at = root?;
+    let mut chain = Vec::new();
     while let Some(Some((below, site))) = came.get(&at) {
         chain.push(site.clone());
         at = *below;
@@ -388,6 +398,46 @@ def run_pending():
             reason.contains("shop/tasks.py:6 -> shop/assets.py:7 -> shop/assets.py:4"),
             "{reason}"
         );
+    }
+
+    #[test]
+    fn a_job_the_request_path_runs_directly_is_not_only_the_jobs() {
+        let tasks = "from shop import assets\n\n@shared_task\ndef snapshot(a):\n    assets.create_snapshot(a)\n";
+        let files = |views: &str| {
+            let mut t = shop(tasks, views);
+            t.files.push(file("shop/urls.py"));
+            t
+        };
+        let run = |t: &Tree| {
+            let mut hits = spawn_hits(&[(4, Source::Code)]);
+            apply(&rules().rules, &t.files, &t.calls, &t.outcome, &mut hits);
+            hits[0].evidence.jobs_only
+        };
+        // Queued from a view: the worker runs it.
+        for call in [
+            "snapshot.delay(a)",
+            "snapshot.apply_async((a,))",
+            "snapshot.s(a)",
+        ] {
+            let views =
+                format!("from shop.tasks import snapshot\n\ndef save(request, a):\n    {call}\n");
+            let mut t = files(&views);
+            t.outcome
+                .importers
+                .entry("shop/tasks.py".into())
+                .or_default()
+                .push("shop/views.py".into());
+            assert!(run(&t), "{call}");
+        }
+        // Called directly from a view: it runs on the request path.
+        let views = "from shop.tasks import snapshot\n\ndef save(request, a):\n    snapshot(a)\n";
+        let mut t = files(views);
+        t.outcome
+            .importers
+            .entry("shop/tasks.py".into())
+            .or_default()
+            .push("shop/views.py".into());
+        assert!(!run(&t));
     }
 
     #[test]

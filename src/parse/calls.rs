@@ -29,12 +29,16 @@ pub struct Bind {
 /// A use of a bound name or of the file's own top-level name: inside
 /// which def (`None`: module level), after which qualifier (`assets` in
 /// `assets.create`, empty for a bare name), first seen on `line`.
+/// Distinct per (def, qualifier, name, queued).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Use {
     pub within: Option<u32>,
     pub qualifier: String,
     pub name: String,
     pub line: u32,
+    /// Followed by a job queue's enqueue method (`send_email.delay(...)`,
+    /// `.apply_async`, `.s`): the worker runs it, not this code.
+    pub queued: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,6 +62,19 @@ impl Calls {
 const MAX_DEFS: usize = 4_096;
 const MAX_BINDS: usize = 1_024;
 const MAX_USES: usize = 8_192;
+/// The methods that put a function on a job queue instead of calling it:
+/// Celery's (`delay`, `apply_async`, `s`, `si`, `signature`) and
+/// Dramatiq's `send_with_options`. Not names many other objects have
+/// (`send`, `schedule`): a call taken for a queued one would hide a caller.
+const ENQUEUE: [&str; 6] = [
+    "delay",
+    "apply_async",
+    "s",
+    "si",
+    "signature",
+    "send_with_options",
+];
+
 /// Parts of a dotted name read, at most.
 const MAX_PARTS: usize = 8;
 
@@ -120,7 +137,7 @@ pub fn python(view: &CodeView) -> Option<Box<Calls>> {
     }
     // Pass 2: uses of bound names and of the file's own defs.
     let names = Names::new(&calls);
-    let mut seen: FxHashSet<(Option<u32>, &str, &str)> = FxHashSet::default();
+    let mut seen: FxHashSet<(Option<u32>, &str, &str, bool)> = FxHashSet::default();
     let mut uses = Vec::new();
     let mut parts: Vec<&str> = Vec::with_capacity(MAX_PARTS);
     for l in &lines {
@@ -161,11 +178,11 @@ pub fn python(view: &CodeView) -> Option<Box<Calls>> {
                     continue;
                 }
             }
-            // A dotted name from a bound one: its parts.
+            // A dotted name: its parts (a bare name's too, for the
+            // enqueue method after it).
             parts.clear();
             parts.push(first);
-            while dotted
-                && parts.len() < MAX_PARTS
+            while parts.len() < MAX_PARTS
                 && j + 1 < bytes.len()
                 && bytes[j] == b'.'
                 && ident_start(bytes[j + 1])
@@ -183,22 +200,29 @@ pub fn python(view: &CodeView) -> Option<Box<Calls>> {
             newlines += count_newlines(&bytes[counted_to..start]);
             counted_to = start;
             let line = l.line + newlines;
-            for w in parts.windows(2) {
-                if seen.insert((within, w[0], w[1])) {
-                    uses.push(Use {
-                        within,
-                        qualifier: w[0].to_string(),
-                        name: w[1].to_string(),
-                        line,
-                    });
+            let queued_after = |k: usize| parts.get(k).is_some_and(|p| ENQUEUE.contains(p));
+            if dotted {
+                for (k, w) in parts.windows(2).enumerate() {
+                    let queued = queued_after(k + 2);
+                    if seen.insert((within, w[0], w[1], queued)) {
+                        uses.push(Use {
+                            within,
+                            qualifier: w[0].to_string(),
+                            name: w[1].to_string(),
+                            line,
+                            queued,
+                        });
+                    }
                 }
             }
-            if bare && seen.insert((within, "", first)) {
+            let queued = queued_after(1);
+            if bare && seen.insert((within, "", first, queued)) {
                 uses.push(Use {
                     within,
                     qualifier: String::new(),
                     name: first.to_string(),
                     line,
+                    queued,
                 });
             }
         }
@@ -477,6 +501,7 @@ if __name__ == \"__main__\":
         assert!(u.contains(&(Some("Worker"), "", "run_one", 23)));
         assert!(u.contains(&(Some("Worker"), "mail", "send", 24)));
         assert!(u.contains(&(None, "", "schedule", 27)));
+        assert!(c.uses.iter().all(|u| !u.queued));
         // Text and comments name nothing; a def's own name is no use of it.
         assert!(!u.iter().any(|x| x.0.is_none() && x.2 == "send"));
         assert!(!u.iter().any(|x| x.0 == Some("run_one") && x.2 == "send"));
@@ -484,6 +509,22 @@ if __name__ == \"__main__\":
         assert_eq!(c.def_at(17), Some(1));
         assert_eq!(c.def_at(26), None);
         assert_eq!(c.def_at(3), None);
+    }
+
+    #[test]
+    fn a_call_a_job_queue_runs_is_queued() {
+        let c = read(
+            "from shop import tasks\nfrom shop.tasks import mail\n\ndef save(a):\n    tasks.render.delay(a)\n    mail.apply_async((a,))\n    tasks.render(a)\n",
+        );
+        let q: Vec<(&str, &str, bool)> = c
+            .uses
+            .iter()
+            .map(|u| (u.qualifier.as_str(), u.name.as_str(), u.queued))
+            .collect();
+        assert!(q.contains(&("tasks", "render", true)), "{q:?}");
+        assert!(q.contains(&("", "mail", true)));
+        assert!(q.contains(&("tasks", "render", false)));
+        assert!(!q.contains(&("", "mail", false)));
     }
 
     #[test]
