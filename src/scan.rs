@@ -220,7 +220,14 @@ pub fn scan_with(
     crate::analyze::healthcheck::apply(&checks, &mut hits);
     // What a variant image's last stage adds to a runnable stage is the
     // variant's (analyze::variants).
-    crate::analyze::variants::apply(&crate::analyze::variants::find(&kept), &mut hits);
+    let targets: Vec<&str> = composed
+        .iter()
+        .filter(|c| c.context.counts())
+        .flat_map(|c| c.settings.iter())
+        .filter(|(k, _)| k == "build.target")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    crate::analyze::variants::apply(&crate::analyze::variants::find(&kept, &targets), &mut hits);
 
     // Lock entries take the scope of the manifest declarations that pull
     // them in, which needs every manifest of the tree (analyze::scopes).

@@ -1157,6 +1157,16 @@ fn a_spawn_only_background_jobs_call_and_a_variant_stage_are_not_the_request_pat
     );
     assert_eq!(r["verdict"], "porting", "{}", r["scoring"]);
 
+    // A compose service that builds the variant by name ships it.
+    write(
+        d,
+        "compose.yaml",
+        "services:\n  web:\n    build:\n      context: .\n      target: app-plus\n",
+    );
+    let r = scan(d);
+    assert_eq!(run_line(&spawn(&r)), "service");
+    std::fs::remove_file(d.join("compose.yaml")).unwrap();
+
     // A view that runs the snapshot itself puts the spawn on the request
     // path; a last stage with its own command is the image.
     write(d, "orders/views.py", &views("create_snapshot"));

@@ -33,8 +33,10 @@ struct Stage<'a> {
 
 /// The variant stages among `kept`'s Dockerfiles. Only the shipping
 /// lineage's instructions count, so the stages read here are the last one
-/// and those it is built FROM.
-pub(crate) fn find(kept: &[Fact]) -> Vec<Variant> {
+/// and those it is built FROM. A stage a compose service builds by name
+/// (`build.target`, among `targets`) is what that service ships, not an
+/// option.
+pub(crate) fn find(kept: &[Fact], targets: &[&str]) -> Vec<Variant> {
     let mut by_file: BTreeMap<&str, Vec<(u32, &str, &str)>> = BTreeMap::new();
     for f in kept {
         let FactKind::Instruction { instruction, args } = &f.kind else {
@@ -74,7 +76,11 @@ pub(crate) fn find(kept: &[Fact]) -> Vec<Variant> {
         let Some((last, earlier)) = stages.split_last() else {
             continue;
         };
-        if last.runs {
+        if last.runs
+            || last
+                .name
+                .is_some_and(|n| targets.iter().any(|t| t.eq_ignore_ascii_case(n)))
+        {
             continue;
         }
         // The stage it adds to, and whether that stage (or one it is built
@@ -159,7 +165,7 @@ mod tests {
             ins(20, "CMD", "[\"./bootstrap.sh\"]", Service),
             ins(30, "FROM", "app AS app-plus", Service),
         ];
-        let v = find(&kept);
+        let v = find(&kept, &[]);
         assert_eq!(
             v,
             [Variant {
@@ -173,7 +179,10 @@ mod tests {
         let mut chained = kept.to_vec();
         chained[4] = ins(25, "FROM", "app AS base-plus", Service);
         chained.push(ins(30, "FROM", "base-plus AS full", Service));
-        assert_eq!(find(&chained)[0].name, "full");
+        assert_eq!(find(&chained, &[])[0].name, "full");
+        // A compose service that builds the variant by name ships it.
+        assert!(find(&kept, &["APP-PLUS"]).is_empty());
+        assert_eq!(find(&kept, &["app"]).len(), 1);
     }
 
     #[test]
@@ -186,20 +195,20 @@ mod tests {
             ins(9, "FROM", "app AS prod", Service),
             ins(12, "ENTRYPOINT", "[\"gunicorn\"]", Service),
         ];
-        assert!(find(&own).is_empty());
+        assert!(find(&own, &[]).is_empty());
         // A base stage that runs nothing: the last stage completes it.
         let base = [
             ins(1, "FROM", "python:3.13 AS base", Service),
             ins(9, "FROM", "base AS prod", Service),
         ];
-        assert!(find(&base).is_empty());
+        assert!(find(&base, &[]).is_empty());
         // Built on an image, not a stage; a CMD only a builder stage has.
         let image = [
             ins(1, "FROM", "golang AS build", Build),
             ins(4, "CMD", "go", Build),
             ins(9, "FROM", "build", Service),
         ];
-        assert!(find(&image).is_empty());
+        assert!(find(&image, &[]).is_empty());
     }
 
     #[test]

@@ -380,6 +380,10 @@ impl Emitter<'_> {
                     if let Some(file) = get("dockerfile") {
                         self.push(service, "build.dockerfile", file.to_string(), line, ctx);
                     }
+                    // The stage it builds, when not the last.
+                    if let Some(stage) = get("target") {
+                        self.push(service, "build.target", stage.to_string(), line, ctx);
+                    }
                 }
                 _ => {}
             },
