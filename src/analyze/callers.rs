@@ -51,48 +51,46 @@ pub(crate) fn apply(
         .filter(|f| !matches!(outcome.placed.get(&f.rel), Some(Placed::Unreachable)))
         .map(|f| f.rel.as_str())
         .collect();
+    // The function each piece of service evidence sits in, looked up once.
+    let def_of: Vec<Option<u32>> = hits
+        .iter()
+        .map(|h| {
+            let e = &h.evidence;
+            if e.context != Context::Service {
+                return None;
+            }
+            calls.get(&e.at.path)?.def_at(e.at.line?)
+        })
+        .collect();
     let mut memo: HashMap<Node, Option<Vec<Location>>> = HashMap::new();
-    let mut marked: Vec<usize> = Vec::new();
+    // The evidence only jobs reach, with the calls that show it.
+    let mut chains: Vec<(usize, Vec<Location>)> = Vec::new();
     for (i, h) in hits.iter().enumerate() {
         let e = &h.evidence;
-        if e.context != Context::Service || is_job_path(&e.at.path) {
-            continue;
-        }
-        let (Some(c), Some(line)) = (calls.get(&e.at.path), e.at.line) else {
+        let Some(def) = def_of[i].filter(|_| !is_job_path(&e.at.path)) else {
             continue;
         };
-        let Some(def) = c.def_at(line) else { continue };
         let node = (e.at.path.as_str(), def);
         let found = memo
             .entry(node)
             .or_insert_with(|| jobs_only(node, calls, &outcome.importers, &shipping));
-        if found.is_some() {
-            marked.push(i);
+        if let Some(chain) = found {
+            chains.push((i, chain.clone()));
         }
     }
     // An import at module level serves the file's functions: when every
     // function of the file with evidence of the same rule is the jobs',
     // so is the import.
     let mut is_marked = vec![false; hits.len()];
-    for &i in &marked {
-        is_marked[i] = true;
+    for (i, _) in &chains {
+        is_marked[*i] = true;
     }
-    let mut by_file_rule: HashMap<(&str, usize), (bool, bool)> = HashMap::new();
+    let mut by_file_rule: HashMap<(&str, usize), bool> = HashMap::new();
     for (i, h) in hits.iter().enumerate() {
-        let e = &h.evidence;
-        if e.context != Context::Service || !calls.contains_key(&e.at.path) {
-            continue;
-        }
-        let in_def =
-            e.at.line
-                .and_then(|l| calls[&e.at.path].def_at(l))
-                .is_some();
-        if in_def {
-            let v = by_file_rule
-                .entry((e.at.path.as_str(), h.rule))
-                .or_insert((true, false));
-            v.0 &= is_marked[i];
-            v.1 = true;
+        if def_of[i].is_some() {
+            *by_file_rule
+                .entry((h.evidence.at.path.as_str(), h.rule))
+                .or_insert(true) &= is_marked[i];
         }
     }
     // Not for native code: importing an extension loads it, in whatever
@@ -103,23 +101,10 @@ pub(crate) fn apply(
         if e.source != Source::Import || is_marked[i] || native.contains(&h.rule) {
             continue;
         }
-        if by_file_rule.get(&(e.at.path.as_str(), h.rule)) == Some(&(true, true)) {
+        if by_file_rule.get(&(e.at.path.as_str(), h.rule)) == Some(&true) {
             imports.push(i);
         }
     }
-    // The chains, for the reasons.
-    let chains: Vec<(usize, Vec<Location>)> = marked
-        .iter()
-        .map(|&i| {
-            let e = &hits[i].evidence;
-            let def =
-                e.at.line
-                    .and_then(|l| calls[&e.at.path].def_at(l))
-                    .unwrap_or(0);
-            let chain = memo[&(e.at.path.as_str(), def)].clone().unwrap_or_default();
-            (i, chain)
-        })
-        .collect();
     for (i, chain) in chains {
         let steps: Vec<String> = chain
             .iter()

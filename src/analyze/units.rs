@@ -94,6 +94,18 @@ pub(crate) fn compose_services(facts: &[Fact]) -> Vec<ComposeService> {
     out
 }
 
+/// A FROM instruction's arguments read as (the image or earlier stage it
+/// starts from, the stage's own name): `--platform=.. app AS app-plus`.
+pub(crate) fn from_stage(args: &str) -> (Option<String>, Option<String>) {
+    let words = instruction_words(args);
+    let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+    let name = match words.as_slice() {
+        [_, as_, name] if as_.eq_ignore_ascii_case("as") => Some(name.to_string()),
+        _ => None,
+    };
+    (words.first().map(|w| w.to_string()), name)
+}
+
 /// `base` joined with `rel`, `.` and `..` folded, `/`-separated, no leading
 /// `./`; the root is the empty string. `None` when it leaves the root or is
 /// absolute.
@@ -939,25 +951,21 @@ fn renamed_copies(kept: &[Fact], dockerfile: &str, u: &Unit, artifacts: &[Artifa
             "FROM" => {
                 // A new stage starts afresh, or from the earlier stage it
                 // names (`FROM base AS production`), with its environment.
-                let words = instruction_words(args);
-                let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+                let (base, name) = from_stage(args);
                 if let Some(name) = stage.take() {
                     stages.push((name, env.clone(), workdir.clone()));
                 }
-                let parent = words.first().and_then(|base| {
+                let parent = base.and_then(|base| {
                     stages
                         .iter()
                         .rev()
-                        .find(|(n, ..)| n.eq_ignore_ascii_case(base))
+                        .find(|(n, ..)| n.eq_ignore_ascii_case(&base))
                 });
                 (env, workdir) = match parent {
                     Some((_, e, w)) => (e.clone(), w.clone()),
                     None => (Vec::new(), "/".into()),
                 };
-                stage = match words.as_slice() {
-                    [_, as_, name] if as_.eq_ignore_ascii_case("as") => Some(name.to_string()),
-                    _ => Some(String::new()),
-                };
+                stage = Some(name.unwrap_or_default());
             }
             "ENV" => {
                 let words = instruction_words(args);

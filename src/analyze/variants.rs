@@ -10,6 +10,7 @@
 //! still counts through the code.
 
 use crate::analyze::finding::Hit;
+use crate::analyze::units::from_stage;
 use crate::model::context::Context;
 use crate::model::fact::{Fact, FactKind};
 use std::collections::BTreeMap;
@@ -24,10 +25,10 @@ pub(crate) struct Variant {
 }
 
 /// One shipping stage of a Dockerfile, read from its kept instructions.
-struct Stage<'a> {
+struct Stage {
     line: u32,
-    image: &'a str,
-    name: Option<&'a str>,
+    image: String,
+    name: Option<String>,
     runs: bool,
 }
 
@@ -57,12 +58,8 @@ pub(crate) fn find(kept: &[Fact], targets: &[&str]) -> Vec<Variant> {
         let mut stages: Vec<Stage> = Vec::new();
         for (line, instruction, args) in ins {
             if instruction == "FROM" {
-                let mut words = args.split_whitespace().skip_while(|w| w.starts_with("--"));
-                let image = words.next().unwrap_or("");
-                let name = match (words.next(), words.next()) {
-                    (Some(kw), Some(n)) if kw.eq_ignore_ascii_case("as") => Some(n),
-                    _ => None,
-                };
+                let (image, name) = from_stage(args);
+                let image = image.unwrap_or_default();
                 stages.push(Stage {
                     line,
                     image,
@@ -79,6 +76,7 @@ pub(crate) fn find(kept: &[Fact], targets: &[&str]) -> Vec<Variant> {
         if last.runs
             || last
                 .name
+                .as_deref()
                 .is_some_and(|n| targets.iter().any(|t| t.eq_ignore_ascii_case(n)))
         {
             continue;
@@ -88,9 +86,9 @@ pub(crate) fn find(kept: &[Fact], targets: &[&str]) -> Vec<Variant> {
         let stage_named = |n: &str| {
             earlier
                 .iter()
-                .rposition(|s| s.name.is_some_and(|m| m.eq_ignore_ascii_case(n)))
+                .rposition(|s| s.name.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(n)))
         };
-        let Some(parent) = stage_named(last.image) else {
+        let Some(parent) = stage_named(&last.image) else {
             continue;
         };
         let mut at = Some(parent);
@@ -98,14 +96,14 @@ pub(crate) fn find(kept: &[Fact], targets: &[&str]) -> Vec<Variant> {
         for _ in 0..earlier.len() {
             let Some(i) = at else { break };
             runs |= earlier[i].runs;
-            at = stage_named(earlier[i].image).filter(|&j| j < i);
+            at = stage_named(&earlier[i].image).filter(|&j| j < i);
         }
         if runs {
             out.push(Variant {
                 path: path.to_string(),
                 from_line: last.line,
-                name: last.name.unwrap_or("the last stage").to_string(),
-                parent: last.image.to_string(),
+                name: last.name.clone().unwrap_or_else(|| "the last stage".into()),
+                parent: last.image.clone(),
             });
         }
     }
