@@ -865,6 +865,12 @@ fn compose_prepass(
         let Some(role) = role_of.get(&dockerfile) else {
             continue;
         };
+        // A Dockerfile in a developer-environment folder (`dev/`,
+        // `.devcontainer/`) is that environment whoever builds it; a compose
+        // file that builds it is one too (`analyze::units` says so).
+        if role.context == Context::Dev && role.path.ends_with('/') {
+            continue;
+        }
         let note = format!(
             "`{dockerfile}` looks like a {} but compose service `{}` ({}) builds it, so it ships",
             role.reason, c.name, c.file

@@ -192,8 +192,15 @@ fn resolve<F: Borrow<Fact>, A: Borrow<Artifact>>(
             find_under(dir, &cands, code).map_or(Target::Missing(cands[0].clone()), Target::File)
         }
         EntryKind::MixApplication => {
+            // Mix's convention is `lib/my_app/application.ex`; projects
+            // that named the folder `lib/myapp/` keep the module
+            // `MyApp.Application` (Elixir does not tie modules to paths).
             let base: Vec<String> = target.split('.').map(snake).collect();
-            let cands = [format!("{}.ex", base.join("/"))];
+            let plain: Vec<String> = target.split('.').map(|p| p.to_ascii_lowercase()).collect();
+            let cands = [
+                format!("{}.ex", base.join("/")),
+                format!("{}.ex", plain.join("/")),
+            ];
             find_under(dir, &cands, code).map_or(Target::Missing(cands[0].clone()), Target::File)
         }
         _ => Target::Nothing,
@@ -326,6 +333,21 @@ fn js_file(p: &str, code: &HashSet<&str>) -> Option<String> {
         };
         stems.push(format!("{before}src/{after}"));
         stems.push(format!("{before}{after}"));
+        // Dual builds put each module format in its own folder
+        // (`dist/cjs/index.js`, `dist/esm/index.mjs`) made from one `src/`.
+        for format in [
+            "cjs/",
+            "esm/",
+            "mjs/",
+            "es/",
+            "umd/",
+            "commonjs/",
+            "module/",
+        ] {
+            if let Some(rest) = after.strip_prefix(format) {
+                stems.push(format!("{before}src/{rest}"));
+            }
+        }
     }
     if code.contains(p) {
         return Some(p.to_string());
@@ -427,10 +449,63 @@ mod tests {
     }
 
     #[test]
+    fn build_outputs_resolve_to_their_sources() {
+        let code: HashSet<&str> = ["commons/src/index.ts", "api/src/server.ts"].into();
+        let js = |p: &str| js_file(p, &code);
+        assert_eq!(
+            js("commons/dist/cjs/index.js").as_deref(),
+            Some("commons/src/index.ts")
+        );
+        assert_eq!(
+            js("commons/dist/esm/index.mjs").as_deref(),
+            Some("commons/src/index.ts")
+        );
+        assert_eq!(
+            js("api/dist/server.js").as_deref(),
+            Some("api/src/server.ts")
+        );
+        // A folder that is not a module format keeps its name.
+        assert_eq!(js("commons/dist/node/index.js"), None);
+    }
+
+    #[test]
     fn names() {
         assert_eq!(snake("MyApp"), "my_app");
         assert_eq!(snake("HTTPServer"), "http_server");
         assert_eq!(snake("Application"), "application");
+    }
+
+    #[test]
+    fn a_mix_application_module_is_found_in_a_folder_without_underscores() {
+        let arts = [art("lib/teslamate/application.ex"), art("lib/other.ex")];
+        let facts = [decl(
+            "mix.exs",
+            EntryKind::MixApplication,
+            "TeslaMate.Application",
+            true,
+        )];
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(
+            paths(&u),
+            [(
+                EntryKind::MixApplication,
+                Some("lib/teslamate/application.ex"),
+                true
+            )]
+        );
+        // Neither spelling: missing, named the conventional way.
+        let arts = [art("lib/other.ex")];
+        let mut u = crate::analyze::units::whole_tree("x").remove(0);
+        let d = add_declared(&mut u, &facts, &arts);
+        assert!(
+            d.diagnostics[0]
+                .message
+                .contains("tesla_mate/application.ex"),
+            "{:?}",
+            d.diagnostics
+        );
     }
 
     #[test]

@@ -94,6 +94,12 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
                 | ".azure-pipelines" | ".teamcity" | "ci" | ".ci",
                 _,
             ) => Some((Context::Ci, CI)),
+            // `packaging/docker/alpine/Dockerfile` is the image channel, the
+            // service itself: only the other channels are packaging.
+            (
+                "packaging",
+                Some("docker" | "container" | "containers" | "oci" | "image" | "images"),
+            ) => None,
             (
                 "packaging" | "debian" | "rpm" | "snap" | "flatpak" | "appimage" | "homebrew"
                 | "chocolatey" | "nsis" | "wix" | "installer" | "installers",
@@ -567,6 +573,12 @@ mod tests {
         for (rel, c, path) in cases {
             assert_eq!(ctx(rel), Some((c, path.to_string())), "{rel}");
         }
+        // The image channel of `packaging/` ships the service itself.
+        assert_eq!(ctx("packaging/docker/alpine/Dockerfile"), None);
+        assert_eq!(
+            ctx("packaging/rpm/Dockerfile"),
+            Some((Context::Packaging, "packaging/".to_string()))
+        );
     }
 
     #[test]

@@ -408,18 +408,18 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 
     #[test]
     fn nearest_lock_serves_a_manifest() {
-        // fuzz/ has its own lock: its manifest is no root of the top one.
-        let fuzz = "[package]\nname = \"fuzz\"\n\n[dependencies]\nnix = \"0.31\"\n";
-        let fuzz_lock = "version = 3\n\n[[package]]\nname = \"fuzz\"\nversion = \"0.0.0\"\ndependencies = [\"nix\"]\n\n[[package]]\nname = \"nix\"\nversion = \"0.31.2\"\nsource = \"registry+x\"\n";
+        // agent/ has its own lock: its manifest is no root of the top one.
+        let agent = "[package]\nname = \"agent\"\n\n[dependencies]\nnix = \"0.31\"\n";
+        let agent_lock = "version = 3\n\n[[package]]\nname = \"agent\"\nversion = \"0.0.0\"\ndependencies = [\"nix\"]\n\n[[package]]\nname = \"nix\"\nversion = \"0.31.2\"\nsource = \"registry+x\"\n";
         let files = [
             ("Cargo.lock", CARGO_LOCK),
             ("server/Cargo.toml", SERVER),
-            ("fuzz/Cargo.toml", fuzz),
-            ("fuzz/Cargo.lock", fuzz_lock),
+            ("agent/Cargo.toml", agent),
+            ("agent/Cargo.lock", agent_lock),
         ];
         assert_eq!(context_of(&files, "Cargo.lock", "nix"), Context::Dev);
         assert_eq!(
-            context_of(&files, "fuzz/Cargo.lock", "nix"),
+            context_of(&files, "agent/Cargo.lock", "nix"),
             Context::Service
         );
     }

@@ -130,6 +130,32 @@ fn dir_of(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// For a folder that holds no manifest at any depth, the nearest folder
+/// above it with a manifest of its own (`""` for the root); `None` when the
+/// folder holds a project itself or no folder above it does.
+fn project_above(artifacts: &[Artifact], dir: &str) -> Option<String> {
+    let manifest_dirs: Vec<&str> = artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, ArtifactKind::Manifest(_)))
+        .map(|a| dir_of(&a.rel))
+        .collect();
+    let inside = format!("{dir}/");
+    if manifest_dirs
+        .iter()
+        .any(|m| *m == dir || m.starts_with(&inside))
+    {
+        return None;
+    }
+    let mut up = dir;
+    while let Some((parent, _)) = up.rsplit_once('/') {
+        if manifest_dirs.contains(&parent) {
+            return Some(parent.to_string());
+        }
+        up = parent;
+    }
+    manifest_dirs.contains(&"").then(String::new)
+}
+
 /// A deployable unit, before it is judged.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Unit {
@@ -299,6 +325,25 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             ));
             continue;
         };
+        // What the compose file builds is not the service when the
+        // Dockerfile kept a non-service role (`dev/docker/Dockerfile`: a
+        // developer environment; `scan::compose_prepass` lifts the roles
+        // a name alone gave).
+        if let Some(d) = inp
+            .artifacts
+            .iter()
+            .find(|a| a.rel == dockerfile && !a.context.counts())
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagKind::Note,
+                &c.file,
+                format!(
+                    "compose service `{}` builds `{dockerfile}`, {} code: it is not judged as a service",
+                    c.name, d.context
+                ),
+            ));
+            continue;
+        }
         if let Some(u) = units
             .iter_mut()
             .find(|u| u.dockerfile.as_deref() == Some(dockerfile.as_str()))
@@ -378,7 +423,8 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         let mut ctx = dir.clone();
         let mut scope = copy_scope(inp.kept, inp.present, &a.rel, &ctx, &files, &dirs);
         // A directory that only holds Docker files (`docker/`, `deploy/`)
-        // is not a service: its Dockerfiles build from the root.
+        // is not a service: its Dockerfiles build from the directory that
+        // holds it, the root or a part (`frontend/docker/Dockerfile`).
         let holder = matches!(
             dir.rsplit('/')
                 .next()
@@ -397,9 +443,21 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
                 | "image"
                 | "images"
         );
-        if holder && !dir.contains('/') {
-            ctx = String::new();
-            scope = copy_scope(inp.kept, inp.present, &a.rel, "", &files, &dirs);
+        if holder {
+            // From the part that holds the folder, or from the root when
+            // the COPY sources are named from there (`COPY
+            // backend/package.json` in `backend/docker/Dockerfile`): the
+            // context where fewer of them are missing.
+            let parent = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+            ctx = parent.to_string();
+            scope = copy_scope(inp.kept, inp.present, &a.rel, parent, &files, &dirs);
+            if !parent.is_empty() {
+                let at_root = copy_scope(inp.kept, inp.present, &a.rel, "", &files, &dirs);
+                if at_root.built.len() < scope.built.len() {
+                    ctx = String::new();
+                    scope = at_root;
+                }
+            }
         } else if !dir.is_empty()
             && scope
                 .paths
@@ -410,6 +468,13 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             if at_root.paths.iter().any(|p| p != &a.rel && !p.is_empty()) {
                 ctx = String::new();
                 scope = at_root;
+            } else if let Some(project) = project_above(inp.artifacts, &dir) {
+                // `COPY . .` from a folder that holds no project
+                // (`packaging/docker/alpine/`): the build runs from the
+                // nearest folder above that does, `docker build -f
+                // packaging/docker/alpine/Dockerfile .`.
+                ctx = project;
+                scope = copy_scope(inp.kept, inp.present, &a.rel, &ctx, &files, &dirs);
             }
         }
         let base = if ctx.is_empty() {
@@ -466,19 +531,13 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
 /// image's context), folds it into that one: the same files cannot have two
 /// verdicts.
 fn add(units: &mut Vec<Unit>, u: Unit) {
-    let mut mine: Vec<&String> = u
-        .scope
-        .iter()
-        .filter(|p| Some(*p) != u.dockerfile.as_ref())
-        .collect();
-    mine.sort();
+    let mine = outermost(u.scope.iter().filter(|p| Some(*p) != u.dockerfile.as_ref()));
     let same = units.iter().position(|o| {
-        let mut theirs: Vec<&String> = o
-            .scope
-            .iter()
-            .filter(|p| Some(*p) != o.dockerfile.as_ref() && !o.also_built_by.contains(p))
-            .collect();
-        theirs.sort();
+        let theirs = outermost(
+            o.scope
+                .iter()
+                .filter(|p| Some(*p) != o.dockerfile.as_ref() && !o.also_built_by.contains(p)),
+        );
         o.root == u.root && theirs == mine
     });
     let Some(i) = same else {
@@ -503,6 +562,23 @@ fn add(units: &mut Vec<Unit>, u: Unit) {
             o.entry_points.push(e);
         }
     }
+}
+
+/// A scope's prefixes without those inside another of them, sorted: two
+/// images that both `COPY ./ /app/` take the same files whatever scripts
+/// each copies besides (`docker/web/init` is inside `""`).
+fn outermost<'s>(scope: impl Iterator<Item = &'s String>) -> Vec<&'s String> {
+    let all: Vec<&String> = scope.collect();
+    let inside =
+        |p: &str, q: &str| p != q && (q.is_empty() || q.ends_with('/') && p.starts_with(q));
+    let mut out: Vec<&String> = all
+        .iter()
+        .copied()
+        .filter(|p| !all.iter().any(|q| inside(p, q)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The whole tree as one unit, as before units existed.
@@ -1186,6 +1262,19 @@ pub(crate) fn ends_with_path(rel: &str, tail: &str) -> bool {
         .is_some_and(|head| head.is_empty() || head.ends_with('/'))
 }
 
+/// Servers that run a Rack application (Rails, Sinatra, Hanami) from its
+/// rackup file.
+const RACK_SERVERS: [&str; 8] = [
+    "puma",
+    "unicorn",
+    "unicorn_rails",
+    "rackup",
+    "thin",
+    "falcon",
+    "iodine",
+    "passenger",
+];
+
 /// What a command line starts, as a file of the unit when it names one.
 pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
     words: &[String],
@@ -1249,6 +1338,23 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
             }
         }
         return (EntryKind::Wsgi, None);
+    }
+    // `bundle exec puma -C config/puma.rb`: Bundler runs the command.
+    if program == "bundle" && words.get(1).is_some_and(|w| w == "exec") {
+        return resolve_command(&words[2..], u, artifacts);
+    }
+    // A Rack server loads the application from a rackup file, `config.ru`
+    // in its directory unless one is named; `-C config/puma.rb` (or
+    // unicorn's `-c`) is the server's own configuration, not the app.
+    // `rails server` starts the same way.
+    let rails_server =
+        program == "rails" && words.get(1).is_some_and(|w| w == "server" || w == "s");
+    if rails_server || RACK_SERVERS.contains(&program.as_str()) {
+        let named = words.iter().skip(1).find(|w| w.ends_with(".ru"));
+        return (
+            EntryKind::Rack,
+            find(named.map_or("config.ru", |w| w.as_str())),
+        );
     }
     if program.starts_with("python") {
         if let Some(i) = words.iter().position(|w| w == "-m") {
@@ -1500,6 +1606,7 @@ impl<'a> Owners<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::artifact::ManifestKind;
     use crate::model::language::Language;
 
     fn art(rel: &str, kind: ArtifactKind) -> Artifact {
@@ -1532,18 +1639,30 @@ mod tests {
     }
 
     fn plan_of(arts: &[Artifact], facts: &[Fact], root: &str) -> Vec<Unit> {
+        plan_with(arts, &[], facts, root).0
+    }
+
+    /// The units and diagnostics for `arts`, the kept Dockerfile facts
+    /// `kept` and the compose facts `facts`.
+    fn plan_with(
+        arts: &[Artifact],
+        kept: &[Fact],
+        facts: &[Fact],
+        root: &str,
+    ) -> (Vec<Unit>, Vec<Diagnostic>) {
         let compose = compose_services(facts);
         let mut diags = Vec::new();
-        plan(
+        let units = plan(
             &Inputs {
                 artifacts: arts,
-                kept: &[],
+                kept,
                 compose: &compose,
                 root_name: root,
                 present: &Present::default(),
             },
             &mut diags,
-        )
+        );
+        (units, diags)
     }
 
     #[test]
@@ -1630,6 +1749,38 @@ mod tests {
     }
 
     #[test]
+    fn a_compose_service_building_a_developer_environment_is_not_a_service() {
+        let facts = [
+            compose_fact("app", "build", ".", 3),
+            compose_fact("app", "build.dockerfile", "dev/docker/Dockerfile", 3),
+            compose_fact("db", "image", "mysql:8", 9),
+        ];
+        let mut dev = art("dev/docker/Dockerfile", ArtifactKind::Dockerfile);
+        dev.context = Context::Dev;
+        let arts = [
+            dev,
+            art("app/Http/Kernel.php", ArtifactKind::Source(Language::Php)),
+        ];
+        let (units, diags) = plan_with(&arts, &[], &facts, "books");
+        // The code is judged as the tree, not through the dev image.
+        assert_eq!(units.len(), 1);
+        assert_eq!(units[0].kind, ServiceKind::Tree);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("`dev/docker/Dockerfile`, dev code")),
+            "{diags:?}"
+        );
+        // The same compose file building a service Dockerfile makes a unit.
+        let arts = [
+            art("dev/docker/Dockerfile", ArtifactKind::Dockerfile),
+            art("app/Http/Kernel.php", ArtifactKind::Source(Language::Php)),
+        ];
+        let units = plan_of(&arts, &facts, "books");
+        assert_eq!(units[0].kind, ServiceKind::Container);
+    }
+
+    #[test]
     fn remote_build_contexts_are_not_the_tree() {
         let facts = [compose_fact(
             "app",
@@ -1638,18 +1789,7 @@ mod tests {
             3,
         )];
         let arts = [art("app.php", ArtifactKind::Source(Language::Php))];
-        let compose = compose_services(&facts);
-        let mut diags = Vec::new();
-        let units = plan(
-            &Inputs {
-                artifacts: &arts,
-                kept: &[],
-                compose: &compose,
-                root_name: "x",
-                present: &Present::default(),
-            },
-            &mut diags,
-        );
+        let (units, diags) = plan_with(&arts, &[], &facts, "x");
         assert_eq!(units[0].kind, ServiceKind::Tree);
         assert!(
             diags[0].message.contains("outside the scanned tree"),
@@ -1665,8 +1805,19 @@ mod tests {
             art("agent/x.go", ArtifactKind::Source(Language::Go)),
             art("main.go", ArtifactKind::Source(Language::Go)),
             art("pkg/a.go", ArtifactKind::Source(Language::Go)),
+            art("web/docker/Dockerfile", ArtifactKind::Dockerfile),
+            art(
+                "web/src/index.ts",
+                ArtifactKind::Source(Language::TypeScript),
+            ),
         ];
         let units = plan_of(&arts, &[], "nebula");
+        // A part's own docker folder builds from that part.
+        let web = units
+            .iter()
+            .find(|u| u.dockerfile.as_deref() == Some("web/docker/Dockerfile"))
+            .unwrap();
+        assert_eq!((web.name.as_str(), web.root.as_str()), ("web", "web"));
         let d = units
             .iter()
             .find(|u| u.dockerfile.as_deref() == Some("docker/Dockerfile"))
@@ -1674,6 +1825,97 @@ mod tests {
         assert_eq!((d.name.as_str(), d.root.as_str()), ("nebula", "."));
         assert!(d.primary);
         assert!(!units.iter().find(|u| u.root == "agent").unwrap().primary);
+    }
+
+    #[test]
+    fn a_docker_folder_builds_from_where_its_copy_sources_are() {
+        let copy = |df: &str, args: &str, line: u32| {
+            Fact::new(
+                FactKind::Instruction {
+                    instruction: "COPY".into(),
+                    args: args.into(),
+                },
+                Location::line(df, line, ""),
+                Context::Service,
+            )
+        };
+        let kept = [
+            // Named from the monorepo's root.
+            copy(
+                "backend/docker/Dockerfile",
+                "backend/package.json backend/package.json",
+                3,
+            ),
+            copy("backend/docker/Dockerfile", "backend/src backend/src", 4),
+            // Named from the part.
+            copy("web/docker/Dockerfile", "src ./src", 3),
+        ];
+        let arts = [
+            art("backend/docker/Dockerfile", ArtifactKind::Dockerfile),
+            art(
+                "backend/package.json",
+                ArtifactKind::Manifest(ManifestKind::PackageJson),
+            ),
+            art(
+                "backend/src/main.ts",
+                ArtifactKind::Source(Language::TypeScript),
+            ),
+            art("web/docker/Dockerfile", ArtifactKind::Dockerfile),
+            art(
+                "web/src/index.ts",
+                ArtifactKind::Source(Language::TypeScript),
+            ),
+        ];
+        let (units, _) = plan_with(&arts, &kept, &[], "mono");
+        let root_of = |d: &str| {
+            units
+                .iter()
+                .find(|u| u.dockerfile.as_deref() == Some(d))
+                .map(|u| (u.root.clone(), u.notes.len()))
+        };
+        assert_eq!(root_of("backend/docker/Dockerfile"), Some((".".into(), 0)));
+        assert_eq!(root_of("web/docker/Dockerfile"), Some(("web".into(), 0)));
+    }
+
+    #[test]
+    fn a_dockerfile_in_a_folder_without_a_project_builds_from_the_project_above() {
+        let arts = [
+            art("go.mod", ArtifactKind::Manifest(ManifestKind::GoMod)),
+            art("main.go", ArtifactKind::Source(Language::Go)),
+            art(
+                "packaging/docker/alpine/Dockerfile",
+                ArtifactKind::Dockerfile,
+            ),
+            art(
+                "ui/package.json",
+                ArtifactKind::Manifest(ManifestKind::PackageJson),
+            ),
+            art("ui/deploy/web/Dockerfile", ArtifactKind::Dockerfile),
+            art("ui/index.js", ArtifactKind::Source(Language::JavaScript)),
+            art("agent/go.mod", ArtifactKind::Manifest(ManifestKind::GoMod)),
+            art("agent/Dockerfile", ArtifactKind::Dockerfile),
+        ];
+        let units = plan_of(&arts, &[], "flux");
+        let root_of = |d: &str| {
+            units
+                .iter()
+                .find(|u| {
+                    u.dockerfile.as_deref() == Some(d) || u.also_built_by.iter().any(|b| b == d)
+                })
+                .map(|u| u.root.clone())
+        };
+        assert_eq!(
+            root_of("packaging/docker/alpine/Dockerfile").as_deref(),
+            Some(".")
+        );
+        assert_eq!(root_of("ui/deploy/web/Dockerfile").as_deref(), Some("ui"));
+        // A folder with its own project builds from itself.
+        assert_eq!(root_of("agent/Dockerfile").as_deref(), Some("agent"));
+        assert_eq!(project_above(&arts, "agent"), None);
+        assert_eq!(
+            project_above(&arts, "packaging/docker/alpine").as_deref(),
+            Some("")
+        );
     }
 
     #[test]
@@ -1775,6 +2017,55 @@ mod tests {
             resolve_command(&w("node server.js"), &u, &arts),
             (EntryKind::Dockerfile, None)
         );
+    }
+
+    #[test]
+    fn rack_servers_start_the_rackup_file() {
+        let arts = [
+            art("config.ru", ArtifactKind::Source(Language::Ruby)),
+            art("admin.ru", ArtifactKind::Source(Language::Ruby)),
+            art("config/puma.rb", ArtifactKind::Source(Language::Ruby)),
+        ];
+        let u = whole_tree("x").remove(0);
+        let w = |s: &str| instruction_words(s);
+        let rack = |s: &str| resolve_command(&w(s), &u, &arts);
+        // The server's own configuration is not the application.
+        assert_eq!(
+            rack("bundle exec puma -C config/puma.rb"),
+            (EntryKind::Rack, Some("config.ru".into()))
+        );
+        assert_eq!(
+            rack(r#"["bundle", "exec", "rails", "s", "-b", "0.0.0.0"]"#),
+            (EntryKind::Rack, Some("config.ru".into()))
+        );
+        assert_eq!(
+            rack("rackup admin.ru -p 9292"),
+            (EntryKind::Rack, Some("admin.ru".into()))
+        );
+        // Bundler running anything else is not a Rack server.
+        assert_eq!(
+            rack("bundle exec rake db:migrate"),
+            (EntryKind::Dockerfile, None)
+        );
+        assert_eq!(rack("rails console"), (EntryKind::Dockerfile, None));
+    }
+
+    #[test]
+    fn scopes_compare_by_their_outermost_prefixes() {
+        let s = |v: &[&str]| v.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        // Two images that copy the whole context plus their own scripts take
+        // the same files.
+        let a = s(&["", "docker/web/init"]);
+        let b = s(&["docker/worker/run.sh", ""]);
+        assert_eq!(outermost(a.iter()), outermost(b.iter()));
+        assert_eq!(outermost(a.iter()), [""]);
+        // A folder and a file inside it: the folder.
+        let c = s(&["api/", "api/main.py", "web/"]);
+        assert_eq!(outermost(c.iter()), ["api/", "web/"]);
+        // `api` (a file) does not hold `api2/x`; different scopes stay apart.
+        let d = s(&["api", "api2/x"]);
+        assert_eq!(outermost(d.iter()), ["api", "api2/x"]);
+        assert_ne!(outermost(c.iter()), outermost(d.iter()));
     }
 
     #[test]

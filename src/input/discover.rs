@@ -367,6 +367,23 @@ fn kind_by_name(name: &str) -> Option<ArtifactKind> {
 }
 
 fn is_dockerfile(lower: &str) -> bool {
+    // `Dockerfile.j2`, `Dockerfile.in`: a template that renders the real
+    // Dockerfiles, which sit beside it; it builds nothing itself.
+    const TEMPLATES: [&str; 10] = [
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".tmpl",
+        ".tpl",
+        ".template",
+        ".in",
+        ".erb",
+        ".mustache",
+        ".hbs",
+    ];
+    if TEMPLATES.iter().any(|t| lower.ends_with(t)) {
+        return false;
+    }
     lower == "dockerfile"
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
@@ -482,5 +499,13 @@ mod tests {
             Some(ArtifactKind::Manifest(ManifestKind::Requirements))
         );
         assert_eq!(kind_by_name("notes.txt"), None);
+        // Templates of Dockerfiles render them; they are not built.
+        assert_eq!(kind_by_name("Dockerfile.j2"), None);
+        assert_eq!(kind_by_name("api.Dockerfile.tmpl"), None);
+        assert_eq!(kind_by_name("Dockerfile.in"), None);
+        assert_eq!(
+            kind_by_name("Dockerfile.debian"),
+            Some(ArtifactKind::Dockerfile)
+        );
     }
 }

@@ -90,12 +90,14 @@ impl Context {
         let lower = rel.to_ascii_lowercase();
         let mut parts: Vec<&str> = lower.split('/').collect();
         let file = parts.pop().unwrap_or("");
+        // The same folders as written, for the words whose case matters.
+        let written: Vec<&str> = rel.split('/').collect();
         // Maven/Gradle source roots: below `src/main/java` the directories are
         // package names (`com/example/orders`), not project layout.
         if let Some(i) = parts.windows(2).position(|w| w == ["src", "main"]) {
             parts.truncate(i);
         }
-        for dir in &parts {
+        for (i, dir) in parts.iter().enumerate() {
             // Go leaves `_`-prefixed directories out of every build, and
             // other ecosystems borrow the spelling: `_examples/` is
             // examples.
@@ -110,11 +112,22 @@ impl Context {
             match dir {
                 "test" | "tests" | "__tests__" | "spec" | "specs" | "testdata" | "test-data"
                 | "testing" | "fixtures" | "__mocks__" | "bench" | "benches" | "benchmarks"
-                | "e2e" | "it" | "integration-tests" => return Context::Test,
+                | "e2e" | "it" | "integration-tests" | "fuzz" | "fuzzing" | "fuzzers"
+                | "fuzz_targets" => return Context::Test,
                 "example" | "examples" | "demo" | "demos" => return Context::Example,
                 "doc" | "docs" | "documentation" => return Context::Docs,
+                // Tooling folders are named in lower case; `Tools/` or
+                // `Scripts/` capitalised is a namespace of the application
+                // (PHP PSR-4 `app/Entities/Tools`, C# `Services/Tools`,
+                // Unity's `Assets/Scripts`), code that ships.
                 "xtask" | "scripts" | "script" | "tools" | "tooling" | "ci" | ".github"
-                | ".gitlab" | ".circleci" | "buildscripts" | "hack" => return Context::Build,
+                | ".gitlab" | ".circleci" | "buildscripts" | "hack"
+                    if !written
+                        .get(i)
+                        .is_some_and(|w| w.starts_with(char::is_uppercase)) =>
+                {
+                    return Context::Build
+                }
                 // `push-examples/`, `code_examples/`, `examples-go/`
                 d if d.ends_with("-examples")
                     || d.ends_with("_examples")
@@ -125,6 +138,11 @@ impl Context {
                 }
                 _ => {}
             }
+        }
+        // Mix tasks (`lib/mix/tasks/app.seed.ex`) run under `mix`, which a
+        // release does not include: project tooling.
+        if lower.contains("lib/mix/tasks/") {
+            return Context::Build;
         }
         // Maven/Gradle layout: src/test/java/...
         if lower.contains("src/test/") {
@@ -230,6 +248,14 @@ mod tests {
             ("examples/demo.rs", Context::Example),
             ("extra/push-examples/go/index.go", Context::Example),
             ("docs/guide.md", Context::Docs),
+            ("fuzz/fuzz_targets/parse.rs", Context::Test),
+            ("fuzz/Jellyfin.Api.Fuzz/Program.cs", Context::Test),
+            ("tools/gen.py", Context::Build),
+            ("cmd/tools/gen.go", Context::Build),
+            ("app/Entities/Tools/PdfGenerator.php", Context::Service),
+            ("Assets/Scripts/Player.cs", Context::Service),
+            ("lib/mix/tasks/app.seed.ex", Context::Build),
+            ("lib/app/tasks/cleanup.ex", Context::Service),
             ("README.md", Context::Docs),
             ("benches/scan.rs", Context::Test),
             ("src/contest.py", Context::Service),

@@ -45,6 +45,11 @@ pub struct CodeView {
 }
 
 impl CodeView {
+    /// The byte offset of every line's start, 0 first.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> u32 {
         let idx = self.line_starts.partition_point(|&s| s <= offset);
@@ -160,6 +165,8 @@ fn syntax(lang: Language) -> Syntax {
             single_quote_is_string: true,
             char_literals: false,
             backtick_strings: true,
+            // `s.gsub(/[`'"]/)`: a quote in a regex literal opens nothing.
+            js_regex: true,
             ..BASE
         },
         Elixir => Syntax {
@@ -495,6 +502,9 @@ impl Lexer<'_> {
             for h in holes {
                 self.literal(lit, h.start.saturating_sub(opener), true);
                 lit = (h.end + 1).min(end);
+                for q in heredoc::quoted(self.b, h) {
+                    self.literal(q.start, q.end, true);
+                }
             }
             self.literal(lit, end, true);
             at = next;
@@ -1137,6 +1147,40 @@ mod tests {
     }
 
     #[test]
+    fn ruby_regex_literals_hold_quotes_and_backticks() {
+        let rb = Language::Ruby;
+        // A backtick or quote in a regex opens no command or string: the
+        // comment after it is still a comment, the call after it code.
+        let src = "s.gsub(/\\(?:([\\d+&`'\\\\]|k<\\w+>))/) { x }\n# run `ls` here\nspawn(y)\n";
+        shows(rb, src, &["s.gsub(/", "{ x }", "spawn(y)"], &["ls", "run"]);
+        // Division is not a regex.
+        shows(
+            rb,
+            "a = b / c / d\nrun(`ls`)\n",
+            &["a = b / c / d"],
+            &["ls"],
+        );
+    }
+
+    #[test]
+    fn ruby_heredoc_holes_keep_their_strings_text() {
+        let rb = Language::Ruby;
+        let src = "description <<~MD\n  #{'## Include `xmpp4r` {in} your Gemfile' if missing?}\n  The `port`.\nMD\nsystem(z)\n";
+        shows(
+            rb,
+            src,
+            &["if missing?", "system(z)"],
+            &["xmpp4r", "Gemfile", "port"],
+        );
+        let v = lex(rb, src);
+        assert!(
+            v.strings.iter().any(|s| s.text.contains("xmpp4r")),
+            "{:?}",
+            v.strings
+        );
+    }
+
+    #[test]
     fn ruby_heredoc_bodies_are_strings() {
         let rb = Language::Ruby;
         // SQL with backquoted names and a help text naming a command are
@@ -1197,7 +1241,7 @@ mod tests {
         shows(
             php,
             src,
-            &["f(<<<SQL", "$this->q(shell_exec('x'))", "SQL, 1);\n  g();"],
+            &["f(<<<SQL", "$this->q(shell_exec(' '))", "SQL, 1);\n  g();"],
             &["`_feed`", "UPDATE", "$n"],
         );
         // A backquoted command outside a heredoc is still code.

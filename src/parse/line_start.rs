@@ -84,14 +84,22 @@ impl LineStart {
 
     /// The matches in `text`, in order, not overlapping (as `captures_iter`
     /// over the whole text gives them); those without group 1 are left out.
-    pub(crate) fn find<'t>(&self, text: &'t str, out: &mut Vec<Statement<'t>>) {
+    /// `starts` holds the offset of every line's start, 0 first (the
+    /// lexer's table: the newlines are found once per file, not once per
+    /// pattern).
+    pub(crate) fn find<'t>(&self, text: &'t str, starts: &[usize], out: &mut Vec<Statement<'t>>) {
         let bytes = text.as_bytes();
         // A match may run past its own line (`pub(\ncrate) use`); a line
         // that starts inside it cannot start another.
         let mut free_from = 0;
-        let mut start = 0;
-        loop {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts
+                .get(i + 1)
+                .map_or(bytes.len(), |&next| next - 1)
+                .min(bytes.len());
+            if start > end {
+                break;
+            }
             if start >= free_from && self.fits(&bytes[start..end]) {
                 if let Some(c) = self.anchored.captures(&text[start..]) {
                     let whole = c.get(0).expect("group 0");
@@ -106,10 +114,6 @@ impl LineStart {
                     }
                 }
             }
-            if end == bytes.len() {
-                break;
-            }
-            start = end + 1;
         }
     }
 
@@ -161,7 +165,8 @@ mod tests {
     fn both(pattern: &str, text: &str) -> (Found, Found) {
         let ls = LineStart::new(pattern).expect("line-anchored");
         let mut found = Vec::new();
-        ls.find(text, &mut found);
+        let starts = crate::parse::lex::lex(crate::model::language::Language::Rust, text);
+        ls.find(text, starts.line_starts(), &mut found);
         let scanned = found
             .iter()
             .map(|s| (s.start, s.whole.to_string(), s.group.to_string()))

@@ -94,9 +94,9 @@ impl Find {
         }
     }
 
-    fn statements<'t>(&self, text: &'t str, out: &mut Vec<Statement<'t>>) {
+    fn statements<'t>(&self, text: &'t str, starts: &[usize], out: &mut Vec<Statement<'t>>) {
         match self {
-            Find::Line(l) => l.find(text, out),
+            Find::Line(l) => l.find(text, starts, out),
             Find::Anywhere(re, needs) => {
                 if needs.as_ref().is_some_and(|ac| !ac.is_match(text)) {
                     return;
@@ -191,7 +191,7 @@ pub fn parse_code(
             continue;
         }
         found.clear();
-        find.statements(text, &mut found);
+        find.statements(text, view.line_starts(), &mut found);
         for s in &found {
             let (whole, m, m_start) = (s.whole, s.group, s.group_start);
             let stmt_start = s.start + (whole.len() - whole.trim_start().len());

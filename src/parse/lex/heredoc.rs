@@ -240,6 +240,12 @@ pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<us
                 let mut k = code;
                 while k < to {
                     match b[k] {
+                        // A brace in a string of the hole's code is text.
+                        q @ (b'\'' | b'"') => {
+                            if let Some(close) = quote_end(b, k, to, q) {
+                                k = close;
+                            }
+                        }
                         b'{' => depth += 1,
                         b'}' if depth == 0 => break,
                         b'}' => depth -= 1,
@@ -254,6 +260,39 @@ pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<us
         }
     }
     out
+}
+
+/// The contents of the quoted strings in a hole's code (`#{'## Use
+/// `x`' if y}`): text, not code.
+pub(super) fn quoted(b: &[u8], hole: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut k = hole.start;
+    while k < hole.end {
+        if let q @ (b'\'' | b'"') = b[k] {
+            if let Some(close) = quote_end(b, k, hole.end, q) {
+                out.push(k + 1..close);
+                k = close;
+            }
+        }
+        k += 1;
+    }
+    out
+}
+
+/// The closing quote of the string opened by the quote `q` at `open`,
+/// before `to`, past backslash escapes.
+fn quote_end(b: &[u8], open: usize, to: usize, q: u8) -> Option<usize> {
+    let mut k = open + 1;
+    while k < to {
+        match b[k] {
+            b'\\' => k += 1,
+            c if c == q => return Some(k),
+            b'\n' => return None,
+            _ => {}
+        }
+        k += 1;
+    }
+    None
 }
 
 #[cfg(test)]
