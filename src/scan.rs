@@ -60,6 +60,9 @@ struct FileResult {
     entry: Option<crate::model::service::EntryKind>,
     /// It imports by a computed name.
     dynamic: bool,
+    /// Packages it names as a library's driver (`client: 'pg'`,
+    /// `parse::source::named_packages`).
+    named: Vec<String>,
     /// What it declares and names where imports do not say it all
     /// (`parse::source::declarations`).
     names: (Vec<String>, Vec<String>),
@@ -157,6 +160,9 @@ pub fn scan_with(
             if r.dynamic {
                 code.dynamic.insert(a.rel.clone());
             }
+            if a.context.counts() {
+                code.named.extend(r.named);
+            }
             if !r.names.0.is_empty() || !r.names.1.is_empty() {
                 code.names.insert(a.rel.clone(), r.names);
             }
@@ -244,6 +250,7 @@ pub fn scan_with(
         &kept,
         code.imports.iter().flat_map(FileImports::iter),
         &shipping_dynamic,
+        &code.named,
         &mut hits,
     );
 
@@ -425,6 +432,8 @@ struct Code {
     imports: Vec<FileImports>,
     entries: std::collections::HashMap<String, crate::model::service::EntryKind>,
     dynamic: std::collections::HashSet<String>,
+    /// Packages shipping code names as a library's driver.
+    named: std::collections::HashSet<String>,
     names: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
     /// Python files' functions and uses, for `analyze::callers`.
     calls: std::collections::HashMap<String, Box<crate::parse::calls::Calls>>,
@@ -987,6 +996,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             }
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
+            r.named = parse::source::named_packages(&view, &text);
             r.names = parse::source::declarations(&view);
             if lang == crate::model::language::Language::Python && a.context.counts() {
                 r.calls = parse::calls::python(&view);

@@ -10,7 +10,9 @@
 //! the package itself (`import x from "pkg"`, `require("pkg/sub")`), where
 //! Python imports a module name that differs from the distribution's,
 //! Ruby's Bundler requires every gem for the app, and Java imports
-//! packages, not artifacts. When any JS or TS file of the service (not a
+//! packages, not artifacts. A package the code names as a library's
+//! driver (`client: 'better-sqlite3'` for knex) is loaded by that library
+//! and counts as imported. When any JS or TS file of the service (not a
 //! test or build script) imports by a computed name, or the tree has no JS
 //! or TS imports at all, nothing is decided.
 
@@ -32,6 +34,7 @@ pub(crate) fn apply<'a>(
     facts: &[Fact],
     imports: impl IntoIterator<Item = impl AsImport<'a>>,
     dynamic: &HashSet<String>,
+    named: &HashSet<String>,
     hits: &mut [Hit],
 ) {
     let js = |l: &Language| matches!(l, Language::JavaScript | Language::TypeScript);
@@ -49,11 +52,14 @@ pub(crate) fn apply<'a>(
     if modules.is_empty() || computed {
         return;
     }
+    // A driver a library loads by the name the code gives it (`client:
+    // 'better-sqlite3'` for knex) is used as much as an imported one.
     let imported = |name: &str| {
-        modules.iter().any(|m| {
-            m.strip_prefix(name)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+        named.contains(name)
+            || modules.iter().any(|m| {
+                m.strip_prefix(name)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
     };
     // path -> lines of declarations nobody imports.
     let mut unused: HashMap<&str, HashSet<u32>> = HashMap::new();
@@ -123,6 +129,15 @@ mod tests {
 
     /// The context each declaration's hit ends up with, by package name.
     fn contexts(imports: &[Fact], dynamic: &[&str]) -> HashMap<String, Context> {
+        contexts_named(imports, dynamic, &[])
+    }
+
+    /// `contexts`, with packages the code names as drivers.
+    fn contexts_named(
+        imports: &[Fact],
+        dynamic: &[&str],
+        named: &[&str],
+    ) -> HashMap<String, Context> {
         let facts = manifest::parse(
             ManifestKind::PackageJson,
             "package.json",
@@ -152,7 +167,8 @@ mod tests {
             })
             .collect();
         let dynamic: HashSet<String> = dynamic.iter().map(|s| s.to_string()).collect();
-        apply(&facts, imports, &dynamic, &mut hits);
+        let named: HashSet<String> = named.iter().map(|s| s.to_string()).collect();
+        apply(&facts, imports, &dynamic, &named, &mut hits);
         deps.iter()
             .zip(&hits)
             .map(|((name, _), h)| (name.to_string(), h.evidence.context))
@@ -176,6 +192,16 @@ mod tests {
         assert_eq!(c["prisma"], Context::Service);
         // Not runtime: left to the scope rules.
         assert_eq!(c["execa"], Context::Dev);
+    }
+
+    #[test]
+    fn a_package_the_code_names_as_a_driver_is_used() {
+        let imports = [import("server.js", "express")];
+        let c = contexts_named(&imports, &[], &["cross-spawn"]);
+        assert_eq!(c["cross-spawn"], Context::Service);
+        // A name that is no declaration changes nothing.
+        let c = contexts_named(&imports, &[], &["cross"]);
+        assert_eq!(c["cross-spawn"], Context::Unreachable);
     }
 
     #[test]

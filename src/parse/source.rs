@@ -364,6 +364,45 @@ pub fn dynamic_imports(view: &CodeView) -> bool {
         .any(|(_, re)| re.is_match(&view.code))
 }
 
+/// A configuration key whose string value names a package the library
+/// loads itself: knex's `client: 'better-sqlite3'`, TypeORM's `type:
+/// 'mysql'`, Sequelize's `dialect: 'sqlite'`. Matched on the code view, where
+/// string contents are blank but the quotes stay.
+static NAMING_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(?:client|driver|dialect|type|adapter)[ \t]*:[ \t]*(['"])"#)
+        .expect("naming key")
+});
+
+/// The package names a JavaScript or TypeScript file gives as the value of
+/// a driver-naming key (`NAMING_KEY`): a library requires them by that
+/// name, so the declaration is used though no import names it
+/// (`analyze::unimported`). Only the shape of an npm name is kept; whether
+/// it is a package is the manifest's to say.
+pub fn named_packages(view: &CodeView, text: &str) -> Vec<String> {
+    if !matches!(view.language, Language::JavaScript | Language::TypeScript) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in NAMING_KEY.captures_iter(&view.code) {
+        let Some(q) = c.get(1) else { continue };
+        let rest = text.get(q.end()..).unwrap_or("");
+        let quote = q.as_str().chars().next().unwrap_or('\'');
+        let Some(end) = rest.find([quote, '\n']) else {
+            continue;
+        };
+        let name = &rest[..end];
+        let npm_shaped = (1..=214).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"@/._-".contains(&b))
+            && !name.starts_with(['.', '_', '/']);
+        if npm_shaped && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 static CS_NAMESPACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*namespace[ \t]+([A-Za-z_][\w.]*)").expect("namespace")
 });
@@ -834,6 +873,16 @@ mod tests {
             ),
             Some(EntryKind::JvmMain)
         );
+    }
+
+    #[test]
+    fn driver_names_in_configuration_are_package_names() {
+        let src = "const db = knex({\n  client: 'better-sqlite3',\n  connection: { filename: 'x.db' },\n});\nconst ds = new DataSource({ type: \"mysql\", driver: Mod });\nconst t = { type: 'Button Click' };\n// client: 'pg'\n";
+        let v = view(Language::TypeScript, src);
+        assert_eq!(named_packages(&v, src), ["better-sqlite3", "mysql"]);
+        // Other languages' keys are not npm names.
+        let py = "DATABASES = {'default': {'client': 'pg'}}\n";
+        assert!(named_packages(&view(Language::Python, py), py).is_empty());
     }
 
     #[test]
