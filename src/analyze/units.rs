@@ -638,6 +638,11 @@ fn neighbours(compose: &[ComposeService]) -> Vec<Neighbour> {
                     notes.push(note);
                 }
             }
+            // A database in `.devcontainer/` or a docs example runs beside a
+            // developer or a reader, not beside the deployed service.
+            if !c.context.counts() {
+                notes.push(format!("from a {} compose file", c.context));
+            }
             Some(Neighbour {
                 name: c.name.clone(),
                 image,
@@ -1692,6 +1697,13 @@ mod tests {
             units[0].compose_services,
             [("docker-compose.yml".to_string(), "api".to_string())]
         );
+
+        // A developer environment's database says where it runs.
+        let mut dev = compose_fact("db", "image", "postgres:16", 3);
+        dev.at.path = ".devcontainer/docker-compose.yml".into();
+        dev.context = Context::Dev;
+        let units = plan_of(&arts, &[dev], "shop");
+        assert_eq!(units[0].neighbours[0].notes, ["from a dev compose file"]);
     }
 
     #[test]
