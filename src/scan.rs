@@ -1086,9 +1086,10 @@ fn keep(f: &Fact) -> bool {
         | FactKind::Entry { .. }
         | FactKind::Script { .. } => true,
         // The kept instructions: those a unit is recognised by (in any
-        // context), and every instruction of a shipping stage, which the
-        // migration plan lists when it has no Wasm counterpart (bounded in
-        // `container`).
+        // context; a builder stage's `RUN go build` says the image builds
+        // a project, `units::builds_code`), and every instruction of a
+        // shipping stage, which the migration plan lists when it has no
+        // Wasm counterpart (bounded in `container`).
         FactKind::Instruction { instruction, .. } => {
             f.context.counts()
                 || matches!(
@@ -1101,6 +1102,7 @@ fn keep(f: &Fact) -> bool {
                         | "COPY"
                         | "ADD"
                         | "WORKDIR"
+                        | "RUN"
                 )
         }
         // How the compose file runs what the tree builds, for the plan.

@@ -130,6 +130,27 @@ fn dir_of(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// Build tools whose run in an image means it compiles or installs a
+/// project from its manifest.
+const BUILD_TOOLS: [&str; 18] = [
+    "go", "cargo", "npm", "yarn", "pnpm", "bun", "pip", "pip3", "poetry", "uv", "mvn", "gradle",
+    "dotnet", "mix", "bundle", "composer", "make", "tinygo",
+];
+
+/// Whether a `RUN` of the Dockerfile runs a build tool (`go build`, `npm
+/// ci`, `./gradlew`, `make`): the image builds code from a project.
+fn builds_code(kept: &[Fact], dockerfile: &str) -> bool {
+    kept.iter()
+        .filter(|f| f.at.path == dockerfile)
+        .any(|f| match &f.kind {
+            FactKind::Instruction { instruction, args } if instruction == "RUN" => args
+                .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | '"'))
+                .map(|w| w.rsplit('/').next().unwrap_or(w))
+                .any(|w| BUILD_TOOLS.contains(&w) || w == "gradlew" || w == "mvnw"),
+            _ => false,
+        })
+}
+
 /// For a folder that holds no manifest at any depth, the nearest folder
 /// above it with a manifest of its own (`""` for the root); `None` when the
 /// folder holds a project itself or no folder above it does.
@@ -468,11 +489,16 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             if at_root.paths.iter().any(|p| p != &a.rel && !p.is_empty()) {
                 ctx = String::new();
                 scope = at_root;
-            } else if let Some(project) = project_above(inp.artifacts, &dir) {
-                // `COPY . .` from a folder that holds no project
-                // (`packaging/docker/alpine/`): the build runs from the
-                // nearest folder above that does, `docker build -f
-                // packaging/docker/alpine/Dockerfile .`.
+            } else if let Some(project) = builds_code(inp.kept, &a.rel)
+                .then(|| project_above(inp.artifacts, &dir))
+                .flatten()
+            {
+                // `COPY . .` then `go build` from a folder that holds no
+                // project (`packaging/docker/alpine/`): the build runs from
+                // the nearest folder above that does, `docker build -f
+                // packaging/docker/alpine/Dockerfile .`. An image that
+                // builds nothing (`COPY . /usr/share/nginx/html`) keeps its
+                // folder.
                 ctx = project;
                 scope = copy_scope(inp.kept, inp.present, &a.rel, &ctx, &files, &dirs);
             }
@@ -1907,7 +1933,28 @@ mod tests {
             art("agent/go.mod", ArtifactKind::Manifest(ManifestKind::GoMod)),
             art("agent/Dockerfile", ArtifactKind::Dockerfile),
         ];
-        let units = plan_of(&arts, &[], "flux");
+        let run = |df: &str, args: &str| {
+            Fact::new(
+                FactKind::Instruction {
+                    instruction: "RUN".into(),
+                    args: args.into(),
+                },
+                Location::line(df, 4, ""),
+                Context::Service,
+            )
+        };
+        let kept = [
+            run(
+                "packaging/docker/alpine/Dockerfile",
+                "go build -o /bin/flux .",
+            ),
+            run("ui/deploy/web/Dockerfile", "npm ci && npm run build"),
+            run("agent/Dockerfile", "CGO_ENABLED=0 go build ./..."),
+            run("site/Dockerfile", "apk add --no-cache nginx"),
+        ];
+        let mut arts = arts.to_vec();
+        arts.push(art("site/Dockerfile", ArtifactKind::Dockerfile));
+        let (units, _) = plan_with(&arts, &kept, &[], "flux");
         let root_of = |d: &str| {
             units
                 .iter()
@@ -1923,6 +1970,11 @@ mod tests {
         assert_eq!(root_of("ui/deploy/web/Dockerfile").as_deref(), Some("ui"));
         // A folder with its own project builds from itself.
         assert_eq!(root_of("agent/Dockerfile").as_deref(), Some("agent"));
+        // An image that builds nothing (static files for nginx) keeps its
+        // folder.
+        assert_eq!(root_of("site/Dockerfile").as_deref(), Some("site"));
+        assert!(builds_code(&kept, "ui/deploy/web/Dockerfile"));
+        assert!(!builds_code(&kept, "site/Dockerfile"));
         assert_eq!(project_above(&arts, "agent"), None);
         assert_eq!(
             project_above(&arts, "packaging/docker/alpine").as_deref(),
