@@ -117,14 +117,17 @@ impl Context {
                 "example" | "examples" | "demo" | "demos" => return Context::Example,
                 "doc" | "docs" | "documentation" => return Context::Docs,
                 // Tooling folders are named in lower case; `Tools/` or
-                // `Scripts/` capitalised is a namespace of the application
-                // (PHP PSR-4 `app/Entities/Tools`, C# `Services/Tools`,
-                // Unity's `Assets/Scripts`), code that ships.
+                // `Scripts/` capitalised inside another folder is a
+                // namespace of the application (PHP PSR-4
+                // `app/Entities/Tools`, C# `Services/Tools`, Unity's
+                // `Assets/Scripts`), code that ships. At the top, a
+                // solution's `Tools/` is still tooling.
                 "xtask" | "scripts" | "script" | "tools" | "tooling" | "ci" | ".github"
                 | ".gitlab" | ".circleci" | "buildscripts" | "hack"
-                    if !written
-                        .get(i)
-                        .is_some_and(|w| w.starts_with(char::is_uppercase)) =>
+                    if i == 0
+                        || !written
+                            .get(i)
+                            .is_some_and(|w| w.starts_with(char::is_uppercase)) =>
                 {
                     return Context::Build
                 }
@@ -254,6 +257,7 @@ mod tests {
             ("cmd/tools/gen.go", Context::Build),
             ("app/Entities/Tools/PdfGenerator.php", Context::Service),
             ("Assets/Scripts/Player.cs", Context::Service),
+            ("Tools/CodeGen/Program.cs", Context::Build),
             ("lib/mix/tasks/app.seed.ex", Context::Build),
             ("lib/app/tasks/cleanup.ex", Context::Service),
             ("README.md", Context::Docs),
