@@ -86,13 +86,20 @@ impl LineStart {
     /// over the whole text gives them); those without group 1 are left out.
     /// `starts` holds the offset of every line's start, 0 first (the
     /// lexer's table: the newlines are found once per file, not once per
-    /// pattern).
-    pub(crate) fn find<'t>(&self, text: &'t str, starts: &[usize], out: &mut Vec<Statement<'t>>) {
+    /// pattern), and `heads` where each line's text begins past its blanks
+    /// (`heads`, once per file for every pattern).
+    pub(crate) fn find<'t>(
+        &self,
+        text: &'t str,
+        starts: &[usize],
+        heads: &[usize],
+        out: &mut Vec<Statement<'t>>,
+    ) {
         let bytes = text.as_bytes();
         // A match may run past its own line (`pub(\ncrate) use`); a line
         // that starts inside it cannot start another.
         let mut free_from = 0;
-        for (i, &start) in starts.iter().enumerate() {
+        for (i, (&start, &head)) in starts.iter().zip(heads).enumerate() {
             let end = starts
                 .get(i + 1)
                 .map_or(bytes.len(), |&next| next - 1)
@@ -100,7 +107,7 @@ impl LineStart {
             if start > end {
                 break;
             }
-            if start >= free_from && self.fits(&bytes[start..end]) {
+            if start >= free_from && self.fits(&bytes[head.min(end)..end]) {
                 if let Some(c) = self.anchored.captures(&text[start..]) {
                     let whole = c.get(0).expect("group 0");
                     free_from = start + whole.end();
@@ -117,13 +124,8 @@ impl LineStart {
         }
     }
 
-    /// Whether the line, past its leading blanks, starts with a word.
+    /// Whether the line (past its leading blanks) starts with a word.
     fn fits(&self, line: &[u8]) -> bool {
-        let lead = line
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t'))
-            .unwrap_or(line.len());
-        let line = &line[lead..];
         line.first()
             .is_some_and(|&b| self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0)
             && self
@@ -131,6 +133,21 @@ impl LineStart {
                 .iter()
                 .any(|w| crate::parse::lex::prefix(line, w))
     }
+}
+
+/// Where each line (by `starts`, the offsets of line starts) begins past
+/// its blanks: its end when it holds only blanks.
+pub(crate) fn heads(bytes: &[u8], starts: &[usize]) -> Vec<usize> {
+    starts
+        .iter()
+        .map(|&s| {
+            let s = s.min(bytes.len());
+            s + bytes[s..]
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t'))
+                .unwrap_or(bytes.len() - s)
+        })
+        .collect()
 }
 
 /// `[ \t]*`: the blanks a statement may be indented by.
@@ -166,7 +183,8 @@ mod tests {
         let ls = LineStart::new(pattern).expect("line-anchored");
         let mut found = Vec::new();
         let starts = crate::parse::lex::lex(crate::model::language::Language::Rust, text);
-        ls.find(text, starts.line_starts(), &mut found);
+        let heads = heads(text.as_bytes(), starts.line_starts());
+        ls.find(text, starts.line_starts(), &heads, &mut found);
         let scanned = found
             .iter()
             .map(|s| (s.start, s.whole.to_string(), s.group.to_string()))

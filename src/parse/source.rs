@@ -94,9 +94,15 @@ impl Find {
         }
     }
 
-    fn statements<'t>(&self, text: &'t str, starts: &[usize], out: &mut Vec<Statement<'t>>) {
+    fn statements<'t>(
+        &self,
+        text: &'t str,
+        starts: &[usize],
+        heads: &[usize],
+        out: &mut Vec<Statement<'t>>,
+    ) {
         match self {
-            Find::Line(l) => l.find(text, starts, out),
+            Find::Line(l) => l.find(text, starts, heads, out),
             Find::Anywhere(re, needs) => {
                 if needs.as_ref().is_some_and(|ac| !ac.is_match(text)) {
                     return;
@@ -186,12 +192,18 @@ pub fn parse_code(
         out.facts = crate::parse::shell_exec::exec_lines(&view, rel, text, context);
     }
     let mut found = Vec::new();
+    // Where each line's text begins past its indent, found once for all of
+    // the language's line-anchored patterns.
+    let mut heads = Vec::new();
     for (l, find) in IMPORTS.iter() {
         if !imports || !l.family().contains(&lang) {
             continue;
         }
+        if heads.is_empty() && matches!(find, Find::Line(_)) {
+            heads = crate::parse::line_start::heads(text.as_bytes(), view.line_starts());
+        }
         found.clear();
-        find.statements(text, view.line_starts(), &mut found);
+        find.statements(text, view.line_starts(), &heads, &mut found);
         for s in &found {
             let (whole, m, m_start) = (s.whole, s.group, s.group_start);
             let stmt_start = s.start + (whole.len() - whole.trim_start().len());
