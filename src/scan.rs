@@ -160,9 +160,7 @@ pub fn scan_with(
             if r.dynamic {
                 code.dynamic.insert(a.rel.clone());
             }
-            if a.context.counts() {
-                code.named.extend(r.named);
-            }
+            code.named.extend(r.named);
             if !r.names.0.is_empty() || !r.names.1.is_empty() {
                 code.names.insert(a.rel.clone(), r.names);
             }
@@ -996,7 +994,10 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             }
             r.entry = parse::source::entry_marker(&view, &a.rel, &text);
             r.dynamic = parse::source::dynamic_imports(&view);
-            r.named = parse::source::named_packages(&view, &text);
+            // Only shipping code's driver names say a package is used.
+            if a.context.counts() {
+                r.named = parse::source::named_packages(&view, &text);
+            }
             r.names = parse::source::declarations(&view);
             if lang == crate::model::language::Language::Python && a.context.counts() {
                 r.calls = parse::calls::python(&view);

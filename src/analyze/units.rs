@@ -143,10 +143,13 @@ fn builds_code(kept: &[Fact], dockerfile: &str) -> bool {
     kept.iter()
         .filter(|f| f.at.path == dockerfile)
         .any(|f| match &f.kind {
-            FactKind::Instruction { instruction, args } if instruction == "RUN" => args
-                .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | '"'))
-                .map(|w| w.rsplit('/').next().unwrap_or(w))
-                .any(|w| BUILD_TOOLS.contains(&w) || w == "gradlew" || w == "mvnw"),
+            FactKind::Instruction { instruction, args } if instruction == "RUN" => {
+                crate::parse::dockerfile::shell::commands(args)
+                    .iter()
+                    .flatten()
+                    .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+                    .any(|w| BUILD_TOOLS.contains(&w) || w == "gradlew" || w == "mvnw")
+            }
             _ => false,
         })
 }
@@ -1669,6 +1672,18 @@ mod tests {
         )
     }
 
+    /// A Dockerfile instruction of service context at `line`.
+    fn instruction(dockerfile: &str, instruction: &str, args: &str, line: u32) -> Fact {
+        Fact::new(
+            FactKind::Instruction {
+                instruction: instruction.into(),
+                args: args.into(),
+            },
+            Location::line(dockerfile, line, ""),
+            Context::Service,
+        )
+    }
+
     fn plan_of(arts: &[Artifact], facts: &[Fact], root: &str) -> Vec<Unit> {
         plan_with(arts, &[], facts, root).0
     }
@@ -1867,16 +1882,7 @@ mod tests {
 
     #[test]
     fn a_docker_folder_builds_from_where_its_copy_sources_are() {
-        let copy = |df: &str, args: &str, line: u32| {
-            Fact::new(
-                FactKind::Instruction {
-                    instruction: "COPY".into(),
-                    args: args.into(),
-                },
-                Location::line(df, line, ""),
-                Context::Service,
-            )
-        };
+        let copy = |df: &str, args: &str, line: u32| instruction(df, "COPY", args, line);
         let kept = [
             // Named from the monorepo's root.
             copy(
@@ -1933,16 +1939,7 @@ mod tests {
             art("agent/go.mod", ArtifactKind::Manifest(ManifestKind::GoMod)),
             art("agent/Dockerfile", ArtifactKind::Dockerfile),
         ];
-        let run = |df: &str, args: &str| {
-            Fact::new(
-                FactKind::Instruction {
-                    instruction: "RUN".into(),
-                    args: args.into(),
-                },
-                Location::line(df, 4, ""),
-                Context::Service,
-            )
-        };
+        let run = |df: &str, args: &str| instruction(df, "RUN", args, 4);
         let kept = [
             run(
                 "packaging/docker/alpine/Dockerfile",

@@ -90,8 +90,6 @@ impl Context {
         let lower = rel.to_ascii_lowercase();
         let mut parts: Vec<&str> = lower.split('/').collect();
         let file = parts.pop().unwrap_or("");
-        // The same folders as written, for the words whose case matters.
-        let written: Vec<&str> = rel.split('/').collect();
         // Maven/Gradle source roots: below `src/main/java` the directories are
         // package names (`com/example/orders`), not project layout.
         if let Some(i) = parts.windows(2).position(|w| w == ["src", "main"]) {
@@ -125,8 +123,9 @@ impl Context {
                 "xtask" | "scripts" | "script" | "tools" | "tooling" | "ci" | ".github"
                 | ".gitlab" | ".circleci" | "buildscripts" | "hack"
                     if i == 0
-                        || !written
-                            .get(i)
+                        || !rel
+                            .split('/')
+                            .nth(i)
                             .is_some_and(|w| w.starts_with(char::is_uppercase)) =>
                 {
                     return Context::Build

@@ -10,7 +10,7 @@
 
 mod lex;
 mod packages;
-mod shell;
+pub(crate) mod shell;
 
 use super::Output;
 use crate::model::context::Context;
