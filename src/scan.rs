@@ -72,6 +72,11 @@ struct FileResult {
     /// Its `wasmfit: ignore[...]` comments, applied in the one suppression
     /// pass once the hits of every producer are in.
     markers: Option<FileMarkers>,
+    /// A shipping Python file's module-level settings, and the spans that
+    /// run only while one is on (kept only where it has counted evidence),
+    /// for `analyze::switches`.
+    settings: Vec<crate::parse::switches::Setting>,
+    gates: Vec<crate::parse::switches::Gate>,
 }
 
 impl FileResult {
@@ -86,6 +91,7 @@ impl FileResult {
         self.imports.shrink_to_fit();
         self.names.0.shrink_to_fit();
         self.names.1.shrink_to_fit();
+        self.settings.shrink_to_fit();
         self
     }
 }
@@ -133,6 +139,8 @@ pub fn scan_with(
     let mut markers = Vec::new();
     let mut hinted = Vec::with_capacity(artifacts.len());
     let mut binaries_found = Vec::new();
+    let mut settings = Vec::new();
+    let mut gates = std::collections::HashMap::new();
     // Each chunk of files is merged before the next is read, so
     // only one chunk's results wait in memory (ordered.rs).
     crate::ordered::map_merge(
@@ -161,6 +169,10 @@ pub fn scan_with(
                 code.dynamic.insert(a.rel.clone());
             }
             code.named.extend(r.named);
+            settings.extend(r.settings.into_iter().map(|s| (a.rel.clone(), s)));
+            if !r.gates.is_empty() {
+                gates.insert(a.rel.clone(), r.gates);
+            }
             if !r.names.0.is_empty() || !r.names.1.is_empty() {
                 code.names.insert(a.rel.clone(), r.names);
             }
@@ -190,6 +202,10 @@ pub fn scan_with(
     for f in &linked.facts {
         engine.match_fact(f, &mut hits);
     }
+    // Code that runs only while a setting the tree leaves off is on is
+    // optional (analyze::switches).
+    crate::analyze::switches::apply(&settings, &gates, &mut file_hits);
+    drop((settings, gates));
     if hits.is_empty() {
         hits = file_hits;
     } else {
@@ -1001,6 +1017,8 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             r.names = parse::source::declarations(&view);
             if lang == crate::model::language::Language::Python && a.context.counts() {
                 r.calls = parse::calls::python(&view);
+                r.settings = parse::switches::settings(&text);
+                r.gates = parse::switches::gates(&view.code);
             }
             r.hint = true;
             if r.hits.iter().any(|h| is_spawn(engine, h)) {
@@ -1038,6 +1056,10 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             _ if keep(&f) => r.kept.push(f),
             _ => {}
         }
+    }
+    // Spans only matter where there is counted evidence to place in them.
+    if !r.hits.iter().any(|h| h.evidence.context.counts()) {
+        r.gates = Vec::new();
     }
     r
 }

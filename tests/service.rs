@@ -652,3 +652,98 @@ fn packages_composer_installs_into_the_tree_are_vendored() {
     let (_, f) = spawn_finding(dir.path());
     assert_eq!(f["counted"], true, "{f}");
 }
+
+/// A Django-style service whose only spawn sits behind a setting the
+/// settings module leaves off, or leaves on.
+fn switched_service(dir: &Path, default: &str) {
+    write(
+        dir,
+        "app/settings.py",
+        &format!("DEBUG = False\nSHELL_ENABLED = envbool(\"SHELL_ENABLED\", \"{default}\")\n"),
+    );
+    write(
+        dir,
+        "app/shell.py",
+        "import os\nfrom django.conf import settings\n\n\
+         def notify(cmd):\n    if not settings.SHELL_ENABLED:\n        raise RuntimeError(\"off\")\n\n    \
+         return os.system(cmd)\n",
+    );
+    write(
+        dir,
+        "main.py",
+        "import app.shell\n\nif __name__ == \"__main__\":\n    app.shell.notify(\"true\")\n",
+    );
+}
+
+/// The spawn's one piece of evidence and the verdict, for a default.
+fn spawn_behind_switch(default: &str) -> (serde_json::Value, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    switched_service(dir.path(), default);
+    let (r, _) = scan_json(dir.path(), &[]);
+    let ev: Vec<serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "WF101")
+        .flat_map(|f| f["evidence"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(ev.len(), 1, "{r:#}");
+    (ev[0].clone(), r["verdict"].clone())
+}
+
+#[test]
+fn a_spawn_behind_a_setting_that_defaults_off_is_optional() {
+    let (ev, verdict) = spawn_behind_switch("False");
+    assert_eq!(ev["context"], "optional");
+    let why = ev["reason"].as_str().unwrap_or("");
+    assert!(
+        why.contains("SHELL_ENABLED is on (app/shell.py:5)") && why.contains("app/settings.py:2"),
+        "{why}"
+    );
+    assert_eq!(verdict, "good-fit");
+}
+
+#[test]
+fn a_spawn_behind_a_setting_that_defaults_on_still_counts() {
+    let (ev, verdict) = spawn_behind_switch("True");
+    assert_eq!(ev["context"], "service");
+    assert_eq!(verdict, "stay");
+}
+
+#[test]
+fn a_chain_step_a_framework_makes_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "shop/wsgi.py",
+        "import os\nfrom django.core.wsgi import get_wsgi_application\n\
+         os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\n\
+         application = get_wsgi_application()\n",
+    );
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/settings.py",
+        "INSTALLED_APPS = [\n    \"orders\",\n]\n",
+    );
+    write(d, "orders/__init__.py", "");
+    write(
+        d,
+        "orders/models.py",
+        "import subprocess\nsubprocess.run([\"convert\"])\n",
+    );
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12\nCOPY . /app\nCMD [\"gunicorn\", \"shop.wsgi\"]\n",
+    );
+    let out = wasmfit().arg("scan").arg(d).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "reached: shop/wsgi.py -> shop/wsgi.py (shop.settings) -> shop/settings.py (INSTALLED_APPS) -> here"
+        ),
+        "{text}"
+    );
+}

@@ -29,6 +29,7 @@ pub(crate) mod scripts;
 pub(crate) mod selfupdate;
 pub mod signals;
 pub mod suppress;
+pub mod switches;
 pub(crate) mod unimported;
 pub mod units;
 pub(crate) mod variants;

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod shell_exec;
 pub mod source;
 pub mod source_sites;
+pub mod switches;
 pub mod wasm;
 
 use crate::model::diag::Diagnostic;

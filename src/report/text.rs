@@ -467,8 +467,15 @@ fn finding(s: &mut String, p: &Paint, f: &Finding) {
             let steps: Vec<String> = e
                 .chain
                 .iter()
-                .map(|at| match at.line {
+                .enumerate()
+                .map(|(i, at)| match at.line {
                     Some(l) => format!("{}:{l}", at.path),
+                    // A step with no line is an edge the framework makes
+                    // (Django's INSTALLED_APPS, a module named in a string):
+                    // its snippet says which, where `a.py -> a.py` would not.
+                    None if i > 0 && at.snippet != at.path => {
+                        format!("{} ({})", at.path, at.snippet)
+                    }
                     None => at.path.clone(),
                 })
                 .collect();
