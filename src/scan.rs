@@ -65,7 +65,7 @@ struct FileResult {
     named: Vec<String>,
     /// What it declares and names where imports do not say it all
     /// (`parse::source::declarations`).
-    names: (Vec<String>, Vec<String>),
+    names: Names,
     /// A Python file's functions and the names it uses
     /// (`parse::calls`), for who calls what.
     calls: Option<Box<crate::parse::calls::Calls>>,
@@ -89,8 +89,6 @@ impl FileResult {
         self.kept.shrink_to_fit();
         self.diagnostics.shrink_to_fit();
         self.imports.shrink_to_fit();
-        self.names.0.shrink_to_fit();
-        self.names.1.shrink_to_fit();
         self.settings.shrink_to_fit();
         self
     }
@@ -173,7 +171,7 @@ pub fn scan_with(
             if !r.gates.is_empty() {
                 gates.insert(a.rel.clone(), r.gates);
             }
-            if !r.names.0.is_empty() || !r.names.1.is_empty() {
+            if !r.names.is_empty() {
                 code.names.insert(a.rel.clone(), r.names);
             }
             if let Some(c) = r.calls {
@@ -448,9 +446,43 @@ struct Code {
     dynamic: std::collections::HashSet<String>,
     /// Packages shipping code names as a library's driver.
     named: std::collections::HashSet<String>,
-    names: std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
+    names: std::collections::HashMap<String, Names>,
     /// Python files' functions and uses, for `analyze::callers`.
     calls: std::collections::HashMap<String, Box<crate::parse::calls::Calls>>,
+}
+
+/// A file's declared and referred names (`parse::source::declarations`)
+/// in one string, one per line: held per file to the end of the scan, a
+/// `String` per short name was an allocation each, the largest part of
+/// what a Rust tree keeps after its imports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Names {
+    text: String,
+    declares: u32,
+    refers: u32,
+}
+
+impl Names {
+    fn new(declares: &[String], refers: &[String]) -> Names {
+        let all: Vec<&str> = declares.iter().chain(refers).map(String::as_str).collect();
+        Names {
+            text: all.join("\n"),
+            declares: declares.len() as u32,
+            refers: refers.len() as u32,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.declares == 0 && self.refers == 0
+    }
+
+    /// The two lists back.
+    fn lists(&self) -> (Vec<String>, Vec<String>) {
+        let mut all = self.text.split('\n').map(str::to_string);
+        let declares = all.by_ref().take(self.declares as usize).collect();
+        let refers = all.take(self.refers as usize).collect();
+        (declares, refers)
+    }
 }
 
 /// Entry points the unit's manifests declare (analyze::entries), then
@@ -474,7 +506,8 @@ fn reach_unit(
         .filter(|a| a.context.counts())
         .filter_map(|a| match a.kind {
             ArtifactKind::Source(language) => {
-                let (declares, refers) = code.names.get(&a.rel).cloned().unwrap_or_default();
+                let (declares, refers) =
+                    code.names.get(&a.rel).map(Names::lists).unwrap_or_default();
                 Some(reach::File {
                     rel: a.rel.clone(),
                     language,
@@ -1014,7 +1047,8 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             if a.context.counts() {
                 r.named = parse::source::named_packages(&view, &text);
             }
-            r.names = parse::source::declarations(&view);
+            let (declares, refers) = parse::source::declarations(&view);
+            r.names = Names::new(&declares, &refers);
             if lang == crate::model::language::Language::Python && a.context.counts() {
                 r.calls = parse::calls::python(&view);
                 r.settings = parse::switches::settings(&text);
@@ -1408,6 +1442,22 @@ fn unquote(v: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_give_back_both_lists() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+        for (d, r) in [
+            (v(&["Shop.Repo", "Shop"]), v(&["Ecto", "Shop.Repo.insert"])),
+            (v(&[]), v(&["std", "tokio"])),
+            (v(&["Only"]), v(&[])),
+            (v(&[""]), v(&["", "x"])),
+        ] {
+            let n = Names::new(&d, &r);
+            assert!(!n.is_empty());
+            assert_eq!(n.lists(), (d, r));
+        }
+        assert!(Names::new(&[], &[]).is_empty());
+    }
 
     fn pairs(args: &str) -> Vec<(String, String)> {
         env_pairs(args)

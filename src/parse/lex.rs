@@ -500,9 +500,9 @@ impl Lexer<'_> {
             let opener = if doc.php { 1 } else { 2 };
             let mut lit = at;
             for h in holes {
-                self.literal(lit, h.start.saturating_sub(opener), true);
-                lit = (h.end + 1).min(end);
-                for q in heredoc::quoted(self.b, h) {
+                self.literal(lit, h.code.start.saturating_sub(opener), true);
+                lit = (h.code.end + 1).min(end);
+                for q in h.strings {
                     self.literal(q.start, q.end, true);
                 }
             }

@@ -84,22 +84,14 @@ impl LineStart {
 
     /// The matches in `text`, in order, not overlapping (as `captures_iter`
     /// over the whole text gives them); those without group 1 are left out.
-    /// `starts` holds the offset of every line's start, 0 first (the
-    /// lexer's table: the newlines are found once per file, not once per
-    /// pattern), and `heads` where each line's text begins past its blanks
-    /// (`heads`, once per file for every pattern).
-    pub(crate) fn find<'t>(
-        &self,
-        text: &'t str,
-        starts: &[usize],
-        heads: &[usize],
-        out: &mut Vec<Statement<'t>>,
-    ) {
+    /// `lines` are the text's lines.
+    pub(crate) fn find<'t>(&self, text: &'t str, lines: &Lines, out: &mut Vec<Statement<'t>>) {
         let bytes = text.as_bytes();
+        let starts = lines.starts;
         // A match may run past its own line (`pub(\ncrate) use`); a line
         // that starts inside it cannot start another.
         let mut free_from = 0;
-        for (i, (&start, &head)) in starts.iter().zip(heads).enumerate() {
+        for (i, (&start, &head)) in starts.iter().zip(lines.heads()).enumerate() {
             let end = starts
                 .get(i + 1)
                 .map_or(bytes.len(), |&next| next - 1)
@@ -135,19 +127,43 @@ impl LineStart {
     }
 }
 
-/// Where each line (by `starts`, the offsets of line starts) begins past
-/// its blanks: its end when it holds only blanks.
-pub(crate) fn heads(bytes: &[u8], starts: &[usize]) -> Vec<usize> {
-    starts
-        .iter()
-        .map(|&s| {
-            let s = s.min(bytes.len());
-            s + bytes[s..]
+/// A file's lines as line-anchored patterns read them: where each starts
+/// (the lexer's table, so the newlines are found once per file, not once
+/// per pattern) and, found on first need and then shared by every
+/// pattern, where its text begins past its blanks.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    starts: &'a [usize],
+    heads: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'a> Lines<'a> {
+    /// `starts`: the offset of every line's start in `bytes`, 0 first.
+    pub(crate) fn new(bytes: &'a [u8], starts: &'a [usize]) -> Lines<'a> {
+        Lines {
+            bytes,
+            starts,
+            heads: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Where each line begins past its blanks: its end when it holds only
+    /// blanks.
+    fn heads(&self) -> &[usize] {
+        self.heads.get_or_init(|| {
+            let bytes = self.bytes;
+            self.starts
                 .iter()
-                .position(|b| !matches!(b, b' ' | b'\t'))
-                .unwrap_or(bytes.len() - s)
+                .map(|&s| {
+                    let s = s.min(bytes.len());
+                    s + bytes[s..]
+                        .iter()
+                        .position(|b| !matches!(b, b' ' | b'\t'))
+                        .unwrap_or(bytes.len() - s)
+                })
+                .collect()
         })
-        .collect()
+    }
 }
 
 /// `[ \t]*`: the blanks a statement may be indented by.
@@ -182,9 +198,12 @@ mod tests {
     fn both(pattern: &str, text: &str) -> (Found, Found) {
         let ls = LineStart::new(pattern).expect("line-anchored");
         let mut found = Vec::new();
-        let starts = crate::parse::lex::lex(crate::model::language::Language::Rust, text);
-        let heads = heads(text.as_bytes(), starts.line_starts());
-        ls.find(text, starts.line_starts(), &heads, &mut found);
+        let view = crate::parse::lex::lex(crate::model::language::Language::Rust, text);
+        ls.find(
+            text,
+            &Lines::new(text.as_bytes(), view.line_starts()),
+            &mut found,
+        );
         let scanned = found
             .iter()
             .map(|s| (s.start, s.whole.to_string(), s.group.to_string()))

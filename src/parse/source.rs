@@ -10,7 +10,7 @@ use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::language::Language;
 use crate::model::service::EntryKind;
 use crate::parse::lex::{self, CodeView};
-use crate::parse::line_start::{LineStart, Statement};
+use crate::parse::line_start::{LineStart, Lines, Statement};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -94,15 +94,9 @@ impl Find {
         }
     }
 
-    fn statements<'t>(
-        &self,
-        text: &'t str,
-        starts: &[usize],
-        heads: &[usize],
-        out: &mut Vec<Statement<'t>>,
-    ) {
+    fn statements<'t>(&self, text: &'t str, lines: &Lines, out: &mut Vec<Statement<'t>>) {
         match self {
-            Find::Line(l) => l.find(text, starts, heads, out),
+            Find::Line(l) => l.find(text, lines, out),
             Find::Anywhere(re, needs) => {
                 if needs.as_ref().is_some_and(|ac| !ac.is_match(text)) {
                     return;
@@ -192,18 +186,13 @@ pub fn parse_code(
         out.facts = crate::parse::shell_exec::exec_lines(&view, rel, text, context);
     }
     let mut found = Vec::new();
-    // Where each line's text begins past its indent, found once for all of
-    // the language's line-anchored patterns.
-    let mut heads = Vec::new();
+    let lines = Lines::new(text.as_bytes(), view.line_starts());
     for (l, find) in IMPORTS.iter() {
         if !imports || !l.family().contains(&lang) {
             continue;
         }
-        if heads.is_empty() && matches!(find, Find::Line(_)) {
-            heads = crate::parse::line_start::heads(text.as_bytes(), view.line_starts());
-        }
         found.clear();
-        find.statements(text, view.line_starts(), &heads, &mut found);
+        find.statements(text, &lines, &mut found);
         for s in &found {
             let (whole, m, m_start) = (s.whole, s.group, s.group_start);
             let stmt_start = s.start + (whole.len() - whole.trim_start().len());

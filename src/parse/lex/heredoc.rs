@@ -220,9 +220,18 @@ pub(super) fn body(b: &[u8], from: usize, doc: &Heredoc) -> (usize, usize) {
     (b.len(), b.len())
 }
 
+/// One hole of an interpolating body: its code, and the contents of the
+/// quoted strings in that code (`#{'## Use `x`' if y}`), which are text.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Hole {
+    pub code: Range<usize>,
+    pub strings: Vec<Range<usize>>,
+}
+
 /// The holes of an interpolating body `from..to`: the code between each
-/// `#{` (Ruby) or `{` of `{$` (PHP) and the `}` that balances it.
-pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<usize>> {
+/// `#{` (Ruby) or `{` of `{$` (PHP) and the `}` that balances it, with the
+/// strings inside it found on the same walk.
+pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Hole> {
     let mut out = Vec::new();
     let mut j = from;
     while j + 1 < to {
@@ -236,6 +245,7 @@ pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<us
             _ if opens => {
                 // PHP's hole starts at its `$`, which is code.
                 let code = if php { j + 1 } else { j + 2 };
+                let mut strings = Vec::new();
                 let mut depth = 0u32;
                 let mut k = code;
                 while k < to {
@@ -243,6 +253,7 @@ pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<us
                         // A brace in a string of the hole's code is text.
                         q @ (b'\'' | b'"') => {
                             if let Some(close) = quote_end(b, k, to, q) {
+                                strings.push(k + 1..close);
                                 k = close;
                             }
                         }
@@ -253,28 +264,14 @@ pub(super) fn holes(b: &[u8], from: usize, to: usize, php: bool) -> Vec<Range<us
                     }
                     k += 1;
                 }
-                out.push(code..k);
+                out.push(Hole {
+                    code: code..k,
+                    strings,
+                });
                 j = k + 1;
             }
             _ => j += 1,
         }
-    }
-    out
-}
-
-/// The contents of the quoted strings in a hole's code (`#{'## Use
-/// `x`' if y}`): text, not code.
-pub(super) fn quoted(b: &[u8], hole: Range<usize>) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut k = hole.start;
-    while k < hole.end {
-        if let q @ (b'\'' | b'"') = b[k] {
-            if let Some(close) = quote_end(b, k, hole.end, q) {
-                out.push(k + 1..close);
-                k = close;
-            }
-        }
-        k += 1;
     }
     out
 }
@@ -381,14 +378,15 @@ mod tests {
         let b = br"a #{x.map { |y| y }} \#{not} #{z}";
         let h: Vec<&[u8]> = holes(b, 0, b.len(), false)
             .into_iter()
-            .map(|r| &b[r])
+            .map(|h| &b[h.code])
             .collect();
         assert_eq!(h, vec![&b"x.map { |y| y }"[..], &b"z"[..]]);
         let b = br"a {$o->f(['k' => 1])} {not} $x {$y}";
-        let h: Vec<&[u8]> = holes(b, 0, b.len(), true)
-            .into_iter()
-            .map(|r| &b[r])
-            .collect();
-        assert_eq!(h, vec![&b"$o->f(['k' => 1])"[..], &b"$y"[..]]);
+        let h = holes(b, 0, b.len(), true);
+        let code: Vec<&[u8]> = h.iter().map(|h| &b[h.code.clone()]).collect();
+        assert_eq!(code, vec![&b"$o->f(['k' => 1])"[..], &b"$y"[..]]);
+        let strings: Vec<&[u8]> = h[0].strings.iter().map(|r| &b[r.clone()]).collect();
+        assert_eq!(strings, vec![&b"k"[..]]);
+        assert!(h[1].strings.is_empty());
     }
 }
