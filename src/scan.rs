@@ -1071,6 +1071,8 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     if let Some(view) = &updater_view {
         if selfupdate::is_self_updater(&a.rel, view) {
             optional_spawns(engine, &mut r.hits, selfupdate::REASON);
+        } else if selfupdate::is_version_stamp(&a.rel, view) {
+            optional_spawns(engine, &mut r.hits, selfupdate::VERSION_REASON);
         }
     }
     r.diagnostics.extend(out.diagnostics);

@@ -12,6 +12,13 @@
 //! `updateController.php`, a `self_update.py`), it runs git commands that
 //! replace a working tree (`pull`, `fetch`, `reset`, `checkout`, `merge`,
 //! `rebase`), and it names a `.git` directory (its own checkout).
+//!
+//! Version stamps are the read-only twin: a file named for the version
+//! (`version.py`, `server/version.ts`) that asks git about the checkout it
+//! runs from (`git rev-parse --short HEAD`, `git describe`, `git show -s`)
+//! and runs no other git command. A released image holds no checkout: the
+//! version is frozen at build time or the call fails and is caught, so the
+//! service runs the same without it.
 
 use crate::model::context::Context;
 use crate::parse::lex::CodeView;
@@ -21,6 +28,73 @@ pub(crate) const REASON: &str = "self-update from the installation's own git che
 
 /// git subcommands that replace the files of a working tree with others.
 const REWRITES: [&str; 6] = ["pull", "fetch", "reset", "checkout", "merge", "rebase"];
+
+/// The reason the spawns of a version stamp carry.
+pub(crate) const VERSION_REASON: &str = "asks git for the version of the checkout it runs from: a released image holds no checkout (the version is frozen at build time, or the call fails and is caught), so the service does not depend on it";
+
+/// git subcommands that only read what a checkout is.
+const READS: [&str; 9] = [
+    "rev-parse",
+    "describe",
+    "show",
+    "log",
+    "diff",
+    "status",
+    "rev-list",
+    "symbolic-ref",
+    "remote",
+];
+
+/// Whether the file at `rel`, lexed as `view`, is a version stamp: named
+/// for the version, running git, and only git subcommands that read.
+pub(crate) fn is_version_stamp(rel: &str, view: &CodeView) -> bool {
+    let named = rel
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.to_ascii_lowercase().contains("version"));
+    if !named || Context::of_path(rel) != Context::Service {
+        return false;
+    }
+    let mut subcommands = Vec::new();
+    let mut strings = view.strings.iter().map(|s| s.text.trim());
+    while let Some(t) = strings.next() {
+        let mut words = t.split_ascii_whitespace();
+        if words.next() != Some("git") {
+            continue;
+        }
+        // `"git rev-parse HEAD"`, or `["git", "remote", "get-url"]`,
+        // whose subcommand is the next string.
+        let rest: Vec<&str> = words.collect();
+        let sub = if rest.is_empty() {
+            strings
+                .next()
+                .and_then(|n| n.split_ascii_whitespace().next())
+        } else {
+            subcommand(&rest)
+        };
+        subcommands.push(sub);
+    }
+    !subcommands.is_empty()
+        && subcommands
+            .iter()
+            .all(|s| s.is_some_and(|s| READS.contains(&s)))
+}
+
+/// The subcommand of git's arguments, past global options (`-C dir`,
+/// `-c key=value`, `--no-pager`).
+fn subcommand<'a>(args: &[&'a str]) -> Option<&'a str> {
+    let mut it = args.iter();
+    while let Some(&w) = it.next() {
+        match w {
+            "-C" | "-c" => {
+                it.next();
+            }
+            _ if w.starts_with('-') => {}
+            _ => return Some(w),
+        }
+    }
+    None
+}
 
 /// Whether the file at `rel`, lexed as `view`, is a self-updater.
 pub(crate) fn is_self_updater(rel: &str, view: &CodeView) -> bool {
@@ -109,6 +183,53 @@ class App_update_Controller {
         // Words in comments are not strings.
         let comment = "<?php\n// git fetch, then look at /.git/\nexec($cmd);\n";
         assert!(!check("app/update.php", Language::Php, comment));
+    }
+
+    #[test]
+    fn a_version_stamp_is_recognised() {
+        let ts = "import {execSync} from \"child_process\";\nexport function commit() {\n  try { return execSync(\"git rev-parse --short HEAD\").toString(); } catch { return null; }\n}\n";
+        assert!(is_version_stamp(
+            "server/version.ts",
+            &lex(Language::TypeScript, ts)
+        ));
+        let py = "import subprocess\ndef run(a): return subprocess.run(a)\nrun(\"git show -s --format=%cd\")\nrun(\"git -C . describe --tags\")\nrun([\"git\", \"remote\", \"get-url\", o])\n";
+        assert!(is_version_stamp(
+            "searx/version.py",
+            &lex(Language::Python, py)
+        ));
+    }
+
+    #[test]
+    fn other_git_work_is_not_a_version_stamp() {
+        let ts = "execSync(\"git rev-parse --short HEAD\");\n";
+        // Not named for the version.
+        assert!(!is_version_stamp(
+            "server/commit.ts",
+            &lex(Language::TypeScript, ts)
+        ));
+        // A git command that writes.
+        let pull = "execSync(\"git rev-parse HEAD\");\nexecSync(\"git pull\");\n";
+        assert!(!is_version_stamp(
+            "server/version.ts",
+            &lex(Language::TypeScript, pull)
+        ));
+        // No git at all: another program.
+        let other = "execSync(\"ffmpeg -version\");\n";
+        assert!(!is_version_stamp(
+            "server/version.ts",
+            &lex(Language::TypeScript, other)
+        ));
+        // A subcommand that cannot be read from the strings.
+        let computed = "execSync(\"git \" + cmd);\n";
+        assert!(!is_version_stamp(
+            "server/version.ts",
+            &lex(Language::TypeScript, computed)
+        ));
+        // In a test.
+        assert!(!is_version_stamp(
+            "test/version.ts",
+            &lex(Language::TypeScript, ts)
+        ));
     }
 
     #[test]
