@@ -265,6 +265,23 @@ pub fn scan_with(
         &code.named,
         &mut hits,
     );
+    let go_contexts: std::collections::HashMap<&str, Context> = artifacts
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                ArtifactKind::Source(crate::model::language::Language::Go)
+            )
+        })
+        .map(|a| (a.rel.as_str(), a.context))
+        .collect();
+    crate::analyze::unimported::go(
+        &kept,
+        code.imports.iter().flat_map(FileImports::iter),
+        &go_contexts,
+        &mut hits,
+    );
+    drop(go_contexts);
 
     // What ships: one unit per Dockerfile that builds a service, compose
     // neighbours beside them, or the whole tree (analyze::units).

@@ -15,6 +15,14 @@
 //! and counts as imported. When any JS or TS file of the service (not a
 //! test or build script) imports by a computed name, or the tree has no JS
 //! or TS imports at all, nothing is decided.
+//!
+//! Go is the other such ecosystem: an import names the module path, and
+//! go.mod has no test scope, so a module only tests use (a browser driver
+//! for end-to-end tests) sits among the service's requirements. A direct
+//! requirement that only test, build or example code imports takes that
+//! code's context; one no Go file imports is `unreachable` (`go`). An
+//! `// indirect` requirement is left as it is: some other module imports
+//! it, and whether that part is built is not known here.
 
 use crate::analyze::finding::Hit;
 use crate::model::artifact::ManifestKind;
@@ -96,6 +104,78 @@ pub(crate) fn apply<'a>(
     }
 }
 
+/// Re-contexts the evidence of direct go.mod requirements that only
+/// non-shipping code imports, or none: `context_of` gives each Go file's
+/// context.
+pub(crate) fn go<'a>(
+    facts: &[Fact],
+    imports: impl IntoIterator<Item = impl AsImport<'a>>,
+    context_of: &HashMap<&str, Context>,
+    hits: &mut [Hit],
+) {
+    // (module path, importing file, its context) of every Go import.
+    let mut importers: Vec<(&str, &str, Context)> = Vec::new();
+    for import in imports.into_iter().filter_map(AsImport::into_import) {
+        if import.language == Language::Go {
+            let ctx = context_of
+                .get(import.path)
+                .copied()
+                .unwrap_or(Context::Service);
+            importers.push((import.module, import.path, ctx));
+        }
+    }
+    if importers.is_empty() {
+        return;
+    }
+    // (go.mod, line) -> what the requirement's evidence becomes.
+    let mut decided: HashMap<(&str, u32), (Context, String)> = HashMap::new();
+    for f in facts {
+        let FactKind::Dependency(d) = &f.kind else {
+            continue;
+        };
+        let Some(line) = f.at.line else {
+            continue;
+        };
+        if d.ecosystem != Ecosystem::Go || d.indirect || !f.at.path.ends_with("go.mod") {
+            continue;
+        }
+        let within = |m: &str| {
+            m.strip_prefix(d.name.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        let users: Vec<&(&str, &str, Context)> =
+            importers.iter().filter(|(m, ..)| within(m)).collect();
+        let verdict = match users.first() {
+            None => (
+                Context::Unreachable,
+                "required in go.mod, but no Go file of the tree imports it".to_string(),
+            ),
+            Some(_) if users.iter().any(|(.., c)| c.counts()) => continue,
+            Some((_, path, ctx)) => (
+                *ctx,
+                format!(
+                    "required in go.mod, but only {} code imports it ({path})",
+                    ctx.id()
+                ),
+            ),
+        };
+        decided.insert((f.at.path.as_str(), line), verdict);
+    }
+    for h in hits.iter_mut() {
+        let e = &mut h.evidence;
+        if e.source != Source::Dependency || !e.context.counts() {
+            continue;
+        }
+        let Some(line) = e.at.line else {
+            continue;
+        };
+        if let Some((ctx, why)) = decided.get(&(e.at.path.as_str(), line)) {
+            e.context = *ctx;
+            e.reason = Some(why.clone());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +207,32 @@ mod tests {
         )
     }
 
+    /// Each dependency fact's name, and a dependency hit at its place.
+    fn dependency_hits(facts: &[Fact]) -> (Vec<(&str, &Fact)>, Vec<Hit>) {
+        let rules = crate::rules::RuleSet::builtin().expect("rules");
+        let deps: Vec<(&str, &Fact)> = facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Dependency(d) => Some((d.name.as_str(), f)),
+                _ => None,
+            })
+            .collect();
+        let hits = deps
+            .iter()
+            .map(|(_, f)| {
+                Hit::new(
+                    &rules.rules[0],
+                    0,
+                    f.at.clone(),
+                    f.context,
+                    Source::Dependency,
+                    crate::rules::Confidence::Medium,
+                )
+            })
+            .collect();
+        (deps, hits)
+    }
+
     /// The context each declaration's hit ends up with, by package name.
     fn contexts(imports: &[Fact], dynamic: &[&str]) -> HashMap<String, Context> {
         contexts_named(imports, dynamic, &[])
@@ -145,27 +251,7 @@ mod tests {
             Context::Service,
         )
         .facts;
-        let rules = crate::rules::RuleSet::builtin().expect("rules");
-        let deps: Vec<(&str, &Fact)> = facts
-            .iter()
-            .filter_map(|f| match &f.kind {
-                FactKind::Dependency(d) => Some((d.name.as_str(), f)),
-                _ => None,
-            })
-            .collect();
-        let mut hits: Vec<Hit> = deps
-            .iter()
-            .map(|(_, f)| {
-                Hit::new(
-                    &rules.rules[0],
-                    0,
-                    f.at.clone(),
-                    f.context,
-                    Source::Dependency,
-                    crate::rules::Confidence::Medium,
-                )
-            })
-            .collect();
+        let (deps, mut hits) = dependency_hits(&facts);
         let dynamic: HashSet<String> = dynamic.iter().map(|s| s.to_string()).collect();
         let named: HashSet<String> = named.iter().map(|s| s.to_string()).collect();
         apply(&facts, imports, &dynamic, &named, &mut hits);
@@ -219,5 +305,96 @@ mod tests {
         // A computed import in Python code does not hide npm's.
         let c = contexts(&[import("server.js", "express")], &["tools/gen.py"]);
         assert_eq!(c["cross-spawn"], Context::Unreachable);
+    }
+
+    const GO_MOD: &str = "module example.com/shop\n\ngo 1.22\n\nrequire (\n\tgithub.com/playwright-community/playwright-go v0.5200.0\n\tgithub.com/gorilla/mux v1.8.1\n\tgithub.com/mattn/go-sqlite3 v1.14.32\n\tgithub.com/unused/thing v1.0.0\n\tgithub.com/gorilla/muxer v1.0.0\n\tgithub.com/ebitengine/purego v0.8.2 // indirect\n)\n";
+
+    /// The context and reason each go.mod requirement's hit ends up with.
+    fn go_contexts(
+        imports: &[(&str, &str, Context)],
+    ) -> HashMap<String, (Context, Option<String>)> {
+        let facts = manifest::parse(ManifestKind::GoMod, "go.mod", GO_MOD, Context::Service).facts;
+        let (deps, mut hits) = dependency_hits(&facts);
+        // A go.mod requirement is runtime (analyze::scopes).
+        for h in &mut hits {
+            h.evidence.context = Context::Service;
+        }
+        let facts_in: Vec<Fact> = imports
+            .iter()
+            .map(|(path, module, _)| {
+                Fact::new(
+                    FactKind::Import {
+                        language: Language::Go,
+                        module: module.to_string(),
+                    },
+                    Location::line(path, 3, ""),
+                    Context::Service,
+                )
+            })
+            .collect();
+        let context_of: HashMap<&str, Context> = imports.iter().map(|(p, _, c)| (*p, *c)).collect();
+        go(&facts, &facts_in, &context_of, &mut hits);
+        deps.iter()
+            .zip(&hits)
+            .map(|((name, _), h)| {
+                (
+                    name.to_string(),
+                    (h.evidence.context, h.evidence.reason.clone()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn go_requirements_only_tests_import_take_their_context() {
+        let got = go_contexts(&[
+            (
+                "e2e/playwright/helper_test.go",
+                "github.com/playwright-community/playwright-go",
+                Context::Test,
+            ),
+            ("main.go", "github.com/gorilla/mux", Context::Service),
+            // A package inside the module is the module's.
+            (
+                "db/sqlite.go",
+                "github.com/mattn/go-sqlite3/driver",
+                Context::Service,
+            ),
+            (
+                "db/sqlite_test.go",
+                "github.com/mattn/go-sqlite3",
+                Context::Test,
+            ),
+        ]);
+        let (ctx, why) = &got["github.com/playwright-community/playwright-go"];
+        assert_eq!(*ctx, Context::Test);
+        assert_eq!(
+            why.as_deref(),
+            Some(
+                "required in go.mod, but only test code imports it (e2e/playwright/helper_test.go)"
+            )
+        );
+        // Shipping code imports these: they count as before.
+        assert_eq!(got["github.com/gorilla/mux"].0, Context::Service);
+        assert_eq!(got["github.com/mattn/go-sqlite3"].0, Context::Service);
+        // Nothing imports it: unreachable. A longer name sharing a prefix
+        // with an imported module is not imported by it.
+        assert_eq!(got["github.com/unused/thing"].0, Context::Unreachable);
+        assert_eq!(got["github.com/gorilla/muxer"].0, Context::Unreachable);
+        // Indirect requirements are not decided here.
+        assert_eq!(
+            got["github.com/ebitengine/purego"],
+            (Context::Service, None)
+        );
+    }
+
+    #[test]
+    fn go_requirements_are_not_decided_without_go_imports() {
+        let got = go_contexts(&[]);
+        assert!(
+            got.values()
+                .all(|(c, r)| *c == Context::Service && r.is_none()),
+            "{got:?}"
+        );
     }
 }
