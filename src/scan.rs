@@ -470,8 +470,9 @@ struct Code {
 
 /// A file's declared and referred names (`parse::source::declarations`)
 /// in one string, one per line: held per file to the end of the scan, a
-/// `String` per short name was an allocation each, the largest part of
-/// what a Rust tree keeps after its imports.
+/// `String` per short name was an allocation each (about 4 MiB of the heap
+/// a scan of the registry tree keeps, beside 5.5 for imports and 8.4 for
+/// kept facts, measured with mallinfo2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Names {
     text: String,
@@ -1068,7 +1069,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             r.names = Names::new(&declares, &refers);
             if lang == crate::model::language::Language::Python && a.context.counts() {
                 r.calls = parse::calls::python(&view);
-                r.settings = parse::switches::settings(&text);
+                r.settings = parse::switches::settings(&text, &view.code);
                 r.gates = parse::switches::gates(&view.code);
             }
             r.hint = true;

@@ -166,10 +166,20 @@ fn bad(what: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string())
 }
 
-/// One request on a fresh connection; checks the answer.
+/// One request on a fresh connection; checks the answer. A response head
+/// that is not HTTP (or a bad length) is an answer too, and a wrong one:
+/// marked answered, so the wait for readiness ends on it instead of
+/// retrying it until the deadline, where whichever attempt the deadline
+/// cut short named the failure.
 pub async fn request_once(addr: SocketAddr, r: &Requests) -> Result<(), String> {
     let mut conn = Conn::connect(addr).await.map_err(|e| e.to_string())?;
-    let (status, reply) = conn.send(r, 0).await.map_err(|e| e.to_string())?;
+    let (status, reply) = conn.send(r, 0).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            format!("{e} [answered]")
+        } else {
+            e.to_string()
+        }
+    })?;
     r.check(0, Some(status), &reply)
         .map_err(|e| format!("{e} [answered]"))
 }
@@ -270,5 +280,18 @@ mod tests {
         };
         let deadline = Instant::now() + Duration::from_millis(50);
         assert!(first_response(closed, &get, deadline).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_http_ends_the_wait() {
+        let get = Requests::default_for(Workload::Http);
+        let addr = tiny_server(b"%%garbage%%\r\n\r\n").await;
+        let started = Instant::now();
+        let e = first_response(addr, &get, started + Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(e.contains("malformed"), "{e}");
+        // Decided on the first answer, not by the deadline.
+        assert!(started.elapsed() < Duration::from_secs(20), "{e}");
     }
 }

@@ -50,22 +50,22 @@ static OFF: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The upper-case names a file assigns at module level, and whether each
-/// value is off by default. Read from the raw text: the defaults are
-/// string literals, which the code view blanks.
-pub fn settings(text: &str) -> Vec<Setting> {
-    // Most files set no upper-case name at the start of a line.
-    if !text.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Vec::new();
-    }
+/// value is off by default. The value is read from the raw `text` (the
+/// defaults are string literals, which the code view blanks); `code`, the
+/// code view of the same bytes, tells an assignment from a line inside a
+/// docstring.
+pub fn settings(text: &str, code: &str) -> Vec<Setting> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let Some(first) = line.bytes().next() else {
-            continue;
-        };
-        if !first.is_ascii_uppercase() {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += line.len();
+        if !line.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            || !code.as_bytes().get(at).is_some_and(u8::is_ascii_uppercase)
+        {
             continue;
         }
-        let Some(c) = ASSIGN.captures(line) else {
+        let Some(c) = ASSIGN.captures(line.trim_end_matches(['\n', '\r'])) else {
             continue;
         };
         let value = c[2].trim_end();
@@ -208,7 +208,8 @@ mod tests {
     use super::*;
 
     fn off(text: &str) -> Vec<(String, bool)> {
-        settings(text)
+        let code = crate::parse::lex::lex(crate::model::language::Language::Python, text).code;
+        settings(text, &code)
             .into_iter()
             .map(|s| (s.name, s.off))
             .collect()
@@ -234,7 +235,8 @@ mod tests {
                     PORT = 8000\n\
                     HOOKS = os.environ.get('HOOKS')\n\
                     X == False\n\
-                    lower = False\n";
+                    lower = False\n\
+                    \"\"\"\nIN_DOCSTRING = False\n\"\"\"\n";
         let got = off(text);
         assert!(got.iter().all(|(_, o)| !*o), "{got:?}");
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
