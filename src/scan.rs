@@ -1070,7 +1070,15 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             if lang == crate::model::language::Language::Python && a.context.counts() {
                 r.calls = parse::calls::python(&view);
                 r.settings = parse::switches::settings(&text, &view.code);
-                r.gates = parse::switches::gates(&view.code);
+                // Spans matter only where a hit can land: a file with no
+                // candidate of any rule has none.
+                if !cands.code.is_empty()
+                    || !cands.strings.is_empty()
+                    || cands.imports
+                    || cands.sites
+                {
+                    r.gates = parse::switches::gates(&view.code);
+                }
             }
             r.hint = true;
             if r.hits.iter().any(|h| is_spawn(engine, h)) {

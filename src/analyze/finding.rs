@@ -55,6 +55,23 @@ impl Hit {
     }
 }
 
+#[cfg(test)]
+impl Hit {
+    /// A hit of the built-in rule `id` at `at`, for tests of the passes
+    /// that re-context hits.
+    pub(crate) fn of_rule(
+        rules: &crate::rules::RuleSet,
+        id: &str,
+        at: Location,
+        context: Context,
+        source: Source,
+        confidence: Confidence,
+    ) -> Hit {
+        let idx = rules.index(id).expect(id);
+        Hit::new(&rules.rules[idx], idx, at, context, source, confidence)
+    }
+}
+
 /// A fingerprint that survives reformatting and moved lines.
 pub fn fingerprint(rule_id: &str, at: &Location) -> String {
     let folded: String = at.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -264,10 +281,9 @@ mod tests {
     use crate::rules::RuleSet;
 
     fn hit(rules: &RuleSet, id: &str, path: &str, ctx: Context, source: Source) -> Hit {
-        let idx = rules.index(id).expect(id);
-        let mut h = Hit::new(
-            &rules.rules[idx],
-            idx,
+        let mut h = Hit::of_rule(
+            rules,
+            id,
             Location::line(path, 3, "x"),
             ctx,
             source,

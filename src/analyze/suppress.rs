@@ -373,10 +373,9 @@ mod tests {
     }
 
     fn hit(rules: &RuleSet, id: &str, path: &str, line: u32) -> Hit {
-        let idx = rules.index(id).expect("rule");
-        Hit::new(
-            &rules.rules[idx],
-            idx,
+        Hit::of_rule(
+            rules,
+            id,
             Location::line(path, line, "x"),
             Context::Service,
             Source::Code,

@@ -65,11 +65,9 @@ mod tests {
     use crate::rules::{Confidence, RuleSet};
 
     fn hit(path: &str, line: u32) -> Hit {
-        let rules = RuleSet::builtin().expect("rules");
-        let idx = rules.index("WF101").expect("WF101");
-        Hit::new(
-            &rules.rules[idx],
-            idx,
+        Hit::of_rule(
+            &RuleSet::builtin().expect("rules"),
+            "WF101",
             Location::line(path, line, "os.system(cmd)"),
             Context::Service,
             Source::Code,

@@ -136,7 +136,8 @@ pub(crate) fn go<'a>(
         let Some(line) = f.at.line else {
             continue;
         };
-        if d.ecosystem != Ecosystem::Go || d.indirect || !f.at.path.ends_with("go.mod") {
+        let go_mod = ManifestKind::of_path(&f.at.path) == Some(ManifestKind::GoMod);
+        if !go_mod || d.ecosystem != Ecosystem::Go || d.indirect {
             continue;
         }
         let within = |m: &str| {

@@ -214,11 +214,10 @@ mod tests {
         use crate::model::finding::Source;
         use crate::rules::{Confidence, RuleSet};
         let rules = RuleSet::builtin().expect("rules");
-        let idx = rules.index("WF101").expect("WF101");
         let hit = |path: &str, line: u32, context: Context| {
-            Hit::new(
-                &rules.rules[idx],
-                idx,
+            Hit::of_rule(
+                &rules,
+                "WF101",
                 Location::line(path, line, ""),
                 context,
                 Source::Image,
