@@ -519,13 +519,26 @@ fn reach_unit(
 ) -> crate::analyze::reach::Outcome {
     use crate::analyze::reach;
     use crate::model::service::EntryPoint;
+    // A Cargo library's root declares the name code uses it by.
+    let mut crates: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for f in kept {
+        if let FactKind::Crate { name, root } = &f.kind {
+            let dir = f.at.path.rsplit_once('/').map_or("", |(d, _)| d);
+            if let Some(rel) = crate::analyze::units::join(dir, root) {
+                crates.entry(rel).or_default().push(name.clone());
+            }
+        }
+    }
     let files: Vec<reach::File> = artifacts
         .iter()
         .filter(|a| a.context.counts())
         .filter_map(|a| match a.kind {
             ArtifactKind::Source(language) => {
-                let (declares, refers) =
+                let (mut declares, refers) =
                     code.names.get(&a.rel).map(Names::lists).unwrap_or_default();
+                if language == crate::model::language::Language::Rust {
+                    declares.extend(crates.get(&a.rel).into_iter().flatten().cloned());
+                }
                 Some(reach::File {
                     rel: a.rel.clone(),
                     language,
@@ -537,6 +550,9 @@ fn reach_unit(
             _ => None,
         })
         .collect();
+    let code_files: std::collections::HashSet<&str> =
+        files.iter().map(|f| f.rel.as_str()).collect();
+    crate::analyze::entries::cargo_binaries(u, kept, &code_files);
     let declared_by_manifests = crate::analyze::entries::add_declared(u, kept, artifacts);
     diagnostics.extend(declared_by_manifests.diagnostics);
     let named = u.entry_points.iter().any(|e| e.path.is_some());
@@ -587,6 +603,10 @@ fn reach_unit(
         outcome.advisory();
     }
     reach::apply(&outcome, &u.name, hits);
+    // What workspace members the service does not run declare is not
+    // what it ships (analyze::members).
+    let manifests: Vec<&str> = artifacts.iter().map(|a| a.rel.as_str()).collect();
+    crate::analyze::members::apply(&u.name, &manifests, kept, &outcome.placed, hits);
     // Evidence in a function only background jobs call is the worker's
     // (analyze::callers).
     crate::analyze::callers::apply(rules, &files, &code.calls, &outcome, hits);
@@ -1169,7 +1189,8 @@ fn keep(f: &Fact) -> bool {
         | FactKind::OsPackage { .. }
         | FactKind::Dependency(_)
         | FactKind::Entry { .. }
-        | FactKind::Script { .. } => true,
+        | FactKind::Script { .. }
+        | FactKind::Crate { .. } => true,
         // The kept instructions: those a unit is recognised by (in any
         // context; a builder stage's `RUN go build` says the image builds
         // a project, `units::builds_code`), and every instruction of a

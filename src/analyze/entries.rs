@@ -142,6 +142,70 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
     out
 }
 
+/// Init wrappers an image's command starts before the program.
+const INITS: [&str; 4] = ["tini", "dumb-init", "catatonit", "s6-svscan"];
+
+/// An image that runs a binary the tree builds by the name Cargo gives a
+/// package's binary (`ENTRYPOINT ["/usr/local/bin/shop-api"]`, package
+/// `shop-api`) starts that package's `src/main.rs` (or `src/bin/NAME.rs`):
+/// it becomes the main entry point, declared where the image names it.
+pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &HashSet<&str>) {
+    let mut found: Vec<EntryPoint> = Vec::new();
+    for e in u.entry_points.iter().filter(|e| {
+        e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
+    }) {
+        let snippet = &e.declared_in.snippet;
+        // `ENTRYPOINT [...]`, `CMD x`, or a compose `command:` value.
+        let args = snippet
+            .split_once(char::is_whitespace)
+            .filter(|(k, _)| matches!(k.to_ascii_uppercase().as_str(), "ENTRYPOINT" | "CMD"))
+            .map_or(snippet.as_str(), |(_, a)| a);
+        let words = instruction_words(args);
+        let program = words
+            .iter()
+            .map(|w| w.rsplit('/').next().unwrap_or(w))
+            .find(|w| !w.is_empty() && !w.starts_with('-') && !INITS.contains(w));
+        let Some(program) = program else { continue };
+        let name = program.replace('-', "_");
+        for f in kept.iter().map(Borrow::borrow) {
+            let FactKind::Crate { name: krate, .. } = &f.kind else {
+                continue;
+            };
+            let dir = f.at.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let cands = if *krate == name {
+                vec!["src/main.rs".to_string()]
+            } else {
+                vec![
+                    format!("src/bin/{program}.rs"),
+                    format!("src/bin/{program}/main.rs"),
+                ]
+            };
+            let file = cands
+                .iter()
+                .filter_map(|c| join(dir, c))
+                .find(|p| code.contains(p.as_str()));
+            if let Some(file) = file {
+                if !found
+                    .iter()
+                    .any(|x| x.path.as_deref() == Some(file.as_str()))
+                {
+                    found.push(EntryPoint {
+                        kind: EntryKind::CargoBin,
+                        path: Some(file),
+                        declared_in: e.declared_in.clone(),
+                        main: true,
+                    });
+                }
+            }
+        }
+    }
+    for f in found {
+        if !u.entry_points.iter().any(|e| e.path == f.path) {
+            u.entry_points.push(f);
+        }
+    }
+}
+
 /// The file (or framework) `target` names, declared in `manifest`, and
 /// the package.json script that named it when a command ran one.
 fn resolve<F: Borrow<Fact>, A: Borrow<Artifact>>(
@@ -605,6 +669,57 @@ mod tests {
             ]
         );
         assert_eq!(u.kind, ServiceKind::Container);
+    }
+
+    #[test]
+    fn an_image_running_a_cargo_packages_binary_starts_its_main() {
+        let code: HashSet<&str> = [
+            "crates/api/src/main.rs",
+            "crates/tools/src/bin/migrate.rs",
+            "crates/cli/src/main.rs",
+        ]
+        .into();
+        let krate = |manifest: &str, name: &str| {
+            Fact::new(
+                FactKind::Crate {
+                    name: name.into(),
+                    root: "src/lib.rs".into(),
+                },
+                Location::line(manifest, 2, ""),
+                Context::Service,
+            )
+        };
+        let facts = [
+            krate("crates/api/Cargo.toml", "shop_api"),
+            krate("crates/tools/Cargo.toml", "shop_tools"),
+            krate("crates/cli/Cargo.toml", "shop_cli"),
+        ];
+        let image = |snippet: &str| {
+            let mut u = crate::analyze::units::whole_tree("x").remove(0);
+            u.kind = ServiceKind::Container;
+            u.entry_points.push(EntryPoint {
+                kind: EntryKind::Dockerfile,
+                path: None,
+                declared_in: Location::line("Dockerfile", 9, snippet),
+                main: true,
+            });
+            cargo_binaries(&mut u, &facts, &code);
+            u.entry_points
+                .iter()
+                .filter_map(|e| e.path.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            image(r#"ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/shop-api"]"#),
+            ["crates/api/src/main.rs"]
+        );
+        assert_eq!(
+            image("CMD migrate --all"),
+            ["crates/tools/src/bin/migrate.rs"]
+        );
+        // An OS program, or a name no package builds: nothing.
+        assert!(image(r#"CMD ["nginx", "-g", "daemon off;"]"#).is_empty());
+        assert!(image("ENTRYPOINT /app/shop-web").is_empty());
     }
 
     #[test]

@@ -551,7 +551,10 @@ impl<'r> Engine<'r> {
             FactKind::Device { path } => self.devices.each(path, |by| emit(by, site)),
             // Entry points say how a program starts, for the service
             // model (analyze::entries); no rule reads them.
-            FactKind::Runtime { .. } | FactKind::Entry { .. } | FactKind::Script { .. } => {}
+            FactKind::Runtime { .. }
+            | FactKind::Entry { .. }
+            | FactKind::Script { .. }
+            | FactKind::Crate { .. } => {}
         }
     }
 }

@@ -24,10 +24,12 @@
 //! number of edges.
 
 use crate::analyze::finding::Hit;
+use crate::analyze::library_mods::{is_mod, LibraryMod, RustLibraries};
 use crate::model::context::Context;
 use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
 use crate::model::service::{ReachStatus, Reachability};
+use crate::parse::rust_paths::RUNS_UNNAMED;
 use crate::parse::source::{DJANGO_CLI, DJANGO_LOADER, DJANGO_SETTINGS};
 use crate::rules::Confidence;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -45,10 +47,14 @@ pub(crate) struct File {
     /// It imports by a computed name (`importlib.import_module(x)`,
     /// `import(x)`, `require(x)`): what it pulls in cannot be known.
     pub dynamic: bool,
-    /// The C# namespaces or Elixir modules it declares.
+    /// The C# namespaces or Elixir modules it declares; for Rust, the
+    /// names code uses the library it is the root of by (its Cargo.toml's),
+    /// and `parse::rust_paths::RUNS_UNNAMED` when it holds code that runs
+    /// with no path naming its module.
     pub declares: Vec<String>,
-    /// The Elixir modules it names in code; the first parts of the paths
-    /// a Rust file writes in code.
+    /// The Elixir modules it names in code; the first one or two parts of
+    /// the paths a Rust file writes in code (`shop_core`,
+    /// `shop_core::money`).
     pub refers: Vec<String>,
 }
 
@@ -325,6 +331,10 @@ impl Index {
                 }
                 Language::Php => php.insert(&f.rel.to_ascii_lowercase(), &f.rel),
                 Language::Rust => {
+                    // The name its manifest gives, else its directory's.
+                    for name in f.declares.iter().filter(|d| *d != RUNS_UNNAMED) {
+                        rust_crates.insert(name.clone(), f.rel.clone());
+                    }
                     if let Some(dir) = f.rel.strip_suffix("/src/lib.rs") {
                         let name = dir.rsplit('/').next().unwrap_or(dir).replace('-', "_");
                         rust_crates.entry(name).or_insert_with(|| f.rel.clone());
@@ -697,11 +707,18 @@ fn rust_edges(files: &[File], ix: &Index, edges: &mut HashMap<String, Vec<(Strin
             }
         }
         for r in &f.refers {
-            if let Some(lib) = ix.rust_crates.get(r).filter(|l| *l != &f.rel) {
+            // `shop_core` reaches the crate's root, `shop_core::money` its
+            // module's file (the root where there is none).
+            let targets = match r.split_once("::") {
+                Some((krate, _)) if ix.rust_crates.contains_key(krate) => ix.rust_targets(f, r),
+                Some(_) => Vec::new(),
+                None => ix.rust_crates.get(r).cloned().into_iter().collect(),
+            };
+            for target in targets.into_iter().filter(|t| t != &f.rel) {
                 edges
                     .entry(f.rel.clone())
                     .or_default()
-                    .push((lib.clone(), Location::file(&f.rel, r)));
+                    .push((target, Location::file(&f.rel, r)));
             }
         }
     }
@@ -967,6 +984,9 @@ where
     // Go imports by module path: (file, module, where, resolved), for the
     // module roots below.
     let mut go_imports: Vec<(&File, &str, Location, bool)> = Vec::new();
+    // Rust: a workspace library's `mod x;` declarations, decided below.
+    let libraries = RustLibraries::new(&ix.rust_crates, entries);
+    let mut library_mods: Vec<LibraryMod> = Vec::new();
     for import in imports.clone() {
         let Some(import) = import.into_import() else {
             continue;
@@ -987,6 +1007,20 @@ where
             node_of(from)
         };
         let targets = ix.resolve(from, module, import.snippet);
+        if from.language == Language::Rust && libraries.gates(&from.rel) {
+            if let Some(name) = module
+                .strip_prefix("self::")
+                .filter(|_| is_mod(import.snippet))
+            {
+                library_mods.push(LibraryMod {
+                    root: from.rel.clone(),
+                    name: name.to_string(),
+                    targets,
+                    at: import.location(),
+                });
+                continue;
+            }
+        }
         if from.language == Language::Go && is_go_module_path(module) {
             go_imports.push((from, module, import.location(), !targets.is_empty()));
         }
@@ -1011,6 +1045,7 @@ where
                 .push((target, import.location()));
         }
     }
+    libraries.named_mods(files, imports.clone(), library_mods, &mut edges);
     // Go imports of a module's root package.
     let go_roots = go_module_roots(
         &ix,
@@ -2038,6 +2073,107 @@ mod tests {
         assert!(reached(&out, "src/lib.rs"));
         let out = walk(&files, &[], &[entry("src/bin/big/main.rs", true)]);
         assert!(reached(&out, "src/lib.rs"));
+    }
+
+    #[test]
+    fn a_workspace_library_runs_only_the_modules_something_names() {
+        use Language::Rust;
+        // The crate's manifest names it `shop_common`; its directory is
+        // `common`.
+        let mut files = vec![
+            names(
+                "server/src/main.rs",
+                Rust,
+                &[],
+                &["shop_common", "shop_common::money"],
+            ),
+            names(
+                "cli/src/main.rs",
+                Rust,
+                &[],
+                &["shop_common", "shop_common::shell"],
+            ),
+            names("common/src/lib.rs", Rust, &["shop_common"], &["exported"]),
+            file("common/src/money.rs", Rust),
+            file("common/src/shell.rs", Rust),
+            file("common/src/exported.rs", Rust),
+            names("common/src/hooks.rs", Rust, &[RUNS_UNNAMED], &[]),
+            file("common/src/unused.rs", Rust),
+            file("common/src/unused/deep.rs", Rust),
+        ];
+        let imports = [
+            import(
+                "common/src/lib.rs",
+                1,
+                "self::money",
+                "pub mod money;",
+                Rust,
+            ),
+            import(
+                "common/src/lib.rs",
+                2,
+                "self::shell",
+                "pub mod shell;",
+                Rust,
+            ),
+            import(
+                "common/src/lib.rs",
+                3,
+                "self::exported",
+                "mod exported;",
+                Rust,
+            ),
+            import("common/src/lib.rs", 4, "self::hooks", "mod hooks;", Rust),
+            import(
+                "common/src/lib.rs",
+                5,
+                "self::unused",
+                "pub mod unused;",
+                Rust,
+            ),
+            import("common/src/unused.rs", 1, "self::deep", "mod deep;", Rust),
+        ];
+        let entries = [
+            entry("server/src/main.rs", true),
+            entry("cli/src/main.rs", false),
+        ];
+        let out = walk(&files, &imports, &entries);
+        for rel in [
+            "common/src/lib.rs",
+            "common/src/money.rs",
+            // The root re-exports it (`pub use exported::Item`).
+            "common/src/exported.rs",
+            // It adds methods to a type declared elsewhere.
+            "common/src/hooks.rs",
+        ] {
+            assert!(reached(&out, rel), "{rel}: {:?}", out.placed[rel]);
+        }
+        assert!(
+            matches!(out.placed["common/src/shell.rs"], Placed::Optional(_)),
+            "{:?}",
+            out.placed["common/src/shell.rs"]
+        );
+        assert_eq!(out.placed["common/src/unused.rs"], Placed::Unreachable);
+        assert_eq!(out.placed["common/src/unused/deep.rs"], Placed::Unreachable);
+        // The chain says who named the module.
+        let Placed::Reached(chain) = &out.placed["common/src/money.rs"] else {
+            unreachable!()
+        };
+        assert!(
+            chain.iter().any(|l| l.snippet == "shop_common::money"),
+            "{chain:?}"
+        );
+
+        // A glob names every module.
+        files[0].refers.push("shop_common::*".into());
+        let out = walk(&files, &imports, &entries);
+        assert!(reached(&out, "common/src/shell.rs"));
+        assert!(reached(&out, "common/src/unused/deep.rs"));
+
+        // A library that is itself an entry point keeps every `mod`.
+        files[0].refers.pop();
+        let out = walk(&files, &imports, &[entry("common/src/lib.rs", true)]);
+        assert!(reached(&out, "common/src/unused/deep.rs"));
     }
 
     #[test]

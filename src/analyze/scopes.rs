@@ -56,6 +56,17 @@ pub fn apply(facts: &[Fact], hits: &mut [Hit], diagnostics: &mut Vec<Diagnostic>
     }
 }
 
+/// The context each lock entry (and workspace declaration) of `facts` gets
+/// where it differs from its fact's own, by path and line; the notes a
+/// walk makes are left out (the tree-wide pass made them).
+pub(crate) fn contexts(facts: &[Fact]) -> HashMap<String, HashMap<u32, Context>> {
+    let mut notes = Vec::new();
+    decide(facts, &mut notes)
+        .into_iter()
+        .map(|(p, m)| (p.to_string(), m))
+        .collect()
+}
+
 /// A dependency fact with where it sits.
 struct Decl<'a> {
     fact: &'a Fact,

@@ -351,6 +351,12 @@ pub enum FactKind {
         target: String,
         main: bool,
     },
+    /// The name code uses a Cargo package's library by (`[lib] name`, else
+    /// `[package] name` with `-` as `_`), and the library's root file from
+    /// the manifest's directory (`src/lib.rs` unless `[lib] path` says
+    /// otherwise). No rule matches it: the import graph (analyze::reach)
+    /// resolves the name's paths to that file.
+    Crate { name: String, root: String },
     /// A package.json script: its `name` under `scripts`, the command it
     /// runs, and the `package`'s own name (empty when it has none), which
     /// `pnpm --filter` and `yarn workspace` select it by. No rule matches

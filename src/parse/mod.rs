@@ -12,6 +12,7 @@ pub mod dockerfile;
 pub mod lex;
 pub mod line_start;
 pub mod manifest;
+pub mod rust_paths;
 pub mod shell_exec;
 pub mod source;
 pub mod source_sites;

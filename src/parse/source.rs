@@ -218,6 +218,26 @@ pub fn parse_code(
                     .any(|w| w == "mod")
             {
                 vec![(m_start, format!("self::{m}"))]
+            } else if let Some(group) = (lang == Language::Rust
+                && ["crate", "self", "super"].contains(&m.split("::").next().unwrap_or(m)))
+            .then(|| text[m_start + m.len()..].strip_prefix("::{"))
+            .flatten()
+            {
+                // `use crate::{api::Context, db};`: each item is a path to
+                // a module of the tree. (Another crate's group stays one
+                // import, as rules match it; its items are in the file's
+                // paths, parse::rust_paths.)
+                let base = normalize(lang, m);
+                let (items, _) = super::rust_paths::group_items(group);
+                let mut paths: Vec<(usize, String)> = items
+                    .iter()
+                    .filter(|i| **i != "*")
+                    .map(|i| (m_start, format!("{base}::{i}")))
+                    .collect();
+                if paths.is_empty() || items.contains(&"*") {
+                    paths.push((m_start, base));
+                }
+                paths
             } else {
                 vec![(m_start, normalize(lang, m))]
             };
@@ -413,8 +433,6 @@ static EX_MODULE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("defmodule")
 });
-static RUST_PATH_ROOT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::").expect("rust path root"));
 static EX_REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z]\w*(?:\.[A-Z]\w*)*").expect("module reference"));
 /// Django's loaders; the command line's is also `DJANGO_CLI`.
@@ -468,8 +486,9 @@ const MAX_REFERENCES: usize = 2_000;
 /// namespaces a C# file declares; the modules an Elixir file defines (and
 /// the types it implements a protocol for) and every module it names in
 /// code (Elixir calls `Shop.Repo.insert` and lists supervisor children
-/// with no `alias`); the first part of every path a Rust file writes in
-/// code (`other_crate::f()` needs no `use`). Both lists sorted, no
+/// with no `alias`); the first one or two parts of every path a Rust file
+/// writes in code (`other_crate::f()` needs no `use`), and whether it holds
+/// code that runs unnamed (parse::rust_paths). Both lists sorted, no
 /// duplicates.
 pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
     let code = &view.code;
@@ -499,21 +518,12 @@ pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
             (declares, refers)
         }
         Language::Rust => {
-            let mut refers: Vec<String> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for c in RUST_PATH_ROOT.captures_iter(code) {
-                let Some(m) = c.get(1) else { continue };
-                if seen.len() >= MAX_REFERENCES {
-                    break;
-                }
-                let name = m.as_str();
-                if !matches!(name, "std" | "core" | "alloc" | "crate" | "self" | "super")
-                    && seen.insert(name)
-                {
-                    refers.push(name.to_string());
-                }
-            }
-            (Vec::new(), refers)
+            let declares = if super::rust_paths::runs_unnamed(code) {
+                vec![super::rust_paths::RUNS_UNNAMED.to_string()]
+            } else {
+                Vec::new()
+            };
+            (declares, super::rust_paths::paths(code))
         }
         Language::Python => {
             let settings = PY_INSTALLED_APPS.is_match(code);
@@ -732,6 +742,13 @@ mod tests {
         );
         assert_eq!(
             imports(
+                Language::Rust,
+                "use crate::{api::Context, db, *};\nuse super::{x};\nuse ::shop::{self, a};\n"
+            ),
+            ["crate::api", "crate::db", "crate", "super::x", "shop"]
+        );
+        assert_eq!(
+            imports(
                 Language::Php,
                 "<?php\nrequire_once __DIR__ . '/lib/db.php';\n$x = include 'views/a.php';\nrequire $dyn;\n// require 'no.php';\n"
             ),
@@ -799,7 +816,12 @@ mod tests {
         let rs = "use std::fs;\nfn main() {\n    shop_core::run();\n    // gone::x();\n    crate::a::b();\n    shop_core::stop();\n}\n";
         assert_eq!(
             declarations(&view(Language::Rust, rs)),
-            (vec![], vec!["shop_core".to_string()])
+            (
+                vec![],
+                ["shop_core", "shop_core::run", "shop_core::stop"]
+                    .map(String::from)
+                    .to_vec()
+            )
         );
         assert_eq!(
             declarations(&view(Language::Python, "class A: pass\n")),

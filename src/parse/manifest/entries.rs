@@ -3,7 +3,8 @@
 //! Each manifest says it its own way (package.json `main`/`bin`/
 //! `scripts.start`, pyproject `[project.scripts]` and Poetry scripts, Cargo
 //! `[[bin]] path`, a Maven or Gradle main class, a `.csproj` that builds an
-//! executable, `mix.exs` `mod:`, composer.json `bin`). This module reports
+//! executable, `mix.exs` `mod:`, composer.json `bin`), and the name code
+//! uses a Cargo package's library by (`Crate`). This module reports
 //! what is written as `Entry` facts, target as written; which file that is
 //! is `analyze::entries`'s question. The format modules already reported a
 //! broken file, so a parse error here is silent.
@@ -161,9 +162,37 @@ fn pyproject(sink: &mut Sink) {
 }
 
 /// `[[bin]]` tables with a `path` (one without is `src/main.rs` or
-/// `src/bin/NAME.rs`, which declare themselves).
+/// `src/bin/NAME.rs`, which declare themselves), and the name and root of
+/// the package's library (`FactKind::Crate`).
 fn cargo(sink: &mut Sink) {
     let (doc, _) = DeTable::parse_recoverable(sink.text);
+    let table = |key: &str| match doc.get_ref().get(key).map(Spanned::get_ref) {
+        Some(DeValue::Table(t)) => Some(t),
+        _ => None,
+    };
+    let text = |t: &DeTable, key: &str| {
+        let v = t.get(key)?;
+        let s = v.get_ref().as_str()?;
+        Some((s.to_string(), sink.line_of(v.span().start)))
+    };
+    let lib = table("lib");
+    let name = lib
+        .and_then(|l| text(l, "name"))
+        .or_else(|| table("package").and_then(|p| text(p, "name")));
+    if let Some((name, line)) = name {
+        let root = lib
+            .and_then(|l| text(l, "path"))
+            .map_or_else(|| "src/lib.rs".to_string(), |(p, _)| p);
+        let name = name.replace('-', "_");
+        let ident = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if ident && root.len() <= 1024 {
+            let at = Location::line(sink.rel, line, sink.line_text(line));
+            let fact = Fact::new(FactKind::Crate { name, root }, at, sink.context);
+            sink.out.facts.push(fact);
+        }
+    }
     let Some(DeValue::Array(bins)) = doc.get_ref().get("bin").map(Spanned::get_ref) else {
         return;
     };
@@ -576,6 +605,37 @@ mod tests {
             entries(ManifestKind::CargoToml, "Cargo.toml", c),
             [(EntryKind::CargoBin, "src/server.rs".into(), true, 5)]
         );
+    }
+
+    #[test]
+    fn cargo_library_names() {
+        let lib = |text: &str| -> Vec<(String, String)> {
+            parse(
+                ManifestKind::CargoToml,
+                "crates/x/Cargo.toml",
+                text,
+                Context::Service,
+            )
+            .facts
+            .into_iter()
+            .filter_map(|f| match f.kind {
+                FactKind::Crate { name, root } => Some((name, root)),
+                _ => None,
+            })
+            .collect()
+        };
+        assert_eq!(
+            lib("[package]\nname = \"shop-core\"\n"),
+            [("shop_core".to_string(), "src/lib.rs".to_string())]
+        );
+        assert_eq!(
+            lib("[package]\nname = \"shop-core\"\n[lib]\nname = \"core2\"\npath = \"lib.rs\"\n"),
+            [("core2".to_string(), "lib.rs".to_string())]
+        );
+        // A virtual workspace has no package; a name no path can use is
+        // no name.
+        assert!(lib("[workspace]\nmembers = [\"a\"]\n").is_empty());
+        assert!(lib("[package]\nname = \"a b\"\n").is_empty());
     }
 
     #[test]
