@@ -148,10 +148,9 @@ const INITS: [&str; 4] = ["tini", "dumb-init", "catatonit", "s6-svscan"];
 /// An image that runs a binary the tree builds by the name Cargo gives a
 /// package's binary (`ENTRYPOINT ["/usr/local/bin/shop-api"]`, package
 /// `shop-api`) starts that package's `src/main.rs` (or `src/bin/NAME.rs`):
-/// it becomes the main entry point, declared where the image names it.
+/// the image's entry point gets that file.
 pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &HashSet<&str>) {
-    let mut found: Vec<EntryPoint> = Vec::new();
-    for e in u.entry_points.iter().filter(|e| {
+    for e in u.entry_points.iter_mut().filter(|e| {
         e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
     }) {
         let snippet = &e.declared_in.snippet;
@@ -167,9 +166,9 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
             .find(|w| !w.is_empty() && !w.starts_with('-') && !INITS.contains(w));
         let Some(program) = program else { continue };
         let name = program.replace('-', "_");
-        for f in kept.iter().map(Borrow::borrow) {
+        let mut files = kept.iter().map(Borrow::borrow).filter_map(|f| {
             let FactKind::Crate { name: krate, .. } = &f.kind else {
-                continue;
+                return None;
             };
             let dir = f.at.path.rsplit_once('/').map_or("", |(d, _)| d);
             let cands = if *krate == name {
@@ -180,29 +179,12 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
                     format!("src/bin/{program}/main.rs"),
                 ]
             };
-            let file = cands
+            cands
                 .iter()
                 .filter_map(|c| join(dir, c))
-                .find(|p| code.contains(p.as_str()));
-            if let Some(file) = file {
-                if !found
-                    .iter()
-                    .any(|x| x.path.as_deref() == Some(file.as_str()))
-                {
-                    found.push(EntryPoint {
-                        kind: EntryKind::CargoBin,
-                        path: Some(file),
-                        declared_in: e.declared_in.clone(),
-                        main: true,
-                    });
-                }
-            }
-        }
-    }
-    for f in found {
-        if !u.entry_points.iter().any(|e| e.path == f.path) {
-            u.entry_points.push(f);
-        }
+                .find(|p| code.contains(p.as_str()))
+        });
+        e.path = files.next();
     }
 }
 
