@@ -637,9 +637,20 @@ static CFG_TEST: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Byte spans of `#[cfg(test)] mod x { ... }` blocks in Rust code, so that a
-/// `Command::new` inside unit tests is reported as test code.
+/// `Command::new` inside unit tests is reported as test code; the whole
+/// file when it opens with `#![cfg(test)]` (a module built only for tests,
+/// however its parent declares it).
 fn rust_test_modules(code: &str) -> Vec<std::ops::Range<usize>> {
     let b = code.as_bytes();
+    // An inner attribute stands before the file's first item, on its own
+    // line.
+    let whole = memchr::memmem::find_iter(b, b"#![cfg(test)]").any(|at| {
+        let line = code[..at].rfind('\n').map_or(0, |i| i + 1);
+        code[line..at].trim().is_empty()
+    });
+    if whole {
+        return std::iter::once(0..code.len()).collect();
+    }
     CFG_TEST
         .find_iter(code)
         .map(|m| {
@@ -973,5 +984,19 @@ mod tests {
         let (_, out) = parse(Language::Rust, "src/lib.rs", src, Context::Service);
         let ctx: Vec<_> = out.facts.iter().map(|f| f.context).collect();
         assert_eq!(ctx, [Context::Service, Context::Test]);
+        // A file built only for tests, whatever `mod` line declares it.
+        let src = "//! Checks.\n#![cfg(test)]\nuse std::process::Command;\n";
+        let (_, out) = parse(Language::Rust, "src/check.rs", src, Context::Service);
+        let ctx: Vec<_> = out.facts.iter().map(|f| f.context).collect();
+        assert_eq!(ctx, [Context::Test]);
+        // Not an attribute of the file: a string, a narrower `cfg`.
+        for src in [
+            "const A: &str = \"#![cfg(test)]\";\nuse std::process::Command;\n",
+            "#![cfg(any(test, feature = \"x\"))]\nuse std::process::Command;\n",
+        ] {
+            let (_, out) = parse(Language::Rust, "src/check.rs", src, Context::Service);
+            let ctx: Vec<_> = out.facts.iter().map(|f| f.context).collect();
+            assert_eq!(ctx, [Context::Service], "{src}");
+        }
     }
 }
