@@ -21,6 +21,10 @@ const MAX_PATHS: usize = 2_000;
 /// Paths read per file, at most, before duplicates are dropped.
 const MAX_RAW_PATHS: usize = 100_000;
 
+/// The most bytes an item keyword's line holds before it (indentation,
+/// `pub(in a::b)`, `unsafe`).
+const MAX_ITEM_PREFIX: usize = 256;
+
 /// The longest `use` group read, in bytes.
 const MAX_GROUP: usize = 4_096;
 
@@ -199,19 +203,28 @@ pub fn runs_unnamed(code: &str) -> bool {
     let mut declared: Vec<&str> = Vec::new();
     let mut impls: Vec<usize> = Vec::new();
     let bytes = code.as_bytes();
+    // The start of the current line, found from the last match on: one
+    // read of the text however long its lines.
+    let (mut line_start, mut seen_to) = (0, 0);
     for m in ITEMS.find_iter(code) {
         let word = m.pattern().as_usize();
         if word < MARKS.len() {
             return true;
         }
+        if let Some(i) = memchr::memrchr(b'\n', &bytes[seen_to..m.start()]) {
+            line_start = seen_to + i + 1;
+        }
+        seen_to = m.start();
         let after = &code[m.end()..];
         let boundary_before = m.start() == 0 || !is_ident_byte(bytes[m.start() - 1]);
         if !boundary_before || after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
             continue;
         }
-        // Only an item: the line before it holds nothing but a visibility
-        // or `unsafe` (not `-> impl Trait`, not `let x: T`).
-        let line_start = code[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        // Only an item: the line before it holds nothing but indentation, a
+        // visibility or `unsafe` (not `-> impl Trait`, not `let x: T`).
+        if m.start() - line_start > MAX_ITEM_PREFIX {
+            continue;
+        }
         let before = without_visibility(code[line_start..m.start()].trim_start()).trim_end();
         let item = before.is_empty() || before == "unsafe";
         if !item {
@@ -331,6 +344,13 @@ mod tests {
         // `implement` is not `impl`, nor is a return type.
         assert!(!runs_unnamed("fn implement() {}\n"));
         assert!(!runs_unnamed("fn f() -> impl Iterator<Item = u8> {\n}\n"));
+        // Far into a line (minified text) nothing starts an item.
+        let long = format!("{}impl Pool {{}}\n", " ".repeat(MAX_ITEM_PREFIX + 1));
+        assert!(!runs_unnamed(&long));
+        assert!(runs_unnamed(&format!(
+            "struct A;\n{}",
+            &long[MAX_ITEM_PREFIX - 3..]
+        )));
         // Methods added to a type declared elsewhere run on its values.
         assert!(runs_unnamed(
             "impl crate::db::Pool {\n    fn spawn() {}\n}\n"
