@@ -606,7 +606,7 @@ fn reach_unit(
     // What workspace members the service does not run declare is not
     // what it ships (analyze::members).
     let manifests: Vec<&str> = artifacts.iter().map(|a| a.rel.as_str()).collect();
-    crate::analyze::members::apply(&u.name, &manifests, kept, &outcome.placed, hits);
+    crate::analyze::members::apply(&u.name, &manifests, kept, &mut outcome.placed, hits);
     // Evidence in a function only background jobs call is the worker's
     // (analyze::callers).
     crate::analyze::callers::apply(rules, &files, &code.calls, &outcome, hits);

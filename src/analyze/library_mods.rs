@@ -18,7 +18,7 @@
 use super::reach::{Entry, File};
 use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
-use crate::parse::rust_paths::RUNS_UNNAMED;
+use crate::parse::rust_paths::{is_mod, RUNS_UNNAMED};
 use std::collections::{HashMap, HashSet};
 
 /// A `mod x;` a library root declares, held back until the tree says
@@ -167,26 +167,5 @@ impl RustLibraries {
                 }
             }
         }
-    }
-}
-
-/// Whether an import's line is a `mod x;` declaration (not a `use`).
-pub(crate) fn is_mod(snippet: &str) -> bool {
-    snippet
-        .split(|c: char| c.is_whitespace() || c == ';')
-        .take_while(|w| *w != "use")
-        .any(|w| w == "mod")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mod_declarations_are_told_from_uses() {
-        assert!(is_mod("pub mod shell;"));
-        assert!(is_mod("#[cfg(unix)] pub(crate) mod shell;"));
-        assert!(!is_mod("use self::shell::Shell;"));
-        assert!(!is_mod("pub use crate::r#mod;"));
     }
 }

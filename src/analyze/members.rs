@@ -10,8 +10,9 @@
 //! `optional` when only a side entry point reaches it), with the reason;
 //! and the lock's entries are walked again from the declarations
 //! (analyze::scopes), so a package only such members pull in follows them.
-//! A member with a file the walk left undecided, or none placed, is left
-//! as it is; nothing here makes evidence count more.
+//! The member's Cargo.toml is placed as its code is, so its runtime hint is
+//! not the service's either. A member with a file the walk left undecided,
+//! or none placed, is left as it is; nothing here makes evidence count more.
 
 use crate::analyze::finding::Hit;
 use crate::analyze::reach::Placed;
@@ -28,7 +29,7 @@ pub(crate) fn apply(
     service: &str,
     manifests: &[&str],
     kept: &[&Fact],
-    placed: &HashMap<String, Placed>,
+    placed: &mut HashMap<String, Placed>,
     hits: &mut [Hit],
 ) {
     // Nothing left out by the walk (a tree with no image: every file
@@ -63,6 +64,20 @@ pub(crate) fn apply(
     let members = places(&dirs, placed);
     if members.is_empty() {
         return;
+    }
+    // The manifest sits where its code does: what the service's runtime is
+    // made of does not count it (scan drops placed-away runtime hints).
+    for (d, ctx) in &members {
+        let manifest = if d.is_empty() {
+            "Cargo.toml".to_string()
+        } else {
+            format!("{d}/Cargo.toml")
+        };
+        let place = match ctx {
+            Context::Optional => Placed::Optional(Vec::new()),
+            _ => Placed::Unreachable,
+        };
+        placed.entry(manifest).or_insert(place);
     }
     // The members' declarations in their code's place, and the lock walked
     // again from them.
@@ -225,11 +240,15 @@ mod tests {
         out
     }
 
-    /// The context of each dependency hit after the pass, by path and name.
-    fn run(placed: &[(&str, Placed)]) -> HashMap<(String, String), (Context, Option<String>)> {
+    /// By (path, package name): the hit's context and reason.
+    type Contexts = HashMap<(String, String), (Context, Option<String>)>;
+
+    /// The context of each dependency hit after the pass, by path and name,
+    /// and whether the pty member's manifest was placed.
+    fn run(placed: &[(&str, Placed)]) -> (Contexts, bool) {
         let facts = facts();
         let kept: Vec<&Fact> = facts.iter().collect();
-        let placed: HashMap<String, Placed> = placed
+        let mut placed: HashMap<String, Placed> = placed
             .iter()
             .map(|(r, p)| (r.to_string(), p.clone()))
             .collect();
@@ -257,8 +276,9 @@ mod tests {
             "crates/common/Cargo.toml",
             "crates/tool/Cargo.toml",
         ];
-        apply("srv", &manifests, &kept, &placed, &mut hits);
-        facts
+        apply("srv", &manifests, &kept, &mut placed, &mut hits);
+        let manifest_placed = placed.contains_key("crates/pty/Cargo.toml");
+        let contexts = facts
             .iter()
             .zip(hits)
             .filter_map(|(f, h)| match &f.kind {
@@ -268,14 +288,15 @@ mod tests {
                 )),
                 _ => None,
             })
-            .collect()
+            .collect();
+        (contexts, manifest_placed)
     }
 
     #[test]
     fn members_the_service_does_not_run_take_their_codes_place() {
         use Context::*;
         let reached = || Placed::Reached(Vec::new());
-        let out = run(&[
+        let (out, pty_placed) = run(&[
             ("crates/server/src/main.rs", reached()),
             ("crates/pty/src/main.rs", Placed::Unreachable),
             ("crates/cli/src/main.rs", Placed::Optional(Vec::new())),
@@ -299,6 +320,9 @@ mod tests {
         assert_eq!(ctx("Cargo.lock", "libc"), Service);
         // The workspace's declaration follows its members' uses.
         assert_eq!(ctx("Cargo.toml", "portable-pty"), Unreachable);
+        // Its manifest is placed with it (its runtime hint is not the
+        // service's).
+        assert!(pty_placed);
         let why = &out[&(
             "crates/pty/Cargo.toml".to_string(),
             "portable-pty".to_string(),
@@ -311,7 +335,7 @@ mod tests {
 
         // A member the server also runs keeps its evidence counted; so does
         // one with a file the walk left undecided.
-        let out = run(&[
+        let (out, pty_placed_again) = run(&[
             ("crates/server/src/main.rs", reached()),
             ("crates/pty/src/main.rs", Placed::Unreachable),
             ("crates/pty/src/pty.rs", reached()),
@@ -324,5 +348,6 @@ mod tests {
         assert_eq!(ctx("crates/cli/Cargo.toml", "notify"), Service);
         assert_eq!(ctx("Cargo.lock", "inotify"), Service);
         assert_eq!(ctx("Cargo.toml", "portable-pty"), Service);
+        assert!(!pty_placed_again);
     }
 }

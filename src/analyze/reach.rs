@@ -24,12 +24,12 @@
 //! number of edges.
 
 use crate::analyze::finding::Hit;
-use crate::analyze::library_mods::{is_mod, LibraryMod, RustLibraries};
+use crate::analyze::library_mods::{LibraryMod, RustLibraries};
 use crate::model::context::Context;
 use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
 use crate::model::service::{ReachStatus, Reachability};
-use crate::parse::rust_paths::RUNS_UNNAMED;
+use crate::parse::rust_paths::{is_mod, RUNS_UNNAMED};
 use crate::parse::source::{DJANGO_CLI, DJANGO_LOADER, DJANGO_SETTINGS};
 use crate::rules::Confidence;
 use std::collections::{HashMap, HashSet, VecDeque};

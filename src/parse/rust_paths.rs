@@ -129,6 +129,16 @@ pub fn paths(code: &str) -> Vec<String> {
     out
 }
 
+/// Whether a statement (its line, or its text up to the module's name) is
+/// a `mod x;` declaration, not a `use`: the parser reports both as
+/// imports, and only the first declares a child module.
+pub fn is_mod(statement: &str) -> bool {
+    statement
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .take_while(|w| *w != "use")
+        .any(|w| w == "mod")
+}
+
 /// Adds a path unless it is the one just added (a file writes the same
 /// path many times in a row; fewer to sort).
 fn push<'t>(seen: &mut Vec<(&'t str, &'t str)>, path: (&'t str, &'t str)) {
@@ -330,6 +340,15 @@ mod tests {
         assert!(paths("fn main() {}\n").is_empty());
         // An unclosed group gives the items read before the text ends.
         assert_eq!(paths("use a::{b, c"), ["a", "a::b"]);
+    }
+
+    #[test]
+    fn mod_declarations_are_told_from_uses() {
+        assert!(is_mod("pub mod shell;"));
+        assert!(is_mod("#[cfg(unix)] pub(crate) mod shell;"));
+        assert!(is_mod("pub(crate) mod "));
+        assert!(!is_mod("use self::shell::Shell;"));
+        assert!(!is_mod("pub use crate::r#mod;"));
     }
 
     #[test]

@@ -212,11 +212,7 @@ pub fn parse_code(
                 m.split(',')
                     .map(|s| (m_start, s.trim().to_string()))
                     .collect()
-            } else if lang == Language::Rust
-                && text[s.start..m_start]
-                    .split_whitespace()
-                    .any(|w| w == "mod")
-            {
+            } else if lang == Language::Rust && super::rust_paths::is_mod(&text[s.start..m_start]) {
                 vec![(m_start, format!("self::{m}"))]
             } else if let Some(group) = (lang == Language::Rust
                 && ["crate", "self", "super"].contains(&m.split("::").next().unwrap_or(m)))
