@@ -523,7 +523,7 @@ fn reach_unit(
     let mut crates: std::collections::HashMap<String, Vec<String>> = Default::default();
     for f in kept {
         if let FactKind::Crate { name, root } = &f.kind {
-            let dir = f.at.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let dir = crate::model::path::dir_of(&f.at.path);
             if let Some(rel) = crate::analyze::units::join(dir, root) {
                 crates.entry(rel).or_default().push(name.clone());
             }

@@ -170,7 +170,7 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
             let FactKind::Crate { name: krate, .. } = &f.kind else {
                 return None;
             };
-            let dir = f.at.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let dir = crate::model::path::dir_of(&f.at.path);
             let cands = if *krate == name {
                 vec!["src/main.rs".to_string()]
             } else {
@@ -199,7 +199,7 @@ fn resolve<F: Borrow<Fact>, A: Borrow<Artifact>>(
     artifacts: &[A],
     code: &HashSet<&str>,
 ) -> (Target, Option<Location>) {
-    let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+    let dir = crate::model::path::dir_of(manifest);
     let target = match kind {
         EntryKind::PackageScript | EntryKind::Procfile => {
             return command(&instruction_words(target), dir, u, kept, artifacts, 0)

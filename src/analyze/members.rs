@@ -20,6 +20,7 @@ use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
 use crate::model::fact::{Fact, FactKind, Scope};
 use crate::model::finding::Source;
+use crate::model::path::dir_of as dir;
 use std::collections::{HashMap, HashSet};
 
 /// Re-contexts the unit's Cargo dependency evidence of the members its
@@ -196,11 +197,6 @@ fn member_reason(service: &str, dir: &str, ctx: Context) -> String {
             "declared by the crate at {at}, whose code no entry point of service {service} reaches"
         )
     }
-}
-
-/// The directory of a path (`""` at the root).
-fn dir(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 #[cfg(test)]

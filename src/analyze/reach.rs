@@ -28,6 +28,7 @@ use crate::analyze::library_mods::{LibraryMod, RustLibraries};
 use crate::model::context::Context;
 use crate::model::fact::{AsImport, Location};
 use crate::model::language::Language;
+use crate::model::path::dir_of;
 use crate::model::service::{ReachStatus, Reachability};
 use crate::parse::rust_paths::{is_mod, RUNS_UNNAMED};
 use crate::parse::source::{DJANGO_CLI, DJANGO_LOADER, DJANGO_SETTINGS};
@@ -192,10 +193,6 @@ fn push_unique(map: &mut HashMap<String, Vec<String>>, key: &str, value: &str) {
     if !v.iter().any(|x| x == value) {
         v.push(value.to_string());
     }
-}
-
-fn dir_of(rel: &str) -> &str {
-    rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// Python files by every dotted-name suffix of their module path

@@ -27,6 +27,7 @@ use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Dependency, Ecosystem, Fact, FactKind, LockEntry, Scope};
 use crate::model::finding::Source;
+use crate::model::path::dir_of as dir;
 use crate::parse::manifest::lockgraph::{self, Node};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -271,11 +272,6 @@ fn workspace_declarations<'a>(cargo: &[Decl<'a>], changes: &mut Changes<'a>) {
 
 fn normalize(ecosystem: Ecosystem, name: &str) -> String {
     ecosystem.normalize(name)
-}
-
-/// The directory of a `/`-separated relative path ("" for the root).
-fn dir(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// `dir` and each directory above it, nearest first, ending with "".

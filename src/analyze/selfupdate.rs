@@ -202,34 +202,30 @@ class App_update_Controller {
     #[test]
     fn other_git_work_is_not_a_version_stamp() {
         let ts = "execSync(\"git rev-parse --short HEAD\");\n";
-        // Not named for the version.
-        assert!(!is_version_stamp(
-            "server/commit.ts",
-            &lex(Language::TypeScript, ts)
-        ));
-        // A git command that writes.
-        let pull = "execSync(\"git rev-parse HEAD\");\nexecSync(\"git pull\");\n";
-        assert!(!is_version_stamp(
-            "server/version.ts",
-            &lex(Language::TypeScript, pull)
-        ));
-        // No git at all: another program.
-        let other = "execSync(\"ffmpeg -version\");\n";
-        assert!(!is_version_stamp(
-            "server/version.ts",
-            &lex(Language::TypeScript, other)
-        ));
-        // A subcommand that cannot be read from the strings.
-        let computed = "execSync(\"git \" + cmd);\n";
-        assert!(!is_version_stamp(
-            "server/version.ts",
-            &lex(Language::TypeScript, computed)
-        ));
-        // In a test.
-        assert!(!is_version_stamp(
-            "test/version.ts",
-            &lex(Language::TypeScript, ts)
-        ));
+        for (why, path, code) in [
+            ("not named for the version", "server/commit.ts", ts),
+            (
+                "a git command that writes",
+                "server/version.ts",
+                "execSync(\"git rev-parse HEAD\");\nexecSync(\"git pull\");\n",
+            ),
+            (
+                "no git at all: another program",
+                "server/version.ts",
+                "execSync(\"ffmpeg -version\");\n",
+            ),
+            (
+                "a subcommand that cannot be read from the strings",
+                "server/version.ts",
+                "execSync(\"git \" + cmd);\n",
+            ),
+            ("in a test", "test/version.ts", ts),
+        ] {
+            assert!(
+                !is_version_stamp(path, &lex(Language::TypeScript, code)),
+                "{why}"
+            );
+        }
     }
 
     #[test]

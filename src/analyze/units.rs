@@ -20,6 +20,7 @@ use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::finding::Finding;
+use crate::model::path::dir_of;
 use crate::model::service::{ComposeRef, EntryKind, EntryPoint, Neighbour, ServiceKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -124,10 +125,6 @@ pub(crate) fn join(base: &str, rel: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-fn dir_of(rel: &str) -> &str {
-    rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// Build tools whose run in an image means it compiles or installs a

@@ -35,6 +35,11 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// The directory of a `/`-separated relative path (`""` at the root).
+pub fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
 /// The string form of a name or path the OS gave: `encode` of its bytes on
 /// Unix; elsewhere names are UTF-16 and shown lossily.
 pub fn from_os(s: &std::ffi::OsStr) -> String {
