@@ -189,6 +189,8 @@ pub fn scan_with(
         },
     );
 
+    go_files(&artifacts, &mut code);
+
     // Needed libraries are followed through the tree once every binary is
     // known; what entry points reach are facts like any other, matched here
     // like the facts of files (linker.rs). Their hits come first, as they
@@ -466,6 +468,9 @@ struct Code {
     names: std::collections::HashMap<String, Names>,
     /// Python files' functions and uses, for `analyze::callers`.
     calls: std::collections::HashMap<String, Box<crate::parse::calls::Calls>>,
+    /// In a tree that defines cobra commands, each shipping Go file's
+    /// declarations (`go_files`).
+    go: std::collections::HashMap<String, Box<crate::parse::go_names::GoFile>>,
 }
 
 /// A file's declared and referred names (`parse::source::declarations`)
@@ -494,6 +499,11 @@ impl Names {
         self.declares == 0 && self.refers == 0
     }
 
+    /// The declared names, without copying them.
+    fn declared(&self) -> impl Iterator<Item = &str> {
+        self.text.split('\n').take(self.declares as usize)
+    }
+
     /// The two lists back.
     fn lists(&self) -> (Vec<String>, Vec<String>) {
         let mut all = self.text.split('\n').map(str::to_string);
@@ -501,6 +511,85 @@ impl Names {
         let refers = all.take(self.refers as usize).collect();
         (declares, refers)
     }
+}
+
+/// Go files read again for their declarations, at most: a package of
+/// commands is walked a declaration at a time only when each of its files
+/// was.
+const MAX_GO_FILES: usize = 5_000;
+
+/// Every shipping Go file's declarations and the names they use, read
+/// again once the parse is done, and only in a tree that defines a cobra
+/// command: walking a package of commands a declaration at a time needs
+/// them (analyze::go_commands), and no other tree holds them.
+fn go_files(artifacts: &[Artifact], code: &mut Code) {
+    use crate::model::language::Language;
+    let go: Vec<&Artifact> = artifacts
+        .iter()
+        .filter(|a| a.context.counts() && matches!(a.kind, ArtifactKind::Source(Language::Go)))
+        .collect();
+    let commands = go.iter().any(|a| {
+        code.names.get(&a.rel).is_some_and(|n| {
+            n.declared()
+                .any(|d| d.starts_with(parse::go_names::COMMAND))
+        })
+    });
+    if !commands || go.len() > MAX_GO_FILES {
+        return;
+    }
+    crate::ordered::map_merge(
+        &go,
+        |a| {
+            // The parse reported what was wrong with the file already.
+            let text = read_text(a, &mut Vec::new())?;
+            let view = parse::lex::lex(Language::Go, &text);
+            Some(Box::new(parse::go_names::file(&view)))
+        },
+        |i, file| {
+            if let Some(f) = file {
+                code.go.insert(go[i].rel.clone(), f);
+            }
+        },
+    );
+}
+
+/// The words of the command line a unit's image starts its Go program
+/// with (`ENTRYPOINT`, `CMD`, a compose `command:`), when the image starts
+/// the Go program itself: one of its main entry points resolves to a Go
+/// file (`go run main.go`), or the program it runs is named like a cobra
+/// command of the tree (`/usr/bin/shiori`, the root command `shiori`).
+/// Which command runs then follows from the words (analyze::go_commands);
+/// `None` when the image starts something else (a script, a supervisor),
+/// whose command line is not the program's.
+fn go_command_line(
+    u: &crate::analyze::units::Unit,
+    files: &[crate::analyze::reach::File],
+    go: &std::collections::HashMap<String, Box<parse::go_names::GoFile>>,
+) -> Option<Vec<String>> {
+    use crate::model::service::EntryKind;
+    let image: Vec<&crate::model::service::EntryPoint> = u
+        .entry_points
+        .iter()
+        .filter(|e| e.main && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose))
+        .collect();
+    let words: Vec<Vec<String>> = image
+        .iter()
+        .map(|e| crate::analyze::entries::command_words(&e.declared_in.snippet))
+        .collect();
+    let runs_go_file = image.iter().any(|e| {
+        e.path.as_ref().is_some_and(|p| {
+            files
+                .iter()
+                .any(|f| &f.rel == p && f.language == crate::model::language::Language::Go)
+        })
+    });
+    let program = words
+        .first()
+        .and_then(|w| crate::analyze::entries::program(w))
+        .map(|p| p.rsplit('/').next().unwrap_or(p));
+    let named_command =
+        program.is_some_and(|p| go.values().any(|g| g.commands.iter().any(|c| c == p)));
+    (runs_go_file || named_command).then(|| words.into_iter().flatten().collect())
 }
 
 /// Entry points the unit's manifests declare (analyze::entries), then
@@ -589,10 +678,24 @@ fn reach_unit(
     } else {
         entries
     };
-    let mut outcome = reach::walk(
+    // A Go package of cobra commands runs only the command the image's
+    // command line names (analyze::go_commands).
+    let argv = Some(&code.go)
+        .filter(|go| !go.is_empty())
+        .and_then(|go| go_command_line(u, &files, go));
+    let mut files = files;
+    if argv.is_some() {
+        crate::analyze::go_commands::mark(&mut files, &code.go);
+    }
+    let mut outcome = reach::walk_argv(
         &files,
         code.imports.iter().flat_map(FileImports::iter),
         &entries,
+        argv.as_deref()
+            .map(|argv| crate::analyze::go_commands::Commands {
+                argv,
+                files: &code.go,
+            }),
     );
     // What ships from an image or runs from a Procfile is what its entry
     // points reach; a program a manifest names may also be a library.

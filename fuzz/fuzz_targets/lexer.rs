@@ -1,6 +1,6 @@
 //! The lexer and source parser of every language on arbitrary text (with
 //! the Flask command spans and shell `exec` lines it finds, and Python's
-//! call graph); the first byte picks the language. The code view must keep the text's
+//! call graph, and Go's declarations); the first byte picks the language. The code view must keep the text's
 //! length so offsets still point at the same bytes.
 #![no_main]
 
@@ -26,6 +26,18 @@ fuzz_target!(|data: &[u8]| {
     }
     for s in &view.strings {
         assert!(s.start <= text.len(), "{lang:?} string at {}", s.start);
+    }
+    if lang == Language::Go {
+        let go = wasmfit::parse::go_names::file(&view);
+        let lines = text.matches('\n').count() as u32 + 1;
+        let mut previous = 0;
+        for d in &go.decls {
+            assert!(previous < d.first && d.first <= d.last && d.last <= lines, "{d:?}");
+            previous = d.last;
+        }
+        for (line, _) in &go.imports {
+            assert!(*line >= 1 && *line <= lines, "import at {line}");
+        }
     }
     if lang == Language::Python {
         if let Some(calls) = wasmfit::parse::calls::python(&view) {

@@ -300,6 +300,7 @@ mod tests {
                 placed: HashMap::new(),
                 notes: Vec::new(),
                 importers,
+                spans: HashMap::new(),
             },
         }
     }

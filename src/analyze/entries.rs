@@ -145,6 +145,25 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
 /// Init wrappers an image's command starts before the program.
 const INITS: [&str; 4] = ["tini", "dumb-init", "catatonit", "s6-svscan"];
 
+/// The words of the command line an image's entry point names:
+/// `ENTRYPOINT [...]`, `CMD x`, or a compose `command:` value.
+pub(crate) fn command_words(snippet: &str) -> Vec<String> {
+    let args = snippet
+        .split_once(char::is_whitespace)
+        .filter(|(k, _)| matches!(k.to_ascii_uppercase().as_str(), "ENTRYPOINT" | "CMD"))
+        .map_or(snippet, |(_, a)| a);
+    instruction_words(args)
+}
+
+/// The program a command line starts: its first word that is not a flag
+/// or an init wrapper (`tini -- /usr/bin/app serve` starts `/usr/bin/app`).
+pub(crate) fn program(words: &[String]) -> Option<&str> {
+    words.iter().map(String::as_str).find(|w| {
+        let base = w.rsplit('/').next().unwrap_or(w);
+        !base.is_empty() && !w.starts_with('-') && !INITS.contains(&base)
+    })
+}
+
 /// An image that runs a binary the tree builds by the name Cargo gives a
 /// package's binary (`ENTRYPOINT ["/usr/local/bin/shop-api"]`, package
 /// `shop-api`) starts that package's `src/main.rs` (or `src/bin/NAME.rs`):
@@ -153,18 +172,10 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
     for e in u.entry_points.iter_mut().filter(|e| {
         e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
     }) {
-        let snippet = &e.declared_in.snippet;
-        // `ENTRYPOINT [...]`, `CMD x`, or a compose `command:` value.
-        let args = snippet
-            .split_once(char::is_whitespace)
-            .filter(|(k, _)| matches!(k.to_ascii_uppercase().as_str(), "ENTRYPOINT" | "CMD"))
-            .map_or(snippet.as_str(), |(_, a)| a);
-        let words = instruction_words(args);
-        let program = words
-            .iter()
-            .map(|w| w.rsplit('/').next().unwrap_or(w))
-            .find(|w| !w.is_empty() && !w.starts_with('-') && !INITS.contains(w));
-        let Some(program) = program else { continue };
+        let words = command_words(&e.declared_in.snippet);
+        let Some(program) = program(&words).map(|w| w.rsplit('/').next().unwrap_or(w)) else {
+            continue;
+        };
         let name = program.replace('-', "_");
         let mut files = kept.iter().map(Borrow::borrow).filter_map(|f| {
             let FactKind::Crate { name: krate, .. } = &f.kind else {

@@ -7,7 +7,8 @@
 //! decision framework, `roles` recognises non-service artefacts, `units` finds what
 //! ships, `entries` resolves the entry points manifests declare (`scripts`
 //! follows the package-manager commands that run a package.json script),
-//! `reach` walks the import graph from its entry points, `healthcheck`
+//! `reach` walks the import graph from its entry points (`go_commands`
+//! a Go package of cobra commands a file at a time), `healthcheck`
 //! sets apart what an image's HEALTHCHECK runs, and `selfupdate`
 //! recognises code that updates the installation from its own checkout.
 //! Nothing here reads files or prints.
@@ -16,6 +17,7 @@ pub(crate) mod callers;
 mod code_rules;
 pub(crate) mod entries;
 pub mod finding;
+pub(crate) mod go_commands;
 pub(crate) mod healthcheck;
 pub mod library_mods;
 pub mod linker;

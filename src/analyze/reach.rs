@@ -24,6 +24,7 @@
 //! number of edges.
 
 use crate::analyze::finding::Hit;
+use crate::analyze::go_commands;
 use crate::analyze::library_mods::{LibraryMod, RustLibraries};
 use crate::model::context::Context;
 use crate::model::fact::{AsImport, Location};
@@ -88,15 +89,37 @@ pub(crate) struct Outcome {
     /// Per Python file, the Python files that import it, for who calls
     /// what (`analyze::callers`).
     pub importers: HashMap<String, Vec<String>>,
+    /// Per Go file walked a declaration at a time, where each declaration
+    /// (first line, last line) was placed (analyze::go_commands).
+    pub spans: HashMap<String, Vec<(u32, u32, Placed)>>,
 }
 
 impl Outcome {
     /// Keeps the chains but decides nothing: for a tree with no shipping
     /// image, what its programs do not import may still be the library it
     /// publishes, so nothing is left out.
+    /// Where evidence at `line` of `rel` sits: its declaration's place
+    /// where the file was walked a declaration at a time, else the file's.
+    pub(crate) fn placed_at(&self, rel: &str, line: Option<u32>) -> Option<&Placed> {
+        let span = line.and_then(|l| {
+            self.spans
+                .get(rel)?
+                .iter()
+                .find(|(first, last, _)| (*first..=*last).contains(&l))
+        });
+        match span {
+            Some((.., p)) => Some(p),
+            None => self.placed.get(rel),
+        }
+    }
+
     pub(crate) fn advisory(&mut self) {
         let mut changed = false;
-        for p in self.placed.values_mut() {
+        let spans = self
+            .spans
+            .values_mut()
+            .flat_map(|s| s.iter_mut().map(|(.., p)| p));
+        for p in self.placed.values_mut().chain(spans) {
             if matches!(p, Placed::Unreachable | Placed::Optional(_)) {
                 *p = Placed::Undecided;
                 changed = true;
@@ -143,9 +166,12 @@ fn resolves(lang: Language) -> bool {
 }
 
 /// The node a file belongs to: itself, or for Go, Java and Kotlin its
-/// package directory (a package's files see each other without imports).
+/// package directory (a package's files see each other without imports),
+/// except a Go package of commands walked a file at a time
+/// (analyze::go_commands).
 fn node_of(f: &File) -> String {
     match f.language {
+        Language::Go if go_commands::file_level(f) => f.rel.clone(),
         Language::Go => format!("go:{}", dir_of(&f.rel)),
         Language::Java | Language::Kotlin => format!("jvm:{}", dir_of(&f.rel)),
         _ => f.rel.clone(),
@@ -968,7 +994,24 @@ fn add_relative(ix: &Index, base: &str, rest: &str, names: &[&str], out: &mut Ve
 /// import facts of the tree (those of other files are ignored).
 /// `imports` is walked twice, hence `Clone` (scan passes a view over the
 /// per-file lists).
+#[cfg(test)]
 pub(crate) fn walk<'a, I>(files: &[File], imports: I, entries: &[Entry]) -> Outcome
+where
+    I: IntoIterator + Clone,
+    I::Item: AsImport<'a>,
+{
+    walk_argv(files, imports, entries, None)
+}
+
+/// `walk`, knowing the command line the service's image runs its program
+/// with and the Go files' declarations: a Go package of cobra commands
+/// then runs only the command the line names (analyze::go_commands).
+pub(crate) fn walk_argv<'a, I>(
+    files: &[File],
+    imports: I,
+    entries: &[Entry],
+    go: Option<go_commands::Commands>,
+) -> Outcome
 where
     I: IntoIterator + Clone,
     I::Item: AsImport<'a>,
@@ -1159,10 +1202,20 @@ where
         }
     }
 
+    // Go commands the image does not run are side programs.
+    let commands = match go {
+        Some(go) => go_commands::edges(files, go, &mut edges, &mut notes),
+        None => Vec::new(),
+    };
     let resolvable: Vec<&File> = files.iter().filter(|f| resolves(f.language)).collect();
     let entry_nodes: Vec<(&Entry, String)> = entries
         .iter()
-        .filter_map(|e| by_rel.get(e.rel.as_str()).map(|f| (e, node_of(f))))
+        .chain(&commands)
+        .filter_map(|e| {
+            by_rel
+                .get(e.rel.as_str())
+                .map(|f| (e, go_commands::whole(f).unwrap_or_else(|| node_of(f))))
+        })
         .collect();
     let mut placed: HashMap<String, Placed> = HashMap::new();
     if resolvable.is_empty() || entry_nodes.is_empty() {
@@ -1180,6 +1233,7 @@ where
             placed,
             notes,
             importers: python_importers(&edges),
+            spans: HashMap::new(),
         };
     }
 
@@ -1301,11 +1355,20 @@ where
     } else {
         ReachStatus::Complete
     };
+    // Where no file is undecided, a Go package of commands is placed a
+    // declaration at a time.
+    let spans = match go {
+        Some(go) if !cut && dynamic_main.is_empty() && dynamic_side.is_empty() => {
+            go_commands::spans(files, go.files, &main.0, &side.0)
+        }
+        _ => HashMap::new(),
+    };
     Outcome {
         reachability: count(files, &placed, status),
         placed,
         notes,
         importers: python_importers(&edges),
+        spans,
     }
 }
 
@@ -1411,7 +1474,7 @@ pub(crate) fn apply(outcome: &Outcome, service: &str, hits: &mut [Hit]) {
         if !e.context.counts() {
             continue;
         }
-        match outcome.placed.get(&e.at.path) {
+        match outcome.placed_at(&e.at.path, e.at.line) {
             Some(Placed::Reached(chain)) => e.chain = chain.clone(),
             Some(Placed::Optional(chain)) => {
                 e.context = Context::Optional;

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod cli_commands;
 pub mod compose;
 pub mod dockerfile;
+pub mod go_names;
 pub mod lex;
 pub mod line_start;
 pub mod manifest;

@@ -537,6 +537,9 @@ pub fn declarations(view: &CodeView) -> (Vec<String>, Vec<String>) {
             }
             (declares, python_names(view, settings))
         }
+        // The cobra commands it defines; the rest of a Go file's names are
+        // read only where a package holds commands (scan::go_names).
+        Language::Go => (super::go_names::commands(view), Vec::new()),
         _ => return (Vec::new(), Vec::new()),
     };
     declares.sort();

@@ -1,0 +1,573 @@
+//! Go packages that hold cobra commands, walked a declaration at a time:
+//! the image runs one command (`CMD ["server"]`, or the root one when it
+//! names none), and the other commands are side programs that ship beside
+//! it.
+//!
+//! The import graph takes a Go package as one node, since the compiler
+//! does. In a package of commands that puts `shiori open` (which starts a
+//! browser) on the path of `shiori server`. Here such a package's
+//! top-level declarations are nodes of their own (`parse::go_names`),
+//! joined by the names they use: a function reaches the declarations of
+//! the names it uses, the imports it uses, and through an import the
+//! declarations of another package's exported names it uses; code that
+//! runs at load (`func init()`) is reached with its package. A command
+//! file that defines no command the image's command line names, and
+//! neither starts a command tree nor adds another file's commands, is cut
+//! from that walk and becomes a side entry point: what only it reaches is
+//! `optional`, down to the function a piece of evidence sits in.
+//!
+//! It applies only where the unit's command line is known (an image's
+//! entry that starts the Go program) and every Go file of the package was
+//! read (scan::go_files). Names are matched without types, so a name used
+//! for something else still joins two declarations: the walk errs towards
+//! reaching more.
+
+use crate::analyze::reach::{Entry, File, Placed};
+use crate::model::fact::Location;
+use crate::model::language::Language;
+use crate::model::path::dir_of;
+use crate::parse::go_names::GoFile;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Marks a Go file whose package is walked a declaration at a time.
+pub(crate) const FILE_LEVEL: &str = "(go declarations)";
+
+/// What the walk needs: the command line the image starts the program
+/// with (every word of it), and each Go file's declarations.
+#[derive(Clone, Copy)]
+pub(crate) struct Commands<'a> {
+    pub argv: &'a [String],
+    pub files: &'a HashMap<String, Box<GoFile>>,
+}
+
+/// Gives `FILE_LEVEL` to the Go files of each package that defines a
+/// cobra command and whose files were all read.
+pub(crate) fn mark(files: &mut [File], go: &HashMap<String, Box<GoFile>>) {
+    let mut commands: HashSet<String> = HashSet::new();
+    let mut unread: HashSet<String> = HashSet::new();
+    for f in files.iter().filter(|f| f.language == Language::Go) {
+        let dir = dir_of(&f.rel).to_string();
+        match go.get(&f.rel) {
+            None => {
+                unread.insert(dir);
+            }
+            Some(g) if !g.commands.is_empty() => {
+                commands.insert(dir);
+            }
+            Some(_) => {}
+        }
+    }
+    for f in files.iter_mut().filter(|f| f.language == Language::Go) {
+        let dir = dir_of(&f.rel);
+        if commands.contains(dir) && !unread.contains(dir) {
+            f.declares.push(FILE_LEVEL.to_string());
+        }
+    }
+}
+
+/// Whether the file's package is walked a declaration at a time.
+pub(crate) fn file_level(f: &File) -> bool {
+    f.language == Language::Go && f.declares.iter().any(|d| d == FILE_LEVEL)
+}
+
+/// The node an entry point in `f` starts from: the whole file (all its
+/// declarations) where its package is walked a declaration at a time.
+pub(crate) fn whole(f: &File) -> Option<String> {
+    file_level(f).then(|| format!("{}#*", f.rel))
+}
+
+fn decl_node(rel: &str, i: usize) -> String {
+    format!("{rel}#{i}")
+}
+
+/// One package walked a declaration at a time.
+struct Package<'a> {
+    files: Vec<(&'a str, &'a GoFile)>,
+}
+
+/// Rewires `edges` for the packages walked a declaration at a time:
+/// declarations join the imports and the declarations they use, imports
+/// into those packages reach only what the importer uses. Returns the
+/// command files the command line does not run, as side entry points.
+pub(crate) fn edges(
+    files: &[File],
+    go: Commands,
+    edges: &mut HashMap<String, Vec<(String, Location)>>,
+    notes: &mut Vec<String>,
+) -> Vec<Entry> {
+    let mut packages: HashMap<&str, Package> = HashMap::new();
+    for f in files.iter().filter(|f| file_level(f)) {
+        if let Some(g) = go.files.get(&f.rel) {
+            packages
+                .entry(dir_of(&f.rel))
+                .or_insert_with(|| Package { files: Vec::new() })
+                .files
+                .push((f.rel.as_str(), g));
+        }
+    }
+    if packages.is_empty() {
+        return Vec::new();
+    }
+    let cut = unselected(&packages, go.argv);
+    // Per package, each name's declarations (files the command line does
+    // not run left out), and the declarations that run at load.
+    let mut declared: HashMap<(&str, &str), Vec<(&str, usize)>> = HashMap::new();
+    let mut at_load: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
+    for (dir, p) in &packages {
+        for (rel, g) in p.files.iter().filter(|(rel, _)| !cut.contains(rel)) {
+            for (i, d) in g.decls.iter().enumerate() {
+                for n in &d.names {
+                    declared
+                        .entry((dir, n.as_str()))
+                        .or_default()
+                        .push((rel, i));
+                }
+                if d.init {
+                    at_load.entry(dir).or_default().push((rel, i));
+                }
+            }
+        }
+    }
+    let everything = |dir: &str| -> Vec<(&str, usize)> {
+        packages[dir]
+            .files
+            .iter()
+            .filter(|(rel, _)| !cut.contains(rel))
+            .flat_map(|(rel, g)| (0..g.decls.len()).map(move |i| (*rel, i)))
+            .collect()
+    };
+
+    // A file's imports go to the declarations that use them; an import no
+    // declaration is seen to use (`_`, a name read wrongly) stays with the
+    // file, which every one of its declarations reaches.
+    for p in packages.values() {
+        for (rel, g) in &p.files {
+            let Some(out) = edges.remove(*rel) else {
+                continue;
+            };
+            let mut kept = Vec::new();
+            for (target, at) in out {
+                let name = at
+                    .line
+                    .and_then(|l| g.imports.iter().find(|(line, _)| *line == l))
+                    .map(|(_, n)| n.as_str())
+                    .filter(|n| !n.is_empty() && *n != ".");
+                let users: Vec<usize> = match name {
+                    Some(n) if !g.uses_all => g
+                        .decls
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| d.uses.iter().any(|u| u == n))
+                        .map(|(i, _)| i)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if users.is_empty() {
+                    kept.push((target, at));
+                    continue;
+                }
+                for i in users {
+                    edges
+                        .entry(decl_node(rel, i))
+                        .or_default()
+                        .push((target.clone(), at.clone()));
+                }
+            }
+            if !kept.is_empty() {
+                edges.insert(rel.to_string(), kept);
+            }
+        }
+    }
+
+    // Imports into such a package: the declarations of the exported names
+    // the importer uses, and what runs at load.
+    let go_dirs: HashMap<&str, Vec<&str>> = files
+        .iter()
+        .filter(|f| f.language == Language::Go)
+        .fold(HashMap::new(), |mut m, f| {
+            m.entry(dir_of(&f.rel)).or_default().push(f.rel.as_str());
+            m
+        });
+    let uses = |node: &str| -> Option<HashSet<&str>> {
+        let decls_of = |rel: &str| -> Option<Vec<&Vec<String>>> {
+            let g = go.files.get(rel).filter(|g| !g.uses_all)?;
+            Some(g.decls.iter().map(|d| &d.uses).collect())
+        };
+        let lists: Vec<&Vec<String>> = if let Some(dir) = node.strip_prefix("go:") {
+            let mut all = Vec::new();
+            for rel in go_dirs.get(dir)? {
+                all.extend(decls_of(rel)?);
+            }
+            all
+        } else if let Some((rel, i)) = node.rsplit_once('#') {
+            let g = go.files.get(rel).filter(|g| !g.uses_all)?;
+            vec![&g.decls.get(i.parse::<usize>().ok()?)?.uses]
+        } else {
+            decls_of(node)?
+        };
+        Some(lists.into_iter().flatten().map(String::as_str).collect())
+    };
+    for (source, out) in edges.iter_mut() {
+        if !out.iter().any(|(t, _)| split(t, &packages).is_some()) {
+            continue;
+        }
+        let used = uses(source);
+        let mut next = Vec::with_capacity(out.len());
+        for (target, at) in out.drain(..) {
+            let Some(dir) = split(&target, &packages) else {
+                next.push((target, at));
+                continue;
+            };
+            let targets: BTreeSet<(&str, usize)> = match &used {
+                Some(names) => names
+                    .iter()
+                    .filter(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+                    .flat_map(|n| declared.get(&(dir, *n)).into_iter().flatten().copied())
+                    .chain(at_load.get(dir).into_iter().flatten().copied())
+                    .collect(),
+                None => everything(dir).into_iter().collect(),
+            };
+            next.extend(
+                targets
+                    .into_iter()
+                    .map(|(rel, i)| (decl_node(rel, i), at.clone())),
+            );
+        }
+        *out = next;
+    }
+
+    // Within a package: a declaration reaches its file's leftover imports,
+    // the declarations of the names it uses; a whole file (an entry point,
+    // a side command) all its declarations and what runs at load.
+    for (dir, p) in &packages {
+        let init = at_load.get(dir).cloned().unwrap_or_default();
+        for (rel, g) in &p.files {
+            let mut whole: Vec<(String, Location)> = Vec::new();
+            for (i, d) in g.decls.iter().enumerate() {
+                let name = d.names.first().map_or("", String::as_str);
+                let node = decl_node(rel, i);
+                whole.push((node.clone(), Location::file(rel, name)));
+                let mut targets: BTreeSet<(&str, usize)> = BTreeSet::new();
+                let mut why: HashMap<(&str, usize), &str> = HashMap::new();
+                if g.uses_all {
+                    targets.extend(everything(dir));
+                } else {
+                    for u in &d.uses {
+                        for t in declared.get(&(*dir, u.as_str())).into_iter().flatten() {
+                            if targets.insert(*t) {
+                                why.insert(*t, u);
+                            }
+                        }
+                    }
+                }
+                let out = edges.entry(node).or_default();
+                out.push((rel.to_string(), Location::file(rel, name)));
+                for t in targets.into_iter().filter(|t| *t != (*rel, i)) {
+                    let via = why
+                        .get(&t)
+                        .copied()
+                        .unwrap_or("uses any name of its package");
+                    out.push((decl_node(t.0, t.1), Location::file(rel, via)));
+                }
+            }
+            for (r, i) in &init {
+                whole.push((decl_node(r, *i), Location::file(r, "runs at load")));
+            }
+            edges.insert(format!("{rel}#*"), whole);
+        }
+    }
+
+    if !cut.is_empty() {
+        let mut names: Vec<&str> = packages
+            .values()
+            .flat_map(|p| p.files.iter())
+            .filter(|(rel, _)| cut.contains(rel))
+            .flat_map(|(_, g)| g.commands.iter().map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let shown: Vec<&str> = names.iter().take(6).copied().collect();
+        notes.push(format!(
+            "commands the image does not run are side programs: {}{}",
+            shown.join(", "),
+            if names.len() > shown.len() {
+                " and more"
+            } else {
+                ""
+            }
+        ));
+    }
+    let mut side: Vec<&str> = cut.into_iter().collect();
+    side.sort_unstable();
+    side.into_iter()
+        .map(|rel| Entry {
+            rel: rel.to_string(),
+            main: false,
+            scans: false,
+        })
+        .collect()
+}
+
+/// Where each declaration (and each import, by the declarations that use
+/// it) of a file walked a declaration at a time was placed by the walks
+/// from the main (`main`) and side (`side`) entry points: (first line,
+/// last line, placement), per file.
+pub(crate) fn spans(
+    files: &[File],
+    go: &HashMap<String, Box<GoFile>>,
+    main: &HashMap<String, Vec<Location>>,
+    side: &HashMap<String, Vec<Location>>,
+) -> HashMap<String, Vec<(u32, u32, Placed)>> {
+    let mut out = HashMap::new();
+    for f in files.iter().filter(|f| file_level(f)) {
+        let Some(g) = go.get(&f.rel) else { continue };
+        let place = |i: usize| {
+            let node = decl_node(&f.rel, i);
+            match (main.get(&node), side.get(&node)) {
+                (Some(chain), _) => Placed::Reached(chain.clone()),
+                (None, Some(chain)) => Placed::Optional(chain.clone()),
+                (None, None) => Placed::Unreachable,
+            }
+        };
+        let decls: Vec<Placed> = (0..g.decls.len()).map(place).collect();
+        let mut spans: Vec<(u32, u32, Placed)> = g
+            .decls
+            .iter()
+            .zip(&decls)
+            .map(|(d, p)| (d.first, d.last, p.clone()))
+            .collect();
+        for (line, name) in g.imports.iter().filter(|(_, n)| !n.is_empty() && n != ".") {
+            if g.uses_all {
+                break;
+            }
+            let best = g
+                .decls
+                .iter()
+                .zip(&decls)
+                .filter(|(d, _)| d.uses.iter().any(|u| u == name))
+                .map(|(_, p)| p)
+                .min_by_key(|p| rank(p));
+            if let Some(p) = best {
+                spans.push((*line, *line, p.clone()));
+            }
+        }
+        out.insert(f.rel.clone(), spans);
+    }
+    out
+}
+
+/// Reached before optional before unreachable.
+fn rank(p: &Placed) -> u8 {
+    match p {
+        Placed::Reached(_) => 0,
+        Placed::Optional(_) => 1,
+        Placed::Undecided => 2,
+        Placed::Unreachable => 3,
+    }
+}
+
+/// The command files the command line does not run: those that define
+/// only commands `argv` does not name, and neither start a command tree
+/// nor add another file's commands. Nothing is cut when no file is known
+/// to hold the root command and `argv` names none: which command runs is
+/// then unknown.
+fn unselected<'a>(packages: &HashMap<&str, Package<'a>>, argv: &[String]) -> HashSet<&'a str> {
+    let words: HashSet<&str> = argv
+        .iter()
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .collect();
+    let command_files: Vec<(&str, &GoFile)> = packages
+        .values()
+        .flat_map(|p| p.files.iter().copied())
+        .filter(|(_, g)| !g.commands.is_empty())
+        .collect();
+    let named = |g: &GoFile| g.commands.iter().any(|c| words.contains(c.as_str()));
+    let root = |g: &GoFile| g.executes || g.parent;
+    if !command_files.iter().any(|(_, g)| root(g) || named(g)) {
+        return HashSet::new();
+    }
+    command_files
+        .into_iter()
+        .filter(|(_, g)| !root(g) && !named(g))
+        .map(|(rel, _)| rel)
+        .collect()
+}
+
+/// The package directory of a `go:DIR` node walked a declaration at a
+/// time.
+fn split<'a>(node: &str, packages: &HashMap<&'a str, Package>) -> Option<&'a str> {
+    let dir = node.strip_prefix("go:")?;
+    packages.get_key_value(dir).map(|(d, _)| *d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::reach::walk_argv;
+    use crate::model::fact::{Fact, FactKind};
+
+    const MAIN: &str = "package main\n\nimport \"github.com/acme/shop/internal/cmd\"\n\nfunc main() { cmd.Root().Execute() }\n";
+    const ROOT: &str = "package cmd\n\nfunc Root() *cobra.Command {\n\tc := &cobra.Command{Use: \"shop\"}\n\tc.AddCommand(serverCmd(), openCmd())\n\tsetup()\n\treturn c\n}\n\nfunc setup() { Prettify(\"x\") }\n";
+    const SERVER: &str = "package cmd\n\nimport \"github.com/acme/shop/internal/web\"\n\nfunc serverCmd() *cobra.Command {\n\treturn &cobra.Command{Use: \"server\", Run: func(c *cobra.Command, a []string) { web.Listen() }}\n}\n";
+    const OPEN: &str = "package cmd\n\nfunc openCmd() *cobra.Command {\n\treturn &cobra.Command{Use: \"open [ids]\", Run: func(c *cobra.Command, a []string) { openBrowser(a[0]) }}\n}\n";
+    // A helper file the server uses part of: the spawn is in the part
+    // only `open` calls.
+    const UTILS: &str = "package cmd\n\nimport (\n\t\"os/exec\"\n\t\"strings\"\n)\n\nfunc openBrowser(url string) error {\n\treturn exec.Command(\"xdg-open\", url).Run()\n}\n\nfunc Prettify(s string) string { return strings.TrimSpace(s) }\n";
+    const WEB: &str = "package web\n\nfunc Listen() {}\n";
+
+    struct Tree {
+        files: Vec<File>,
+        go: HashMap<String, Box<GoFile>>,
+        imports: Vec<Fact>,
+    }
+
+    fn tree(sources: &[(&str, &str)]) -> Tree {
+        let mut files = Vec::new();
+        let mut go = HashMap::new();
+        let mut imports = Vec::new();
+        for (rel, src) in sources {
+            let view = crate::parse::lex::lex(Language::Go, src);
+            let g = crate::parse::go_names::file(&view);
+            for (line, _) in &g.imports {
+                let text = src.lines().nth(*line as usize - 1).unwrap();
+                let module = text.split('"').nth(1).unwrap();
+                imports.push(Fact::new(
+                    FactKind::Import {
+                        language: Language::Go,
+                        module: module.into(),
+                    },
+                    Location::line(rel, *line, text),
+                    crate::model::context::Context::Service,
+                ));
+            }
+            go.insert(rel.to_string(), Box::new(g));
+            files.push(File {
+                rel: rel.to_string(),
+                language: Language::Go,
+                dynamic: false,
+                declares: Vec::new(),
+                refers: Vec::new(),
+            });
+        }
+        mark(&mut files, &go);
+        Tree { files, go, imports }
+    }
+
+    fn shop() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("main.go", MAIN),
+            ("internal/cmd/root.go", ROOT),
+            ("internal/cmd/server.go", SERVER),
+            ("internal/cmd/open.go", OPEN),
+            ("internal/cmd/utils.go", UTILS),
+            ("internal/web/web.go", WEB),
+        ]
+    }
+
+    /// Where the line of `rel` is placed: its declaration's placement, else
+    /// the file's.
+    fn at(t: &Tree, argv: &[&str], rel: &str, line: u32) -> Placed {
+        let entries = [Entry {
+            rel: "main.go".into(),
+            main: true,
+            scans: false,
+        }];
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        let go = Commands {
+            argv: &argv,
+            files: &t.go,
+        };
+        let out = walk_argv(&t.files, &t.imports, &entries, Some(go));
+        out.placed_at(rel, Some(line)).cloned().unwrap()
+    }
+
+    fn reached(p: &Placed) -> bool {
+        matches!(p, Placed::Reached(_))
+    }
+
+    fn optional(p: &Placed) -> bool {
+        matches!(p, Placed::Optional(_))
+    }
+
+    #[test]
+    fn the_command_the_image_runs_is_reached_and_the_others_are_side_programs() {
+        let t = tree(&shop());
+        let argv = ["/usr/bin/shop", "server"];
+        assert!(reached(&at(&t, &argv, "internal/cmd/root.go", 4)));
+        assert!(reached(&at(&t, &argv, "internal/cmd/server.go", 6)));
+        assert!(reached(&at(&t, &argv, "internal/web/web.go", 3)));
+        // The helper the root uses is the service's; the spawn beside it,
+        // and its import, only `shop open` runs.
+        assert!(reached(&at(&t, &argv, "internal/cmd/utils.go", 12)));
+        assert!(reached(&at(&t, &argv, "internal/cmd/utils.go", 5)));
+        assert!(optional(&at(&t, &argv, "internal/cmd/open.go", 4)));
+        let spawn = at(&t, &argv, "internal/cmd/utils.go", 9);
+        let Placed::Optional(chain) = &spawn else {
+            panic!("{spawn:?}")
+        };
+        assert_eq!(chain[0].path, "internal/cmd/open.go");
+        assert!(optional(&at(&t, &argv, "internal/cmd/utils.go", 4)));
+    }
+
+    #[test]
+    fn a_command_the_running_one_calls_is_reached() {
+        let server = SERVER.replace("web.Listen() }", "web.Listen(); openBrowser(\"/\") }");
+        let mut sources = shop();
+        sources[2].1 = &server;
+        let t = tree(&sources);
+        let argv = ["shop", "server"];
+        assert!(reached(&at(&t, &argv, "internal/cmd/utils.go", 9)));
+        assert!(optional(&at(&t, &argv, "internal/cmd/open.go", 4)));
+    }
+
+    #[test]
+    fn no_named_command_runs_the_root_and_init_code_always_runs() {
+        let mut sources = shop();
+        sources.push((
+            "internal/cmd/setup.go",
+            "package cmd\n\nfunc init() { register() }\n\nfunc register() {}\n",
+        ));
+        let t = tree(&sources);
+        let argv = ["/usr/bin/shop"];
+        assert!(reached(&at(&t, &argv, "internal/cmd/root.go", 4)));
+        assert!(reached(&at(&t, &argv, "internal/cmd/setup.go", 5)));
+        assert!(optional(&at(&t, &argv, "internal/cmd/server.go", 6)));
+        assert!(optional(&at(&t, &argv, "internal/web/web.go", 3)));
+    }
+
+    #[test]
+    fn without_a_known_root_or_a_named_command_nothing_is_cut() {
+        // Commands that register themselves beside a root with no marker:
+        // which one runs is unknown.
+        let open = "package cmd\n\nvar openCmd = &cobra.Command{Use: \"open\", Run: func(c *cobra.Command, a []string) { openBrowser() }}\n\nfunc init() { rootCmd.AddCommand(openCmd) }\n\nfunc openBrowser() { exec.Command(\"x\").Run() }\n";
+        let root = "package cmd\n\nvar rootCmd = &cobra.Command{Use: \"shop\"}\n\nfunc Root() *cobra.Command { return rootCmd }\n";
+        let t = tree(&[
+            ("main.go", MAIN),
+            ("internal/cmd/root.go", root),
+            ("internal/cmd/open.go", open),
+        ]);
+        assert!(reached(&at(
+            &t,
+            &["go", "run", "main.go"],
+            "internal/cmd/open.go",
+            7
+        )));
+    }
+
+    #[test]
+    fn an_unread_file_keeps_its_package_whole() {
+        let mut t = tree(&shop());
+        t.go.remove("internal/cmd/root.go");
+        for f in t.files.iter_mut() {
+            f.declares.clear();
+        }
+        mark(&mut t.files, &t.go);
+        assert!(!t.files.iter().any(file_level));
+        assert!(reached(&at(
+            &t,
+            &["shop", "server"],
+            "internal/cmd/utils.go",
+            9
+        )));
+    }
+}
