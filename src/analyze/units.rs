@@ -723,10 +723,12 @@ fn copy_scope(
         let FactKind::Instruction { instruction, args } = &f.kind else {
             continue;
         };
-        if instruction != "COPY" && instruction != "ADD" {
-            continue;
-        }
-        for src in &context_sources(args) {
+        let sources = match instruction.as_str() {
+            "COPY" | "ADD" => context_sources(args),
+            "RUN" => bind_sources(args),
+            _ => continue,
+        };
+        for src in &sources {
             if src.contains("://") || src.starts_with("git@") {
                 continue;
             }
@@ -883,6 +885,36 @@ pub(crate) fn built_packages(
 /// `--from=stage`): every word but the flags and the destination.
 fn context_sources(args: &str) -> Vec<String> {
     copy_parts(args).map_or(Vec::new(), |(sources, _)| sources)
+}
+
+/// What a RUN reads from the build context through BuildKit bind mounts
+/// (`RUN --mount=type=bind,source=.,target=/src go build`; `source`
+/// defaults to the context's top): the build sees those files as if a
+/// COPY had put them there. A mount `from` another stage or image reads
+/// none.
+fn bind_sources(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for flag in args.split_whitespace().take_while(|w| w.starts_with("--")) {
+        let Some(spec) = flag.strip_prefix("--mount=") else {
+            continue;
+        };
+        let mut bind = false;
+        let mut source = ".";
+        let mut from = false;
+        for part in spec.split(',') {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            match k {
+                "type" => bind = v == "bind",
+                "source" | "src" => source = v,
+                "from" => from = true,
+                _ => {}
+            }
+        }
+        if bind && !from {
+            out.push(source.trim_matches(['"', '\'']).to_string());
+        }
+    }
+    out
 }
 
 /// A COPY or ADD from the build context: its sources and its destination
@@ -1983,6 +2015,66 @@ mod tests {
         assert_eq!(join("", "."), Some(String::new()));
         assert_eq!(join("a", "../../x"), None);
         assert_eq!(join("", "/etc"), None);
+    }
+
+    #[test]
+    fn a_build_through_a_bind_mount_takes_the_code_it_mounts() {
+        // The UI stage copies `ui/`; the Go stage mounts the whole context.
+        let df = "Dockerfile";
+        let kept = [
+            instruction(df, "COPY", "ui/ ./", 3),
+            instruction(
+                df,
+                "RUN",
+                "--mount=type=bind,source=. --mount=type=cache,target=/go/pkg/mod go build -o /out/app .",
+                7,
+            ),
+        ];
+        let arts = [
+            art(df, ArtifactKind::Dockerfile),
+            art("go.mod", ArtifactKind::Manifest(ManifestKind::GoMod)),
+            art("main.go", ArtifactKind::Source(Language::Go)),
+            art(
+                "ui/src/index.ts",
+                ArtifactKind::Source(Language::TypeScript),
+            ),
+        ];
+        let (units, _) = plan_with(&arts, &kept, &[], "app");
+        let u = units
+            .iter()
+            .find(|u| u.dockerfile.as_deref() == Some(df))
+            .unwrap();
+        assert_eq!(u.holds("main.go"), Some(0), "{:?}", u.scope);
+        // Without the mount, only the UI is the image's.
+        let (units, _) = plan_with(&arts, &kept[..1], &[], "app");
+        let u = units
+            .iter()
+            .find(|u| u.dockerfile.as_deref() == Some(df))
+            .unwrap();
+        assert_eq!(u.holds("main.go"), None, "{:?}", u.scope);
+    }
+
+    #[test]
+    fn bind_mounts_read_the_context_like_a_copy() {
+        assert_eq!(
+            bind_sources(
+                "--mount=type=bind,source=. --mount=type=cache,target=/root/.cache go build ."
+            ),
+            ["."]
+        );
+        assert_eq!(bind_sources("--mount=type=bind,target=/src make"), ["."]);
+        assert_eq!(
+            bind_sources("--mount=type=bind,src=cmd/api,target=/src go build"),
+            ["cmd/api"]
+        );
+        // Another stage's files, a cache, or a mount named after the
+        // command: nothing from the context.
+        assert!(
+            bind_sources("--mount=type=bind,from=ui,source=/build,target=./ui/build go build")
+                .is_empty()
+        );
+        assert!(bind_sources("--mount=type=cache,target=/go/pkg/mod go mod download").is_empty());
+        assert!(bind_sources("echo --mount=type=bind,source=.").is_empty());
     }
 
     #[test]
