@@ -1238,7 +1238,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 r.imports
                     .push(f.at.line.unwrap_or(0), module, &f.at.snippet);
             }
-            _ if keep(&f) => r.kept.push(f),
+            _ if keep(&f) => r.kept.push(slim(f)),
             _ => {}
         }
     }
@@ -1322,6 +1322,21 @@ fn keep(f: &Fact) -> bool {
         }
         _ => false,
     }
+}
+
+/// A kept dependency without what only its own file's matching read: its
+/// line's text, version and features. The passes over the whole tree
+/// (scopes, workspace members, unimported packages, plugin hosts) read its
+/// name, ecosystem, scope, lock place and location, and every manifest's
+/// declarations are held to the end of the scan, so the rest was the
+/// largest part of what a tree of many manifests keeps.
+fn slim(mut f: Fact) -> Fact {
+    if let FactKind::Dependency(d) = &mut f.kind {
+        d.version = None;
+        d.features = Vec::new();
+        f.at.snippet = String::new();
+    }
+    f
 }
 
 fn read_text(a: &Artifact, diags: &mut Vec<Diagnostic>) -> Option<String> {

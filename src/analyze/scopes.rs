@@ -156,7 +156,10 @@ fn walk<'a>(
     let Some(ecosystem) = entries.first().map(|d| d.dep.ecosystem) else {
         return;
     };
-    let locked: Vec<&LockEntry> = entries.iter().filter_map(|d| d.dep.lock.as_ref()).collect();
+    let locked: Vec<&LockEntry> = entries
+        .iter()
+        .filter_map(|d| d.dep.lock.as_deref())
+        .collect();
     if locked.len() != entries.len() {
         return;
     }

@@ -252,9 +252,10 @@ pub struct Dependency {
     /// say (runtime until a manifest says otherwise).
     #[serde(default)]
     pub scope: Scope,
-    /// Set on lock entries whose scope is decided across files.
+    /// Set on lock entries whose scope is decided across files. Boxed:
+    /// a manifest's declarations, held to the end of a scan, have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lock: Option<LockEntry>,
+    pub lock: Option<Box<LockEntry>>,
     /// Required only for another requirement (go.mod's `// indirect`): no
     /// code of the module imports it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -146,7 +146,7 @@ impl<'a> Sink<'a> {
             features: dep.features,
             dev: matches!(dep.scope, Scope::Dev | Scope::Test | Scope::Build),
             scope: dep.scope,
-            lock: dep.lock,
+            lock: dep.lock.map(Box::new),
             indirect: dep.indirect,
             run_by_scripts: dep.run_by_scripts,
         }));
