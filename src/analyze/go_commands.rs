@@ -366,25 +366,52 @@ fn rank(p: &Placed) -> u8 {
     }
 }
 
-/// The command files the command line does not run: those that define
-/// only commands `argv` does not name, and neither start a command tree
-/// nor add another file's commands. Nothing is cut when no file is known
-/// to hold the root command and `argv` names none: which command runs is
-/// then unknown.
+/// The command files the command line does not run. Where it names a
+/// command after the program (`shiori server`), those that define only
+/// other commands; where it names none, those that define only
+/// subcommands, when the root command runs something itself (a root
+/// with no `Run` prints its help: the image's commands come from `docker
+/// run`, any of them). A file that starts a command tree or adds another
+/// file's commands, or defines the command the program is named for, is
+/// the root's and stays. Nothing is cut when no such file is known and the
+/// line names no command: which command runs is then unknown.
 fn unselected<'a>(packages: &HashMap<&str, Package<'a>>, argv: &[String]) -> HashSet<&'a str> {
-    let words: HashSet<&str> = argv
+    fn base(w: &str) -> &str {
+        w.rsplit('/').next().unwrap_or(w)
+    }
+    let program = crate::analyze::entries::program(argv).map(|p| base(p).to_string());
+    let after: HashSet<&str> = argv
         .iter()
-        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .map(String::as_str)
+        .skip_while(|w| Some(base(w)) != program.as_deref())
+        .skip(1)
         .collect();
     let command_files: Vec<(&str, &GoFile)> = packages
         .values()
         .flat_map(|p| p.files.iter().copied())
         .filter(|(_, g)| !g.commands.is_empty())
         .collect();
-    let named = |g: &GoFile| g.commands.iter().any(|c| words.contains(c.as_str()));
-    let root = |g: &GoFile| g.executes || g.parent;
-    if !command_files.iter().any(|(_, g)| root(g) || named(g)) {
-        return HashSet::new();
+    let is_program = |c: &String| program.as_deref() == Some(c.as_str());
+    let root = |g: &GoFile| g.executes || g.parent || g.commands.iter().any(is_program);
+    let named = |g: &GoFile| g.commands.iter().any(|c| after.contains(c.as_str()));
+    let any_named = command_files.iter().any(|(_, g)| named(g));
+    if !any_named {
+        // The program's own command, else the one a file starts.
+        let root_runs = if command_files
+            .iter()
+            .any(|(_, g)| g.commands.iter().any(is_program))
+        {
+            command_files
+                .iter()
+                .any(|(_, g)| g.running.iter().any(is_program))
+        } else {
+            command_files
+                .iter()
+                .any(|(_, g)| g.executes && !g.running.is_empty())
+        };
+        if !root_runs {
+            return HashSet::new();
+        }
     }
     command_files
         .into_iter()
@@ -522,7 +549,13 @@ mod tests {
 
     #[test]
     fn no_named_command_runs_the_root_and_init_code_always_runs() {
+        // The root command runs something itself.
+        let root = ROOT.replace(
+            "Use: \"shop\"}",
+            "Use: \"shop\", Run: func(c *cobra.Command, a []string) {}}",
+        );
         let mut sources = shop();
+        sources[1].1 = &root;
         sources.push((
             "internal/cmd/setup.go",
             "package cmd\n\nfunc init() { register() }\n\nfunc register() {}\n",
@@ -532,7 +565,34 @@ mod tests {
         assert!(reached(&at(&t, &argv, "internal/cmd/root.go", 4)));
         assert!(reached(&at(&t, &argv, "internal/cmd/setup.go", 5)));
         assert!(optional(&at(&t, &argv, "internal/cmd/server.go", 6)));
+        assert!(optional(&at(&t, &argv, "internal/cmd/open.go", 4)));
         assert!(optional(&at(&t, &argv, "internal/web/web.go", 3)));
+    }
+
+    #[test]
+    fn a_root_that_only_prints_its_help_takes_its_command_from_docker_run() {
+        // `ENTRYPOINT ["shop"]` and nothing after: `docker run shop open`
+        // may run any command.
+        let t = tree(&shop());
+        assert!(reached(&at(
+            &t,
+            &["/usr/bin/shop"],
+            "internal/cmd/open.go",
+            4
+        )));
+        assert!(reached(&at(
+            &t,
+            &["/usr/bin/shop"],
+            "internal/cmd/utils.go",
+            9
+        )));
+        // A flag is not a command.
+        assert!(reached(&at(
+            &t,
+            &["shop", "--verbose"],
+            "internal/cmd/open.go",
+            4
+        )));
     }
 
     #[test]

@@ -25,10 +25,25 @@ const MAX_RAW_NAMES: usize = 200_000;
 const MAX_USE_GAP: usize = 64;
 /// The longest `AddCommand(...)` argument list read, in bytes.
 const MAX_ARGS: usize = 4_096;
+/// The longest command literal read, in bytes.
+const MAX_LITERAL: usize = 65_536;
 
 /// The cobra commands `view` defines, as `cobra:server`; empty for a file
 /// that defines none. Cheap: a byte search first.
 pub fn commands(view: &CodeView) -> Vec<String> {
+    let mut out: Vec<String> = literals(view)
+        .into_iter()
+        .map(|(name, _)| format!("{COMMAND}{name}"))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Each cobra command literal's name (the first word of its `Use:`) and
+/// whether it runs something itself (a `Run:` or `RunE:` field; a command
+/// without one only prints its help).
+fn literals(view: &CodeView) -> Vec<(String, bool)> {
     let code = view.code.as_bytes();
     let mut out = Vec::new();
     for at in memmem::find_iter(code, b"cobra.Command{") {
@@ -42,16 +57,49 @@ pub fn commands(view: &CodeView) -> Vec<String> {
         let Some(s) = view.strings.iter().find(|s| s.start > u) else {
             continue;
         };
-        if s.start - u > MAX_USE_GAP {
+        // `Use: "server"`: the string is the field's value itself (`Use:
+        // name,` names the command by a variable, unknown here).
+        let between = &code[u + "Use:".len()..s.start - 1];
+        if s.start - u > MAX_USE_GAP
+            || !between.iter().all(u8::is_ascii_whitespace)
+            || !matches!(code[s.start - 1], b'"' | b'`')
+        {
             continue;
         }
         if let Some(name) = s.text.split_whitespace().next() {
-            out.push(format!("{COMMAND}{name}"));
+            let open = at + "cobra.Command".len();
+            out.push((name.to_string(), runs(literal(code, open))));
         }
     }
-    out.sort();
-    out.dedup();
     out
+}
+
+/// The bytes of the composite literal whose `{` is at `open`, to its
+/// matching `}` (strings and comments are blank in the code view).
+fn literal(code: &[u8], open: usize) -> &[u8] {
+    let end = code.len().min(open + MAX_LITERAL);
+    let mut depth = 0usize;
+    for (i, b) in code[open..end].iter().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &code[open..open + i + 1];
+                }
+            }
+            _ => {}
+        }
+    }
+    &code[open..end]
+}
+
+/// A `Run:` or `RunE:` field in a command literal.
+fn runs(literal: &[u8]) -> bool {
+    [&b"Run:"[..], b"RunE:"].iter().any(|field| {
+        memmem::find_iter(literal, field)
+            .any(|i| i > 0 && !(literal[i - 1].is_ascii_alphanumeric() || literal[i - 1] == b'_'))
+    })
 }
 
 /// Whether the file adds commands it does not define itself to a command
@@ -90,6 +138,8 @@ pub struct Decl {
 pub struct GoFile {
     /// The cobra commands it defines (`server`, the first word of `Use:`).
     pub commands: Vec<String>,
+    /// Those of them that run something themselves (`Run:`, `RunE:`).
+    pub running: Vec<String>,
     /// It starts a command tree (`.Execute()`).
     pub executes: bool,
     /// It adds commands another file defines to its own.
@@ -115,11 +165,20 @@ impl GoFile {
 
 /// Reads a Go file's declarations, imports and commands.
 pub fn file(view: &CodeView) -> GoFile {
-    let mut out = GoFile {
-        commands: commands(view)
+    let literals = literals(view);
+    let names = |running: bool| -> Vec<String> {
+        let mut v: Vec<String> = literals
             .iter()
-            .filter_map(|m| m.strip_prefix(COMMAND).map(str::to_string))
-            .collect(),
+            .filter(|(_, r)| *r || !running)
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mut out = GoFile {
+        commands: names(false),
+        running: names(true),
         ..GoFile::default()
     };
     let code = view.code.as_str();
@@ -381,9 +440,19 @@ mod tests {
         assert!(!f.parent, "{f:?}");
         let exec = "package main\n\nvar root = &cobra.Command{Use: \"tool\"}\n\nfunc main() { root.Execute() }\n";
         assert!(file(&view(exec)).executes);
+        // Which commands run something, and which only print their help.
+        assert_eq!(file(&view(own)).running, ["scan"]);
+        assert!(file(&view(root)).running.is_empty());
+        let hooks = "package cmd\n\nvar root = &cobra.Command{\n\tUse: \"tool\",\n\tPersistentPostRun: func(c *cobra.Command, a []string) {},\n}\nvar run = &cobra.Command{Use: \"run\", RunE: runIt}\n";
+        assert_eq!(file(&view(hooks)).running, ["run"]);
         // No command literal: nothing, whatever else the file says.
         let none = "package cmd\n\n// cobra.Command{Use: \"x\"}\nfunc run(c *cobra.Command) { c.Execute() }\n";
         assert!(commands(&view(none)).is_empty());
+        // A command named by a variable: the next string is its help text.
+        let var = "package cmd\n\nvar c = &cobra.Command{\n\tUse:   name,\n\tShort: \"Speaks the protocol\",\n}\n";
+        assert!(commands(&view(var)).is_empty());
+        let raw = "package cmd\n\nvar c = &cobra.Command{Use: `serve [flags]`}\n";
+        assert_eq!(commands(&view(raw)), ["cobra:serve"]);
         assert!(!file(&view(none)).executes);
     }
 
