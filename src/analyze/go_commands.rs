@@ -110,7 +110,10 @@ pub(crate) fn edges(
     }
     let cut = unselected(&packages, go.argv);
     // Per package, each name's declarations (files the command line does
-    // not run left out), and the declarations that run at load.
+    // not run left out), and the declarations that run at load. A cut
+    // file's `init()` runs too, but in a command file it registers the
+    // command (`rootCmd.AddCommand(scanCmd)`), whose code runs only when
+    // the command line names it: the side walk from the file reaches it.
     let mut declared: HashMap<(&str, &str), Vec<(&str, usize)>> = HashMap::new();
     let mut at_load: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
     for (dir, p) in &packages {

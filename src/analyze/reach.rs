@@ -95,9 +95,6 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    /// Keeps the chains but decides nothing: for a tree with no shipping
-    /// image, what its programs do not import may still be the library it
-    /// publishes, so nothing is left out.
     /// Where evidence at `line` of `rel` sits: its declaration's place
     /// where the file was walked a declaration at a time, else the file's.
     pub(crate) fn placed_at(&self, rel: &str, line: Option<u32>) -> Option<&Placed> {
@@ -113,6 +110,9 @@ impl Outcome {
         }
     }
 
+    /// Keeps the chains but decides nothing: for a tree with no shipping
+    /// image, what its programs do not import may still be the library it
+    /// publishes, so nothing is left out.
     pub(crate) fn advisory(&mut self) {
         let mut changed = false;
         let spans = self
@@ -167,8 +167,9 @@ fn resolves(lang: Language) -> bool {
 
 /// The node a file belongs to: itself, or for Go, Java and Kotlin its
 /// package directory (a package's files see each other without imports),
-/// except a Go package of commands walked a file at a time
-/// (analyze::go_commands).
+/// except in a Go package of commands walked a declaration at a time
+/// (analyze::go_commands), where a file's node holds the imports none of
+/// its declarations is seen to use.
 fn node_of(f: &File) -> String {
     match f.language {
         Language::Go if go_commands::file_level(f) => f.rel.clone(),
@@ -1355,8 +1356,8 @@ where
     } else {
         ReachStatus::Complete
     };
-    // Where no file is undecided, a Go package of commands is placed a
-    // declaration at a time.
+    // A Go package of commands is placed a declaration at a time, unless
+    // a bound cut the walk or a dynamic import left files undecided.
     let spans = match go {
         Some(go) if !cut && dynamic_main.is_empty() && dynamic_side.is_empty() => {
             go_commands::spans(files, go.files, &main.0, &side.0)

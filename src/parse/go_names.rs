@@ -1,14 +1,16 @@
-//! Go: the cobra commands a file defines, and, for the files of a package
-//! that holds some, what each file declares at the top level and the names
-//! it uses.
+//! Go: the cobra commands a file defines, and, for the files of a tree
+//! that defines some, each top-level declaration's lines and the names its
+//! code uses, and the name each import is used by.
 //!
 //! A Go package is one unit to the compiler, so the import graph
 //! (analyze::reach) takes a package's files together. A command-line
 //! program built on cobra breaks that: `shiori server` runs the `server`
 //! command's code, and the `open` command beside it in the same package
 //! (which starts a browser) never runs in the image. Walking such a
-//! package a file at a time, by the names files use from each other, is
-//! what tells the two apart (analyze::go_commands).
+//! package a declaration at a time, by the names declarations use, is
+//! what tells the two apart (analyze::go_commands). The reading is
+//! lexical (the code view, gofmt's layout): a use is a name, not a
+//! resolved reference.
 
 use crate::parse::lex::CodeView;
 use memchr::memmem;
