@@ -537,6 +537,7 @@ fn go_files(artifacts: &[Artifact], code: &mut Code) {
     if !commands || go.len() > MAX_GO_FILES {
         return;
     }
+    let mut held = 0usize;
     crate::ordered::map_merge(
         &go,
         |a| {
@@ -546,12 +547,27 @@ fn go_files(artifacts: &[Artifact], code: &mut Code) {
             Some(Box::new(parse::go_names::file(&view)))
         },
         |i, file| {
-            if let Some(f) = file {
+            if let Some(f) = file.filter(|_| held <= MAX_GO_NAMES) {
+                held += f
+                    .decls
+                    .iter()
+                    .map(|d| 1 + d.names.len() + d.uses.len())
+                    .sum::<usize>();
                 code.go.insert(go[i].rel.clone(), f);
             }
         },
     );
+    // Past the bound, no package is walked a declaration at a time: held
+    // to the end of the scan, a generated tree's names would grow without
+    // limit.
+    if held > MAX_GO_NAMES {
+        code.go = Default::default();
+    }
 }
+
+/// Declarations, their names and the names they use, held for all of a
+/// tree's Go files at most.
+const MAX_GO_NAMES: usize = 2_000_000;
 
 /// The words of the command line a unit's image starts its Go program
 /// with (`ENTRYPOINT`, `CMD`, a compose `command:`), when the image starts

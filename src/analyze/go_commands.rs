@@ -29,6 +29,10 @@ use crate::model::path::dir_of;
 use crate::parse::go_names::GoFile;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+/// Declarations of one name in a package joined directly; past this, a
+/// use steps to them through one shared node.
+const MAX_DIRECT: usize = 8;
+
 /// Marks a Go file whose package is walked a declaration at a time.
 pub(crate) const FILE_LEVEL: &str = "(go declarations)";
 
@@ -131,14 +135,47 @@ pub(crate) fn edges(
             }
         }
     }
-    let everything = |dir: &str| -> Vec<(&str, usize)> {
-        packages[dir]
+    // Shared steps keep the graph linear in the names used: every
+    // declaration of a package (`go-all:`), its load-time code
+    // (`go-init:`), and each name more than a few declarations share
+    // (`go-name:`, a method name many types have).
+    for (dir, p) in &packages {
+        let all: Vec<(String, Location)> = p
             .files
             .iter()
             .filter(|(rel, _)| !cut.contains(rel))
-            .flat_map(|(rel, g)| (0..g.decls.len()).map(move |i| (*rel, i)))
-            .collect()
+            .flat_map(|(rel, g)| {
+                g.decls.iter().enumerate().map(move |(i, d)| {
+                    let name = d.names.first().map_or("", String::as_str);
+                    (decl_node(rel, i), Location::file(rel, name))
+                })
+            })
+            .collect();
+        edges.insert(format!("go-all:{dir}"), all);
+        if let Some(init) = at_load.get(dir) {
+            let steps = init
+                .iter()
+                .map(|(rel, i)| (decl_node(rel, *i), Location::file(rel, "runs at load")))
+                .collect();
+            edges.insert(format!("go-init:{dir}"), steps);
+        }
+    }
+    for ((dir, name), decls) in declared.iter().filter(|(_, d)| d.len() > MAX_DIRECT) {
+        let steps = decls
+            .iter()
+            .map(|(rel, i)| (decl_node(rel, *i), Location::file(rel, name)))
+            .collect();
+        edges.insert(format!("go-name:{dir}:{name}"), steps);
+    }
+    // The nodes a use of `name` in package `dir` steps to.
+    let named = |dir: &str, name: &str| -> Vec<String> {
+        match declared.get(&(dir, name)) {
+            Some(d) if d.len() > MAX_DIRECT => vec![format!("go-name:{dir}:{name}")],
+            Some(d) => d.iter().map(|(rel, i)| decl_node(rel, *i)).collect(),
+            None => Vec::new(),
+        }
     };
+    let init_of = |dir: &str| at_load.contains_key(dir).then(|| format!("go-init:{dir}"));
 
     // A file's imports go to the declarations that use them; an import no
     // declaration is seen to use (`_`, a name read wrongly) stays with the
@@ -221,20 +258,16 @@ pub(crate) fn edges(
                 next.push((target, at));
                 continue;
             };
-            let targets: BTreeSet<(&str, usize)> = match &used {
+            let targets: BTreeSet<String> = match &used {
                 Some(names) => names
                     .iter()
                     .filter(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
-                    .flat_map(|n| declared.get(&(dir, *n)).into_iter().flatten().copied())
-                    .chain(at_load.get(dir).into_iter().flatten().copied())
+                    .flat_map(|n| named(dir, n))
+                    .chain(init_of(dir))
                     .collect(),
-                None => everything(dir).into_iter().collect(),
+                None => BTreeSet::from([format!("go-all:{dir}")]),
             };
-            next.extend(
-                targets
-                    .into_iter()
-                    .map(|(rel, i)| (decl_node(rel, i), at.clone())),
-            );
+            next.extend(targets.into_iter().map(|t| (t, at.clone())));
         }
         *out = next;
     }
@@ -243,38 +276,30 @@ pub(crate) fn edges(
     // the declarations of the names it uses; a whole file (an entry point,
     // a side command) all its declarations and what runs at load.
     for (dir, p) in &packages {
-        let init = at_load.get(dir).cloned().unwrap_or_default();
         for (rel, g) in &p.files {
             let mut whole: Vec<(String, Location)> = Vec::new();
             for (i, d) in g.decls.iter().enumerate() {
                 let name = d.names.first().map_or("", String::as_str);
                 let node = decl_node(rel, i);
                 whole.push((node.clone(), Location::file(rel, name)));
-                let mut targets: BTreeSet<(&str, usize)> = BTreeSet::new();
-                let mut why: HashMap<(&str, usize), &str> = HashMap::new();
+                let mut out = vec![(rel.to_string(), Location::file(rel, name))];
                 if g.uses_all {
-                    targets.extend(everything(dir));
+                    let why = "uses any name of its package";
+                    out.push((format!("go-all:{dir}"), Location::file(rel, why)));
                 } else {
+                    let mut seen: HashSet<String> = HashSet::new();
                     for u in &d.uses {
-                        for t in declared.get(&(*dir, u.as_str())).into_iter().flatten() {
-                            if targets.insert(*t) {
-                                why.insert(*t, u);
+                        for t in named(dir, u) {
+                            if t != node && seen.insert(t.clone()) {
+                                out.push((t, Location::file(rel, u)));
                             }
                         }
                     }
                 }
-                let out = edges.entry(node).or_default();
-                out.push((rel.to_string(), Location::file(rel, name)));
-                for t in targets.into_iter().filter(|t| *t != (*rel, i)) {
-                    let via = why
-                        .get(&t)
-                        .copied()
-                        .unwrap_or("uses any name of its package");
-                    out.push((decl_node(t.0, t.1), Location::file(rel, via)));
-                }
+                edges.entry(node).or_default().extend(out);
             }
-            for (r, i) in &init {
-                whole.push((decl_node(r, *i), Location::file(r, "runs at load")));
+            if let Some(init) = init_of(dir) {
+                whole.push((init, Location::file(rel, "runs at load")));
             }
             edges.insert(format!("{rel}#*"), whole);
         }
@@ -615,6 +640,36 @@ mod tests {
             "internal/cmd/open.go",
             7
         )));
+    }
+
+    #[test]
+    fn a_name_many_declare_is_one_shared_step() {
+        // 300 files each declare `String` and use it: joined directly, that
+        // is 90,000 edges; through the shared step, two per file.
+        let mut sources: Vec<(String, String)> = (0..300)
+            .map(|i| {
+                (
+                    format!("internal/cmd/t{i}.go"),
+                    format!("package cmd\n\ntype T{i} struct{{}}\n\nfunc (t T{i}) String() string {{ return fmt.Sprint(t.String) }}\n"),
+                )
+            })
+            .collect();
+        sources.push(("internal/cmd/root.go".into(), ROOT.to_string()));
+        let refs: Vec<(&str, &str)> = sources
+            .iter()
+            .map(|(r, s)| (r.as_str(), s.as_str()))
+            .collect();
+        let t = tree(&refs);
+        let mut graph: HashMap<String, Vec<(String, Location)>> = HashMap::new();
+        let argv = vec!["shop".to_string()];
+        let go = Commands {
+            argv: &argv,
+            files: &t.go,
+        };
+        edges(&t.files, go, &mut graph, &mut Vec::new());
+        let total: usize = graph.values().map(Vec::len).sum();
+        assert!(total < 5_000, "{total} edges");
+        assert_eq!(graph["go-name:internal/cmd:String"].len(), 300);
     }
 
     #[test]
