@@ -208,7 +208,7 @@ pub fn file(view: &CodeView) -> GoFile {
             } else if let Some(rest) = body.strip_prefix('\t') {
                 if let Some(last) = starts.last_mut() {
                     if !rest.starts_with(['\t', ' ']) {
-                        last.2.extend(first_identifier(rest));
+                        last.2.extend(spec_names(keyword, rest));
                     }
                     last.3 |= keyword == "var" && blank_call(rest);
                 }
@@ -248,12 +248,7 @@ pub fn file(view: &CodeView) -> GoFile {
                     starts.push((at, line_no, Vec::new(), false));
                 } else {
                     let init = keyword == "var" && blank_call(rest);
-                    starts.push((
-                        at,
-                        line_no,
-                        first_identifier(rest).into_iter().collect(),
-                        init,
-                    ));
+                    starts.push((at, line_no, spec_names(keyword, rest), init));
                 }
             }
             _ => {}
@@ -351,6 +346,19 @@ fn blank_call(spec: &str) -> bool {
         && spec.split_once('=').is_some_and(|(_, value)| {
             value.contains('(') && !value.trim_start().starts_with("func")
         })
+}
+
+/// The names one spec declares: `a, b = 1, 2` and `x, y int` declare two
+/// (a type spec, one).
+fn spec_names(keyword: &str, spec: &str) -> Vec<String> {
+    if keyword == "type" {
+        return first_identifier(spec).into_iter().collect();
+    }
+    let names = spec.split('=').next().unwrap_or(spec);
+    names
+        .split(',')
+        .filter_map(|n| first_identifier(n.trim_start()))
+        .collect()
 }
 
 fn first_identifier(s: &str) -> Option<String> {
@@ -482,6 +490,11 @@ mod tests {
                 &["openBrowser".to_string()],
             ]
         );
+        let multi = file(&view(
+            "package cmd\n\nvar a, b = 1, 2\n\nconst (\n\tx, y int = 1, 2\n)\n",
+        ));
+        assert_eq!(multi.decls[0].names, ["a", "b"]);
+        assert_eq!(multi.decls[1].names, ["x", "y"]);
         let open = &f.decls[4];
         assert_eq!((open.first, open.last), (21, 23));
         assert_eq!(f.decl_at(22), Some(4));
