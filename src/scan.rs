@@ -569,45 +569,6 @@ fn go_files(artifacts: &[Artifact], code: &mut Code) {
 /// tree's Go files at most.
 const MAX_GO_NAMES: usize = 2_000_000;
 
-/// The words of the command line a unit's image starts its Go program
-/// with (`ENTRYPOINT`, `CMD`, a compose `command:`), when the image starts
-/// the Go program itself: one of its main entry points resolves to a Go
-/// file (`go run main.go`), or the program it runs is named like a cobra
-/// command of the tree (`/usr/bin/shiori`, the root command `shiori`).
-/// Which command runs then follows from the words (analyze::go_commands);
-/// `None` when the image starts something else (a script, a supervisor),
-/// whose command line is not the program's.
-fn go_command_line(
-    u: &crate::analyze::units::Unit,
-    files: &[crate::analyze::reach::File],
-    go: &std::collections::HashMap<String, Box<parse::go_names::GoFile>>,
-) -> Option<Vec<String>> {
-    use crate::model::service::EntryKind;
-    let image: Vec<&crate::model::service::EntryPoint> = u
-        .entry_points
-        .iter()
-        .filter(|e| e.main && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose))
-        .collect();
-    let words: Vec<Vec<String>> = image
-        .iter()
-        .map(|e| crate::analyze::entries::command_words(&e.declared_in.snippet))
-        .collect();
-    let runs_go_file = image.iter().any(|e| {
-        e.path.as_ref().is_some_and(|p| {
-            files
-                .iter()
-                .any(|f| &f.rel == p && f.language == crate::model::language::Language::Go)
-        })
-    });
-    let program = words
-        .first()
-        .and_then(|w| crate::analyze::entries::program(w))
-        .map(|p| p.rsplit('/').next().unwrap_or(p));
-    let named_command =
-        program.is_some_and(|p| go.values().any(|g| g.commands.iter().any(|c| c == p)));
-    (runs_go_file || named_command).then(|| words.into_iter().flatten().collect())
-}
-
 /// Entry points the unit's manifests declare (analyze::entries), then
 /// those its files declare themselves (`func main`, a `__main__` block):
 /// main entry points when nothing else names a file, side ones otherwise;
@@ -698,12 +659,12 @@ fn reach_unit(
     // command line names (analyze::go_commands).
     let argv = Some(&code.go)
         .filter(|go| !go.is_empty())
-        .and_then(|go| go_command_line(u, &files, go));
+        .and_then(|go| crate::analyze::go_commands::command_line(u, &files, go));
     let mut files = files;
     if argv.is_some() {
         crate::analyze::go_commands::mark(&mut files, &code.go);
     }
-    let mut outcome = reach::walk_argv(
+    let mut outcome = reach::walk_with(
         &files,
         code.imports.iter().flat_map(FileImports::iter),
         &entries,
@@ -1003,7 +964,7 @@ fn assign_composer_vendored(
 ) {
     let mut prefixes = Vec::new();
     for (a, pkg) in json_manifests(artifacts, ManifestKind::ComposerJson) {
-        let dir = a.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let dir = crate::model::path::dir_of(&a.rel);
         for p in crate::analyze::roles::composer_vendored(&pkg) {
             let path = if dir.is_empty() {
                 format!("{p}/")

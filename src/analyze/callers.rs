@@ -241,7 +241,7 @@ fn module_name(rel: &str) -> &str {
     let file = rel.rsplit('/').next().unwrap_or(rel);
     let stem = file.strip_suffix(".py").unwrap_or(file);
     if stem == "__init__" {
-        let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let dir = crate::model::path::dir_of(rel);
         dir.rsplit('/').next().unwrap_or(dir)
     } else {
         stem

@@ -69,6 +69,45 @@ pub(crate) fn mark(files: &mut [File], go: &HashMap<String, Box<GoFile>>) {
     }
 }
 
+/// The words of the command line a unit's image starts its Go program
+/// with (`ENTRYPOINT`, `CMD`, a compose `command:`), when the image starts
+/// the Go program itself: one of its main entry points resolves to a Go
+/// file (`go run main.go`), or the program it runs is named like a cobra
+/// command of the tree (`/usr/bin/shiori`, the root command `shiori`).
+/// Which command runs then follows from the words (`unselected`);
+/// `None` when the image starts something else (a script, a supervisor),
+/// whose command line is not the program's.
+pub(crate) fn command_line(
+    u: &crate::analyze::units::Unit,
+    files: &[File],
+    go: &HashMap<String, Box<GoFile>>,
+) -> Option<Vec<String>> {
+    use crate::model::service::EntryKind;
+    let image: Vec<&crate::model::service::EntryPoint> = u
+        .entry_points
+        .iter()
+        .filter(|e| e.main && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose))
+        .collect();
+    let words: Vec<Vec<String>> = image
+        .iter()
+        .map(|e| crate::analyze::entries::command_words(&e.declared_in.snippet))
+        .collect();
+    let runs_go_file = image.iter().any(|e| {
+        e.path.as_ref().is_some_and(|p| {
+            files
+                .iter()
+                .any(|f| &f.rel == p && f.language == Language::Go)
+        })
+    });
+    let program = words
+        .first()
+        .and_then(|w| crate::analyze::entries::program(w))
+        .map(|p| p.rsplit('/').next().unwrap_or(p));
+    let named_command =
+        program.is_some_and(|p| go.values().any(|g| g.commands.iter().any(|c| c == p)));
+    (runs_go_file || named_command).then(|| words.into_iter().flatten().collect())
+}
+
 /// Whether the file's package is walked a declaration at a time.
 pub(crate) fn file_level(f: &File) -> bool {
     f.language == Language::Go && f.declares.iter().any(|d| d == FILE_LEVEL)
@@ -458,7 +497,7 @@ fn split<'a>(node: &str, packages: &HashMap<&'a str, Package>) -> Option<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::reach::walk_argv;
+    use crate::analyze::reach::walk_with;
     use crate::model::fact::{Fact, FactKind};
 
     const MAIN: &str = "package main\n\nimport \"github.com/acme/shop/internal/cmd\"\n\nfunc main() { cmd.Root().Execute() }\n";
@@ -532,7 +571,7 @@ mod tests {
             argv: &argv,
             files: &t.go,
         };
-        let out = walk_argv(&t.files, &t.imports, &entries, Some(go));
+        let out = walk_with(&t.files, &t.imports, &entries, Some(go));
         out.placed_at(rel, Some(line)).cloned().unwrap()
     }
 

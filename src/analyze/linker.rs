@@ -11,6 +11,7 @@
 
 use crate::model::binary::BinaryInfo;
 use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::path::dir_of;
 use crate::parse::binary::{Binary, LinkInfo};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -202,7 +203,7 @@ impl Index {
             return self.by_path.get(&p).copied();
         }
         let root = image_root(&entry.rel);
-        let origin = parent(&from.rel);
+        let origin = dir_of(&from.rel);
         // DT_RPATH applies only without DT_RUNPATH; both before the
         // standard directories, as in ld.so.
         let mut dirs: Vec<String> = Vec::new();
@@ -248,14 +249,10 @@ impl Index {
     }
 }
 
-fn parent(rel: &str) -> &str {
-    rel.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
 /// The image root an executable lives under: the prefix before a standard
 /// binary directory, or the scan root.
 fn image_root(rel: &str) -> String {
-    let dir = parent(rel);
+    let dir = dir_of(rel);
     for b in BIN_DIRS {
         if dir == *b || dir.starts_with(&format!("{b}/")) {
             return String::new();

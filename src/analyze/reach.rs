@@ -1001,13 +1001,13 @@ where
     I: IntoIterator + Clone,
     I::Item: AsImport<'a>,
 {
-    walk_argv(files, imports, entries, None)
+    walk_with(files, imports, entries, None)
 }
 
 /// `walk`, knowing the command line the service's image runs its program
 /// with and the Go files' declarations: a Go package of cobra commands
 /// then runs only the command the line names (analyze::go_commands).
-pub(crate) fn walk_argv<'a, I>(
+pub(crate) fn walk_with<'a, I>(
     files: &[File],
     imports: I,
     entries: &[Entry],

@@ -285,7 +285,7 @@ fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
         next = if here.is_empty() {
             None
         } else {
-            Some(here.rsplit_once('/').map_or("", |(d, _)| d))
+            Some(crate::model::path::dir_of(here))
         };
         Some(here)
     })

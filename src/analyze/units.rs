@@ -469,7 +469,7 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             // the COPY sources are named from there (`COPY
             // backend/package.json` in `backend/docker/Dockerfile`): the
             // context where fewer of them are missing.
-            let parent = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+            let parent = dir_of(&dir);
             ctx = parent.to_string();
             scope = copy_scope(inp.kept, inp.present, &a.rel, parent, &files, &dirs);
             if !parent.is_empty() {
@@ -737,7 +737,7 @@ fn copy_scope(
             let cut = src.find(['*', '?', '[', '$']).unwrap_or(src.len());
             let fixed = &src[..cut];
             let fixed = if cut < src.len() {
-                fixed.rsplit_once('/').map_or("", |(d, _)| d)
+                dir_of(fixed)
             } else {
                 fixed
             };

@@ -77,23 +77,9 @@ fn literals(view: &CodeView) -> Vec<(String, bool)> {
 }
 
 /// The bytes of the composite literal whose `{` is at `open`, to its
-/// matching `}` (strings and comments are blank in the code view).
+/// matching `}`.
 fn literal(code: &[u8], open: usize) -> &[u8] {
-    let end = code.len().min(open + MAX_LITERAL);
-    let mut depth = 0usize;
-    for (i, b) in code[open..end].iter().enumerate() {
-        match b {
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &code[open..open + i + 1];
-                }
-            }
-            _ => {}
-        }
-    }
-    &code[open..end]
+    &code[open..super::block_end(code, open + 1, open + MAX_LITERAL)]
 }
 
 /// A `Run:` or `RunE:` field in a command literal.
@@ -362,11 +348,7 @@ fn spec_names(keyword: &str, spec: &str) -> Vec<String> {
 }
 
 fn first_identifier(s: &str) -> Option<String> {
-    let end = s
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(s.len());
-    let name = &s[..end];
-    (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then(|| name.to_string())
+    super::leading_ident(s).map(str::to_string)
 }
 
 /// The identifiers in code, in order, keywords left out.
@@ -378,7 +360,7 @@ fn identifiers(code: &str) -> impl Iterator<Item = &str> {
             let c = b[i];
             if c.is_ascii_alphabetic() || c == b'_' {
                 let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                while i < b.len() && super::is_ident_byte(b[i]) {
                     i += 1;
                 }
                 let word = &code[start..i];
@@ -387,8 +369,7 @@ fn identifiers(code: &str) -> impl Iterator<Item = &str> {
                 }
             } else if c.is_ascii_digit() {
                 // `0x1f`, `1e9`: a number's letters are not names.
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
-                {
+                while i < b.len() && (super::is_ident_byte(b[i]) || b[i] == b'.') {
                     i += 1;
                 }
             } else {

@@ -21,6 +21,37 @@ pub mod switches;
 pub mod wasm;
 
 use crate::model::diag::Diagnostic;
+
+/// A byte of an identifier in the languages read here: an ASCII letter, a
+/// digit or `_`.
+pub(crate) fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The identifier `s` starts with (not a number).
+pub(crate) fn leading_ident(s: &str) -> Option<&str> {
+    let end = s.bytes().position(|b| !is_ident_byte(b)).unwrap_or(s.len());
+    let id = &s[..end];
+    (!id.is_empty() && !id.as_bytes()[0].is_ascii_digit()).then_some(id)
+}
+
+/// Where the `{...}` block whose `{` ends just before `from` ends: just
+/// past its `}`, or `limit` when it does not close before that. Strings
+/// and comments are blank in a code view, so their braces do not count.
+pub(crate) fn block_end(b: &[u8], from: usize, limit: usize) -> usize {
+    let limit = limit.min(b.len());
+    let mut depth = 1usize;
+    let mut j = from;
+    while j < limit && depth > 0 {
+        match b[j] {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    j
+}
 use crate::model::fact::Fact;
 
 /// What one parser produced for one file.

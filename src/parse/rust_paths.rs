@@ -6,6 +6,7 @@
 //! `shop_core::money` does not run `shop_core::shell`. These two facts are
 //! what that needs: the paths, and the modules that must be kept anyway.
 
+use super::{is_ident_byte, leading_ident as ident};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::LazyLock;
 
@@ -51,10 +52,6 @@ static ITEMS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .build(MARKS.iter().chain(ITEM_WORDS.iter()))
         .expect("rust items")
 });
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
 
 /// The paths `code` writes, as their first part (`shop_core`) and their
 /// first two (`shop_core::money`): each item of a `use` group
@@ -190,16 +187,6 @@ pub fn group_items(group: &str) -> (Vec<&str>, usize) {
         })
         .collect();
     (items, end)
-}
-
-/// The identifier `s` starts with.
-fn ident(s: &str) -> Option<&str> {
-    let end = s
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
-        .unwrap_or(s.len());
-    let id = &s[..end];
-    (!id.is_empty() && !id.as_bytes()[0].is_ascii_digit()).then_some(id)
 }
 
 /// Whether `code` holds something that runs with no path naming its

@@ -652,19 +652,7 @@ fn rust_test_modules(code: &str) -> Vec<std::ops::Range<usize>> {
     }
     CFG_TEST
         .find_iter(code)
-        .map(|m| {
-            let mut depth = 1usize;
-            let mut j = m.end();
-            while j < b.len() && depth > 0 {
-                match b[j] {
-                    b'{' => depth += 1,
-                    b'}' => depth -= 1,
-                    _ => {}
-                }
-                j += 1;
-            }
-            m.start()..j
-        })
+        .map(|m| m.start()..super::block_end(b, m.end(), b.len()))
         .collect()
 }
 
