@@ -681,6 +681,45 @@ fn dockerfile_suppressions() {
 }
 
 #[test]
+fn an_image_tool_nothing_runs_is_listed_not_counted() {
+    let wf101 = |app: &str| {
+        let tmp = repo();
+        let d = tmp.path();
+        write(
+            d,
+            "Dockerfile",
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y git curl\nCOPY app.py /app/\nCMD [\"python\", \"/app/app.py\"]\n",
+        );
+        write(d, "app.py", app);
+        let r = json(
+            &wasmfit(d)
+                .args(["scan", "-q", "-f", "json"])
+                .output()
+                .expect("runs"),
+        );
+        let f = r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule_id"] == "WF101")
+            .cloned()
+            .expect("git in the image is WF101 evidence");
+        (f, r["verdict"].clone())
+    };
+    // git ships in the image and nothing the service runs starts it.
+    let (f, verdict) = wf101("import json\nprint(json.dumps({}))\n");
+    assert_eq!(f["counted"], false, "{f}");
+    assert_eq!(f["installed_only"], true, "{f}");
+    assert_eq!(f["evidence"][0]["installed"], true, "{f}");
+    assert_eq!(verdict, "good-fit");
+    // The service's code runs it: the code decides, and it counts.
+    let (f, verdict) = wf101("import subprocess\nsubprocess.run([\"git\", \"pull\"])\n");
+    assert_eq!(f["counted"], true, "{f}");
+    assert!(f.get("installed_only").is_none(), "{f}");
+    assert_eq!(verdict, "stay");
+}
+
+#[test]
 fn init_writes_a_config_the_scan_reads() {
     let tmp = repo();
     let d = tmp.path();

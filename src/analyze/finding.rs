@@ -50,6 +50,7 @@ impl Hit {
                 reason: None,
                 chain: Vec::new(),
                 jobs_only: false,
+                installed: false,
             },
         }
     }
@@ -188,10 +189,18 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
     // the package may never be built for the service's target, so counting
     // it would charge the service for the tree's other platforms and
     // features. It stays listed, with its context, as a reason to look.
+    // A package the image installs is a tool that ships, not a run of it.
+    // The low-confidence ones (git, openssh-client, xvfb) are installed for
+    // many reasons besides being started by the service (a build step, a
+    // health check, an operator's shell); when nothing else in the context
+    // shows the service running anything (no code, import, dependency or
+    // binary evidence), the finding is a reason to look, listed like a
+    // low-confidence lock entry and not counted.
+    let installed_only = !in_ctx.is_empty() && in_ctx.iter().all(|e| e.installed);
     let counted = context.counts()
         && !suppressed
         && rule.severity != Severity::Info
-        && !(lock_only && confidence == Confidence::Low);
+        && !((lock_only || installed_only) && confidence == Confidence::Low);
     // A capability only background jobs use (`app/jobs/`, a `*_job` file)
     // is needed by a worker the job queue runs beside the service, off the
     // request path: the worker can stay in a container while the service
@@ -239,6 +248,7 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
         counted,
         lock_only,
         job_only,
+        installed_only,
         suppressed,
         message: rule.message.clone(),
         remediation: rule.remediation.clone(),
@@ -293,6 +303,51 @@ mod tests {
         h.evidence.transitive = source == Source::Dependency
             && crate::model::artifact::ManifestKind::is_lock_path(path);
         h
+    }
+
+    #[test]
+    fn a_low_confidence_image_package_alone_is_not_counted() {
+        let rules = RuleSet::builtin().expect("rules");
+        let svc = Context::Service;
+        let installed = |id: &str, confidence: Confidence| {
+            let mut h = Hit::of_rule(
+                &rules,
+                id,
+                Location::line("Dockerfile", 4, "RUN apt-get install -y git"),
+                svc,
+                Source::Dockerfile,
+                confidence,
+            );
+            h.evidence.installed = true;
+            h
+        };
+        // git in the image, nothing that runs it: listed, not counted.
+        let f = merge(&rules.rules, vec![installed("WF101", Confidence::Low)]);
+        assert!(f[0].installed_only && !f[0].counted);
+        assert_eq!(f[0].severity, Severity::Blocker);
+        assert_eq!(score::score(&f).verdict, Verdict::GoodFit);
+        // A package the service is known to run (ffmpeg, medium or high):
+        // counted as the rule says.
+        let f = merge(&rules.rules, vec![installed("WF101", Confidence::Medium)]);
+        assert!(f[0].installed_only && f[0].counted);
+        // Code that spawns beside it: the code decides.
+        let f = merge(
+            &rules.rules,
+            vec![
+                installed("WF101", Confidence::Low),
+                hit(&rules, "WF101", "src/main.rs", svc, Source::Code),
+            ],
+        );
+        assert!(!f[0].installed_only && f[0].counted);
+        // Evidence outside the service context does not make the case.
+        let f = merge(
+            &rules.rules,
+            vec![
+                installed("WF101", Confidence::Low),
+                hit(&rules, "WF101", "tests/run.rs", Context::Test, Source::Code),
+            ],
+        );
+        assert!(f[0].installed_only && !f[0].counted);
     }
 
     #[test]

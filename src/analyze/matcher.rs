@@ -495,7 +495,9 @@ impl<'r> Engine<'r> {
             }
             FactKind::OsPackage { name, .. } => {
                 for (_, n) in self.os_packages.iter().filter(|(pat, _)| pat.matches(name)) {
-                    emit(*n, Source::Dockerfile);
+                    let mut h = self.hit(*n, fact.at.clone(), fact.context, Source::Dockerfile);
+                    h.evidence.installed = true;
+                    out.push(h);
                 }
             }
             FactKind::Instruction { instruction, args } => {

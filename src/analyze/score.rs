@@ -16,6 +16,10 @@
 //!   blocker and not porting work by itself. Lock entries are low
 //!   confidence, and a low-confidence lock-only finding is not counted at
 //!   all: it is listed with its context and moves neither score nor verdict.
+//! - A finding whose only evidence in its context is packages the image
+//!   installs (`installed_only`) at low confidence (git, openssh-client) is
+//!   not counted either: a tool that ships is not a run of it, and nothing
+//!   else shows the service starting it.
 //! - A blocker whose only evidence in its context is background-job code
 //!   (`app/jobs/`, `app/workers/`, a `*_job` file, a package's `tasks.py`)
 //!   is a major (`job_only`): a worker the job queue runs beside the

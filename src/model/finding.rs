@@ -61,6 +61,10 @@ pub struct Evidence {
     /// worker needs it, not the request path.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub jobs_only: bool,
+    /// A package the image's build installs (`apt-get install git`): the
+    /// tool ships in the image, which does not show the service runs it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub installed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,6 +91,12 @@ pub struct Finding {
     /// blocker of the service itself.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub job_only: bool,
+    /// Its only evidence in its context is packages the image installs, at
+    /// low confidence (git, openssh-client: installed for many reasons
+    /// besides being run): no code, import, dependency or binary of the
+    /// service starts them, so it is listed and not counted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub installed_only: bool,
     /// All its evidence is suppressed.
     pub suppressed: bool,
     pub message: String,
@@ -118,6 +128,7 @@ impl Evidence {
             reason: None,
             chain: Vec::new(),
             jobs_only: false,
+            installed: false,
         }
     }
 }
@@ -138,6 +149,7 @@ impl Finding {
             counted: true,
             lock_only: false,
             job_only: false,
+            installed_only: false,
             suppressed: false,
             message: String::new(),
             remediation: String::new(),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Bumped on any change a consumer could notice: major for removals and
 /// renames, minor for additions.
-pub const SCHEMA_VERSION: &str = "1.4";
+pub const SCHEMA_VERSION: &str = "1.5";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
