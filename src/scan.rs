@@ -1146,8 +1146,10 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         Some(t) => t,
         None => return r,
     };
-    // A source file's view, kept to tell whether it is a self-updater.
-    let mut updater_view = None;
+    // A source file's view, kept to tell whether it is a self-updater and
+    // where its settings gate code; and whether its own code spawns.
+    let mut source_view = None;
+    let mut spawns_in_code = false;
     let out: Output = match a.kind {
         ArtifactKind::Source(lang) => {
             r.source_bytes = text.len() as u64;
@@ -1167,23 +1169,14 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             }
             let (declares, refers) = parse::source::declarations(&view);
             r.names = Names::new(&declares, &refers);
-            if lang == crate::model::language::Language::Python && a.context.counts() {
+            let python = lang == crate::model::language::Language::Python && a.context.counts();
+            if python {
                 r.calls = parse::calls::python(&view);
                 r.settings = parse::switches::settings(&text, &view.code);
-                // Spans matter only where a hit can land: a file with no
-                // candidate of any rule has none.
-                if !cands.code.is_empty()
-                    || !cands.strings.is_empty()
-                    || cands.imports
-                    || cands.sites
-                {
-                    r.gates = parse::switches::gates(&view.code);
-                }
             }
             r.hint = true;
-            if r.hits.iter().any(|h| is_spawn(engine, h)) {
-                updater_view = Some(view);
-            }
+            spawns_in_code = r.hits.iter().any(|h| is_spawn(engine, h));
+            source_view = Some((view, python));
             out
         }
         ArtifactKind::Manifest(kind) => parse::manifest::parse(kind, &a.rel, &text, a.context),
@@ -1194,7 +1187,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     for f in &out.facts {
         engine.match_fact(f, &mut r.hits);
     }
-    if let Some(view) = &updater_view {
+    if let Some((view, _)) = source_view.as_ref().filter(|_| spawns_in_code) {
         if selfupdate::is_self_updater(&a.rel, view) {
             optional_spawns(engine, &mut r.hits, selfupdate::REASON);
         } else if selfupdate::is_version_stamp(&a.rel, view) {
@@ -1220,8 +1213,10 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         }
     }
     // Spans only matter where there is counted evidence to place in them.
-    if !r.hits.iter().any(|h| h.evidence.context.counts()) {
-        r.gates = Vec::new();
+    if let Some((view, true)) = &source_view {
+        if r.hits.iter().any(|h| h.evidence.context.counts()) {
+            r.gates = parse::switches::gates(&view.code);
+        }
     }
     r
 }

@@ -1,11 +1,15 @@
-//! One language's code rules (source patterns, string patterns, import
-//! modules), built the first time a file of that language appears.
+//! One language's code rules (source patterns and string patterns), built
+//! the first time a file of that language appears.
 //!
 //! A scan of a tree without C never compiles a C pattern, and a file is
 //! first searched once for the literals its patterns cannot match without
 //! (aho-corasick over the raw bytes, `literals`); only the patterns whose
 //! literals occur are compiled (once, on first need) and run. Most files
-//! contain none, and then skip lexing, patterns and import capture.
+//! contain none. Imports and the parser's own sites (raw syscalls, device
+//! nodes) are not in the search: every source file is lexed and parsed for
+//! the reachability walk anyway, and their literals (module names as short
+//! as `c` for cgo's `import "C"`, `sc`, `fs`) matched so often that they
+//! made the search most of its own cost.
 //!
 //! Source patterns run over the code view, which is ASCII (the lexer blanks
 //! every other byte), so they are compiled as byte regexes without Unicode:
@@ -94,16 +98,11 @@ pub struct Candidates {
     pub code: Vec<usize>,
     /// Indices into `LangRules::strings`, ascending.
     pub strings: Vec<usize>,
-    /// Whether an import rule's module name occurs.
-    pub imports: bool,
-    /// Whether the parser may find facts in the code view (raw syscalls,
-    /// device nodes), so the file must be lexed.
-    pub sites: bool,
 }
 
 impl Candidates {
     pub fn is_empty(&self) -> bool {
-        self.code.is_empty() && self.strings.is_empty() && !self.imports && !self.sites
+        self.code.is_empty() && self.strings.is_empty()
     }
 }
 
@@ -111,8 +110,6 @@ impl Candidates {
 enum Target {
     Code(usize),
     Str(usize),
-    Import,
-    Sites,
     /// A non-ASCII character that `(?i)` folds onto an ASCII letter: string
     /// contents are not ASCII-only, so every string pattern stays possible.
     AllStrings,
@@ -123,10 +120,6 @@ enum Target {
 pub(crate) struct Spec {
     pub code: Vec<CodePat>,
     pub strings: Vec<CodePat>,
-    /// Module names (or prefixes) of import rules.
-    pub modules: Vec<String>,
-    /// Literals that make the parser's own code-view facts possible.
-    pub sites: Vec<String>,
 }
 
 /// One language's code rules with their prefilter.
@@ -170,16 +163,6 @@ impl LangRules {
                 add(folded.to_string(), Target::AllStrings);
             }
         }
-        for l in &spec.sites {
-            add(l.to_ascii_lowercase(), Target::Sites);
-        }
-        for m in &spec.modules {
-            if m.is_empty() {
-                always.imports = true;
-            } else {
-                add(m.to_ascii_lowercase(), Target::Import);
-            }
-        }
         let ac = (!lits.is_empty())
             .then(|| {
                 // A full DFA: the overlapping search walks every byte of
@@ -200,8 +183,6 @@ impl LangRules {
             // Without an automaton nothing can be ruled out.
             always.code = (0..spec.code.len()).collect();
             always.strings = (0..spec.strings.len()).collect();
-            always.imports = !spec.modules.is_empty();
-            always.sites = !spec.sites.is_empty();
         }
         LangRules {
             code: spec.code,
@@ -223,8 +204,6 @@ impl LangRules {
     pub fn candidates(&self, raw: &[u8]) -> Candidates {
         let mut code = vec![false; self.code.len()];
         let mut strings = vec![false; self.strings.len()];
-        let mut imports = self.always.imports;
-        let mut sites = self.always.sites;
         self.always.code.iter().for_each(|&i| code[i] = true);
         self.always.strings.iter().for_each(|&i| strings[i] = true);
         if let Some(ac) = &self.ac {
@@ -239,8 +218,6 @@ impl LangRules {
                     match *t {
                         Target::Code(i) => code[i] = true,
                         Target::Str(i) => strings[i] = true,
-                        Target::Import => imports = true,
-                        Target::Sites => sites = true,
                         Target::AllStrings => strings.iter_mut().for_each(|s| *s = true),
                     }
                 }
@@ -260,8 +237,6 @@ impl LangRules {
         Candidates {
             code: on(code),
             strings: on(strings),
-            imports,
-            sites,
         }
     }
 

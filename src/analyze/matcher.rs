@@ -131,13 +131,6 @@ impl NamePat {
             NamePat::Prefix(p) => s.starts_with(p.as_str()),
         }
     }
-
-    /// What every matching name contains.
-    fn literal(&self) -> &str {
-        match self {
-            NamePat::Exact(s) | NamePat::Prefix(s) => s,
-        }
-    }
 }
 
 struct DepEntry {
@@ -225,20 +218,6 @@ impl<'r> Engine<'r> {
                     features: p.features.clone(),
                     note: Some(note),
                 });
-        }
-        // The parser finds facts of its own in the code view of every
-        // language; a file without their literals need not be lexed.
-        for lang in Language::ALL {
-            let spec = specs.entry(lang).or_default();
-            spec.sites = crate::parse::source_sites::NEEDED
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        }
-        for (lang, imports) in &e.imports {
-            let spec = specs.entry(*lang).or_default();
-            spec.modules
-                .extend(imports.iter().map(|(p, _)| p.literal().to_string()));
         }
         let mut specs: Vec<(Language, Spec)> = specs.into_iter().collect();
         specs.sort_by_key(|(l, _)| *l);

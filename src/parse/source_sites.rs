@@ -14,11 +14,6 @@ use crate::parse::lex::CodeView;
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// Literals (compared ASCII case-insensitively) without which a file has
-/// no site: every pattern below needs `syscall`, every device `/dev/`. A
-/// file's bytes without either need not be lexed for sites.
-pub const NEEDED: &[&str] = &["syscall", "/dev/"];
-
 /// Facts per file, at most: a generated syscall table must not flood the
 /// report.
 const MAX_SITES: usize = 200;
