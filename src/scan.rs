@@ -588,7 +588,7 @@ fn reach_unit(
     // A Cargo library's root declares the name code uses it by.
     let mut crates: std::collections::HashMap<String, Vec<String>> = Default::default();
     for f in kept {
-        if let FactKind::Crate { name, root } = &f.kind {
+        if let FactKind::Crate { name, root, .. } = &f.kind {
             let dir = crate::model::path::dir_of(&f.at.path);
             if let Some(rel) = crate::analyze::units::join(dir, root) {
                 crates.entry(rel).or_default().push(name.clone());

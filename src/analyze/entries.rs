@@ -166,8 +166,9 @@ pub(crate) fn program(words: &[String]) -> Option<&str> {
 
 /// An image that runs a binary the tree builds by the name Cargo gives a
 /// package's binary (`ENTRYPOINT ["/usr/local/bin/shop-api"]`, package
-/// `shop-api`) starts that package's `src/main.rs` (or `src/bin/NAME.rs`):
-/// the image's entry point gets that file.
+/// `shop-api`) starts that package's `src/main.rs` (or `src/bin/NAME.rs`,
+/// or the `path` of a `[[bin]]` of that name): the image's entry point gets
+/// that file.
 pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &HashSet<&str>) {
     for e in u.entry_points.iter_mut().filter(|e| {
         e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
@@ -178,18 +179,21 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
         };
         let name = program.replace('-', "_");
         let mut files = kept.iter().map(Borrow::borrow).filter_map(|f| {
-            let FactKind::Crate { name: krate, .. } = &f.kind else {
+            let FactKind::Crate {
+                name: krate, bins, ..
+            } = &f.kind
+            else {
                 return None;
             };
             let dir = crate::model::path::dir_of(&f.at.path);
-            let cands = if *krate == name {
-                vec!["src/main.rs".to_string()]
+            let named = bins.iter().filter(|(n, _)| n == program);
+            let mut cands: Vec<String> = named.map(|(_, p)| p.clone()).collect();
+            if *krate == name {
+                cands.push("src/main.rs".to_string());
             } else {
-                vec![
-                    format!("src/bin/{program}.rs"),
-                    format!("src/bin/{program}/main.rs"),
-                ]
-            };
+                cands.push(format!("src/bin/{program}.rs"));
+                cands.push(format!("src/bin/{program}/main.rs"));
+            }
             cands
                 .iter()
                 .filter_map(|c| join(dir, c))
@@ -670,6 +674,7 @@ mod tests {
             "crates/api/src/main.rs",
             "crates/tools/src/bin/migrate.rs",
             "crates/cli/src/main.rs",
+            "crates/daemon/src/main.rs",
         ]
         .into();
         let krate = |manifest: &str, name: &str| {
@@ -677,15 +682,21 @@ mod tests {
                 FactKind::Crate {
                     name: name.into(),
                     root: "src/lib.rs".into(),
+                    bins: Vec::new(),
                 },
                 Location::line(manifest, 2, ""),
                 Context::Service,
             )
         };
+        let mut daemon = krate("crates/daemon/Cargo.toml", "daemon");
+        if let FactKind::Crate { bins, .. } = &mut daemon.kind {
+            bins.push(("shopd".into(), "src/main.rs".into()));
+        }
         let facts = [
             krate("crates/api/Cargo.toml", "shop_api"),
             krate("crates/tools/Cargo.toml", "shop_tools"),
             krate("crates/cli/Cargo.toml", "shop_cli"),
+            daemon,
         ];
         let image = |snippet: &str| {
             let mut u = crate::analyze::units::whole_tree("x").remove(0);
@@ -709,6 +720,11 @@ mod tests {
         assert_eq!(
             image("CMD migrate --all"),
             ["crates/tools/src/bin/migrate.rs"]
+        );
+        // A `[[bin]]` named unlike its package (`daemon` builds `shopd`).
+        assert_eq!(
+            image(r#"CMD ["/sbin/shopd", "server"]"#),
+            ["crates/daemon/src/main.rs"]
         );
         // An OS program, or a name no package builds: nothing.
         assert!(image(r#"CMD ["nginx", "-g", "daemon off;"]"#).is_empty());

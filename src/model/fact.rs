@@ -356,8 +356,16 @@ pub enum FactKind {
     /// `[package] name` with `-` as `_`), and the library's root file from
     /// the manifest's directory (`src/lib.rs` unless `[lib] path` says
     /// otherwise). No rule matches it: the import graph (analyze::reach)
-    /// resolves the name's paths to that file.
-    Crate { name: String, root: String },
+    /// resolves the name's paths to that file. `bins` are the package's
+    /// `[[bin]]` tables that give both a name and a path: an image that
+    /// runs `/sbin/kanidmd` starts the `path` of the bin named `kanidmd`
+    /// (`analyze::entries::cargo_binaries`).
+    Crate {
+        name: String,
+        root: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        bins: Vec<(String, String)>,
+    },
     /// A package.json script: its `name` under `scripts`, the command it
     /// runs, and the `package`'s own name (empty when it has none), which
     /// `pnpm --filter` and `yarn workspace` select it by. No rule matches

@@ -175,6 +175,26 @@ fn cargo(sink: &mut Sink) {
         let s = v.get_ref().as_str()?;
         Some((s.to_string(), sink.line_of(v.span().start)))
     };
+    // Each `[[bin]]` with a path is an entry point; one that names itself
+    // too is what an image runs by that name.
+    let mut bins: Vec<(String, String)> = Vec::new();
+    let mut paths: Vec<(String, u32)> = Vec::new();
+    if let Some(DeValue::Array(tables)) = doc.get_ref().get("bin").map(Spanned::get_ref) {
+        for bin in tables {
+            let DeValue::Table(t) = bin.get_ref() else {
+                continue;
+            };
+            let Some((path, line)) = text(t, "path") else {
+                continue;
+            };
+            paths.push((path.clone(), line));
+            if let Some((name, _)) = text(t, "name") {
+                if bins.len() < MAX_BINS && name.len() <= 256 && path.len() <= 1024 {
+                    bins.push((name, path));
+                }
+            }
+        }
+    }
     let lib = table("lib");
     let name = lib
         .and_then(|l| text(l, "name"))
@@ -189,25 +209,17 @@ fn cargo(sink: &mut Sink) {
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if ident && root.len() <= 1024 {
             let at = Location::line(sink.rel, line, sink.line_text(line));
-            let fact = Fact::new(FactKind::Crate { name, root }, at, sink.context);
+            let fact = Fact::new(FactKind::Crate { name, root, bins }, at, sink.context);
             sink.out.facts.push(fact);
         }
     }
-    let Some(DeValue::Array(bins)) = doc.get_ref().get("bin").map(Spanned::get_ref) else {
-        return;
-    };
-    for bin in bins {
-        let DeValue::Table(t) = bin.get_ref() else {
-            continue;
-        };
-        if let Some(path) = t.get("path") {
-            if let Some(p) = path.get_ref().as_str() {
-                let line = sink.line_of(path.span().start);
-                sink.entry(EntryKind::CargoBin, p, true, line);
-            }
-        }
+    for (path, line) in paths {
+        sink.entry(EntryKind::CargoBin, &path, true, line);
     }
 }
+
+/// `[[bin]]` tables named per package, at most.
+const MAX_BINS: usize = 256;
 
 static POM_MAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"<(mainClass|start-class|exec\.mainClass|Main-Class)>\s*([\w.$]+)\s*</")
@@ -605,6 +617,21 @@ mod tests {
             entries(ManifestKind::CargoToml, "Cargo.toml", c),
             [(EntryKind::CargoBin, "src/server.rs".into(), true, 5)]
         );
+        // The bin that names a path is kept by name, for an image that
+        // runs it by that name; one without a path is found by its name.
+        let bins: Vec<Vec<(String, String)>> =
+            parse(ManifestKind::CargoToml, "Cargo.toml", c, Context::Service)
+                .facts
+                .into_iter()
+                .filter_map(|f| match f.kind {
+                    FactKind::Crate { bins, .. } => Some(bins),
+                    _ => None,
+                })
+                .collect();
+        assert_eq!(
+            bins,
+            [vec![("srv".to_string(), "src/server.rs".to_string())]]
+        );
     }
 
     #[test]
@@ -619,7 +646,7 @@ mod tests {
             .facts
             .into_iter()
             .filter_map(|f| match f.kind {
-                FactKind::Crate { name, root } => Some((name, root)),
+                FactKind::Crate { name, root, .. } => Some((name, root)),
                 _ => None,
             })
             .collect()
