@@ -586,12 +586,23 @@ fn reach_unit(
     use crate::analyze::reach;
     use crate::model::service::EntryPoint;
     // A Cargo library's root declares the name code uses it by.
+    // A file a manifest makes a crate root holds its modules beside it.
     let mut crates: std::collections::HashMap<String, Vec<String>> = Default::default();
     for f in kept {
-        if let FactKind::Crate { name, root, .. } = &f.kind {
+        if let FactKind::Crate { name, root, bins } = &f.kind {
             let dir = crate::model::path::dir_of(&f.at.path);
             if let Some(rel) = crate::analyze::units::join(dir, root) {
-                crates.entry(rel).or_default().push(name.clone());
+                let names = crates.entry(rel).or_default();
+                names.push(name.clone());
+                names.push(reach::CRATE_ROOT.to_string());
+            }
+            for (_, path) in bins {
+                if let Some(rel) = crate::analyze::units::join(dir, path) {
+                    crates
+                        .entry(rel)
+                        .or_default()
+                        .push(reach::CRATE_ROOT.to_string());
+                }
             }
         }
     }

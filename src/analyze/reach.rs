@@ -36,6 +36,10 @@ use crate::parse::source::{DJANGO_CLI, DJANGO_LOADER, DJANGO_SETTINGS};
 use crate::rules::Confidence;
 use std::collections::{HashMap, HashSet, VecDeque};
 
+/// Declared by a Rust file its manifest makes a crate root under a name of
+/// its own (`[[bin]] path = "src/radiusd.rs"`, `[lib] path`).
+pub(crate) const CRATE_ROOT: &str = "(crate root)";
+
 /// Nodes visited before the walk gives up (the rest is undecided).
 const MAX_NODES: usize = 50_000;
 /// Import hops followed from an entry point.
@@ -52,7 +56,8 @@ pub(crate) struct File {
     /// The C# namespaces or Elixir modules it declares; for Rust, the
     /// names code uses the library it is the root of by (its Cargo.toml's),
     /// and `parse::rust_paths::RUNS_UNNAMED` when it holds code that runs
-    /// with no path naming its module.
+    /// with no path naming its module, and `CRATE_ROOT` when its manifest
+    /// makes it a crate root under another name than `main.rs`/`lib.rs`.
     pub declares: Vec<String>,
     /// The Elixir modules it names in code; the first one or two parts of
     /// the paths a Rust file writes in code (`shop_core`,
@@ -303,6 +308,9 @@ struct Index {
     /// A workspace's Rust crates: `src/lib.rs` by the crate's directory
     /// name as code writes it (`my-crate` -> `my_crate`).
     rust_crates: HashMap<String, String>,
+    /// Rust files a manifest makes crate roots (`[[bin]] path`, `[lib]
+    /// path`): their `mod x;` is beside them, as a `main.rs`'s is.
+    rust_roots: HashSet<String>,
     /// C# namespaces some file declares.
     namespaces: HashSet<String>,
     /// Elixir files by every dot-aligned suffix of the modules they define
@@ -321,6 +329,7 @@ impl Index {
         let mut ruby_lib: HashMap<String, Vec<String>> = HashMap::new();
         let mut php = Suffixes::default();
         let mut rust_crates: HashMap<String, String> = HashMap::new();
+        let mut rust_roots: HashSet<String> = HashSet::new();
         let mut namespaces: HashSet<String> = HashSet::new();
         let mut modules: HashMap<String, Vec<String>> = HashMap::new();
         for f in files {
@@ -357,7 +366,11 @@ impl Index {
                 Language::Rust => {
                     // The name its manifest gives, else its directory's.
                     for name in f.declares.iter().filter(|d| *d != RUNS_UNNAMED) {
-                        rust_crates.insert(name.clone(), f.rel.clone());
+                        if name == CRATE_ROOT {
+                            rust_roots.insert(f.rel.clone());
+                        } else {
+                            rust_crates.insert(name.clone(), f.rel.clone());
+                        }
                     }
                     if let Some(dir) = f.rel.strip_suffix("/src/lib.rs") {
                         let name = dir.rsplit('/').next().unwrap_or(dir).replace('-', "_");
@@ -391,6 +404,7 @@ impl Index {
             ruby_lib,
             php,
             rust_crates,
+            rust_roots,
             namespaces,
             modules,
         }
@@ -433,9 +447,23 @@ impl Index {
         self.files.contains(p).then(|| p.to_string())
     }
 
+    /// Whether a manifest makes this Rust file a crate root.
+    fn rust_root(&self, f: &File) -> bool {
+        self.rust_roots.contains(&f.rel)
+    }
+
     /// `crate::a::b`, `self::x` (a `mod x;`), `super::x`, or a workspace
-    /// crate's path: the deepest module file that exists.
+    /// crate's path: the deepest module file that exists; or a file
+    /// `include!` or `#[path]` names.
     fn rust_targets(&self, from: &File, path: &str) -> Vec<String> {
+        // A file `include!` or `#[path]` names, from this file's directory
+        // (parse::source: `/` and `.` are never in a `use` path).
+        if path.contains(['/', '.']) {
+            return crate::analyze::units::join(dir_of(&from.rel), path)
+                .and_then(|p| self.exists(&p))
+                .into_iter()
+                .collect();
+        }
         let mut parts = path.split("::").filter(|p| !p.is_empty());
         let Some(first) = parts.next() else {
             return Vec::new();
@@ -447,9 +475,9 @@ impl Index {
                 Some(d) => (d, None),
                 None => return Vec::new(),
             },
-            "self" => (rust_module_dir(&from.rel), None),
+            "self" => (rust_module_dir(&from.rel, self.rust_root(from)), None),
             "super" => {
-                let mut d = dir_of(&rust_module_dir(&from.rel)).to_string();
+                let mut d = dir_of(&rust_module_dir(&from.rel, self.rust_root(from))).to_string();
                 while let Some(("super", more)) = rest.split_first().map(|(a, b)| (*a, b)) {
                     d = dir_of(&d).to_string();
                     rest = more;
@@ -929,13 +957,13 @@ fn join_path(a: &str, b: &str) -> String {
 }
 
 /// The directory holding a Rust file's child modules: a crate root
-/// (`main.rs`, `lib.rs`, `src/bin/x.rs`) or `mod.rs` holds them beside it,
-/// `a.rs` in `a/`.
-fn rust_module_dir(rel: &str) -> String {
+/// (`main.rs`, `lib.rs`, `src/bin/x.rs`, a file a manifest names, `root`)
+/// or `mod.rs` holds them beside it, `a.rs` in `a/`.
+fn rust_module_dir(rel: &str, root: bool) -> String {
     let dir = dir_of(rel);
     let file = rel.rsplit('/').next().unwrap_or(rel);
     let stem = file.strip_suffix(".rs").unwrap_or(file);
-    let root = matches!(stem, "main" | "lib" | "mod" | "build") || dir.ends_with("src/bin");
+    let root = root || matches!(stem, "main" | "lib" | "mod" | "build") || dir.ends_with("src/bin");
     if root {
         dir.to_string()
     } else {
@@ -2134,6 +2162,71 @@ mod tests {
         assert!(reached(&out, "src/lib.rs"));
         let out = walk(&files, &[], &[entry("src/bin/big/main.rs", true)]);
         assert!(reached(&out, "src/lib.rs"));
+    }
+
+    /// A bin its manifest puts at `entry/src/radiusd.rs` holds its modules
+    /// beside it, as a `main.rs` does; `#[path]` and `include!` reach the
+    /// file they name from the including file's directory.
+    #[test]
+    fn manifest_crate_roots_and_literal_includes() {
+        use Language::Rust;
+        let files = [
+            names("entry/src/radiusd.rs", Rust, &[CRATE_ROOT], &[]),
+            file("entry/src/bootstrap.rs", Rust),
+            file("entry/src/radiusd/bootstrap.rs", Rust),
+            file("entry/src/auth/send.rs", Rust),
+            file("entry/src/gen/table.rs", Rust),
+            file("entry/src/unused.rs", Rust),
+        ];
+        let imports = [
+            import(
+                "entry/src/radiusd.rs",
+                1,
+                "self::bootstrap",
+                "mod bootstrap;",
+                Rust,
+            ),
+            import(
+                "entry/src/radiusd.rs",
+                2,
+                "auth/send.rs",
+                "#[path = \"auth/send.rs\"]",
+                Rust,
+            ),
+            import(
+                "entry/src/auth/send.rs",
+                1,
+                "../gen/table.rs",
+                "include!(\"../gen/table.rs\");",
+                Rust,
+            ),
+            import(
+                "entry/src/auth/send.rs",
+                2,
+                "missing.rs",
+                "include!(\"missing.rs\");",
+                Rust,
+            ),
+        ];
+        let out = walk(&files, &imports, &[entry("entry/src/radiusd.rs", true)]);
+        for rel in [
+            "entry/src/bootstrap.rs",
+            "entry/src/auth/send.rs",
+            "entry/src/gen/table.rs",
+        ] {
+            assert!(reached(&out, rel), "{rel}: {:?}", out.placed[rel]);
+        }
+        assert_eq!(
+            out.placed["entry/src/radiusd/bootstrap.rs"],
+            Placed::Unreachable
+        );
+        assert_eq!(out.placed["entry/src/unused.rs"], Placed::Unreachable);
+        // Not a crate root: an ordinary `a.rs` keeps its modules in `a/`.
+        let mut plain = files.to_vec();
+        plain[0] = file("entry/src/radiusd.rs", Rust);
+        let out = walk(&plain, &imports, &[entry("entry/src/radiusd.rs", true)]);
+        assert!(reached(&out, "entry/src/radiusd/bootstrap.rs"));
+        assert_eq!(out.placed["entry/src/bootstrap.rs"], Placed::Unreachable);
     }
 
     #[test]

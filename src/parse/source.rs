@@ -266,12 +266,67 @@ pub fn parse_code(
             }
         }
     }
+    if imports && lang == Language::Rust {
+        for (off, path) in rust_included_files(&view) {
+            let line = view.line_of(off);
+            let ctx = if view.in_test(off) {
+                Context::Test
+            } else {
+                context
+            };
+            out.facts.push(Fact::new(
+                FactKind::Import {
+                    language: lang,
+                    module: path,
+                },
+                Location::line(rel, line, view.line_text(text, line)),
+                ctx,
+            ));
+        }
+    }
     // Raw syscalls by number and device nodes, named for what they are.
     out.facts
         .extend(crate::parse::source_sites::facts(rel, text, &view, context));
     out.facts.sort_by_key(|f| f.at.line);
     (view, out)
 }
+
+/// `include!("x.rs")` and `#[path = "x.rs"]` with a literal path: files a
+/// Rust file takes in by their path, relative to its own directory. Each
+/// is an import whose module is that path (`/` and `.` never appear in a
+/// `use` path, so the import graph tells the two apart). Where the path is
+/// computed (`include!(concat!(env!("OUT_DIR"), ...))`) it names a build
+/// output, not a file of the tree.
+fn rust_included_files(view: &CodeView) -> Vec<(usize, String)> {
+    let code = view.code.as_bytes();
+    let mut out = Vec::new();
+    for re in [&*RS_INCLUDE, &*RS_PATH_ATTR] {
+        for m in re.find_iter(&view.code) {
+            // The code view keeps the quotes: the literal starts right after
+            // the match's last byte (strings are in source order).
+            let at = view.strings.partition_point(|s| s.start < m.end());
+            let Some(s) = view.strings.get(at).filter(|s| s.start == m.end()) else {
+                continue;
+            };
+            if code.get(m.end() - 1) != Some(&b'"') || s.text.is_empty() || s.text.len() > 1024 {
+                continue;
+            }
+            out.push((m.start(), s.text.clone()));
+            if out.len() >= MAX_INCLUDED {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// Literal `include!` and `#[path]` files read per Rust file, at most.
+const MAX_INCLUDED: usize = 256;
+
+static RS_INCLUDE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\binclude!\s*\(\s*""#).expect("include!"));
+static RS_PATH_ATTR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"#\[\s*path\s*=\s*""#).expect("path attribute"));
 
 /// How far a parenthesised or backslash-continued Python import is read
 /// for its names: a longer one is cut there.
@@ -332,9 +387,6 @@ static DYNAMIC_IMPORT: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
             JavaScript,
             r#"\brequire\s*\(\s*[^'"`\s)]|\bimport\s*\(\s*[^'"`\s)]"#,
         ),
-        // `#[path = ..] mod x;` and `include!` put files where the module
-        // tree does not say.
-        (Rust, r"#\[\s*path\s*=|\binclude!\s*\("),
         // A computed require, `autoload`, and Rails' autoloader (Zeitwerk),
         // which loads constants by name with no require at all.
         (
@@ -375,11 +427,26 @@ static DYNAMIC_IMPORT: LazyLock<Vec<(Language, Regex)>> = LazyLock::new(|| {
 /// Whether the file imports by a computed name (`importlib.import_module(x)`,
 /// `require(name)`, `import(url)`): an import graph cannot follow it.
 pub fn dynamic_imports(view: &CodeView) -> bool {
+    if view.language == Language::Rust {
+        // A file taken in by a path computed from the package's own
+        // directory. A literal `include!("x.rs")` or `#[path = "x.rs"]`
+        // is an import of that file (`rust_included_files`), and one
+        // computed from `OUT_DIR` is a build output, not a tree file.
+        return RS_COMPUTED_INCLUDE.find_iter(&view.code).any(|m| {
+            view.strings
+                .iter()
+                .any(|s| s.start == m.end() && s.text == "CARGO_MANIFEST_DIR")
+        });
+    }
     DYNAMIC_IMPORT
         .iter()
         .filter(|(l, _)| l.family().contains(&view.language))
         .any(|(_, re)| re.is_match(&view.code))
 }
+
+static RS_COMPUTED_INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\binclude!\s*\(\s*concat!\s*\(\s*env!\s*\(\s*""#).expect("computed include")
+});
 
 /// A configuration key whose string value names a package the library
 /// loads itself: knex's `client: 'better-sqlite3'`, TypeORM's `type:
@@ -927,8 +994,18 @@ mod tests {
             "<?php\nrequire __DIR__ . '/x.php';\n"
         ));
         assert!(dynamic(Language::Java, "Class.forName(name);\n"));
-        assert!(dynamic(Language::Rust, "#[path = \"gen.rs\"]\nmod gen;\n"));
+        // A literal path is an edge (below); a build output is not a tree
+        // file; a path computed from the package directory is not followed.
+        assert!(!dynamic(Language::Rust, "#[path = \"gen.rs\"]\nmod gen;\n"));
         assert!(!dynamic(Language::Rust, "mod gen;\n"));
+        assert!(!dynamic(
+            Language::Rust,
+            "include!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n"
+        ));
+        assert!(dynamic(
+            Language::Rust,
+            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/gen.rs\"));\n"
+        ));
         assert!(dynamic(
             Language::CSharp,
             "builder.Services.AddControllers();\n"
@@ -962,6 +1039,22 @@ mod tests {
         // over the whole text.
         let lines = IMPORTS.iter().filter(|(_, f)| matches!(f, Find::Line(_)));
         assert_eq!(lines.count(), 14);
+    }
+
+    /// `include!` and `#[path]` with a literal path import that file;
+    /// other macros and computed paths import nothing.
+    #[test]
+    fn rust_literal_includes_are_imports_of_their_file() {
+        let src = "#[path = \"auth/send.rs\"]\nmod send;\ninclude!(\"gen/table.rs\");\n\
+                   my_include!(\"no.rs\");\ninclude_str!(\"no.txt\");\n\
+                   include!(concat!(env!(\"OUT_DIR\"), \"/x.rs\"));\n\
+                   const S: &str = \"include!(\\\"no.rs\\\")\";\n";
+        assert_eq!(
+            imports(Language::Rust, src),
+            ["auth/send.rs", "self::send", "gen/table.rs"]
+        );
+        // Only Rust reads them.
+        assert!(imports(Language::C, "include!(\"x.rs\");\n").is_empty());
     }
 
     #[test]
