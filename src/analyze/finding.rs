@@ -141,14 +141,24 @@ fn build(rule: &Rule, mut ev: Vec<Evidence>) -> Finding {
                 &b.at.symbol,
             ))
     });
+    // One line of source read by two matchers (`use std::process::Command;`
+    // by a code pattern and by an import rule) is one place, not two kinds
+    // of evidence agreeing: it is listed once, at the higher confidence.
+    let source_text = |s: Source| matches!(s, Source::Code | Source::String | Source::Import);
     ev.dedup_by(|a, b| {
-        a.at.path == b.at.path
+        let same = a.at.path == b.at.path
             && a.at.line == b.at.line
             && a.at.symbol == b.at.symbol
             && a.at.library == b.at.library
             && a.at.section == b.at.section
-            && a.source == b.source
-            && a.at.line.is_some()
+            && a.suppressed.is_some() == b.suppressed.is_some()
+            && a.context == b.context
+            && (a.source == b.source || (source_text(a.source) && source_text(b.source)))
+            && a.at.line.is_some();
+        if same {
+            b.confidence = b.confidence.max(a.confidence);
+        }
+        same
     });
     let live: Vec<&Evidence> = ev.iter().filter(|e| e.suppressed.is_none()).collect();
     let suppressed = live.is_empty();
@@ -303,6 +313,46 @@ mod tests {
         h.evidence.transitive = source == Source::Dependency
             && crate::model::artifact::ManifestKind::is_lock_path(path);
         h
+    }
+
+    /// A line two matchers read is one place at the better confidence, and
+    /// not two kinds of evidence that raise the finding's confidence.
+    #[test]
+    fn one_line_read_twice_is_one_place() {
+        let rules = RuleSet::builtin().expect("rules");
+        let svc = Context::Service;
+        let at = |source, confidence| {
+            let mut h = hit(&rules, "WF101", "src/boot.rs", svc, source);
+            h.evidence.confidence = confidence;
+            h
+        };
+        let f = merge(
+            &rules.rules,
+            vec![
+                at(Source::Import, Confidence::Medium),
+                at(Source::Code, Confidence::Low),
+            ],
+        );
+        assert_eq!(f[0].evidence.len(), 1);
+        assert_eq!(f[0].evidence[0].confidence, Confidence::Medium);
+        assert_eq!(f[0].confidence, Confidence::Medium);
+        // Another line, or a lock entry and an import of the same name, are
+        // two places; different kinds agreeing raise the confidence.
+        let mut other = at(Source::Code, Confidence::Medium);
+        other.evidence.at = Location::line("src/boot.rs", 9, "x");
+        let f = merge(
+            &rules.rules,
+            vec![at(Source::Import, Confidence::Medium), other],
+        );
+        assert_eq!(f[0].evidence.len(), 2);
+        assert_eq!(f[0].confidence, Confidence::High);
+        let mut dep = at(Source::Dependency, Confidence::Medium);
+        dep.evidence.at = Location::line("src/boot.rs", 3, "x");
+        let f = merge(
+            &rules.rules,
+            vec![at(Source::Import, Confidence::Medium), dep],
+        );
+        assert_eq!(f[0].evidence.len(), 2);
     }
 
     #[test]
