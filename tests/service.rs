@@ -747,3 +747,53 @@ fn a_chain_step_a_framework_makes_says_which() {
         "{text}"
     );
 }
+
+/// A lone image that copies part of the tree: the admin scripts it leaves
+/// out do not ship, while the requirements file beside the code it copies
+/// is still that code's dependency list (the image installs it elsewhere,
+/// in a builder image). An image that copies no code says nothing about
+/// which code ships, and the tree is judged as before.
+#[test]
+fn a_lone_image_ships_what_it_copies_and_the_dependencies_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "container/Dockerfile",
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app/ ./app/\nCOPY ./container/entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n",
+    );
+    write(
+        d,
+        "container/entry.sh",
+        "#!/bin/sh\nexec python -m app.main\n",
+    );
+    write(
+        d,
+        "app/main.py",
+        "import threading\nthreading.Thread(target=print).start()\n",
+    );
+    write(d, "app/__init__.py", "");
+    write(d, "requirements.txt", "lxml==5.0\n");
+    write(
+        d,
+        "utils/admin.py",
+        "import subprocess\nsubprocess.run(['systemctl', 'restart', 'app'])\n",
+    );
+    let (r, _) = scan_json(d, &[]);
+    let spawn = rule_finding(&r, "WF101").expect("WF101 listed");
+    assert_eq!(spawn["counted"], false, "{spawn}");
+    assert_eq!(spawn["evidence"][0]["context"], "unreachable");
+    let native = rule_finding(&r, "WF604").expect("WF604");
+    assert_eq!(native["counted"], true, "{native}");
+    assert_eq!(native["evidence"][0]["path"], "requirements.txt");
+    // The same tree with an image that installs a released package and
+    // copies no code: nothing says utils/ does not ship.
+    write(
+        d,
+        "container/Dockerfile",
+        "FROM python:3.12-slim\nRUN pip install app==1.0\nCOPY ./container/entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n",
+    );
+    let (r, _) = scan_json(d, &[]);
+    let spawn = rule_finding(&r, "WF101").expect("WF101");
+    assert_eq!(spawn["counted"], true, "{spawn}");
+}

@@ -1527,6 +1527,16 @@ pub(crate) struct Owners<'a> {
     /// written there (several when one `extends` another).
     compose_at: HashMap<(String, u32), Vec<usize>>,
     dockerfiles: HashSet<String>,
+    /// Per unit: whether it holds part of the tree (not all of it) and
+    /// that part includes source code. A lone image that copies code from
+    /// the tree says what ships; one that copies none (it downloads a
+    /// release, or installs packages) says nothing about the tree's code.
+    ships_code: Vec<bool>,
+    /// Dependency manifests no unit's files take, by the units that ship
+    /// code beneath them: a `requirements.txt` beside `searx/` lists what
+    /// the code an image copies needs, wherever the image installs it
+    /// (a builder image, a wheel built beforehand).
+    manifest_for: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> Owners<'a> {
@@ -1556,11 +1566,52 @@ impl<'a> Owners<'a> {
             .filter(|a| a.kind == ArtifactKind::Dockerfile)
             .map(|a| a.rel.clone())
             .collect();
+        let ships_code = units
+            .iter()
+            .map(|u| {
+                // An entry script (`COPY entry.sh /`) is not the program.
+                !u.scope.iter().any(|p| p.is_empty())
+                    && artifacts.iter().any(|a| {
+                        matches!(a.kind, ArtifactKind::Source(l) if l != crate::model::language::Language::Shell)
+                            && a.context.counts()
+                            && u.holds(&a.rel).is_some()
+                    })
+            })
+            .collect();
+        let mut manifest_for: HashMap<String, Vec<usize>> = HashMap::new();
+        let manifests: Vec<&Artifact> = artifacts
+            .iter()
+            .filter(|a| matches!(a.kind, ArtifactKind::Manifest(_)))
+            .filter(|a| units.iter().all(|u| u.holds(&a.rel).is_none()))
+            .collect();
+        if !manifests.is_empty() {
+            for (i, u) in units.iter().enumerate() {
+                // Every directory above a file of code the unit ships.
+                let mut above: HashSet<&str> = HashSet::new();
+                for a in artifacts.iter().filter(|a| {
+                    matches!(a.kind, ArtifactKind::Source(_))
+                        && a.context.counts()
+                        && u.holds(&a.rel).is_some()
+                }) {
+                    let mut d = dir_of(&a.rel);
+                    while above.insert(d) && !d.is_empty() {
+                        d = dir_of(d);
+                    }
+                }
+                for m in &manifests {
+                    if above.contains(dir_of(&m.rel)) {
+                        manifest_for.entry(m.rel.clone()).or_default().push(i);
+                    }
+                }
+            }
+        }
         Owners {
             units,
             compose,
             compose_at,
             dockerfiles,
+            ships_code,
+            manifest_for,
         }
     }
 
@@ -1620,6 +1671,13 @@ impl<'a> Owners<'a> {
         match best {
             Some(j) if j == i => Place::Own,
             Some(_) => Place::Other,
+            None if self
+                .manifest_for
+                .get(path)
+                .is_some_and(|us| us.contains(&i)) =>
+            {
+                Place::Own
+            }
             None => Place::Nobody,
         }
     }
@@ -1627,9 +1685,11 @@ impl<'a> Owners<'a> {
     /// Unit `i`'s hits: its own as they are, its neighbours' in context
     /// `neighbour`, and, for the primary unit, what belongs to no unit
     /// (counted evidence there becomes `unreachable`: nothing ships it).
+    /// A lone unit whose files hold no code leaves the rest as it is: its
+    /// image does not show which of the tree's code ships.
     pub(crate) fn hits_for(&self, i: usize, hits: &[Hit]) -> Vec<Hit> {
         let primary = self.units[i].primary;
-        let single = self.units.len() == 1;
+        let single = self.units.len() == 1 && !self.ships_code[i];
         let mut out = Vec::new();
         for h in hits {
             let e = &h.evidence;
