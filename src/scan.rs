@@ -1198,6 +1198,9 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     for f in &out.facts {
         engine.match_fact(f, &mut r.hits);
     }
+    if a.kind == ArtifactKind::Dockerfile {
+        engine.lower_bindings(&out.facts, &mut r.hits);
+    }
     if let Some((view, _)) = source_view.as_ref().filter(|_| spawns_in_code) {
         if selfupdate::is_self_updater(&a.rel, view) {
             optional_spawns(engine, &mut r.hits, selfupdate::REASON);

@@ -1270,3 +1270,40 @@ fn ignore_files_above_the_scan_root_are_honoured() {
     assert_eq!(scan(&[]), ["kept.py"]);
     assert_eq!(scan(&["--no-gitignore"]).len(), 5);
 }
+
+/// ImageMagick installed beside libmagickwand-dev is there for the imagick
+/// extension built against it: listed, not counted. Alone, it is a tool the
+/// image ships to run, and counts.
+#[test]
+fn a_tool_installed_for_its_library_binding_is_listed_not_counted() {
+    let wf101 = |packages: &str| {
+        let tmp = repo();
+        let d = tmp.path();
+        write(
+            d,
+            "Dockerfile",
+            &format!("FROM php:8.2-fpm\nRUN apt-get update && apt-get install -y {packages}\nRUN pecl install imagick && docker-php-ext-enable imagick\nCOPY index.php /var/www/html/\n"),
+        );
+        write(d, "index.php", "<?php\n$i = new \\Imagick();\necho 'ok';\n");
+        let r = json(
+            &wasmfit(d)
+                .args(["scan", "-q", "-f", "json"])
+                .output()
+                .expect("runs"),
+        );
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule_id"] == "WF101")
+            .cloned()
+            .expect("imagemagick in the image is WF101 evidence")
+    };
+    let f = wf101("imagemagick libmagickwand-dev");
+    assert_eq!(f["counted"], false, "{f}");
+    assert_eq!(f["evidence"][0]["confidence"], "low", "{f}");
+    let why = f["evidence"][0]["reason"].as_str().expect("reason");
+    assert!(why.contains("libmagickwand-dev"), "{why}");
+    let f = wf101("imagemagick");
+    assert_eq!(f["counted"], true, "{f}");
+}

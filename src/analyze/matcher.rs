@@ -160,6 +160,9 @@ pub struct Engine<'r> {
     dockerfile: Vec<(Option<String>, Pat)>,
     base_images: Vec<(bool, Pat)>,
     os_packages: Vec<(NamePat, Named)>,
+    /// Per (rule, block): the library packages that make an os-package
+    /// hit a binding's (`Matcher::OsPackage::binding`).
+    bindings: HashMap<(usize, u16), Vec<NamePat>>,
     compose: Vec<(String, Vec<LazyRe>, Named)>,
     symbols: HashMap<String, Vec<Named>>,
     functions: PatSet,
@@ -182,6 +185,7 @@ impl<'r> Engine<'r> {
             dockerfile: Vec::new(),
             base_images: Vec::new(),
             os_packages: Vec::new(),
+            bindings: HashMap::new(),
             compose: Vec::new(),
             symbols: HashMap::new(),
             functions: PatSet::default(),
@@ -301,9 +305,13 @@ impl<'r> Engine<'r> {
                 self.base_images
                     .extend(patterns.iter().map(|p| (*final_only, Pat::new(p, named))));
             }
-            Matcher::OsPackage { names, .. } => {
+            Matcher::OsPackage { names, binding, .. } => {
                 self.os_packages
                     .extend(names.iter().map(|n| (NamePat::new(n), named)));
+                if let (Some(block), false) = (named.block, binding.is_empty()) {
+                    let pats = binding.iter().map(|b| NamePat::new(b)).collect();
+                    self.bindings.insert((named.rule, block), pats);
+                }
             }
             Matcher::Compose { key, values, .. } => {
                 let res = values.iter().map(|v| LazyRe::new(v)).collect();
@@ -417,6 +425,35 @@ impl<'r> Engine<'r> {
     }
 
     /// Every matcher kind that reads facts.
+    /// Lowers to low confidence each image package hit whose tool the same
+    /// Dockerfile installs beside its library's development files
+    /// (`imagemagick` with `libmagickwand-dev`): the tool came along for a
+    /// binding built against the library, which the native-extension rule
+    /// reports, and is not shown to run. `facts` are one file's.
+    pub fn lower_bindings(&self, facts: &[Fact], hits: &mut [Hit]) {
+        if self.bindings.is_empty() {
+            return;
+        }
+        let installed: Vec<&str> = facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::OsPackage { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        for h in hits.iter_mut().filter(|h| h.evidence.installed) {
+            let Some(libs) = h.matcher.and_then(|b| self.bindings.get(&(h.rule, b))) else {
+                continue;
+            };
+            if let Some(lib) = installed.iter().find(|n| libs.iter().any(|l| l.matches(n))) {
+                h.evidence.confidence = Confidence::Low;
+                h.evidence.reason = Some(format!(
+                    "installed beside `{lib}`, its library's development files: there for a binding built against the library, not shown to run"
+                ));
+            }
+        }
+    }
+
     pub fn match_fact(&self, fact: &Fact, out: &mut Vec<Hit>) {
         let mut emit = |by: Named, source| {
             out.push(self.hit(by, fact.at.clone(), fact.context, source));

@@ -206,6 +206,12 @@ pub enum Matcher {
         names: Vec<String>,
         #[serde(default)]
         confidence: Option<Confidence>,
+        /// The development files of the tool's own library (`prefix*`
+        /// too). Installed by the same Dockerfile, they say the tool came
+        /// along for a binding built against that library (PHP's imagick
+        /// beside libmagickwand-dev): the hit drops to low confidence.
+        #[serde(default)]
+        binding: Vec<String>,
     },
     /// A compose setting: `key` exactly, value by regex (any when omitted).
     Compose {
