@@ -424,7 +424,6 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// Every matcher kind that reads facts.
     /// Lowers to low confidence each image package hit whose tool the same
     /// Dockerfile installs beside its library's development files
     /// (`imagemagick` with `libmagickwand-dev`): the tool came along for a
@@ -454,6 +453,7 @@ impl<'r> Engine<'r> {
         }
     }
 
+    /// Every matcher kind that reads facts.
     pub fn match_fact(&self, fact: &Fact, out: &mut Vec<Hit>) {
         let mut emit = |by: Named, source| {
             out.push(self.hit(by, fact.at.clone(), fact.context, source));

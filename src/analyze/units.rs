@@ -20,6 +20,7 @@ use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::finding::Finding;
+use crate::model::language::Language;
 use crate::model::path::dir_of;
 use crate::model::service::{ComposeRef, EntryKind, EntryPoint, Neighbour, ServiceKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -1225,7 +1226,7 @@ fn through_scripts(
     if depth >= MAX_SCRIPT_DEPTH {
         return Vec::new();
     }
-    let shell = ArtifactKind::Source(crate::model::language::Language::Shell);
+    let shell = ArtifactKind::Source(Language::Shell);
     let words = unwrapped(words);
     let uwsgi = words
         .first()
@@ -1566,43 +1567,38 @@ impl<'a> Owners<'a> {
             .filter(|a| a.kind == ArtifactKind::Dockerfile)
             .map(|a| a.rel.clone())
             .collect();
-        let ships_code = units
-            .iter()
-            .map(|u| {
-                // An entry script (`COPY entry.sh /`) is not the program.
-                !u.scope.iter().any(|p| p.is_empty())
-                    && artifacts.iter().any(|a| {
-                        matches!(a.kind, ArtifactKind::Source(l) if l != crate::model::language::Language::Shell)
-                            && a.context.counts()
-                            && u.holds(&a.rel).is_some()
-                    })
-            })
-            .collect();
-        let mut manifest_for: HashMap<String, Vec<usize>> = HashMap::new();
-        let manifests: Vec<&Artifact> = artifacts
+        // Manifests no unit's files take, and for each unit the code it
+        // ships: whether there is any beyond entry scripts (`COPY entry.sh
+        // /` is not the program) in a part of the tree, and every directory
+        // above it.
+        let loose: Vec<&Artifact> = artifacts
             .iter()
             .filter(|a| matches!(a.kind, ArtifactKind::Manifest(_)))
             .filter(|a| units.iter().all(|u| u.holds(&a.rel).is_none()))
             .collect();
-        if !manifests.is_empty() {
-            for (i, u) in units.iter().enumerate() {
-                // Every directory above a file of code the unit ships.
-                let mut above: HashSet<&str> = HashSet::new();
-                for a in artifacts.iter().filter(|a| {
-                    matches!(a.kind, ArtifactKind::Source(_))
-                        && a.context.counts()
-                        && u.holds(&a.rel).is_some()
-                }) {
-                    let mut d = dir_of(&a.rel);
-                    while above.insert(d) && !d.is_empty() {
-                        d = dir_of(d);
-                    }
+        let mut ships_code = Vec::with_capacity(units.len());
+        let mut manifest_for: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            let code = artifacts.iter().filter(|a| {
+                matches!(a.kind, ArtifactKind::Source(_))
+                    && a.context.counts()
+                    && u.holds(&a.rel).is_some()
+            });
+            let mut program = false;
+            let mut above: HashSet<&str> = HashSet::new();
+            for a in code {
+                program |= a.kind != ArtifactKind::Source(Language::Shell);
+                if loose.is_empty() {
+                    continue;
                 }
-                for m in &manifests {
-                    if above.contains(dir_of(&m.rel)) {
-                        manifest_for.entry(m.rel.clone()).or_default().push(i);
-                    }
+                let mut d = dir_of(&a.rel);
+                while above.insert(d) && !d.is_empty() {
+                    d = dir_of(d);
                 }
+            }
+            ships_code.push(program && !u.scope.iter().any(|p| p.is_empty()));
+            for m in loose.iter().filter(|m| above.contains(dir_of(&m.rel))) {
+                manifest_for.entry(m.rel.clone()).or_default().push(i);
             }
         }
         Owners {

@@ -298,17 +298,13 @@ pub fn parse_code(
 /// computed (`include!(concat!(env!("OUT_DIR"), ...))`) it names a build
 /// output, not a file of the tree.
 fn rust_included_files(view: &CodeView) -> Vec<(usize, String)> {
-    let code = view.code.as_bytes();
     let mut out = Vec::new();
     for re in [&*RS_INCLUDE, &*RS_PATH_ATTR] {
         for m in re.find_iter(&view.code) {
-            // The code view keeps the quotes: the literal starts right after
-            // the match's last byte (strings are in source order).
-            let at = view.strings.partition_point(|s| s.start < m.end());
-            let Some(s) = view.strings.get(at).filter(|s| s.start == m.end()) else {
+            let Some(s) = string_at(view, m.end()) else {
                 continue;
             };
-            if code.get(m.end() - 1) != Some(&b'"') || s.text.is_empty() || s.text.len() > 1024 {
+            if s.text.is_empty() || s.text.len() > 1024 {
                 continue;
             }
             out.push((m.start(), s.text.clone()));
@@ -318,6 +314,14 @@ fn rust_included_files(view: &CodeView) -> Vec<(usize, String)> {
         }
     }
     out
+}
+
+/// The string literal whose contents start at `offset`: the code view
+/// keeps the quotes, so a regex ending in `"` ends where it starts
+/// (strings are in source order).
+fn string_at(view: &CodeView, offset: usize) -> Option<&crate::parse::lex::StrLit> {
+    let at = view.strings.partition_point(|s| s.start < offset);
+    view.strings.get(at).filter(|s| s.start == offset)
 }
 
 /// Literal `include!` and `#[path]` files read per Rust file, at most.
@@ -432,11 +436,9 @@ pub fn dynamic_imports(view: &CodeView) -> bool {
         // directory. A literal `include!("x.rs")` or `#[path = "x.rs"]`
         // is an import of that file (`rust_included_files`), and one
         // computed from `OUT_DIR` is a build output, not a tree file.
-        return RS_COMPUTED_INCLUDE.find_iter(&view.code).any(|m| {
-            view.strings
-                .iter()
-                .any(|s| s.start == m.end() && s.text == "CARGO_MANIFEST_DIR")
-        });
+        return RS_COMPUTED_INCLUDE
+            .find_iter(&view.code)
+            .any(|m| string_at(view, m.end()).is_some_and(|s| s.text == "CARGO_MANIFEST_DIR"));
     }
     DYNAMIC_IMPORT
         .iter()
