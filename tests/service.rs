@@ -786,6 +786,16 @@ fn a_lone_image_ships_what_it_copies_and_the_dependencies_beside_it() {
     let native = rule_finding(&r, "WF604").expect("WF604");
     assert_eq!(native["counted"], true, "{native}");
     assert_eq!(native["evidence"][0]["path"], "requirements.txt");
+    // An image that also copies a program built before it (`out/server`,
+    // not in the tree): which code that program is made from is unknown.
+    write(
+        d,
+        "container/Dockerfile",
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app/ ./app/\nCOPY ./app/out/server /usr/local/bin/server\nENTRYPOINT [\"/usr/local/bin/server\"]\n",
+    );
+    let (r, _) = scan_json(d, &[]);
+    let spawn = rule_finding(&r, "WF101").expect("WF101");
+    assert_eq!(spawn["counted"], true, "{spawn}");
     // The same tree with an image that installs a released package and
     // copies no code: nothing says utils/ does not ship.
     write(

@@ -198,6 +198,10 @@ pub(crate) struct Unit {
     pub neighbours: Vec<Neighbour>,
     pub notes: Vec<String>,
     pub primary: bool,
+    /// The image copies a program built before `docker build` (`COPY
+    /// bin/app /app`, `COPY dist/ .`) whose code the tree cannot place:
+    /// its scope does not show which of the tree's code ships.
+    pub prebuilt: bool,
 }
 
 impl Unit {
@@ -223,6 +227,7 @@ impl Unit {
             neighbours: Vec::new(),
             notes: Vec::new(),
             primary: false,
+            prebuilt: false,
         }
     }
 
@@ -397,6 +402,7 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         if exists(&dockerfile) {
             let copied = copy_scope(inp.kept, inp.present, &dockerfile, &ctx, &files, &dirs);
             u.notes.extend(copied.notes());
+            u.prebuilt = copied.prebuilt();
             u.scope = copied.paths;
             u.entry_points = entry_points(inp.kept, &dockerfile, &u, inp.artifacts);
         } else {
@@ -515,8 +521,10 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
         }
         let dockerfile = Some(a.rel.clone());
         let notes: Vec<String> = scope.notes().collect();
+        let prebuilt = scope.prebuilt();
         let mut u = Unit::new(name, ServiceKind::Container, &ctx, scope.paths, dockerfile);
         u.notes.extend(notes);
+        u.prebuilt = prebuilt;
         u.entry_points = entry_points(inp.kept, &a.rel, &u, inp.artifacts);
         add(&mut units, u);
     }
@@ -583,6 +591,7 @@ fn add(units: &mut Vec<Unit>, u: Unit) {
         o.scope.push(d.clone());
         o.also_built_by.push(d);
     }
+    o.prebuilt |= u.prebuilt;
     o.compose_services.extend(u.compose_services);
     for e in u.entry_points {
         if !o.entry_points.contains(&e) {
@@ -691,6 +700,16 @@ struct CopyScope {
 }
 
 impl CopyScope {
+    /// Whether a build output it copies is a program or a bundle (no
+    /// source file's extension: `bin/app`, `dist/`), not generated code
+    /// (`searx/version_frozen.py`).
+    fn prebuilt(&self) -> bool {
+        self.built.iter().any(|(src, _)| {
+            let file = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            Language::from_file_name(file).is_none()
+        })
+    }
+
     /// Notes for the unit: what was taken for each build output.
     fn notes(&self) -> impl Iterator<Item = String> + '_ {
         self.built.iter().map(|(src, dir)| {
@@ -1528,8 +1547,9 @@ pub(crate) struct Owners<'a> {
     /// written there (several when one `extends` another).
     compose_at: HashMap<(String, u32), Vec<usize>>,
     dockerfiles: HashSet<String>,
-    /// Per unit: whether it holds part of the tree (not all of it) and
-    /// that part includes source code. A lone image that copies code from
+    /// Per unit: whether it holds part of the tree (not all of it), that
+    /// part includes source code, and it copies no program built before
+    /// the image (`Unit::prebuilt`). A lone image that copies code from
     /// the tree says what ships; one that copies none (it downloads a
     /// release, or installs packages) says nothing about the tree's code.
     ships_code: Vec<bool>,
@@ -1596,7 +1616,7 @@ impl<'a> Owners<'a> {
                     d = dir_of(d);
                 }
             }
-            ships_code.push(program && !u.scope.iter().any(|p| p.is_empty()));
+            ships_code.push(program && !u.prebuilt && !u.scope.iter().any(|p| p.is_empty()));
             for m in loose.iter().filter(|m| above.contains(dir_of(&m.rel))) {
                 manifest_for.entry(m.rel.clone()).or_default().push(i);
             }
