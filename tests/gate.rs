@@ -680,6 +680,25 @@ fn dockerfile_suppressions() {
     }
 }
 
+/// The WF101 finding of a scan of `d` (the image's packages are its
+/// evidence in these tests), and the report.
+fn wf101_of(d: &Path) -> (serde_json::Value, serde_json::Value) {
+    let r = json(
+        &wasmfit(d)
+            .args(["scan", "-q", "-f", "json"])
+            .output()
+            .expect("runs"),
+    );
+    let f = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "WF101")
+        .cloned()
+        .expect("the package in the image is WF101 evidence");
+    (f, r)
+}
+
 #[test]
 fn an_image_tool_nothing_runs_is_listed_not_counted() {
     let wf101 = |app: &str| {
@@ -691,19 +710,7 @@ fn an_image_tool_nothing_runs_is_listed_not_counted() {
             "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y git curl\nCOPY app.py /app/\nCMD [\"python\", \"/app/app.py\"]\n",
         );
         write(d, "app.py", app);
-        let r = json(
-            &wasmfit(d)
-                .args(["scan", "-q", "-f", "json"])
-                .output()
-                .expect("runs"),
-        );
-        let f = r["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["rule_id"] == "WF101")
-            .cloned()
-            .expect("git in the image is WF101 evidence");
+        let (f, r) = wf101_of(d);
         (f, r["verdict"].clone())
     };
     // git ships in the image and nothing the service runs starts it.
@@ -1285,19 +1292,7 @@ fn a_tool_installed_for_its_library_binding_is_listed_not_counted() {
             &format!("FROM php:8.2-fpm\nRUN apt-get update && apt-get install -y {packages}\nRUN pecl install imagick && docker-php-ext-enable imagick\nCOPY index.php /var/www/html/\n"),
         );
         write(d, "index.php", "<?php\n$i = new \\Imagick();\necho 'ok';\n");
-        let r = json(
-            &wasmfit(d)
-                .args(["scan", "-q", "-f", "json"])
-                .output()
-                .expect("runs"),
-        );
-        r["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["rule_id"] == "WF101")
-            .cloned()
-            .expect("imagemagick in the image is WF101 evidence")
+        wf101_of(d).0
     };
     let f = wf101("imagemagick libmagickwand-dev");
     assert_eq!(f["counted"], false, "{f}");

@@ -759,11 +759,6 @@ fn a_lone_image_ships_what_it_copies_and_the_dependencies_beside_it() {
     let d = dir.path();
     write(
         d,
-        "container/Dockerfile",
-        "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app/ ./app/\nCOPY ./container/entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n",
-    );
-    write(
-        d,
         "container/entry.sh",
         "#!/bin/sh\nexec python -m app.main\n",
     );
@@ -779,8 +774,16 @@ fn a_lone_image_ships_what_it_copies_and_the_dependencies_beside_it() {
         "utils/admin.py",
         "import subprocess\nsubprocess.run(['systemctl', 'restart', 'app'])\n",
     );
-    let (r, _) = scan_json(d, &[]);
-    let spawn = rule_finding(&r, "WF101").expect("WF101 listed");
+    // The WF101 finding and the report, with this Dockerfile.
+    let with_image = |dockerfile: &str| {
+        write(d, "container/Dockerfile", dockerfile);
+        let (r, _) = scan_json(d, &[]);
+        let spawn = rule_finding(&r, "WF101").expect("WF101 listed").clone();
+        (spawn, r)
+    };
+    let (spawn, r) = with_image(
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app/ ./app/\nCOPY ./container/entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n",
+    );
     assert_eq!(spawn["counted"], false, "{spawn}");
     assert_eq!(spawn["evidence"][0]["context"], "unreachable");
     let native = rule_finding(&r, "WF604").expect("WF604");
@@ -788,22 +791,14 @@ fn a_lone_image_ships_what_it_copies_and_the_dependencies_beside_it() {
     assert_eq!(native["evidence"][0]["path"], "requirements.txt");
     // An image that also copies a program built before it (`out/server`,
     // not in the tree): which code that program is made from is unknown.
-    write(
-        d,
-        "container/Dockerfile",
+    let (spawn, _) = with_image(
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app/ ./app/\nCOPY ./app/out/server /usr/local/bin/server\nENTRYPOINT [\"/usr/local/bin/server\"]\n",
     );
-    let (r, _) = scan_json(d, &[]);
-    let spawn = rule_finding(&r, "WF101").expect("WF101");
     assert_eq!(spawn["counted"], true, "{spawn}");
     // The same tree with an image that installs a released package and
     // copies no code: nothing says utils/ does not ship.
-    write(
-        d,
-        "container/Dockerfile",
+    let (spawn, _) = with_image(
         "FROM python:3.12-slim\nRUN pip install app==1.0\nCOPY ./container/entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n",
     );
-    let (r, _) = scan_json(d, &[]);
-    let spawn = rule_finding(&r, "WF101").expect("WF101");
     assert_eq!(spawn["counted"], true, "{spawn}");
 }

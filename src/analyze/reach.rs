@@ -447,6 +447,12 @@ impl Index {
         self.files.contains(p).then(|| p.to_string())
     }
 
+    /// The tree's file at `path` from the importing file's directory
+    /// (`require_relative`, `#include "x.h"`, `include!("x.rs")`).
+    fn beside(&self, from: &File, path: &str) -> Option<String> {
+        crate::analyze::units::join(dir_of(&from.rel), path).and_then(|p| self.exists(&p))
+    }
+
     /// Whether a manifest makes this Rust file a crate root.
     fn rust_root(&self, f: &File) -> bool {
         self.rust_roots.contains(&f.rel)
@@ -459,10 +465,7 @@ impl Index {
         // A file `include!` or `#[path]` names, from this file's directory
         // (parse::source: `/` and `.` are never in a `use` path).
         if path.contains(['/', '.']) {
-            return crate::analyze::units::join(dir_of(&from.rel), path)
-                .and_then(|p| self.exists(&p))
-                .into_iter()
-                .collect();
+            return self.beside(from, path).into_iter().collect();
         }
         let mut parts = path.split("::").filter(|p| !p.is_empty());
         let Some(first) = parts.next() else {
@@ -508,10 +511,7 @@ impl Index {
             format!("{module}.rb")
         };
         if snippet.contains("require_relative") {
-            return crate::analyze::units::join(dir_of(&from.rel), &file)
-                .and_then(|p| self.exists(&p))
-                .into_iter()
-                .collect();
+            return self.beside(from, &file).into_iter().collect();
         }
         // `require "shop/cart"` loads from the load path: the tree's
         // `lib/` directories, or the working directory (`./x`).
@@ -565,9 +565,7 @@ impl Index {
     fn c_targets(&self, from: &File, header: &str, snippet: &str) -> Vec<String> {
         let quoted = snippet.contains('"');
         if quoted {
-            if let Some(p) =
-                crate::analyze::units::join(dir_of(&from.rel), header).and_then(|p| self.exists(&p))
-            {
+            if let Some(p) = self.beside(from, header) {
                 return vec![p];
             }
         }
