@@ -802,3 +802,40 @@ fn a_lone_image_ships_what_it_copies_and_the_dependencies_beside_it() {
     );
     assert_eq!(spawn["counted"], true, "{spawn}");
 }
+
+/// Two compose services build one Dockerfile (a demo worker first, the
+/// server second): the unit takes the name of the one named like the tree,
+/// and its command; with no such service, the first one's.
+#[test]
+fn a_shared_image_is_the_service_named_like_the_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("monitor");
+    write(
+        &d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"-m\", \"monitor\"]\n",
+    );
+    write(&d, "monitor/__main__.py", "print('serving')\n");
+    write(
+        &d,
+        "examples/tasks.py",
+        "def add(a, b):\n    return a + b\n",
+    );
+    let compose = |second: &str| {
+        format!("services:\n  worker:\n    build: ./\n    command: python examples/tasks.py\n  {second}:\n    build: ./\n    command: python -m monitor\n    ports:\n      - 5555:5555\n")
+    };
+    let names = |r: &serde_json::Value| -> Vec<String> {
+        r["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    write(&d, "docker-compose.yml", &compose("monitor"));
+    let (r, _) = scan_json(&d, &[]);
+    assert_eq!(names(&r), ["monitor"], "{}", r["services"]);
+    write(&d, "docker-compose.yml", &compose("web"));
+    let (r, _) = scan_json(&d, &[]);
+    assert_eq!(names(&r), ["worker"], "{}", r["services"]);
+}

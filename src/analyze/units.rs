@@ -339,7 +339,12 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
                 .any(|(f, s)| f == &n.compose && s == &n.name)
         })
         .collect();
-    for c in inp.compose.iter().filter(|c| c.context.counts()) {
+    // Where several compose services build one Dockerfile (a demo worker
+    // and the server from the same image), the unit is the one named like
+    // the tree, when there is one; otherwise the first.
+    let mut own: Vec<&ComposeService> = inp.compose.iter().filter(|c| c.context.counts()).collect();
+    own.sort_by_key(|c| !c.name.eq_ignore_ascii_case(inp.root_name));
+    for c in own {
         let Some(build) = &c.build else { continue };
         let Some((dockerfile, ctx)) = built_dockerfile(c, &exists) else {
             diagnostics.push(Diagnostic::new(
