@@ -18,6 +18,7 @@ use crate::model::context::Context;
 use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, FileImports, Location, RuntimeClue};
 use crate::model::finding::Source;
+use crate::model::language::Language;
 use crate::model::report::{Container, Inventory, Report, Summary, Tool, SCHEMA_VERSION};
 use crate::model::service::{Service, ServiceSummary};
 use crate::parse::{self, Output};
@@ -77,6 +78,9 @@ struct FileResult {
     /// for `analyze::switches`.
     settings: Vec<crate::parse::switches::Setting>,
     gates: Vec<crate::parse::switches::Gate>,
+    /// Packages a JS/TS file loads on demand where it has counted import
+    /// evidence, for `analyze::dev_imports`.
+    lazy: Vec<crate::analyze::dev_imports::LazyLoad>,
 }
 
 impl FileResult {
@@ -139,6 +143,7 @@ pub fn scan_with(
     let mut binaries_found = Vec::new();
     let mut settings = Vec::new();
     let mut gates = std::collections::HashMap::new();
+    let mut lazy = std::collections::HashMap::new();
     // Each chunk of files is merged before the next is read, so
     // only one chunk's results wait in memory (ordered.rs).
     crate::ordered::map_merge(
@@ -170,6 +175,9 @@ pub fn scan_with(
             settings.extend(r.settings.into_iter().map(|s| (a.rel.clone(), s)));
             if !r.gates.is_empty() {
                 gates.insert(a.rel.clone(), r.gates);
+            }
+            if !r.lazy.is_empty() {
+                lazy.insert(a.rel.clone(), r.lazy);
             }
             if !r.names.is_empty() {
                 code.names.insert(a.rel.clone(), r.names);
@@ -211,12 +219,18 @@ pub fn scan_with(
     } else {
         hits.append(&mut file_hits);
     }
+    // An image's facts are one build's, as a Dockerfile's are: a tool it
+    // installs beside its library's development files is there for a
+    // binding.
+    let mut image_hits = Vec::new();
     for f in &opts.extra_facts {
-        engine.match_fact(f, &mut hits);
+        engine.match_fact(f, &mut image_hits);
         if keep(f) {
             kept.push(f.clone());
         }
     }
+    engine.lower_bindings(&opts.extra_facts, &mut image_hits);
+    hits.append(&mut image_hits);
     for s in &skipped {
         diagnostics.push(Diagnostic::new(
             DiagKind::Skipped,
@@ -260,6 +274,10 @@ pub fn scan_with(
         .filter(|a| a.context.counts() && code.dynamic.contains(&a.rel))
         .map(|a| a.rel.clone())
         .collect();
+    // Code that loads a development-only package on demand runs only in a
+    // development setup (analyze::dev_imports).
+    crate::analyze::dev_imports::apply(&kept, &lazy, &mut hits);
+    drop(lazy);
     crate::analyze::unimported::apply(
         &kept,
         code.imports.iter().flat_map(FileImports::iter),
@@ -606,6 +624,16 @@ fn reach_unit(
             }
         }
     }
+    // A Go module's root package is the directory of its go.mod.
+    let go_modules: Vec<(&str, &str)> = kept
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::GoModule { path } => {
+                Some((crate::model::path::dir_of(&f.at.path), path.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
     let files: Vec<reach::File> = artifacts
         .iter()
         .filter(|a| a.context.counts())
@@ -615,6 +643,15 @@ fn reach_unit(
                     code.names.get(&a.rel).map(Names::lists).unwrap_or_default();
                 if language == crate::model::language::Language::Rust {
                     declares.extend(crates.get(&a.rel).into_iter().flatten().cloned());
+                }
+                if language == crate::model::language::Language::Go {
+                    let dir = crate::model::path::dir_of(&a.rel);
+                    declares.extend(
+                        go_modules
+                            .iter()
+                            .filter(|(d, _)| *d == dir)
+                            .map(|(_, m)| format!("{}{m}", reach::GO_MODULE)),
+                    );
                 }
                 Some(reach::File {
                     rel: a.rel.clone(),
@@ -1198,8 +1235,29 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     for f in &out.facts {
         engine.match_fact(f, &mut r.hits);
     }
+    if let ArtifactKind::Source(Language::JavaScript | Language::TypeScript) = a.kind {
+        r.lazy = lazy_loads(&text, &out.facts, &r.hits);
+    }
     if a.kind == ArtifactKind::Dockerfile {
         engine.lower_bindings(&out.facts, &mut r.hits);
+    }
+    if let Some((view, _)) = source_view.as_ref().filter(|(_, python)| *python) {
+        let guarded = parse::optional_imports::python(&view.code);
+        optional_imports(&mut r.hits, &guarded);
+    }
+    if let Some((view, _)) = source_view.as_ref() {
+        if r.hits.iter().any(|h| h.evidence.context.counts()) {
+            let gates = match view.language {
+                Language::Python => parse::platform_gates::python(&text, &view.code),
+                Language::Rust => {
+                    let mut gates = parse::platform_gates::braced(&text, view);
+                    gates.extend(parse::platform_gates::rust_items(&text, view));
+                    gates
+                }
+                _ => parse::platform_gates::braced(&text, view),
+            };
+            platform_only(&mut r.hits, &gates);
+        }
     }
     if let Some((view, _)) = source_view.as_ref().filter(|_| spawns_in_code) {
         if selfupdate::is_self_updater(&a.rel, view) {
@@ -1271,6 +1329,105 @@ fn optional_spawns(engine: &Engine, hits: &mut [Hit], reason: &str) {
     }
 }
 
+/// Gives the `optional` context to counted evidence inside a branch that
+/// runs on one operating system only (`parse::platform_gates`).
+fn platform_only(hits: &mut [Hit], gates: &[parse::platform_gates::PlatformGate]) {
+    if gates.is_empty() {
+        return;
+    }
+    for h in hits.iter_mut().filter(|h| h.evidence.context.counts()) {
+        let Some(line) = h.evidence.at.line else {
+            continue;
+        };
+        // The innermost gate: the last one opened before the line.
+        if let Some(g) = gates
+            .iter()
+            .filter(|g| g.holds(line))
+            .max_by_key(|g| g.line)
+        {
+            h.evidence.context = Context::Optional;
+            h.evidence.reason = Some(g.reason());
+        }
+    }
+}
+
+/// The packages a JS/TS file loads on demand on the lines where its
+/// imports are counted evidence (`analyze::dev_imports`).
+fn lazy_loads(
+    text: &str,
+    facts: &[Fact],
+    hits: &[Hit],
+) -> Vec<crate::analyze::dev_imports::LazyLoad> {
+    let lines: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.evidence.source == Source::Import && h.evidence.context.counts())
+        .filter_map(|h| h.evidence.at.line)
+        .collect();
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let imports: Vec<(u32, &str)> = facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::Import { module, .. } => Some((f.at.line?, module.as_str())),
+            _ => None,
+        })
+        .collect();
+    crate::analyze::dev_imports::lazy_loads(text, &imports, &lines)
+}
+
+/// Gives the `optional` context to what a file has only through imports it
+/// can run without (`parse::optional_imports`): a rule's hits in the file,
+/// when every import of that rule here sits in such a `try:` body, and the
+/// code that names what those imports bind. A code hit that names none of
+/// them (`os.system` beside an optional `import sh`) keeps its context.
+fn optional_imports(hits: &mut [Hit], guarded: &[parse::optional_imports::Guarded]) {
+    if guarded.is_empty() {
+        return;
+    }
+    let guard = |h: &Hit| {
+        let line = h.evidence.at.line?;
+        guarded.iter().find(|g| g.holds(line))
+    };
+    let mut rules: Vec<(usize, Vec<&parse::optional_imports::Guarded>)> = Vec::new();
+    let mut unguarded: Vec<usize> = Vec::new();
+    for h in hits.iter().filter(|h| h.evidence.source == Source::Import) {
+        match guard(h) {
+            Some(g) => match rules.iter_mut().find(|(r, _)| *r == h.rule) {
+                Some((_, gs)) => gs.push(g),
+                None => rules.push((h.rule, vec![g])),
+            },
+            None => unguarded.push(h.rule),
+        }
+    }
+    rules.retain(|(r, _)| !unguarded.contains(r));
+    for h in hits.iter_mut() {
+        let Some((_, gs)) = rules.iter().find(|(r, _)| *r == h.rule) else {
+            continue;
+        };
+        if !h.evidence.context.counts() {
+            continue;
+        }
+        let g = if h.evidence.source == Source::Import {
+            guard(h)
+        } else {
+            let words = crate::parse::words_lower(&h.evidence.at.snippet);
+            gs.iter().copied().find(|g| {
+                g.names
+                    .iter()
+                    .any(|n| words.contains(&n.to_ascii_lowercase()))
+            })
+        };
+        if let Some(g) = g {
+            h.evidence.context = Context::Optional;
+            h.evidence.reason = Some(format!(
+                "imported where `except ImportError` (line {}) carries on without it",
+                g.handler
+            ));
+        }
+    }
+}
+
 fn keep(f: &Fact) -> bool {
     match &f.kind {
         FactKind::Runtime { .. }
@@ -1279,7 +1436,8 @@ fn keep(f: &Fact) -> bool {
         | FactKind::Dependency(_)
         | FactKind::Entry { .. }
         | FactKind::Script { .. }
-        | FactKind::Crate { .. } => true,
+        | FactKind::Crate { .. }
+        | FactKind::GoModule { .. } => true,
         // The kept instructions: those a unit is recognised by (in any
         // context; a builder stage's `RUN go build` says the image builds
         // a project, `units::builds_code`), and every instruction of a

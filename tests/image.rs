@@ -628,6 +628,41 @@ fn no_engine_is_a_clear_usage_error() {
 
 /// An image that ships a Wasm component (the runwasi / Spin way) is reported
 /// as Wasm with the built-in rules: WF001, the wasm runtime, `report.wasm`.
+/// `wasmfit scan --image` of a `docker save` archive of one layer with
+/// the config `cfg`; the scan must succeed.
+fn scan_one_layer(cfg: &serde_json::Value, layer: Vec<u8>) -> wasmfit::model::Report {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        ("cfg.json", serde_json::to_vec(cfg).unwrap()),
+        ("l/layer.tar", layer),
+        (
+            "manifest.json",
+            br#"[{"Config":"cfg.json","RepoTags":["test/one:1"],"Layers":["l/layer.tar"]}]"#
+                .to_vec(),
+        ),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("image.tar");
+    std::fs::write(&archive, b.into_inner().unwrap()).unwrap();
+    let out = assert_cmd::Command::cargo_bin("wasmfit")
+        .unwrap()
+        .args(["scan", "-q", "-f", "json", "--image"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn image_that_ships_wasm_is_wasm_ready() {
     let component = wat::parse_str(
@@ -642,37 +677,7 @@ fn image_that_ships_wasm_is_wasm_ready() {
         "config": {"Entrypoint": ["/"], "Cmd": null},
         "history": [{"created_by": "COPY app.wasm spin.toml / # buildkit"}]
     });
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in [
-        ("cfg.json", serde_json::to_vec(&cfg).unwrap()),
-        ("l/layer.tar", layer),
-        (
-            "manifest.json",
-            br#"[{"Config":"cfg.json","RepoTags":["test/wasm:1"],"Layers":["l/layer.tar"]}]"#
-                .to_vec(),
-        ),
-    ] {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        b.append_data(&mut h, name, &data[..]).unwrap();
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("wasm-image.tar");
-    std::fs::write(&archive, b.into_inner().unwrap()).unwrap();
-
-    let out = assert_cmd::Command::cargo_bin("wasmfit")
-        .unwrap()
-        .args(["scan", "-q", "-f", "json", "--image"])
-        .arg(&archive)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: wasmfit::model::Report = serde_json::from_slice(&out.stdout).unwrap();
+    let report = scan_one_layer(&cfg, layer);
     assert_eq!(report.wasm.len(), 1);
     assert_eq!(report.wasm[0].path, "app.wasm");
     assert_eq!(report.wasm[0].worlds[0].world, "wasi:http/proxy");
@@ -699,4 +704,52 @@ fn image_that_ships_wasm_is_wasm_ready() {
         "{:?}",
         info.service_paths
     );
+}
+
+/// An image whose build installs ImageMagick beside libmagickwand-dev got
+/// the tool with a binding built against the library: listed, not counted,
+/// as in a Dockerfile. Installed alone, it is a tool the image ships to
+/// run, and counts.
+#[test]
+fn image_tool_installed_for_its_library_binding_is_listed_not_counted() {
+    let wf101 = |packages: &[&str]| {
+        let status: String = packages
+            .iter()
+            .map(|p| format!("Package: {p}\nStatus: install ok installed\n\n"))
+            .collect();
+        let layer = tar_of(&[
+            E::File("usr/lib/os-release", OS_RELEASE, 0o644),
+            E::File("var/lib/dpkg/status", status.as_bytes(), 0o644),
+            E::File(
+                "app/app.rb",
+                b"require 'rmagick'\nputs Magick::Version\n",
+                0o644,
+            ),
+        ]);
+        let cfg = serde_json::json!({
+            "config": {"Entrypoint": ["ruby", "/app/app.rb"], "Cmd": null, "WorkingDir": "/app"},
+            "history": [
+                {"created_by": format!("/bin/sh -c apt-get update && apt-get install -y {}", packages.join(" "))},
+                {"created_by": "COPY app.rb /app/ # buildkit"}
+            ]
+        });
+        scan_one_layer(&cfg, layer)
+            .findings
+            .into_iter()
+            .find(|f| f.rule_id == "WF101")
+            .expect("WF101 listed")
+    };
+    let f = wf101(&["imagemagick", "libmagickwand-dev"]);
+    assert!(!f.counted, "{f:#?}");
+    let e = &f.evidence[0];
+    assert_eq!(e.confidence, wasmfit::rules::Confidence::Low, "{f:#?}");
+    assert!(
+        e.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("libmagickwand-dev"),
+        "{f:#?}"
+    );
+    let f = wf101(&["imagemagick"]);
+    assert!(f.counted, "{f:#?}");
 }

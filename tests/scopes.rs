@@ -534,6 +534,187 @@ fn go_indirect_requirements_are_transitive() {
         .all(|e| !e.transitive));
 }
 
+// ---- Imports the code runs without ----
+
+/// A Python service whose cache module imports watchdog inside `try:` with
+/// `handler` as the `except ImportError:` body.
+fn optional_watch(handler: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "app.py",
+            "import cache\n\nif __name__ == '__main__':\n    cache.start('/data')\n".into(),
+        ),
+        (
+            "cache.py",
+            format!(
+                "import os\n\ntry:\n    from watchdog.observers import Observer\n    ENABLED = True\nexcept ImportError:\n{handler}\n\n\ndef start(root):\n    observer = Observer()\n    observer.schedule(None, root, recursive=True)\n    os.system('sync')\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn an_import_whose_failure_is_caught_is_optional() {
+    let report = scan(&optional_watch("    ENABLED = False"));
+    assert_dev(
+        &report,
+        WATCH,
+        &[
+            ("cache.py", "from watchdog.observers import Observer"),
+            ("cache.py", "observer.schedule("),
+        ],
+        Context::Optional,
+    );
+    let f = finding(&report, WATCH).unwrap();
+    let reason = f.evidence[0].reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("except ImportError` (line 6)"), "{reason}");
+    // `os.system` names nothing the optional import binds: it still counts.
+    assert_eq!(
+        context_at(&report, "WF101", "cache.py", "os.system"),
+        Context::Service
+    );
+    assert!(counted(&report, "WF101"));
+}
+
+#[test]
+fn an_import_the_code_cannot_do_without_still_counts() {
+    let report = scan(&optional_watch(
+        "    raise SystemExit('pip install watchdog')",
+    ));
+    assert_runtime(
+        &report,
+        WATCH,
+        &[
+            ("cache.py", "from watchdog.observers import Observer"),
+            ("cache.py", "observer.schedule("),
+        ],
+    );
+}
+
+/// A Node service that watches files from code that loads chokidar,
+/// declared in `section` of its package.json, the way `load` says.
+fn node_watch(section: &str, load: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "package.json",
+            format!(
+                "{{\n  \"name\": \"svc\",\n  \"main\": \"server.js\",\n  \"dependencies\": {{ \"express\": \"^4\" }},\n  \"{section}\": {{ \"chokidar\": \"^4\" }}\n}}\n"
+            ),
+        ),
+        (
+            "server.js",
+            format!(
+                "const express = require('express');\n{load}\nconst app = express();\nif (process.env.NODE_ENV === 'development') liveReload(app);\napp.listen(3000);\n"
+            ),
+        ),
+    ]
+}
+
+const LAZY: &str = "async function liveReload(app) {\n  const chokidar = await import('chokidar');\n  chokidar.watch('views').on('change', () => app.emit('reload'));\n}";
+const EAGER: &str = "const chokidar = require('chokidar');\nfunction liveReload(app) {\n  chokidar.watch('views').on('change', () => app.emit('reload'));\n}";
+
+#[test]
+fn a_dev_package_loaded_on_demand_is_development_code() {
+    let report = scan(&node_watch("devDependencies", LAZY));
+    assert_dev(
+        &report,
+        WATCH,
+        &[
+            ("server.js", "import('chokidar')"),
+            ("server.js", "chokidar.watch("),
+            ("package.json", "chokidar"),
+        ],
+        Context::Dev,
+    );
+    let f = finding(&report, WATCH).unwrap();
+    let e = f
+        .evidence
+        .iter()
+        .find(|e| e.at.path == "server.js")
+        .unwrap();
+    let reason = e.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("only for development"), "{reason}");
+}
+
+#[test]
+fn a_runtime_package_or_a_dev_one_loaded_at_start_counts() {
+    // Declared for runtime: the code ships with it.
+    let report = scan(&node_watch("dependencies", LAZY));
+    assert_runtime(&report, WATCH, &[("server.js", "chokidar.watch(")]);
+    // Loaded at start-up: the service cannot start without it, so whatever
+    // the declaration says, it is installed or bundled where it runs.
+    let report = scan(&node_watch("devDependencies", EAGER));
+    assert_runtime(
+        &report,
+        WATCH,
+        &[
+            ("server.js", "require('chokidar')"),
+            ("server.js", "chokidar.watch("),
+        ],
+    );
+}
+
+// ---- Code for one operating system ----
+
+const FFI: &str = "WF603";
+const SPAWN: &str = "WF101";
+
+#[test]
+fn a_branch_for_another_system_or_for_linux_alone_is_optional() {
+    let py = "import sys\n\nif sys.platform == 'win32':\n    import ctypes\n    kernel32 = ctypes.WinDLL('kernel32')\nelse:\n    import fcntl\n\nif sys.platform == 'linux':\n    import ctypes\n    renameat2 = ctypes.CDLL(None).renameat2\n\nif __name__ == '__main__':\n    print('ok')\n";
+    let js = "const { execSync } = require('child_process');\nfunction stop(pid) {\n  if (process.platform === 'win32') {\n    execSync('taskkill /pid ' + pid);\n  }\n}\nmodule.exports = stop;\n";
+    let rs = "#[cfg(windows)]\nfn open(p: &str) {\n    std::process::Command::new(\"cmd\").arg(p).spawn().ok();\n}\n\nfn main() {}\n";
+    let report = scan(&[
+        ("app.py", py.into()),
+        ("stop.js", js.into()),
+        ("src/main.rs", rs.into()),
+    ]);
+    assert_eq!(
+        context_at(&report, SPAWN, "src/main.rs", "Command::new"),
+        Context::Optional
+    );
+    for what in ["WinDLL", "renameat2"] {
+        assert_eq!(context_at(&report, FFI, "app.py", what), Context::Optional);
+    }
+    assert!(!counted(&report, FFI), "{:#?}", finding(&report, FFI));
+    // The call; the require at the top stays the service's.
+    assert_eq!(
+        context_at(&report, SPAWN, "stop.js", "execSync('taskkill"),
+        Context::Optional
+    );
+    let f = finding(&report, FFI).unwrap();
+    let e = f
+        .evidence
+        .iter()
+        .find(|e| e.at.snippet.contains("WinDLL"))
+        .unwrap();
+    assert!(
+        e.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("only on win32"),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn the_same_code_outside_a_platform_branch_counts() {
+    // A Linux branch whose other path fails is the only path.
+    let py = "import sys\n\nif sys.platform == 'linux':\n    import ctypes\n    renameat2 = ctypes.CDLL(None).renameat2\nelse:\n    raise RuntimeError('Linux only')\n\nif __name__ == '__main__':\n    print('ok')\n";
+    let js = "const { execSync } = require('child_process');\nfunction stop(pid) {\n  if (process.platform !== 'win32') {\n    execSync('kill ' + pid);\n  }\n}\nmodule.exports = stop;\n";
+    let report = scan(&[("app.py", py.into()), ("stop.js", js.into())]);
+    assert_eq!(
+        context_at(&report, FFI, "app.py", "renameat2"),
+        Context::Service
+    );
+    assert!(counted(&report, FFI));
+    assert_eq!(
+        context_at(&report, SPAWN, "stop.js", "execSync('kill"),
+        Context::Service
+    );
+    assert!(counted(&report, SPAWN));
+}
+
 // ---- Bad input ----
 
 #[test]

@@ -572,7 +572,8 @@ impl<'r> Engine<'r> {
             FactKind::Runtime { .. }
             | FactKind::Entry { .. }
             | FactKind::Script { .. }
-            | FactKind::Crate { .. } => {}
+            | FactKind::Crate { .. }
+            | FactKind::GoModule { .. } => {}
         }
     }
 }

@@ -9,12 +9,14 @@
 //! follows the package-manager commands that run a package.json script),
 //! `reach` walks the import graph from its entry points (`go_commands`
 //! a Go package of cobra commands a file at a time), `healthcheck`
-//! sets apart what an image's HEALTHCHECK runs, and `selfupdate`
-//! recognises code that updates the installation from its own checkout.
+//! sets apart what an image's HEALTHCHECK runs, `selfupdate`
+//! recognises code that updates the installation from its own checkout,
+//! and `dev_imports` code that loads a development-only package on demand.
 //! Nothing here reads files or prints.
 
 pub(crate) mod callers;
 mod code_rules;
+pub(crate) mod dev_imports;
 pub(crate) mod entries;
 pub mod finding;
 pub(crate) mod go_commands;

@@ -40,6 +40,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 /// its own (`[[bin]] path = "src/radiusd.rs"`, `[lib] path`).
 pub(crate) const CRATE_ROOT: &str = "(crate root)";
 
+/// Prefixes the module path a Go file declares when it sits in the
+/// directory of the go.mod that names it (`go:module github.com/acme/app`).
+pub(crate) const GO_MODULE: &str = "go:module ";
+
 /// Nodes visited before the walk gives up (the rest is undecided).
 const MAX_NODES: usize = 50_000;
 /// Import hops followed from an entry point.
@@ -1114,13 +1118,19 @@ where
     }
     libraries.named_mods(files, imports.clone(), library_mods, &mut edges);
     // Go imports of a module's root package.
-    let go_roots = go_module_roots(
+    let mut go_roots = go_module_roots(
         &ix,
         go_imports
             .iter()
             .filter(|(.., resolved)| *resolved)
             .map(|(_, module, ..)| *module),
     );
+    // What a go.mod says wins over what the imports suggest.
+    for f in files.iter().filter(|f| f.language == Language::Go) {
+        for m in f.declares.iter().filter_map(|d| d.strip_prefix(GO_MODULE)) {
+            go_roots.insert(m.to_string(), dir_of(&f.rel).to_string());
+        }
+    }
     if !go_roots.is_empty() {
         let root_packages: HashSet<&str> = files
             .iter()
@@ -1869,6 +1879,31 @@ mod tests {
         ];
         let out = walk(&files, &imports, &[entry("cmd/app/main.go", true)]);
         assert_eq!(out.placed["control.go"], Placed::Unreachable);
+    }
+
+    #[test]
+    fn a_go_modules_root_package_is_the_directory_of_its_go_mod() {
+        use Language::Go;
+        let root_file = |declares: &[&str]| names("server.go", Go, declares, &[]);
+        let module = format!("{GO_MODULE}github.com/acme/links");
+        // `cmd/links` imports the root package, which imports nothing of
+        // the module: only go.mod says where the root is.
+        let imports = [import(
+            "cmd/links/main.go",
+            3,
+            "github.com/acme/links",
+            "",
+            Go,
+        )];
+        let walked = |server: File| {
+            let files = [file("cmd/links/main.go", Go), server, file("db.go", Go)];
+            walk(&files, &imports, &[entry("cmd/links/main.go", true)])
+        };
+        let out = walked(root_file(&[module.as_str()]));
+        assert!(matches!(out.placed["server.go"], Placed::Reached(_)));
+        assert!(matches!(out.placed["db.go"], Placed::Reached(_)));
+        let out = walked(root_file(&[]));
+        assert_eq!(out.placed["server.go"], Placed::Unreachable);
     }
 
     /// A Django project: the WSGI module names the settings module in a

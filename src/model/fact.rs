@@ -366,6 +366,11 @@ pub enum FactKind {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         bins: Vec<(String, String)>,
     },
+    /// go.mod's `module` directive: the import path of the package in the
+    /// directory of that go.mod. No rule matches it: the import graph
+    /// (analyze::reach) resolves imports of that path to this directory,
+    /// the one package whose directory no import path names.
+    GoModule { path: String },
     /// A package.json script: its `name` under `scripts`, the command it
     /// runs, and the `package`'s own name (empty when it has none), which
     /// `pnpm --filter` and `yarn workspace` select it by. No rule matches

@@ -13,6 +13,8 @@ pub mod go_names;
 pub mod lex;
 pub mod line_start;
 pub mod manifest;
+pub mod optional_imports;
+pub mod platform_gates;
 pub mod rust_paths;
 pub mod shell_exec;
 pub mod source;
@@ -26,6 +28,14 @@ use crate::model::diag::Diagnostic;
 /// digit or `_`.
 pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The identifiers of `s`, lower-cased.
+pub(crate) fn words_lower(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 /// The identifier `s` starts with (not a number).

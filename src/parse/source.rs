@@ -199,6 +199,12 @@ pub fn parse_code(
             if !view.is_code(text, stmt_start) {
                 continue;
             }
+            // TypeScript erases a type-only import: it loads nothing.
+            if matches!(lang, Language::JavaScript | Language::TypeScript)
+                && type_only(&text[stmt_start..])
+            {
+                continue;
+            }
             let modules: Vec<(usize, String)> = if lang == Language::Go && whole.contains('(') {
                 GO_BLOCK_ITEM
                     .captures_iter(m)
@@ -289,6 +295,37 @@ pub fn parse_code(
         .extend(crate::parse::source_sites::facts(rel, text, &view, context));
     out.facts.sort_by_key(|f| f.at.line);
     (view, out)
+}
+
+/// `import type { A } from "m"`, `export type { A } from "m"`, `import {
+/// type A, type B } from "m"`: TypeScript's imports of types only, which
+/// it erases. `import type from "m"` imports a default named `type`.
+fn type_only(stmt: &str) -> bool {
+    let Some(rest) = stmt
+        .strip_prefix("import")
+        .or_else(|| stmt.strip_prefix("export"))
+    else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    if let Some(after) = rest.strip_prefix("type") {
+        let after = after.trim_start();
+        return after.starts_with(['{', '*'])
+            || crate::parse::leading_ident(after).is_some_and(|w| w != "from");
+    }
+    let Some(inner) = rest
+        .strip_prefix('{')
+        .and_then(|r| r.split_once('}'))
+        .map(|(i, _)| i)
+    else {
+        return false;
+    };
+    let items: Vec<&str> = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .collect();
+    !items.is_empty() && items.iter().all(|i| i.starts_with("type "))
 }
 
 /// `include!("x.rs")` and `#[path = "x.rs"]` with a literal path: files a
@@ -765,6 +802,15 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn type_only_imports_load_nothing() {
+        let src = "import type {ChildProcess} from 'node:child_process';\nexport type { Server } from 'node:net';\nimport { type Worker, type WorkerOptions } from 'node:worker_threads';\nimport type * as cp from 'node:cluster';\nimport { type A, spawn } from 'cross-spawn';\nimport type from 'typelib';\nimport {exec} from 'child_process';\n";
+        assert_eq!(
+            imports(Language::TypeScript, src),
+            ["cross-spawn", "typelib", "child_process"]
+        );
     }
 
     #[test]

@@ -108,14 +108,7 @@ pub fn gates(code: &str) -> Vec<Gate> {
     if !code.contains("settings.") && !code.contains("config.") && !code.contains("conf.") {
         return Vec::new();
     }
-    // (indent, text) of each non-blank line; None for blank ones.
-    let lines: Vec<Option<(usize, &str)>> = code
-        .lines()
-        .map(|l| {
-            let t = l.trim_start();
-            (!t.trim_end().is_empty()).then(|| (l.len() - t.len(), t.trim_end()))
-        })
-        .collect();
+    let lines = indented_lines(code);
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some((indent, text)) = *l else {
@@ -171,9 +164,20 @@ fn gate(first: usize, last_exclusive: usize, name: &str, at: usize) -> Gate {
     }
 }
 
+/// (indent, text) of each non-blank line of a code view; None for blank
+/// ones.
+pub(crate) fn indented_lines(code: &str) -> Vec<Option<(usize, &str)>> {
+    code.lines()
+        .map(|l| {
+            let t = l.trim_start();
+            (!t.trim_end().is_empty()).then(|| (l.len() - t.len(), t.trim_end()))
+        })
+        .collect()
+}
+
 /// The index past the last line, from `from`, that is blank or indented
 /// deeper than `indent` (trailing blank lines excluded).
-fn end_of_block(lines: &[Option<(usize, &str)>], from: usize, indent: usize) -> usize {
+pub(crate) fn end_of_block(lines: &[Option<(usize, &str)>], from: usize, indent: usize) -> usize {
     let mut end = from;
     for (j, l) in lines.iter().enumerate().skip(from) {
         match l {
@@ -186,7 +190,7 @@ fn end_of_block(lines: &[Option<(usize, &str)>], from: usize, indent: usize) -> 
 }
 
 /// A block that holds one `raise` or `return` and its continuation lines.
-fn only_exit(block: &[Option<(usize, &str)>]) -> bool {
+pub(crate) fn only_exit(block: &[Option<(usize, &str)>]) -> bool {
     let mut body = block.iter().flatten();
     let Some((indent, first)) = body.next() else {
         return false;

@@ -10,7 +10,7 @@
 //! compiled.
 
 use super::{Dep, Sink};
-use crate::model::fact::Ecosystem;
+use crate::model::fact::{Ecosystem, Fact, FactKind, Location};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Block {
@@ -51,8 +51,8 @@ pub(crate) fn go_mod(sink: &mut Sink) {
             "exclude" | "retract" | "tool" | "ignore" | "godebug" if opens => block = Block::Other,
             "require" => require(sink, rest, indirect(raw), line_no),
             "replace" => replace(sink, rest, line_no),
-            "module" | "go" | "toolchain" | "exclude" | "retract" | "tool" | "ignore"
-            | "godebug" => {}
+            "module" => module(sink, rest, line_no),
+            "go" | "toolchain" | "exclude" | "retract" | "tool" | "ignore" | "godebug" => {}
             _ => sink.malformed(format!("go.mod line {line_no}: unknown directive `{verb}`")),
         }
     }
@@ -65,6 +65,23 @@ pub(crate) fn go_mod(sink: &mut Sink) {
 fn indirect(raw: &str) -> bool {
     raw.find("//")
         .is_some_and(|i| raw[i + 2..].trim_start().starts_with("indirect"))
+}
+
+/// `module github.com/acme/app`: the module's own path.
+fn module(sink: &mut Sink, spec: &str, line: u32) {
+    let path = unquote(spec.split_whitespace().next().unwrap_or_default());
+    if path.is_empty() || path.len() > 1024 {
+        return;
+    }
+    let at = Location::line(sink.rel, line, sink.line_text(line));
+    let fact = Fact::new(
+        FactKind::GoModule {
+            path: path.to_string(),
+        },
+        at,
+        sink.context,
+    );
+    sink.out.facts.push(fact);
 }
 
 /// `github.com/cilium/ebpf v0.12.3`
@@ -164,6 +181,15 @@ exclude golang.org/x/net v0.1.0
         assert!(!indirect("github.com/cilium/ebpf"));
         assert!(!indirect("github.com/vishvananda/netlink"));
         assert_eq!(runtimes(&out), vec![("go".to_string(), 10)]);
+        let modules: Vec<(&str, Option<u32>)> = out
+            .facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                crate::model::fact::FactKind::GoModule { path } => Some((path.as_str(), f.at.line)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(modules, [("example.com/loader", Some(1))]);
     }
 
     #[test]
