@@ -667,6 +667,7 @@ fn reach_unit(
     let code_files: std::collections::HashSet<&str> =
         files.iter().map(|f| f.rel.as_str()).collect();
     crate::analyze::entries::cargo_binaries(u, kept, &code_files);
+    crate::analyze::entries::go_binaries(u, &code.entries, &code_files);
     let declared_by_manifests = crate::analyze::entries::add_declared(u, kept, artifacts);
     diagnostics.extend(declared_by_manifests.diagnostics);
     let named = u.entry_points.iter().any(|e| e.path.is_some());

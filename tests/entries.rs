@@ -1183,3 +1183,44 @@ fn a_spawn_only_background_jobs_call_and_a_variant_stage_are_not_the_request_pat
     assert_eq!(run_line(&f), "service");
     assert_eq!(r["verdict"], "stay");
 }
+
+/// An image that runs the program `go build` named for its package's
+/// directory (`cmd/server` builds `server`) starts that package: what only
+/// the other program of the tree reaches is a side program's.
+#[test]
+fn an_image_running_a_go_program_by_name_starts_the_package_of_that_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "go.mod", "module github.com/acme/links\n\ngo 1.22\n");
+    write(
+        d,
+        "cmd/server/main.go",
+        "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
+    );
+    write(
+        d,
+        "cmd/admin/main.go",
+        "package main\n\nimport \"os/exec\"\n\nfunc main() { exec.Command(\"pg_dump\").Run() }\n",
+    );
+    let dockerfile = |entry: &str| {
+        format!("FROM golang:1.22 AS b\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/ ./cmd/...\nFROM alpine:3.20\nCOPY --from=b /out/ /usr/local/bin/\nENTRYPOINT [\"{entry}\"]\n")
+    };
+    write(d, "Dockerfile", &dockerfile("/usr/local/bin/server"));
+    let r = scan(d);
+    let main: Vec<(String, String, bool)> = entries(&r).into_iter().filter(|e| e.2).collect();
+    assert_eq!(
+        main,
+        [("dockerfile".into(), "cmd/server/main.go".into(), true)],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(contexts(&r, "cmd/admin/main.go"), ["optional"]);
+    // A name no package has: the image's program is not placed.
+    write(d, "Dockerfile", &dockerfile("/usr/local/bin/links"));
+    let r = scan(d);
+    assert!(
+        entries(&r).contains(&("dockerfile".into(), "-".into(), true)),
+        "{}",
+        r["services"][0]
+    );
+}

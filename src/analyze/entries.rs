@@ -14,7 +14,7 @@ use crate::model::diag::{DiagKind, Diagnostic};
 use crate::model::fact::{Fact, FactKind, Location};
 use crate::model::service::{EntryKind, EntryPoint, ServiceKind};
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What resolving a unit's declared entry points left behind.
 #[derive(Debug, Default)]
@@ -200,6 +200,34 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
                 .find(|p| code.contains(p.as_str()))
         });
         e.path = files.next();
+    }
+}
+
+/// An image that runs a Go program the tree builds, by the name `go build`
+/// gives it (`ENTRYPOINT ["cmd/writefreely/writefreely"]`,
+/// `/usr/local/bin/writefreely`), starts the `package main` whose
+/// directory has that name (`cmd/writefreely/main.go`): the image's entry
+/// point gets that file when exactly one such package does.
+pub(crate) fn go_binaries(
+    u: &mut Unit,
+    entries: &HashMap<String, EntryKind>,
+    code: &HashSet<&str>,
+) {
+    for e in u.entry_points.iter_mut().filter(|e| {
+        e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
+    }) {
+        let words = command_words(&e.declared_in.snippet);
+        let Some(program) = program(&words).map(|w| w.rsplit('/').next().unwrap_or(w)) else {
+            continue;
+        };
+        let mut mains = entries.iter().filter(|(rel, kind)| {
+            **kind == EntryKind::GoMain
+                && code.contains(rel.as_str())
+                && crate::model::path::dir_of(rel).rsplit('/').next() == Some(program)
+        });
+        if let (Some((rel, _)), None) = (mains.next(), mains.next()) {
+            e.path = Some(rel.clone());
+        }
     }
 }
 

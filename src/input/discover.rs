@@ -384,6 +384,16 @@ fn is_dockerfile(lower: &str) -> bool {
     if TEMPLATES.iter().any(|t| lower.ends_with(t)) {
         return false;
     }
+    // `dockerfile.min.js` (a syntax highlighter's grammar), `Dockerfile.md`:
+    // a file of another kind named for Dockerfiles. Variant names
+    // (`Dockerfile.prod`, `Dockerfile.alpine`, `Dockerfile.java`) stay.
+    const OTHER_KINDS: [&str; 22] = [
+        ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".map", ".json", ".md", ".html", ".css",
+        ".txt", ".yml", ".yaml", ".toml", ".py", ".go", ".rs", ".rb", ".php", ".svg", ".snap",
+    ];
+    if OTHER_KINDS.iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
     lower == "dockerfile"
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
@@ -507,5 +517,16 @@ mod tests {
             kind_by_name("Dockerfile.debian"),
             Some(ArtifactKind::Dockerfile)
         );
+        assert_eq!(
+            kind_by_name("Dockerfile.java"),
+            Some(ArtifactKind::Dockerfile)
+        );
+        // Files of another kind named for Dockerfiles: a highlighter's
+        // grammar, a document.
+        assert_eq!(
+            kind_by_name("dockerfile.min.js"),
+            Some(ArtifactKind::Source(Language::JavaScript))
+        );
+        assert_eq!(kind_by_name("Dockerfile.md"), None);
     }
 }
