@@ -1237,14 +1237,14 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         engine.match_fact(f, &mut r.hits);
     }
     if let ArtifactKind::Source(Language::JavaScript | Language::TypeScript) = a.kind {
-        r.lazy = lazy_loads(&text, &out.facts, &r.hits);
+        r.lazy = crate::analyze::dev_imports::file_loads(&text, &out.facts, &r.hits);
     }
     if a.kind == ArtifactKind::Dockerfile {
         engine.lower_bindings(&out.facts, &mut r.hits);
     }
     if let Some((view, _)) = source_view.as_ref().filter(|(_, python)| *python) {
         let guarded = parse::optional_imports::python(&view.code);
-        optional_imports(&mut r.hits, &guarded);
+        crate::analyze::optional_code::guarded_imports(&mut r.hits, &guarded);
     }
     if let Some((view, _)) = source_view.as_ref() {
         if r.hits.iter().any(|h| h.evidence.context.counts()) {
@@ -1257,7 +1257,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                 }
                 _ => parse::platform_gates::braced(&text, view),
             };
-            platform_only(&mut r.hits, &gates);
+            crate::analyze::optional_code::platform_only(&mut r.hits, &gates);
         }
     }
     if let Some((view, _)) = source_view.as_ref().filter(|_| spawns_in_code) {
@@ -1326,105 +1326,6 @@ fn optional_spawns(engine: &Engine, hits: &mut [Hit], reason: &str) {
         if is_spawn(engine, h) && h.evidence.context.counts() {
             h.evidence.context = Context::Optional;
             h.evidence.reason = Some(reason.to_string());
-        }
-    }
-}
-
-/// Gives the `optional` context to counted evidence inside a branch that
-/// runs on one operating system only (`parse::platform_gates`).
-fn platform_only(hits: &mut [Hit], gates: &[parse::platform_gates::PlatformGate]) {
-    if gates.is_empty() {
-        return;
-    }
-    for h in hits.iter_mut().filter(|h| h.evidence.context.counts()) {
-        let Some(line) = h.evidence.at.line else {
-            continue;
-        };
-        // The innermost gate: the last one opened before the line.
-        if let Some(g) = gates
-            .iter()
-            .filter(|g| g.holds(line))
-            .max_by_key(|g| g.line)
-        {
-            h.evidence.context = Context::Optional;
-            h.evidence.reason = Some(g.reason());
-        }
-    }
-}
-
-/// The packages a JS/TS file loads on demand on the lines where its
-/// imports are counted evidence (`analyze::dev_imports`).
-fn lazy_loads(
-    text: &str,
-    facts: &[Fact],
-    hits: &[Hit],
-) -> Vec<crate::analyze::dev_imports::LazyLoad> {
-    let lines: Vec<u32> = hits
-        .iter()
-        .filter(|h| h.evidence.source == Source::Import && h.evidence.context.counts())
-        .filter_map(|h| h.evidence.at.line)
-        .collect();
-    if lines.is_empty() {
-        return Vec::new();
-    }
-    let imports: Vec<(u32, &str)> = facts
-        .iter()
-        .filter_map(|f| match &f.kind {
-            FactKind::Import { module, .. } => Some((f.at.line?, module.as_str())),
-            _ => None,
-        })
-        .collect();
-    crate::analyze::dev_imports::lazy_loads(text, &imports, &lines)
-}
-
-/// Gives the `optional` context to what a file has only through imports it
-/// can run without (`parse::optional_imports`): a rule's hits in the file,
-/// when every import of that rule here sits in such a `try:` body, and the
-/// code that names what those imports bind. A code hit that names none of
-/// them (`os.system` beside an optional `import sh`) keeps its context.
-fn optional_imports(hits: &mut [Hit], guarded: &[parse::optional_imports::Guarded]) {
-    if guarded.is_empty() {
-        return;
-    }
-    let guard = |h: &Hit| {
-        let line = h.evidence.at.line?;
-        guarded.iter().find(|g| g.holds(line))
-    };
-    let mut rules: Vec<(usize, Vec<&parse::optional_imports::Guarded>)> = Vec::new();
-    let mut unguarded: Vec<usize> = Vec::new();
-    for h in hits.iter().filter(|h| h.evidence.source == Source::Import) {
-        match guard(h) {
-            Some(g) => match rules.iter_mut().find(|(r, _)| *r == h.rule) {
-                Some((_, gs)) => gs.push(g),
-                None => rules.push((h.rule, vec![g])),
-            },
-            None => unguarded.push(h.rule),
-        }
-    }
-    rules.retain(|(r, _)| !unguarded.contains(r));
-    for h in hits.iter_mut() {
-        let Some((_, gs)) = rules.iter().find(|(r, _)| *r == h.rule) else {
-            continue;
-        };
-        if !h.evidence.context.counts() {
-            continue;
-        }
-        let g = if h.evidence.source == Source::Import {
-            guard(h)
-        } else {
-            let words = crate::parse::words_lower(&h.evidence.at.snippet);
-            gs.iter().copied().find(|g| {
-                g.names
-                    .iter()
-                    .any(|n| words.contains(&n.to_ascii_lowercase()))
-            })
-        };
-        if let Some(g) = g {
-            h.evidence.context = Context::Optional;
-            h.evidence.reason = Some(format!(
-                "imported where `except ImportError` (line {}) carries on without it",
-                g.handler
-            ));
         }
     }
 }

@@ -37,6 +37,27 @@ pub(crate) struct LazyLoad {
     pub names: Vec<String>,
 }
 
+/// The packages a JS/TS file loads on demand on the lines where its
+/// imports are counted evidence: `lazy_loads` of the file's import facts.
+pub(crate) fn file_loads(text: &str, facts: &[Fact], hits: &[Hit]) -> Vec<LazyLoad> {
+    let lines: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.evidence.source == Source::Import && h.evidence.context.counts())
+        .filter_map(|h| h.evidence.at.line)
+        .collect();
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let imports: Vec<(u32, &str)> = facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::Import { module, .. } => Some((f.at.line?, module.as_str())),
+            _ => None,
+        })
+        .collect();
+    lazy_loads(text, &imports, &lines)
+}
+
 /// The lazy loads of bare packages among `imports` (line, module) of one
 /// JS/TS file whose raw `text` is given; `lines` limits them to the lines
 /// that matter (those with counted import evidence).

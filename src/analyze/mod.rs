@@ -11,7 +11,9 @@
 //! a Go package of cobra commands a file at a time), `healthcheck`
 //! sets apart what an image's HEALTHCHECK runs, `selfupdate`
 //! recognises code that updates the installation from its own checkout,
-//! and `dev_imports` code that loads a development-only package on demand.
+//! `dev_imports` code that loads a development-only package on demand, and
+//! `optional_code` code a file runs only without a package or on another
+//! system.
 //! Nothing here reads files or prints.
 
 pub(crate) mod callers;
@@ -26,6 +28,7 @@ pub mod linker;
 pub(crate) mod literals;
 pub mod matcher;
 pub mod members;
+pub(crate) mod optional_code;
 pub mod reach;
 pub mod roles;
 pub mod runtime;

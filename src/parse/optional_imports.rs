@@ -13,7 +13,8 @@
 //! The package is an extra the service works without (a cache, a faster
 //! parser, a file watcher), so what it brings is not something the port
 //! has to replace. This module only reads one file's code view; the scan
-//! decides which hits that lowers (`scan::optional_imports`).
+//! decides which hits that lowers
+//! (`analyze::optional_code::guarded_imports`).
 
 use crate::parse::switches::{end_of_block, indented_lines};
 

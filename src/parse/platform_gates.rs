@@ -9,7 +9,7 @@
 //! platform means the code has a path without it. Either way the branch is
 //! not what the port must replace. This module only reads one file; the
 //! scan gives the hits inside such spans their context
-//! (`scan::platform_only`).
+//! (`analyze::optional_code::platform_only`).
 
 use crate::model::language::Language;
 use crate::parse::lex::CodeView;
