@@ -139,18 +139,24 @@ pub fn python(text: &str, code: &str) -> Vec<PlatformGate> {
     out
 }
 
-/// Whether the `else:` after a block (ending before `at`, at `indent`)
-/// only raises or returns.
+/// Whether the `else:` that ends the `elif` chain after a block (ending
+/// before `at`, at `indent`) only raises or returns: then no other system
+/// gets past the test.
 fn alternative_fails(lines: &[Option<(usize, &str)>], mut at: usize, indent: usize) -> bool {
-    while matches!(lines.get(at), Some(None)) {
-        at += 1;
-    }
-    match lines.get(at).copied().flatten() {
-        Some((n, "else:")) if n == indent => {
-            let end = end_of_block(lines, at + 1, indent);
-            only_exit(&lines[at + 1..end])
+    loop {
+        while matches!(lines.get(at), Some(None)) {
+            at += 1;
         }
-        _ => false,
+        match lines.get(at).copied().flatten() {
+            Some((n, t)) if n == indent && t.starts_with("elif") => {
+                at = end_of_block(lines, at + 1, indent);
+            }
+            Some((n, "else:")) if n == indent => {
+                let end = end_of_block(lines, at + 1, indent);
+                return only_exit(&lines[at + 1..end]);
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -308,6 +314,10 @@ mod tests {
         // fails without Linux.
         let src = "if sys.platform != 'win32':\n    import fcntl\nif os.name == 'posix':\n    import fcntl\n\"\"\"\nif sys.platform == 'win32':\n    x = 1\n\"\"\"\nif sys.platform == 'linux':\n    import pyinotify\nelse:\n    raise RuntimeError('Linux only')\n";
         assert!(py(src).is_empty(), "{:?}", py(src));
+        // Through an `elif` for another system to the failing `else:`: the
+        // Linux branch stays, the macOS one is that system's.
+        let src = "if sys.platform == 'linux':\n    import pyinotify\nelif sys.platform == 'darwin':\n    import fsevents\nelse:\n    raise RuntimeError('Linux or macOS')\n";
+        assert_eq!(py(src), vec![(4, 4, "darwin".to_string(), false)]);
     }
 
     #[test]
