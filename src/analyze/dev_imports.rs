@@ -62,15 +62,20 @@ pub(crate) fn file_loads(text: &str, facts: &[Fact], hits: &[Hit]) -> Vec<LazyLo
 /// JS/TS file whose raw `text` is given; `lines` limits them to the lines
 /// that matter (those with counted import evidence).
 pub(crate) fn lazy_loads(text: &str, imports: &[(u32, &str)], lines: &[u32]) -> Vec<LazyLoad> {
+    // The imports asked for, by line, read in one pass over the text.
+    let mut wanted: Vec<(u32, &str)> = imports
+        .iter()
+        .filter(|(line, _)| lines.contains(line))
+        .filter_map(|&(line, module)| Some((line, npm_package(module)?)))
+        .collect();
+    wanted.sort_unstable();
+    let Some(&(last, _)) = wanted.last() else {
+        return Vec::new();
+    };
+    let raw_lines: Vec<&str> = text.lines().take(last as usize).collect();
     let mut out = Vec::new();
-    for &(line, module) in imports {
-        if !lines.contains(&line) {
-            continue;
-        }
-        let Some(package) = npm_package(module) else {
-            continue;
-        };
-        let Some(raw) = text.lines().nth(line.saturating_sub(1) as usize) else {
+    for (line, package) in wanted {
+        let Some(raw) = raw_lines.get(line.saturating_sub(1) as usize) else {
             continue;
         };
         let body = raw.trim_start();
@@ -90,8 +95,9 @@ pub(crate) fn lazy_loads(text: &str, imports: &[(u32, &str)], lines: &[u32]) -> 
 }
 
 /// The package a bare specifier names: `chokidar`, `@scope/pkg` (from
-/// `@scope/pkg/sub`). Relative paths, absolute paths, URLs and Node's
-/// built-ins (`node:fs`) name none.
+/// `@scope/pkg/sub`). Relative paths, absolute paths and URLs name none.
+/// Node's built-ins arrive without `node:` (parse::source drops it) and
+/// look like packages, but no package.json declares them.
 fn npm_package(module: &str) -> Option<&str> {
     if module.starts_with(['.', '/']) || module.contains(':') {
         return None;
@@ -180,12 +186,8 @@ pub(crate) fn apply(facts: &[Fact], loads: &HashMap<String, Vec<LazyLoad>>, hits
         let load = if e.source == Source::Import {
             ls.iter().find(|l| Some(l.line) == e.at.line)
         } else {
-            let words = crate::parse::words_lower(&e.at.snippet);
-            ls.iter().find(|l| {
-                l.names
-                    .iter()
-                    .any(|n| words.contains(&n.to_ascii_lowercase()))
-            })
+            ls.iter()
+                .find(|l| crate::parse::names_any(&e.at.snippet, &l.names))
         };
         if let Some(l) = load {
             e.context = Context::Dev;

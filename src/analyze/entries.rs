@@ -170,13 +170,8 @@ pub(crate) fn program(words: &[String]) -> Option<&str> {
 /// or the `path` of a `[[bin]]` of that name): the image's entry point gets
 /// that file.
 pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &HashSet<&str>) {
-    for e in u.entry_points.iter_mut().filter(|e| {
-        e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
-    }) {
-        let words = command_words(&e.declared_in.snippet);
-        let Some(program) = program(&words).map(|w| w.rsplit('/').next().unwrap_or(w)) else {
-            continue;
-        };
+    for (e, program) in unplaced_programs(u) {
+        let program = program.as_str();
         let name = program.replace('-', "_");
         let mut files = kept.iter().map(Borrow::borrow).filter_map(|f| {
             let FactKind::Crate {
@@ -203,6 +198,26 @@ pub(crate) fn cargo_binaries<F: Borrow<Fact>>(u: &mut Unit, kept: &[F], code: &H
     }
 }
 
+/// The image's and compose file's main entry points that name no file of
+/// the tree, with the name of the program each runs (`/usr/local/bin/app`
+/// runs `app`): a compiled program, which `cargo_binaries` and
+/// `go_binaries` place by the names their builds give.
+fn unplaced_programs(u: &mut Unit) -> impl Iterator<Item = (&mut EntryPoint, String)> {
+    u.entry_points
+        .iter_mut()
+        .filter(|e| {
+            e.main
+                && e.path.is_none()
+                && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
+        })
+        .filter_map(|e| {
+            let words = command_words(&e.declared_in.snippet);
+            let program = program(&words)?;
+            let name = program.rsplit('/').next().unwrap_or(program).to_string();
+            Some((e, name))
+        })
+}
+
 /// An image that runs a Go program the tree builds, by the name `go build`
 /// gives it (`ENTRYPOINT ["cmd/writefreely/writefreely"]`,
 /// `/usr/local/bin/writefreely`), starts the `package main` whose
@@ -213,13 +228,8 @@ pub(crate) fn go_binaries(
     entries: &HashMap<String, EntryKind>,
     code: &HashSet<&str>,
 ) {
-    for e in u.entry_points.iter_mut().filter(|e| {
-        e.main && e.path.is_none() && matches!(e.kind, EntryKind::Dockerfile | EntryKind::Compose)
-    }) {
-        let words = command_words(&e.declared_in.snippet);
-        let Some(program) = program(&words).map(|w| w.rsplit('/').next().unwrap_or(w)) else {
-            continue;
-        };
+    for (e, program) in unplaced_programs(u) {
+        let program = program.as_str();
         let mut mains = entries.iter().filter(|(rel, kind)| {
             **kind == EntryKind::GoMain
                 && code.contains(rel.as_str())

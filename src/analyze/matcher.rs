@@ -425,10 +425,11 @@ impl<'r> Engine<'r> {
     }
 
     /// Lowers to low confidence each image package hit whose tool the same
-    /// Dockerfile installs beside its library's development files
-    /// (`imagemagick` with `libmagickwand-dev`): the tool came along for a
-    /// binding built against the library, which the native-extension rule
-    /// reports, and is not shown to run. `facts` are one file's.
+    /// build installs beside its library's development files (`imagemagick`
+    /// with `libmagickwand-dev`): the tool came along for a binding built
+    /// against the library, which the native-extension rule reports, and is
+    /// not shown to run. `facts` are one build's: a Dockerfile's, or a
+    /// scanned image's history and package database.
     pub fn lower_bindings(&self, facts: &[Fact], hits: &mut [Hit]) {
         if self.bindings.is_empty() {
             return;

@@ -44,12 +44,10 @@ pub(crate) fn guarded_imports(hits: &mut [Hit], guarded: &[parse::optional_impor
         let g = if h.evidence.source == Source::Import {
             guard(h)
         } else {
-            let words = crate::parse::words_lower(&h.evidence.at.snippet);
-            gs.iter().copied().find(|g| {
-                g.names
-                    .iter()
-                    .any(|n| words.contains(&n.to_ascii_lowercase()))
-            })
+            let line = &h.evidence.at.snippet;
+            gs.iter()
+                .copied()
+                .find(|g| parse::names_any(line, &g.names))
         };
         if let Some(g) = g {
             h.evidence.context = Context::Optional;

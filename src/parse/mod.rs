@@ -30,12 +30,16 @@ pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// The identifiers of `s`, lower-cased.
-pub(crate) fn words_lower(s: &str) -> Vec<String> {
-    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+/// The words of `s`: its runs of identifier bytes (`is_ident_byte`).
+pub(crate) fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_ascii() || !is_ident_byte(c as u8))
         .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect()
+}
+
+/// Whether a word of `line` is one of `names`, ignoring ASCII case (the
+/// evidence `self.observer.schedule(` names the `Observer` an import bound).
+pub(crate) fn names_any(line: &str, names: &[String]) -> bool {
+    words(line).any(|w| names.iter().any(|n| w.eq_ignore_ascii_case(n)))
 }
 
 /// The identifier `s` starts with (not a number).

@@ -95,9 +95,7 @@ pub fn python(code: &str) -> Vec<Guarded> {
 /// `except ImportError:`, `except (ImportError, OSError) as e:`,
 /// `except ModuleNotFoundError:`.
 fn catches_import_error(clause: &str) -> bool {
-    clause
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|w| w == "ImportError" || w == "ModuleNotFoundError")
+    crate::parse::words(clause).any(|w| w == "ImportError" || w == "ModuleNotFoundError")
 }
 
 /// A handler that stops the program anyway (`raise`, `sys.exit(...)`)

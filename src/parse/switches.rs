@@ -97,9 +97,8 @@ fn negates(value: &str) -> bool {
             None => outside.push(ch),
         }
     }
-    outside
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|w| w == "True" || w == "not")
+    let negated = crate::parse::words(&outside).any(|w| w == "True" || w == "not");
+    negated
 }
 
 /// The spans of a Python file's code view (strings and comments blanked)
