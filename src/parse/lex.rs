@@ -295,8 +295,19 @@ impl Lexer<'_> {
         // Fast path: bytes that cannot start a comment, string or literal
         // are plain code and stay as they are.
         let run = i;
-        while i < b.len() && !special[b[i] as usize] {
-            i += 1;
+        loop {
+            while i < b.len() && !special[b[i] as usize] {
+                i += 1;
+            }
+            // Rust's `r` and `b` start something only as a raw string
+            // (`r"`, `r#"`, `br"`): any other one is a letter of a word, and
+            // going round the whole dispatch below for each would stop this
+            // loop on most words.
+            if syn.rust_raw && i < b.len() && matches!(b[i], b'r' | b'b') && !may_open_raw(b, i) {
+                i += 1;
+                continue;
+            }
+            break;
         }
         if i > run && syn.js_regex {
             if let Some(&last) = b[run..i].iter().rev().find(|c| !c.is_ascii_whitespace()) {
@@ -742,6 +753,18 @@ fn find_escaped(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
         j += 1;
     }
     None
+}
+
+/// Whether the `r` or `b` at `i` may open a Rust raw string: `r"`, `r#`,
+/// `br"` or `br#` after no identifier byte (`r#name` is a raw identifier,
+/// which the raw-string code then leaves as code).
+fn may_open_raw(b: &[u8], i: usize) -> bool {
+    let after = match b[i] {
+        b'b' if b.get(i + 1) == Some(&b'r') => i + 2,
+        b'r' => i + 1,
+        _ => return false,
+    };
+    matches!(b.get(after), Some(b'"' | b'#')) && !ident_before(b, i)
 }
 
 fn ident_before(b: &[u8], i: usize) -> bool {
