@@ -136,9 +136,11 @@ fn cargo_dev_dependency_and_what_it_pulls_in() {
     assert_dev(&windows, WATCH, &places, Context::Optional);
     let runtime = scan(&cargo("dependencies"));
     assert_runtime(&runtime, WATCH, &places);
+    // A runtime dependency keeps the rule's own severity.
+    let rules = RuleSet::builtin().unwrap();
     assert_eq!(
         finding(&runtime, WATCH).unwrap().severity,
-        Severity::Blocker
+        rules.rules[rules.index(WATCH).unwrap()].severity
     );
 }
 
@@ -739,4 +741,38 @@ fn broken_and_cyclic_locks_never_panic() {
     // Through a cycle, from a dev root only.
     assert_dev(&report, WATCH, &[("Cargo.lock", "notify")], Context::Dev);
     assert!(report.diagnostics.iter().any(|d| d.path == "package.json"));
+}
+
+// ---- Severity by what the code needs ----
+
+/// A certificate watcher on the service's path is counted, but polling
+/// replaces it: porting work (a major), not a reason to stay. A spawn
+/// beside it still is one.
+#[test]
+fn a_reload_watcher_is_porting_work_a_spawn_is_not() {
+    use wasmfit::model::score::Verdict;
+    let go_mod =
+        "module example.com/svc\n\ngo 1.22\n\nrequire github.com/fsnotify/fsnotify v1.7.0\n";
+    let main = |import: &str, extra: &str| {
+        format!(
+            "package main\n\nimport (\n\t\"net/http\"\n{import}\n\t\"github.com/fsnotify/fsnotify\"\n)\n\nfunc main() {{\n\tw, _ := fsnotify.NewWatcher()\n\t_ = w.Add(\"/etc/certs\")\n{extra}\thttp.ListenAndServe(\":8080\", nil)\n}}\n"
+        )
+    };
+    let report = scan(&[("go.mod", go_mod.into()), ("main.go", main("", ""))]);
+    let f = finding(&report, WATCH).expect("WF505 fired");
+    assert!(f.counted, "{f:#?}");
+    assert_eq!(f.severity, Severity::Major);
+    assert_eq!(report.verdict, Verdict::Porting, "{:#?}", report.scoring);
+    let report = scan(&[
+        ("go.mod", go_mod.into()),
+        (
+            "main.go",
+            main(
+                "\t\"os/exec\"",
+                "\t_ = exec.Command(\"convert\", \"a.png\", \"b.jpg\").Run()\n",
+            ),
+        ),
+    ]);
+    assert!(counted(&report, "WF101"));
+    assert_eq!(report.verdict, Verdict::Stay);
 }

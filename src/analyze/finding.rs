@@ -403,7 +403,7 @@ mod tests {
     #[test]
     fn lock_only_is_not_counted_and_job_only_is_at_most_a_major() {
         let rules = RuleSet::builtin().expect("rules");
-        let blocker = "WF505";
+        let blocker = "WF101";
         assert_eq!(
             rules.rules[rules.index(blocker).unwrap()].severity,
             Severity::Blocker
