@@ -732,6 +732,15 @@ fn reach_unit(
         outcome.advisory();
     }
     reach::apply(&outcome, &u.name, hits);
+    // A go.mod requirement only unreached code imports is not in the binary
+    // (analyze::unimported).
+    crate::analyze::unimported::go_unreached(
+        kept,
+        code.imports.iter().flat_map(FileImports::iter),
+        &outcome,
+        &u.name,
+        hits,
+    );
     // What workspace members the service does not run declare is not
     // what it ships (analyze::members).
     let manifests: Vec<&str> = artifacts.iter().map(|a| a.rel.as_str()).collect();

@@ -1224,3 +1224,54 @@ fn an_image_running_a_go_program_by_name_starts_the_package_of_that_name() {
         r["services"][0]
     );
 }
+
+/// A go.mod requirement that only a package no entry point reaches imports
+/// (an end-to-end suite that drives a browser, in a package not named as
+/// tests) is not in the binary the image runs; once the server imports
+/// that package, it is.
+#[test]
+fn a_go_requirement_only_unreached_code_imports_is_not_the_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "go.mod",
+        "module github.com/acme/auth\n\ngo 1.22\n\nrequire github.com/go-rod/rod v0.116.2\n",
+    );
+    let server = |import: &str| {
+        format!("package main\n\nimport (\n\t\"net/http\"\n{import})\n\nfunc main() {{ http.ListenAndServe(\":8080\", nil) }}\n")
+    };
+    write(d, "cmd/auth/main.go", &server(""));
+    write(
+        d,
+        "internal/suites/browser.go",
+        "package suites\n\nimport \"github.com/go-rod/rod\"\n\nfunc Open() *rod.Browser { return rod.New().MustConnect() }\n",
+    );
+    write(
+        d,
+        "Dockerfile",
+        "FROM golang:1.22 AS b\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/ ./cmd/...\nFROM alpine:3.20\nCOPY --from=b /out/ /usr/local/bin/\nENTRYPOINT [\"/usr/local/bin/auth\"]\n",
+    );
+    // The go.mod line's context, for the browser driver's rule.
+    let required = |r: &Value| -> Vec<String> {
+        r["services"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == "WF101")
+            .flat_map(|f| f["evidence"].as_array().unwrap().clone())
+            .filter(|e| e["path"] == "go.mod")
+            .map(|e| e["context"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = scan(d);
+    assert_eq!(required(&r), ["unreachable"], "{}", r["services"][0]);
+    assert_eq!(contexts(&r, "internal/suites/browser.go"), ["unreachable"]);
+    write(
+        d,
+        "cmd/auth/main.go",
+        &server("\t_ \"github.com/acme/auth/internal/suites\"\n"),
+    );
+    let r = scan(d);
+    assert_eq!(required(&r), ["service"], "{}", r["services"][0]);
+}

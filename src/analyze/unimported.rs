@@ -20,11 +20,16 @@
 //! go.mod has no test scope, so a module only tests use (a browser driver
 //! for end-to-end tests) sits among the service's requirements. A direct
 //! requirement that only test, build or example code imports takes that
-//! code's context; one no Go file imports is `unreachable` (`go`). An
-//! `// indirect` requirement is left as it is: some other module imports
-//! it, and whether that part is built is not known here.
+//! code's context; one no Go file imports is `unreachable` (`go`). Once a
+//! service's import graph is walked, one that only code none of its main
+//! entry points reaches imports (an end-to-end suite in a package not
+//! named as tests) is `unreachable` or `optional` for that service, as its
+//! importers are (`go_unreached`). An `// indirect` requirement is left as
+//! it is: some other module imports it, and whether that part is built is
+//! not known here.
 
 use crate::analyze::finding::Hit;
+use crate::analyze::reach::{Outcome, Placed};
 use crate::model::artifact::ManifestKind;
 use crate::model::context::Context;
 use crate::model::fact::{AsImport, Ecosystem, Fact, FactKind, Scope};
@@ -129,23 +134,11 @@ pub(crate) fn go<'a>(
     }
     // (go.mod, line) -> what the requirement's evidence becomes.
     let mut decided: HashMap<(&str, u32), (Context, String)> = HashMap::new();
-    for f in facts {
-        let FactKind::Dependency(d) = &f.kind else {
-            continue;
-        };
-        let Some(line) = f.at.line else {
-            continue;
-        };
-        let go_mod = ManifestKind::of_path(&f.at.path) == Some(ManifestKind::GoMod);
-        if !go_mod || d.ecosystem != Ecosystem::Go || d.indirect {
-            continue;
-        }
-        let within = |m: &str| {
-            m.strip_prefix(d.name.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        let users: Vec<&(&str, &str, Context)> =
-            importers.iter().filter(|(m, ..)| within(m)).collect();
+    for (f, d, line) in direct_go_requirements(facts) {
+        let users: Vec<&(&str, &str, Context)> = importers
+            .iter()
+            .filter(|(m, ..)| within(m, &d.name))
+            .collect();
         let verdict = match users.first() {
             None => (
                 Context::Unreachable,
@@ -162,6 +155,94 @@ pub(crate) fn go<'a>(
         };
         decided.insert((f.at.path.as_str(), line), verdict);
     }
+    recontext(&decided, hits);
+}
+
+/// After the walk, a direct go.mod requirement whose importers in the
+/// service's code are all code no main entry point reaches (an end-to-end
+/// suite not named as a test, a side program's package) is not in the
+/// binary the image runs: its evidence takes the walk's verdict on those
+/// importers. Where any importer is reached, or the walk decided nothing
+/// (no shipping image), it is left as it is; importers outside the walk
+/// (tests, build code) were judged before it (`go`).
+pub(crate) fn go_unreached<'a>(
+    facts: &[&Fact],
+    imports: impl IntoIterator<Item = impl AsImport<'a>>,
+    outcome: &Outcome,
+    service: &str,
+    hits: &mut [Hit],
+) {
+    // (module path, importing file, where the walk placed the import).
+    let mut importers: Vec<(&str, &str, &Placed)> = Vec::new();
+    for import in imports.into_iter().filter_map(AsImport::into_import) {
+        if import.language != Language::Go {
+            continue;
+        }
+        if let Some(p) = outcome.placed_at(import.path, import.line) {
+            importers.push((import.module, import.path, p));
+        }
+    }
+    if importers.is_empty() {
+        return;
+    }
+    let mut decided: HashMap<(&str, u32), (Context, String)> = HashMap::new();
+    for (f, d, line) in direct_go_requirements(facts.iter().copied()) {
+        let users: Vec<&(&str, &str, &Placed)> = importers
+            .iter()
+            .filter(|(m, ..)| within(m, &d.name))
+            .collect();
+        let Some((_, first, _)) = users.first() else {
+            continue;
+        };
+        if users
+            .iter()
+            .any(|(.., p)| matches!(p, Placed::Reached(_) | Placed::Undecided))
+        {
+            continue;
+        }
+        let side = users
+            .iter()
+            .find(|(.., p)| matches!(p, Placed::Optional(_)));
+        let verdict = match side {
+            Some((_, path, _)) => (
+                Context::Optional,
+                format!("required in go.mod, but only code a side entry point of service {service} reaches imports it ({path})"),
+            ),
+            None => (
+                Context::Unreachable,
+                format!("required in go.mod, but only code no entry point of service {service} reaches imports it ({first})"),
+            ),
+        };
+        decided.insert((f.at.path.as_str(), line), verdict);
+    }
+    recontext(&decided, hits);
+}
+
+/// The direct (not `// indirect`) requirements of every go.mod, with their
+/// line.
+fn direct_go_requirements<'f>(
+    facts: impl IntoIterator<Item = &'f Fact>,
+) -> impl Iterator<Item = (&'f Fact, &'f crate::model::fact::Dependency, u32)> {
+    facts.into_iter().filter_map(|f| {
+        let FactKind::Dependency(d) = &f.kind else {
+            return None;
+        };
+        let go_mod = ManifestKind::of_path(&f.at.path) == Some(ManifestKind::GoMod);
+        (go_mod && d.ecosystem == Ecosystem::Go && !d.indirect).then_some((f, &**d, f.at.line?))
+    })
+}
+
+/// Whether Go import path `module` is in module `name` (the module itself
+/// or one of its packages).
+fn within(module: &str, name: &str) -> bool {
+    module
+        .strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Gives counted dependency evidence at a decided (manifest, line) its
+/// new context and reason.
+fn recontext(decided: &HashMap<(&str, u32), (Context, String)>, hits: &mut [Hit]) {
     for h in hits.iter_mut() {
         let e = &mut h.evidence;
         if e.source != Source::Dependency || !e.context.counts() {
