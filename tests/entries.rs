@@ -1238,10 +1238,10 @@ fn a_go_requirement_only_unreached_code_imports_is_not_the_services() {
         "go.mod",
         "module github.com/acme/auth\n\ngo 1.22\n\nrequire github.com/go-rod/rod v0.116.2\n",
     );
-    let server = |import: &str| {
-        format!("package main\n\nimport (\n\t\"net/http\"\n{import})\n\nfunc main() {{ http.ListenAndServe(\":8080\", nil) }}\n")
+    let server = |import: &str, call: &str| {
+        format!("package main\n\nimport (\n\t\"net/http\"\n{import})\n\nfunc main() {{\n{call}\thttp.ListenAndServe(\":8080\", nil)\n}}\n")
     };
-    write(d, "cmd/auth/main.go", &server(""));
+    write(d, "cmd/auth/main.go", &server("", ""));
     write(
         d,
         "internal/suites/browser.go",
@@ -1270,7 +1270,10 @@ fn a_go_requirement_only_unreached_code_imports_is_not_the_services() {
     write(
         d,
         "cmd/auth/main.go",
-        &server("\t_ \"github.com/acme/auth/internal/suites\"\n"),
+        &server(
+            "\t\"github.com/acme/auth/internal/suites\"\n",
+            "\tsuites.Open()\n",
+        ),
     );
     let r = scan(d);
     assert_eq!(required(&r), ["service"], "{}", r["services"][0]);

@@ -1,7 +1,10 @@
-//! Go packages that hold cobra commands, walked a declaration at a time:
-//! the image runs one command (`CMD ["server"]`, or the root one when it
-//! names none), and the other commands are side programs that ship beside
-//! it.
+//! Go packages walked a declaration at a time: a package of cobra
+//! commands, where the image runs one command (`CMD ["server"]`, or the
+//! root one when it names none) and the other commands are side programs
+//! that ship beside it; and any package of a tree whose shipping Go code
+//! holds evidence, where a helper only a side program calls
+//! (`utils.Command`, used by the build scripts' program) is not on the
+//! service's path although the service imports its package.
 //!
 //! The import graph takes a Go package as one node, since the compiler
 //! does. In a package of commands that puts `shiori open` (which starts a
@@ -9,24 +12,27 @@
 //! top-level declarations are nodes of their own (`parse::go_names`),
 //! joined by the names they use: a function reaches the declarations of
 //! the names it uses, the imports it uses, and through an import the
-//! declarations of another package's exported names it uses; code that
-//! runs at load (`func init()`) is reached with its package. A command
-//! file that defines no command the image's command line names, and
-//! neither starts a command tree nor adds another file's commands, is cut
-//! from that walk and becomes a side entry point: what only it reaches is
-//! `optional`, down to the function a piece of evidence sits in.
+//! declarations of the exported names it uses through that import's name
+//! (`utils.Trim` reaches `Trim`, not the `Command` of a `cobra.Command`
+//! beside it); code that runs at load (`func init()`) is reached with its
+//! package. A command file that defines no command the image's command
+//! line names, and neither starts a command tree nor adds another file's
+//! commands, is cut from that walk and becomes a side entry point: what
+//! only it reaches is `optional`, down to the function a piece of evidence
+//! sits in.
 //!
-//! It applies only where the unit's command line is known (an image's
-//! entry that starts the Go program) and every Go file of the package was
-//! read (scan::go_files). Names are matched without types, so a name used
-//! for something else still joins two declarations: the walk errs towards
-//! reaching more.
+//! Commands are cut only where the unit's command line is known (an
+//! image's entry that starts the Go program); a package is walked a
+//! declaration at a time only when every Go file of it was read
+//! (scan::go_files). Names within a package are matched without types, so
+//! a name used for something else still joins two declarations: the walk
+//! errs towards reaching more.
 
 use crate::analyze::reach::{Entry, File, Placed};
 use crate::model::fact::Location;
 use crate::model::language::Language;
 use crate::model::path::dir_of;
-use crate::parse::go_names::GoFile;
+use crate::parse::go_names::{Decl, GoFile};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Declarations of one name in a package joined directly; past this, a
@@ -44,9 +50,11 @@ pub(crate) struct Commands<'a> {
     pub files: &'a HashMap<String, Box<GoFile>>,
 }
 
-/// Gives `FILE_LEVEL` to the Go files of each package that defines a
-/// cobra command and whose files were all read.
-pub(crate) fn mark(files: &mut [File], go: &HashMap<String, Box<GoFile>>) {
+/// Gives `FILE_LEVEL` to the Go files of each package whose files were
+/// all read; to a package that defines a cobra command only when the
+/// image's command line is known (`commands`), since which of its commands
+/// runs follows from that line.
+pub(crate) fn mark(files: &mut [File], go: &HashMap<String, Box<GoFile>>, commands_known: bool) {
     let mut commands: HashSet<String> = HashSet::new();
     let mut unread: HashSet<String> = HashSet::new();
     for f in files.iter().filter(|f| f.language == Language::Go) {
@@ -61,9 +69,12 @@ pub(crate) fn mark(files: &mut [File], go: &HashMap<String, Box<GoFile>>) {
             Some(_) => {}
         }
     }
+    if go.is_empty() {
+        return;
+    }
     for f in files.iter_mut().filter(|f| f.language == Language::Go) {
         let dir = dir_of(&f.rel);
-        if commands.contains(dir) && !unread.contains(dir) {
+        if (commands_known || !commands.contains(dir)) && !unread.contains(dir) {
             f.declares.push(FILE_LEVEL.to_string());
         }
     }
@@ -267,10 +278,12 @@ pub(crate) fn edges(
             m.entry(dir_of(&f.rel)).or_default().push(f.rel.as_str());
             m
         });
-    let uses = |node: &str| -> Option<HashSet<&str>> {
+    // One list of every declaration of a node (a package, a file, one
+    // declaration), joined: `None` where a file of it may use any name.
+    let lists_of = |node: &str, list: fn(&Decl) -> &Vec<String>| -> Option<HashSet<&str>> {
         let decls_of = |rel: &str| -> Option<Vec<&Vec<String>>> {
             let g = go.files.get(rel).filter(|g| !g.uses_all)?;
-            Some(g.decls.iter().map(|d| &d.uses).collect())
+            Some(g.decls.iter().map(list).collect())
         };
         let lists: Vec<&Vec<String>> = if let Some(dir) = node.strip_prefix("go:") {
             let mut all = Vec::new();
@@ -280,31 +293,53 @@ pub(crate) fn edges(
             all
         } else if let Some((rel, i)) = node.rsplit_once('#') {
             let g = go.files.get(rel).filter(|g| !g.uses_all)?;
-            vec![&g.decls.get(i.parse::<usize>().ok()?)?.uses]
+            vec![list(g.decls.get(i.parse::<usize>().ok()?)?)]
         } else {
             decls_of(node)?
         };
         Some(lists.into_iter().flatten().map(String::as_str).collect())
+    };
+    // The names a node uses, and its `pkg.Name` selectors.
+    let uses = |node: &str| lists_of(node, |d| &d.uses);
+    let selected = |node: &str| lists_of(node, |d| &d.selected);
+    // The name the import at `at` is used by in its file (none for `_`
+    // and `.`).
+    let alias = |at: &Location| -> Option<&str> {
+        let g = go.files.get(&at.path)?;
+        let line = at.line?;
+        let (_, name) = g.imports.iter().find(|(l, _)| *l == line)?;
+        Some(name.as_str()).filter(|n| !n.is_empty() && *n != ".")
     };
     for (source, out) in edges.iter_mut() {
         if !out.iter().any(|(t, _)| split(t, &packages).is_some()) {
             continue;
         }
         let used = uses(source);
+        let selectors = selected(source);
         let mut next = Vec::with_capacity(out.len());
         for (target, at) in out.drain(..) {
             let Some(dir) = split(&target, &packages) else {
                 next.push((target, at));
                 continue;
             };
-            let targets: BTreeSet<String> = match &used {
-                Some(names) => names
+            // Through the import's own name where the importer was read
+            // (`utils.Command` reaches utils' `Command`, a `cobra.Command`
+            // beside it does not); else any exported name it uses.
+            let through = alias(&at).zip(selectors.as_ref());
+            let targets: BTreeSet<String> = match (&used, through) {
+                (Some(_), Some((a, sel))) => sel
+                    .iter()
+                    .filter_map(|q| q.strip_prefix(a)?.strip_prefix('.'))
+                    .flat_map(|n| named(dir, n))
+                    .chain(init_of(dir))
+                    .collect(),
+                (Some(names), None) => names
                     .iter()
                     .filter(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
                     .flat_map(|n| named(dir, n))
                     .chain(init_of(dir))
                     .collect(),
-                None => BTreeSet::from([format!("go-all:{dir}")]),
+                (None, _) => BTreeSet::from([format!("go-all:{dir}")]),
             };
             next.extend(targets.into_iter().map(|t| (t, at.clone())));
         }
@@ -543,7 +578,7 @@ mod tests {
                 refers: Vec::new(),
             });
         }
-        mark(&mut files, &go);
+        mark(&mut files, &go, true);
         Tree { files, go, imports }
     }
 
@@ -581,6 +616,33 @@ mod tests {
 
     fn optional(p: &Placed) -> bool {
         matches!(p, Placed::Optional(_))
+    }
+
+    /// A package of helpers is walked a declaration at a time too, and an
+    /// import reaches what the importer names through it: `exec.Command`
+    /// beside `utils.Trim` does not reach utils' `Command`.
+    #[test]
+    fn an_import_reaches_the_names_used_through_it() {
+        const UTILS: &str = "package utils\n\nimport (\n\t\"os/exec\"\n\t\"strings\"\n)\n\nfunc Command(name string) *exec.Cmd {\n\treturn exec.Command(name)\n}\n\nfunc Trim(s string) string { return strings.TrimSpace(s) }\n";
+        let main = |call: &str| {
+            format!("package main\n\nimport (\n\t\"os/exec\"\n\n\t\"github.com/acme/auth/internal/utils\"\n)\n\nfunc main() {{\n\t_ = exec.Command(\"true\")\n\t{call}\n}}\n")
+        };
+        let trim = main("utils.Trim(\" x \")");
+        let t = tree(&[("main.go", &trim), ("internal/utils/utils.go", UTILS)]);
+        assert!(reached(&at(&t, &[], "internal/utils/utils.go", 12)));
+        assert_eq!(
+            at(&t, &[], "internal/utils/utils.go", 9),
+            Placed::Unreachable
+        );
+        // The import only `Command` uses goes with it.
+        assert_eq!(
+            at(&t, &[], "internal/utils/utils.go", 4),
+            Placed::Unreachable
+        );
+        let command = main("utils.Command(\"x\")");
+        let t = tree(&[("main.go", &command), ("internal/utils/utils.go", UTILS)]);
+        assert!(reached(&at(&t, &[], "internal/utils/utils.go", 9)));
+        assert!(reached(&at(&t, &[], "internal/utils/utils.go", 4)));
     }
 
     #[test]
@@ -718,8 +780,16 @@ mod tests {
         for f in t.files.iter_mut() {
             f.declares.clear();
         }
-        mark(&mut t.files, &t.go);
-        assert!(!t.files.iter().any(file_level));
+        mark(&mut t.files, &t.go, true);
+        // Its package is walked whole; the packages read in full are not.
+        for f in &t.files {
+            assert_eq!(
+                file_level(f),
+                !f.rel.starts_with("internal/cmd/"),
+                "{}",
+                f.rel
+            );
+        }
         assert!(reached(&at(
             &t,
             &["shop", "server"],

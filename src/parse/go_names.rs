@@ -115,6 +115,11 @@ pub struct Decl {
     pub last: u32,
     /// The distinct names its code uses, sorted.
     pub uses: Vec<String>,
+    /// The distinct exported names it uses through a package
+    /// (`utils.Command`, as `utils.Command`), sorted: what an import of
+    /// that package reaches, where a bare `Command` may be another
+    /// package's (`cobra.Command`).
+    pub selected: Vec<String>,
     /// It runs when the package loads: `func init()`, or a call whose
     /// value is thrown away (`var _ = register()`).
     pub init: bool,
@@ -251,6 +256,9 @@ pub fn file(view: &CodeView) -> GoFile {
         raw += uses.len();
         uses.sort_unstable();
         uses.dedup();
+        let mut selected: Vec<&str> = selectors(&code[*at..end]).collect();
+        selected.sort_unstable();
+        selected.dedup();
         let mut names: Vec<String> = names.iter().filter(|n| *n != "_").cloned().collect();
         names.sort();
         names.dedup();
@@ -259,6 +267,7 @@ pub fn file(view: &CodeView) -> GoFile {
             first: *first,
             last,
             uses: uses.into_iter().map(str::to_string).collect(),
+            selected: selected.into_iter().map(str::to_string).collect(),
             init: *init,
         });
     }
@@ -275,11 +284,16 @@ pub fn file(view: &CodeView) -> GoFile {
         out.parent = adds_others(view, &declared);
     }
     out.uses_all |= out.imports.iter().any(|(_, n)| n == ".");
-    let kept: usize = out.decls.iter().map(|d| d.uses.len()).sum();
+    let kept: usize = out
+        .decls
+        .iter()
+        .map(|d| d.uses.len() + d.selected.len())
+        .sum();
     if raw > MAX_RAW_NAMES || kept > MAX_USES {
         out.uses_all = true;
         for d in &mut out.decls {
             d.uses = Vec::new();
+            d.selected = Vec::new();
         }
     }
     out
@@ -352,6 +366,31 @@ fn first_identifier(s: &str) -> Option<String> {
 }
 
 /// The identifiers in code, in order, keywords left out.
+/// `pkg.Name` selectors whose second name is exported, as written: the
+/// first name may be an import's (it is matched against one later), and
+/// a chain (`a.b.C`) gives its last pair.
+fn selectors(code: &str) -> impl Iterator<Item = &str> {
+    let b = code.as_bytes();
+    memchr::memchr_iter(b'.', b).filter_map(move |dot| {
+        let mut start = dot;
+        while start > 0 && super::is_ident_byte(b[start - 1]) {
+            start -= 1;
+        }
+        let first = *b.get(start)?;
+        if start == dot || !(first.is_ascii_lowercase() || first == b'_') {
+            return None;
+        }
+        if !b.get(dot + 1)?.is_ascii_uppercase() {
+            return None;
+        }
+        let mut end = dot + 1;
+        while end < b.len() && super::is_ident_byte(b[end]) {
+            end += 1;
+        }
+        Some(&code[start..end])
+    })
+}
+
 fn identifiers(code: &str) -> impl Iterator<Item = &str> {
     let b = code.as_bytes();
     let mut i = 0;
@@ -445,6 +484,13 @@ mod tests {
         let raw = "package cmd\n\nvar c = &cobra.Command{Use: `serve [flags]`}\n";
         assert_eq!(commands(&view(raw)), ["cobra:serve"]);
         assert!(!file(&view(none)).executes);
+    }
+
+    #[test]
+    fn selectors_are_exported_names_through_a_lower_case_name() {
+        let code = "x := utils.Command(a.b.C, Local.Type, s.field, 1.5E3, _x.Y)";
+        let got: Vec<&str> = selectors(code).collect();
+        assert_eq!(got, ["utils.Command", "b.C", "_x.Y"]);
     }
 
     #[test]
