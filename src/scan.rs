@@ -502,7 +502,8 @@ struct Code {
     /// Python files' functions and uses, for `analyze::callers`.
     calls: std::collections::HashMap<String, Box<crate::parse::calls::Calls>>,
     /// In a tree that defines cobra commands or whose shipping Go code has
-    /// counted evidence, each shipping Go file's declarations (`go_files`).
+    /// a blocker's or a major's evidence, each shipping Go file's
+    /// declarations (`go_files`).
     go: std::collections::HashMap<String, Box<crate::parse::go_names::GoFile>>,
 }
 
@@ -553,9 +554,9 @@ const MAX_GO_FILES: usize = 5_000;
 
 /// Every shipping Go file's declarations and the names they use, read
 /// again once the parse is done, and only in a tree that defines a cobra
-/// command or whose shipping Go code holds counted evidence (`evidence`):
-/// walking packages a declaration at a time needs them
-/// (analyze::go_commands), and no other tree holds them.
+/// command or whose shipping Go code holds a blocker's or a major's
+/// evidence (`evidence`): walking packages a declaration at a time needs
+/// them (analyze::go_commands), and no other tree holds them.
 fn go_files(artifacts: &[Artifact], evidence: bool, code: &mut Code) {
     use crate::model::language::Language;
     let go: Vec<&Artifact> = artifacts

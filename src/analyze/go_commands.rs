@@ -2,9 +2,9 @@
 //! commands, where the image runs one command (`CMD ["server"]`, or the
 //! root one when it names none) and the other commands are side programs
 //! that ship beside it; and any package of a tree whose shipping Go code
-//! holds evidence, where a helper only a side program calls
-//! (`utils.Command`, used by the build scripts' program) is not on the
-//! service's path although the service imports its package.
+//! holds a blocker's or a major's evidence, where a helper only a side
+//! program calls (`utils.Command`, used by the build scripts' program) is
+//! not on the service's path although the service imports its package.
 //!
 //! The import graph takes a Go package as one node, since the compiler
 //! does. In a package of commands that puts `shiori open` (which starts a
@@ -52,8 +52,8 @@ pub(crate) struct Commands<'a> {
 
 /// Gives `FILE_LEVEL` to the Go files of each package whose files were
 /// all read; to a package that defines a cobra command only when the
-/// image's command line is known (`commands`), since which of its commands
-/// runs follows from that line.
+/// image's command line is known (`commands_known`), since which of its
+/// commands runs follows from that line.
 pub(crate) fn mark(files: &mut [File], go: &HashMap<String, Box<GoFile>>, commands_known: bool) {
     let mut commands: HashSet<String> = HashSet::new();
     let mut unread: HashSet<String> = HashSet::new();
