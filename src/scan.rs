@@ -302,12 +302,7 @@ pub fn scan_with(
     );
     let go_contexts: std::collections::HashMap<&str, Context> = artifacts
         .iter()
-        .filter(|a| {
-            matches!(
-                a.kind,
-                ArtifactKind::Source(crate::model::language::Language::Go)
-            )
-        })
+        .filter(|a| matches!(a.kind, ArtifactKind::Source(Language::Go)))
         .map(|a| (a.rel.as_str(), a.context))
         .collect();
     crate::analyze::unimported::go(
@@ -558,7 +553,6 @@ const MAX_GO_FILES: usize = 5_000;
 /// evidence (`evidence`): walking packages a declaration at a time needs
 /// them (analyze::go_commands), and no other tree holds them.
 fn go_files(artifacts: &[Artifact], evidence: bool, code: &mut Code) {
-    use crate::model::language::Language;
     let go: Vec<&Artifact> = artifacts
         .iter()
         .filter(|a| a.context.counts() && matches!(a.kind, ArtifactKind::Source(Language::Go)))
@@ -658,10 +652,10 @@ fn reach_unit(
             ArtifactKind::Source(language) => {
                 let (mut declares, refers) =
                     code.names.get(&a.rel).map(Names::lists).unwrap_or_default();
-                if language == crate::model::language::Language::Rust {
+                if language == Language::Rust {
                     declares.extend(crates.get(&a.rel).into_iter().flatten().cloned());
                 }
-                if language == crate::model::language::Language::Go {
+                if language == Language::Go {
                     let dir = crate::model::path::dir_of(&a.rel);
                     declares.extend(
                         go_modules
@@ -1241,7 +1235,7 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
             }
             let (declares, refers) = parse::source::declarations(&view);
             r.names = Names::new(&declares, &refers);
-            let python = lang == crate::model::language::Language::Python && a.context.counts();
+            let python = lang == Language::Python && a.context.counts();
             if python {
                 r.calls = parse::calls::python(&view);
                 r.settings = parse::switches::settings(&text, &view.code);
@@ -1265,15 +1259,24 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
     if a.kind == ArtifactKind::Dockerfile {
         engine.lower_bindings(&out.facts, &mut r.hits);
     }
-    if let Some((view, _)) = source_view.as_ref().filter(|(_, python)| *python) {
-        let guarded = parse::optional_imports::python(&view.code);
-        crate::analyze::optional_code::guarded_imports(&mut r.hits, &guarded);
+    // The passes below only move counted evidence, and a Python file's
+    // share one split of its lines (made only if one of them needs it).
+    let counted = |hits: &[Hit]| hits.iter().any(|h| h.evidence.context.counts());
+    let indented = source_view
+        .as_ref()
+        .filter(|(view, _)| view.language == Language::Python)
+        .map(|(view, _)| parse::switches::Indented::new(&view.code));
+    if let (Some((_, true)), Some(lines)) = (&source_view, &indented) {
+        if counted(&r.hits) {
+            let guarded = parse::optional_imports::python(lines);
+            crate::analyze::optional_code::guarded_imports(&mut r.hits, &guarded);
+        }
     }
     if let Some((view, _)) = source_view.as_ref() {
-        if r.hits.iter().any(|h| h.evidence.context.counts()) {
-            let gates = match view.language {
-                Language::Python => parse::platform_gates::python(&text, &view.code),
-                Language::Rust => {
+        if counted(&r.hits) {
+            let gates = match (view.language, &indented) {
+                (Language::Python, Some(lines)) => parse::platform_gates::python(&text, lines),
+                (Language::Rust, _) => {
                     let mut gates = parse::platform_gates::braced(&text, view);
                     gates.extend(parse::platform_gates::rust_items(&text, view));
                     gates
@@ -1309,9 +1312,9 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
         }
     }
     // Spans only matter where there is counted evidence to place in them.
-    if let Some((view, true)) = &source_view {
-        if r.hits.iter().any(|h| h.evidence.context.counts()) {
-            r.gates = parse::switches::gates(&view.code);
+    if let (Some((_, true)), Some(lines)) = (&source_view, &indented) {
+        if counted(&r.hits) {
+            r.gates = parse::switches::gates(lines);
         }
     }
     r

@@ -16,7 +16,7 @@
 //! decides which hits that lowers
 //! (`analyze::optional_code::guarded_imports`).
 
-use crate::parse::switches::{end_of_block, indented_lines};
+use crate::parse::switches::{end_of_block, Indented};
 
 /// The lines (1-based, inclusive) of a `try:` body whose imports are
 /// optional, and the names those imports bind.
@@ -38,17 +38,18 @@ impl Guarded {
 
 /// The optional-import spans of a Python file's code view (strings and
 /// comments blanked, so a `try:` in a docstring is not one).
-pub fn python(code: &str) -> Vec<Guarded> {
+pub fn python(view: &Indented) -> Vec<Guarded> {
+    let code = view.code();
     if !code.contains("ImportError") && !code.contains("ModuleNotFoundError") {
         return Vec::new();
     }
-    let lines = indented_lines(code);
+    let lines = view.lines();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some((indent, "try:")) = *l else {
             continue;
         };
-        let body_end = end_of_block(&lines, i + 1, indent);
+        let body_end = end_of_block(lines, i + 1, indent);
         if body_end <= i + 1 {
             continue;
         }
@@ -65,7 +66,7 @@ pub fn python(code: &str) -> Vec<Guarded> {
             if n != indent || !text.starts_with("except") {
                 break;
             }
-            let end = end_of_block(&lines, at + 1, indent);
+            let end = end_of_block(lines, at + 1, indent);
             if catches_import_error(text) && !fails(&lines[at + 1..end]) {
                 handler = Some(at);
             }
@@ -142,7 +143,7 @@ mod tests {
     use super::*;
 
     fn spans(code: &str) -> Vec<(u32, u32, Vec<String>)> {
-        python(code)
+        python(&Indented::new(code))
             .into_iter()
             .map(|g| (g.first, g.last, g.names))
             .collect()

@@ -13,7 +13,7 @@
 
 use crate::model::language::Language;
 use crate::parse::lex::CodeView;
-use crate::parse::switches::{end_of_block, indented_lines, only_exit};
+use crate::parse::switches::{end_of_block, only_exit, Indented};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -97,11 +97,12 @@ fn linux(name: &str) -> Option<bool> {
 /// The platform-only spans of a Python file. `text` is the raw file (the
 /// platform names are string literals, which `code` blanks); `code` tells
 /// a test from a line inside a docstring, and its indentation the block.
-pub fn python(text: &str, code: &str) -> Vec<PlatformGate> {
+pub fn python(text: &str, view: &Indented) -> Vec<PlatformGate> {
+    let code = view.code();
     if !code.contains("platform") && !code.contains("os.name") {
         return Vec::new();
     }
-    let lines = indented_lines(code);
+    let lines = view.lines();
     let raw: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
@@ -119,13 +120,13 @@ pub fn python(text: &str, code: &str) -> Vec<PlatformGate> {
         let Some(is_linux) = linux(&c[1]) else {
             continue;
         };
-        let end = end_of_block(&lines, i + 1, indent);
+        let end = end_of_block(lines, i + 1, indent);
         if end <= i + 1 {
             continue;
         }
         // A Linux branch whose alternative only fails is what the service
         // needs: there is no other path.
-        if is_linux && alternative_fails(&lines, end, indent) {
+        if is_linux && alternative_fails(lines, end, indent) {
             continue;
         }
         out.push(PlatformGate {
@@ -280,7 +281,7 @@ mod tests {
 
     fn py(src: &str) -> Vec<(u32, u32, String, bool)> {
         let view = crate::parse::lex::lex(Language::Python, src);
-        python(src, &view.code)
+        python(src, &Indented::new(&view.code))
             .into_iter()
             .map(|g| (g.first, g.last, g.platform, g.linux))
             .collect()

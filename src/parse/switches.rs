@@ -103,11 +103,12 @@ fn negates(value: &str) -> bool {
 
 /// The spans of a Python file's code view (strings and comments blanked)
 /// that run only while a setting is on.
-pub fn gates(code: &str) -> Vec<Gate> {
+pub fn gates(view: &Indented) -> Vec<Gate> {
+    let code = view.code();
     if !code.contains("settings.") && !code.contains("config.") && !code.contains("conf.") {
         return Vec::new();
     }
-    let lines = indented_lines(code);
+    let lines = view.lines();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some((indent, text)) = *l else {
@@ -120,7 +121,7 @@ pub fn gates(code: &str) -> Vec<Gate> {
         let name = c[2].to_string();
         let inline = c.get(4).map_or("", |m| m.as_str());
         // The if's own block: the lines after it indented deeper.
-        let block_end = end_of_block(&lines, i + 1, indent);
+        let block_end = end_of_block(lines, i + 1, indent);
         if !negated {
             let (first, last) = if inline.is_empty() {
                 (i + 1, block_end)
@@ -146,7 +147,7 @@ pub fn gates(code: &str) -> Vec<Gate> {
         if !exits {
             continue;
         }
-        let rest_end = end_of_block(&lines, block_end, indent.saturating_sub(1));
+        let rest_end = end_of_block(lines, block_end, indent.saturating_sub(1));
         if rest_end > block_end {
             out.push(gate(block_end, rest_end, &name, i));
         }
@@ -160,6 +161,32 @@ fn gate(first: usize, last_exclusive: usize, name: &str, at: usize) -> Gate {
         last: last_exclusive as u32,
         name: name.to_string(),
         line: at as u32 + 1,
+    }
+}
+
+/// A Python code view and its lines with their indentation, split the
+/// first time a pass needs them: the passes over one file (optional
+/// imports, platform branches, setting gates) share one split, and a file
+/// none of them gets past its literal check for is never split.
+pub struct Indented<'a> {
+    code: &'a str,
+    lines: std::cell::OnceCell<Vec<Option<(usize, &'a str)>>>,
+}
+
+impl<'a> Indented<'a> {
+    pub fn new(code: &'a str) -> Indented<'a> {
+        Indented {
+            code,
+            lines: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn code(&self) -> &'a str {
+        self.code
+    }
+
+    pub fn lines(&self) -> &[Option<(usize, &'a str)>] {
+        self.lines.get_or_init(|| indented_lines(self.code))
     }
 }
 
@@ -269,7 +296,7 @@ mod tests {
                     \n\
                     def other():\n\
                     \x20   os.system(cmd)\n";
-        let g = gates(code);
+        let g = gates(&Indented::new(code));
         assert_eq!(
             g,
             [Gate {
@@ -285,7 +312,7 @@ mod tests {
     fn an_if_block_and_a_one_line_if_are_gated() {
         let code = "if settings.DEBUG:\n    run()\n    more()\nelse:\n    other()\n\
                     if conf.PROFILE: start()\n";
-        let g = gates(code);
+        let g = gates(&Indented::new(code));
         assert_eq!(g.len(), 2);
         assert_eq!((g[0].first, g[0].last, g[0].name.as_str()), (2, 3, "DEBUG"));
         assert_eq!(
@@ -307,7 +334,7 @@ mod tests {
         // An `or` does not gate.
         let e = "if settings.X or y:\n    run()\n";
         for code in [a, b, c, d, e] {
-            assert!(gates(code).is_empty(), "{code}");
+            assert!(gates(&Indented::new(code)).is_empty(), "{code}");
         }
     }
 }
