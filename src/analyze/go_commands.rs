@@ -28,7 +28,7 @@
 //! a name used for something else still joins two declarations: the walk
 //! errs towards reaching more.
 
-use crate::analyze::reach::{Entry, File, Placed};
+use crate::analyze::reach::{Chain, Entry, File, Placed};
 use crate::model::fact::Location;
 use crate::model::language::Language;
 use crate::model::path::dir_of;
@@ -417,8 +417,8 @@ pub(crate) fn edges(
 pub(crate) fn spans(
     files: &[File],
     go: &HashMap<String, Box<GoFile>>,
-    main: &HashMap<String, Vec<Location>>,
-    side: &HashMap<String, Vec<Location>>,
+    main: &HashMap<String, Chain>,
+    side: &HashMap<String, Chain>,
 ) -> HashMap<String, Vec<(u32, u32, Placed)>> {
     let mut out = HashMap::new();
     for f in files.iter().filter(|f| file_level(f)) {
@@ -661,7 +661,7 @@ mod tests {
         let Placed::Optional(chain) = &spawn else {
             panic!("{spawn:?}")
         };
-        assert_eq!(chain[0].path, "internal/cmd/open.go");
+        assert_eq!(chain.to_vec()[0].path, "internal/cmd/open.go");
         assert!(optional(&at(&t, &argv, "internal/cmd/utils.go", 4)));
     }
 

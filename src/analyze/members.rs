@@ -75,7 +75,7 @@ pub(crate) fn apply(
             format!("{d}/Cargo.toml")
         };
         let place = match ctx {
-            Context::Optional => Placed::Optional(Vec::new()),
+            Context::Optional => Placed::Optional(Default::default()),
             _ => Placed::Unreachable,
         };
         placed.entry(manifest).or_insert(place);
@@ -291,11 +291,14 @@ mod tests {
     #[test]
     fn members_the_service_does_not_run_take_their_codes_place() {
         use Context::*;
-        let reached = || Placed::Reached(Vec::new());
+        let reached = || Placed::Reached(Default::default());
         let (out, pty_placed) = run(&[
             ("crates/server/src/main.rs", reached()),
             ("crates/pty/src/main.rs", Placed::Unreachable),
-            ("crates/cli/src/main.rs", Placed::Optional(Vec::new())),
+            (
+                "crates/cli/src/main.rs",
+                Placed::Optional(Default::default()),
+            ),
             ("crates/cli/src/watch.rs", Placed::Unreachable),
             ("crates/tool/src/main.rs", Placed::Unreachable),
         ]);

@@ -35,6 +35,7 @@ use crate::parse::rust_paths::{is_mod, RUNS_UNNAMED};
 use crate::parse::source::{DJANGO_CLI, DJANGO_LOADER, DJANGO_SETTINGS};
 use crate::rules::Confidence;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 /// Declared by a Rust file its manifest makes a crate root under a name of
 /// its own (`[[bin]] path = "src/radiusd.rs"`, `[lib] path`).
@@ -79,13 +80,83 @@ pub(crate) struct Entry {
     pub scans: bool,
 }
 
+/// How an entry point reaches a node: the entry, then each import site.
+/// A node's chain is its parent's plus one step, shared rather than
+/// copied: a walk over tens of thousands of Go declarations held a full
+/// copy per node (on a tree of 1,061 Go files, 19 MB of the scan's 81 MB
+/// peak heap), where a shared prefix holds one step per node.
+#[derive(Clone, Default)]
+pub(crate) struct Chain(Option<Arc<Link>>);
+
+struct Link {
+    at: Location,
+    prev: Chain,
+    len: usize,
+}
+
+impl Chain {
+    /// A chain of one step.
+    pub(crate) fn start(at: Location) -> Chain {
+        Chain::default().then(at)
+    }
+
+    /// This chain followed by `at`.
+    pub(crate) fn then(&self, at: Location) -> Chain {
+        Chain(Some(Arc::new(Link {
+            at,
+            prev: self.clone(),
+            len: self.len() + 1,
+        })))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |l| l.len)
+    }
+
+    /// The last step.
+    pub(crate) fn last(&self) -> Option<&Location> {
+        self.0.as_ref().map(|l| &l.at)
+    }
+
+    /// The steps from the last back to the entry.
+    fn backwards(&self) -> impl Iterator<Item = &Location> {
+        std::iter::successors(self.0.as_deref(), |l| l.prev.0.as_deref()).map(|l| &l.at)
+    }
+
+    /// The first step: the entry point.
+    pub(crate) fn first(&self) -> Option<&Location> {
+        self.backwards().last()
+    }
+
+    /// The steps in order, entry first.
+    pub(crate) fn to_vec(&self) -> Vec<Location> {
+        let mut v: Vec<Location> = self.backwards().cloned().collect();
+        v.reverse();
+        v
+    }
+}
+
+impl PartialEq for Chain {
+    fn eq(&self, other: &Chain) -> bool {
+        self.len() == other.len() && self.backwards().eq(other.backwards())
+    }
+}
+
+impl Eq for Chain {}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.to_vec()).finish()
+    }
+}
+
 /// Where a file sits once the walk is done.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Placed {
     /// Reached from a main entry point: the entry, then each import site.
-    Reached(Vec<Location>),
+    Reached(Chain),
     /// Reached only from a side entry point.
-    Optional(Vec<Location>),
+    Optional(Chain),
     Unreachable,
     Undecided,
 }
@@ -1334,11 +1405,9 @@ where
     }
     // The chain to the side program's computed import, for the files it
     // may load.
-    let side_loader: Option<Vec<Location>> = dynamic_side.first().map(|rel| {
-        let mut chain = side.0[&node_of(by_rel[*rel])].clone();
-        chain.push(Location::file(rel, COMPUTED_IMPORT));
-        chain
-    });
+    let side_loader: Option<Chain> = dynamic_side
+        .first()
+        .map(|rel| side.0[&node_of(by_rel[*rel])].then(Location::file(rel, COMPUTED_IMPORT)));
     // Native code no entry point of its own starts is loaded by another
     // runtime the graph does not follow: an eBPF object a Go loader
     // attaches, a Python or Node extension, a JNI library.
@@ -1439,14 +1508,14 @@ fn bfs(
     main: bool,
     edges: &HashMap<String, Vec<(String, Location)>>,
     notes: &mut Vec<String>,
-) -> (HashMap<String, Vec<Location>>, bool) {
-    let mut seen: HashMap<String, Vec<Location>> = HashMap::new();
+) -> (HashMap<String, Chain>, bool) {
+    let mut seen: HashMap<String, Chain> = HashMap::new();
     let mut queue: VecDeque<(String, usize)> = VecDeque::new();
     for (e, node) in entries.iter().filter(|(e, _)| e.main == main) {
         if !seen.contains_key(node) {
             let mut at = Location::file(&e.rel, "entry point");
             at.line = None;
-            seen.insert(node.clone(), vec![at]);
+            seen.insert(node.clone(), Chain::start(at));
             queue.push_back((node.clone(), 0));
         }
     }
@@ -1471,8 +1540,7 @@ fn bfs(
                 }
                 return (seen, true);
             }
-            let mut chain = seen[&node].clone();
-            chain.push(at.clone());
+            let chain = seen[&node].then(at.clone());
             seen.insert(target.clone(), chain);
             queue.push_back((target.clone(), depth + 1));
         }
@@ -1512,10 +1580,10 @@ pub(crate) fn apply(outcome: &Outcome, service: &str, hits: &mut [Hit]) {
             continue;
         }
         match outcome.placed_at(&e.at.path, e.at.line) {
-            Some(Placed::Reached(chain)) => e.chain = chain.clone(),
+            Some(Placed::Reached(chain)) => e.chain = chain.to_vec(),
             Some(Placed::Optional(chain)) => {
                 e.context = Context::Optional;
-                e.chain = chain.clone();
+                e.chain = chain.to_vec();
                 e.reason = Some(match chain.last() {
                     Some(l) if l.snippet == COMPUTED_IMPORT => format!(
                         "no main entry point of service {service} reaches it; only a side program may load it by a computed name ({})",
@@ -1683,6 +1751,26 @@ mod tests {
     }
 
     #[test]
+    fn a_chain_shares_its_parent_and_reads_entry_first() {
+        let entry = Chain::start(Location::file("main.go", "entry point"));
+        let a = entry.then(Location::line("a.go", 3, "import a"));
+        let b = entry.then(Location::line("b.go", 4, "import b"));
+        let deep = a.then(Location::line("c.go", 5, "import c"));
+        let paths = |c: &Chain| -> Vec<String> { c.to_vec().into_iter().map(|l| l.path).collect() };
+        assert_eq!(paths(&deep), ["main.go", "a.go", "c.go"]);
+        assert_eq!(paths(&b), ["main.go", "b.go"]);
+        assert_eq!(deep.len(), 3);
+        assert_eq!(deep.first().unwrap().path, "main.go");
+        assert_eq!(deep.last().unwrap().path, "c.go");
+        // Equal by their steps, not by where they are held.
+        let again = Chain::start(Location::file("main.go", "entry point"))
+            .then(Location::line("a.go", 3, "import a"));
+        assert_eq!(a, again);
+        assert_ne!(a, b);
+        assert!(Chain::default().first().is_none());
+    }
+
+    #[test]
     fn python_chains_and_unreachable_modules() {
         use Language::Python;
         let files = [
@@ -1719,8 +1807,11 @@ mod tests {
         let Placed::Reached(chain) = &out.placed["media/probe.py"] else {
             panic!("{:?}", out.placed["media/probe.py"]);
         };
-        let steps: Vec<(String, Option<u32>)> =
-            chain.iter().map(|l| (l.path.clone(), l.line)).collect();
+        let steps: Vec<(String, Option<u32>)> = chain
+            .to_vec()
+            .iter()
+            .map(|l| (l.path.clone(), l.line))
+            .collect();
         assert_eq!(
             steps,
             [
@@ -1976,7 +2067,7 @@ mod tests {
         let Placed::Reached(chain) = &out.placed["orders/models.py"] else {
             unreachable!()
         };
-        let steps: Vec<&str> = chain.iter().map(|l| l.path.as_str()).collect();
+        let steps: Vec<String> = chain.to_vec().into_iter().map(|l| l.path).collect();
         assert_eq!(steps, ["shop/wsgi.py", "shop/wsgi.py", "shop/settings.py"]);
         assert!(!out.notes.iter().any(|n| n.contains("dynamic imports")));
         // Commands and migrations run from the command line, not the
@@ -2004,7 +2095,7 @@ mod tests {
         );
         for rel in commands {
             assert!(
-                matches!(&out.placed[rel], Placed::Optional(chain) if chain[0].path == "manage.py"),
+                matches!(&out.placed[rel], Placed::Optional(chain) if chain.first().unwrap().path == "manage.py"),
                 "{rel}: {:?}",
                 out.placed[rel]
             );
@@ -2347,7 +2438,10 @@ mod tests {
             unreachable!()
         };
         assert!(
-            chain.iter().any(|l| l.snippet == "shop_common::money"),
+            chain
+                .to_vec()
+                .iter()
+                .any(|l| l.snippet == "shop_common::money"),
             "{chain:?}"
         );
 
