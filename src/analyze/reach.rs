@@ -88,6 +88,8 @@ pub(crate) struct Entry {
 #[derive(Clone, Default)]
 pub(crate) struct Chain(Option<Arc<Link>>);
 
+/// Dropping a chain drops its links one call deep each, which MAX_DEPTH
+/// bounds.
 struct Link {
     at: Location,
     prev: Chain,
