@@ -62,15 +62,15 @@ fn entries(r: &Value) -> Vec<(String, String, bool)> {
 
 const SPAWN_JS: &str = "const { execFile } = require('child_process');\nmodule.exports = () => execFile('convert', ['a', 'b']);\n";
 
+/// An image that runs the package's `start` script.
+const NPM_START_IMAGE: &str =
+    "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD [\"npm\", \"start\"]\n";
+
 #[test]
 fn npm_start_in_the_image_runs_the_start_script() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "Dockerfile",
-        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD [\"npm\", \"start\"]\n",
-    );
+    write(d, "Dockerfile", NPM_START_IMAGE);
     write(
         d,
         "package.json",
@@ -108,6 +108,82 @@ fn npm_start_in_the_image_runs_the_start_script() {
         ("package-script".into(), "src/server.js".into(), false)
     );
     assert_eq!(contexts(&r, "cli/seed.js"), ["service"]);
+}
+
+/// A package.json script other than `start` that runs a file of the tree
+/// (`"check": "node bin/check-plugin.ts"`) is a side program: beside a
+/// main path with a computed `require`, which leaves what it does not
+/// reach undecided, the script's file is `optional`. With no main file (a
+/// framework that loads files by convention) such scripts change nothing.
+#[test]
+fn other_package_scripts_are_side_programs_beside_a_main_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "Dockerfile", NPM_START_IMAGE);
+    write(
+        d,
+        "package.json",
+        "{\n  \"name\": \"pad\",\n  \"scripts\": {\n    \"start\": \"node src/server.js\",\n    \"check\": \"cross-env NODE_ENV=production node --import tsx bin/check-plugin.ts\",\n    \"build\": \"tsc -p .\",\n    \"cli\": \"node dist/cli.js\"\n  }\n}\n",
+    );
+    // A plugin loader: what it loads cannot be known.
+    write(
+        d,
+        "src/server.js",
+        "const name = process.env.PLUGIN;\nrequire(name);\n",
+    );
+    write(d, "bin/check-plugin.ts", SPAWN_JS);
+    write(d, "src/plugins/export.js", SPAWN_JS);
+    let r = scan(d);
+    assert_eq!(
+        entries(&r),
+        [
+            ("package-script".into(), "src/server.js".into(), true),
+            ("package-script".into(), "bin/check-plugin.ts".into(), false),
+        ],
+        "a build's `tsc` and a `dist/` file not built yet are no entry points, and no diagnostic"
+    );
+    assert_eq!(contexts(&r, "bin/check-plugin.ts"), ["optional"]);
+    // What the loader may load is still judged.
+    assert_eq!(contexts(&r, "src/plugins/export.js"), ["service"]);
+    assert!(
+        !r["diagnostics"].to_string().contains("dist/cli.js"),
+        "{}",
+        r["diagnostics"]
+    );
+    // The text report lists the main entry point first and says which are
+    // side ones.
+    let out = Command::cargo_bin("wasmfit")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("scan")
+        .arg(d)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let main = text.find("      entry (package-script): src/server.js");
+    let side = text.find("      side entry (package-script): bin/check-plugin.ts");
+    assert!(
+        matches!((main, side), (Some(m), Some(s)) if m < s),
+        "{text}"
+    );
+
+    // A framework starts the service: no file is its main entry point, so
+    // the script does not make the framework's files unreachable.
+    write(
+        d,
+        "package.json",
+        "{\n  \"name\": \"pad\",\n  \"scripts\": {\n    \"start\": \"next start\",\n    \"check\": \"node bin/check-plugin.ts\"\n  }\n}\n",
+    );
+    std::fs::remove_file(d.join("src/server.js")).unwrap();
+    write(d, "src/lib/db.js", SPAWN_JS);
+    let r = scan(d);
+    assert!(
+        !entries(&r).iter().any(|e| e.1 == "bin/check-plugin.ts"),
+        "{:?}",
+        entries(&r)
+    );
+    assert_eq!(contexts(&r, "src/lib/db.js"), ["service"]);
+    assert_eq!(contexts(&r, "bin/check-plugin.ts"), ["service"]);
 }
 
 /// A pnpm monorepo whose image runs the root `start` script, which runs the

@@ -58,6 +58,7 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
     let mut any_main = false;
     let mut missing_main = false;
     let mut procfile = false;
+    let mut scripts: Vec<EntryPoint> = Vec::new();
     for f in kept
         .iter()
         .map(Borrow::borrow)
@@ -76,10 +77,24 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
         if *entry == EntryKind::Exec {
             continue;
         }
+        // A package.json script other than `start` is a side program when
+        // it runs a file of the tree, and nothing to say otherwise (a
+        // build's `tsc`, a `next dev`, a `node dist/cli.js` not built yet).
+        let side_script = *entry == EntryKind::PackageScript && !*main;
         let main = *main && !image_names;
         let (resolved, via) = resolve(*entry, target, &f.at.path, u, kept, artifacts, &code);
         let path = match resolved {
+            Target::File(p) if side_script => {
+                scripts.push(EntryPoint {
+                    kind: *entry,
+                    path: Some(p),
+                    declared_in: via.unwrap_or_else(|| f.at.clone()),
+                    main: false,
+                });
+                continue;
+            }
             Target::File(p) => Some(p),
+            _ if side_script => continue,
             Target::Framework(program) => {
                 u.notes.push(format!(
                     "{} starts the framework `{program}`, which loads the app's files by convention: every file is judged",
@@ -124,6 +139,17 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
             declared_in: via.unwrap_or_else(|| f.at.clone()),
             main,
         });
+    }
+    // Side scripts only where a main entry point names a file: with none
+    // (a framework that loads files by convention, no entry at all) there
+    // is no main path for them to stand beside, and a walk from them alone
+    // would leave the service's own files unreached.
+    if u.entry_points.iter().any(|e| e.main && e.path.is_some()) {
+        for e in scripts {
+            if !u.entry_points.iter().any(|x| x.path == e.path) {
+                u.entry_points.push(e);
+            }
+        }
     }
     if missing_main && !any_main && !image_names {
         out.degraded = true;

@@ -324,16 +324,27 @@ fn services_section(s: &mut String, p: &Paint, r: &Report) {
         if let Some(why) = &svc.verdict_reason {
             let _ = writeln!(s, "      {}", p.s(dim, &format!("why: {why}")));
         }
-        for e in svc.entry_points.iter().take(3) {
+        // Main entry points first: a package's many side scripts must not
+        // push the one the image runs out of the three shown.
+        let shown = svc
+            .entry_points
+            .iter()
+            .filter(|e| e.main)
+            .chain(svc.entry_points.iter().filter(|e| !e.main));
+        for e in shown.take(3) {
             let at = match e.declared_in.line {
                 Some(l) => format!("{}:{l}", e.declared_in.path),
                 None => e.declared_in.path.clone(),
             };
             let target = e.path.as_deref().unwrap_or("(no file in the tree)");
+            let side = if e.main { "" } else { "side " };
             let _ = writeln!(
                 s,
                 "      {}",
-                p.s(dim, &format!("entry ({}): {target}, named at {at}", e.kind))
+                p.s(
+                    dim,
+                    &format!("{side}entry ({}): {target}, named at {at}", e.kind)
+                )
             );
         }
         for n in &svc.notes {

@@ -99,6 +99,9 @@ fn package_json(sink: &mut Sink) {
     // Every script by name, for the commands that run one (`npm run
     // start:prod`, `pnpm --filter server start`, `yarn workspace api
     // start`): which file those start is `analyze::scripts`'s question.
+    // The others are side programs (`"docs": "node tools/docs.js"`, a
+    // migration, a plugin checker): what only they reach is not the
+    // service's path.
     let package = doc.get("name").and_then(Value::as_str).unwrap_or("");
     if let Some(Value::Object(scripts)) = doc.get("scripts") {
         for (name, cmd) in scripts.iter().take(MAX_SCRIPTS) {
@@ -108,6 +111,9 @@ fn package_json(sink: &mut Sink) {
                 continue;
             }
             let line = keys.get(&["scripts", name]).unwrap_or(1);
+            if name != "start" {
+                sink.entry(EntryKind::PackageScript, cmd, false, line);
+            }
             let at = Location::line(sink.rel, line, sink.line_text(line));
             sink.out.facts.push(Fact::new(
                 FactKind::Script {
@@ -466,6 +472,20 @@ mod tests {
                 (EntryKind::PackageScript, "node server.js".into(), true, 5),
                 (EntryKind::PackageMain, "lib/index.js".into(), false, 2),
                 (EntryKind::PackageBin, "bin/tool.js".into(), false, 3),
+            ]
+        );
+        // Every other script is a side one, in the manifest's order.
+        let pj = "{\n  \"scripts\": {\n    \"start\": \"node server.js\",\n    \"docs\": \"node tools/docs.js\"\n  }\n}\n";
+        assert_eq!(
+            entries(ManifestKind::PackageJson, "package.json", pj),
+            [
+                (EntryKind::PackageScript, "node server.js".into(), true, 3),
+                (
+                    EntryKind::PackageScript,
+                    "node tools/docs.js".into(),
+                    false,
+                    4
+                ),
             ]
         );
         // Without a start script, main and bin are the programs.
