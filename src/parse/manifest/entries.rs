@@ -111,7 +111,7 @@ fn package_json(sink: &mut Sink) {
                 continue;
             }
             let line = keys.get(&["scripts", name]).unwrap_or(1);
-            if name != "start" {
+            if name != "start" && runs_a_program(cmd) {
                 sink.entry(EntryKind::PackageScript, cmd, false, line);
             }
             let at = Location::line(sink.rel, line, sink.line_text(line));
@@ -130,6 +130,32 @@ fn package_json(sink: &mut Sink) {
 
 /// Scripts recorded per package.json, at most.
 const MAX_SCRIPTS: usize = 128;
+
+/// Programs that run the file a script names. A compiler, bundler, linter
+/// or test runner names files too (`esbuild plugins/export.ts`), but does
+/// not run them, and a file a build names may be one the service loads.
+const RUNNERS: [&str; 12] = [
+    "node",
+    "nodejs",
+    "ts-node",
+    "ts-node-dev",
+    "tsx",
+    "bun",
+    "deno",
+    "nodemon",
+    "babel-node",
+    "vite-node",
+    "esno",
+    "jiti",
+];
+
+/// A script's command starts a program from a file (`node x.js`,
+/// `cross-env A=b tsx x.ts`, `npx ts-node x.ts`) rather than a build step.
+fn runs_a_program(cmd: &str) -> bool {
+    cmd.split_whitespace()
+        .find(|w| !w.contains('=') && !matches!(*w, "cross-env" | "env" | "npx" | "dotenv" | "--"))
+        .is_some_and(|w| RUNNERS.contains(&w.rsplit('/').next().unwrap_or(w)))
+}
 
 fn toml_table<'a, 't>(t: &'a DeTable<'t>, key: &str) -> Option<&'a DeTable<'t>> {
     super::cargo::table(t, key)
@@ -437,6 +463,7 @@ pub(crate) fn uwsgi_ini(sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
+    use super::runs_a_program;
     use crate::model::artifact::ManifestKind;
     use crate::model::context::Context;
     use crate::model::fact::FactKind;
@@ -474,8 +501,9 @@ mod tests {
                 (EntryKind::PackageBin, "bin/tool.js".into(), false, 3),
             ]
         );
-        // Every other script is a side one, in the manifest's order.
-        let pj = "{\n  \"scripts\": {\n    \"start\": \"node server.js\",\n    \"docs\": \"node tools/docs.js\"\n  }\n}\n";
+        // Every other script that runs a program is a side one, in the
+        // manifest's order; a build step is not.
+        let pj = "{\n  \"scripts\": {\n    \"start\": \"node server.js\",\n    \"docs\": \"node tools/docs.js\",\n    \"bundle\": \"esbuild plugins/export.ts\"\n  }\n}\n";
         assert_eq!(
             entries(ManifestKind::PackageJson, "package.json", pj),
             [
@@ -502,6 +530,29 @@ mod tests {
             "{\"name\": \"x\"}"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_script_runs_a_program_through_a_runner_not_a_build_step() {
+        for cmd in [
+            "node x.js",
+            "cross-env NODE_ENV=production node --import tsx x.ts",
+            "npx ts-node x.ts",
+            "A=1 ./node_modules/.bin/tsx x.ts",
+            "bun run x.ts",
+        ] {
+            assert!(runs_a_program(cmd), "{cmd}");
+        }
+        for cmd in [
+            "esbuild plugins/export.ts --bundle",
+            "tsc -p .",
+            "go build -o out ./x.go",
+            "eslint src/index.js",
+            "jest",
+            "",
+        ] {
+            assert!(!runs_a_program(cmd), "{cmd}");
+        }
     }
 
     #[test]
