@@ -150,11 +150,17 @@ const RUNNERS: [&str; 12] = [
 ];
 
 /// A script's command starts a program from a file (`node x.js`,
-/// `cross-env A=b tsx x.ts`, `npx ts-node x.ts`) rather than a build step.
+/// `cross-env A=b tsx x.ts`, `npx ts-node x.ts`) rather than a build step
+/// or another script (`bun run build`, which may be one).
 fn runs_a_program(cmd: &str) -> bool {
-    cmd.split_whitespace()
-        .find(|w| !w.contains('=') && !matches!(*w, "cross-env" | "env" | "npx" | "dotenv" | "--"))
-        .is_some_and(|w| RUNNERS.contains(&w.rsplit('/').next().unwrap_or(w)))
+    let mut words = cmd.split_whitespace().skip_while(|w| {
+        w.contains('=') || matches!(*w, "cross-env" | "env" | "npx" | "dotenv" | "--")
+    });
+    let runner = words
+        .next()
+        .is_some_and(|w| RUNNERS.contains(&w.rsplit('/').next().unwrap_or(w)));
+    const FILES: [&str; 8] = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"];
+    runner && words.any(|w| FILES.iter().any(|e| w.ends_with(e)))
 }
 
 fn toml_table<'a, 't>(t: &'a DeTable<'t>, key: &str) -> Option<&'a DeTable<'t>> {
@@ -549,6 +555,8 @@ mod tests {
             "go build -o out ./x.go",
             "eslint src/index.js",
             "jest",
+            "bun run build",
+            "nodemon",
             "",
         ] {
             assert!(!runs_a_program(cmd), "{cmd}");
