@@ -77,24 +77,30 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
         if *entry == EntryKind::Exec {
             continue;
         }
-        // A package.json script other than `start` is a side program when
-        // it runs a file of the tree, and nothing to say otherwise (a
-        // build's `tsc`, a `next dev`, a `node dist/cli.js` not built yet).
-        let side_script = *entry == EntryKind::PackageScript && !*main;
+        // A package.json script other than `start` is a side program: a
+        // runner given a file (parse::manifest::entries), which is the file
+        // the tree holds at that path, and nothing when it holds none (a
+        // `node dist/cli.js` not built yet). Looked up in `code` directly:
+        // the image's command resolver searches the unit's files for each
+        // word, which a monorepo's thousands of scripts made quadratic.
+        if *entry == EntryKind::PackageScript && !*main {
+            let dir = crate::model::path::dir_of(&f.at.path);
+            let file = instruction_words(target)
+                .iter()
+                .filter_map(|w| join(dir, w))
+                .find(|p| code.contains(p.as_str()));
+            scripts.extend(file.map(|p| EntryPoint {
+                kind: *entry,
+                path: Some(p),
+                declared_in: f.at.clone(),
+                main: false,
+            }));
+            continue;
+        }
         let main = *main && !image_names;
         let (resolved, via) = resolve(*entry, target, &f.at.path, u, kept, artifacts, &code);
         let path = match resolved {
-            Target::File(p) if side_script => {
-                scripts.push(EntryPoint {
-                    kind: *entry,
-                    path: Some(p),
-                    declared_in: via.unwrap_or_else(|| f.at.clone()),
-                    main: false,
-                });
-                continue;
-            }
             Target::File(p) => Some(p),
-            _ if side_script => continue,
             Target::Framework(program) => {
                 u.notes.push(format!(
                     "{} starts the framework `{program}`, which loads the app's files by convention: every file is judged",
@@ -145,11 +151,13 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
     // is no main path for them to stand beside, and a walk from them alone
     // would leave the service's own files unreached.
     if u.entry_points.iter().any(|e| e.main && e.path.is_some()) {
-        for e in scripts {
-            if !u.entry_points.iter().any(|x| x.path == e.path) {
-                u.entry_points.push(e);
-            }
-        }
+        let mut known: HashSet<String> = u
+            .entry_points
+            .iter()
+            .filter_map(|e| e.path.clone())
+            .collect();
+        scripts.retain(|e| e.path.as_ref().is_some_and(|p| known.insert(p.clone())));
+        u.entry_points.extend(scripts);
     }
     if missing_main && !any_main && !image_names {
         out.degraded = true;

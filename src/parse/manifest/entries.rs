@@ -13,6 +13,7 @@ use super::json_keys::KeyLines;
 use super::Sink;
 use crate::model::artifact::ManifestKind;
 use crate::model::fact::{Fact, FactKind, Location};
+use crate::model::language::Language;
 use crate::model::service::EntryKind;
 use regex::Regex;
 use serde_json::Value;
@@ -159,8 +160,13 @@ fn runs_a_program(cmd: &str) -> bool {
     let runner = words
         .next()
         .is_some_and(|w| RUNNERS.contains(&w.rsplit('/').next().unwrap_or(w)));
-    const FILES: [&str; 8] = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"];
-    runner && words.any(|w| FILES.iter().any(|e| w.ends_with(e)))
+    runner
+        && words.any(|w| {
+            matches!(
+                Language::from_file_name(w),
+                Some(Language::JavaScript | Language::TypeScript)
+            )
+        })
 }
 
 fn toml_table<'a, 't>(t: &'a DeTable<'t>, key: &str) -> Option<&'a DeTable<'t>> {
