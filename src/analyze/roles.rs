@@ -143,7 +143,8 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
             return Some(dir_role(i, context, reason));
         }
     }
-    let (context, reason) = file_role(file)?;
+    let cased = rel.rsplit('/').next().unwrap_or(rel);
+    let (context, reason) = file_role(file, cased)?;
     Some(Assigned {
         path: rel.to_string(),
         context,
@@ -151,7 +152,8 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
     })
 }
 
-fn file_role(file: &str) -> Option<(Context, &'static str)> {
+/// `file` is the lower-cased name, `cased` the name as it is on disk.
+fn file_role(file: &str, cased: &str) -> Option<(Context, &'static str)> {
     Some(match file {
         "mvnw" | "mvnw.cmd" | "gradlew" | "gradlew.bat" | "maven-wrapper.jar"
         | "gradle-wrapper.jar" => (Context::Build, WRAPPER),
@@ -184,10 +186,10 @@ fn file_role(file: &str) -> Option<(Context, &'static str)> {
             (Context::Vendored, KERNEL_HEADER)
         }
         _ if file.contains("dockerfile") || file.contains("containerfile") => {
-            return dockerfile_role(file)
+            return dockerfile_role(cased)
         }
         _ if file.contains("compose") && (file.ends_with(".yml") || file.ends_with(".yaml")) => {
-            return compose_role(file)
+            return compose_role(cased)
         }
         _ => return None,
     })
@@ -459,8 +461,8 @@ fn name_words(d: &str) -> impl Iterator<Item = &str> {
 /// (`Dockerfile.e2e`, `playwright.Dockerfile`, `Dockerfile-deb`). A compose
 /// service that builds one makes it the service's again (`analyze::units`).
 fn dockerfile_role(file: &str) -> Option<(Context, &'static str)> {
-    for word in file.split(['.', '-', '_']) {
-        let role = match word {
+    for word in cased_words(file) {
+        let role = match word.as_str() {
             "test" | "tests" | "e2e" | "playwright" | "cypress" | "selenium" | "integration"
             | "acceptance" => (Context::Test, TEST_IMAGE),
             "dev" | "devel" | "develop" | "development" | "devcontainer" | "local" => {
@@ -482,11 +484,36 @@ fn dockerfile_role(file: &str) -> Option<(Context, &'static str)> {
     None
 }
 
+/// The lower-cased words of a file name, split at `.`, `-`, `_` and at
+/// camel-case humps: `BuildHealthCheck.Dockerfile` is build, health,
+/// check, dockerfile; `E2ETests` is e2e, tests.
+fn cased_words(name: &str) -> impl Iterator<Item = String> + '_ {
+    name.split(['.', '-', '_']).flat_map(|part| {
+        let chars: Vec<char> = part.chars().collect();
+        let mut words = Vec::new();
+        let mut word = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1);
+            let hump = c.is_ascii_uppercase()
+                && (prev.is_some_and(|p| p.is_ascii_lowercase())
+                    || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                        && next.is_some_and(|n| n.is_ascii_lowercase())));
+            if hump {
+                words.push(std::mem::take(&mut word));
+            }
+            word.push(c.to_ascii_lowercase());
+        }
+        words.push(word);
+        words.into_iter().filter(|w| !w.is_empty())
+    })
+}
+
 /// A compose file named for a job other than running the service
 /// (`docker-compose.e2e.yml`, `compose.dev.yaml`), or the override file
 /// Compose merges in on developer machines.
 fn compose_role(file: &str) -> Option<(Context, &'static str)> {
-    if file.split(['.', '-', '_']).any(|w| w == "override") {
+    if cased_words(file).any(|w| w == "override") {
         return Some((Context::Dev, DEV_COMPOSE));
     }
     let (context, _) = dockerfile_role(file)?;
@@ -600,6 +627,9 @@ mod tests {
             ("docker/builder-go.dockerfile", Context::Build),
             ("docker/debian-base.dockerfile", Context::Build),
             ("Dockerfile.base", Context::Build),
+            // Words in camel case count as words.
+            ("docker/BuildHealthCheck.Dockerfile", Context::Build),
+            ("docker/E2ETests.Dockerfile", Context::Test),
             ("docker-compose.e2e.yml", Context::Test),
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),
