@@ -1192,10 +1192,13 @@ fn analyze(engine: &Engine, a: &Artifact) -> FileResult {
                     r.binary = b.binary.map(Box::new);
                 }
             }
-            // A Procfile or setup.cfg says how the service starts.
+            // A Procfile, setup.cfg, uWSGI ini or supervisord.conf says how the
+            // service starts.
             ArtifactKind::Marker => {
                 let name = a.rel.rsplit('/').next().unwrap_or(&a.rel);
-                if matches!(name, "Procfile" | "setup.cfg") || parse::manifest::is_uwsgi_ini(name) {
+                if matches!(name, "Procfile" | "setup.cfg" | "supervisord.conf")
+                    || parse::manifest::is_uwsgi_ini(name)
+                {
                     if let Some(out) = read_text(a, &mut r.diagnostics).and_then(|text| {
                         parse::manifest::launch_file(name, &a.rel, &text, a.context)
                     }) {

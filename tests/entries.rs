@@ -906,6 +906,68 @@ fn uwsgi_started_with_an_ini_file_serves_the_module_the_file_names() {
     );
 }
 
+#[test]
+fn supervisord_runs_the_programs_its_configuration_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "Dockerfile",
+        "FROM python:3.12-slim\nWORKDIR /opt/app\nCOPY app/ webapp\nCMD [\"/opt/app/webapp/start.sh\"]\n",
+    );
+    // The start-up script names the configuration through a variable.
+    write(
+        d,
+        "app/start.sh",
+        "#!/bin/sh\nCONF=/opt/app/webapp/etc/supervisord.conf\nexec /usr/bin/supervisord -c \"$CONF\"\n",
+    );
+    write(
+        d,
+        "app/etc/supervisord.conf",
+        "[supervisord]\nnodaemon=true\n\n[program:nginx]\ncommand=/usr/sbin/nginx -c /opt/app/webapp/etc/nginx.conf\n\n[program:gunicorn]\ndirectory=/opt/app/webapp\ncommand=gunicorn -c /opt/app/webapp/gunicorn.conf.py core.wsgi\n",
+    );
+    write(d, "app/core/__init__.py", "");
+    write(
+        d,
+        "app/core/wsgi.py",
+        "from core import views\napplication = views.app\n",
+    );
+    write(d, "app/core/views.py", "app = object()\n");
+    // A developer's launcher that declares itself a program: a side
+    // entry point once the image's programs are known.
+    write(
+        d,
+        "app/runserver.py",
+        "import subprocess, sys\n\nif __name__ == '__main__':\n    subprocess.call([sys.executable, 'manage.py', 'runserver'])\n",
+    );
+    let r = scan(d);
+    let main: Vec<_> = entries(&r).into_iter().filter(|e| e.2).collect();
+    assert_eq!(
+        main,
+        [("wsgi".into(), "app/core/wsgi.py".into(), true)],
+        "{}",
+        r["services"][0]
+    );
+    let wsgi = r["services"][0]["entry_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "app/core/wsgi.py")
+        .unwrap();
+    assert_eq!(wsgi["declared_in"]["path"], "app/etc/supervisord.conf");
+    assert_eq!(wsgi["declared_in"]["line"], 9);
+    assert_eq!(contexts(&r, "app/runserver.py"), ["optional"]);
+    // Without supervisord in the command, its configuration starts nothing
+    // and every program that declares itself is a main entry point.
+    write(
+        d,
+        "app/start.sh",
+        "#!/bin/sh\nexec /usr/local/bin/other-init\n",
+    );
+    let r = scan(d);
+    assert_eq!(contexts(&r, "app/runserver.py"), ["service"]);
+}
+
 /// `from . import (\n admin,\n users,\n)`: every module the list names is
 /// imported, not only those on the statement's first line.
 #[test]

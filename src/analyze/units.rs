@@ -491,17 +491,22 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
                     scope = at_root;
                 }
             }
-        } else if !dir.is_empty()
-            && scope
+        } else if !dir.is_empty() {
+            let only_dir = scope
                 .paths
                 .iter()
-                .all(|p| p == &format!("{dir}/") || p == &a.rel)
-        {
+                .all(|p| p == &format!("{dir}/") || p == &a.rel);
             let at_root = copy_scope(inp.kept, inp.present, &a.rel, "", &files, &dirs);
-            if at_root.paths.iter().any(|p| p != &a.rel && !p.is_empty()) {
+            // Sources the folder lacks that the root holds (`COPY
+            // pyproject.toml wger/ ...` in `extras/docker/production/`,
+            // beside a README of its own): built from the root.
+            let fewer_missing = at_root.built.len() < scope.built.len();
+            if fewer_missing
+                || (only_dir && at_root.paths.iter().any(|p| p != &a.rel && !p.is_empty()))
+            {
                 ctx = String::new();
                 scope = at_root;
-            } else if let Some(project) = builds_code(inp.kept, &a.rel)
+            } else if let Some(project) = (only_dir && builds_code(inp.kept, &a.rel))
                 .then(|| project_above(inp.artifacts, &dir))
                 .flatten()
             {
@@ -1236,7 +1241,8 @@ fn unwrapped(words: &[String]) -> &[String] {
 
 /// Entry points found by following a command that runs one of the unit's
 /// shell scripts to the commands the script `exec`s (parse::shell_exec),
-/// or uWSGI with one of its ini files to the application the file loads,
+/// uWSGI with one of its ini files to the application the file loads, or
+/// supervisord to the programs its configuration keeps running,
 /// each named at its line in the script or file; empty when the command
 /// runs no script of the unit or none of its `exec` lines resolves to a
 /// file.
@@ -1252,17 +1258,25 @@ fn through_scripts(
     }
     let shell = ArtifactKind::Source(Language::Shell);
     let words = unwrapped(words);
-    let uwsgi = words
-        .first()
-        .is_some_and(|w| w.rsplit('/').next() == Some("uwsgi"));
-    let script = if uwsgi {
+    let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    let marker = |k| k == ArtifactKind::Marker;
+    let script = if program == Some("uwsgi") {
         // `uwsgi uwsgi.ini`, `uwsgi --ini /etc/app/uwsgi.ini`: the
         // configuration names the application (parse::manifest::entries).
         words
             .iter()
             .skip(1)
             .find(|w| w.ends_with(".ini"))
-            .and_then(|w| unit_file(u, artifacts, w, |k| k == ArtifactKind::Marker))
+            .and_then(|w| unit_file(u, artifacts, w, marker))
+    } else if program == Some("supervisord") {
+        // `supervisord -c /etc/supervisord.conf` runs the programs the
+        // file lists; a path built from a variable (`-c "$CONF"`), or
+        // none, is the unit's own supervisord.conf.
+        words
+            .windows(2)
+            .find(|w| matches!(w[0].as_str(), "-c" | "--configuration"))
+            .and_then(|w| unit_file(u, artifacts, &w[1], marker))
+            .or_else(|| unit_file(u, artifacts, "supervisord.conf", marker))
     } else {
         words
             .first()
@@ -1408,7 +1422,17 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
         return (EntryKind::Wsgi, p);
     }
     if is_wsgi(&program) {
-        for w in words.iter().skip(1).filter(|w| !w.starts_with('-')) {
+        // The value of an option that names a file of its own (gunicorn's
+        // `-c gunicorn.conf.py`) is not the application.
+        let configs = ["-c", "--config", "--log-config", "--env-file"];
+        let after_config = |i: usize| configs.contains(&words[i - 1].as_str());
+        let positional = words
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|&(i, w)| !w.starts_with('-') && !after_config(i))
+            .map(|(_, w)| w);
+        for w in positional {
             // `uwsgi --wsgi-file app.py`
             if w.ends_with(".py") {
                 if let Some(p) = find(w) {
@@ -2032,6 +2056,51 @@ mod tests {
     }
 
     #[test]
+    fn a_nested_dockerfile_builds_from_the_root_when_the_root_holds_what_it_copies() {
+        let copy = |df: &str, args: &str, line: u32| instruction(df, "COPY", args, line);
+        let prod = "extras/docker/production/Dockerfile";
+        let own = "services/api/Dockerfile";
+        let kept = [
+            // Named from the root; the folder has a README of its own.
+            copy(prod, "pyproject.toml README.md /src/", 3),
+            copy(prod, "shop/version.py /src/shop/", 4),
+            copy(prod, ". /src", 5),
+            // Named from its own folder, whose build output is missing in
+            // both places: it keeps its folder.
+            copy(own, "package.json ./", 3),
+            copy(own, "dist/ ./dist/", 4),
+        ];
+        let arts = [
+            art(prod, ArtifactKind::Dockerfile),
+            art("extras/docker/production/README.md", ArtifactKind::Marker),
+            art(
+                "pyproject.toml",
+                ArtifactKind::Manifest(ManifestKind::Pyproject),
+            ),
+            art("README.md", ArtifactKind::Marker),
+            art("shop/version.py", ArtifactKind::Source(Language::Python)),
+            art(own, ArtifactKind::Dockerfile),
+            art(
+                "services/api/package.json",
+                ArtifactKind::Manifest(ManifestKind::PackageJson),
+            ),
+            art(
+                "services/api/src/main.ts",
+                ArtifactKind::Source(Language::TypeScript),
+            ),
+        ];
+        let (units, _) = plan_with(&arts, &kept, &[], "shop");
+        let root_of = |d: &str| {
+            units
+                .iter()
+                .find(|u| u.dockerfile.as_deref() == Some(d))
+                .map(|u| u.root.clone())
+        };
+        assert_eq!(root_of(prod), Some(".".into()));
+        assert_eq!(root_of(own), Some("services/api".into()));
+    }
+
+    #[test]
     fn a_dockerfile_in_a_folder_without_a_project_builds_from_the_project_above() {
         let arts = [
             art("go.mod", ArtifactKind::Manifest(ManifestKind::GoMod)),
@@ -2193,6 +2262,10 @@ mod tests {
             art("api/main.py", ArtifactKind::Source(Language::Python)),
             art("api/pkg/wsgi.py", ArtifactKind::Source(Language::Python)),
             art(
+                "api/gunicorn.conf.py",
+                ArtifactKind::Source(Language::Python),
+            ),
+            art(
                 "api/pkg/__main__.py",
                 ArtifactKind::Source(Language::Python),
             ),
@@ -2208,6 +2281,15 @@ mod tests {
         );
         assert_eq!(
             resolve_command(&w("gunicorn -w 2 pkg.wsgi:application"), &u, &arts),
+            (EntryKind::Wsgi, Some("api/pkg/wsgi.py".into()))
+        );
+        // gunicorn's configuration file is not the application.
+        assert_eq!(
+            resolve_command(
+                &w("gunicorn -c /srv/api/gunicorn.conf.py --worker-tmp-dir /dev/shm pkg.wsgi"),
+                &u,
+                &arts
+            ),
             (EntryKind::Wsgi, Some("api/pkg/wsgi.py".into()))
         );
         assert_eq!(

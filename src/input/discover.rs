@@ -306,7 +306,7 @@ pub fn classify(
     size: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Artifact> {
-    let kind = kind_by_name(name).or_else(|| match sniff(path) {
+    let kind = kind_by_name(name).or_else(|| match sniff(path, name) {
         Ok(k) => k,
         Err(e) => {
             diags.push(Diagnostic::new(
@@ -321,7 +321,7 @@ pub fn classify(
     // its bytes say so; only text kinds are trusted by name.
     let kind = match kind {
         ArtifactKind::Source(_) | ArtifactKind::Marker if looks_binary_by_name(name) => {
-            sniff(path).ok().flatten().unwrap_or(kind)
+            sniff(path, name).ok().flatten().unwrap_or(kind)
         }
         k => k,
     };
@@ -413,11 +413,34 @@ fn is_compose(lower: &str) -> bool {
 }
 
 /// Reads the first bytes of a file and recognises executables and Wasm.
-fn sniff(path: &Path) -> std::io::Result<Option<ArtifactKind>> {
+fn sniff(path: &Path, name: &str) -> std::io::Result<Option<ArtifactKind>> {
     let mut f = std::fs::File::open(path)?;
-    let mut head = [0u8; 8];
+    let mut head = [0u8; 128];
     let n = read_up_to(&mut f, &mut head)?;
-    Ok(kind_by_magic(&head[..n]))
+    let head = &head[..n];
+    Ok(kind_by_magic(head).or_else(|| shell_script(name, head)))
+}
+
+/// A script without an extension whose `#!` line starts a POSIX shell
+/// (`docker-entrypoint`, `supervisord-startup`, `bin/start`): shell
+/// source, as a `.sh` file is, so that an image's command is followed
+/// through the programs it `exec`s. A name with an extension keeps what
+/// the extension says.
+fn shell_script(name: &str, head: &[u8]) -> Option<ArtifactKind> {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    if file.contains('.') {
+        return None;
+    }
+    let line = head.strip_prefix(b"#!")?;
+    let line = &line[..line.iter().position(|&b| b == b'\n')?];
+    let line = std::str::from_utf8(line).ok()?;
+    let mut words = line.split_whitespace();
+    let mut program = words.next()?;
+    if program.rsplit('/').next() == Some("env") {
+        program = words.find(|w| !w.starts_with('-'))?;
+    }
+    matches!(program.rsplit('/').next()?, "sh" | "bash" | "dash" | "ash")
+        .then_some(ArtifactKind::Source(Language::Shell))
 }
 
 fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -483,6 +506,29 @@ mod tests {
             Some(ArtifactKind::Binary(BinaryFormat::MachO))
         );
         assert_eq!(kind_by_magic(b"#!/bin/sh"), None);
+    }
+
+    #[test]
+    fn shell_scripts_without_an_extension_by_their_interpreter() {
+        let shell = Some(ArtifactKind::Source(Language::Shell));
+        assert_eq!(
+            shell_script("docker-entrypoint", b"#!/bin/sh\nexec \"$@\"\n"),
+            shell
+        );
+        assert_eq!(
+            shell_script("app/start", b"#!/usr/bin/env bash\nset -e\n"),
+            shell
+        );
+        assert_eq!(
+            shell_script("bin/run", b"#!/usr/bin/env -S bash -e\n"),
+            shell
+        );
+        // Another interpreter, an extension that says otherwise, no line
+        // break within the head read, or no `#!` at all.
+        assert_eq!(shell_script("bin/setup", b"#!/usr/bin/env ruby\n"), None);
+        assert_eq!(shell_script("notes.txt", b"#!/bin/sh\n"), None);
+        assert_eq!(shell_script("start", b"#!/bin/sh"), None);
+        assert_eq!(shell_script("README", b"# start\n"), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The commands a shell script hands its process to (`exec gunicorn
-//! app:app`), so that an image whose `ENTRYPOINT` is a start-up script is
+//! app:app`, or a server it runs in the foreground), so that an image whose `ENTRYPOINT` is a start-up script is
 //! followed to the program the script really runs.
 
 use crate::model::context::Context;
@@ -29,10 +29,12 @@ pub fn exec_lines(view: &CodeView, rel: &str, text: &str, context: Context) -> V
         if line.len() > MAX_LINE {
             continue;
         }
-        let Some(col) = exec_column(line) else {
+        let Some((col, rest)) = exec_column(line)
+            .map(|col| (col, &line[col + "exec".len()..]))
+            .or_else(|| server_line(line))
+        else {
             continue;
         };
-        let rest = &line[col + "exec".len()..];
         let at = start + col;
         if !view.is_code(text, at) {
             continue;
@@ -62,6 +64,32 @@ pub fn exec_lines(view: &CodeView, rel: &str, text: &str, context: Context) -> V
         ));
     }
     out
+}
+
+/// Servers and process managers that run until the container stops: a
+/// script that starts one in the foreground without `exec` (its last
+/// line, or a branch's) still hands the container's life to it.
+const SERVERS: [&str; 8] = [
+    "gunicorn",
+    "uvicorn",
+    "hypercorn",
+    "daphne",
+    "granian",
+    "uwsgi",
+    "supervisord",
+    "php-fpm",
+];
+
+/// A line that starts one of `SERVERS` in the foreground (`gunicorn
+/// wger.wsgi:application --bind :8000`), as its column and the command.
+/// One sent to the background (`... &`) runs beside the script instead.
+fn server_line(line: &str) -> Option<(usize, &str)> {
+    let t = line.trim_start();
+    let col = line.len() - t.len();
+    let first = t.split_whitespace().next()?;
+    let program = first.rsplit('/').next().unwrap_or(first);
+    let server = SERVERS.contains(&program) || program.starts_with("php-fpm");
+    (server && !t.trim_end().ends_with('&')).then_some((col, t))
 }
 
 /// Where `exec CMD` starts in a line: at its start, or after `&&`, `||`
@@ -122,6 +150,15 @@ mod tests {
                 (2, "gunicorn --bind :80 recipes.wsgi".to_string()),
                 (3, "worker --fast".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn a_server_in_the_foreground_is_the_command_without_exec() {
+        let script = "#!/bin/bash\npython3 manage.py migrate\nif [[ \"$USE_GUNICORN\" == \"True\" ]]; then\n    gunicorn wger.wsgi:application --bind 0.0.0.0:$PORT\nelse\n    python3 manage.py runserver\nfi\n/usr/local/bin/uvicorn api:app &\necho gunicorn is up\n# gunicorn old:app\n";
+        assert_eq!(
+            targets(script),
+            [(4, "gunicorn wger.wsgi:application --bind 0.0.0.0:$PORT".to_string())]
         );
     }
 

@@ -426,6 +426,51 @@ pub(crate) fn setup_cfg(sink: &mut Sink) {
     }
 }
 
+/// supervisord's configuration: the `command` of each `[program:NAME]`
+/// section, the processes it keeps running, as `Exec` facts the image's
+/// command is followed through when it starts supervisord
+/// (`analyze::units`). A command that expands placeholders
+/// (`%(ENV_APP)s`) names nothing; `;` starts a comment only after
+/// whitespace, as supervisord reads it.
+pub(crate) fn supervisord_conf(sink: &mut Sink) {
+    let text = sink.text;
+    let mut in_program = false;
+    let mut found: Vec<(u32, String)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if line.starts_with('[') {
+            in_program = line
+                .trim_matches(['[', ']'])
+                .trim()
+                .strip_prefix("program:")
+                .is_some_and(|n| !n.trim().is_empty());
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=').filter(|_| in_program) else {
+            continue;
+        };
+        if key.trim() != "command" {
+            continue;
+        }
+        let value = match value.find(" ;").or_else(|| value.find("\t;")) {
+            Some(at) => &value[..at],
+            None => value,
+        }
+        .trim();
+        if value.is_empty() || value.contains("%(") {
+            continue;
+        }
+        found.push((line_no, value.to_string()));
+    }
+    for (line, cmd) in found.into_iter().take(16) {
+        sink.entry(EntryKind::Exec, &cmd, true, line);
+    }
+}
+
 /// uWSGI's ini: the application its `[uwsgi]` section loads (`module =
 /// shop.wsgi:application`, `wsgi-file = app.py`, `mount = /=app:app`), as
 /// the command line that would load it (`uwsgi --module shop.wsgi:application`),
@@ -670,6 +715,20 @@ mod tests {
             ]
         );
         assert!(launch("uwsgi-prod.ini", "[uwsgi]\nprocesses = 4\n").is_empty());
+        let conf = "[supervisord]\nnodaemon=true\ncommand=not.this\n[program:nginx]\ncommand=/usr/sbin/nginx -g 'daemon off;'\n; command=commented out\n[program:app]\ndirectory=/srv/app\ncommand = gunicorn core.wsgi ; the web app\n[program:env]\ncommand=%(ENV_APP_CMD)s\n[eventlistener:x]\ncommand=listener.py\n";
+        assert_eq!(
+            launch("supervisord.conf", conf),
+            [
+                (
+                    EntryKind::Exec,
+                    "/usr/sbin/nginx -g 'daemon off;'".into(),
+                    true,
+                    5
+                ),
+                (EntryKind::Exec, "gunicorn core.wsgi".into(), true, 9),
+            ]
+        );
+        assert!(launch("supervisord.conf", "[supervisord]\nnodaemon=true\n").is_empty());
         assert!(launch("Procfile", "").is_empty());
         assert!(
             crate::parse::manifest::launch_file("x.cfg", "x.cfg", "", Context::Service).is_none()

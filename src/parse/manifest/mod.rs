@@ -78,13 +78,15 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str, context: Context) -> Out
 }
 
 /// Files that only say how a service starts, by name: a `Procfile`, a
-/// `setup.cfg`. `None` for any other file.
+/// `setup.cfg`, a uWSGI ini, a `supervisord.conf`. `None` for any other
+/// file.
 pub fn launch_file(name: &str, rel: &str, text: &str, context: Context) -> Option<Output> {
     let mut sink = Sink::new(rel, text, context);
     match name {
         "Procfile" => entries::procfile(&mut sink),
         "setup.cfg" => entries::setup_cfg(&mut sink),
         n if is_uwsgi_ini(n) => entries::uwsgi_ini(&mut sink),
+        "supervisord.conf" => entries::supervisord_conf(&mut sink),
         _ => return None,
     }
     Some(sink.out)
