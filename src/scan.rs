@@ -699,6 +699,7 @@ fn reach_unit(
             main: !named,
         });
     }
+    django_web_entry(u, &files);
     let entries: Vec<reach::Entry> = u
         .entry_points
         .iter()
@@ -908,6 +909,41 @@ fn service_runtime(
     (fallback, false)
 }
 
+/// A Django project's command line (a console script that calls
+/// `execute_from_command_line`, as `netbox = "netbox.cli:main"` does) runs
+/// management commands beside the web service, which a WSGI or ASGI server
+/// loads from the project's `wsgi.py`/`asgi.py`. In a unit no image or
+/// Procfile starts, those modules are the main entry points and the
+/// command line a side one, so that a management command's spawn (`netbox
+/// upgrade` building the docs) is the operator's, not a request's.
+fn django_web_entry(u: &mut crate::analyze::units::Unit, files: &[crate::analyze::reach::File]) {
+    use crate::model::service::{EntryKind, EntryPoint, ServiceKind};
+    if matches!(u.kind, ServiceKind::Container | ServiceKind::Process) {
+        return;
+    }
+    let cli: std::collections::HashSet<&str> = files
+        .iter()
+        .filter(|f| f.declares.iter().any(|d| d == parse::source::DJANGO_CLI))
+        .map(|f| f.rel.as_str())
+        .collect();
+    let is_cli = |e: &EntryPoint| e.path.as_deref().is_some_and(|p| cli.contains(p));
+    let main_cli = u.entry_points.iter().any(|e| e.main && is_cli(e));
+    let web = u
+        .entry_points
+        .iter()
+        .any(|e| e.kind == EntryKind::Wsgi && e.path.is_some());
+    if !main_cli || !web {
+        return;
+    }
+    for e in &mut u.entry_points {
+        if e.kind == EntryKind::Wsgi && e.path.is_some() {
+            e.main = true;
+        } else if is_cli(e) {
+            e.main = false;
+        }
+    }
+}
+
 /// Gives each file with a non-service role (CI, packaging, e2e, build
 /// wrapper...) that role's context, where the context came from the path
 /// alone (an image's filter decides its own), and returns the roles by file.
@@ -1023,21 +1059,39 @@ fn json_manifests(
 /// Gives the files of the packages Composer installs into a
 /// `config.vendor-dir` of the tree (`roles::composer_vendored`) the
 /// vendored context, before they are parsed: a copy of someone else's code
-/// is not the service, as the `vendor/` the walk skips is not.
+/// is not the service, as the `vendor/` the walk skips is not. And the
+/// console commands of the PHP framework a composer.json requires
+/// (`roles::console_commands`) the optional context: programs of their
+/// own beside the web service.
 fn assign_composer_vendored(
     artifacts: &mut [Artifact],
     role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
 ) {
-    let mut prefixes = Vec::new();
+    use crate::analyze::roles::{console_commands, COMPOSER_VENDOR, CONSOLE_COMMAND};
+    let mut prefixes: Vec<(String, Context, &'static str)> = Vec::new();
     for (a, pkg) in json_manifests(artifacts, ManifestKind::ComposerJson) {
         let dir = crate::model::path::dir_of(&a.rel);
-        for p in crate::analyze::roles::composer_vendored(&pkg) {
-            let path = if dir.is_empty() {
+        let under = |p: &str| {
+            let p = p.trim_end_matches('/');
+            if dir.is_empty() {
                 format!("{p}/")
             } else {
                 format!("{dir}/{p}/")
-            };
-            prefixes.push(path.to_ascii_lowercase());
+            }
+        };
+        for p in crate::analyze::roles::composer_vendored(&pkg) {
+            prefixes.push((
+                under(&p).to_ascii_lowercase(),
+                Context::Vendored,
+                COMPOSER_VENDOR,
+            ));
+        }
+        if let Some(p) = console_commands(&pkg) {
+            prefixes.push((
+                under(p).to_ascii_lowercase(),
+                Context::Optional,
+                CONSOLE_COMMAND,
+            ));
         }
     }
     if prefixes.is_empty() {
@@ -1045,16 +1099,19 @@ fn assign_composer_vendored(
     }
     for a in artifacts.iter_mut().filter(|a| a.context.counts()) {
         let lower = a.rel.to_ascii_lowercase();
-        let Some(prefix) = prefixes.iter().find(|p| lower.starts_with(p.as_str())) else {
+        let Some((prefix, context, reason)) = prefixes
+            .iter()
+            .find(|(p, _, _)| lower.starts_with(p.as_str()))
+        else {
             continue;
         };
-        a.context = Context::Vendored;
+        a.context = *context;
         role_of.insert(
             a.rel.clone(),
             crate::analyze::roles::Assigned {
                 path: a.rel[..prefix.len()].to_string(),
-                context: Context::Vendored,
-                reason: crate::analyze::roles::COMPOSER_VENDOR,
+                context: *context,
+                reason,
             },
         );
     }

@@ -1416,3 +1416,67 @@ fn a_go_requirement_only_unreached_code_imports_is_not_the_services() {
     let r = scan(d);
     assert_eq!(required(&r), ["service"], "{}", r["services"][0]);
 }
+
+/// A pip-installed Django project: its console script is Django's command
+/// line, and the web service is what a WSGI server loads from wsgi.py.
+#[test]
+fn a_django_console_script_is_a_side_program_beside_the_wsgi_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "pyproject.toml",
+        "[project]\nname = \"shop\"\n[project.scripts]\nshop = \"shop.cli:main\"\n",
+    );
+    write(d, "shop/__init__.py", "");
+    write(
+        d,
+        "shop/cli.py",
+        "import os\nimport sys\n\n\ndef main():\n    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\n    from django.core.management import execute_from_command_line\n    execute_from_command_line(sys.argv)\n",
+    );
+    write(
+        d,
+        "shop/settings.py",
+        "INSTALLED_APPS = [\n    \"orders\",\n]\nROOT_URLCONF = \"shop.urls\"\n",
+    );
+    write(
+        d,
+        "shop/urls.py",
+        "from orders import views\nurlpatterns = [views.index]\n",
+    );
+    write(d, "orders/__init__.py", "");
+    write(
+        d,
+        "orders/views.py",
+        "def index(request):\n    return None\n",
+    );
+    write(d, "orders/management/__init__.py", "");
+    write(d, "orders/management/commands/__init__.py", "");
+    write(
+        d,
+        "orders/management/commands/builddocs.py",
+        "import subprocess\nfrom django.core.management.base import BaseCommand\n\nclass Command(BaseCommand):\n    def handle(self, *args, **kw):\n        subprocess.run([\"mkdocs\", \"build\"], check=True)\n",
+    );
+    let wsgi = "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\napplication = get_wsgi_application()\n";
+    write(d, "shop/wsgi.py", wsgi);
+    let r = scan(d);
+    let main: Vec<_> = entries(&r).into_iter().filter(|e| e.2).collect();
+    assert_eq!(
+        main,
+        [("wsgi".into(), "shop/wsgi.py".into(), true)],
+        "{}",
+        r["services"][0]
+    );
+    assert_eq!(
+        contexts(&r, "orders/management/commands/builddocs.py"),
+        ["optional"]
+    );
+    // Without a WSGI module the command line is all there is to run: its
+    // commands are the program's.
+    std::fs::remove_file(d.join("shop/wsgi.py")).unwrap();
+    let r = scan(d);
+    assert_eq!(
+        contexts(&r, "orders/management/commands/builddocs.py"),
+        ["service"]
+    );
+}

@@ -187,6 +187,66 @@ fn a_compose_file_naming_a_missing_dockerfile_degrades_with_a_note() {
 }
 
 #[test]
+fn a_compose_build_inside_an_installed_package_is_not_a_service() {
+    let dir = tempfile::tempdir().unwrap();
+    // Laravel Sail: the compose file builds the package's runtime image.
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  laravel.test:\n    build:\n      context: ./vendor/laravel/sail/runtimes/8.4\n    image: sail-8.4/app\n  mariadb:\n    image: 'mariadb:10'\n",
+    );
+    write(
+        dir.path(),
+        "composer.json",
+        r#"{"require": {"php": "^8.2", "laravel/framework": "^11.0"}}"#,
+    );
+    write(
+        dir.path(),
+        "docker/Dockerfile",
+        "FROM php:8.3-apache\nCOPY . /var/www/html\n",
+    );
+    write(
+        dir.path(),
+        "public/index.php",
+        "<?php\nrequire __DIR__.'/../app/Http/Kernel.php';\n",
+    );
+    write(
+        dir.path(),
+        "app/Http/Kernel.php",
+        "<?php\nclass Kernel {}\n",
+    );
+    let (r, code) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = r["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"laravel.test"), "{names:?}");
+    let diags = r["diagnostics"].to_string();
+    assert!(diags.contains("inside an installed package"), "{diags}");
+    // The same compose service building from the tree is the service.
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  laravel.test:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n",
+    );
+    let (r, _) = scan_json(dir.path(), &[]);
+    let names: Vec<&str> = r["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"laravel.test"),
+        "{names:?} {}",
+        r["diagnostics"]
+    );
+}
+
+#[test]
 fn a_dockerfile_named_for_development_ships_when_compose_builds_it() {
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -649,6 +709,69 @@ fn packages_composer_installs_into_the_tree_are_vendored() {
     // Without the vendor-dir, lib/acme/ is the application's own code.
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path(), "");
+    let (_, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], true, "{f}");
+}
+
+#[test]
+fn a_php_frameworks_console_commands_are_optional() {
+    let tree = |dir: &Path, framework: &str| {
+        write(
+            dir,
+            "composer.json",
+            &format!(r#"{{"require": {{"php": ">=8.2", "{framework}": "^7.0"}}}}"#),
+        );
+        write(
+            dir,
+            "public/index.php",
+            "<?php
+use App\\Kernel;
+require_once dirname(__DIR__).'/vendor/autoload_runtime.php';
+return fn (array $context) => new Kernel($context['APP_ENV'], (bool) $context['APP_DEBUG']);
+",
+        );
+        write(
+            dir,
+            "src/Kernel.php",
+            "<?php
+namespace App;
+class Kernel {}
+",
+        );
+        write(
+            dir,
+            "src/Command/PluginCommand.php",
+            "<?php
+namespace App\\Command;
+
+use Symfony\\Component\\Console\\Command\\Command;
+use Symfony\\Component\\Process\\Process;
+
+final class PluginCommand extends Command
+{
+    protected function install(): int
+    {
+        $p = new Process(['composer', 'install']);
+        return $p->run();
+    }
+}
+",
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path(), "symfony/framework-bundle");
+    let (_, f) = spawn_finding(dir.path());
+    assert_eq!(f["counted"], false, "{f}");
+    let e = &f["evidence"][0];
+    assert_eq!(e["context"], "optional", "{e}");
+    assert!(
+        e["reason"].as_str().unwrap().contains("console command"),
+        "{e}"
+    );
+    // A tree that requires no framework with a command line: src/Command/
+    // is the application's own code.
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path(), "slim/slim");
     let (_, f) = spawn_finding(dir.path());
     assert_eq!(f["counted"], true, "{f}");
 }

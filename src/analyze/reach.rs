@@ -192,17 +192,34 @@ impl Outcome {
         }
     }
 
-    /// Keeps the chains but decides nothing: for a tree with no shipping
+    /// Keeps the chains but leaves nothing out: for a tree with no shipping
     /// image, what its programs do not import may still be the library it
-    /// publishes, so nothing is left out.
+    /// publishes. What only a side program imports (a Django project's
+    /// command line beside its WSGI module) stays the side program's, but
+    /// only where the main entry points reach more than the side ones: a
+    /// main path that stops at once (`node index` loading a build output)
+    /// is one the graph could not follow, and the side program (`ts-node
+    /// server/index.ts`) may well be the service.
     pub(crate) fn advisory(&mut self) {
+        let count = |placed: &HashMap<String, Placed>, optional: bool| {
+            placed
+                .values()
+                .filter(|p| match p {
+                    Placed::Optional(_) => optional,
+                    Placed::Reached(_) => !optional,
+                    _ => false,
+                })
+                .count()
+        };
+        let keep_side = count(&self.placed, false) > count(&self.placed, true);
         let mut changed = false;
         let spans = self
             .spans
             .values_mut()
             .flat_map(|s| s.iter_mut().map(|(.., p)| p));
         for p in self.placed.values_mut().chain(spans) {
-            if matches!(p, Placed::Unreachable | Placed::Optional(_)) {
+            let side = matches!(p, Placed::Optional(_));
+            if matches!(p, Placed::Unreachable) || (side && !keep_side) {
                 *p = Placed::Undecided;
                 changed = true;
             }
@@ -220,9 +237,13 @@ impl Outcome {
             .values()
             .filter(|p| matches!(p, Placed::Reached(_)))
             .count();
-        r.optional = 0;
+        r.optional = self
+            .placed
+            .values()
+            .filter(|p| matches!(p, Placed::Optional(_)))
+            .count();
         r.unreachable = 0;
-        r.undecided = r.files - r.reached;
+        r.undecided = r.files - r.reached - r.optional;
         self.reachability = r;
     }
 }

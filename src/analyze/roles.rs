@@ -57,6 +57,7 @@ const BDD: &str = "BDD step definitions and support code";
 const SPEC_HELPER: &str = "test and spec helpers";
 const FIXTURES: &str = "test fixtures and data";
 const WRAPPER: &str = "build tool wrapper (downloads and runs the build tool)";
+const YARN: &str = "the package manager's own files (Yarn's checked-in release, plugins and cache)";
 const GUEST: &str = "guest or VM root filesystem: runs in the guest, not as the service";
 const KERNEL_HEADER: &str = "generated kernel type header";
 const TEST_IMAGE: &str = "test image (Dockerfile named for tests)";
@@ -67,6 +68,8 @@ const CI_IMAGE: &str = "CI image";
 const BUILD_IMAGE: &str = "build image (Dockerfile named for building, not shipping)";
 const BASE_IMAGE: &str =
     "base image (Dockerfile named `base`: the service's image is built FROM it by tag; not a service of its own)";
+const BASE_DIR_IMAGE: &str =
+    "base image (Dockerfile in a folder named `base`: the service's image is built FROM it by tag; not a service of its own)";
 const WEB_INSTALLER: &str = "web installer (run once to check the host and write the configuration before the application is set up; an image is configured by its build and environment)";
 const TEST_COMPOSE: &str = "test compose file (named for tests)";
 const DEV_COMPOSE: &str = "development compose file (named for development, or the local override)";
@@ -137,6 +140,8 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
             (".mvn" | "gradle", Some("wrapper")) => {
                 return Some(dir_role(i + 1, Context::Build, WRAPPER));
             }
+            // Yarn Berry's checked-in release, plugins, SDKs and cache.
+            (".yarn", _) => Some((Context::Build, YARN)),
             _ => None,
         };
         if let Some((context, reason)) = found {
@@ -144,7 +149,15 @@ pub(crate) fn classify(rel: &str) -> Option<Assigned> {
         }
     }
     let cased = rel.rsplit('/').next().unwrap_or(rel);
-    let (context, reason) = file_role(file, cased)?;
+    // `docker/base/Dockerfile`: the folder names the image a base.
+    let in_base_dir = dirs
+        .last()
+        .is_some_and(|d| name_words(d).any(|w| w == "base"));
+    let dockerfile = file.contains("dockerfile") || file.contains("containerfile");
+    let (context, reason) = match file_role(file, cased) {
+        None if dockerfile && in_base_dir => (Context::Build, BASE_DIR_IMAGE),
+        found => found?,
+    };
     Some(Assigned {
         path: rel.to_string(),
         context,
@@ -294,6 +307,28 @@ pub(crate) fn composer_vendored(pkg: &serde_json::Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+pub(crate) const CONSOLE_COMMAND: &str = "console command: the framework's command line (bin/console, artisan) or its scheduler runs it, not a web request";
+
+/// Where a PHP framework keeps the commands of its command line, relative
+/// to the composer.json that requires it: Symfony's `src/Command/`,
+/// Laravel's `app/Console/Commands/`. The front controller never loads
+/// them; an operator, a cron job or the scheduler runs them as programs of
+/// their own.
+pub(crate) fn console_commands(pkg: &serde_json::Value) -> Option<&'static str> {
+    let requires = |name: &str| {
+        ["require", "require-dev"]
+            .iter()
+            .any(|s| pkg.get(s).and_then(|d| d.get(name)).is_some())
+    };
+    if requires("laravel/framework") {
+        Some("app/Console/Commands/")
+    } else if requires("symfony/framework-bundle") || requires("symfony/console") {
+        Some("src/Command/")
+    } else {
+        None
+    }
 }
 
 /// Programs that bundle code for the browser or serve it while developing.
@@ -613,6 +648,7 @@ mod tests {
         let cases = [
             ("mvnw", Context::Build),
             ("gradlew", Context::Build),
+            (".yarn/releases/yarn-4.6.0.cjs", Context::Build),
             (".gitlab-ci.yml", Context::Ci),
             ("Jenkinsfile", Context::Ci),
             ("spec/spec_helper.rb", Context::Test),
@@ -630,6 +666,8 @@ mod tests {
             // Words in camel case count as words.
             ("docker/BuildHealthCheck.Dockerfile", Context::Build),
             ("docker/E2ETests.Dockerfile", Context::Test),
+            ("extras/docker/base/Dockerfile", Context::Build),
+            ("images/python-base/Dockerfile", Context::Build),
             ("docker-compose.e2e.yml", Context::Test),
             ("compose.dev.yaml", Context::Dev),
             ("docker-compose.override.yml", Context::Dev),
@@ -648,9 +686,28 @@ mod tests {
             "Dockerfile.debian",
             "docker/Dockerfile.django-debian",
             "Dockerfile",
+            "database/Dockerfile",
+            "base/settings.py",
         ] {
             assert_eq!(ctx(rel), None, "{rel}");
         }
+    }
+
+    #[test]
+    fn console_commands_by_the_framework_composer_requires() {
+        let pkg = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(
+            console_commands(&pkg(r#"{"require": {"symfony/framework-bundle": "7.*"}}"#)),
+            Some("src/Command/")
+        );
+        assert_eq!(
+            console_commands(&pkg(r#"{"require": {"laravel/framework": "^11"}}"#)),
+            Some("app/Console/Commands/")
+        );
+        assert_eq!(
+            console_commands(&pkg(r#"{"require": {"slim/slim": "^4"}}"#)),
+            None
+        );
     }
 
     #[test]

@@ -357,6 +357,23 @@ pub(crate) fn plan(inp: &Inputs, diagnostics: &mut Vec<Diagnostic>) -> Vec<Unit>
             ));
             continue;
         };
+        // A build context inside an installed package (Laravel Sail's
+        // `./vendor/laravel/sail/runtimes/8.4`): a development environment
+        // a dependency ships, not the tree's own image.
+        if ctx
+            .split('/')
+            .any(|p| matches!(p, "vendor" | "node_modules" | "site-packages"))
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagKind::Note,
+                &c.file,
+                format!(
+                    "compose service `{}` builds from `{ctx}`, inside an installed package: a development environment a dependency ships, not judged as a service",
+                    c.name
+                ),
+            ));
+            continue;
+        }
         // What the compose file builds is not the service when the
         // Dockerfile kept a non-service role (`dev/docker/Dockerfile`: a
         // developer environment; `scan::compose_prepass` lifts the roles

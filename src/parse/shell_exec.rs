@@ -158,7 +158,10 @@ mod tests {
         let script = "#!/bin/bash\npython3 manage.py migrate\nif [[ \"$USE_GUNICORN\" == \"True\" ]]; then\n    gunicorn wger.wsgi:application --bind 0.0.0.0:$PORT\nelse\n    python3 manage.py runserver\nfi\n/usr/local/bin/uvicorn api:app &\necho gunicorn is up\n# gunicorn old:app\n";
         assert_eq!(
             targets(script),
-            [(4, "gunicorn wger.wsgi:application --bind 0.0.0.0:$PORT".to_string())]
+            [(
+                4,
+                "gunicorn wger.wsgi:application --bind 0.0.0.0:$PORT".to_string()
+            )]
         );
     }
 
