@@ -128,7 +128,7 @@ pub fn scan_with(
     let mut role_of = assign_roles(&mut artifacts);
     assign_frontends(&mut artifacts, &mut role_of);
     assign_web_assets(&mut artifacts, &mut role_of);
-    assign_composer_vendored(&mut artifacts, &mut role_of);
+    assign_composer_roles(&mut artifacts, &mut role_of);
     let (compose_facts, composed, promoted) = compose_prepass(&mut artifacts, &mut role_of);
     let total = artifacts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -699,7 +699,7 @@ fn reach_unit(
             main: !named,
         });
     }
-    django_web_entry(u, &files);
+    crate::analyze::entries::django_web_entry(u, &files);
     let entries: Vec<reach::Entry> = u
         .entry_points
         .iter()
@@ -909,41 +909,6 @@ fn service_runtime(
     (fallback, false)
 }
 
-/// A Django project's command line (a console script that calls
-/// `execute_from_command_line`, as `netbox = "netbox.cli:main"` does) runs
-/// management commands beside the web service, which a WSGI or ASGI server
-/// loads from the project's `wsgi.py`/`asgi.py`. In a unit no image or
-/// Procfile starts, those modules are the main entry points and the
-/// command line a side one, so that a management command's spawn (`netbox
-/// upgrade` building the docs) is the operator's, not a request's.
-fn django_web_entry(u: &mut crate::analyze::units::Unit, files: &[crate::analyze::reach::File]) {
-    use crate::model::service::{EntryKind, EntryPoint, ServiceKind};
-    if matches!(u.kind, ServiceKind::Container | ServiceKind::Process) {
-        return;
-    }
-    let cli: std::collections::HashSet<&str> = files
-        .iter()
-        .filter(|f| f.declares.iter().any(|d| d == parse::source::DJANGO_CLI))
-        .map(|f| f.rel.as_str())
-        .collect();
-    let is_cli = |e: &EntryPoint| e.path.as_deref().is_some_and(|p| cli.contains(p));
-    let main_cli = u.entry_points.iter().any(|e| e.main && is_cli(e));
-    let web = u
-        .entry_points
-        .iter()
-        .any(|e| e.kind == EntryKind::Wsgi && e.path.is_some());
-    if !main_cli || !web {
-        return;
-    }
-    for e in &mut u.entry_points {
-        if e.kind == EntryKind::Wsgi && e.path.is_some() {
-            e.main = true;
-        } else if is_cli(e) {
-            e.main = false;
-        }
-    }
-}
-
 /// Gives each file with a non-service role (CI, packaging, e2e, build
 /// wrapper...) that role's context, where the context came from the path
 /// alone (an image's filter decides its own), and returns the roles by file.
@@ -1063,7 +1028,7 @@ fn json_manifests(
 /// console commands of the PHP framework a composer.json requires
 /// (`roles::console_commands`) the optional context: programs of their
 /// own beside the web service.
-fn assign_composer_vendored(
+fn assign_composer_roles(
     artifacts: &mut [Artifact],
     role_of: &mut std::collections::HashMap<String, crate::analyze::roles::Assigned>,
 ) {

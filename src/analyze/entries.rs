@@ -176,6 +176,44 @@ pub(crate) fn add_declared<F: Borrow<Fact>, A: Borrow<Artifact>>(
     out
 }
 
+/// A Django project's command line (a console script that calls
+/// `execute_from_command_line`, as `netbox = "netbox.cli:main"` does) runs
+/// management commands beside the web service, which a WSGI or ASGI server
+/// loads from the project's `wsgi.py`/`asgi.py`. In a unit no image or
+/// Procfile starts, those modules are the main entry points and the
+/// command line a side one, so that a management command's spawn (`netbox
+/// upgrade` building the docs) is the operator's, not a request's.
+pub(crate) fn django_web_entry(u: &mut Unit, files: &[crate::analyze::reach::File]) {
+    if matches!(u.kind, ServiceKind::Container | ServiceKind::Process) {
+        return;
+    }
+    let cli: std::collections::HashSet<&str> = files
+        .iter()
+        .filter(|f| {
+            f.declares
+                .iter()
+                .any(|d| d == crate::parse::source::DJANGO_CLI)
+        })
+        .map(|f| f.rel.as_str())
+        .collect();
+    let is_cli = |e: &EntryPoint| e.path.as_deref().is_some_and(|p| cli.contains(p));
+    let main_cli = u.entry_points.iter().any(|e| e.main && is_cli(e));
+    let web = u
+        .entry_points
+        .iter()
+        .any(|e| e.kind == EntryKind::Wsgi && e.path.is_some());
+    if !main_cli || !web {
+        return;
+    }
+    for e in &mut u.entry_points {
+        if e.kind == EntryKind::Wsgi && e.path.is_some() {
+            e.main = true;
+        } else if is_cli(e) {
+            e.main = false;
+        }
+    }
+}
+
 /// Init wrappers an image's command starts before the program.
 const INITS: [&str; 4] = ["tini", "dumb-init", "catatonit", "s6-svscan"];
 

@@ -201,25 +201,19 @@ impl Outcome {
     /// is one the graph could not follow, and the side program (`ts-node
     /// server/index.ts`) may well be the service.
     pub(crate) fn advisory(&mut self) {
-        let count = |placed: &HashMap<String, Placed>, optional: bool| {
-            placed
-                .values()
-                .filter(|p| match p {
-                    Placed::Optional(_) => optional,
-                    Placed::Reached(_) => !optional,
-                    _ => false,
-                })
-                .count()
+        let count = |placed: &HashMap<String, Placed>, is: fn(&Placed) -> bool| {
+            placed.values().filter(|p| is(p)).count()
         };
-        let keep_side = count(&self.placed, false) > count(&self.placed, true);
+        let side_only = |p: &Placed| matches!(p, Placed::Optional(_));
+        let reached = count(&self.placed, |p| matches!(p, Placed::Reached(_)));
+        let keep_side = reached > count(&self.placed, side_only);
         let mut changed = false;
         let spans = self
             .spans
             .values_mut()
             .flat_map(|s| s.iter_mut().map(|(.., p)| p));
         for p in self.placed.values_mut().chain(spans) {
-            let side = matches!(p, Placed::Optional(_));
-            if matches!(p, Placed::Unreachable) || (side && !keep_side) {
+            if matches!(p, Placed::Unreachable) || (side_only(p) && !keep_side) {
                 *p = Placed::Undecided;
                 changed = true;
             }
@@ -232,16 +226,9 @@ impl Outcome {
         }
         let mut r = self.reachability.clone();
         r.status = ReachStatus::None;
-        r.reached = self
-            .placed
-            .values()
-            .filter(|p| matches!(p, Placed::Reached(_)))
-            .count();
-        r.optional = self
-            .placed
-            .values()
-            .filter(|p| matches!(p, Placed::Optional(_)))
-            .count();
+        // The loop above moves nothing into or out of `Reached`.
+        r.reached = reached;
+        r.optional = count(&self.placed, side_only);
         r.unreachable = 0;
         r.undecided = r.files - r.reached - r.optional;
         self.reachability = r;

@@ -322,9 +322,11 @@ pub(crate) fn console_commands(pkg: &serde_json::Value) -> Option<&'static str> 
             .iter()
             .any(|s| pkg.get(s).and_then(|d| d.get(name)).is_some())
     };
+    // Not symfony/console alone: a command-line tool built on it (no web
+    // front controller) is its commands.
     if requires("laravel/framework") {
         Some("app/Console/Commands/")
-    } else if requires("symfony/framework-bundle") || requires("symfony/console") {
+    } else if requires("symfony/framework-bundle") {
         Some("src/Command/")
     } else {
         None
@@ -706,6 +708,10 @@ mod tests {
         );
         assert_eq!(
             console_commands(&pkg(r#"{"require": {"slim/slim": "^4"}}"#)),
+            None
+        );
+        assert_eq!(
+            console_commands(&pkg(r#"{"require": {"symfony/console": "^7"}}"#)),
             None
         );
     }
