@@ -489,6 +489,13 @@ fn command_target<A: Borrow<Artifact>>(
 /// for a build output (`dist/x.js`, `build/`, `lib/`, `out/`) its
 /// TypeScript or JavaScript source under `src/` or beside it.
 fn js_file(p: &str, code: &HashSet<&str>) -> Option<String> {
+    js_source(p, |c| code.contains(c))
+}
+
+/// `js_file` over any set of files: `has` says whether the tree holds a
+/// path (`analyze::reach` follows a `require("./dist/server/index.js")`
+/// in an entry file to `server/index.ts` with it).
+pub(crate) fn js_source(p: &str, has: impl Fn(&str) -> bool) -> Option<String> {
     const EXT: [&str; 6] = [".js", ".ts", ".mjs", ".cjs", ".tsx", ".jsx"];
     let stem = EXT
         .iter()
@@ -520,13 +527,13 @@ fn js_file(p: &str, code: &HashSet<&str>) -> Option<String> {
             }
         }
     }
-    if code.contains(p) {
+    if has(p) {
         return Some(p.to_string());
     }
     for s in &stems {
         for e in EXT {
             for c in [format!("{s}{e}"), format!("{s}/index{e}")] {
-                if code.contains(c.as_str()) {
+                if has(c.as_str()) {
                     return Some(c);
                 }
             }

@@ -751,6 +751,18 @@ impl Index {
                 return vec![c];
             }
         }
+        // A build output the tree does not hold (`require("./dist/server/
+        // index.js")` before `yarn build`): the source it is built from.
+        let built = ["dist/", "build/", "lib/", "out/"]
+            .iter()
+            .any(|d| base.starts_with(d) || base.contains(&format!("/{d}")));
+        if built {
+            if let Some(source) =
+                crate::analyze::entries::js_source(&base, |c| self.files.contains(c))
+            {
+                return vec![source];
+            }
+        }
         Vec::new()
     }
 
@@ -1887,6 +1899,37 @@ mod tests {
         assert!(ix.get("et/conn.h").is_none());
         assert!(ix.get("net").is_none());
         assert!(ix.get("").is_none());
+    }
+
+    #[test]
+    fn a_js_import_of_a_build_output_resolves_to_its_source() {
+        use Language::{JavaScript, TypeScript};
+        let files = [
+            file("index.js", JavaScript),
+            file("server/index.ts", TypeScript),
+            file("src/app.ts", TypeScript),
+            file("src/util.ts", TypeScript),
+        ];
+        let req = |line: u32, spec: &str| {
+            import(
+                "index.js",
+                line,
+                spec,
+                &format!("require('{spec}')"),
+                JavaScript,
+            )
+        };
+        let imports = [
+            req(2, "./dist/server/index.js"),
+            req(3, "./dist/app"),
+            // Not a build folder: its missing file is not src/'s.
+            req(4, "./pkg/util.js"),
+            req(5, "./dist/missing.js"),
+        ];
+        let out = walk(&files, &imports, &[entry("index.js", true)]);
+        assert!(matches!(out.placed["server/index.ts"], Placed::Reached(_)));
+        assert!(matches!(out.placed["src/app.ts"], Placed::Reached(_)));
+        assert_eq!(out.placed["src/util.ts"], Placed::Unreachable);
     }
 
     #[test]
