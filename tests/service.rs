@@ -88,11 +88,7 @@ fn a_monorepo_has_a_verdict_per_service_and_neighbours() {
     let (r, code) = scan_json(&sample("monorepo-api-web"), &[]);
     assert_eq!(code, 0);
     let services = r["services"].as_array().unwrap();
-    let names: Vec<&str> = services
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["api", "web"]);
+    assert_eq!(service_names(&r), ["api", "web"]);
     let api = &services[0];
     assert_eq!(api["primary"], true);
     assert_eq!(api["kind"], "container");
@@ -186,6 +182,15 @@ fn a_compose_file_naming_a_missing_dockerfile_degrades_with_a_note() {
     assert!(diags.contains("outside the scanned tree"), "{diags}");
 }
 
+fn service_names(r: &serde_json::Value) -> Vec<&str> {
+    r["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_compose_build_inside_an_installed_package_is_not_a_service() {
     let dir = tempfile::tempdir().unwrap();
@@ -217,12 +222,7 @@ fn a_compose_build_inside_an_installed_package_is_not_a_service() {
     );
     let (r, code) = scan_json(dir.path(), &[]);
     assert_eq!(code, 0);
-    let names: Vec<&str> = r["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = service_names(&r);
     assert!(!names.contains(&"laravel.test"), "{names:?}");
     let diags = r["diagnostics"].to_string();
     assert!(diags.contains("inside an installed package"), "{diags}");
@@ -233,12 +233,7 @@ fn a_compose_build_inside_an_installed_package_is_not_a_service() {
         "services:\n  laravel.test:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n",
     );
     let (r, _) = scan_json(dir.path(), &[]);
-    let names: Vec<&str> = r["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = service_names(&r);
     assert!(
         names.contains(&"laravel.test"),
         "{names:?} {}",

@@ -1405,12 +1405,7 @@ pub(crate) fn resolve_command<A: std::borrow::Borrow<Artifact>>(
         .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
         .unwrap_or_default();
     let find = |tail: &str| unit_file(u, artifacts, tail, |k| matches!(k, ArtifactKind::Source(_)));
-    let is_wsgi = |p: &str| {
-        matches!(
-            p,
-            "gunicorn" | "uvicorn" | "uwsgi" | "hypercorn" | "daphne" | "granian"
-        )
-    };
+    let is_wsgi = |p: &str| crate::parse::shell_exec::PYTHON_SERVERS.contains(&p);
     // `python -m uvicorn main:app` runs the server like `uvicorn main:app`.
     if program.starts_with("python") {
         if let Some(i) = words.iter().position(|w| w == "-m") {

@@ -66,18 +66,21 @@ pub fn exec_lines(view: &CodeView, rel: &str, text: &str, context: Context) -> V
     out
 }
 
-/// Servers and process managers that run until the container stops: a
-/// script that starts one in the foreground without `exec` (its last
-/// line, or a branch's) still hands the container's life to it.
-const SERVERS: [&str; 8] = [
+/// Servers and process managers that run until the container stops, with
+/// `PYTHON_SERVERS`: a script that starts one in the foreground without
+/// `exec` (its last line, or a branch's) still hands the container's life
+/// to it.
+const SERVERS: [&str; 2] = ["supervisord", "php-fpm"];
+
+/// Python's WSGI and ASGI servers: each loads the application a word of
+/// its command line names (`analyze::units::resolve_command`).
+pub const PYTHON_SERVERS: [&str; 6] = [
     "gunicorn",
     "uvicorn",
+    "uwsgi",
     "hypercorn",
     "daphne",
     "granian",
-    "uwsgi",
-    "supervisord",
-    "php-fpm",
 ];
 
 /// A line that starts one of `SERVERS` in the foreground (`gunicorn
@@ -88,7 +91,9 @@ fn server_line(line: &str) -> Option<(usize, &str)> {
     let col = line.len() - t.len();
     let first = t.split_whitespace().next()?;
     let program = first.rsplit('/').next().unwrap_or(first);
-    let server = SERVERS.contains(&program) || program.starts_with("php-fpm");
+    let server = SERVERS.contains(&program)
+        || PYTHON_SERVERS.contains(&program)
+        || program.starts_with("php-fpm");
     (server && !t.trim_end().ends_with('&')).then_some((col, t))
 }
 

@@ -433,27 +433,12 @@ pub(crate) fn setup_cfg(sink: &mut Sink) {
 /// (`%(ENV_APP)s`) names nothing; `;` starts a comment only after
 /// whitespace, as supervisord reads it.
 pub(crate) fn supervisord_conf(sink: &mut Sink) {
-    let text = sink.text;
-    let mut in_program = false;
     let mut found: Vec<(u32, String)> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with(['#', ';']) {
-            continue;
-        }
-        if line.starts_with('[') {
-            in_program = line
-                .trim_matches(['[', ']'])
-                .trim()
-                .strip_prefix("program:")
-                .is_some_and(|n| !n.trim().is_empty());
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=').filter(|_| in_program) else {
-            continue;
-        };
-        if key.trim() != "command" {
+    for (line_no, section, key, value) in ini_entries(sink.text) {
+        let program = section
+            .and_then(|s| s.strip_prefix("program:"))
+            .is_some_and(|n| !n.trim().is_empty());
+        if !program || key != "command" {
             continue;
         }
         let value = match value.find(" ;").or_else(|| value.find("\t;")) {
@@ -471,6 +456,26 @@ pub(crate) fn supervisord_conf(sink: &mut Sink) {
     }
 }
 
+/// The `key = value` lines of an ini file, trimmed, with the section each
+/// sits in (`None` before the first `[header]`) and its 1-based line.
+/// Comment lines (`#`, `;`) and lines without `=` are skipped.
+fn ini_entries(text: &str) -> impl Iterator<Item = (u32, Option<&str>, &str, &str)> {
+    let mut section = None;
+    text.lines().enumerate().filter_map(move |(i, raw)| {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            return None;
+        }
+        if line.starts_with('[') {
+            section = Some(line.trim_matches(['[', ']']).trim());
+            return None;
+        }
+        let (key, value) = line.split_once('=')?;
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        Some((line_no, section, key.trim(), value.trim()))
+    })
+}
+
 /// uWSGI's ini: the application its `[uwsgi]` section loads (`module =
 /// shop.wsgi:application`, `wsgi-file = app.py`, `mount = /=app:app`), as
 /// the command line that would load it (`uwsgi --module shop.wsgi:application`),
@@ -478,27 +483,16 @@ pub(crate) fn supervisord_conf(sink: &mut Sink) {
 /// (`analyze::units`). Values built from placeholders (`%(base)`, `$(X)`)
 /// name nothing.
 pub(crate) fn uwsgi_ini(sink: &mut Sink) {
-    let text = sink.text;
-    let mut in_uwsgi = true;
     let mut found: Vec<(u32, String)> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+    for (line_no, section, key, value) in ini_entries(sink.text) {
+        // Keys before any header are uWSGI's too.
+        if section.is_some_and(|s| s != "uwsgi") {
             continue;
         }
-        if line.starts_with('[') {
-            in_uwsgi = line.trim_matches(['[', ']']).trim() == "uwsgi";
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=').filter(|_| in_uwsgi) else {
-            continue;
-        };
-        let value = value.trim();
         if value.is_empty() || value.contains("%(") || value.contains("$(") {
             continue;
         }
-        let flag = match key.trim() {
+        let flag = match key {
             "module" | "wsgi" => "--module",
             "wsgi-file" | "file" => "--wsgi-file",
             // `mount = /prefix=module:app`
